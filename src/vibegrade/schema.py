@@ -1,0 +1,454 @@
+"""The tool schema: defined once, everything else derives from it.
+
+A *tool chain* sets three editing tools that are applied in the fixed order
+``adjust -> selective_adjust -> filter``::
+
+    {"adjust": {"exposure": 20, ..., "structure": 0},
+     "selective_adjust": {"red": {"saturation": 20, "luminance": 10}, ...},
+     "filter": {"name": "winter", "intensity": 80}}
+
+* ``adjust`` -- 14 global parameters (see :data:`ADJUST_PARAMS`). ``{}`` or all
+  zeros means the tool is not used.
+* ``selective_adjust`` -- saturation and luminance per colour range
+  (see :data:`SELECTIVE_COLORS`). ``{}`` or all zeros means not used.
+* ``filter`` -- a named 3D-LUT preset and its intensity; ``name="none"`` means
+  not used.
+
+Prompts, validation, the JSON Schema, the LLM-output clamp helper and the heads
+of the student models are all derived from the parameter specs below, so a new
+parameter is added here and nowhere else.
+
+Validation is strict (out-of-range values raise a :class:`pydantic.ValidationError`
+whose message names the field); :func:`clamp_chain` is the explicit, lenient
+path for untrusted LLM output and reports what it changed.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import dataclass
+from typing import Any, Iterable, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+__all__ = [
+    "ParamSpec",
+    "ADJUST_PARAMS",
+    "ADJUST_KEYS",
+    "COLOR_ADJUST_KEYS",
+    "SPATIAL_ADJUST_KEYS",
+    "SELECTIVE_COLORS",
+    "SELECTIVE_CHANNELS",
+    "SELECTIVE_KEYS",
+    "TOOL_NAMES",
+    "FILTER_NONE",
+    "Adjust",
+    "SelectiveColor",
+    "SelectiveAdjust",
+    "Filter",
+    "ToolChain",
+    "ClampReport",
+    "clamp_chain",
+    "parse_chain",
+    "chain_json_schema",
+    "ValidationError",
+]
+
+
+@dataclass(frozen=True)
+class ParamSpec:
+    """One numeric parameter of a tool.
+
+    Attributes:
+        name: key as written in tool-chain JSON.
+        lo, hi: inclusive integer range.
+        neutral: the value that leaves the image unchanged.
+        unit: short human description of the unit, used in docs and prompts.
+        doc: one-line description of the effect, used in prompts.
+        spatial: True for neighbourhood operations that cannot be baked into a LUT.
+    """
+
+    name: str
+    lo: int
+    hi: int
+    neutral: int
+    unit: str
+    doc: str
+    spatial: bool = False
+
+    @property
+    def span(self) -> int:
+        return self.hi - self.lo
+
+
+_SIGNED = "integer slider, -100..100, 0 = unchanged"
+_POSITIVE = "integer strength, 0..100, 0 = off"
+
+#: The 14 ``adjust`` parameters, in the canonical vector order used by metrics and students.
+ADJUST_PARAMS: tuple[ParamSpec, ...] = (
+    ParamSpec("exposure", -100, 100, 0, _SIGNED + "; 100 = +2 stops", "overall exposure in stops of linear light"),
+    ParamSpec("contrast", -100, 100, 0, _SIGNED, "S-curve around middle grey (negative flattens)"),
+    ParamSpec("brightness", -100, 100, 0, _SIGNED, "midtone brightness, black and white points fixed"),
+    ParamSpec("highlights", -100, 100, 0, _SIGNED, "recover (negative) or boost (positive) bright tones"),
+    ParamSpec("shadows", -100, 100, 0, _SIGNED, "lift (positive) or deepen (negative) dark tones"),
+    ParamSpec("saturation", -100, 100, 0, _SIGNED + "; -100 = greyscale", "colour intensity of all colours"),
+    ParamSpec("vibrance", -100, 100, 0, _SIGNED, "saturation of muted colours, protects skin tones"),
+    ParamSpec("temperature", -100, 100, 0, _SIGNED + "; positive = warmer", "white balance blue (-) to yellow (+)"),
+    ParamSpec("tint", -100, 100, 0, _SIGNED + "; positive = magenta", "white balance green (-) to magenta (+)"),
+    ParamSpec("hue", 0, 360, 0, "integer degrees of hue rotation, 0..360, 0 = unchanged", "rotates every hue"),
+    ParamSpec("linearOffset", -100, 100, 0, _SIGNED, "lifted, faded blacks (+) or crushed blacks (-)"),
+    ParamSpec("bloom", 0, 100, 0, _POSITIVE, "soft glow around bright areas", spatial=True),
+    ParamSpec("sharpen", 0, 100, 0, _POSITIVE, "unsharp-mask sharpening of fine detail", spatial=True),
+    ParamSpec("structure", 0, 100, 0, _POSITIVE, "local contrast (clarity) of mid-size detail", spatial=True),
+)
+ADJUST_KEYS: tuple[str, ...] = tuple(p.name for p in ADJUST_PARAMS)
+COLOR_ADJUST_KEYS: tuple[str, ...] = tuple(p.name for p in ADJUST_PARAMS if not p.spatial)
+SPATIAL_ADJUST_KEYS: tuple[str, ...] = tuple(p.name for p in ADJUST_PARAMS if p.spatial)
+_ADJUST_SPEC = {p.name: p for p in ADJUST_PARAMS}
+
+#: Colour ranges of ``selective_adjust`` with their centre hue in degrees (HSV/HSL hue circle).
+SELECTIVE_COLORS: tuple[str, ...] = ("red", "orange", "yellow", "green", "cyan", "blue")
+SELECTIVE_HUES: dict[str, float] = {"red": 0.0, "orange": 30.0, "yellow": 60.0, "green": 120.0, "cyan": 180.0,
+                                    "blue": 240.0}
+SELECTIVE_CHANNELS: tuple[ParamSpec, ...] = (
+    ParamSpec("saturation", -100, 100, 0, _SIGNED + "; -100 = that colour range turns grey",
+              "saturation of this colour range"),
+    ParamSpec("luminance", -100, 100, 0, _SIGNED, "lightness of this colour range"),
+)
+#: Canonical flattening order of the 12 selective values: colour-major, then saturation, luminance.
+SELECTIVE_KEYS: tuple[tuple[str, str], ...] = tuple((c, ch.name) for c in SELECTIVE_COLORS for ch in SELECTIVE_CHANNELS)
+
+TOOL_NAMES: tuple[str, ...] = ("adjust", "selective_adjust", "filter")
+FILTER_NONE = "none"
+INTENSITY = ParamSpec("intensity", 0, 100, 0, "integer percent, 0..100", "blend of the preset over its input")
+
+
+def _int_field(spec: ParamSpec) -> Any:
+    return Field(default=spec.neutral, ge=spec.lo, le=spec.hi, description=f"{spec.doc} ({spec.unit})")
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+
+class Adjust(_Strict):
+    """Global adjustments. Missing keys are neutral (0)."""
+
+    exposure: int = _int_field(_ADJUST_SPEC["exposure"])
+    contrast: int = _int_field(_ADJUST_SPEC["contrast"])
+    brightness: int = _int_field(_ADJUST_SPEC["brightness"])
+    highlights: int = _int_field(_ADJUST_SPEC["highlights"])
+    shadows: int = _int_field(_ADJUST_SPEC["shadows"])
+    saturation: int = _int_field(_ADJUST_SPEC["saturation"])
+    vibrance: int = _int_field(_ADJUST_SPEC["vibrance"])
+    temperature: int = _int_field(_ADJUST_SPEC["temperature"])
+    tint: int = _int_field(_ADJUST_SPEC["tint"])
+    hue: int = _int_field(_ADJUST_SPEC["hue"])
+    linearOffset: int = _int_field(_ADJUST_SPEC["linearOffset"])  # noqa: N815 (wire name)
+    bloom: int = _int_field(_ADJUST_SPEC["bloom"])
+    sharpen: int = _int_field(_ADJUST_SPEC["sharpen"])
+    structure: int = _int_field(_ADJUST_SPEC["structure"])
+
+    @property
+    def used(self) -> bool:
+        return any(getattr(self, k) != 0 for k in ADJUST_KEYS)
+
+    @property
+    def color_used(self) -> bool:
+        return any(getattr(self, k) != 0 for k in COLOR_ADJUST_KEYS)
+
+    @property
+    def spatial_used(self) -> bool:
+        return any(getattr(self, k) != 0 for k in SPATIAL_ADJUST_KEYS)
+
+    def vector(self) -> list[int]:
+        """The 14 values in :data:`ADJUST_KEYS` order."""
+        return [getattr(self, k) for k in ADJUST_KEYS]
+
+    def to_wire(self) -> dict[str, int]:
+        """``{}`` when unused, else all 14 keys."""
+        return {k: getattr(self, k) for k in ADJUST_KEYS} if self.used else {}
+
+
+class SelectiveColor(_Strict):
+    saturation: int = _int_field(SELECTIVE_CHANNELS[0])
+    luminance: int = _int_field(SELECTIVE_CHANNELS[1])
+
+    @property
+    def used(self) -> bool:
+        return self.saturation != 0 or self.luminance != 0
+
+
+class SelectiveAdjust(_Strict):
+    """Per-colour-range saturation and luminance. Missing colours are neutral."""
+
+    red: SelectiveColor = SelectiveColor()
+    orange: SelectiveColor = SelectiveColor()
+    yellow: SelectiveColor = SelectiveColor()
+    green: SelectiveColor = SelectiveColor()
+    cyan: SelectiveColor = SelectiveColor()
+    blue: SelectiveColor = SelectiveColor()
+
+    @property
+    def used(self) -> bool:
+        return any(getattr(self, c).used for c in SELECTIVE_COLORS)
+
+    def vector(self) -> list[int]:
+        """The 12 values in :data:`SELECTIVE_KEYS` order."""
+        return [getattr(getattr(self, c), ch) for c, ch in SELECTIVE_KEYS]
+
+    def to_wire(self) -> dict[str, dict[str, int]]:
+        if not self.used:
+            return {}
+        return {c: {"saturation": getattr(self, c).saturation, "luminance": getattr(self, c).luminance}
+                for c in SELECTIVE_COLORS}
+
+
+class Filter(_Strict):
+    """A named LUT preset. The name is checked against the installed presets
+    (bundled and user presets, see :mod:`vibegrade.tools.filters`)."""
+
+    name: str = Field(default=FILTER_NONE, min_length=1, max_length=100,
+                      description="preset name, or 'none' for no filter")
+    intensity: int = _int_field(INTENSITY)
+
+    @field_validator("name")
+    @classmethod
+    def _known_preset(cls, v: str) -> str:
+        if v == FILTER_NONE:
+            return v
+        from vibegrade.tools.filters import preset_names  # local import: keeps the schema free of IO at import
+
+        names = preset_names()
+        if v not in names:
+            close = _closest(v, names)
+            hint = f"; did you mean {close!r}?" if close else ""
+            raise ValueError(f"unknown filter preset {v!r}{hint} (see `vibegrade presets`)")
+        return v
+
+    @property
+    def used(self) -> bool:
+        return self.name != FILTER_NONE
+
+    def to_wire(self) -> dict[str, Any]:
+        return {"name": self.name, "intensity": self.intensity if self.used else 0}
+
+
+class ToolChain(_Strict):
+    """The settings of all three tools, applied as adjust -> selective_adjust -> filter."""
+
+    adjust: Adjust = Adjust()
+    selective_adjust: SelectiveAdjust = SelectiveAdjust()
+    filter: Filter = Filter()
+
+    @model_validator(mode="before")
+    @classmethod
+    def _none_is_empty(cls, data: Any) -> Any:
+        # ``null`` for a tool means "not used", like ``{}``.
+        if isinstance(data, dict):
+            return {k: ({} if v is None else v) for k, v in data.items()}
+        return data
+
+    @property
+    def is_identity(self) -> bool:
+        return not (self.adjust.used or self.selective_adjust.used or (self.filter.used and self.filter.intensity > 0))
+
+    def used(self) -> dict[str, bool]:
+        return {"adjust": self.adjust.used, "selective_adjust": self.selective_adjust.used,
+                "filter": self.filter.used}
+
+    def to_wire(self) -> dict[str, Any]:
+        """Canonical JSON-ready dict (unused tools written as ``{}`` / ``none``)."""
+        return {"adjust": self.adjust.to_wire(), "selective_adjust": self.selective_adjust.to_wire(),
+                "filter": self.filter.to_wire()}
+
+    def to_json(self, **kwargs: Any) -> str:
+        return json.dumps(self.to_wire(), **kwargs)
+
+
+def parse_chain(text_or_obj: str | dict[str, Any]) -> ToolChain:
+    """Strictly parse a tool chain from JSON text or a dict (raises ``ValueError`` with a clear message)."""
+    if isinstance(text_or_obj, str):
+        try:
+            obj = json.loads(text_or_obj)
+        except json.JSONDecodeError as e:
+            raise ValueError(f"tool chain is not valid JSON: {e.msg} at line {e.lineno} column {e.colno}") from None
+    else:
+        obj = text_or_obj
+    if not isinstance(obj, dict):
+        raise ValueError(f"tool chain must be a JSON object, got {type(obj).__name__}")
+    try:
+        return ToolChain.model_validate(obj)
+    except ValidationError as e:
+        raise ValueError(format_validation_error(e)) from None
+
+
+def format_validation_error(e: ValidationError) -> str:
+    """One line per problem, each naming the dotted field path."""
+    parts = []
+    for err in e.errors():
+        loc = ".".join(str(x) for x in err["loc"]) or "(root)"
+        msg = err["msg"]
+        if msg.startswith("Value error, "):
+            msg = msg[len("Value error, "):]
+        if err["type"] == "extra_forbidden":
+            msg = "unknown field"
+        parts.append(f"{loc}: {msg}")
+    return "; ".join(parts)
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Lenient path for untrusted LLM output
+# ---------------------------------------------------------------------------------------------------------------
+
+
+@dataclass
+class ClampReport:
+    """What :func:`clamp_chain` had to change. ``flags`` are short machine-readable strings."""
+
+    chain: ToolChain
+    flags: list[str]
+
+
+def _to_int(v: Any) -> int | None:
+    if isinstance(v, bool):
+        return int(v)
+    if isinstance(v, (int, float)):
+        return None if (isinstance(v, float) and not math.isfinite(v)) else int(round(v))
+    if isinstance(v, str):
+        s = v.strip().rstrip("%").replace("+", "", 1).strip()
+        try:
+            f = float(s)
+        except ValueError:
+            return None
+        return int(round(f)) if math.isfinite(f) else None
+    return None
+
+
+def _clamp_value(spec: ParamSpec, raw: Any, path: str, flags: list[str]) -> int:
+    v = _to_int(raw)
+    if v is None:
+        flags.append(f"not_a_number:{path}")
+        return spec.neutral
+    if not isinstance(raw, (int, bool)) or isinstance(raw, bool):
+        if not (isinstance(raw, float) and float(raw).is_integer()):
+            flags.append(f"coerced:{path}")
+    if spec.name == "hue" and path.startswith("adjust.") and not (spec.lo <= v <= spec.hi):
+        flags.append(f"wrapped:{path}")
+        return v % 360
+    if v < spec.lo or v > spec.hi:
+        flags.append(f"clamped:{path}")
+        return min(spec.hi, max(spec.lo, v))
+    return v
+
+
+def clamp_chain(obj: Any, presets: Iterable[str] | None = None) -> ClampReport:
+    """Turn arbitrary JSON-like data (typically parsed LLM output) into a valid :class:`ToolChain`.
+
+    Never raises. Numbers given as strings are coerced, out-of-range values clamped (hue wrapped),
+    unknown keys dropped, unknown presets replaced by ``none``; each change adds a flag such as
+    ``clamped:adjust.exposure`` or ``unknown_preset:filter.name``.
+    """
+    flags: list[str] = []
+    if presets is None:
+        from vibegrade.tools.filters import preset_names
+
+        presets = preset_names()
+    preset_set = set(presets)
+    if not isinstance(obj, dict):
+        flags.append("not_an_object")
+        obj = {}
+
+    adj_raw = obj.get("adjust") or {}
+    adjust: dict[str, int] = {}
+    if isinstance(adj_raw, dict):
+        lower = {str(k).strip(): v for k, v in adj_raw.items()}
+        by_ci = {k.lower().replace("_", ""): k for k in lower}
+        for spec in ADJUST_PARAMS:
+            key = spec.name if spec.name in lower else by_ci.get(spec.name.lower())
+            if key is None:
+                continue
+            adjust[spec.name] = _clamp_value(spec, lower[key], f"adjust.{spec.name}", flags)
+        known = {s.name.lower() for s in ADJUST_PARAMS}
+        for k in lower:
+            if k.lower().replace("_", "") not in known:
+                flags.append(f"unknown_key:adjust.{k}")
+    else:
+        flags.append("not_an_object:adjust")
+
+    sel_raw = obj.get("selective_adjust") or {}
+    selective: dict[str, dict[str, int]] = {}
+    if isinstance(sel_raw, dict):
+        for ck, cv in sel_raw.items():
+            color = str(ck).strip().lower()
+            if color not in SELECTIVE_COLORS:
+                flags.append(f"unknown_key:selective_adjust.{ck}")
+                continue
+            if not isinstance(cv, dict):
+                flags.append(f"not_an_object:selective_adjust.{color}")
+                continue
+            entry: dict[str, int] = {}
+            for chk, chv in cv.items():
+                ch = str(chk).strip().lower()
+                spec = next((s for s in SELECTIVE_CHANNELS if s.name == ch), None)
+                if spec is None:
+                    flags.append(f"unknown_key:selective_adjust.{color}.{chk}")
+                    continue
+                entry[ch] = _clamp_value(spec, chv, f"selective_adjust.{color}.{ch}", flags)
+            selective[color] = entry
+    else:
+        flags.append("not_an_object:selective_adjust")
+
+    filt_raw = obj.get("filter")
+    filt: dict[str, Any] = {"name": FILTER_NONE, "intensity": 0}
+    if isinstance(filt_raw, str):
+        filt_raw = {"name": filt_raw}
+    if isinstance(filt_raw, dict):
+        name = filt_raw.get("name", FILTER_NONE)
+        name = str(name).strip() if name is not None else FILTER_NONE
+        if name.lower() in ("", "none", "null", "no", "no filter"):
+            name = FILTER_NONE
+        elif name not in preset_set:
+            match = {p.lower(): p for p in preset_set}.get(name.lower().replace(" ", "_").replace("-", "_"))
+            if match:
+                name = match
+            else:
+                flags.append("unknown_preset:filter.name")
+                name = FILTER_NONE
+        filt["name"] = name
+        if name != FILTER_NONE:
+            filt["intensity"] = _clamp_value(INTENSITY, filt_raw.get("intensity", 50), "filter.intensity", flags)
+    elif filt_raw is not None:
+        flags.append("not_an_object:filter")
+
+    chain = ToolChain.model_construct(
+        adjust=Adjust.model_construct(**{**{k: 0 for k in ADJUST_KEYS}, **adjust}),
+        selective_adjust=SelectiveAdjust.model_construct(**{
+            c: SelectiveColor.model_construct(**{"saturation": 0, "luminance": 0, **selective.get(c, {})})
+            for c in SELECTIVE_COLORS}),
+        filter=Filter.model_construct(**filt),
+    )
+    return ClampReport(chain=chain, flags=flags)
+
+
+def chain_json_schema(presets: Iterable[str] | None = None) -> dict[str, Any]:
+    """JSON Schema of a tool chain; with ``presets`` the filter name becomes an enum."""
+    schema = ToolChain.model_json_schema()
+    if presets is not None:
+        names = [FILTER_NONE, *sorted(set(presets) - {FILTER_NONE})]
+        schema["$defs"]["Filter"]["properties"]["name"]["enum"] = names
+    return schema
+
+
+def _closest(name: str, candidates: Iterable[str]) -> str | None:
+    import difflib
+
+    m = difflib.get_close_matches(name, list(candidates), n=1, cutoff=0.6)
+    if m:
+        return m[0]
+    low = {c.lower(): c for c in candidates}
+    return low.get(name.lower())
+
+
+ToolName = Literal["adjust", "selective_adjust", "filter"]

@@ -1,0 +1,174 @@
+"""Render a tool chain: adjust -> selective_adjust -> filter.
+
+The render path:
+
+1. An identity chain returns the input unchanged (bit-exact copy).
+2. Spatial ``adjust`` operations (structure, sharpen, bloom) run on the full image
+   (:mod:`vibegrade.tools.spatial`).
+3. All per-pixel colour work -- the rest of ``adjust``, ``selective_adjust`` and the ``filter``
+   preset with its intensity -- is evaluated once on the grid of a 3D LUT (:func:`bake_lut`,
+   size configurable, cached per chain) and applied to the pixels with trilinear or tetrahedral
+   interpolation. 8-bit images go through Pillow's C trilinear kernel on threads; 16-bit and float
+   images through the NumPy interpolators in :mod:`vibegrade.tools.lut`.
+
+:func:`color_transform` evaluates the same colour work directly per pixel; it is the reference the
+baked path is tested against, and what the baking evaluates.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Callable, Literal
+
+import numpy as np
+
+from vibegrade.schema import ToolChain
+from vibegrade.tools.adjust import apply_color
+from vibegrade.tools.filters import load_preset
+from vibegrade.tools.lut import Interpolation, apply_lut, apply_lut_u8, identity_grid, pillow_lut
+from vibegrade.tools.selective import apply_selective
+from vibegrade.tools.spatial import apply_spatial
+
+__all__ = ["DEFAULT_LUT_SIZE", "color_transform", "bake_lut", "has_color_work", "render", "render_direct",
+           "Renderer"]
+
+#: Grid size of the baked LUT. 33 is the common size of .cube looks (and Pillow's fast path
+#: accepts up to 65); see ``docs/tools.md`` for the measured accuracy.
+DEFAULT_LUT_SIZE = 33
+
+
+def has_color_work(chain: ToolChain) -> bool:
+    return chain.adjust.color_used or chain.selective_adjust.used or (
+        chain.filter.used and chain.filter.intensity > 0)
+
+
+def color_transform(chain: ToolChain) -> Callable[[np.ndarray], np.ndarray]:
+    """The per-pixel colour part of ``chain`` as a function of float32 ``(..., 3)`` encoded RGB."""
+    preset = load_preset(chain.filter.name) if chain.filter.used and chain.filter.intensity > 0 else None
+    amount = np.float32(chain.filter.intensity / 100.0)
+
+    def fn(rgb: np.ndarray) -> np.ndarray:
+        x = np.clip(np.asarray(rgb, dtype=np.float32), 0.0, 1.0)
+        if chain.adjust.color_used:
+            x = apply_color(x, chain.adjust)
+        x = apply_selective(x, chain.selective_adjust)
+        if preset is not None:
+            y = apply_lut(x, preset, "tetrahedral")
+            x = x + amount * (y - x)
+        return np.clip(x, 0.0, 1.0).astype(np.float32)
+
+    return fn
+
+
+@lru_cache(maxsize=64)
+def _bake_cached(chain_json: str, size: int) -> np.ndarray:
+    chain = ToolChain.model_validate_json(chain_json)
+    lut = color_transform(chain)(identity_grid(size))
+    lut.setflags(write=False)
+    return lut
+
+
+def bake_lut(chain: ToolChain, size: int = DEFAULT_LUT_SIZE) -> np.ndarray:
+    """The chain's per-pixel colour work as a ``(size, size, size, 3)`` LUT (read-only, cached)."""
+    if not 2 <= size <= 256:
+        raise ValueError("LUT size must be within 2..256")
+    return _bake_cached(chain.model_dump_json(), size)
+
+
+@lru_cache(maxsize=16)
+def _pillow_cached(chain_json: str, size: int):  # -> Color3DLUT
+    return pillow_lut(_bake_cached(chain_json, size))
+
+
+def _to_float(img: np.ndarray) -> np.ndarray:
+    if img.dtype == np.uint8:
+        return img.astype(np.float32) * np.float32(1 / 255)
+    if img.dtype == np.uint16:
+        return img.astype(np.float32) * np.float32(1 / 65535)
+    return np.asarray(img, dtype=np.float32)
+
+
+def _from_float(x: np.ndarray, dtype: np.dtype) -> np.ndarray:
+    if dtype == np.uint8:
+        return (np.clip(x, 0, 1) * 255 + 0.5).astype(np.uint8)
+    if dtype == np.uint16:
+        return (np.clip(x, 0, 1) * 65535 + 0.5).astype(np.uint16)
+    return np.clip(x, 0, 1).astype(dtype)
+
+
+def _check(img: np.ndarray) -> None:
+    if img.ndim != 3 or img.shape[2] != 3:
+        raise ValueError(f"expected an (H, W, 3) RGB array, got shape {img.shape}")
+    if img.dtype not in (np.uint8, np.uint16, np.float32, np.float64):
+        raise ValueError(f"unsupported pixel type {img.dtype}")
+
+
+@dataclass(frozen=True)
+class Renderer:
+    """A chain prepared for rendering many images or frames (the LUT is baked once).
+
+    Args:
+        chain: the tool chain.
+        lut_size: grid size of the baked LUT.
+        interpolation: for 16-bit and float images; 8-bit images use Pillow's trilinear kernel unless
+            ``interpolation="tetrahedral"`` is forced with ``u8_fast=False``.
+        u8_fast: use Pillow's C kernel for 8-bit images (default).
+    """
+
+    chain: ToolChain
+    lut_size: int = DEFAULT_LUT_SIZE
+    interpolation: Interpolation = "tetrahedral"
+    u8_fast: bool = True
+
+    def __call__(self, img: np.ndarray) -> np.ndarray:
+        return self.render(img)
+
+    def render(self, img: np.ndarray) -> np.ndarray:
+        """Render an ``(H, W, 3)`` uint8, uint16 or float array; returns the same dtype and shape."""
+        _check(img)
+        chain = self.chain
+        if chain.is_identity:
+            return img.copy()
+        dtype = img.dtype
+        spatial = chain.adjust.spatial_used
+        color = has_color_work(chain)
+        x: np.ndarray = img
+        if spatial:
+            xf = apply_spatial(_to_float(img), chain.adjust)
+            if not color:
+                return _from_float(xf, dtype)
+            x = _from_float(xf, np.dtype(np.uint8)) if dtype == np.uint8 else xf
+        key = chain.model_dump_json()
+        if dtype == np.uint8 and self.u8_fast:
+            return apply_lut_u8(np.ascontiguousarray(x), _pillow_cached(key, self.lut_size))
+        lut = _bake_cached(key, self.lut_size)
+        return _from_float(apply_lut(_to_float(x), lut, self.interpolation), dtype)
+
+
+def render(img: np.ndarray, chain: ToolChain, *, lut_size: int = DEFAULT_LUT_SIZE,
+           interpolation: Interpolation = "tetrahedral", u8_fast: bool = True) -> np.ndarray:
+    """Render ``chain`` on an ``(H, W, 3)`` RGB array (uint8, uint16 or float in [0, 1]); same dtype out.
+
+    Alpha is not handled here: callers split it off and put it back untouched (see
+    :mod:`vibegrade.media.image`).
+    """
+    return Renderer(chain, lut_size, interpolation, u8_fast).render(img)
+
+
+def render_direct(img: np.ndarray, chain: ToolChain) -> np.ndarray:
+    """Reference path: evaluate every pixel directly, no LUT. Slow; for tests and accuracy checks."""
+    _check(img)
+    if chain.is_identity:
+        return img.copy()
+    x = _to_float(img)
+    if chain.adjust.spatial_used:
+        x = apply_spatial(x, chain.adjust)
+        if img.dtype == np.uint8:
+            x = _to_float(_from_float(x, np.dtype(np.uint8)))
+    if has_color_work(chain):
+        x = color_transform(chain)(x)
+    return _from_float(x, img.dtype)
+
+
+Mode = Literal["image", "video"]

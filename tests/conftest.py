@@ -1,0 +1,30 @@
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from vibegrade.samples import SAMPLE_IMAGES
+
+
+@pytest.fixture(scope="session")
+def samples() -> dict[str, np.ndarray]:
+    """The bundled sample photos as 8-bit RGB arrays."""
+    out = {}
+    for name, path in SAMPLE_IMAGES.items():
+        with Image.open(path) as im:
+            out[name] = np.asarray(im.convert("RGB"))
+    return out
+
+
+@pytest.fixture(scope="session")
+def astronaut(samples) -> np.ndarray:
+    return samples["astronaut"]
+
+
+@pytest.fixture(scope="session")
+def rgb_cube_u8() -> np.ndarray:
+    """Every 8th level of each channel (32^3 colours) laid out as an image: covers the whole gamut."""
+    lv = np.arange(0, 256, 8, dtype=np.uint8)
+    r, g, b = np.meshgrid(lv, lv, lv, indexing="ij")
+    return np.stack([r, g, b], -1).reshape(256, 128, 3)
