@@ -22,13 +22,6 @@ def test_cube_order_is_red_fastest():
     assert rows[:3] == ["0.000000 0.000000 0.000000", "1.000000 0.000000 0.000000", "0.000000 1.000000 0.000000"]
 
 
-def test_domain_is_rescaled():
-    text = "LUT_3D_SIZE 2\nDOMAIN_MIN 0 0 0\nDOMAIN_MAX 2 2 2\n" + "\n".join(
-        f"{r} {g} {b}" for b in (0, 2) for g in (0, 2) for r in (0, 2))
-    lut, _ = parse_cube(text)
-    np.testing.assert_allclose(lut, identity_grid(2))
-
-
 @pytest.mark.parametrize("text, msg", [
     ("0 0 0\n", "before LUT_3D_SIZE"),
     ("LUT_3D_SIZE 2\n0 0 0\n", "expected 8 rows"),
@@ -63,3 +56,23 @@ def test_pillow_fast_path_matches_numpy(rgb_cube_u8):
     fast = apply_lut_u8(rgb_cube_u8, lut).astype(int)
     ref = np.round(apply_lut(rgb_cube_u8 / 255.0, lut, "trilinear") * 255).astype(int)
     assert np.abs(fast - ref).max() <= 1
+
+
+def test_domain_sets_input_range_and_is_resampled():
+    """DOMAIN_MAX 2 means lattice points sit at inputs 0, 1, 2: input 1 must give the middle entry."""
+    text = "LUT_3D_SIZE 3\nDOMAIN_MIN 0 0 0\nDOMAIN_MAX 2 2 2\n" + "\n".join(
+        f"{r / 4} {g / 4} {b / 4}" for b in range(3) for g in range(3) for r in range(3))
+    lut, _ = parse_cube(text)  # output = input / 4 over [0, 2]
+    np.testing.assert_allclose(apply_lut(np.array([[1.0, 0.5, 0.0]], np.float32), lut), [[0.25, 0.125, 0.0]],
+                               atol=1e-6)
+    text2 = text.replace("DOMAIN_MIN 0 0 0\nDOMAIN_MAX 2 2 2", "LUT_3D_INPUT_RANGE 0 2")
+    np.testing.assert_allclose(parse_cube(text2)[0], lut)
+
+
+def test_written_files_get_normal_permissions(tmp_path):
+    import os
+    p = tmp_path / "a.cube"
+    write_cube(p, identity_grid(2))
+    umask = os.umask(0)
+    os.umask(umask)
+    assert (p.stat().st_mode & 0o777) == (0o666 & ~umask)

@@ -197,14 +197,14 @@ def vibrance(rgb: np.ndarray, value: int) -> np.ndarray:
     """Saturation that favours muted colours and protects skin tones.
 
     Chroma gain ``1 + v (1 - C)^2 (1 - 0.7 w_skin)`` with ``C`` the hexcone chroma and ``w_skin`` a
-    raised-cosine window around hue 25 deg (orange-red skin hues). Negative values desaturate with the
+    raised-cosine window around hue 25 deg (orange-red skin hues), faded in over chroma 0..0.4. Negative values desaturate with the
     same weighting.
     """
     if value == 0:
         return rgb
     v = value / 100.0
     c = chroma(rgb)
-    w_skin = hue_window(hue_degrees(rgb), SKIN_HUE, SKIN_HALF_WIDTH) * smoothstep(0.0, 0.15, c)
+    w_skin = hue_window(hue_degrees(rgb), SKIN_HUE, SKIN_HALF_WIDTH) * smoothstep(0.0, 0.4, c)
     gain = 1.0 + np.float32(v) * (1.0 - c) ** 2 * (1.0 - 0.7 * w_skin)
     return scale_chroma(rgb, np.maximum(gain, 0.0))
 

@@ -26,7 +26,7 @@ import numpy as np
 from vibegrade.schema import ToolChain
 from vibegrade.tools.adjust import apply_color
 from vibegrade.tools.filters import load_preset
-from vibegrade.tools.lut import Interpolation, apply_lut, apply_lut_u8, identity_grid, pillow_lut
+from vibegrade.tools.lut import Interpolation, _pool, apply_lut, apply_lut_u8, identity_grid, pillow_lut
 from vibegrade.tools.selective import apply_selective
 from vibegrade.tools.spatial import apply_spatial
 
@@ -64,7 +64,16 @@ def color_transform(chain: ToolChain) -> Callable[[np.ndarray], np.ndarray]:
 @lru_cache(maxsize=64)
 def _bake_cached(chain_json: str, size: int) -> np.ndarray:
     chain = ToolChain.model_validate_json(chain_json)
-    lut = color_transform(chain)(identity_grid(size))
+    fn = color_transform(chain)
+    grid = identity_grid(size)
+    # NumPy releases the GIL inside its kernels: evaluate slabs of the grid on the LUT thread pool.
+    slabs = np.array_split(np.arange(size), min(size, _pool()._max_workers * 2))
+    lut = np.empty_like(grid)
+
+    def work(idx: np.ndarray) -> None:
+        lut[idx[0]:idx[-1] + 1] = fn(grid[idx[0]:idx[-1] + 1])
+
+    list(_pool().map(work, slabs))
     lut.setflags(write=False)
     return lut
 

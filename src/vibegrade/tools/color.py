@@ -92,7 +92,7 @@ def scale_chroma(rgb: np.ndarray, factor: np.ndarray | float) -> np.ndarray:
     mn = x.min(axis=-1)
     with np.errstate(divide="ignore", invalid="ignore"):
         s = np.where(v > 1e-6, (v - mn) / v, 0.0)
-        kk = np.maximum(k, 1.0) ** 2  # squared: the luma restore below gives back part of the gain
+        kk = np.maximum(k, 1.0) ** 2  # the luma restore below gives back part of the gain
         # fade the boost in over value 0..0.1: HSV saturation is ill-conditioned near black (noise)
         kk = 1.0 + (kk - 1.0) * smoothstep(0.0, 0.1, v)
         s_new = 1.0 - (1.0 - s) ** kk
@@ -102,7 +102,7 @@ def scale_chroma(rgb: np.ndarray, factor: np.ndarray | float) -> np.ndarray:
     # regulariser leaves a tiny luma deficit near white instead of an ill-conditioned ratio there
     y_up = luma(up)
     kw = (1.0 - y + 0.05) / (1.0 - y_up + 0.05)
-    up = 1.0 - (1.0 - up) * np.minimum(kw, 1.0)[..., None]
+    up = 1.0 - (1.0 - up) * (1.0 - 0.5 * (1.0 - np.minimum(kw, 1.0)))[..., None]
     out = np.where((k > 1.0)[..., None], up, down)
     return np.clip(out, 0.0, 1.0).astype(np.float32)
 

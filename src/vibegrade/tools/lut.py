@@ -66,11 +66,14 @@ _ROW = re.compile(rf"^\s*({_NUM})\s+({_NUM})\s+({_NUM})\s*$")
 
 
 def read_cube(path: str | os.PathLike[str]) -> tuple[np.ndarray, str | None]:
-    """Read a 3D ``.cube`` file. Returns ``(lut, title)``; values are rescaled from DOMAIN_MIN/MAX to [0, 1]
-    input domain (the output values are returned as stored).
+    """Read a 3D ``.cube`` file. Returns ``(lut, title)`` with the LUT defined on inputs [0, 1].
+
+    ``DOMAIN_MIN``/``DOMAIN_MAX`` (or Resolve's ``LUT_3D_INPUT_RANGE``) set the *input* range of the
+    lattice; a LUT with another input range is resampled onto the [0, 1] grid (inputs outside its domain
+    are clamped to it). Output values are returned as stored.
 
     Raises:
-        CubeError: with a message naming the line for any malformed content.
+        CubeError: with a message naming the file and line for any malformed content.
     """
     p = Path(path)
     try:
@@ -108,26 +111,29 @@ def parse_cube(text: str, name: str = "<cube>") -> tuple[np.ndarray, str | None]
                 raise CubeError(f"{name}:{lineno}: bad LUT_3D_SIZE {rest!r}") from None
             if not 2 <= size <= 256:
                 raise CubeError(f"{name}:{lineno}: LUT_3D_SIZE {size} out of range 2..256")
-        elif key in ("DOMAIN_MIN", "DOMAIN_MAX"):
-            vals = rest.split()
+        elif key in ("DOMAIN_MIN", "DOMAIN_MAX", "LUT_3D_INPUT_RANGE"):
             try:
-                arr = np.array([float(v) for v in vals], np.float64)
+                arr = np.array([float(v) for v in rest.split()], np.float64)
             except ValueError:
                 raise CubeError(f"{name}:{lineno}: bad {key}") from None
-            if arr.shape != (3,):
+            if key == "LUT_3D_INPUT_RANGE":
+                if arr.shape != (2,):
+                    raise CubeError(f"{name}:{lineno}: LUT_3D_INPUT_RANGE needs 2 numbers")
+                dmin, dmax = np.full(3, arr[0]), np.full(3, arr[1])
+            elif arr.shape != (3,):
                 raise CubeError(f"{name}:{lineno}: {key} needs 3 numbers")
-            if key == "DOMAIN_MIN":
+            elif key == "DOMAIN_MIN":
                 dmin = arr
             else:
                 dmax = arr
-        elif key == "LUT_1D_SIZE":
+        elif key in ("LUT_1D_SIZE", "LUT_1D_INPUT_RANGE"):
             raise CubeError(f"{name}:{lineno}: 1D LUTs are not supported, need a 3D .cube")
-        elif key.startswith("LUT_") or key.isidentifier():
-            continue  # tolerated vendor keywords (e.g. LUT_3D_INPUT_RANGE handled as domain below)
+        elif key.startswith("LUT_"):
+            continue  # other vendor keywords carry no colour information
         else:
             raise CubeError(f"{name}:{lineno}: cannot parse {raw.strip()[:60]!r}")
     if size is None:
-        raise CubeError(f"{name}: missing LUT_3D_SIZE")
+        raise CubeError(f"{name}: missing LUT_3D_SIZE (not a 3D .cube file?)")
     if len(rows) != size**3:
         raise CubeError(f"{name}: expected {size**3} rows for LUT_3D_SIZE {size}, found {len(rows)}")
     if np.any(dmax <= dmin):
@@ -136,10 +142,12 @@ def parse_cube(text: str, name: str = "<cube>") -> tuple[np.ndarray, str | None]
     if not np.all(np.isfinite(data)):
         raise CubeError(f"{name}: non-finite values")
     # file order: r fastest, then g, then b  ->  [b, g, r] -> transpose to [r, g, b]
-    lut = data.reshape(size, size, size, 3).transpose(2, 1, 0, 3)
+    lut = np.ascontiguousarray(data.reshape(size, size, size, 3).transpose(2, 1, 0, 3), dtype=np.float32)
     if not (np.allclose(dmin, 0) and np.allclose(dmax, 1)):
-        lut = ((lut - dmin.astype(np.float32)) / (dmax - dmin).astype(np.float32))
-    return np.ascontiguousarray(lut, dtype=np.float32), title
+        # lattice point i sits at input dmin + i/(N-1) (dmax - dmin): resample onto the [0, 1] grid
+        pos = (identity_grid(size) - dmin.astype(np.float32)) / (dmax - dmin).astype(np.float32)
+        lut = apply_lut(pos, lut, "tetrahedral")
+    return lut, title
 
 
 def cube_text(lut: np.ndarray, title: str | None = None, comment: str | None = None) -> str:

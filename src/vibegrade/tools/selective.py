@@ -4,8 +4,8 @@ Each colour range (red 0 deg, orange 30, yellow 60, green 120, cyan 180, blue 24
 circle) has a raised-cosine weight that is 1 at its centre and falls to 0 at the neighbouring
 centres, so adjacent weights overlap and sum to 1 (magentas, 300 deg, are half red, half blue).
 Boosting orange therefore changes oranges fully, reds and yellows a little, and blues not at all.
-Weights are multiplied by a chroma ramp (0 for greys, 1 from chroma 0.1 up) so neutral tones never
-shift.
+Weights are multiplied by a chroma ramp (smoothstep over chroma 0..0.4) so neutral tones never shift
+and the weights stay smooth near the grey axis, where hue is ill-defined.
 
 * saturation ``s`` in -100..100: chroma is scaled by ``1 + sum_c w_c s_c / 100`` (soft gamut limit).
 * luminance ``l`` in -100..100: luma follows the brightness curve ``L (1+a) / (1 + a L)`` with
@@ -41,7 +41,7 @@ def color_weights(rgb: np.ndarray) -> np.ndarray:
         left_w, right_w = c - prev_c, next_c - c
         t = np.where(d < 0, -d / left_w, d / right_w)
         out[..., i] = np.where(t < 1.0, 0.5 + 0.5 * np.cos(np.pi * np.clip(t, 0, 1)), 0.0)
-    return out * smoothstep(0.0, 0.3, chroma(rgb))[..., None]
+    return out * smoothstep(0.0, 0.4, chroma(rgb))[..., None]
 
 
 def apply_selective(rgb: np.ndarray, s: SelectiveAdjust) -> np.ndarray:
