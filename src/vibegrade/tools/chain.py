@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Callable, Literal
 
+import cv2
 import numpy as np
 
 from vibegrade.schema import ToolChain
@@ -28,7 +29,7 @@ from vibegrade.tools.adjust import apply_color
 from vibegrade.tools.filters import load_preset
 from vibegrade.tools.lut import Interpolation, _pool, apply_lut, apply_lut_u8, identity_grid, pillow_lut
 from vibegrade.tools.selective import apply_selective
-from vibegrade.tools.spatial import apply_spatial
+from vibegrade.tools.spatial import apply_spatial, apply_spatial_u8
 
 __all__ = ["DEFAULT_LUT_SIZE", "color_transform", "bake_lut", "has_color_work", "render", "render_direct",
            "Renderer"]
@@ -100,7 +101,8 @@ def _to_float(img: np.ndarray) -> np.ndarray:
 
 def _from_float(x: np.ndarray, dtype: np.dtype) -> np.ndarray:
     if dtype == np.uint8:
-        return (np.clip(x, 0, 1) * 255 + 0.5).astype(np.uint8)
+        # round-to-nearest with saturation, on OpenCV's threads (x is never negative here)
+        return cv2.convertScaleAbs(np.maximum(x, 0.0, dtype=np.float32), alpha=255.0)
     if dtype == np.uint16:
         return (np.clip(x, 0, 1) * 65535 + 0.5).astype(np.uint16)
     return np.clip(x, 0, 1).astype(dtype)
@@ -144,10 +146,14 @@ class Renderer:
         color = has_color_work(chain)
         x: np.ndarray = img
         if spatial:
-            xf = apply_spatial(_to_float(img), chain.adjust)
-            if not color:
-                return _from_float(xf, dtype)
-            x = _from_float(xf, np.dtype(np.uint8)) if dtype == np.uint8 else xf
+            if dtype == np.uint8:
+                x = apply_spatial_u8(img, chain.adjust)
+                if not color:
+                    return x
+            else:
+                x = apply_spatial(_to_float(img), chain.adjust)
+                if not color:
+                    return _from_float(x, dtype)
         key = chain.model_dump_json()
         if dtype == np.uint8 and self.u8_fast:
             return apply_lut_u8(np.ascontiguousarray(x), _pillow_cached(key, self.lut_size))
@@ -170,11 +176,12 @@ def render_direct(img: np.ndarray, chain: ToolChain) -> np.ndarray:
     _check(img)
     if chain.is_identity:
         return img.copy()
-    x = _to_float(img)
-    if chain.adjust.spatial_used:
-        x = apply_spatial(x, chain.adjust)
-        if img.dtype == np.uint8:
-            x = _to_float(_from_float(x, np.dtype(np.uint8)))
+    if chain.adjust.spatial_used and img.dtype == np.uint8:
+        x = _to_float(apply_spatial_u8(img, chain.adjust))
+    elif chain.adjust.spatial_used:
+        x = apply_spatial(_to_float(img), chain.adjust)
+    else:
+        x = _to_float(img)
     if has_color_work(chain):
         x = color_transform(chain)(x)
     return _from_float(x, img.dtype)

@@ -1,7 +1,7 @@
 """Spatial parts of the ``adjust`` tool: structure, sharpen and bloom.
 
 These need a pixel's neighbourhood and run on the full image (not in the LUT), first in the
-``adjust`` stage, in the order structure -> sharpen -> bloom. Images are float32 ``(H, W, 3)``
+``adjust`` stage: structure and sharpen, then bloom. Images are float32 ``(H, W, 3)``
 sRGB-encoded in [0, 1]. Blur radii scale with the image's short side ``S`` so a look is the same at
 any resolution; wide blurs are computed on a downscaled copy (they only carry low frequencies) and
 upsampled bilinearly, which keeps 1080p work in milliseconds.
@@ -12,8 +12,10 @@ upsampled bilinearly, which keeps 1080p work in milliseconds.
   ``k = 1.5 v / 100``. Both act on luma only (the same offset added to R, G and B), so they add no
   colour fringes.
 * bloom: in linear light, the highlights ``lin * smoothstep(0.55, 1, Y)`` are blurred with
-  ``sigma = 0.025 S`` and screened over the image with strength ``1.2 v / 100``:
-  ``lin' = lin + k glow (1 - lin)`` (never exceeds 1).
+  ``sigma = 0.025 S``, scaled by ``1.2 v / 100``, encoded to sRGB and screen-blended over the image,
+  ``1 - (1 - x)(1 - glow)`` (only adds light, never exceeds 1).
+
+structure and sharpen are both measured on the same input luma and their offsets added together.
 
 References: unsharp masking and local contrast, e.g. R. C. Gonzalez & R. E. Woods, *Digital Image
 Processing*, 4th ed., sec. 3.6; bloom as a screen-blended glow, as in common compositing practice.
@@ -21,15 +23,13 @@ Processing*, 4th ed., sec. 3.6; bloom as a screen-blended glow, as in common com
 
 from __future__ import annotations
 
-from functools import lru_cache
-
 import cv2
 import numpy as np
 
 from vibegrade.schema import Adjust
 from vibegrade.tools.color import REC709, linear_to_srgb, srgb_to_linear
 
-__all__ = ["structure", "sharpen", "bloom", "apply_spatial"]
+__all__ = ["structure", "sharpen", "bloom", "apply_spatial", "apply_spatial_u8"]
 
 _LUMA_M = REC709.reshape(1, 3).astype(np.float32)
 
@@ -58,79 +58,116 @@ def _short(img: np.ndarray) -> int:
 
 
 def _add_luma(img: np.ndarray, delta: np.ndarray) -> np.ndarray:
+    """``clip(img + delta[..., None], 0, 1)``."""
     out = img + delta[..., None]
     np.clip(out, 0.0, 1.0, out=out)
     return out
+
+
+def _structure_delta(y: np.ndarray, value: int, short: int) -> np.ndarray:
+    base = _blur(y, 0.02 * short)
+    k = np.float32(4.0 * 0.8 * value / 100.0)
+    # (y - base) * k * y * (1 - y)
+    return cv2.multiply(cv2.subtract(y, base), cv2.multiply(y, cv2.subtract(1.0, y)), scale=float(k))
+
+
+def _sharpen_delta(y: np.ndarray, value: int, short: int) -> np.ndarray:
+    sigma = max(0.8, short / 1080.0)
+    k = 1.5 * value / 100.0
+    return cv2.subtract(y, cv2.GaussianBlur(y, (0, 0), sigma, borderType=cv2.BORDER_REFLECT)) * np.float32(k)
 
 
 def structure(img: np.ndarray, value: int) -> np.ndarray:
     """Local contrast (clarity), ``value`` 0..100."""
     if value <= 0:
         return img
-    y = _luma(img)
-    base = _blur(y, 0.02 * _short(img))
-    k = np.float32(0.8 * value / 100.0)
-    delta = (y - base) * (4.0 * k) * y * (1.0 - y)
-    return _add_luma(img, delta)
+    return _add_luma(img, _structure_delta(_luma(img), value, _short(img)))
 
 
 def sharpen(img: np.ndarray, value: int) -> np.ndarray:
     """Unsharp masking of fine detail, ``value`` 0..100."""
     if value <= 0:
         return img
-    y = _luma(img)
-    sigma = max(0.8, _short(img) / 1080.0)
-    k = np.float32(1.5 * value / 100.0)
-    delta = (y - cv2.GaussianBlur(y, (0, 0), sigma, borderType=cv2.BORDER_REFLECT)) * k
-    return _add_luma(img, delta)
+    return _add_luma(img, _sharpen_delta(_luma(img), value, _short(img)))
 
 
-@lru_cache(maxsize=1)
-def _encode_table() -> np.ndarray:
-    """sRGB encoding of 65536 evenly spaced linear values (fast encode for the bloom composite)."""
-    return linear_to_srgb(np.linspace(0.0, 1.0, 65536, dtype=np.float32))
-
-
-@lru_cache(maxsize=1)
-def _decode_table() -> np.ndarray:
-    """Linear value of 65536 evenly spaced sRGB-encoded values."""
-    return srgb_to_linear(np.linspace(0.0, 1.0, 65536, dtype=np.float32))
-
-
-def _decode_fast(enc: np.ndarray) -> np.ndarray:
-    idx = (np.clip(enc, 0.0, 1.0) * 65535.0 + 0.5).astype(np.uint16)
-    return _decode_table()[idx]
-
-
-def _encode_fast(lin: np.ndarray) -> np.ndarray:
-    idx = (np.clip(lin, 0.0, 1.0) * 65535.0 + 0.5).astype(np.uint16)
-    return _encode_table()[idx]
-
-
-def bloom(img: np.ndarray, value: int) -> np.ndarray:
-    """Glow of the highlights in linear light, ``value`` 0..100."""
-    if value <= 0:
-        return img
+def _glow(img: np.ndarray, value: int) -> tuple[np.ndarray, int]:
+    """Encoded glow of the highlights at reduced resolution (float32 in [0, 1]) and the reduction factor."""
     h, w = img.shape[:2]
     sigma = 0.025 * _short(img)
     factor = int(max(1, sigma // 3))
     small = cv2.resize(img, (max(1, w // factor), max(1, h // factor)), interpolation=cv2.INTER_AREA)
+    if small.dtype == np.uint8:
+        small = small.astype(np.float32) * np.float32(1 / 255)
     lin_small = srgb_to_linear(small)
     y = _luma(lin_small)
     t = np.clip((y - 0.55) / 0.45, 0.0, 1.0)
     mask = t * t * (3.0 - 2.0 * t)
     glow = cv2.GaussianBlur(lin_small * mask[..., None], (0, 0), sigma / factor, borderType=cv2.BORDER_REFLECT)
-    glow = cv2.resize(glow, (w, h), interpolation=cv2.INTER_LINEAR)
-    k = np.float32(1.2 * value / 100.0)
-    lin = _decode_fast(img)
-    lin += k * glow * (1.0 - lin)
-    return _encode_fast(lin)
+    return linear_to_srgb(np.clip(glow * np.float32(1.2 * value / 100.0), 0.0, 1.0)), factor
+
+
+def bloom(img: np.ndarray, value: int) -> np.ndarray:
+    """Glow of the highlights, ``value`` 0..100.
+
+    The glow is extracted and blurred in linear light on a downscaled copy, encoded back to sRGB at
+    that low resolution, upsampled, and screen-blended over the image (``1 - (1 - x)(1 - g)``), which
+    only ever adds light and never exceeds 1.
+    """
+    if value <= 0:
+        return img
+    h, w = img.shape[:2]
+    glow, _ = _glow(img, value)
+    g = cv2.resize(glow, (w, h), interpolation=cv2.INTER_LINEAR)
+    # screen: x + g (1 - x)
+    out = 1.0 - img
+    out *= g
+    out += img
+    return out
 
 
 def apply_spatial(img: np.ndarray, a: Adjust) -> np.ndarray:
-    """structure -> sharpen -> bloom on a float32 ``(H, W, 3)`` image."""
-    img = np.asarray(img, dtype=np.float32)
-    img = structure(img, a.structure)
-    img = sharpen(img, a.sharpen)
-    img = bloom(img, a.bloom)
+    """structure + sharpen (one combined luma offset) then bloom, on a float32 ``(H, W, 3)`` image."""
+    img = np.ascontiguousarray(img, dtype=np.float32)
+    if a.structure > 0 or a.sharpen > 0:
+        y = _luma(img)
+        short = _short(img)
+        delta = None
+        if a.structure > 0:
+            delta = _structure_delta(y, a.structure, short)
+        if a.sharpen > 0:
+            d = _sharpen_delta(y, a.sharpen, short)
+            delta = d if delta is None else cv2.add(delta, d)
+        img = _add_luma(img, delta)
+    return bloom(img, a.bloom)
+
+
+def apply_spatial_u8(img: np.ndarray, a: Adjust) -> np.ndarray:
+    """The same operations as :func:`apply_spatial` for an 8-bit ``(H, W, 3)`` image, returning 8-bit.
+
+    Only the luma plane and the low-resolution glow are computed in float; the per-pixel offset and
+    the screen blend run as saturating 8-bit OpenCV kernels (within one level of the float path).
+    """
+    img = np.ascontiguousarray(img)
+    if a.structure > 0 or a.sharpen > 0:
+        y = cv2.transform(img, _LUMA_M).astype(np.float32) * np.float32(1 / 255)  # 8-bit luma is enough here
+        if y.ndim == 3:
+            y = y[..., 0]
+        short = _short(img)
+        delta = None
+        if a.structure > 0:
+            delta = _structure_delta(y, a.structure, short)
+        if a.sharpen > 0:
+            d = _sharpen_delta(y, a.sharpen, short)
+            delta = d if delta is None else cv2.add(delta, d)
+        # split the signed offset into two saturating 8-bit planes (rounded to the nearest level)
+        pos = cv2.convertScaleAbs(cv2.max(delta, 0.0), alpha=255.0)
+        neg = cv2.convertScaleAbs(cv2.min(delta, 0.0), alpha=255.0)
+        img = cv2.subtract(cv2.add(img, cv2.merge([pos, pos, pos])), cv2.merge([neg, neg, neg]))
+    if a.bloom > 0:
+        h, w = img.shape[:2]
+        glow, _ = _glow(img, a.bloom)
+        g = cv2.resize(cv2.convertScaleAbs(glow, alpha=255.0), (w, h), interpolation=cv2.INTER_LINEAR)
+        # screen in 8 bits: x + g - x g / 255 (saturating)
+        img = cv2.add(img, cv2.subtract(g, cv2.multiply(img, g, scale=1 / 255)))
     return img
