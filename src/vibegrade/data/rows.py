@@ -1,0 +1,174 @@
+"""The dataset row format shared by the teacher, the vibes dataset, training and evaluation.
+
+One JSON object per line::
+
+    {"intent": "golden hour", "category": "time_of_day",
+     "rationale": {"adjust": "...", "selective_adjust": "...", "filter": "..."},
+     "adjust": {all 14 keys} or {}, "selective_adjust": {all 6 colours} or {},
+     "filter": {"name": "faded_HighNoon", "intensity": 40},
+     "calls": 12}
+
+``category`` and ``calls`` are optional; teacher-labelled rows may carry extra keys (``flags``,
+``usage``, ``latency_ms``, ``model``), which are kept in :attr:`VibeRow.extra`.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Iterable, Iterator
+
+from vibegrade.schema import (
+    ADJUST_KEYS,
+    SELECTIVE_COLORS,
+    TOOL_NAMES,
+    ToolChain,
+    format_validation_error,
+    ValidationError,
+)
+
+__all__ = ["MAX_INTENT_CHARS", "VibeRow", "RowError", "normalize_intent", "parse_row", "read_rows", "iter_rows",
+           "write_rows"]
+
+MAX_INTENT_CHARS = 300
+_CORE_KEYS = {"intent", "category", "rationale", "adjust", "selective_adjust", "filter", "calls"}
+
+
+def normalize_intent(text: str) -> str:
+    """Case- and whitespace-insensitive key of a request (used for de-duplication and joins)."""
+    return " ".join(text.lower().split())
+
+
+@dataclass
+class VibeRow:
+    intent: str
+    chain: ToolChain
+    rationale: dict[str, str] = field(default_factory=dict)
+    category: str | None = None
+    calls: int | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def key(self) -> str:
+        return normalize_intent(self.intent)
+
+    def to_json(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"intent": self.intent}
+        if self.category is not None:
+            out["category"] = self.category
+        out["rationale"] = {t: self.rationale.get(t, "") for t in TOOL_NAMES}
+        out.update(self.chain.to_wire())
+        if self.calls is not None:
+            out["calls"] = self.calls
+        out.update(self.extra)
+        return out
+
+
+@dataclass
+class RowError:
+    where: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.where}: {self.message}"
+
+
+def parse_row(obj: Any, where: str = "row") -> tuple[VibeRow | None, list[RowError]]:
+    """Validate one decoded JSON row. Returns the row (or None) and every problem found."""
+    errs: list[RowError] = []
+
+    def err(msg: str) -> None:
+        errs.append(RowError(where, msg))
+
+    if not isinstance(obj, dict):
+        err("row must be a JSON object")
+        return None, errs
+    intent = obj.get("intent")
+    if not isinstance(intent, str) or not intent.strip():
+        err("intent must be a non-empty string")
+        return None, errs
+    if len(intent) > MAX_INTENT_CHARS:
+        err(f"intent longer than {MAX_INTENT_CHARS} characters")
+    for tool in TOOL_NAMES:
+        if tool not in obj:
+            err(f"missing {tool!r}")
+    if errs:
+        return None, errs
+    try:
+        chain = ToolChain.model_validate({t: obj[t] for t in TOOL_NAMES})
+    except ValidationError as e:
+        err(format_validation_error(e))
+        return None, errs
+    adj, sel, flt = obj["adjust"], obj["selective_adjust"], obj["filter"]
+    if adj and set(adj) != set(ADJUST_KEYS):
+        err(f"adjust must be {{}} or list all 14 parameters (missing {sorted(set(ADJUST_KEYS) - set(adj))})")
+    if adj and not chain.adjust.used:
+        err("adjust is all zeros: write {} for an unused tool")
+    if sel and set(sel) != set(SELECTIVE_COLORS):
+        err("selective_adjust must be {} or list all 6 colours")
+    if sel and not chain.selective_adjust.used:
+        err("selective_adjust is all zeros: write {} for an unused tool")
+    if isinstance(flt, dict):
+        if chain.filter.used and chain.filter.intensity == 0:
+            err("a used filter needs intensity > 0 (or name 'none')")
+    rationale = obj.get("rationale", {})
+    if rationale is None:
+        rationale = {}
+    if not isinstance(rationale, dict) or not all(isinstance(v, str) for v in rationale.values()):
+        err("rationale must be an object of strings")
+        rationale = {}
+    category = obj.get("category")
+    if category is not None and not isinstance(category, str):
+        err("category must be a string")
+        category = None
+    calls = obj.get("calls")
+    if calls is not None and (not isinstance(calls, int) or isinstance(calls, bool) or calls < 0):
+        err("calls must be a non-negative integer")
+        calls = None
+    extra = {k: v for k, v in obj.items() if k not in _CORE_KEYS}
+    row = VibeRow(intent=intent, chain=chain, rationale=dict(rationale), category=category, calls=calls,
+                  extra=extra)
+    return row, errs
+
+
+def iter_rows(path: str | os.PathLike[str]) -> Iterator[tuple[VibeRow | None, list[RowError], str]]:
+    """Parse a JSONL file line by line, yielding ``(row or None, problems, "file:line")``.
+
+    Never raises on bad content: problems are returned.
+    """
+    p = Path(path)
+    with p.open(encoding="utf-8", errors="replace") as f:
+        for lineno, line in enumerate(f, 1):
+            if not line.strip():
+                continue
+            where = f"{p.name}:{lineno}"
+            try:
+                obj = json.loads(line)
+            except json.JSONDecodeError as e:
+                yield None, [RowError(where, f"not valid JSON ({e.msg})")], where
+                continue
+            row, errs = parse_row(obj, where)
+            yield row, errs, where
+
+
+def read_rows(paths: Iterable[str | os.PathLike[str]], strict: bool = True) -> list[VibeRow]:
+    """Read rows from JSONL files. With ``strict`` the first problem raises ``ValueError``."""
+    rows: list[VibeRow] = []
+    for path in paths:
+        p = Path(path)
+        if not p.is_file():
+            raise ValueError(f"{p}: no such file")
+        for row, errs, _ in iter_rows(p):
+            if errs and strict:
+                raise ValueError(str(errs[0]))
+            if row is not None:
+                rows.append(row)
+    return rows
+
+
+def write_rows(path: str | os.PathLike[str], rows: Iterable[VibeRow]) -> None:
+    from vibegrade.media.atomic import atomic_write_text
+
+    atomic_write_text(path, "".join(json.dumps(r.to_json(), ensure_ascii=False) + "\n" for r in rows))
