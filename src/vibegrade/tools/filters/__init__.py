@@ -108,3 +108,27 @@ def load_preset(name: str) -> np.ndarray:
 def refresh_presets() -> None:
     """Forget cached folder listings (call after adding files to the user presets folder)."""
     _paths_for.cache_clear()
+
+
+def preset_descriptions() -> dict[str, str]:
+    """One line per installed preset describing its look (bundled: the recipe's docstring; user presets:
+    the .cube TITLE when it differs from the name)."""
+    from vibegrade.tools.filters.design import RECIPES
+
+    out: dict[str, str] = {}
+    for name, path in preset_paths().items():
+        fn = RECIPES.get(name)
+        if fn is not None and path.parent == bundled_dir() and fn.__doc__:
+            out[name] = fn.__doc__.strip().splitlines()[0].rstrip(".")
+        else:
+            title = None
+            try:
+                with path.open(encoding="utf-8", errors="replace") as f:
+                    for _, line in zip(range(20), f):
+                        if line.upper().startswith("TITLE"):
+                            title = line.split(None, 1)[1].strip().strip('"') if len(line.split()) > 1 else None
+                            break
+            except OSError:
+                title = None
+            out[name] = f"user preset: {title}" if title and title != name else "user preset"
+    return out
