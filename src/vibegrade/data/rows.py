@@ -37,8 +37,8 @@ _CORE_KEYS = {"intent", "category", "rationale", "adjust", "selective_adjust", "
 
 
 def normalize_intent(text: str) -> str:
-    """Case- and whitespace-insensitive key of a request (used for de-duplication and joins)."""
-    return " ".join(text.lower().split())
+    """Case- and whitespace-insensitive key of a request (used for de-duplication, resume and joins)."""
+    return " ".join(str(text).split()).casefold()
 
 
 @dataclass

@@ -30,6 +30,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
+from vibegrade.data.rows import MAX_INTENT_CHARS  # one request-length limit for the whole project
 from vibegrade.schema import (
     ADJUST_PARAMS,
     FILTER_NONE,
@@ -60,8 +61,6 @@ __all__ = [
 Message = dict[str, str]
 ToolName = Literal["adjust", "selective_adjust", "filter"]
 
-#: Requests are user text; inside a prompt they are always a single line of at most this many characters.
-MAX_INTENT_CHARS = 300
 
 
 def installed_presets() -> list[str]:

@@ -31,6 +31,7 @@ from typing import Any
 
 from vibegrade.llm.client import FatalError, RequestFailed, TeacherClient, UsageTotals
 from vibegrade.llm.parse import ToolResult, combine, parse_answer
+from vibegrade.data.rows import normalize_intent
 from vibegrade.llm.prompts import MAX_INTENT_CHARS, installed_presets, teacher_messages
 from vibegrade.schema import TOOL_NAMES, ToolChain
 
@@ -47,11 +48,6 @@ __all__ = [
     "read_intents",
     "scan_output",
 ]
-
-
-def normalize_intent(intent: str) -> str:
-    """The key used to recognise a request again: whitespace collapsed, case folded."""
-    return " ".join(str(intent).split()).casefold()
 
 
 @dataclass
