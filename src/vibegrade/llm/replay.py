@@ -195,13 +195,16 @@ class ReplayServer:
         retry_after: value of the ``Retry-After`` header sent with 429 (``None``: no header).
         api_key: when set, requests must carry ``Authorization: Bearer <api_key>`` (else HTTP 401).
         model: when set, requests for another model get HTTP 404 (``model_not_found``).
+        responder: ``messages -> content or None``, consulted for requests without a recorded answer before
+            ``fallback``; lets tests script any other kind of prompt (paraphrases, image judgements).
     """
 
     def __init__(self, answers: Iterable[RecordedAnswer] = (), *,
                  fallback: Callable[[str, str], str] | None = synthetic_answer,
                  delay: float = 0.0, faults: Sequence[str] = (), slow_delay: float = 2.0,
                  retry_after: float | str | None = "0", api_key: str | None = None,
-                 model: str | None = None) -> None:
+                 model: str | None = None,
+                 responder: Callable[[list[dict[str, Any]]], str | None] | None = None) -> None:
         self._answers: dict[tuple[str, str], RecordedAnswer] = {}
         for a in answers:
             self._answers[(a.tool, _norm(a.intent))] = a
@@ -215,6 +218,7 @@ class ReplayServer:
         self.retry_after = retry_after
         self.api_key = api_key
         self.model = model
+        self.responder = responder
         self._faults = list(faults)
         self._lock = threading.Lock()
         self._stop = threading.Event()
@@ -371,8 +375,11 @@ class ReplayServer:
         if fault == "malformed":
             h._send(200, b'{"id": "chatcmpl-broken", "choices": [{"message": {"content": "JSON: {', )
             return
+        scripted = self.responder(req["messages"]) if answer is None and self.responder is not None else None
         if answer is not None:
             content, finish = answer.content, answer.finish_reason
+        elif scripted is not None:
+            content, finish = scripted, "stop"
         elif rec.tool is not None and rec.intent is not None and self.fallback is not None:
             content, finish = self.fallback(rec.tool, rec.intent), "stop"
         else:

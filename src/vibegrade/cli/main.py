@@ -1,0 +1,208 @@
+"""The ``vibegrade`` command line.
+
+Every command validates its inputs at the edge and reports problems as one line on stderr with a
+non-zero exit code (2 for bad input), never a traceback.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import sys
+from pathlib import Path
+from typing import Any, Callable, Optional, TypeVar
+
+import typer
+
+app = typer.Typer(
+    name="vibegrade",
+    help="Say the look you want, get your photo or video colour-graded.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+bench_app = typer.Typer(help="Benchmarks that print figures (JSON with --json).", no_args_is_help=True)
+app.add_typer(bench_app, name="bench")
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def fail(msg: str, code: int = 2) -> None:
+    typer.echo(f"error: {msg}", err=True)
+    raise typer.Exit(code)
+
+
+def friendly_errors(fn: F) -> F:
+    """Turn expected errors into one-line messages with exit code 2."""
+
+    @functools.wraps(fn)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        from vibegrade.tools.lut import CubeError
+
+        try:
+            return fn(*args, **kwargs)
+        except typer.Exit:
+            raise
+        except KeyboardInterrupt:
+            typer.echo("interrupted", err=True)
+            raise typer.Exit(130) from None
+        except (ValueError, CubeError, KeyError, FileNotFoundError, PermissionError, IsADirectoryError) as e:
+            msg = e.args[0] if isinstance(e, KeyError) and e.args else str(e)
+            fail(str(msg).splitlines()[0] if str(msg) else type(e).__name__)
+        except OSError as e:
+            fail(f"{e.filename or ''}: {e.strerror or e}".lstrip(": "))
+
+    return wrapper  # type: ignore[return-value]
+
+
+def load_chain_arg(value: str) -> "ToolChain":  # noqa: F821
+    """CHAIN = a path to a JSON file or an inline JSON object."""
+    from vibegrade.schema import parse_chain
+
+    text = value.strip()
+    if not text.startswith("{"):
+        p = Path(value)
+        if not p.exists():
+            raise ValueError(f"--tools: {value!r} is neither an existing JSON file nor an inline JSON object")
+        if p.is_dir():
+            raise ValueError(f"--tools: {value} is a folder, not a JSON file")
+        try:
+            text = p.read_text(encoding="utf-8")
+        except UnicodeDecodeError:
+            raise ValueError(f"--tools: {value} is not a UTF-8 text file") from None
+    return parse_chain(text)
+
+
+TOOLS_HELP = "Tool chain: a JSON file path or an inline JSON string."
+
+
+@app.command()
+@friendly_errors
+def render(
+    input: Path = typer.Argument(..., help="Input image (JPEG, PNG, WebP, TIFF) or video."),
+    output: Path = typer.Argument(..., help="Output path; the format follows the extension."),
+    tools: str = typer.Option(..., "--tools", "-t", help=TOOLS_HELP),
+    lut_size: int = typer.Option(33, "--lut-size", min=2, max=65, help="Grid size of the baked 3D LUT."),
+    quality: int = typer.Option(95, "--quality", min=1, max=100, help="JPEG/WebP quality."),
+    max_pixels: Optional[int] = typer.Option(None, "--max-pixels", help="Reject larger images (bomb guard)."),
+    progress: bool = typer.Option(True, "--progress/--no-progress", help="Progress bar for videos."),
+) -> None:
+    """Render a tool chain on an image or a video."""
+    from vibegrade.media.pipeline import render_file
+
+    chain = load_chain_arg(tools)
+    res = render_file(input, output, chain, lut_size=lut_size, quality=quality, max_pixels=max_pixels,
+                      progress=progress and sys.stderr.isatty())
+    extra = f", {res.frames} frames" if res.kind == "video" else ""
+    typer.echo(f"wrote {res.output} ({res.width}x{res.height}{extra})", err=True)
+
+
+@app.command()
+@friendly_errors
+def presets(paths: bool = typer.Option(False, "--paths", help="Also print each preset's .cube path.")) -> None:
+    """List the filter presets (bundled and user presets), one per line."""
+    from vibegrade.tools.filters import preset_names, preset_paths
+
+    table = preset_paths()
+    for name in preset_names():
+        typer.echo(f"{name}\t{table[name]}" if paths else name)
+
+
+@app.command("export-lut")
+@friendly_errors
+def export_lut(
+    output: Path = typer.Argument(..., help="Output .cube file."),
+    tools: str = typer.Option(..., "--tools", "-t", help=TOOLS_HELP),
+    size: int = typer.Option(33, "--size", min=2, max=129, help="LUT grid size (33 is the common choice)."),
+    title: Optional[str] = typer.Option(None, "--title", help="TITLE written into the .cube."),
+) -> None:
+    """Write the colour part of a chain as a standard .cube 3D LUT (Resolve, Premiere, ffmpeg lut3d)."""
+    from vibegrade.tools.chain import bake_lut
+    from vibegrade.tools.lut import write_cube
+
+    if output.suffix.lower() != ".cube":
+        raise ValueError(f"{output}: the output must end in .cube")
+    chain = load_chain_arg(tools)
+    lut = bake_lut(chain, size)
+    note = "exported by vibegrade; per-pixel colour work only"
+    if chain.adjust.spatial_used:
+        note += " (bloom, sharpen and structure are spatial and not part of a LUT)"
+        typer.echo("note: bloom, sharpen and structure cannot be expressed in a LUT and were left out", err=True)
+    write_cube(output, lut, title=title or output.stem, comment=note)
+    typer.echo(f"wrote {output} ({size}^3)", err=True)
+
+
+@app.command()
+@friendly_errors
+def schema(presets_enum: bool = typer.Option(True, "--enum/--no-enum", help="List preset names as an enum.")) -> None:
+    """Print the JSON Schema of a tool chain."""
+    from vibegrade.schema import chain_json_schema
+    from vibegrade.tools.filters import preset_names
+
+    typer.echo(json.dumps(chain_json_schema(preset_names() if presets_enum else None), indent=2))
+
+
+@app.command()
+@friendly_errors
+def demo(
+    output: Path = typer.Option(Path("out/demo.jpg"), "--output", "-o", help="Graded image."),
+    sample: str = typer.Option("astronaut", "--sample", help="Bundled sample image name."),
+    look: str = typer.Option("golden_hour", "--look", help="Bundled example look name."),
+    compare: Optional[Path] = typer.Option(None, "--compare", help="Also write a before/after image here."),
+) -> None:
+    """The main job on embedded defaults: grade a bundled sample with a bundled example look."""
+    import numpy as np
+
+    from vibegrade.media.image import read_image, write_image
+    from vibegrade.media.pipeline import render_file
+    from vibegrade.samples import example_look, sample_path
+
+    src = sample_path(sample)
+    look_path = example_look(look)
+    if not look_path.exists():
+        raise ValueError(f"unknown example look {look!r}")
+    chain = load_chain_arg(str(look_path))
+    output.parent.mkdir(parents=True, exist_ok=True)
+    render_file(src, output, chain)
+    typer.echo(f"graded {src.name} with look {look!r}: {output}")
+    typer.echo(chain.to_json())
+    if compare is not None:
+        compare.parent.mkdir(parents=True, exist_ok=True)
+        before, after = read_image(src), read_image(output)
+        gap = np.full((before.rgb.shape[0], 8, 3), 255, np.uint8)
+        write_image(compare, np.concatenate([before.rgb, gap, after.rgb], axis=1))
+        typer.echo(f"before/after: {compare}")
+
+
+@bench_app.command("render")
+@friendly_errors
+def bench_render(
+    as_json: bool = typer.Option(False, "--json", help="Print one JSON object."),
+    repeats: int = typer.Option(10, "--repeats", min=1, help="Timed repetitions per figure (median)."),
+    video_seconds: float = typer.Option(3.0, "--video-seconds", min=0.5, help="Length of the generated clip."),
+    skip_video: bool = typer.Option(False, "--skip-video", help="Only the still-image figures."),
+) -> None:
+    """Render speed on a 1080p frame and a 1080p clip, against Pillow and ffmpeg in the same run."""
+    from vibegrade.tools.bench import bench_render as run
+
+    res = run(repeats=repeats, video_seconds=None if skip_video else video_seconds)
+    if as_json:
+        typer.echo(json.dumps(res))
+    else:
+        for k, v in res.items():
+            typer.echo(f"{k:32s} {v}")
+
+
+def _register_subcommands() -> None:
+    import vibegrade.cli.students  # noqa: F401  (registers train, predict, edit, eval, bench predict)
+    from vibegrade.cli.data import app as data_app
+    from vibegrade.cli.teacher import app as teacher_app
+
+    app.add_typer(data_app, name="data")
+    app.add_typer(teacher_app, name="teacher")
+
+
+_register_subcommands()
+
+if __name__ == "__main__":
+    app()

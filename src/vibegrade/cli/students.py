@@ -1,0 +1,279 @@
+"""Student commands: ``train``, ``predict``, ``edit``, ``eval`` and ``bench predict``."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import List, Optional
+
+import typer
+
+from vibegrade.cli.main import app, bench_app, friendly_errors
+
+DEFAULT_TRAIN = Path("data/vibes/split/train.jsonl")
+MODEL_HELP = "Model folder (default: the shipped model)."
+
+
+def _load(model: Optional[Path]):
+    from vibegrade.students import load_student
+
+    return load_student(model)
+
+
+@app.command()
+@friendly_errors
+def predict(
+    intent: Optional[str] = typer.Argument(None, help="A look request, e.g. 'golden hour'."),
+    file: Optional[Path] = typer.Option(None, "--file", "-f", help="One request per line; one JSON line out each."),
+    model: Optional[Path] = typer.Option(None, "--model", "-m", help=MODEL_HELP),
+) -> None:
+    """Print the tool chain for a request as JSON (or one line per request with --file)."""
+    from vibegrade.data.rows import clean_intent
+
+    if (intent is None) == (file is None):
+        raise ValueError("give either a request or --file")
+    student = _load(model)
+    if intent is not None:
+        typer.echo(student.predict([clean_intent(intent)])[0].to_json())
+        return
+    assert file is not None
+    if not file.is_file():
+        raise ValueError(f"{file}: no such file")
+    lines = file.read_text(encoding="utf-8", errors="replace").splitlines()
+    # every input line gets an output line (same order); bad lines get an error object and a warning
+    good = {}
+    for i, line in enumerate(lines):
+        try:
+            good[i] = clean_intent(line)
+        except ValueError as e:
+            typer.echo(f"warning: line {i + 1}: {e}", err=True)
+    preds = dict(zip(good, student.predict(list(good.values()))))
+    for i in range(len(lines)):
+        if i in preds:
+            typer.echo(preds[i].to_json())
+        else:
+            typer.echo(json.dumps({"error": "invalid request", "line": i + 1}))
+
+
+@app.command()
+@friendly_errors
+def edit(
+    input: Path = typer.Argument(..., help="Input image or video."),
+    output: Path = typer.Argument(..., help="Output path (format from the extension)."),
+    intent: str = typer.Argument(..., help="The look you want, e.g. 'golden hour'."),
+    model: Optional[Path] = typer.Option(None, "--model", "-m", help=MODEL_HELP),
+    show_tools: bool = typer.Option(True, "--show-tools/--quiet", help="Print the chosen tool chain."),
+) -> None:
+    """Grade an image or a video from a look request (student -> tool chain -> render)."""
+    from vibegrade.data.rows import clean_intent
+    from vibegrade.media.pipeline import render_file
+
+    text = clean_intent(intent)
+    chain = _load(model).predict([text])[0]
+    if show_tools:
+        typer.echo(chain.to_json())
+    res = render_file(input, output, chain, progress=sys.stderr.isatty())
+    typer.echo(f"wrote {res.output} ({res.width}x{res.height})", err=True)
+
+
+@app.command()
+@friendly_errors
+def train(
+    data: List[Path] = typer.Option(..., "--data", "-d", help="Training JSONL file(s) in the dataset format."),
+    output: Path = typer.Option(..., "--output", "-o", help="Model folder to write."),
+    student: str = typer.Option("encoder", "--student", help="encoder | seq2seq | causal"),
+    epochs: Optional[int] = typer.Option(None, "--epochs", min=1),
+    base_model: Optional[str] = typer.Option(None, "--base-model", help="Encoder / base model id or path."),
+    config: Optional[Path] = typer.Option(None, "--config", help="JSON file with training config fields."),
+    seed: int = typer.Option(0, "--seed"),
+) -> None:
+    """Train a student on dataset rows, with a progress bar."""
+    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
+
+    from vibegrade.data.rows import read_rows
+
+    rows = read_rows(data)
+    overrides = json.loads(config.read_text()) if config else {}
+    overrides["seed"] = seed
+    if epochs:
+        overrides["epochs"] = epochs
+    if student == "encoder":
+        from vibegrade.students.encoder_student import EncoderTrainConfig, train_encoder_student
+
+        if base_model:
+            overrides["encoder"] = base_model
+        cfg = EncoderTrainConfig(**overrides)
+        fn = train_encoder_student
+    elif student in ("seq2seq", "causal"):
+        from vibegrade.students.generative import GenerativeTrainConfig, train_generative_student
+
+        overrides["family"] = student
+        if base_model:
+            overrides["base_model"] = base_model
+        cfg = GenerativeTrainConfig(**overrides)
+        fn = train_generative_student
+    else:
+        raise ValueError(f"unknown student {student!r}: choose encoder, seq2seq or causal")
+
+    with Progress(TextColumn("{task.description}"), BarColumn(), TextColumn("{task.fields[info]}"),
+                  TimeElapsedColumn(), TimeRemainingColumn(), transient=False) as bar:
+        task = bar.add_task(f"training {student}", total=None, info="")
+
+        def progress(ev: dict) -> None:
+            if "step" in ev:
+                bar.update(task, total=ev["steps"] * ev["epochs"],
+                           completed=(ev["epoch"] - 1) * ev["steps"] + ev["step"],
+                           info=f"epoch {ev['epoch']}/{ev['epochs']} loss {ev['loss']:.3f}")
+            elif "dev_overall" in ev:
+                bar.console.print(f"epoch {ev['epoch']}: train loss {ev['train_loss']:.4f}, "
+                                  f"dev overall {ev['dev_overall']:.4f}")
+
+        summary = fn(rows, output, cfg, progress=progress)
+    typer.echo(json.dumps({"output": str(output), "best_epoch": summary.get("best_epoch"),
+                           "train_seconds": summary.get("train_seconds")}))
+
+
+@app.command("eval")
+@friendly_errors
+def eval_cmd(
+    data: List[Path] = typer.Option(..., "--data", "-d", help="Test JSONL file(s)."),
+    model: Optional[Path] = typer.Option(None, "--model", "-m", help=MODEL_HELP),
+    train_data: Optional[List[Path]] = typer.Option(None, "--train", help="Training rows for the baselines "
+                                                     "(default: data/vibes/split/train.jsonl if present)."),
+    as_json: bool = typer.Option(False, "--json", help="Print one JSON object."),
+    perceptual: bool = typer.Option(True, "--perceptual/--no-perceptual", help="Render-based CIEDE2000 view."),
+    baselines: bool = typer.Option(True, "--baselines/--no-baselines"),
+) -> None:
+    """Offline scores of a student (and the baselines) on test rows."""
+    from vibegrade.data.rows import read_rows
+    from vibegrade.evaluation.report import evaluate_student
+
+    rows = read_rows(data)
+    student = _load(model)
+    bl = {}
+    if baselines:
+        paths = list(train_data or ([DEFAULT_TRAIN] if DEFAULT_TRAIN.is_file() else []))
+        if paths:
+            from vibegrade.students.baselines import MajorityStudent, NearestNeighbourStudent
+
+            train_rows = read_rows(paths)
+            bl = {"nearest_neighbour": NearestNeighbourStudent(train_rows), "majority": MajorityStudent.fit(train_rows)}
+        else:
+            typer.echo("note: no training rows for the baselines (use --train)", err=True)
+    rep = evaluate_student(student, rows, baselines=bl, perceptual=perceptual)
+    if as_json:
+        typer.echo(json.dumps(rep))
+        return
+    _print_report("student", rep)
+    for name, b in rep["baselines"].items():
+        _print_report(name, b)
+
+
+def _print_report(name: str, rep: dict) -> None:
+    typer.echo(f"{name}: n={rep['n']} overall={rep['overall']:.3f}")
+    for tool, s in rep["tools"].items():
+        typer.echo(f"  {tool:17s} P={s['precision']:.3f} R={s['recall']:.3f} F1={s['selection_f1']:.3f} "
+                   f"quality={s['quality']:.3f} final={s['final']:.3f}")
+    if "perceptual" in rep:
+        typer.echo(f"  perceptual: mean dE00={rep['perceptual']['mean_delta_e']}")
+    for sub, s in rep.get("subsets", {}).items():
+        typer.echo(f"  {sub}: n={s['n']} overall={s['overall']:.3f}")
+
+
+@bench_app.command("predict")
+@friendly_errors
+def bench_predict(
+    model: Optional[Path] = typer.Option(None, "--model", "-m", help=MODEL_HELP),
+    as_json: bool = typer.Option(False, "--json"),
+    requests: int = typer.Option(300, "--requests", min=10, help="Single-request calls to time."),
+    batch: int = typer.Option(256, "--batch", min=1, help="Batch size for the throughput figure."),
+) -> None:
+    """Latency (p50/p95, one request, all tools) and batched throughput of a student."""
+    from vibegrade.students.bench import bench_student
+
+    res = bench_student(_load(model), n=requests, batch=batch)
+    if as_json:
+        typer.echo(json.dumps(res))
+    else:
+        for k, v in res.items():
+            typer.echo(f"{k:20s} {v}")
+
+
+@app.command()
+@friendly_errors
+def augment(
+    data: List[Path] = typer.Option(..., "--data", "-d", help="Training rows (JSONL)."),
+    output: Path = typer.Option(..., "--output", "-o", help="Where to write the new rows (JSONL)."),
+    model: Optional[Path] = typer.Option(None, "--model", "-m", help="Student whose mistakes drive the round."),
+    generator: str = typer.Option("offline", "--generator", help="offline | llm"),
+    sample: int = typer.Option(1000, "--sample", min=1, help="Training requests to check for mistakes."),
+    per_request: int = typer.Option(3, "--per-request", min=1, max=20, help="Similar requests per mistake."),
+    seed: int = typer.Option(0, "--seed"),
+    retrain: Optional[Path] = typer.Option(None, "--retrain", help="Also train an encoder student on "
+                                           "training + new rows into this folder."),
+    base_url: Optional[str] = typer.Option(None, "--base-url", help="LLM generator: OpenAI-compatible URL."),
+    llm_model: Optional[str] = typer.Option(None, "--llm-model", help="LLM generator: model name."),
+    api_key: Optional[str] = typer.Option(None, "--api-key", help="LLM generator: API key."),
+) -> None:
+    """One augmentation round: find the student's mistakes, add similar requests with the teacher's answers."""
+    from vibegrade.data.rows import read_rows, write_rows
+    from vibegrade.students.augment import LLMParaphraser, OfflineParaphraser, augment_rows
+
+    rows = read_rows(data)
+    student = _load(model)
+    if generator == "offline":
+        gen = OfflineParaphraser(seed)
+    elif generator == "llm":
+        from vibegrade.llm.config import resolve_config
+
+        gen = LLMParaphraser(resolve_config(base_url=base_url, model=llm_model, api_key=api_key))
+    else:
+        raise ValueError(f"unknown generator {generator!r}: choose offline or llm")
+    new, stats = augment_rows(student, rows, gen, sample=sample, per_request=per_request, seed=seed)
+    write_rows(output, new)
+    typer.echo(json.dumps(stats))
+    if retrain is not None:
+        from vibegrade.students.encoder_student import EncoderTrainConfig, train_encoder_student
+
+        summary = train_encoder_student(rows + new, retrain, EncoderTrainConfig(seed=seed))
+        typer.echo(json.dumps({"retrained": str(retrain), "best_epoch": summary["best_epoch"]}))
+
+
+@app.command()
+@friendly_errors
+def judge(
+    a: Path = typer.Option(..., "--a", help="Model folder A."),
+    b: Path = typer.Option(..., "--b", help="Model folder B."),
+    data: List[Path] = typer.Option(..., "--data", "-d", help="Requests (dataset JSONL, or a text file with one "
+                                    "request per line)."),
+    images: Path = typer.Option(..., "--images", help="Folder of photos to render the looks on."),
+    n: int = typer.Option(50, "--n", min=1, help="Requests to judge (first N)."),
+    max_images: int = typer.Option(2, "--max-images", min=1, help="Photos per request."),
+    base_url: Optional[str] = typer.Option(None, "--base-url", help="OpenAI-compatible URL of a vision model."),
+    judge_model: Optional[str] = typer.Option(None, "--model", help="Vision model name."),
+    api_key: Optional[str] = typer.Option(None, "--api-key"),
+    seed: int = typer.Option(0, "--seed", help="Seed for the order in which the two results are shown."),
+    as_json: bool = typer.Option(False, "--json"),
+) -> None:
+    """Ask a vision model which student's look better matches each request; count wins."""
+    from vibegrade.data.rows import clean_intent, read_rows
+    from vibegrade.evaluation.judge import load_images, run_judge
+    from vibegrade.llm.config import resolve_config
+
+    intents: list[str] = []
+    for p in data:
+        if p.suffix == ".jsonl":
+            intents += [r.intent for r in read_rows([p])]
+        else:
+            intents += [clean_intent(x) for x in p.read_text(encoding="utf-8").splitlines() if x.strip()]
+    intents = intents[:n]
+    cfg = resolve_config(base_url=base_url, model=judge_model, api_key=api_key)
+    res = run_judge(cfg, _load(a), _load(b), intents, load_images(images, max_images),
+                    names=(str(a), str(b)), seed=seed).to_dict()
+    if as_json:
+        typer.echo(json.dumps(res))
+    else:
+        w = res["wins"]
+        typer.echo(f"A {res['a']}: {w['a']} wins, B {res['b']}: {w['b']} wins, ties {w['tie']}, "
+                   f"unparsed {w['invalid']} (of {res['comparisons']})")
