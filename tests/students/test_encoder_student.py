@@ -1,0 +1,108 @@
+"""The encoder student end to end on a tiny local BERT: NumPy runtime parity, training, valid output."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+torch = pytest.importorskip("torch")
+
+from tests.students.tiny import build_tiny_bert  # noqa: E402
+from vibegrade.data.rows import parse_row  # noqa: E402
+from vibegrade.schema import ADJUST_KEYS, SELECTIVE_COLORS, ToolChain  # noqa: E402
+from vibegrade.students.encoder_student import EncoderStudent, EncoderTrainConfig, train_encoder_student  # noqa: E402
+from vibegrade.students.encoders import NumpyBertEncoder  # noqa: E402
+
+
+@pytest.fixture(scope="module")
+def tiny(tmp_path_factory):
+    return build_tiny_bert(tmp_path_factory.mktemp("tiny_bert"))
+
+
+def torch_embed(model, tok, texts):
+    enc = tok(texts, padding=True, return_tensors="pt")
+    with torch.no_grad():
+        out = model(**enc).last_hidden_state
+    m = enc["attention_mask"].unsqueeze(-1).float()
+    return torch.nn.functional.normalize((out * m).sum(1) / m.sum(1), dim=-1).numpy()
+
+
+def test_numpy_runtime_matches_torch_including_merged_lora(tiny):
+    from peft import LoraConfig, get_peft_model
+    from transformers import AutoModel, AutoTokenizer
+
+    texts = ["warm golden morning", "dark noir night", "make it look like the matrix", "x"]
+    tok = AutoTokenizer.from_pretrained(str(tiny))
+    base = AutoModel.from_pretrained(str(tiny)).eval()
+    np.testing.assert_allclose(NumpyBertEncoder(tiny).encode(texts), torch_embed(base, tok, texts), atol=2e-5)
+
+    from vibegrade.students.encoder_student import _lora_target_names
+    peft_model = get_peft_model(base, LoraConfig(r=4, lora_alpha=8, target_modules=_lora_target_names(base)))
+    torch.manual_seed(0)
+    lora = {}
+    for name, mod in peft_model.named_modules():
+        if hasattr(mod, "lora_B") and "default" in mod.lora_B:
+            torch.nn.init.normal_(mod.lora_B["default"].weight, std=0.2)  # non-zero adapters
+            key = name.split("base_model.model.", 1)[-1]
+            lora[key] = (mod.lora_A["default"].weight.detach().numpy(), mod.lora_B["default"].weight.detach().numpy(),
+                         8 / 4)
+    peft_model.eval()
+    ref = torch_embed(peft_model, tok, texts)
+    got = NumpyBertEncoder(tiny, lora=lora).encode(texts)
+    np.testing.assert_allclose(got, ref, atol=3e-5)
+    assert np.abs(got - NumpyBertEncoder(tiny).encode(texts)).max() > 1e-3  # the adapters really changed it
+
+
+def _rows():
+    def adj(**kw):
+        return {k: kw.get(k, 0) for k in ADJUST_KEYS}
+
+    rat = {"adjust": "a", "selective_adjust": "s", "filter": "f"}
+    specs = []
+    # every row has its own numbers (the dev split groups rows with identical settings)
+    for i, w in enumerate(("warm", "golden", "sunny", "cozy", "summer", "fire")):
+        specs.append((f"{w} look", adj(temperature=50 + i, vibrance=20), {}, {"name": "lovely_day", "intensity": 60}))
+    for i, w in enumerate(("cold", "icy", "winter", "snow", "frost", "blue")):
+        specs.append((f"{w} vibes", adj(temperature=-50 - i, saturation=-20), {}, {"name": "winter", "intensity": 70}))
+    for i, w in enumerate(("dark", "moody", "horror", "noir", "gloomy", "night")):
+        specs.append((f"{w} film", adj(exposure=-30 - i, contrast=30), {}, {"name": "darkness", "intensity": 60}))
+    for i, w in enumerate(("green", "forest", "matrix", "neon", "pink", "purple")):
+        sel = {c: {"saturation": 40 + i if c == "green" else 0, "luminance": 0} for c in SELECTIVE_COLORS}
+        specs.append((f"make it {w}", {}, sel, {"name": "none", "intensity": 0}))
+    rows = []
+    for intent, a, s, f in specs:
+        row, errs = parse_row({"intent": intent, "rationale": rat, "adjust": a, "selective_adjust": s, "filter": f})
+        assert not errs, errs
+        rows.append(row)
+    return rows
+
+
+def test_training_loop_learns_and_saves_small_valid_model(tiny, tmp_path):
+    rows = _rows()
+    events = []
+    out = tmp_path / "student"
+    summary = train_encoder_student(rows, out, EncoderTrainConfig(encoder=str(tiny), epochs=12, batch_size=8,
+                                                                  lr_heads=5e-3, lr_adapters=2e-3, dev_fraction=0.25, threads=1,
+                                                                  seed=1), progress=events.append)
+    losses = [e["train_loss"] for e in summary["epochs"]]
+    assert losses[-1] < losses[0] * 0.7  # the loss falls
+    dev = [e["dev_overall"] for e in summary["epochs"]]
+    assert summary["best_epoch"] == 1 + int(np.argmax(dev))  # the checkpoint is chosen by the dev score
+    assert any("step" in e for e in events) and any("dev_overall" in e for e in events)
+    files = {p.name: p.stat().st_size for p in out.iterdir()}
+    assert set(files) == {"config.json", "weights.safetensors"}
+    cfg = json.loads((out / "config.json").read_text())
+    assert cfg["kind"] == "encoder" and cfg["lora"]["r"] == 8 and "winter" in cfg["presets"]
+
+    student = EncoderStudent(out)
+    preds = student.predict([r.intent for r in rows] + ["", "!!!", "x" * 500])
+    for c in preds:
+        ToolChain.model_validate(c.to_wire())  # valid by construction, even for odd input
+    train_preds = preds[:len(rows)]
+    warm = [p for r, p in zip(rows, train_preds) if r.chain.filter.name == "lovely_day"]
+    cold = [p for r, p in zip(rows, train_preds) if r.chain.filter.name == "winter"]
+    assert np.mean([p.adjust.temperature for p in warm]) > np.mean([p.adjust.temperature for p in cold]) + 20
+    from vibegrade.evaluation.metrics import evaluate_chains
+    assert evaluate_chains(train_preds, [r.chain for r in rows])["overall"] > 0.5
