@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# The main job on embedded defaults: grade a bundled sample image with the bundled example look.
+# The main job on embedded defaults: the shipped student grades a bundled sample photo from a look request.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
 mkdir -p out
-.venv/bin/vibegrade demo --output out/demo.jpg --compare out/demo_before_after.jpg
+.venv/bin/vibegrade edit sample:astronaut out/golden_hour.jpg "golden hour" --compare out/golden_hour_before_after.jpg

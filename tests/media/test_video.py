@@ -200,6 +200,9 @@ def test_process_errors_propagate_and_leave_nothing(clip, tmp_path):
     with pytest.raises(ValueError, match="uint8"):
         transcode_video(clip, tmp_path / "z.mp4", lambda rgb: rgb.astype(np.float32))
     assert list(tmp_path.iterdir()) == []
+    # the decode thread and the frame pool are gone
+    ours = ("vibegrade-decode", "vibegrade-frame")
+    assert not [t.name for t in threading.enumerate() if t.name.startswith(ours)]
 
 
 def test_existing_output_survives_a_failed_run(clip, tmp_path):
@@ -274,6 +277,11 @@ def test_sequential_worker_mode(clip, tmp_path):
     info = transcode_video(clip, tmp_path / "w1.mp4", invert, workers=1, preset="veryfast", crf=23)
     assert info.frames == 24
     assert "preset=veryfast crf=23" in info.notes[0]
+
+
+def test_iter_frames(clip):
+    frames = list(video_mod.iter_frames(clip))
+    assert len(frames) == 24 and frames[0].shape == (120, 160, 3) and frames[0].dtype == np.uint8
 
 
 def test_helpers():

@@ -74,12 +74,23 @@ def load_chain_arg(value: str) -> "ToolChain":  # noqa: F821
 
 
 TOOLS_HELP = "Tool chain: a JSON file path or an inline JSON string."
+INPUT_HELP = "Input image (JPEG, PNG, WebP, TIFF) or video; 'sample:NAME' for a bundled sample photo."
+
+
+def resolve_input(path: Path) -> Path:
+    """``sample:astronaut`` -> the bundled sample photo; anything else unchanged."""
+    text = str(path)
+    if text.startswith("sample:"):
+        from vibegrade.samples import sample_path
+
+        return sample_path(text.split(":", 1)[1])
+    return path
 
 
 @app.command()
 @friendly_errors
 def render(
-    input: Path = typer.Argument(..., help="Input image (JPEG, PNG, WebP, TIFF) or video."),
+    input: Path = typer.Argument(..., help=INPUT_HELP),
     output: Path = typer.Argument(..., help="Output path; the format follows the extension."),
     tools: str = typer.Option(..., "--tools", "-t", help=TOOLS_HELP),
     lut_size: int = typer.Option(33, "--lut-size", min=2, max=65, help="Grid size of the baked 3D LUT."),
@@ -91,7 +102,7 @@ def render(
     from vibegrade.media.pipeline import render_file
 
     chain = load_chain_arg(tools)
-    res = render_file(input, output, chain, lut_size=lut_size, quality=quality, max_pixels=max_pixels,
+    res = render_file(resolve_input(input), output, chain, lut_size=lut_size, quality=quality, max_pixels=max_pixels,
                       progress=progress and sys.stderr.isatty())
     extra = f", {res.frames} frames" if res.kind == "video" else ""
     typer.echo(f"wrote {res.output} ({res.width}x{res.height}{extra})", err=True)
@@ -147,7 +158,7 @@ def schema(presets_enum: bool = typer.Option(True, "--enum/--no-enum", help="Lis
 def demo(
     output: Path = typer.Option(Path("out/demo.jpg"), "--output", "-o", help="Graded image."),
     sample: str = typer.Option("astronaut", "--sample", help="Bundled sample image name."),
-    look: str = typer.Option("golden_hour", "--look", help="Bundled example look name."),
+    look: str = typer.Option("golden_hour", "--look", help="Bundled example look (a tool chain file)."),
     compare: Optional[Path] = typer.Option(None, "--compare", help="Also write a before/after image here."),
 ) -> None:
     """The main job on embedded defaults: grade a bundled sample with a bundled example look."""

@@ -9,7 +9,7 @@ from typing import List, Optional
 
 import typer
 
-from vibegrade.cli.main import app, bench_app, friendly_errors
+from vibegrade.cli.main import INPUT_HELP, app, bench_app, friendly_errors, resolve_input
 
 DEFAULT_TRAIN = Path("data/vibes/split/train.jsonl")
 MODEL_HELP = "Model folder (default: the shipped model)."
@@ -59,11 +59,12 @@ def predict(
 @app.command()
 @friendly_errors
 def edit(
-    input: Path = typer.Argument(..., help="Input image or video."),
+    input: Path = typer.Argument(..., help=INPUT_HELP),
     output: Path = typer.Argument(..., help="Output path (format from the extension)."),
     intent: str = typer.Argument(..., help="The look you want, e.g. 'golden hour'."),
     model: Optional[Path] = typer.Option(None, "--model", "-m", help=MODEL_HELP),
     show_tools: bool = typer.Option(True, "--show-tools/--quiet", help="Print the chosen tool chain."),
+    compare: Optional[Path] = typer.Option(None, "--compare", help="Also write a before/after image (images)."),
 ) -> None:
     """Grade an image or a video from a look request (student -> tool chain -> render)."""
     from vibegrade.data.rows import clean_intent
@@ -73,8 +74,24 @@ def edit(
     chain = _load(model).predict([text])[0]
     if show_tools:
         typer.echo(chain.to_json())
-    res = render_file(input, output, chain, progress=sys.stderr.isatty())
+    src = resolve_input(input)
+    res = render_file(src, output, chain, progress=sys.stderr.isatty())
     typer.echo(f"wrote {res.output} ({res.width}x{res.height})", err=True)
+    if compare is not None and res.kind == "image":
+        _before_after(src, output, compare)
+        typer.echo(f"before/after: {compare}", err=True)
+
+
+def _before_after(src: Path, out: Path, dest: Path) -> None:
+    import numpy as np
+
+    from vibegrade.media.image import read_image, write_image
+
+    before, after = read_image(src).rgb, read_image(out).rgb
+    if before.dtype != np.uint8:
+        before, after = (before // 257).astype(np.uint8), (after // 257).astype(np.uint8)
+    gap = np.full((before.shape[0], 8, 3), 255, np.uint8)
+    write_image(dest, np.concatenate([before, gap, after], axis=1))
 
 
 @app.command()

@@ -6,15 +6,15 @@ Guarantees of :func:`transcode_video`
   ProRes/MJPEG/...). Output: H.264 (``libx264``), 8-bit ``yuv420p``, in the container named by the
   destination extension (``.mp4`` default; ``.m4v``, ``.mov``, ``.mkv`` also accepted).
 * Frames are streamed: at most a handful of frames (:data:`PIPELINE_DEPTH` + worker count, fewer for
-  big frames) exist at any moment, whatever the length of the video. ``process`` receives each frame as an ``(H, W, 3)`` ``uint8``
-  RGB array (coded orientation, i.e. before the rotation metadata is applied) and must return an array
-  of the same shape and dtype.
+  big frames) exist at any moment, whatever the length of the video. ``process`` receives each frame
+  as an ``(H, W, 3)`` ``uint8`` RGB array (coded orientation, i.e. before the rotation metadata is
+  applied) and must return an array of the same shape and dtype.
 * Every decoded frame is encoded once: frame count, presentation timestamps (pts in the source
   stream's time base, kept as times in seconds), frame rate (including variable frame rate) and the
   rotation (display matrix) are kept; so are the colour tags (matrix, range, primaries, transfer) and
   the sample aspect ratio. Container metadata (title, creation time, location, ...) is copied.
 * Audio streams are copied packet-for-packet (no re-encoding). When the output container cannot hold
-  an audio codec (e.g. PCM in MP4) that stream is re-encoded to AAC 192 kb/s and the returned
+  an audio codec (e.g. μ-law or ADPCM in MP4) that stream is re-encoded to AAC 192 kb/s and the returned
   :class:`VideoInfo` says so in ``notes`` (also logged).
 * Odd widths/heights (impossible in 4:2:0) are padded to the next even size by repeating the last
   column/row; the returned info and ``notes`` say so.
@@ -28,10 +28,12 @@ Speed
 Decoding (FFmpeg frame threads) runs in a background thread, ``process`` runs on a small thread pool
 (``workers`` frames at a time) and colour conversion + encoding + muxing run in the calling thread,
 so on 2 cores the three stages overlap (PyAV and Pillow release the GIL in their C code).
-The default preset is ``ultrafast``: with a colour-only ``process`` costing ~40 ms of CPU per 1080p
-frame (Pillow's 3D-LUT), it is the only libx264 preset that leaves enough of two cores' time to
-encode 1080p at ≥ 30 fps; ``crf=18`` keeps it visually transparent (files are larger than with slower
-presets). Pass ``preset="veryfast"`` (or slower) for smaller files when speed matters less.
+The default preset is ``ultrafast``: with a colour-only ``process`` costing ~44 ms of CPU per 1080p
+frame (Pillow's 3D-LUT) and ~61 ms for the whole job per frame (x264 ultrafast ~9 ms, decode ~4 ms,
+YUV↔RGB ~5 ms), it is the only libx264 preset that leaves two cores enough time for 1080p at
+≥ 30 fps (superfast needs ~18 ms/frame to encode); ``crf=18`` keeps it visually transparent (files
+are larger than with slower presets). Pass ``preset="veryfast"`` (or slower) for smaller files when
+speed matters less.
 """
 
 from __future__ import annotations

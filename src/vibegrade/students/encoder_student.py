@@ -32,7 +32,7 @@ import numpy as np
 
 from vibegrade.schema import ToolChain
 from vibegrade.students.encoders import DEFAULT_ENCODER, NumpyBertEncoder, resolve_encoder_path
-from vibegrade.students.heads import N_ADJUST, N_SELECTIVE, HeadLayout, decode, encode_targets
+from vibegrade.students.heads import ADJUST_SCALE, N_ADJUST, N_SELECTIVE, HeadLayout, decode, encode_targets
 
 __all__ = ["EncoderTrainConfig", "EncoderStudent", "train_encoder_student", "MODEL_KIND"]
 
@@ -56,6 +56,9 @@ class EncoderTrainConfig:
     max_length: int = 64
     dev_fraction: float = 0.1
     seed: int = 0
+    warmup_fraction: float = 0.05  # linear warm-up, then cosine decay to 0
+    cosine_weight: float = 1.0  # weight of (1 - cosine) on adjust / selective vectors: the metric itself
+    tune_thresholds: bool = True  # per-tool use thresholds chosen on the dev slice
     freeze_encoder: bool = False  # True: heads only (no adapters), much faster
     threads: int | None = None
 
@@ -97,6 +100,7 @@ class EncoderStudent:
                                         max_length=self.config.get("max_length", 64))
         self.heads = {k[len("head."):]: v for k, v in w.items() if k.startswith("head.")}
         self.layout = HeadLayout(tuple(self.config["presets"]))
+        self.thresholds = self.config.get("thresholds") or {"adjust": 0.5, "selective_adjust": 0.5, "filter": 0.5}
         installed = set(preset_names())
         # presets the model knows but that are not installed cannot be chosen
         self._filter_mask = np.array([0.0] + [0.0 if p in installed else -np.inf for p in self.layout.presets],
@@ -123,7 +127,7 @@ class EncoderStudent:
         """Tool chains for the requests, in order."""
         if not intents:
             return []
-        return decode(*self._heads(self.embed(intents)), self.layout)
+        return decode(*self._heads(self.embed(intents)), self.layout, self.thresholds)
 
 
 def _clean(text: str) -> str:
@@ -290,20 +294,39 @@ def train_encoder_student(rows: Sequence[Any], out_dir: str | os.PathLike[str], 
         loss = loss + (am * (adj - t["adjust"]) ** 2).sum() / (am.sum() * N_ADJUST).clamp(min=1) * 10.0
         sm = t["use"][:, 1:2]
         loss = loss + (sm * (sel - t["selective"]) ** 2).sum() / (sm.sum() * N_SELECTIVE).clamp(min=1) * 10.0
+        if cfg.cosine_weight:
+            # the evaluation compares raw parameter vectors by cosine: optimise that directly as well
+            scale = torch.from_numpy(ADJUST_SCALE)
+            cos_a = torch.nn.functional.cosine_similarity(adj * scale, t["adjust"] * scale, dim=1, eps=1e-6)
+            cos_s = torch.nn.functional.cosine_similarity(sel, t["selective"], dim=1, eps=1e-6)
+            loss = loss + cfg.cosine_weight * ((am[:, 0] * (1 - cos_a)).sum() / am.sum().clamp(min=1)
+                                               + (sm[:, 0] * (1 - cos_s)).sum() / sm.sum().clamp(min=1))
         return loss
 
-    def predict_rows(data: Sequence[Any]) -> list[ToolChain]:
+    def head_outputs(data: Sequence[Any]) -> tuple[np.ndarray, ...]:
         model.eval()
-        preds: list[ToolChain] = []
+        parts: list[tuple[np.ndarray, ...]] = []
         with torch.no_grad():
             for b in batches(data, shuffle=False):
                 ids, mask, _ = tensors(b)
                 use, filt, inten, adj, sel = model(ids, mask)
-                preds += decode(torch.sigmoid(use).numpy(), filt.numpy(), torch.sigmoid(inten).numpy(),
-                                adj.numpy(), sel.numpy(), layout)
-        return preds
+                parts.append((torch.sigmoid(use).numpy(), filt.numpy(), torch.sigmoid(inten).numpy(), adj.numpy(),
+                              sel.numpy()))
+        return tuple(np.concatenate([p[i] for p in parts]) for i in range(5))
+
+    def predict_rows(data: Sequence[Any], thresholds: dict[str, float] | None = None) -> list[ToolChain]:
+        return decode(*head_outputs(data), layout, thresholds)
 
     steps = math.ceil(len(train_rows) / cfg.batch_size)
+    total_steps = steps * cfg.epochs
+    warmup = max(1, int(cfg.warmup_fraction * total_steps))
+
+    def lr_factor(step: int) -> float:
+        if step < warmup:
+            return (step + 1) / warmup
+        return 0.5 * (1 + math.cos(math.pi * min(1.0, (step - warmup) / max(1, total_steps - warmup))))
+
+    sched = torch.optim.lr_scheduler.LambdaLR(opt, lr_factor)
     history: list[dict[str, Any]] = []
     best: tuple[float, int] | None = None
     best_state: dict[str, Any] | None = None
@@ -318,6 +341,7 @@ def train_encoder_student(rows: Sequence[Any], out_dir: str | os.PathLike[str], 
             loss.backward()
             torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
             opt.step()
+            sched.step()
             total += float(loss.detach())
             if progress:
                 progress({"epoch": epoch, "epochs": cfg.epochs, "step": step, "steps": steps, "loss": float(loss.detach())})
@@ -336,7 +360,26 @@ def train_encoder_student(rows: Sequence[Any], out_dir: str | os.PathLike[str], 
             best_state = {k: v.detach().clone() for k, v in model.state_dict().items()}
     assert best_state is not None and best is not None
     model.load_state_dict(best_state)
+    thresholds = {"adjust": 0.5, "selective_adjust": 0.5, "filter": 0.5}
+    if dev_rows and cfg.tune_thresholds:
+        thresholds = _tune_thresholds(head_outputs(dev_rows), [r.chain for r in dev_rows], layout)
     summary = {"epochs": history, "best_epoch": best[1], "train_rows": len(train_rows), "dev_rows": len(dev_rows),
-               "train_seconds": round(time.perf_counter() - t0, 1)}
-    _export(model, cfg, layout, out, {"name": out.name, "training": summary})
+               "train_seconds": round(time.perf_counter() - t0, 1), "thresholds": thresholds}
+    _export(model, cfg, layout, out, {"name": out.name, "training": summary, "thresholds": thresholds})
     return summary
+
+
+def _tune_thresholds(outputs: tuple[np.ndarray, ...], truths: Sequence[ToolChain], layout: HeadLayout) -> dict[str, float]:
+    """Per tool, the use threshold (0.2 .. 0.7) with the best final score on the dev rows."""
+    from vibegrade.evaluation.metrics import tool_scores
+
+    chosen = {"adjust": 0.5, "selective_adjust": 0.5, "filter": 0.5}
+    for tool in chosen:
+        best_t, best_s = 0.5, -1.0
+        for t in np.round(np.arange(0.2, 0.71, 0.05), 2):
+            preds = decode(*outputs, layout, {**chosen, tool: float(t)})
+            s = tool_scores(preds, truths, tool).final
+            if s > best_s + 1e-9:
+                best_t, best_s = float(t), s
+        chosen[tool] = best_t
+    return chosen

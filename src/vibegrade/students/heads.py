@@ -42,6 +42,9 @@ _HUE = ADJUST_KEYS.index("hue")
 ADJUST_SCALE = np.array([180.0 if p.name == "hue" else float(max(p.hi, -p.lo)) for p in ADJUST_PARAMS],
                         dtype=np.float32)
 SELECTIVE_SCALE = np.float32(100.0)
+#: Predicted global hue rotations smaller than this (degrees) are written as 0: almost no request asks
+#: for a small global hue turn, and small values are regression noise.
+HUE_DEADZONE = 8
 
 
 @dataclass(frozen=True)
@@ -70,25 +73,35 @@ def encode_targets(chains: Sequence[ToolChain], layout: HeadLayout) -> dict[str,
 
 
 def decode(use_prob: np.ndarray, filter_logits: np.ndarray, intensity: np.ndarray, adjust: np.ndarray,
-           selective: np.ndarray, layout: HeadLayout) -> list[ToolChain]:
-    """Turn head outputs (batched) into valid tool chains."""
+           selective: np.ndarray, layout: HeadLayout, thresholds: dict[str, float] | None = None) -> list[ToolChain]:
+    """Turn head outputs (batched) into valid tool chains.
+
+    ``thresholds`` (default 0.5 each) are the probabilities above which adjust / selective_adjust are
+    used, and above which the filter is used (1 - p(none)); a used filter takes the most likely preset.
+    """
+    th = {"adjust": 0.5, "selective_adjust": 0.5, "filter": 0.5, **(thresholds or {})}
+    logits = filter_logits - filter_logits.max(axis=1, keepdims=True)
+    probs = np.exp(logits)
+    probs /= probs.sum(axis=1, keepdims=True)
     chains: list[ToolChain] = []
     adj_vals = np.rint(np.clip(adjust, -1, 1) * ADJUST_SCALE).astype(int)
     sel_vals = np.rint(np.clip(selective, -1, 1) * SELECTIVE_SCALE).astype(int)
     for i in range(use_prob.shape[0]):
         a_kwargs = {}
-        if use_prob[i, 0] >= 0.5:
+        if use_prob[i, 0] >= th["adjust"]:
             vals = adj_vals[i].copy()
+            if abs(vals[_HUE]) < HUE_DEADZONE:  # regression noise around "no rotation"
+                vals[_HUE] = 0
             vals[_HUE] %= 360
             for spec, v in zip(ADJUST_PARAMS, vals):
                 a_kwargs[spec.name] = int(min(spec.hi, max(spec.lo, v)))
         s_kwargs = {}
-        if use_prob[i, 1] >= 0.5:
+        if use_prob[i, 1] >= th["selective_adjust"]:
             v = sel_vals[i]
             for j, color in enumerate(SELECTIVE_COLORS):
                 s_kwargs[color] = SelectiveColor(saturation=int(v[2 * j]), luminance=int(v[2 * j + 1]))
-        k = int(np.argmax(filter_logits[i]))
-        if k == 0:
+        k = 0 if 1.0 - probs[i, 0] < th["filter"] else 1 + int(np.argmax(filter_logits[i, 1:]))
+        if k == 0 or not np.isfinite(filter_logits[i, k]):
             flt = Filter()
         else:
             flt = Filter.model_construct(name=layout.presets[k - 1],
