@@ -1,1 +1,0 @@
-"""vibegrade.serve"""
