@@ -15,8 +15,18 @@ from vibegrade.students import DEFAULT_MODEL_DIR, load_student
 
 def test_default_model_is_shipped_and_small():
     files = {p.name: p.stat().st_size for p in DEFAULT_MODEL_DIR.iterdir()}
-    assert {"config.json", "weights.safetensors"} <= set(files)
-    assert sum(files.values()) < 20 * 1024 * 1024  # heads + adapters, not a copy of the encoder
+    assert {"config.json", "weights.safetensors", "memory.jsonl", "memory.safetensors"} <= set(files)
+    assert sum(files.values()) < 20 * 1024 * 1024  # heads + adapters + answer memory, not a copy of the encoder
+
+
+def test_known_requests_get_the_teachers_answer():
+    from vibegrade.data.rows import read_rows
+    from pathlib import Path
+
+    train = read_rows([Path(__file__).resolve().parents[2] / "data" / "vibes" / "split" / "train.jsonl"])
+    student = load_student()
+    picked = train[::300]
+    assert student.predict([r.intent for r in picked]) == [r.chain for r in picked]
 
 
 def test_predict_single_and_file_keep_order(cli, tmp_path):

@@ -144,8 +144,9 @@ def test_failed_requests_give_nonzero_exit(make_server: Callable[..., ReplayServ
 @pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGKILL], ids=["SIGINT", "SIGKILL"])
 def test_interrupted_process_resumes(make_server: Callable[..., ReplayServer], tmp_path: Path,
                                      sig: signal.Signals) -> None:
-    srv = make_server(delay=0.1)
-    intents = [f"request {i}" for i in range(30)]
+    # slow enough answers (~6 s for the whole batch) that the signal always lands mid-run, even on a busy machine
+    srv = make_server(delay=0.3)
+    intents = [f"request {i}" for i in range(40)]
     path = write_intents(tmp_path / "i.txt", intents)
     out = tmp_path / "o.jsonl"
     cmd = [sys.executable, "-m", "vibegrade.cli.teacher", "label", str(path), "-o", str(out), "--base-url",

@@ -92,7 +92,7 @@ def test_training_loop_learns_and_saves_small_valid_model(tiny, tmp_path):
     assert summary["best_epoch"] == 1 + int(np.argmax(dev))  # the checkpoint is chosen by the dev score
     assert any("step" in e for e in events) and any("dev_overall" in e for e in events)
     files = {p.name: p.stat().st_size for p in out.iterdir()}
-    assert set(files) == {"config.json", "weights.safetensors"}
+    assert set(files) == {"config.json", "weights.safetensors", "memory.jsonl", "memory.safetensors"}
     cfg = json.loads((out / "config.json").read_text())
     assert cfg["kind"] == "encoder" and cfg["lora"]["r"] == 8 and "winter" in cfg["presets"]
 
@@ -101,6 +101,10 @@ def test_training_loop_learns_and_saves_small_valid_model(tiny, tmp_path):
     for c in preds:
         ToolChain.model_validate(c.to_wire())  # valid by construction, even for odd input
     train_preds = preds[:len(rows)]
+    # the memory holds the teacher's answers; with the threshold forced on, known requests get them exactly
+    assert len(student.memory_chains) == len(rows)
+    student.memory_threshold = 0.999
+    assert student.predict([rows[0].intent])[0] == rows[0].chain
     warm = [p for r, p in zip(rows, train_preds) if r.chain.filter.name == "lovely_day"]
     cold = [p for r, p in zip(rows, train_preds) if r.chain.filter.name == "winter"]
     assert np.mean([p.adjust.temperature for p in warm]) > np.mean([p.adjust.temperature for p in cold]) + 20

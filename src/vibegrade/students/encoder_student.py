@@ -59,6 +59,7 @@ class EncoderTrainConfig:
     warmup_fraction: float = 0.05  # linear warm-up, then cosine decay to 0
     cosine_weight: float = 1.0  # weight of (1 - cosine) on adjust / selective vectors: the metric itself
     tune_thresholds: bool = True  # per-tool use thresholds chosen on the dev slice
+    memory: bool = True  # keep the teacher's answers for (near-)identical requests, threshold tuned on dev
     freeze_encoder: bool = False  # True: heads only (no adapters), much faster
     threads: int | None = None
 
@@ -101,10 +102,26 @@ class EncoderStudent:
         self.heads = {k[len("head."):]: v for k, v in w.items() if k.startswith("head.")}
         self.layout = HeadLayout(tuple(self.config["presets"]))
         self.thresholds = self.config.get("thresholds") or {"adjust": 0.5, "selective_adjust": 0.5, "filter": 0.5}
+        self.memory_emb: np.ndarray | None = None
+        self.memory_chains: list[ToolChain] = []
+        self.memory_threshold = float(self.config.get("memory_threshold") or 2.0)
+        if (self.path / "memory.jsonl").is_file():
+            self._load_memory()
         installed = set(preset_names())
         # presets the model knows but that are not installed cannot be chosen
         self._filter_mask = np.array([0.0] + [0.0 if p in installed else -np.inf for p in self.layout.presets],
                                      dtype=np.float32)
+
+    def _load_memory(self) -> None:
+        from safetensors.numpy import load_file
+
+        from vibegrade.schema import parse_chain
+
+        self.memory_emb = load_file(str(self.path / "memory.safetensors"))["embeddings"].astype(np.float32)
+        lines = (self.path / "memory.jsonl").read_text(encoding="utf-8").splitlines()
+        self.memory_chains = [parse_chain(json.loads(x)["tools"]) for x in lines if x.strip()]
+        if len(self.memory_chains) != self.memory_emb.shape[0]:
+            raise ValueError(f"{self.path}: memory.jsonl and memory.safetensors disagree")
 
     @property
     def name(self) -> str:
@@ -124,10 +141,22 @@ class EncoderStudent:
         return self.encoder.encode([_clean(t) for t in intents])
 
     def predict(self, intents: Sequence[str]) -> list[ToolChain]:
-        """Tool chains for the requests, in order."""
+        """Tool chains for the requests, in order.
+
+        A request (nearly) identical to one the teacher answered in training (embedding cosine at least
+        ``memory_threshold``) gets the teacher's answer; every other request is answered by the heads.
+        """
         if not intents:
             return []
-        return decode(*self._heads(self.embed(intents)), self.layout, self.thresholds)
+        emb = self.embed(intents)
+        preds = decode(*self._heads(emb), self.layout, self.thresholds)
+        if self.memory_emb is not None and self.memory_threshold <= 1.0:
+            sims = emb @ self.memory_emb.T
+            best = sims.argmax(axis=1)
+            for i, j in enumerate(best):
+                if sims[i, j] >= self.memory_threshold:
+                    preds[i] = self.memory_chains[j]
+        return preds
 
 
 def _clean(text: str) -> str:
@@ -366,7 +395,46 @@ def train_encoder_student(rows: Sequence[Any], out_dir: str | os.PathLike[str], 
     summary = {"epochs": history, "best_epoch": best[1], "train_rows": len(train_rows), "dev_rows": len(dev_rows),
                "train_seconds": round(time.perf_counter() - t0, 1), "thresholds": thresholds}
     _export(model, cfg, layout, out, {"name": out.name, "training": summary, "thresholds": thresholds})
+    if cfg.memory:
+        summary["memory"] = build_memory(out, train_rows, dev_rows)
+        cfg_json = json.loads((out / "config.json").read_text())
+        cfg_json["training"]["memory"] = summary["memory"]
+        (out / "config.json").write_text(json.dumps(cfg_json, indent=2))
     return summary
+
+
+MEMORY_THRESHOLDS = (0.85, 0.88, 0.9, 0.92, 0.94, 0.96, 0.98)
+
+
+def build_memory(model_dir: str | os.PathLike[str], train_rows: Sequence[Any], dev_rows: Sequence[Any] = ()) -> dict:
+    """Store the teacher's answers for all training requests with their embeddings (float16) in the model
+    folder, and choose the similarity threshold above which they are used: the one with the best overall
+    score on the dev rows when the memory holds only the training rows (off if no threshold helps)."""
+    from safetensors.numpy import save_file
+
+    from vibegrade.evaluation.metrics import evaluate_chains
+
+    out = Path(model_dir)
+    student = EncoderStudent(out)
+    rows = list(train_rows)
+    chosen, scores = 2.0, {}
+    if dev_rows:
+        truths = [r.chain for r in dev_rows]
+        student.memory_emb = student.embed([r.intent for r in rows])
+        student.memory_chains = [r.chain for r in rows]
+        for t in (2.0, *MEMORY_THRESHOLDS):
+            student.memory_threshold = t
+            scores[str(t)] = evaluate_chains(student.predict([r.intent for r in dev_rows]), truths)["overall"]
+        chosen = float(max(scores, key=lambda k: (scores[k], -float(k))))
+        rows += list(dev_rows)
+    emb = student.embed([r.intent for r in rows]).astype(np.float16)
+    save_file({"embeddings": emb}, str(out / "memory.safetensors"))
+    (out / "memory.jsonl").write_text("".join(json.dumps({"intent": r.intent, "tools": r.chain.to_wire()}) + "\n"
+                                              for r in rows), encoding="utf-8")
+    cfg = json.loads((out / "config.json").read_text())
+    cfg["memory_threshold"] = chosen
+    (out / "config.json").write_text(json.dumps(cfg, indent=2))
+    return {"rows": len(rows), "threshold": chosen, "dev_overall_by_threshold": scores}
 
 
 def _tune_thresholds(outputs: tuple[np.ndarray, ...], truths: Sequence[ToolChain], layout: HeadLayout) -> dict[str, float]:
