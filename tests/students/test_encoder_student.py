@@ -36,7 +36,9 @@ def test_numpy_runtime_matches_torch_including_merged_lora(tiny):
     texts = ["warm golden morning", "dark noir night", "make it look like the matrix", "x"]
     tok = AutoTokenizer.from_pretrained(str(tiny))
     base = AutoModel.from_pretrained(str(tiny)).eval()
-    np.testing.assert_allclose(NumpyBertEncoder(tiny).encode(texts), torch_embed(base, tok, texts), atol=2e-5)
+    ref_base = torch_embed(base, tok, texts)
+    np.testing.assert_allclose(NumpyBertEncoder(tiny, exact_gelu=True).encode(texts), ref_base, atol=2e-5)
+    np.testing.assert_allclose(NumpyBertEncoder(tiny).encode(texts), ref_base, atol=1e-3)  # fast tanh GELU
 
     from vibegrade.students.encoder_student import _lora_target_names
     peft_model = get_peft_model(base, LoraConfig(r=4, lora_alpha=8, target_modules=_lora_target_names(base)))
@@ -50,9 +52,9 @@ def test_numpy_runtime_matches_torch_including_merged_lora(tiny):
                          8 / 4)
     peft_model.eval()
     ref = torch_embed(peft_model, tok, texts)
-    got = NumpyBertEncoder(tiny, lora=lora).encode(texts)
+    got = NumpyBertEncoder(tiny, lora=lora, exact_gelu=True).encode(texts)
     np.testing.assert_allclose(got, ref, atol=3e-5)
-    assert np.abs(got - NumpyBertEncoder(tiny).encode(texts)).max() > 1e-3  # the adapters really changed it
+    assert np.abs(got - NumpyBertEncoder(tiny, exact_gelu=True).encode(texts)).max() > 1e-3  # adapters matter
 
 
 def _rows():

