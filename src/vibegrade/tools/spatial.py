@@ -131,16 +131,18 @@ def apply_spatial(img: np.ndarray, a: Adjust) -> np.ndarray:
     """structure + sharpen (one combined luma offset) then bloom, on a float32 ``(H, W, 3)`` image."""
     img = np.ascontiguousarray(img, dtype=np.float32)
     if a.structure > 0 or a.sharpen > 0:
-        y = _luma(img)
-        short = _short(img)
-        delta = None
-        if a.structure > 0:
-            delta = _structure_delta(y, a.structure, short)
-        if a.sharpen > 0:
-            d = _sharpen_delta(y, a.sharpen, short)
-            delta = d if delta is None else cv2.add(delta, d)
-        img = _add_luma(img, delta)
+        img = _add_luma(img, _detail_delta(_luma(img), a, _short(img)))
     return bloom(img, a.bloom)
+
+
+def _detail_delta(y: np.ndarray, a: Adjust, short: int) -> np.ndarray:
+    """The combined luma offset of structure and sharpen, both measured on the same luma ``y``."""
+    delta = _structure_delta(y, a.structure, short) if a.structure > 0 else None
+    if a.sharpen > 0:
+        d = _sharpen_delta(y, a.sharpen, short)
+        delta = d if delta is None else cv2.add(delta, d)
+    assert delta is not None
+    return delta
 
 
 def apply_spatial_u8(img: np.ndarray, a: Adjust) -> np.ndarray:
@@ -156,13 +158,7 @@ def apply_spatial_u8(img: np.ndarray, a: Adjust) -> np.ndarray:
             y8 = y8[..., 0]
         y = y8.astype(np.float32)
         y *= np.float32(1 / 255)
-        short = _short(img)
-        delta = None
-        if a.structure > 0:
-            delta = _structure_delta(y, a.structure, short)
-        if a.sharpen > 0:
-            d = _sharpen_delta(y, a.sharpen, short)
-            delta = d if delta is None else cv2.add(delta, d)
+        delta = _detail_delta(y, a, _short(img))
         # split the signed offset into two saturating 8-bit planes (rounded to the nearest level)
         pos = cv2.convertScaleAbs(cv2.max(delta, 0.0), alpha=255.0)
         neg = cv2.convertScaleAbs(cv2.min(delta, 0.0), alpha=255.0)
