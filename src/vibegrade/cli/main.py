@@ -22,6 +22,14 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 bench_app = typer.Typer(help="Benchmarks that print figures (JSON with --json).", no_args_is_help=True)
+
+
+@app.callback()
+def _application() -> None:
+    """Say the look you want, get your photo or video colour-graded."""
+    from vibegrade.runtime import tune_allocator
+
+    tune_allocator()
 app.add_typer(bench_app, name="bench")
 
 F = TypeVar("F", bound=Callable[..., Any])

@@ -156,12 +156,23 @@ def apply_spatial_u8(img: np.ndarray, a: Adjust) -> np.ndarray:
         y8 = cv2.transform(img, _LUMA_M)  # 8-bit luma is enough to measure detail on an 8-bit image
         if y8.ndim == 3:
             y8 = y8[..., 0]
-        y = y8.astype(np.float32)
-        y *= np.float32(1 / 255)
-        delta = _detail_delta(y, a, _short(img))
+        y8 = np.ascontiguousarray(y8)
+        short = _short(img)
+        # the same maths as _detail_delta, in 8-bit levels, on OpenCV's integer / LUT kernels
+        delta = np.zeros(y8.shape, np.float32)
+        if a.sharpen > 0:
+            k = 1.5 * a.sharpen / 100.0
+            blur = cv2.GaussianBlur(y8, (0, 0), max(0.8, short / 1080.0), borderType=cv2.BORDER_REFLECT)
+            delta = cv2.addWeighted(y8, k, blur, -k, 0.0, dtype=cv2.CV_32F)
+        if a.structure > 0:
+            base = _blur(y8, 0.02 * short)
+            x = np.arange(256, dtype=np.float32) / 255.0
+            weight = cv2.LUT(y8, (4.0 * 0.8 * a.structure / 100.0) * x * (1.0 - x))  # k * 4 L (1 - L)
+            detail = cv2.subtract(y8, base, dtype=cv2.CV_32F)
+            delta = cv2.add(delta, cv2.multiply(detail, weight))
         # split the signed offset into two saturating 8-bit planes (rounded to the nearest level)
-        pos = cv2.convertScaleAbs(cv2.max(delta, 0.0), alpha=255.0)
-        neg = cv2.convertScaleAbs(cv2.min(delta, 0.0), alpha=255.0)
+        pos = cv2.convertScaleAbs(cv2.max(delta, 0.0))
+        neg = cv2.convertScaleAbs(cv2.min(delta, 0.0))
         img = cv2.subtract(cv2.add(img, cv2.merge([pos, pos, pos])), cv2.merge([neg, neg, neg]))
     if a.bloom > 0:
         h, w = img.shape[:2]
