@@ -152,7 +152,10 @@ def test_interrupted_process_resumes(make_server: Callable[..., ReplayServer], t
     cmd = [sys.executable, "-m", "vibegrade.cli.teacher", "label", str(path), "-o", str(out), "--base-url",
            srv.base_url, "--model", "m", "--concurrency", "2", "--no-progress"]
     env = {**os.environ, "VIBEGRADE_CACHE_DIR": str(tmp_path / "cache")}
-    proc = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    # A parent started in the background by a non-interactive shell (as CI runners may be) passes SIGINT on
+    # as ignored, and Python then installs no Ctrl-C handler; give the child the default disposition.
+    proc = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     try:
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:
