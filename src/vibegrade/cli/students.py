@@ -108,8 +108,14 @@ def train(
     """Train a student on dataset rows, with a progress bar."""
     from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 
+    import importlib.util
+
     from vibegrade.data.rows import read_rows
 
+    missing = [m for m in ("torch", "transformers", "peft") if importlib.util.find_spec(m) is None]
+    if missing:
+        raise ValueError(f"training needs {', '.join(missing)}: install them with `bash scripts/setup.sh --train` "
+                         "(or pip install 'vibegrade[train]' after pip install torch==2.13.0)")
     rows = read_rows(data)
     overrides = json.loads(config.read_text()) if config else {}
     overrides["seed"] = seed
