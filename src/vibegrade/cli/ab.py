@@ -1,0 +1,67 @@
+"""A/B test commands: ``ab report``.
+
+Register with the main app via ``app.add_typer(ab_app, name="ab")``.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Dict, Optional, Tuple
+
+import typer
+
+app = typer.Typer(help="Online A/B tests between student models (completion rate = exported / started).",
+                  no_args_is_help=True, add_completion=False)
+
+DEFAULT_CONFIG = Path("experiments.toml")
+
+
+@app.callback()
+def _main() -> None:
+    """Online A/B tests between student models."""
+
+
+def counts_from_file(path: Path) -> Dict[str, Tuple[int, int]]:
+    """Read ``{variant: {"started": n, "exported": m}}`` from a JSON file -> ``{variant: (n, m)}``.
+
+    This is one counts source; another (e.g. the event store) only has to return the same mapping.
+    """
+    from vibegrade.serve.abstats import normalise_counts
+
+    path = Path(path)
+    if not path.is_file():
+        raise ValueError(f"{path}: no such file")
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except json.JSONDecodeError as e:
+        raise ValueError(f"{path}: invalid JSON: {e.msg} (line {e.lineno}, column {e.colno})") from None
+    if not isinstance(data, dict):
+        raise ValueError(f"{path}: expected an object {{variant: {{\"started\": n, \"exported\": m}}}}")
+    try:
+        return normalise_counts(data)
+    except ValueError as e:
+        raise ValueError(f"{path}: {e}") from None
+
+
+@app.command()
+def report(
+    experiment: str = typer.Argument(..., help="Experiment name (from the config file)."),
+    counts: Optional[Path] = typer.Option(None, "--counts", help='JSON file {variant: {"started": n, "exported": m}}.'),
+    config: Path = typer.Option(DEFAULT_CONFIG, "--config", "-c", help="Experiments file (.toml or .json)."),
+    as_json: bool = typer.Option(False, "--json", help="Print the report as JSON."),
+) -> None:
+    """Completion rates per variant, each variant vs the control, and a sample-ratio-mismatch check."""
+    from vibegrade.serve.abstats import ab_report, format_report
+    from vibegrade.serve.experiments import load_experiments
+
+    try:
+        exp = load_experiments(config).get(experiment)
+        if counts is None:
+            raise ValueError("no counts source: pass --counts FILE")
+        rep = ab_report(exp, counts_from_file(counts))
+    except (ValueError, KeyError) as e:
+        msg = e.args[0] if isinstance(e, KeyError) and e.args else str(e)
+        typer.echo(f"error: {str(msg).splitlines()[0]}", err=True)
+        raise typer.Exit(2) from None
+    typer.echo(json.dumps(rep, indent=2) if as_json else format_report(rep))

@@ -1,0 +1,1 @@
+"""The online product loop: service, experiments."""
