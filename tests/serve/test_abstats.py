@@ -341,8 +341,9 @@ def test_cli_errors(files, tmp_path):
     run = lambda *a: CliRunner().invoke(app, ["report", *map(str, a)])  # noqa: E731
     r = run("nope", "--config", cfg, "--counts", counts)
     assert r.exit_code == 2 and "no experiment named 'nope'" in r.output
-    r = run("student-v2", "--config", cfg)
-    assert r.exit_code == 2 and "--counts" in r.output
+    # without --counts the counts come from the event store; an empty store reports zero projects
+    r = run("student-v2", "--config", cfg, "--database-url", f"sqlite:///{tmp_path / 'empty.db'}", "--json")
+    assert r.exit_code == 0 and all(v["started"] == 0 for v in json.loads(r.stdout)["variants"])
     bad = tmp_path / "bad_counts.json"
     bad.write_text(json.dumps({"control": {"started": 1, "exported": 2}}))
     r = run("student-v2", "--config", cfg, "--counts", bad)
@@ -354,3 +355,32 @@ def test_cli_errors(files, tmp_path):
 def test_counts_from_file(files):
     _, counts = files
     assert counts_from_file(counts) == {"control": (5020, 1510), "v2": (4980, 1800)}
+
+
+def test_report_reads_counts_from_the_event_store(tmp_path):
+    import json as _json
+
+    from typer.testing import CliRunner
+
+    from vibegrade.cli.ab import app as ab_app
+    from vibegrade.data.events import EventStore
+    from vibegrade.schema import parse_chain
+
+    url = f"sqlite:///{tmp_path / 'events.db'}"
+    store = EventStore(url)
+    chain = parse_chain({"adjust": {"exposure": 10}})
+    for i in range(40):
+        variant = "a" if i % 2 else "b"
+        pid = store.record_project(user_id=f"u{i}", intent="golden hour", tools=chain, model="m",
+                                   experiment="exp1", variant=variant)
+        if i % 4 == 0 or (variant == "a" and i % 3 == 0):
+            store.record_export(pid, f"e{i}", {"adjust": True, "selective_adjust": True, "filter": True})
+    store.close()
+    cfg = tmp_path / "experiments.json"
+    cfg.write_text(_json.dumps({"experiments": [{"name": "exp1", "variants": [{"name": "a"}, {"name": "b"}]}]}))
+    res = CliRunner().invoke(ab_app, ["report", "exp1", "--config", str(cfg), "--database-url", url, "--json"])
+    assert res.exit_code == 0, res.output
+    rep = _json.loads(res.stdout)
+    by = {v["name"]: v for v in rep["variants"]}
+    assert by["a"]["started"] == 20 and by["b"]["started"] == 20
+    assert by["b"]["exported"] == 10 and by["a"]["exported"] == 7

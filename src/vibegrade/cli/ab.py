@@ -44,10 +44,25 @@ def counts_from_file(path: Path) -> Dict[str, Tuple[int, int]]:
         raise ValueError(f"{path}: {e}") from None
 
 
+def counts_from_events(experiment: str, database_url: str | None = None) -> Dict[str, Tuple[int, int]]:
+    """Counts per variant from the event store: projects started, and projects with at least one export."""
+    from vibegrade.data.events import EventStore
+
+    store = EventStore(database_url)
+    try:
+        stats = store.variant_stats(experiment)
+    finally:
+        store.close()
+    return {str(v): (s["started"], s["exported"]) for v, s in stats.items() if v is not None}
+
+
 @app.command()
 def report(
     experiment: str = typer.Argument(..., help="Experiment name (from the config file)."),
-    counts: Optional[Path] = typer.Option(None, "--counts", help='JSON file {variant: {"started": n, "exported": m}}.'),
+    counts: Optional[Path] = typer.Option(None, "--counts", help='JSON file {variant: {"started": n, "exported": m}}; '
+                                          "default: the event store."),
+    database_url: Optional[str] = typer.Option(None, "--database-url", help="Event store URL (default: "
+                                               "$VIBEGRADE_DATABASE_URL or the local SQLite file)."),
     config: Path = typer.Option(DEFAULT_CONFIG, "--config", "-c", help="Experiments file (.toml or .json)."),
     as_json: bool = typer.Option(False, "--json", help="Print the report as JSON."),
 ) -> None:
@@ -57,9 +72,8 @@ def report(
 
     try:
         exp = load_experiments(config).get(experiment)
-        if counts is None:
-            raise ValueError("no counts source: pass --counts FILE")
-        rep = ab_report(exp, counts_from_file(counts))
+        rep = ab_report(exp, counts_from_file(counts) if counts is not None
+                        else counts_from_events(experiment, database_url))
     except (ValueError, KeyError) as e:
         msg = e.args[0] if isinstance(e, KeyError) and e.args else str(e)
         typer.echo(f"error: {str(msg).splitlines()[0]}", err=True)

@@ -116,3 +116,8 @@ def split(
     write_rows(out_dir / "train.jsonl", train)
     write_rows(out_dir / "test.jsonl", test)
     typer.echo(f"train {len(train)}, test {len(test)} -> {out_dir}", err=True)
+
+
+from vibegrade.cli.events import from_events_command  # noqa: E402
+
+app.command("from-events")(from_events_command)

@@ -1,0 +1,460 @@
+"""Behavioural event store: every request served (*project*), every download (*export*) and
+human annotations, in SQLite (default, WAL mode) or PostgreSQL.
+
+Tables (created by the Alembic migrations in :mod:`vibegrade.data.migrations`):
+
+* ``projects`` -- one served request: ``id`` (UUID string), ``created_at`` (UTC), ``user_id``
+  (anonymous), ``experiment``/``variant`` (A/B test, nullable), ``model``, ``intent`` (as typed,
+  whitespace-cleaned), ``intent_key`` (:func:`~vibegrade.data.rows.normalize_intent`, indexed),
+  ``tools`` (the chain's canonical wire form, JSON), ``source`` (``student``/``teacher``/``override``...),
+  ``latency_ms``.
+* ``exports`` -- the user downloaded the result of a project: ``event_id`` is unique (idempotency key
+  sent by the client), ``tools_kept`` is ``{"adjust": bool, "selective_adjust": bool, "filter": bool}``.
+* ``annotations`` -- answers to questions on an annotation page (``project_id`` nullable).
+
+URL: ``EventStore(url)``; default ``$VIBEGRADE_DATABASE_URL``, else
+``sqlite:///$VIBEGRADE_DATA_DIR/events.db`` (``~/.local/share/vibegrade/events.db``).
+``postgresql://`` / ``postgres://`` URLs are rewritten to the psycopg 3 driver
+(``postgresql+psycopg://``). The store migrates itself (``alembic upgrade head``) on first use.
+
+Every method opens its own session, so one store can be shared by the threads of a web app. On
+SQLite writes start with ``BEGIN IMMEDIATE`` (so concurrent writers queue on the busy timeout
+instead of failing) and the database runs in WAL mode, so readers never block the writer.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import threading
+import uuid
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any, Iterator, Mapping
+
+from sqlalchemy import (
+    JSON,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    String,
+    Text,
+    create_engine,
+    event,
+    func,
+    select,
+    text,
+)
+from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, sessionmaker
+
+from vibegrade.data.rows import clean_intent, normalize_intent
+from vibegrade.schema import TOOL_NAMES, ToolChain, parse_chain
+
+__all__ = [
+    "Base",
+    "Project",
+    "Export",
+    "Annotation",
+    "ProjectRecord",
+    "ExportRecord",
+    "EventStore",
+    "UnknownProjectError",
+    "default_database_url",
+    "normalize_database_url",
+    "MIGRATIONS_DIR",
+]
+
+MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
+SQLITE_BUSY_TIMEOUT_S = 30.0
+_SCHEMA_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,62}$")
+
+
+def _utcnow() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+def _as_utc(dt: datetime) -> datetime:
+    """SQLite returns naive datetimes: they are UTC."""
+    return dt.replace(tzinfo=timezone.utc) if dt.tzinfo is None else dt.astimezone(timezone.utc)
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class Project(Base):
+    __tablename__ = "projects"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=_utcnow, index=True)
+    user_id: Mapped[str] = mapped_column(String(128))
+    experiment: Mapped[str | None] = mapped_column(String(128))
+    variant: Mapped[str | None] = mapped_column(String(128))
+    model: Mapped[str] = mapped_column(String(256))
+    intent: Mapped[str] = mapped_column(Text)
+    intent_key: Mapped[str] = mapped_column(Text, index=True)
+    tools: Mapped[dict[str, Any]] = mapped_column(JSON)
+    source: Mapped[str] = mapped_column(String(32))
+    latency_ms: Mapped[float | None] = mapped_column(Float)
+
+    __table_args__ = (Index("ix_projects_experiment_variant", "experiment", "variant"),)
+
+
+class Export(Base):
+    __tablename__ = "exports"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    project_id: Mapped[str] = mapped_column(ForeignKey("projects.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=_utcnow)
+    event_id: Mapped[str] = mapped_column(String(128), unique=True)
+    tools_kept: Mapped[dict[str, bool]] = mapped_column(JSON)
+
+
+class Annotation(Base):
+    __tablename__ = "annotations"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    project_id: Mapped[str | None] = mapped_column(ForeignKey("projects.id", ondelete="SET NULL"), index=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=_utcnow)
+    annotator: Mapped[str] = mapped_column(String(128))
+    question: Mapped[str] = mapped_column(Text)
+    answer: Mapped[str] = mapped_column(Text)
+
+
+class UnknownProjectError(KeyError):
+    """An export or annotation names a project id that was never recorded."""
+
+    def __str__(self) -> str:  # KeyError would quote the message
+        return str(self.args[0]) if self.args else "unknown project"
+
+
+@dataclass(frozen=True)
+class ExportRecord:
+    id: str
+    project_id: str
+    created_at: datetime
+    event_id: str
+    tools_kept: dict[str, bool]
+
+
+@dataclass(frozen=True)
+class ProjectRecord:
+    id: str
+    created_at: datetime
+    user_id: str
+    experiment: str | None
+    variant: str | None
+    model: str
+    intent: str
+    intent_key: str
+    tools: dict[str, Any]
+    source: str
+    latency_ms: float | None
+    exports: tuple[ExportRecord, ...] = field(default_factory=tuple)
+
+
+def default_database_url() -> str:
+    """``$VIBEGRADE_DATABASE_URL``, else a SQLite file under ``$VIBEGRADE_DATA_DIR`` or
+    ``~/.local/share/vibegrade``."""
+    url = os.environ.get("VIBEGRADE_DATABASE_URL", "").strip()
+    if url:
+        return url
+    data_dir = os.environ.get("VIBEGRADE_DATA_DIR", "").strip()
+    base = Path(data_dir).expanduser() if data_dir else Path.home() / ".local" / "share" / "vibegrade"
+    return f"sqlite:///{base / 'events.db'}"
+
+
+def normalize_database_url(url: str) -> str:
+    """Rewrite ``postgresql://`` / ``postgres://`` to the psycopg 3 driver; other URLs unchanged."""
+    for prefix in ("postgresql://", "postgres://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix):]
+    return url
+
+
+def _canonical_tools(tools: ToolChain | Mapping[str, Any] | str) -> dict[str, Any]:
+    chain = tools if isinstance(tools, ToolChain) else parse_chain(tools if isinstance(tools, str) else dict(tools))
+    return chain.to_wire()
+
+
+def _check_tools_kept(tools_kept: Mapping[str, bool] | None) -> dict[str, bool]:
+    if tools_kept is None:
+        return {t: True for t in TOOL_NAMES}
+    if not isinstance(tools_kept, Mapping):
+        raise ValueError("tools_kept must be an object like {\"adjust\": true, ...}")
+    unknown = sorted(set(tools_kept) - set(TOOL_NAMES))
+    if unknown:
+        raise ValueError(f"tools_kept has unknown tools {unknown}; expected {list(TOOL_NAMES)}")
+    out = {}
+    for t in TOOL_NAMES:
+        v = tools_kept.get(t, False)
+        if not isinstance(v, bool):
+            raise ValueError(f"tools_kept[{t!r}] must be true or false")
+        out[t] = v
+    return out
+
+
+class EventStore:
+    """The event store. ``url``: SQLAlchemy URL (default :func:`default_database_url`).
+
+    ``schema`` (PostgreSQL only): keep the tables in this schema (created if missing) by setting the
+    connection's ``search_path``; used to isolate test runs or deployments sharing a database.
+    """
+
+    def __init__(self, url: str | None = None, *, schema: str | None = None, echo: bool = False) -> None:
+        self.url = normalize_database_url(url or default_database_url())
+        u = make_url(self.url)
+        self.dialect = u.get_backend_name()
+        self.schema = schema
+        connect_args: dict[str, Any] = {}
+        if self.dialect == "sqlite":
+            if schema:
+                raise ValueError("schema= is only supported on PostgreSQL")
+            if u.database and u.database != ":memory:":
+                Path(u.database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+            connect_args["timeout"] = SQLITE_BUSY_TIMEOUT_S
+        elif self.dialect == "postgresql":
+            if schema:
+                if not _SCHEMA_RE.match(schema):
+                    raise ValueError(f"invalid schema name {schema!r}")
+                connect_args["options"] = f"-c search_path={schema}"
+        self.engine: Engine = create_engine(self.url, echo=echo, connect_args=connect_args,
+                                            pool_pre_ping=self.dialect != "sqlite")
+        if self.dialect == "sqlite":
+            self._setup_sqlite(self.engine)
+        self._read = sessionmaker(self.engine, expire_on_commit=False)
+        self._write = sessionmaker(self.engine.execution_options(vibegrade_write=True), expire_on_commit=False)
+        self._migrated = False
+        self._migrate_lock = threading.Lock()
+
+    # ----------------------------------------------------------------- setup
+
+    @staticmethod
+    def _setup_sqlite(engine: Engine) -> None:
+        @event.listens_for(engine, "connect")
+        def _on_connect(dbapi_conn: Any, _record: Any) -> None:
+            dbapi_conn.isolation_level = None  # we emit BEGIN ourselves (see _on_begin)
+            cur = dbapi_conn.cursor()
+            cur.execute("PRAGMA journal_mode=WAL")
+            cur.execute(f"PRAGMA busy_timeout={int(SQLITE_BUSY_TIMEOUT_S * 1000)}")
+            cur.execute("PRAGMA foreign_keys=ON")
+            cur.execute("PRAGMA synchronous=NORMAL")
+            cur.close()
+
+        @event.listens_for(engine, "begin")
+        def _on_begin(conn: Any) -> None:
+            write = conn.get_execution_options().get("vibegrade_write", False)
+            conn.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
+
+    def migrate(self) -> None:
+        """Run the Alembic migrations up to head (idempotent; safe against concurrent migrators)."""
+        from alembic import command
+        from alembic.config import Config
+
+        with self._migrate_lock:
+            cfg = Config()
+            cfg.set_main_option("script_location", str(MIGRATIONS_DIR))
+            cfg.set_main_option("sqlalchemy.url", self.url.replace("%", "%%"))
+            with self.engine.execution_options(vibegrade_write=True).begin() as conn:
+                if self.dialect == "postgresql":
+                    conn.execute(text("SELECT pg_advisory_xact_lock(hashtext('vibegrade_events_migrate'))"))
+                    if self.schema:
+                        conn.exec_driver_sql(f'CREATE SCHEMA IF NOT EXISTS "{self.schema}"')
+                cfg.attributes["connection"] = conn
+                command.upgrade(cfg, "head")
+            self._migrated = True
+
+    def revision(self) -> str | None:
+        """The database's current Alembic revision (None before the first migration)."""
+        from alembic.runtime.migration import MigrationContext
+
+        with self.engine.connect() as conn:
+            return MigrationContext.configure(conn).get_current_revision()
+
+    @staticmethod
+    def head_revision() -> str | None:
+        from alembic.config import Config
+        from alembic.script import ScriptDirectory
+
+        cfg = Config()
+        cfg.set_main_option("script_location", str(MIGRATIONS_DIR))
+        return ScriptDirectory.from_config(cfg).get_current_head()
+
+    def _ensure(self) -> None:
+        if not self._migrated:
+            self.migrate()
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    def __enter__(self) -> "EventStore":
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self.close()
+
+    # ----------------------------------------------------------------- writes
+
+    def record_project(
+        self,
+        *,
+        user_id: str,
+        intent: str,
+        tools: ToolChain | Mapping[str, Any] | str,
+        model: str,
+        source: str = "student",
+        latency_ms: float | None = None,
+        experiment: str | None = None,
+        variant: str | None = None,
+        project_id: str | None = None,
+        created_at: datetime | None = None,
+    ) -> str:
+        """Record one served request; returns its project id (a new UUID unless ``project_id`` is given).
+
+        ``tools`` (a :class:`ToolChain`, its wire dict or JSON text) is validated and stored in canonical
+        wire form. Raises ``ValueError`` on an invalid intent/chain or an already used ``project_id``.
+        """
+        self._ensure()
+        intent = clean_intent(intent)
+        row = Project(
+            id=str(project_id or uuid.uuid4()),
+            created_at=_as_utc(created_at) if created_at else _utcnow(),
+            user_id=str(user_id),
+            experiment=experiment,
+            variant=variant,
+            model=str(model),
+            intent=intent,
+            intent_key=normalize_intent(intent),
+            tools=_canonical_tools(tools),
+            source=str(source),
+            latency_ms=None if latency_ms is None else float(latency_ms),
+        )
+        try:
+            with self._write.begin() as s:
+                s.add(row)
+        except IntegrityError:
+            raise ValueError(f"project id {row.id!r} already exists") from None
+        return row.id
+
+    def record_export(
+        self,
+        project_id: str,
+        event_id: str,
+        tools_kept: Mapping[str, bool] | None = None,
+        *,
+        created_at: datetime | None = None,
+    ) -> bool:
+        """Record that the user downloaded the result of ``project_id``.
+
+        Idempotent per ``event_id``: returns True when recorded, False when this event was already
+        recorded (nothing is written). ``tools_kept`` maps each tool to whether the user kept it enabled
+        (missing tools count as not kept; ``None`` = all kept). Raises :class:`UnknownProjectError`
+        (a ``KeyError``) for an unknown project.
+        """
+        self._ensure()
+        kept = _check_tools_kept(tools_kept)
+        event_id = str(event_id)
+        if not event_id:
+            raise ValueError("event_id must not be empty")
+        try:
+            with self._write.begin() as s:
+                if s.scalar(select(Export.id).where(Export.event_id == event_id)) is not None:
+                    return False
+                if s.get(Project, str(project_id)) is None:
+                    raise UnknownProjectError(f"unknown project {project_id!r}")
+                s.add(Export(id=str(uuid.uuid4()), project_id=str(project_id), event_id=event_id,
+                             created_at=_as_utc(created_at) if created_at else _utcnow(), tools_kept=kept))
+        except IntegrityError:
+            # a concurrent request with the same event_id won the race
+            with self._read() as s:
+                if s.scalar(select(Export.id).where(Export.event_id == event_id)) is not None:
+                    return False
+            raise
+        return True
+
+    def record_annotation(
+        self,
+        *,
+        annotator: str,
+        question: str,
+        answer: str,
+        project_id: str | None = None,
+        created_at: datetime | None = None,
+    ) -> str:
+        """Record one annotation answer; returns its id. Raises :class:`UnknownProjectError` for an
+        unknown ``project_id``."""
+        self._ensure()
+        row = Annotation(id=str(uuid.uuid4()), project_id=None if project_id is None else str(project_id),
+                         created_at=_as_utc(created_at) if created_at else _utcnow(),
+                         annotator=str(annotator), question=str(question), answer=str(answer))
+        with self._write.begin() as s:
+            if row.project_id is not None and s.get(Project, row.project_id) is None:
+                raise UnknownProjectError(f"unknown project {project_id!r}")
+            s.add(row)
+        return row.id
+
+    # ----------------------------------------------------------------- reads
+
+    def iter_projects(self, *, batch_size: int = 1000) -> Iterator[ProjectRecord]:
+        """All projects, oldest first, each with its exports (oldest first)."""
+        self._ensure()
+        last: tuple[datetime, str] | None = None
+        while True:
+            with self._read() as s:
+                q = select(Project).order_by(Project.created_at, Project.id).limit(batch_size)
+                if last is not None:
+                    q = q.where((Project.created_at > last[0])
+                                | ((Project.created_at == last[0]) & (Project.id > last[1])))
+                projects = list(s.scalars(q))
+                if not projects:
+                    return
+                ids = [p.id for p in projects]
+                exports: dict[str, list[ExportRecord]] = {}
+                for e in s.scalars(select(Export).where(Export.project_id.in_(ids))
+                                   .order_by(Export.created_at, Export.id)):
+                    exports.setdefault(e.project_id, []).append(
+                        ExportRecord(id=e.id, project_id=e.project_id, created_at=_as_utc(e.created_at),
+                                     event_id=e.event_id, tools_kept=dict(e.tools_kept)))
+                last = (projects[-1].created_at, projects[-1].id)
+                batch = [ProjectRecord(id=p.id, created_at=_as_utc(p.created_at), user_id=p.user_id,
+                                       experiment=p.experiment, variant=p.variant, model=p.model,
+                                       intent=p.intent, intent_key=p.intent_key, tools=dict(p.tools),
+                                       source=p.source, latency_ms=p.latency_ms,
+                                       exports=tuple(exports.get(p.id, ())))
+                         for p in projects]
+            yield from batch
+            if len(projects) < batch_size:
+                return
+
+    def iter_annotations(self) -> Iterator[dict[str, Any]]:
+        self._ensure()
+        with self._read() as s:
+            rows = list(s.scalars(select(Annotation).order_by(Annotation.created_at, Annotation.id)))
+        for a in rows:
+            yield {"id": a.id, "project_id": a.project_id, "created_at": _as_utc(a.created_at),
+                   "annotator": a.annotator, "question": a.question, "answer": a.answer}
+
+    def counts(self) -> dict[str, int]:
+        """``{"projects": n, "exports": m}``."""
+        self._ensure()
+        with self._read() as s:
+            n = s.scalar(select(func.count()).select_from(Project)) or 0
+            m = s.scalar(select(func.count()).select_from(Export)) or 0
+        return {"projects": int(n), "exports": int(m)}
+
+    def variant_stats(self, experiment: str) -> dict[str | None, dict[str, int]]:
+        """Per variant of ``experiment``: ``{"started": projects, "exported": projects with >= 1 export}``."""
+        self._ensure()
+        exported = select(Export.project_id).distinct().subquery()
+        q = (select(Project.variant, func.count(Project.id), func.count(exported.c.project_id))
+             .outerjoin(exported, exported.c.project_id == Project.id)
+             .where(Project.experiment == experiment)
+             .group_by(Project.variant))
+        with self._read() as s:
+            rows = s.execute(q).all()
+        return {v: {"started": int(n), "exported": int(e)} for v, n, e in sorted(rows, key=lambda r: str(r[0]))}
+

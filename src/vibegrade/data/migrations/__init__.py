@@ -1,0 +1,1 @@
+"""Alembic environment of the event store (run by :meth:`vibegrade.data.events.EventStore.migrate`)."""
