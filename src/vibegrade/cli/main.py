@@ -216,8 +216,10 @@ def _register_subcommands() -> None:
     import vibegrade.cli.students  # noqa: F401  (registers train, predict, edit, eval, bench predict)
     from vibegrade.cli.ab import app as ab_app
     from vibegrade.cli.data import app as data_app
+    from vibegrade.cli.serve import serve
     from vibegrade.cli.teacher import app as teacher_app
 
+    app.command("serve")(serve)
     app.add_typer(data_app, name="data")
     app.add_typer(teacher_app, name="teacher")
     app.add_typer(ab_app, name="ab")
