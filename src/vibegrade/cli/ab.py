@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Dict, Optional, Tuple
+from typing import Dict, List, Optional, Tuple
 
 import typer
 
@@ -79,3 +79,30 @@ def report(
         typer.echo(f"error: {str(msg).splitlines()[0]}", err=True)
         raise typer.Exit(2) from None
     typer.echo(json.dumps(rep, indent=2) if as_json else format_report(rep))
+
+
+@app.command()
+def simulate(
+    url: str = typer.Option("http://127.0.0.1:8000", "--url", help="A running vibegrade service on this machine."),
+    prob: List[str] = typer.Option(..., "--prob", help="VARIANT=P export probability, e.g. --prob a=0.3 "
+                                   "(variant 'none' when no experiment is active)."),
+    users: int = typer.Option(200, "--users", min=1, max=100_000, help="Simulated users (one request each)."),
+    seed: int = typer.Option(0, "--seed"),
+    concurrency: int = typer.Option(4, "--concurrency", min=1, max=32),
+    time_limit: float = typer.Option(120.0, "--time-limit", min=1.0, help="Stop after this many seconds."),
+) -> None:
+    """Bounded simulated traffic against a local service (users export with a given probability per variant)."""
+    from vibegrade.serve.simulate import simulate_traffic
+
+    try:
+        probs = {}
+        for item in prob:
+            name, sep, value = item.partition("=")
+            if not sep:
+                raise ValueError(f"--prob {item!r}: expected VARIANT=P")
+            probs[name.strip()] = float(value)
+        res = simulate_traffic(url, probs, users=users, seed=seed, concurrency=concurrency, time_limit_s=time_limit)
+    except ValueError as e:
+        typer.echo(f"error: {str(e).splitlines()[0]}", err=True)
+        raise typer.Exit(2) from None
+    typer.echo(json.dumps(res.to_dict()))
