@@ -1,4 +1,4 @@
-"""A/B test commands: ``ab report``.
+"""A/B test commands: ``ab report`` and ``ab simulate``.
 
 Register with the main app via ``app.add_typer(ab_app, name="ab")``.
 """
@@ -10,6 +10,8 @@ from pathlib import Path
 from typing import Dict, List, Optional, Tuple
 
 import typer
+
+from vibegrade.cli.errors import friendly_errors
 
 app = typer.Typer(help="Online A/B tests between student models (completion rate = exported / started).",
                   no_args_is_help=True, add_completion=False)
@@ -57,6 +59,7 @@ def counts_from_events(experiment: str, database_url: str | None = None) -> Dict
 
 
 @app.command()
+@friendly_errors
 def report(
     experiment: str = typer.Argument(..., help="Experiment name (from the config file)."),
     counts: Optional[Path] = typer.Option(None, "--counts", help='JSON file {variant: {"started": n, "exported": m}}; '
@@ -70,18 +73,14 @@ def report(
     from vibegrade.serve.abstats import ab_report, format_report
     from vibegrade.serve.experiments import load_experiments
 
-    try:
-        exp = load_experiments(config).get(experiment)
-        rep = ab_report(exp, counts_from_file(counts) if counts is not None
-                        else counts_from_events(experiment, database_url))
-    except (ValueError, KeyError) as e:
-        msg = e.args[0] if isinstance(e, KeyError) and e.args else str(e)
-        typer.echo(f"error: {str(msg).splitlines()[0]}", err=True)
-        raise typer.Exit(2) from None
+    exp = load_experiments(config).get(experiment)
+    rep = ab_report(exp, counts_from_file(counts) if counts is not None
+                    else counts_from_events(experiment, database_url))
     typer.echo(json.dumps(rep, indent=2) if as_json else format_report(rep))
 
 
 @app.command()
+@friendly_errors
 def simulate(
     url: str = typer.Option("http://127.0.0.1:8000", "--url", help="A running vibegrade service on this machine."),
     prob: List[str] = typer.Option(..., "--prob", help="VARIANT=P export probability, e.g. --prob a=0.3 "
@@ -94,15 +93,14 @@ def simulate(
     """Bounded simulated traffic against a local service (users export with a given probability per variant)."""
     from vibegrade.serve.simulate import simulate_traffic
 
-    try:
-        probs = {}
-        for item in prob:
-            name, sep, value = item.partition("=")
-            if not sep:
-                raise ValueError(f"--prob {item!r}: expected VARIANT=P")
+    probs = {}
+    for item in prob:
+        name, sep, value = item.partition("=")
+        if not sep:
+            raise ValueError(f"--prob {item!r}: expected VARIANT=P")
+        try:
             probs[name.strip()] = float(value)
-        res = simulate_traffic(url, probs, users=users, seed=seed, concurrency=concurrency, time_limit_s=time_limit)
-    except ValueError as e:
-        typer.echo(f"error: {str(e).splitlines()[0]}", err=True)
-        raise typer.Exit(2) from None
+        except ValueError:
+            raise ValueError(f"--prob {item!r}: P must be a number") from None
+    res = simulate_traffic(url, probs, users=users, seed=seed, concurrency=concurrency, time_limit_s=time_limit)
     typer.echo(json.dumps(res.to_dict()))

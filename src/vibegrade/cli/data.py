@@ -8,7 +8,7 @@ from typing import List, Optional
 
 import typer
 
-from vibegrade.cli.main import friendly_errors
+from vibegrade.cli.errors import friendly_errors
 
 app = typer.Typer(help="Dataset tools: check, stats, sheet, split.", no_args_is_help=True)
 

@@ -7,7 +7,7 @@ from typing import Optional
 
 import typer
 
-from vibegrade.cli.main import friendly_errors
+from vibegrade.cli.errors import friendly_errors
 
 app = typer.Typer(help="Datasets from behavioural events (projects and exports).", no_args_is_help=True)
 

@@ -6,13 +6,14 @@ non-zero exit code (2 for bad input), never a traceback.
 
 from __future__ import annotations
 
-import functools
 import json
 import sys
 from pathlib import Path
-from typing import Any, Callable, Optional, TypeVar
+from typing import Optional
 
 import typer
+
+from vibegrade.cli.errors import friendly_errors
 
 app = typer.Typer(
     name="vibegrade",
@@ -31,37 +32,6 @@ def _application() -> None:
 
     tune_allocator()
 app.add_typer(bench_app, name="bench")
-
-F = TypeVar("F", bound=Callable[..., Any])
-
-
-def fail(msg: str, code: int = 2) -> None:
-    typer.echo(f"error: {msg}", err=True)
-    raise typer.Exit(code)
-
-
-def friendly_errors(fn: F) -> F:
-    """Turn expected errors into one-line messages with exit code 2."""
-
-    @functools.wraps(fn)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        from vibegrade.tools.lut import CubeError
-
-        try:
-            return fn(*args, **kwargs)
-        except typer.Exit:
-            raise
-        except KeyboardInterrupt:
-            typer.echo("interrupted", err=True)
-            raise typer.Exit(130) from None
-        except (ValueError, CubeError, KeyError, FileNotFoundError, PermissionError, IsADirectoryError) as e:
-            msg = e.args[0] if isinstance(e, KeyError) and e.args else str(e)
-            fail(str(msg).splitlines()[0] if str(msg) else type(e).__name__)
-        except OSError as e:
-            fail(f"{e.filename or ''}: {e.strerror or e}".lstrip(": "))
-
-    return wrapper  # type: ignore[return-value]
-
 
 def load_chain_arg(value: str) -> "ToolChain":  # noqa: F821
     """CHAIN = a path to a JSON file or an inline JSON object."""
@@ -170,10 +140,7 @@ def demo(
     compare: Optional[Path] = typer.Option(None, "--compare", help="Also write a before/after image here."),
 ) -> None:
     """The main job on embedded defaults: grade a bundled sample with a bundled example look."""
-    import numpy as np
-
-    from vibegrade.media.image import read_image, write_image
-    from vibegrade.media.pipeline import render_file
+    from vibegrade.media.pipeline import before_after, render_file
     from vibegrade.samples import example_look, sample_path
 
     src = sample_path(sample)
@@ -187,9 +154,7 @@ def demo(
     typer.echo(chain.to_json())
     if compare is not None:
         compare.parent.mkdir(parents=True, exist_ok=True)
-        before, after = read_image(src), read_image(output)
-        gap = np.full((before.rgb.shape[0], 8, 3), 255, np.uint8)
-        write_image(compare, np.concatenate([before.rgb, gap, after.rgb], axis=1))
+        before_after(src, output, compare)
         typer.echo(f"before/after: {compare}")
 
 

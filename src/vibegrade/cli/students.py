@@ -9,7 +9,8 @@ from typing import List, Optional
 
 import typer
 
-from vibegrade.cli.main import INPUT_HELP, app, bench_app, friendly_errors, resolve_input
+from vibegrade.cli.errors import friendly_errors
+from vibegrade.cli.main import INPUT_HELP, app, bench_app, resolve_input
 
 DEFAULT_TRAIN = Path("data/vibes/split/train.jsonl")
 MODEL_HELP = "Model folder (default: the shipped model)."
@@ -68,7 +69,7 @@ def edit(
 ) -> None:
     """Grade an image or a video from a look request (student -> tool chain -> render)."""
     from vibegrade.data.rows import clean_intent
-    from vibegrade.media.pipeline import render_file
+    from vibegrade.media.pipeline import before_after, render_file
 
     text = clean_intent(intent)
     chain = _load(model).predict([text])[0]
@@ -78,20 +79,9 @@ def edit(
     res = render_file(src, output, chain, progress=sys.stderr.isatty())
     typer.echo(f"wrote {res.output} ({res.width}x{res.height})", err=True)
     if compare is not None and res.kind == "image":
-        _before_after(src, output, compare)
+        before_after(src, output, compare)
         typer.echo(f"before/after: {compare}", err=True)
 
-
-def _before_after(src: Path, out: Path, dest: Path) -> None:
-    import numpy as np
-
-    from vibegrade.media.image import read_image, write_image
-
-    before, after = read_image(src).rgb, read_image(out).rgb
-    if before.dtype != np.uint8:
-        before, after = (before // 257).astype(np.uint8), (after // 257).astype(np.uint8)
-    gap = np.full((before.shape[0], 8, 3), 255, np.uint8)
-    write_image(dest, np.concatenate([before, gap, after], axis=1))
 
 
 @app.command()

@@ -15,6 +15,7 @@ __all__ = ["check_files"]
 
 def check_files(paths: Iterable[str | os.PathLike[str]]) -> dict[str, Any]:
     """Check dataset files. Returns a JSON-ready report; ``errors`` lists every problem found."""
+    paths = list(paths)
     errors: list[str] = []
     seen: dict[str, str] = {}
     used = collections.Counter()

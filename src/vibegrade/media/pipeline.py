@@ -17,7 +17,7 @@ from vibegrade.media.video import is_video_path, transcode_video
 from vibegrade.schema import ToolChain
 from vibegrade.tools.chain import DEFAULT_LUT_SIZE, Renderer
 
-__all__ = ["RenderResult", "render_file", "MediaError"]
+__all__ = ["RenderResult", "render_file", "before_after", "MediaError"]
 
 
 @dataclass
@@ -58,3 +58,14 @@ def render_file(src: str | os.PathLike[str], dst: str | os.PathLike[str], chain:
     write_image(dst, rgb, img.alpha, source=img, quality=quality)
     h, w = rgb.shape[:2]
     return RenderResult("image", dst, w, h)
+
+
+def before_after(src: str | os.PathLike[str], graded: str | os.PathLike[str], dest: str | os.PathLike[str]) -> None:
+    """Write the source and graded images side by side (8-bit, 8 px white gap) to ``dest``."""
+    import numpy as np
+
+    before, after = read_image(src).rgb, read_image(graded).rgb
+    if before.dtype != np.uint8:
+        before, after = (before // 257).astype(np.uint8), (after // 257).astype(np.uint8)
+    gap = np.full((before.shape[0], 8, 3), 255, np.uint8)
+    write_image(dest, np.concatenate([before, gap, after], axis=1))

@@ -31,7 +31,7 @@ from typing import Any, Callable, Sequence
 import numpy as np
 
 from vibegrade.schema import ToolChain
-from vibegrade.students.encoders import DEFAULT_ENCODER, NumpyBertEncoder, resolve_encoder_path
+from vibegrade.students.encoders import DEFAULT_ENCODER, NumpyBertEncoder, _gelu_exact, resolve_encoder_path
 from vibegrade.students.heads import ADJUST_SCALE, N_ADJUST, N_SELECTIVE, HeadLayout, decode, encode_targets
 
 __all__ = ["EncoderTrainConfig", "EncoderStudent", "train_encoder_student", "MODEL_KIND"]
@@ -67,12 +67,6 @@ class EncoderTrainConfig:
 # ---------------------------------------------------------------------------------------------------------------
 # Serving (NumPy)
 # ---------------------------------------------------------------------------------------------------------------
-
-
-def _gelu(x: np.ndarray) -> np.ndarray:
-    from scipy.special import erf
-
-    return 0.5 * x * (1.0 + erf(x / math.sqrt(2.0)))
 
 
 class EncoderStudent:
@@ -129,7 +123,7 @@ class EncoderStudent:
 
     def _heads(self, e: np.ndarray) -> tuple[np.ndarray, ...]:
         h = self.heads
-        z = _gelu(e @ h["shared.weight"].T + h["shared.bias"])
+        z = _gelu_exact(e @ h["shared.weight"].T + h["shared.bias"])  # as trained (torch's exact GELU)
         use = 1.0 / (1.0 + np.exp(-(z @ h["use.weight"].T + h["use.bias"])))
         filt = z @ h["filter.weight"].T + h["filter.bias"] + self._filter_mask
         inten = 1.0 / (1.0 + np.exp(-(z @ h["intensity.weight"].T + h["intensity.bias"])))[:, 0]

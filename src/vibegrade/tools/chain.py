@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Callable, Literal
+from typing import Callable
 
 import cv2
 import numpy as np
@@ -186,5 +186,3 @@ def render_direct(img: np.ndarray, chain: ToolChain) -> np.ndarray:
         x = color_transform(chain)(x)
     return _from_float(x, img.dtype)
 
-
-Mode = Literal["image", "video"]

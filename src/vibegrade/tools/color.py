@@ -59,18 +59,6 @@ def chroma(rgb: np.ndarray) -> np.ndarray:
     return (rgb.max(axis=-1) - rgb.min(axis=-1)).astype(np.float32)
 
 
-def max_chroma_scale(rgb: np.ndarray, y: np.ndarray) -> np.ndarray:
-    """Largest factor ``k`` such that ``y + k * (rgb - y)`` stays inside [0, 1] in every channel.
-
-    ``y`` is the grey point the colour is scaled around (shape ``(...)``). Returns ``inf`` for greys.
-    """
-    d = rgb - y[..., None]
-    with np.errstate(divide="ignore", invalid="ignore"):
-        up = np.where(d > 1e-7, (1.0 - y[..., None]) / d, np.inf)
-        down = np.where(d < -1e-7, -y[..., None] / d, np.inf)
-    return np.minimum(up, down).min(axis=-1)
-
-
 def scale_chroma(rgb: np.ndarray, factor: np.ndarray | float) -> np.ndarray:
     """Scale saturation by ``factor`` (scalar or per pixel, shape ``(...)``) without ever leaving the gamut.
 

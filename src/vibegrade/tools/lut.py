@@ -31,7 +31,6 @@ Interpolation = Literal["trilinear", "tetrahedral"]
 
 __all__ = [
     "identity_grid",
-    "identity_lut",
     "read_cube",
     "write_cube",
     "cube_text",
@@ -53,8 +52,6 @@ def identity_grid(size: int) -> np.ndarray:
     r, g, b = np.meshgrid(axis, axis, axis, indexing="ij")
     return np.stack([r, g, b], axis=-1)
 
-
-identity_lut = identity_grid
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -233,7 +230,6 @@ def _tetrahedral(x: np.ndarray, lut: np.ndarray) -> np.ndarray:
     i, f = _locate(x, n)
     flat = lut.reshape(-1, 3)
     base = (i[:, 0] * n + i[:, 1]) * n + i[:, 2]
-    fr, fg, fb = f[:, 0], f[:, 1], f[:, 2]
     sr, sg, sb = n * n, n, 1
     # The cube is split into 6 tetrahedra by the order of the fractional parts.
     # For order a >= b >= c (axes with strides Sa, Sb, Sc) the result is
@@ -253,7 +249,6 @@ def _tetrahedral(x: np.ndarray, lut: np.ndarray) -> np.ndarray:
     w1 = (fs[:, 0] - fs[:, 1])[:, None]
     w2 = (fs[:, 1] - fs[:, 2])[:, None]
     w3 = fs[:, 2][:, None]
-    del fr, fg, fb
     return c0 * w0 + c1 * w1 + c2 * w2 + c3 * w3
 
 
