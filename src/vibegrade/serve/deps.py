@@ -1,0 +1,72 @@
+"""FastAPI dependencies: everything an endpoint needs comes from ``app.state`` through these.
+
+There are no module-level singletons: :func:`vibegrade.serve.app.create_app` puts settings, the event
+store, the model cache and the experiments on ``app.state``; endpoints declare what they use with the
+``...Dep`` annotations below.
+"""
+
+from __future__ import annotations
+
+import re
+import secrets
+from typing import Annotated
+
+from fastapi import Depends, Request, Response
+
+from vibegrade.data.events import EventStore
+from vibegrade.serve.experiments import ExperimentsConfig
+from vibegrade.serve.model_cache import ModelCache
+from vibegrade.serve.settings import Settings
+
+__all__ = ["USER_COOKIE", "SettingsDep", "StoreDep", "ModelsDep", "ExperimentsDep", "UserDep",
+           "get_settings", "get_store", "get_models", "get_experiments", "get_user_id", "carry_user_cookie"]
+
+USER_COOKIE = "vg_uid"
+_USER_COOKIE_MAX_AGE = 365 * 24 * 3600
+_UID_RE = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
+
+
+def get_settings(request: Request) -> Settings:
+    return request.app.state.settings
+
+
+def get_store(request: Request) -> EventStore:
+    return request.app.state.store
+
+
+def get_models(request: Request) -> ModelCache:
+    return request.app.state.models
+
+
+def get_experiments(request: Request) -> ExperimentsConfig:
+    return request.app.state.experiments
+
+
+def get_user_id(request: Request, response: Response) -> str:
+    """The anonymous user id from cookie ``vg_uid``; a new random one is set on the response if missing."""
+    uid = request.cookies.get(USER_COOKIE, "")
+    if _UID_RE.match(uid):
+        return uid
+    uid = secrets.token_urlsafe(16)
+    request.state.new_user_id = uid
+    _set_user_cookie(response, uid)
+    return uid
+
+
+def _set_user_cookie(response: Response, uid: str) -> None:
+    response.set_cookie(USER_COOKIE, uid, max_age=_USER_COOKIE_MAX_AGE, httponly=True, samesite="lax")
+
+
+def carry_user_cookie(request: Request, response: Response) -> None:
+    """FastAPI drops the dependency response's headers when an endpoint returns a Response itself."""
+    uid = getattr(request.state, "new_user_id", None)
+    if uid:
+        _set_user_cookie(response, uid)
+
+
+SettingsDep = Annotated[Settings, Depends(get_settings)]
+StoreDep = Annotated[EventStore, Depends(get_store)]
+ModelsDep = Annotated[ModelCache, Depends(get_models)]
+ExperimentsDep = Annotated[ExperimentsConfig, Depends(get_experiments)]
+UserDep = Annotated[str, Depends(get_user_id)]
+

@@ -1,0 +1,152 @@
+"""JSON errors of the service: ``{"error": {"code", "message"[, "field"]}}`` for every 4xx/5xx.
+
+:class:`ApiError` is raised by endpoints; :func:`install_error_handlers` turns it (and FastAPI's own
+validation and HTTP errors) into JSON; :class:`BodyLimitMiddleware` answers 413 before a too-large body
+is parsed.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Optional
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+__all__ = ["ApiError", "ErrorDetail", "ErrorResponse", "ERRORS", "BodyLimitMiddleware",
+           "install_error_handlers", "error_response", "too_large_message"]
+
+
+class ApiError(Exception):
+    """An error answered as ``{"error": {"code", "message"[, "field"]}}`` with ``status``."""
+
+    def __init__(self, status: int, code: str, message: str, field: str | None = None) -> None:
+        super().__init__(message)
+        self.status = status
+        self.code = code
+        self.message = message
+        self.field = field
+
+
+def _error_body(code: str, message: str, field: str | None = None) -> dict[str, Any]:
+    err: dict[str, Any] = {"code": code, "message": message}
+    if field is not None:
+        err["field"] = field
+    return {"error": err}
+
+
+def error_response(status: int, code: str, message: str, field: str | None = None) -> JSONResponse:
+    return JSONResponse(_error_body(code, message, field), status_code=status)
+
+
+_HTTP_CODES = {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found",
+               405: "method_not_allowed", 413: "payload_too_large", 415: "unsupported_media_type",
+               422: "invalid_request", 429: "too_many_requests"}
+
+
+def too_large_message(limit: int) -> str:
+    return f"upload is larger than the limit of {limit:,} bytes"
+
+
+class _UploadTooLarge(Exception):
+    pass
+
+
+class BodyLimitMiddleware:
+    """Reject request bodies over ``limit`` bytes with 413, from Content-Length and while streaming.
+
+    A pure ASGI middleware so the limit holds before FastAPI parses (and spools) a multipart body.
+    """
+
+    def __init__(self, app: Any, limit: int) -> None:
+        self.app = app
+        self.limit = limit
+
+    async def __call__(self, scope: dict, receive: Any, send: Any) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        limit = self.limit
+        for name, value in scope.get("headers", []):
+            if name == b"content-length":
+                try:
+                    declared = int(value)
+                except ValueError:
+                    declared = -1
+                if declared < 0:
+                    await error_response(400, "bad_request", "invalid Content-Length header")(scope, receive, send)
+                    return
+                if declared > limit:
+                    await error_response(413, "payload_too_large", too_large_message(limit))(
+                        scope, receive, send)
+                    return
+        state = {"received": 0, "too_large": False, "started": False}
+
+        async def limited_receive() -> dict:
+            message = await receive()
+            if message["type"] == "http.request":
+                state["received"] += len(message.get("body", b""))
+                if state["received"] > limit:
+                    state["too_large"] = True
+                    raise _UploadTooLarge()
+            return message
+
+        async def guarded_send(message: dict) -> None:
+            if state["too_large"]:
+                return  # whatever the app made of the aborted body is replaced by our 413
+            if message["type"] == "http.response.start":
+                state["started"] = True
+            await send(message)
+
+        try:
+            await self.app(scope, limited_receive, guarded_send)
+        except _UploadTooLarge:
+            state["too_large"] = True
+        if state["too_large"] and not state["started"]:
+            await error_response(413, "payload_too_large", too_large_message(limit))(scope, receive, send)
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    @app.exception_handler(ApiError)
+    async def _api_error(_: Request, exc: ApiError) -> JSONResponse:
+        return error_response(exc.status, exc.code, exc.message, exc.field)
+
+    @app.exception_handler(RequestValidationError)
+    async def _validation_error(_: Request, exc: RequestValidationError) -> JSONResponse:
+        parts = []
+        first_field = None
+        for err in exc.errors():
+            loc = [str(x) for x in err.get("loc", ())]
+            if loc and loc[0] in ("body", "query", "path", "header", "cookie"):
+                loc = loc[1:]
+            field = ".".join(loc) or "(body)"
+            first_field = first_field or field
+            msg = str(err.get("msg", "invalid value"))
+            if msg.startswith("Value error, "):
+                msg = msg[len("Value error, "):]
+            parts.append(f"{field}: {msg}")
+        return error_response(422, "validation_error", "; ".join(parts) or "invalid request", first_field)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http_error(_: Request, exc: StarletteHTTPException) -> JSONResponse:
+        code = _HTTP_CODES.get(exc.status_code, "http_error")
+        resp = error_response(exc.status_code, code, str(exc.detail))
+        for k, v in (exc.headers or {}).items():
+            resp.headers[k] = v
+        return resp
+
+
+
+class ErrorDetail(BaseModel):
+    code: str
+    message: str
+    field: Optional[str] = None
+
+
+class ErrorResponse(BaseModel):
+    error: ErrorDetail
+
+
+ERRORS = {status: {"model": ErrorResponse} for status in (413, 415, 422, 503)}

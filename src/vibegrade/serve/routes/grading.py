@@ -1,0 +1,173 @@
+"""Grading endpoints: predict a chain, grade an upload, render an explicit chain, record an export."""
+
+from __future__ import annotations
+
+import time
+from typing import Annotated, Any, Optional
+
+from fastapi import APIRouter, File, Form, Request, Response, UploadFile
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, field_validator
+
+from vibegrade.data.events import UnknownProjectError
+from vibegrade.data.rows import MAX_INTENT_CHARS, clean_intent
+from vibegrade.schema import ToolChain
+from vibegrade.serve.deps import ExperimentsDep, ModelsDep, SettingsDep, StoreDep, UserDep, carry_user_cookie
+from vibegrade.serve.errors import ERRORS, ApiError, ErrorResponse
+from vibegrade.serve.experiments import Experiment, ExperimentsConfig, assign
+from vibegrade.serve.model_cache import ModelCache
+from vibegrade.serve.uploads import (IMAGE_RESPONSES, VIDEO_MESSAGE, compact, grade_upload, image_response,
+                                     intent_or_422, is_video_upload, tools_or_422)
+
+__all__ = ["router", "PredictRequest", "PredictResponse", "ToolsKept", "ExportRequest", "ExportResponse",
+           "predict_chain"]
+
+router = APIRouter()
+
+
+class PredictRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    intent: str = Field(description=f"the look you want, 1..{MAX_INTENT_CHARS} characters",
+                        examples=["golden hour, warm and soft"])
+
+    @field_validator("intent")
+    @classmethod
+    def _clean(cls, v: str) -> str:
+        return clean_intent(v)
+
+
+class PredictResponse(BaseModel):
+    project_id: str
+    experiment: Optional[str] = Field(default=None, description="active experiment, if any")
+    variant: Optional[str] = Field(description="variant served (null when no experiment is active)")
+    model: str = Field(description="model folder path, or 'default'")
+    tools: dict[str, Any] = Field(description="the predicted tool chain (wire form)")
+    latency_ms: float
+
+
+class ToolsKept(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    adjust: StrictBool
+    selective_adjust: StrictBool
+    filter: StrictBool
+
+
+class ExportRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    event_id: str = Field(min_length=1, max_length=200,
+                          description="client-made id of this download (repeats are ignored)")
+    tools_kept: ToolsKept
+
+
+class ExportResponse(BaseModel):
+    recorded: bool
+
+
+class HealthResponse(BaseModel):
+    ok: bool
+
+
+
+class _Prediction(BaseModel):
+    chain: ToolChain
+    experiment: Optional[str]
+    variant: Optional[str]
+    model: str
+    latency_ms: float
+
+
+def _active_experiment(experiments: ExperimentsConfig) -> Experiment | None:
+    active = experiments.active()
+    return active[0] if active else None
+
+
+def _choose_model(experiments: ExperimentsConfig, user_id: str, models: ModelCache
+                  ) -> tuple[str | None, str | None, str]:
+    exp = _active_experiment(experiments)
+    if exp is None:
+        name = "default"
+        return None, None, models.resolve(name) or name
+    variant = assign(exp, user_id)
+    return exp.name, variant.name, variant.model if variant.model != "default" else (
+        models.resolve("default") or "default")
+
+
+def predict_chain(intent: str, user_id: str, models: ModelCache, experiments: ExperimentsConfig,
+             override: ToolChain | None = None) -> _Prediction:
+    experiment, variant, model_name = _choose_model(experiments, user_id, models)
+    if override is not None:
+        return _Prediction(chain=override, experiment=experiment, variant=variant, model=model_name,
+                           latency_ms=0.0)
+    student = models.get(model_name)
+    t0 = time.perf_counter()
+    chain = student.predict([intent])[0]
+    latency_ms = (time.perf_counter() - t0) * 1000.0
+    return _Prediction(chain=chain, experiment=experiment, variant=variant, model=model_name,
+                       latency_ms=round(latency_ms, 3))
+
+
+
+@router.post("/v1/predict", response_model=PredictResponse, responses=ERRORS, tags=["grading"])
+def predict(body: PredictRequest, user_id: UserDep, store: StoreDep, models: ModelsDep,
+            experiments: ExperimentsDep) -> PredictResponse:
+    """Predict the tool chain for a look request and record it as a project."""
+    p = predict_chain(body.intent, user_id, models, experiments)
+    project_id = store.record_project(user_id=user_id, intent=body.intent, tools=p.chain, model=p.model,
+                                      latency_ms=p.latency_ms, experiment=p.experiment,
+                                      variant=p.variant)
+    return PredictResponse(project_id=project_id, experiment=p.experiment, variant=p.variant,
+                           model=p.model, tools=p.chain.to_wire(), latency_ms=p.latency_ms)
+
+@router.post("/v1/edit", response_class=Response, responses=IMAGE_RESPONSES, tags=["grading"])
+def edit(request: Request, file: Annotated[UploadFile, File(description="JPEG, PNG, WebP or TIFF image")],
+         intent: Annotated[str, Form(description="the look you want")],
+         user_id: UserDep, store: StoreDep, models: ModelsDep, experiments: ExperimentsDep,
+         settings: SettingsDep,
+         tools: Annotated[Optional[str], Form(description="tool chain JSON overriding the prediction")] = None,
+         ) -> Response:
+    """Grade an image from a look request (or explicit ``tools``); records a project.
+
+    Headers: ``X-Project-Id`` and ``X-Tools`` (the chain used, compact JSON).
+    """
+    intent = intent_or_422(intent)
+    override = tools_or_422(tools) if tools is not None and tools.strip() else None
+    if is_video_upload(file):
+        raise ApiError(415, "video_not_supported", VIDEO_MESSAGE, "file")
+    p = predict_chain(intent, user_id, models, experiments, override)
+    data, media_type = grade_upload(file, p.chain, settings)
+    project_id = store.record_project(user_id=user_id, intent=intent, tools=p.chain, model=p.model,
+                                      source="user" if override is not None else "student",
+                                      latency_ms=p.latency_ms if override is None else None,
+                                      experiment=p.experiment, variant=p.variant)
+    resp = image_response(data, media_type, {"X-Project-Id": project_id, "X-Tools": compact(p.chain)})
+    carry_user_cookie(request, resp)
+    return resp
+
+@router.post("/v1/render", response_class=Response, responses=IMAGE_RESPONSES, tags=["grading"])
+def render(file: Annotated[UploadFile, File(description="JPEG, PNG, WebP or TIFF image")],
+           tools: Annotated[str, Form(description="tool chain JSON")],
+           settings: SettingsDep) -> Response:
+    """Render an explicit tool chain on an image (slider tweaks; nothing is recorded)."""
+    chain = tools_or_422(tools)
+    if is_video_upload(file):
+        raise ApiError(415, "video_not_supported", VIDEO_MESSAGE, "file")
+    data, media_type = grade_upload(file, chain, settings)
+    return image_response(data, media_type, {"X-Tools": compact(chain)})
+
+@router.post("/v1/projects/{project_id}/export", response_model=ExportResponse, status_code=201,
+          responses={200: {"model": ExportResponse, "description": "event already recorded"},
+                     404: {"model": ErrorResponse}, 422: {"model": ErrorResponse}},
+          tags=["events"])
+def export(project_id: str, body: ExportRequest, response: Response, store: StoreDep) -> ExportResponse:
+    """Record that the user downloaded a project's result (idempotent per ``event_id``)."""
+    try:
+        recorded = store.record_export(project_id, body.event_id, body.tools_kept.model_dump())
+    except UnknownProjectError:
+        raise ApiError(404, "project_not_found", f"unknown project {project_id!r}") from None
+    except ValueError as e:
+        raise ApiError(422, "invalid_request", str(e)) from None
+    if not recorded:
+        response.status_code = 200
+    return ExportResponse(recorded=recorded)

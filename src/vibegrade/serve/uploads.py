@@ -1,0 +1,139 @@
+"""Uploaded files: save within the size limit, sniff the media kind, grade an image, answer with it."""
+
+from __future__ import annotations
+
+import json
+import tempfile
+from pathlib import Path
+from typing import Any, BinaryIO
+
+from fastapi import Response, UploadFile
+
+from vibegrade.data.rows import clean_intent
+from vibegrade.schema import ToolChain, parse_chain
+from vibegrade.serve.errors import ERRORS, ApiError, too_large_message
+from vibegrade.serve.settings import Settings
+
+__all__ = ["OUTPUT_FORMATS", "IMAGE_RESPONSES", "intent_or_422", "tools_or_422", "sniff", "is_video_upload",
+           "save_upload", "grade_upload", "VIDEO_MESSAGE", "image_response", "compact"]
+
+# format name (LoadedImage.format) -> (extension for write_image, media type)
+OUTPUT_FORMATS = {
+    "JPEG": (".jpg", "image/jpeg"),
+    "PNG": (".png", "image/png"),
+    "WEBP": (".webp", "image/webp"),
+    "TIFF": (".tif", "image/tiff"),
+}
+VIDEO_MESSAGE = ("video editing runs as a background job, which this version of the service does not "
+                  "offer yet; use the command line for videos (`vibegrade edit IN OUT \"request\"`)")
+
+
+def intent_or_422(intent: str) -> str:
+    try:
+        return clean_intent(intent)
+    except ValueError as e:
+        raise ApiError(422, "invalid_intent", f"intent: {e}", "intent") from None
+
+
+def tools_or_422(tools: str) -> ToolChain:
+    try:
+        return parse_chain(tools)
+    except ValueError as e:
+        raise ApiError(422, "invalid_tools", f"tools: {e}", "tools") from None
+
+
+_MAGIC_IMAGE = (b"\x89PNG\r\n\x1a\n", b"\xff\xd8\xff", b"II*\x00", b"MM\x00*")
+
+
+def sniff(head: bytes) -> str:
+    """'image', 'video' or 'other' from the first bytes of a file."""
+    if head.startswith(_MAGIC_IMAGE) or (head[:4] == b"RIFF" and head[8:12] == b"WEBP"):
+        return "image"
+    if head[4:8] == b"ftyp" or head.startswith(b"\x1a\x45\xdf\xa3") or head.startswith(b"\x00\x00\x01\xba") \
+            or (head[:4] == b"RIFF" and head[8:12] == b"AVI ") or head.startswith(b"FLV") \
+            or head.startswith(b"\x30\x26\xb2\x75") or (len(head) > 188 and head[0] == 0x47 and head[188] == 0x47):
+        return "video"
+    return "other"
+
+
+def is_video_upload(upload: UploadFile) -> bool:
+    from vibegrade.media.video import VIDEO_EXTENSIONS
+
+    ctype = (upload.content_type or "").lower()
+    ext = Path(upload.filename or "").suffix.lower()
+    return ctype.startswith("video/") or ext in VIDEO_EXTENSIONS
+
+
+def save_upload(upload: UploadFile, dst: Path, limit: int) -> None:
+    """Copy the upload to ``dst`` (at most ``limit`` bytes; 413 beyond)."""
+    src: BinaryIO = upload.file
+    src.seek(0)
+    total = 0
+    with open(dst, "wb") as out:
+        while True:
+            chunk = src.read(1 << 20)
+            if not chunk:
+                break
+            total += len(chunk)
+            if total > limit:
+                raise ApiError(413, "payload_too_large", too_large_message(limit))
+            out.write(chunk)
+    if total == 0:
+        raise ApiError(422, "invalid_image", "file: the uploaded file is empty", "file")
+
+
+def grade_upload(upload: UploadFile, chain: ToolChain, settings: Settings) -> tuple[bytes, str]:
+    """Read the uploaded image, render ``chain`` on it, encode it in the source format.
+
+    Returns ``(bytes, media_type)``; raises :class:`ApiError` 413/415/422 for bad uploads.
+    """
+    from vibegrade.media.image import MediaError, read_image, write_image
+    from vibegrade.tools.chain import Renderer
+
+    name = Path(upload.filename or "upload").name or "upload"
+    with tempfile.TemporaryDirectory(prefix="vibegrade-upload-") as tmp:
+        src = Path(tmp) / "input"
+        save_upload(upload, src, settings.max_upload_bytes)
+        with open(src, "rb") as fh:
+            kind = sniff(fh.read(512))
+        if kind == "video" or (kind == "other" and is_video_upload(upload)):
+            raise ApiError(415, "video_not_supported", VIDEO_MESSAGE, "file")
+        if kind != "image":
+            raise ApiError(415, "unsupported_media_type",
+                           f"file: {name!r} is not a supported image (JPEG, PNG, WebP or TIFF)", "file")
+        try:
+            img = read_image(src, max_pixels=settings.max_pixels)
+        except MediaError as e:
+            msg = str(e).replace(str(src), name)
+            if "over the limit" in msg:
+                raise ApiError(413, "image_too_large", f"file: {msg}", "file") from None
+            if "unsupported image format" in msg:
+                raise ApiError(415, "unsupported_media_type", f"file: {msg}", "file") from None
+            raise ApiError(422, "invalid_image", f"file: {msg}", "file") from None
+        ext, media_type = OUTPUT_FORMATS[img.format]
+        rgb = Renderer(chain)(img.rgb)
+        dst = Path(tmp) / f"output{ext}"
+        try:
+            write_image(dst, rgb, img.alpha, source=img)
+        except MediaError as e:
+            raise ApiError(422, "cannot_encode", str(e).replace(str(dst), name)) from None
+        data = dst.read_bytes()
+    return data, media_type
+
+
+def image_response(data: bytes, media_type: str, headers: dict[str, str]) -> Response:
+    ext = {v[1]: v[0] for v in OUTPUT_FORMATS.values()}[media_type]
+    headers = {"Content-Disposition": f'inline; filename="vibegrade{ext}"', **headers}
+    return Response(content=data, media_type=media_type, headers=headers)
+
+
+def compact(chain: ToolChain) -> str:
+    return json.dumps(chain.to_wire(), separators=(",", ":"), ensure_ascii=True)
+
+
+IMAGE_RESPONSES: dict[int | str, dict[str, Any]] = {
+    200: {"content": {t: {} for _, t in OUTPUT_FORMATS.values()},
+          "description": "the graded image, in the uploaded format"},
+    **ERRORS,
+}
+
