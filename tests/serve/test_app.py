@@ -30,6 +30,7 @@ def _jpeg(w: int = 24, h: int = 16) -> bytes:
 
 
 def _make(tmp_path: Path, **kw) -> TestClient:
+    kw.setdefault("jobs_dir", tmp_path / "jobs")
     settings = Settings(database_url=f"sqlite:///{tmp_path / 'events.db'}", **kw)
     return TestClient(create_app(settings))
 
@@ -176,11 +177,12 @@ def test_text_file_as_image_415(client):
     assert _store(client).counts()["projects"] == 0
 
 
-def test_video_415_says_job(client):
+def test_fake_video_422_before_any_job(client):
     r = client.post("/v1/edit", files={"file": ("clip.mp4", b"\x00\x00\x00\x18ftypmp42" + b"\0" * 64,
                                                 "video/mp4")}, data={"intent": "warm"})
-    err = _assert_error(r, 415, "video_not_supported")
-    assert "job" in err["message"]
+    err = _assert_error(r, 422, "invalid_video")
+    assert err["message"] and str(client.app.state.settings.jobs_dir) not in err["message"]  # no server paths
+    assert _store(client).counts()["projects"] == 0
 
 
 def test_truncated_png_422(client):

@@ -15,11 +15,13 @@ from fastapi import Depends, Request, Response
 
 from vibegrade.data.events import EventStore
 from vibegrade.serve.experiments import ExperimentsConfig
+from vibegrade.serve.jobs import JobQueue
 from vibegrade.serve.model_cache import ModelCache
 from vibegrade.serve.settings import Settings
 
-__all__ = ["USER_COOKIE", "SettingsDep", "StoreDep", "ModelsDep", "ExperimentsDep", "UserDep",
-           "get_settings", "get_store", "get_models", "get_experiments", "get_user_id", "carry_user_cookie"]
+__all__ = ["USER_COOKIE", "SettingsDep", "StoreDep", "ModelsDep", "ExperimentsDep", "UserDep", "JobsDep",
+           "get_settings", "get_jobs", "get_store", "get_models", "get_experiments", "get_user_id",
+           "carry_user_cookie"]
 
 USER_COOKIE = "vg_uid"
 _USER_COOKIE_MAX_AGE = 365 * 24 * 3600
@@ -40,6 +42,10 @@ def get_models(request: Request) -> ModelCache:
 
 def get_experiments(request: Request) -> ExperimentsConfig:
     return request.app.state.experiments
+
+
+def get_jobs(request: Request) -> JobQueue:
+    return request.app.state.jobs
 
 
 def get_user_id(request: Request, response: Response) -> str:
@@ -69,4 +75,5 @@ StoreDep = Annotated[EventStore, Depends(get_store)]
 ModelsDep = Annotated[ModelCache, Depends(get_models)]
 ExperimentsDep = Annotated[ExperimentsConfig, Depends(get_experiments)]
 UserDep = Annotated[str, Depends(get_user_id)]
+JobsDep = Annotated[JobQueue, Depends(get_jobs)]
 

@@ -28,4 +28,18 @@ class Settings(BaseSettings):
                                       description="largest accepted image in pixels (None: library default)")
     default_model: Optional[str] = Field(
         default=None, description="model folder used for 'default' (None: the shipped model)")
+    # video edit jobs (vibegrade.serve.jobs)
+    redis_url: Optional[str] = Field(
+        default=None, description="Redis URL for the shared job queue (None: jobs run in this process only)")
+    redis_prefix: str = Field(default="vibegrade", min_length=1, max_length=100,
+                              pattern=r"^[A-Za-z0-9_.:-]+$",
+                              description="prefix of every Redis key of the job queue")
+    jobs_dir: Optional[Path] = Field(
+        default=None, description="folder of job inputs and outputs, shared by all API processes and "
+                                  "workers (None: $VIBEGRADE_DATA_DIR/jobs or ~/.local/share/vibegrade/jobs)")
+    job_workers: int = Field(default=1, ge=0, le=64,
+                             description="job worker threads per API process (0: only enqueue; needs Redis)")
+    job_ttl_seconds: int = Field(default=24 * 3600, gt=0,
+                                 description="seconds a job (status and files) is kept after its last change")
+    max_video_seconds: float = Field(default=600.0, gt=0, description="longest accepted video, in seconds")
 

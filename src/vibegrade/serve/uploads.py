@@ -15,7 +15,7 @@ from vibegrade.serve.errors import ERRORS, ApiError, too_large_message
 from vibegrade.serve.settings import Settings
 
 __all__ = ["OUTPUT_FORMATS", "IMAGE_RESPONSES", "intent_or_422", "tools_or_422", "sniff", "is_video_upload",
-           "save_upload", "grade_upload", "VIDEO_MESSAGE", "image_response", "compact"]
+           "upload_kind", "save_upload", "grade_upload", "VIDEO_MESSAGE", "image_response", "compact"]
 
 # format name (LoadedImage.format) -> (extension for write_image, media type)
 OUTPUT_FORMATS = {
@@ -24,8 +24,8 @@ OUTPUT_FORMATS = {
     "WEBP": (".webp", "image/webp"),
     "TIFF": (".tif", "image/tiff"),
 }
-VIDEO_MESSAGE = ("video editing runs as a background job, which this version of the service does not "
-                  "offer yet; use the command line for videos (`vibegrade edit IN OUT \"request\"`)")
+VIDEO_MESSAGE = ("videos are graded as jobs: POST them to /v1/edit or /v1/render, which answer 202 with a "
+                 "job to poll at /v1/jobs/{job_id}")
 
 
 def intent_or_422(intent: str) -> str:
@@ -62,6 +62,18 @@ def is_video_upload(upload: UploadFile) -> bool:
     ctype = (upload.content_type or "").lower()
     ext = Path(upload.filename or "").suffix.lower()
     return ctype.startswith("video/") or ext in VIDEO_EXTENSIONS
+
+
+def upload_kind(upload: UploadFile) -> str:
+    """'image', 'video' or 'other' from the upload's first bytes (the file position is left at 0).
+
+    Content decides; an unrecognised file named or declared as a video (``.mp4``, ``video/...``) counts
+    as a video, so that a broken one is reported as a broken video.
+    """
+    upload.file.seek(0)
+    kind = sniff(upload.file.read(512))
+    upload.file.seek(0)
+    return "video" if kind == "other" and is_video_upload(upload) else kind
 
 
 def save_upload(upload: UploadFile, dst: Path, limit: int) -> None:
@@ -132,8 +144,17 @@ def compact(chain: ToolChain) -> str:
 
 
 IMAGE_RESPONSES: dict[int | str, dict[str, Any]] = {
-    200: {"content": {t: {} for _, t in OUTPUT_FORMATS.values()},
-          "description": "the graded image, in the uploaded format"},
+    200: {"content": {media: {"schema": {"type": "string", "format": "binary"}}
+                      for _, media in OUTPUT_FORMATS.values()},
+          "description": "the graded image, in the uploaded format",
+          "headers": {
+              "X-Tools": {"description": "the tool chain used, compact JSON", "required": True,
+                          "schema": {"type": "string"}},
+              "X-Project-Id": {"description": "the recorded project (/v1/edit only)",
+                               "schema": {"type": "string"}},
+              "Content-Disposition": {"description": 'inline; filename="vibegrade.<ext>"',
+                                      "schema": {"type": "string"}},
+          }},
     **ERRORS,
 }
 

@@ -8,27 +8,33 @@ from typing import Annotated, Any, Optional
 from fastapi import APIRouter, File, Form, Request, Response, UploadFile
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, field_validator
 
-from vibegrade.data.events import UnknownProjectError
+from vibegrade.data.events import EventStore, UnknownProjectError
 from vibegrade.data.rows import MAX_INTENT_CHARS, clean_intent
 from vibegrade.schema import ToolChain
-from vibegrade.serve.deps import ExperimentsDep, ModelsDep, SettingsDep, StoreDep, UserDep, carry_user_cookie
+from vibegrade.serve.deps import (ExperimentsDep, JobsDep, ModelsDep, SettingsDep, StoreDep, UserDep,
+                                  carry_user_cookie)
 from vibegrade.serve.errors import ERRORS, ApiError, ErrorResponse
 from vibegrade.serve.experiments import Experiment, ExperimentsConfig, assign
 from vibegrade.serve.model_cache import ModelCache
-from vibegrade.serve.uploads import (IMAGE_RESPONSES, VIDEO_MESSAGE, compact, grade_upload, image_response,
-                                     intent_or_422, is_video_upload, tools_or_422)
+from vibegrade.serve.routes.jobs import (JOB_ACCEPTED_RESPONSE, accept_video, job_accepted_response,
+                                         queue_video)
+from vibegrade.serve.uploads import (IMAGE_RESPONSES, compact, grade_upload, image_response, intent_or_422,
+                                     tools_or_422, upload_kind)
 
 __all__ = ["router", "PredictRequest", "PredictResponse", "ToolsKept", "ExportRequest", "ExportResponse",
            "predict_chain"]
 
 router = APIRouter()
 
+_INTENT_EXAMPLE = "golden hour, warm and soft"
+_TOOLS_EXAMPLE = '{"adjust":{"exposure":10,"saturation":-20},"filter":{"name":"enchanted","intensity":50}}'
+
 
 class PredictRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     intent: str = Field(description=f"the look you want, 1..{MAX_INTENT_CHARS} characters",
-                        examples=["golden hour, warm and soft"])
+                        examples=[_INTENT_EXAMPLE])
 
     @field_validator("intent")
     @classmethod
@@ -120,39 +126,67 @@ def predict(body: PredictRequest, user_id: UserDep, store: StoreDep, models: Mod
     return PredictResponse(project_id=project_id, experiment=p.experiment, variant=p.variant,
                            model=p.model, tools=p.chain.to_wire(), latency_ms=p.latency_ms)
 
-@router.post("/v1/edit", response_class=Response, responses=IMAGE_RESPONSES, tags=["grading"])
-def edit(request: Request, file: Annotated[UploadFile, File(description="JPEG, PNG, WebP or TIFF image")],
-         intent: Annotated[str, Form(description="the look you want")],
+_FILE_DESCRIPTION = "JPEG, PNG, WebP or TIFF image, or a video (MP4, MOV, MKV, WebM, AVI, ...)"
+_UPLOAD_RESPONSES = {**IMAGE_RESPONSES, 202: JOB_ACCEPTED_RESPONSE}
+
+
+def _record_edit(store: EventStore, user_id: str, intent: str, p: _Prediction,
+                 override: ToolChain | None) -> str:
+    return store.record_project(user_id=user_id, intent=intent, tools=p.chain, model=p.model,
+                                source="user" if override is not None else "student",
+                                latency_ms=p.latency_ms if override is None else None,
+                                experiment=p.experiment, variant=p.variant)
+
+
+@router.post("/v1/edit", response_class=Response, responses=_UPLOAD_RESPONSES, tags=["grading"])
+def edit(request: Request, file: Annotated[UploadFile, File(description=_FILE_DESCRIPTION)],
+         intent: Annotated[str, Form(description=f"the look you want, 1..{MAX_INTENT_CHARS} characters",
+                                     examples=[_INTENT_EXAMPLE])],
          user_id: UserDep, store: StoreDep, models: ModelsDep, experiments: ExperimentsDep,
-         settings: SettingsDep,
-         tools: Annotated[Optional[str], Form(description="tool chain JSON overriding the prediction")] = None,
+         settings: SettingsDep, jobs: JobsDep,
+         tools: Annotated[Optional[str], Form(description="tool chain JSON overriding the prediction",
+                                              examples=[_TOOLS_EXAMPLE])] = None,
          ) -> Response:
     """Grade an image from a look request (or explicit ``tools``); records a project.
 
-    Headers: ``X-Project-Id`` and ``X-Tools`` (the chain used, compact JSON).
+    Headers: ``X-Project-Id`` and ``X-Tools`` (the chain used, compact JSON). A video is checked (413/422
+    up front), recorded the same way and graded as a job: 202 with the job to poll (see /v1/jobs).
     """
     intent = intent_or_422(intent)
     override = tools_or_422(tools) if tools is not None and tools.strip() else None
-    if is_video_upload(file):
-        raise ApiError(415, "video_not_supported", VIDEO_MESSAGE, "file")
+    if upload_kind(file) == "video":
+        video = accept_video(file, settings, jobs)
+        try:
+            p = predict_chain(intent, user_id, models, experiments, override)
+            project_id = _record_edit(store, user_id, intent, p, override)
+            job = queue_video(jobs, video, p.chain, project_id)
+        except BaseException:
+            jobs.discard_job_dir(video.job_id)
+            raise
+        resp = job_accepted_response(job, p.chain, experiment=p.experiment, variant=p.variant, model=p.model,
+                                     headers={"X-Project-Id": project_id, "X-Tools": compact(p.chain)})
+        carry_user_cookie(request, resp)
+        return resp
     p = predict_chain(intent, user_id, models, experiments, override)
     data, media_type = grade_upload(file, p.chain, settings)
-    project_id = store.record_project(user_id=user_id, intent=intent, tools=p.chain, model=p.model,
-                                      source="user" if override is not None else "student",
-                                      latency_ms=p.latency_ms if override is None else None,
-                                      experiment=p.experiment, variant=p.variant)
+    project_id = _record_edit(store, user_id, intent, p, override)
     resp = image_response(data, media_type, {"X-Project-Id": project_id, "X-Tools": compact(p.chain)})
     carry_user_cookie(request, resp)
     return resp
 
-@router.post("/v1/render", response_class=Response, responses=IMAGE_RESPONSES, tags=["grading"])
-def render(file: Annotated[UploadFile, File(description="JPEG, PNG, WebP or TIFF image")],
-           tools: Annotated[str, Form(description="tool chain JSON")],
-           settings: SettingsDep) -> Response:
-    """Render an explicit tool chain on an image (slider tweaks; nothing is recorded)."""
+@router.post("/v1/render", response_class=Response, responses=_UPLOAD_RESPONSES, tags=["grading"])
+def render(file: Annotated[UploadFile, File(description=_FILE_DESCRIPTION)],
+           tools: Annotated[str, Form(description="tool chain JSON", examples=[_TOOLS_EXAMPLE])],
+           settings: SettingsDep, jobs: JobsDep) -> Response:
+    """Render an explicit tool chain on an image (slider tweaks; nothing is recorded).
+
+    A video becomes a job (202, nothing recorded; see /v1/jobs).
+    """
     chain = tools_or_422(tools)
-    if is_video_upload(file):
-        raise ApiError(415, "video_not_supported", VIDEO_MESSAGE, "file")
+    if upload_kind(file) == "video":
+        video = accept_video(file, settings, jobs)
+        return job_accepted_response(queue_video(jobs, video, chain, None), chain,
+                                     headers={"X-Tools": compact(chain)})
     data, media_type = grade_upload(file, chain, settings)
     return image_response(data, media_type, {"X-Tools": compact(chain)})
 

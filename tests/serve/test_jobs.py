@@ -1,0 +1,590 @@
+"""Video edit jobs: in-process through the API, on a real Redis (shared by apps and workers), the CLI worker.
+
+The Redis tests use the server at ``$VIBEGRADE_TEST_REDIS_URL`` (default ``redis://localhost:6379/0``)
+with a unique key prefix each, removed afterwards; they are skipped only when no Redis answers there.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+import uuid
+from pathlib import Path
+
+import numpy as np
+import pytest
+from fastapi.testclient import TestClient
+from typer.testing import CliRunner
+
+from tests.media.video_helpers import audio_packets, make_clip, video_frames
+from vibegrade.serve.app import USER_COOKIE, Settings, create_app
+from vibegrade.serve.jobs import (InProcessJobQueue, JobSpec, RedisJobQueue, is_job_id, new_job_id,
+                                  run_worker)
+
+REDIS_URL = os.environ.get("VIBEGRADE_TEST_REDIS_URL", "redis://localhost:6379/0")
+FRAMES = 32
+GREY = json.dumps({"adjust": {"saturation": -100}})
+TIMEOUT_S = 60.0  # a guard against hangs, not a speed requirement
+
+
+# ------------------------------------------------------------------------------------------ helpers
+
+@pytest.fixture(scope="module")
+def clip(tmp_path_factory) -> Path:
+    """32 frames of 64x48 at 24 fps with an AAC stereo track."""
+    return make_clip(tmp_path_factory.mktemp("clip") / "clip.mp4", seconds=FRAMES / 24, size=(64, 48), fps=24)
+
+
+def _settings(tmp_path: Path, **kw) -> Settings:
+    kw.setdefault("jobs_dir", tmp_path / "jobs")
+    return Settings(database_url=f"sqlite:///{tmp_path / 'events.db'}", **kw)
+
+
+def _assert_error(r, status: int, code: str) -> dict:
+    assert r.status_code == status, r.text
+    assert r.headers["content-type"].startswith("application/json")
+    err = r.json()["error"]
+    assert err["code"] == code and err["message"]
+    return err
+
+
+def _upload(clip: Path, name: str = "holiday clip.mp4") -> dict:
+    return {"file": (name, clip.read_bytes(), "video/mp4")}
+
+
+def _wait(client: TestClient, job_id: str) -> tuple[dict, list[dict]]:
+    """Poll the job until it is done or failed; returns the last status and every status seen."""
+    seen = []
+    deadline = time.monotonic() + TIMEOUT_S
+    while True:
+        r = client.get(f"/v1/jobs/{job_id}")
+        assert r.status_code == 200, r.text
+        body = r.json()
+        seen.append(body)
+        if body["state"] in ("done", "failed"):
+            return body, seen
+        assert time.monotonic() < deadline, f"job still {body['state']} after {TIMEOUT_S} s"
+        time.sleep(0.02)
+
+
+def _wait_until(predicate) -> None:
+    deadline = time.monotonic() + TIMEOUT_S
+    while not predicate():
+        assert time.monotonic() < deadline, f"timed out waiting for {predicate}"
+        time.sleep(0.01)
+
+
+def _download(client: TestClient, body: dict, dst: Path) -> Path:
+    r = client.get(body["download_url"])
+    assert r.status_code == 200, r.text
+    assert r.headers["content-type"] == "video/mp4"
+    assert r.headers["content-disposition"].startswith("attachment;")
+    dst.write_bytes(r.content)
+    return dst
+
+
+def _assert_grey_copy_of(out: Path, clip: Path) -> None:
+    """``out`` has the clip's frames (count), in greyscale, and the clip's audio packets unchanged."""
+    frames, _ = video_frames(out)
+    assert len(frames) == FRAMES
+    src_frames, _ = video_frames(clip)
+    assert _chroma(src_frames[0]) > 30  # the source is colourful...
+    assert max(_chroma(f) for f in frames) <= 3  # ...the result is grey
+    assert int(frames[0].max()) - int(frames[0].min()) > 30  # (and not a flat frame)
+    assert [p for p, _ in audio_packets(out)] == [p for p, _ in audio_packets(clip)]
+
+
+def _chroma(rgb: np.ndarray) -> int:
+    """Largest distance of a channel from the pixel's mean (0 for a grey image)."""
+    return int(np.abs(rgb.astype(np.float32) - rgb.mean(axis=2, keepdims=True)).max())
+
+
+def _job_threads() -> list[threading.Thread]:
+    return [t for t in threading.enumerate() if t.name.startswith("vibegrade-job")]
+
+
+# ------------------------------------------------------------------------------------- in-process
+
+def test_edit_video_is_a_job_end_to_end(tmp_path, clip):
+    threads_before = set(_job_threads())
+    app = create_app(_settings(tmp_path))
+    with TestClient(app) as client:
+        r = client.post("/v1/edit", files=_upload(clip), data={"intent": "warm golden film look"})
+        assert r.status_code == 202, r.text
+        body = r.json()
+        assert set(body) >= {"job_id", "status_url", "project_id", "experiment", "variant", "model", "tools"}
+        job_id = body["job_id"]
+        assert is_job_id(job_id) and body["status_url"] == f"/v1/jobs/{job_id}"
+        assert r.headers["location"] == body["status_url"]
+        assert r.headers["x-project-id"] == body["project_id"]
+        assert body["model"] == "default" and body["variant"] is None
+        assert r.headers["set-cookie"].startswith(f"{USER_COOKIE}=")  # a new user gets the cookie
+        store = app.state.store
+        rec = next(iter(store.iter_projects()))
+        assert rec.id == body["project_id"] and rec.source == "student" and rec.tools == body["tools"]
+        assert rec.user_id == client.cookies[USER_COOKIE]
+
+        status, seen = _wait(client, job_id)
+        assert status["state"] == "done", status
+        assert status["progress"] == 1.0
+        assert status["frames_done"] == FRAMES and status["frames_total"] == FRAMES
+        assert status["error"] is None and status["project_id"] == body["project_id"]
+        assert status["download_url"] == f"/v1/jobs/{job_id}/result"
+        assert status["updated_at"] >= status["created_at"]
+        for s in seen[:-1]:
+            assert s["state"] in ("queued", "running") and s["download_url"] is None and s["progress"] < 1.0
+        progress = [s["progress"] for s in seen]
+        assert progress == sorted(progress)
+
+        r = client.get(status["download_url"])
+        assert r.status_code == 200 and r.headers["content-type"] == "video/mp4"
+        assert r.headers["content-disposition"] == "attachment; filename*=utf-8''holiday%20clip-vibegrade.mp4"
+        out = tmp_path / "out.mp4"
+        out.write_bytes(r.content)
+        frames, _ = video_frames(out)
+        assert len(frames) == FRAMES and frames[0].shape == (48, 64, 3)
+        assert [p for p, _ in audio_packets(out)] == [p for p, _ in audio_packets(clip)]  # audio kept as is
+        assert store.counts() == {"projects": 1, "exports": 0}
+        # the input upload is deleted once the job ends; the output stays for the download
+        assert [p.name for p in (tmp_path / "jobs" / job_id).iterdir()] == ["output.mp4"]
+    assert app.state.jobs.running_threads == 0
+    assert set(_job_threads()) <= threads_before  # the app's lifespan stopped its workers
+
+
+def test_edit_video_with_tools_override_and_render_records_nothing(tmp_path, clip):
+    app = create_app(_settings(tmp_path))
+    with TestClient(app) as client:
+        r = client.post("/v1/edit", files=_upload(clip), data={"intent": "black and white", "tools": GREY})
+        assert r.status_code == 202, r.text
+        assert r.json()["tools"]["adjust"]["saturation"] == -100
+        status, _ = _wait(client, r.json()["job_id"])
+        _assert_grey_copy_of(_download(client, status, tmp_path / "edit.mp4"), clip)
+        rec = next(iter(app.state.store.iter_projects()))
+        assert rec.source == "user" and rec.id == status["project_id"]
+
+        r = client.post("/v1/render", files=_upload(clip, "c.mov"), data={"tools": GREY})
+        assert r.status_code == 202, r.text
+        body = r.json()
+        assert body["project_id"] is None and body["model"] is None and "x-project-id" not in r.headers
+        assert json.loads(r.headers["x-tools"]) == body["tools"]
+        status, _ = _wait(client, body["job_id"])
+        assert status["state"] == "done" and status["project_id"] is None
+        _assert_grey_copy_of(_download(client, status, tmp_path / "render.mp4"), clip)
+        assert app.state.store.counts()["projects"] == 1  # only the /v1/edit one
+
+
+@pytest.mark.parametrize("job_id", ["0" * 32, "abc", "F" * 32, "g" * 32, "0" * 33, "not-a-job", "a.b"])
+def test_unknown_or_malformed_job_id_404(tmp_path, job_id):
+    client = TestClient(create_app(_settings(tmp_path)))
+    _assert_error(client.get(f"/v1/jobs/{job_id}"), 404, "job_not_found")
+    _assert_error(client.get(f"/v1/jobs/{job_id}/result"), 404, "job_not_found")
+
+
+def test_result_409_while_running_or_queued(tmp_path, clip):
+    app = create_app(_settings(tmp_path))
+    jobs = app.state.jobs
+    gate = threading.Event()
+    original_run = jobs.run
+
+    def gated_run(spec):
+        assert gate.wait(TIMEOUT_S)
+        original_run(spec)
+
+    jobs.run = gated_run  # the (single) worker claims the first job, then waits
+    with TestClient(app) as client:
+        first = client.post("/v1/render", files=_upload(clip), data={"tools": GREY}).json()["job_id"]
+        second = client.post("/v1/render", files=_upload(clip), data={"tools": "{}"}).json()["job_id"]
+        _wait_until(lambda: client.get(f"/v1/jobs/{first}").json()["state"] == "running")
+        assert client.get(f"/v1/jobs/{second}").json()["state"] == "queued"
+        for job_id, state in ((first, "running"), (second, "queued")):
+            err = _assert_error(client.get(f"/v1/jobs/{job_id}/result"), 409, "job_not_ready")
+            assert state in err["message"]
+            assert client.get(f"/v1/jobs/{job_id}").json()["download_url"] is None
+        gate.set()
+        assert _wait(client, first)[0]["state"] == "done"
+        assert _wait(client, second)[0]["state"] == "done"
+        assert client.get(f"/v1/jobs/{second}/result").status_code == 200
+
+
+@pytest.mark.parametrize("name,data", [
+    ("fake.mp4", b"\x00\x00\x00\x18ftypmp42" + b"\0" * 64),  # an MP4 signature and nothing else
+    ("notes.mp4", b"hello, this is not a video\n"),  # named like a video
+    ("half.mp4", None),  # a real clip cut in half (its index is at the end)
+    ("empty.mp4", b""),
+])
+def test_corrupt_video_422_up_front(tmp_path, clip, name, data):
+    if data is None:
+        raw = clip.read_bytes()
+        data = raw[: len(raw) // 2]
+    app = create_app(_settings(tmp_path))
+    client = TestClient(app)
+    r = client.post("/v1/edit", files={"file": (name, data, "video/mp4")}, data={"intent": "warm"})
+    err = _assert_error(r, 422, "invalid_video")
+    assert err["field"] == "file"
+    assert str(tmp_path) not in err["message"]  # no server paths...
+    assert name in err["message"] or "empty" in err["message"]  # ...the upload is named as the user named it
+    assert app.state.store.counts()["projects"] == 0  # nothing recorded
+    assert list((tmp_path / "jobs").iterdir()) == []  # the job folder was removed
+    _assert_error(client.post("/v1/render", files={"file": (name, data, "video/mp4")}, data={"tools": "{}"}),
+                  422, "invalid_video")
+
+
+def test_bad_tools_or_intent_rejected_before_the_upload_is_kept(tmp_path, clip):
+    app = create_app(_settings(tmp_path))
+    client = TestClient(app)
+    bad = '{"adjust": {"saturation": 900}}'
+    _assert_error(client.post("/v1/render", files=_upload(clip), data={"tools": bad}), 422, "invalid_tools")
+    _assert_error(client.post("/v1/edit", files=_upload(clip), data={"intent": "   "}), 422, "invalid_intent")
+    assert not (tmp_path / "jobs").exists() or list((tmp_path / "jobs").iterdir()) == []
+
+
+def test_too_long_or_too_large_video_413(tmp_path, clip):
+    app = create_app(_settings(tmp_path, max_video_seconds=0.5))  # the clip lasts 1.33 s
+    client = TestClient(app)
+    r = client.post("/v1/edit", files=_upload(clip), data={"intent": "warm"})
+    err = _assert_error(r, 413, "video_too_long")
+    assert "0.5 s" in err["message"]
+    assert app.state.store.counts()["projects"] == 0
+    client = TestClient(create_app(_settings(tmp_path / "b", max_pixels=64 * 47)))
+    r = client.post("/v1/render", files=_upload(clip), data={"tools": "{}"})
+    err = _assert_error(r, 413, "video_too_large")
+    assert "64×48" in err["message"]
+
+
+def test_decode_failure_becomes_a_failed_job_with_a_message(tmp_path):
+    """A video that gets past the probe but cannot be graded ends as 'failed', and /result says why (410)."""
+    app = create_app(_settings(tmp_path))
+    jobs = app.state.jobs
+    with TestClient(app) as client:
+        job_id, job_dir = jobs.create_job_dir()
+        (job_dir / "input.mp4").write_bytes(b"\x00\x00\x00\x18ftypmp42" + os.urandom(4096))
+        jobs.submit(JobSpec(job_id=job_id, input_name="input.mp4", source_name="broken.mp4",
+                            download_name="broken-vibegrade.mp4", tools={}, frames_total=10))
+        status, _ = _wait(client, job_id)
+        assert status["state"] == "failed" and status["download_url"] is None
+        assert status["error"]["code"] == "invalid_video"
+        assert "broken.mp4" in status["error"]["message"] and str(tmp_path) not in status["error"]["message"]
+        err = _assert_error(client.get(f"/v1/jobs/{job_id}/result"), 410, "job_failed")
+        assert "broken.mp4" in err["message"]
+        assert not (job_dir / "input.mp4").exists() and not (job_dir / "output.mp4").exists()
+
+
+def test_old_jobs_are_swept(tmp_path, clip):
+    app = create_app(_settings(tmp_path, job_ttl_seconds=3600))
+    jobs = app.state.jobs
+    with TestClient(app) as client:
+        old = client.post("/v1/render", files=_upload(clip), data={"tools": "{}"}).json()["job_id"]
+        assert _wait(client, old)[0]["state"] == "done"
+        stray = tmp_path / "jobs" / new_job_id()  # a folder whose job this process never knew
+        stray.mkdir()
+        keep = tmp_path / "jobs" / "not-a-job"
+        keep.mkdir()
+        past = time.time() - 2 * 3600
+        for d in (tmp_path / "jobs" / old, stray, keep):
+            os.utime(d, (past, past))
+        assert jobs.sweep() == 0  # the submit just swept: at most one sweep a minute
+        assert jobs.sweep(force=True) == 2
+        assert not (tmp_path / "jobs" / old).exists() and not stray.exists() and keep.exists()
+        _assert_error(client.get(f"/v1/jobs/{old}"), 404, "job_not_found")
+
+
+def test_shutdown_interrupts_a_running_in_process_job(tmp_path, clip):
+    jobs = InProcessJobQueue(tmp_path / "jobs", workers=1)
+    gate = threading.Event()
+    seen_progress = threading.Event()
+    original = jobs._progress
+
+    def slow_progress(spec, done, total):
+        original(spec, done, total)
+        seen_progress.set()
+        gate.wait(TIMEOUT_S)
+
+    jobs._progress = slow_progress
+    job_id, job_dir = jobs.create_job_dir()
+    (job_dir / "input.mp4").write_bytes(clip.read_bytes())
+    jobs.submit(JobSpec(job_id=job_id, input_name="input.mp4", download_name="x.mp4", tools={}))
+    assert seen_progress.wait(TIMEOUT_S)
+    assert jobs.get(job_id).state == "running" and jobs.get(job_id).frames_done >= 1
+    stopper = threading.Thread(target=jobs.stop, kwargs={"grace": 0})
+    stopper.start()
+    _wait_until(jobs._abort.is_set)  # release the render only once the stop has asked it to end
+    gate.set()
+    stopper.join(TIMEOUT_S)
+    rec = jobs.get(job_id)
+    assert rec.state == "failed" and rec.error_code == "interrupted"
+    assert not (job_dir / "output.mp4").exists() and jobs.running_threads == 0
+    with pytest.raises(RuntimeError, match="shutting down"):
+        jobs.submit(JobSpec(job_id=new_job_id(), input_name="input.mp4", download_name="x.mp4", tools={}))
+
+
+def test_job_workers_zero_needs_redis(tmp_path):
+    with pytest.raises(ValueError, match="job_workers"):
+        create_app(_settings(tmp_path, job_workers=0))
+
+
+# ------------------------------------------------------------------------------------------- Redis
+
+@pytest.fixture
+def redis_prefix():
+    redis = pytest.importorskip("redis")
+    client = redis.Redis.from_url(REDIS_URL, socket_connect_timeout=1)
+    try:
+        client.ping()
+    except redis.RedisError as e:
+        client.close()
+        pytest.skip(f"no Redis server at {REDIS_URL} ({e}); the Redis-backed job tests need one")
+    prefix = f"vgtest-{uuid.uuid4().hex[:12]}"
+    yield prefix
+    keys = list(client.scan_iter(f"{prefix}:*"))
+    if keys:
+        client.delete(*keys)
+    client.close()
+
+
+def _redis_settings(tmp_path: Path, prefix: str, name: str, **kw) -> Settings:
+    kw.setdefault("job_workers", 0)
+    return Settings(database_url=f"sqlite:///{tmp_path / f'{name}.db'}", redis_url=REDIS_URL,
+                    redis_prefix=prefix, jobs_dir=tmp_path / "shared-jobs", **kw)
+
+
+def _start_worker(settings: Settings, **kw) -> tuple[threading.Thread, threading.Event, list[RedisJobQueue]]:
+    """``run_worker`` (what ``vibegrade worker`` runs) in a thread; returns (thread, stop event, [queue])."""
+    stop, ready = threading.Event(), threading.Event()
+    started: list[RedisJobQueue] = []
+
+    def on_ready(q: RedisJobQueue) -> None:
+        started.append(q)
+        ready.set()
+
+    t = threading.Thread(target=run_worker, args=(settings, stop), kwargs={"on_ready": on_ready, **kw},
+                         daemon=True)
+    t.start()
+    assert ready.wait(TIMEOUT_S)
+    return t, stop, started
+
+
+def test_redis_two_api_apps_and_a_separate_worker(tmp_path, clip, redis_prefix):
+    threads_before = set(_job_threads())
+    app_a = create_app(_redis_settings(tmp_path, redis_prefix, "a"))
+    app_b = create_app(_redis_settings(tmp_path, redis_prefix, "b"))
+    with TestClient(app_a) as a, TestClient(app_b) as b:
+        r = a.post("/v1/edit", files=_upload(clip), data={"intent": "bw", "tools": GREY})
+        assert r.status_code == 202, r.text
+        job_id, project_id = r.json()["job_id"], r.json()["project_id"]
+        assert app_a.state.store.counts()["projects"] == 1
+        # no worker anywhere yet: the job waits, and the other app sees it
+        status = b.get(f"/v1/jobs/{job_id}").json()
+        assert status["state"] == "queued" and status["project_id"] == project_id
+        assert status["frames_total"] == FRAMES
+        _assert_error(b.get(f"/v1/jobs/{job_id}/result"), 409, "job_not_ready")
+
+        thread, stop, (worker_q,) = _start_worker(
+            Settings(redis_url=REDIS_URL, redis_prefix=redis_prefix, jobs_dir=tmp_path / "shared-jobs"),
+            concurrency=1, grace=5)
+        try:
+            status, _ = _wait(b, job_id)
+            assert status["state"] == "done" and status["progress"] == 1.0
+            assert status["frames_done"] == FRAMES == status["frames_total"]
+            _assert_grey_copy_of(_download(b, status, tmp_path / "out.mp4"), clip)
+            assert a.get(f"/v1/jobs/{job_id}").json()["state"] == "done"
+            redis_client = worker_q.redis
+            assert redis_client.exists(worker_q.heartbeat_key())
+            assert redis_client.sismember(worker_q.workers_key, worker_q.worker_id)
+            assert redis_client.llen(worker_q.processing_key()) == 0
+            assert redis_client.llen(worker_q.queue_key) == 0
+            assert 0 < redis_client.ttl(worker_q.job_key(job_id)) <= 24 * 3600
+        finally:
+            stop.set()
+            thread.join(TIMEOUT_S)
+        assert not thread.is_alive()
+        probe = RedisJobQueue(REDIS_URL, tmp_path / "shared-jobs", prefix=redis_prefix, workers=0)
+        assert not probe.redis.exists(worker_q.heartbeat_key(worker_q.worker_id))
+        assert not probe.redis.sismember(worker_q.workers_key, worker_q.worker_id)  # it unregistered
+        probe.close()
+    assert set(_job_threads()) <= threads_before
+
+
+def test_redis_progress_is_shared_while_running(tmp_path, clip, redis_prefix):
+    api = RedisJobQueue(REDIS_URL, tmp_path / "jobs", prefix=redis_prefix, workers=0)
+    worker = RedisJobQueue(REDIS_URL, tmp_path / "jobs", prefix=redis_prefix, workers=1)
+    worker.progress_interval_s = 0.0
+    gate, at_frame = threading.Event(), threading.Event()
+    original = worker._progress
+
+    def progress(spec, done, total):
+        original(spec, done, total)
+        if done == 10:
+            at_frame.set()
+            gate.wait(TIMEOUT_S)
+
+    worker._progress = progress
+    job_id, job_dir = api.create_job_dir()
+    (job_dir / "input.mp4").write_bytes(clip.read_bytes())
+    api.submit(JobSpec(job_id=job_id, input_name="input.mp4", download_name="x.mp4", tools={},
+                       frames_total=FRAMES))
+    worker.start()
+    try:
+        assert at_frame.wait(TIMEOUT_S)
+        rec = api.get(job_id)
+        assert rec.state == "running" and rec.frames_done == 10 and rec.progress == pytest.approx(10 / FRAMES)
+        gate.set()
+        _wait_until(lambda: api.get(job_id).state == "done")
+        assert api.get(job_id).frames_done == FRAMES
+    finally:
+        gate.set()
+        worker.stop()
+        worker.close()
+        api.close()
+
+
+def test_redis_dead_worker_job_is_requeued_and_finished(tmp_path, clip, redis_prefix):
+    jobs_dir = tmp_path / "jobs"
+    api = RedisJobQueue(REDIS_URL, jobs_dir, prefix=redis_prefix, workers=0)
+    job_id, job_dir = api.create_job_dir()
+    (job_dir / "input.mp4").write_bytes(clip.read_bytes())
+    api.submit(JobSpec(job_id=job_id, input_name="input.mp4", download_name="x.mp4", tools=json.loads(GREY)))
+
+    dead = RedisJobQueue(REDIS_URL, jobs_dir, prefix=redis_prefix, workers=0)
+    spec = dead._claim(timeout=1)  # claimed, never finished: the worker "crashed"
+    assert spec is not None and spec.job_id == job_id
+    assert api.get(job_id).state == "running" and api.get(job_id).attempts == 1
+    assert api.redis.lrange(dead.processing_key(), 0, -1) == [job_id]
+
+    live = RedisJobQueue(REDIS_URL, jobs_dir, prefix=redis_prefix, workers=1)
+    assert live.recover() == 0  # the dead worker's heartbeat has not expired yet
+    api.redis.delete(dead.heartbeat_key())  # ...now it has
+    assert live.recover() == 1
+    rec = api.get(job_id)
+    assert rec.state == "queued" and rec.attempts == 1
+    assert api.redis.llen(dead.processing_key()) == 0
+    assert not api.redis.sismember(api.workers_key, dead.worker_id)
+    assert api.redis.lrange(api.queue_key, 0, -1) == [job_id]
+
+    live.start()
+    try:
+        _wait_until(lambda: api.get(job_id).state == "done")
+        assert api.get(job_id).attempts == 2
+        _assert_grey_copy_of(api.output_path(job_id), clip)
+    finally:
+        live.stop()
+        for q in (api, dead, live):
+            q.close()
+
+
+def test_redis_job_that_keeps_killing_workers_fails(tmp_path, redis_prefix):
+    jobs_dir = tmp_path / "jobs"
+    api = RedisJobQueue(REDIS_URL, jobs_dir, prefix=redis_prefix, workers=0, max_attempts=2)
+    job_id, _ = api.create_job_dir()
+    api.submit(JobSpec(job_id=job_id, input_name="input.mp4", download_name="x.mp4", tools={}))
+    for attempt in (1, 2):
+        dead = RedisJobQueue(REDIS_URL, jobs_dir, prefix=redis_prefix, workers=0, max_attempts=2)
+        assert dead._claim(timeout=1).job_id == job_id
+        api.redis.delete(dead.heartbeat_key())
+        assert api.recover() == (1 if attempt == 1 else 0)
+        dead.close()
+    rec = api.get(job_id)
+    assert rec.state == "failed" and rec.error_code == "worker_lost" and rec.attempts == 2
+    assert api.redis.llen(api.queue_key) == 0
+    api.close()
+
+
+def test_redis_worker_stopping_puts_its_running_job_back(tmp_path, clip, redis_prefix):
+    jobs_dir = tmp_path / "jobs"
+    api = RedisJobQueue(REDIS_URL, jobs_dir, prefix=redis_prefix, workers=0)
+    worker = RedisJobQueue(REDIS_URL, jobs_dir, prefix=redis_prefix, workers=1)
+    worker.progress_interval_s = 0.0
+    gate, running = threading.Event(), threading.Event()
+    original = worker._progress
+
+    def progress(spec, done, total):
+        original(spec, done, total)
+        running.set()
+        gate.wait(TIMEOUT_S)
+
+    worker._progress = progress
+    job_id, job_dir = api.create_job_dir()
+    (job_dir / "input.mp4").write_bytes(clip.read_bytes())
+    api.submit(JobSpec(job_id=job_id, input_name="input.mp4", download_name="x.mp4", tools={}))
+    worker.start()
+    assert running.wait(TIMEOUT_S)
+    stopper = threading.Thread(target=worker.stop, kwargs={"grace": 0})
+    stopper.start()
+    _wait_until(worker._abort.is_set)
+    gate.set()
+    stopper.join(TIMEOUT_S)
+    rec = api.get(job_id)
+    assert rec.state == "queued" and rec.frames_done == 0
+    assert rec.attempts == 0  # a shutdown does not count as an attempt
+    assert api.redis.lrange(api.queue_key, 0, -1) == [job_id]
+    assert not (job_dir / "output.mp4").exists() and (job_dir / "input.mp4").exists()
+    assert not api.redis.sismember(api.workers_key, worker.worker_id)
+    worker.close()
+    api.close()
+
+
+def test_redis_unreachable_is_a_503(tmp_path, clip):
+    app = create_app(Settings(database_url=f"sqlite:///{tmp_path / 'e.db'}", jobs_dir=tmp_path / "jobs",
+                              redis_url="redis://127.0.0.1:1/0", job_workers=0))
+    client = TestClient(app)
+    r = client.post("/v1/render", files=_upload(clip), data={"tools": "{}"})
+    _assert_error(r, 503, "jobs_unavailable")
+    _assert_error(client.get(f"/v1/jobs/{new_job_id()}"), 503, "jobs_unavailable")
+    assert not (tmp_path / "jobs").exists()  # checked before anything was saved
+
+
+# --------------------------------------------------------------------------------------------- CLI
+
+def test_worker_cli_help_and_missing_redis():
+    from vibegrade.cli.main import app
+
+    runner = CliRunner()
+    res = runner.invoke(app, ["worker", "--help"])
+    assert res.exit_code == 0
+    for opt in ("--redis-url", "--jobs-dir", "--concurrency", "--grace"):
+        assert opt in res.output
+    env = {k: v for k, v in os.environ.items() if k != "VIBEGRADE_REDIS_URL"}
+    res = subprocess.run([sys.executable, "-m", "vibegrade.cli.main", "worker"], capture_output=True,
+                         text=True, env=env, timeout=TIMEOUT_S, check=False)
+    assert res.returncode == 2 and "needs Redis" in res.stderr and "Traceback" not in res.stderr
+
+
+def test_worker_cli_process_runs_a_job_and_stops_on_sigterm(tmp_path, clip, redis_prefix):
+    jobs_dir = tmp_path / "shared-jobs"
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "vibegrade.cli.main", "worker", "--redis-url", REDIS_URL,
+         "--jobs-dir", str(jobs_dir), "--prefix", redis_prefix, "--grace", "5"],
+        stderr=subprocess.PIPE, stdout=subprocess.DEVNULL, text=True,
+        env={**os.environ, "OMP_NUM_THREADS": "1"})
+    lines: list[str] = []
+    ready = threading.Event()
+
+    def read() -> None:
+        for line in proc.stderr:
+            lines.append(line)
+            if "ready" in line:
+                ready.set()
+
+    reader = threading.Thread(target=read, daemon=True)
+    reader.start()
+    try:
+        assert ready.wait(TIMEOUT_S), "".join(lines)
+        with TestClient(create_app(_redis_settings(tmp_path, redis_prefix, "api"))) as client:
+            r = client.post("/v1/render", files=_upload(clip), data={"tools": GREY})
+            assert r.status_code == 202, r.text
+            status, _ = _wait(client, r.json()["job_id"])
+            assert status["state"] == "done", status
+            _assert_grey_copy_of(_download(client, status, tmp_path / "out.mp4"), clip)
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(TIMEOUT_S) == 0, "".join(lines)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    reader.join(TIMEOUT_S)
+    out = "".join(lines)
+    assert "stopping" in out and "worker stopped" in out and "Traceback" not in out
