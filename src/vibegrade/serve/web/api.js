@@ -1,0 +1,113 @@
+// Talking to the vibegrade service: every failure becomes an ApiError whose message can be shown as is.
+
+/** An error to show to the user. `status` is 0 when the server could not be reached. */
+export class ApiError extends Error {
+  constructor(message, { status = 0, code = "error", field = null, network = false } = {}) {
+    super(message);
+    this.name = "ApiError";
+    this.status = status;
+    this.code = code;
+    this.field = field;
+    this.network = network;
+  }
+}
+
+const NETWORK_MESSAGE = "Cannot reach the vibegrade service. Check your connection and try again.";
+
+/** True for an aborted request (a newer one replaced it): never shown to the user. */
+export function isAbort(err) {
+  return err?.name === "AbortError";
+}
+
+/**
+ * fetch() that resolves only for 2xx answers; otherwise throws an ApiError carrying the server's
+ * JSON `error.message` (or a plain description when the answer is not the service's JSON).
+ */
+export async function request(url, options = {}) {
+  let res;
+  try {
+    res = await fetch(url, { credentials: "same-origin", ...options });
+  } catch (err) {
+    if (isAbort(err)) throw err;
+    throw new ApiError(NETWORK_MESSAGE, { network: true, code: "network_error" });
+  }
+  if (res.ok) return res;
+  let body = null;
+  try {
+    body = await res.json();
+  } catch {
+    body = null;
+  }
+  const err = body && body.error;
+  if (err && typeof err.message === "string" && err.message) {
+    throw new ApiError(err.message, { status: res.status, code: err.code || "error", field: err.field || null });
+  }
+  const text = res.status === 413 ? "The file is too large for the service."
+    : `The service answered ${res.status} ${res.statusText || ""}`.trim();
+  throw new ApiError(text, { status: res.status, code: "http_" + res.status });
+}
+
+/** Read a response body, turning a connection lost mid-way into an ApiError. */
+export async function readBlob(res) {
+  try {
+    return await res.blob();
+  } catch (err) {
+    if (isAbort(err)) throw err;
+    throw new ApiError(NETWORK_MESSAGE, { network: true, code: "network_error" });
+  }
+}
+
+export async function getJson(url, signal) {
+  const res = await request(url, { signal, headers: { Accept: "application/json" } });
+  return res.json();
+}
+
+export async function postJson(url, body, signal) {
+  return request(url, {
+    method: "POST",
+    signal,
+    headers: { "Content-Type": "application/json", Accept: "application/json" },
+    body: JSON.stringify(body),
+  });
+}
+
+/** POST multipart form data. `fields`: name -> string, or [Blob, filename]. */
+export async function postForm(url, fields, signal) {
+  const form = new FormData();
+  for (const [name, value] of Object.entries(fields)) {
+    if (Array.isArray(value)) form.append(name, value[0], value[1]);
+    else form.append(name, value);
+  }
+  return request(url, { method: "POST", body: form, signal });
+}
+
+/** A random UUID, also where crypto.randomUUID is missing (plain http on a non-local address). */
+export function uuid() {
+  if (globalThis.crypto?.randomUUID) return crypto.randomUUID();
+  const b = crypto.getRandomValues(new Uint8Array(16));
+  b[6] = (b[6] & 0x0f) | 0x40;
+  b[8] = (b[8] & 0x3f) | 0x80;
+  const h = [...b].map((x) => x.toString(16).padStart(2, "0")).join("");
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
+}
+
+const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/**
+ * Record an export (a download) of a project. The endpoint is idempotent per event_id, so a
+ * request lost to the network is retried with the SAME id: it is counted once however often it runs.
+ * Retries: up to `attempts` tries on network errors and 5xx/429 answers, 0.4 s, 0.8 s, 1.6 s … apart.
+ */
+export async function recordExport(projectId, toolsKept, { attempts = 5, eventId = uuid() } = {}) {
+  const url = `/v1/projects/${encodeURIComponent(projectId)}/export`;
+  for (let attempt = 1; ; attempt++) {
+    try {
+      const res = await postJson(url, { event_id: eventId, tools_kept: toolsKept });
+      return { eventId, ...(await res.json()) };
+    } catch (err) {
+      const retriable = err instanceof ApiError && (err.network || err.status >= 500 || err.status === 429);
+      if (!retriable || attempt >= attempts) throw err;
+      await sleep(400 * 2 ** (attempt - 1));
+    }
+  }
+}
