@@ -10,7 +10,10 @@ Tables (created by the Alembic migrations in :mod:`vibegrade.data.migrations`):
   ``latency_ms``.
 * ``exports`` -- the user downloaded the result of a project: ``event_id`` is unique (idempotency key
   sent by the client), ``tools_kept`` is ``{"adjust": bool, "selective_adjust": bool, "filter": bool}``.
-* ``annotations`` -- answers to questions on an annotation page (``project_id`` nullable).
+* ``annotations`` -- answers to questions on an annotation page (``project_id`` nullable); answers on
+  the annotators' reality-check page carry ``task_id`` (one answer per task, annotator and question).
+* ``annotation_tasks`` -- what the reality-check page shows (``vibegrade annotate prepare``): a request,
+  the teacher's and a student's tool chains, the student model and the bundled sample image to grade.
 
 URL: ``EventStore(url)``; default ``$VIBEGRADE_DATABASE_URL``, else
 ``sqlite:///$VIBEGRADE_DATA_DIR/events.db`` (``~/.local/share/vibegrade/events.db``).
@@ -31,7 +34,7 @@ import uuid
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any, Iterator, Mapping
+from typing import Any, Iterable, Iterator, Mapping
 
 from sqlalchemy import (
     JSON,
@@ -39,8 +42,10 @@ from sqlalchemy import (
     Float,
     ForeignKey,
     Index,
+    Integer,
     String,
     Text,
+    UniqueConstraint,
     create_engine,
     event,
     func,
@@ -66,11 +71,30 @@ __all__ = [
     "default_database_url",
     "normalize_database_url",
     "MIGRATIONS_DIR",
+    "AnnotationTask",
+    "NewAnnotationTask",
+    "AnnotationTaskRecord",
+    "AddedAnnotationTasks",
+    "TaskVotes",
+    "UnknownAnnotationTaskError",
+    "ANNOTATION_QUESTIONS",
+    "ANNOTATION_ANSWERS",
+    "MAX_ANNOTATOR_CHARS",
+    "annotation_task_key",
+    "clean_annotator",
 ]
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 SQLITE_BUSY_TIMEOUT_S = 30.0
 _SCHEMA_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,62}$")
+
+#: Questions of the annotators' reality-check page, in display order: is the teacher's grade relevant to
+#: the request, and does the student's grade match the teacher's?
+ANNOTATION_QUESTIONS: tuple[str, ...] = ("relevant", "student_matches_teacher")
+#: The answers every reality-check question accepts.
+ANNOTATION_ANSWERS: tuple[str, ...] = ("yes", "no", "unsure")
+#: Longest annotator name the store accepts (the ``annotations.annotator`` column is 128 characters).
+MAX_ANNOTATOR_CHARS = 128
 
 
 def _utcnow() -> datetime:
@@ -114,6 +138,25 @@ class Export(Base):
     tools_kept: Mapped[dict[str, bool]] = mapped_column(JSON)
 
 
+class AnnotationTask(Base):
+    """One sample for the reality-check page; ``key`` (a content hash) keeps re-runs from duplicating it."""
+
+    __tablename__ = "annotation_tasks"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    key: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=_utcnow)
+    position: Mapped[int] = mapped_column(Integer)
+    dataset: Mapped[str | None] = mapped_column(String(512))
+    intent: Mapped[str] = mapped_column(Text)
+    teacher_tools: Mapped[dict[str, Any]] = mapped_column(JSON)
+    student_tools: Mapped[dict[str, Any]] = mapped_column(JSON)
+    student_model: Mapped[str] = mapped_column(String(256))
+    image: Mapped[str] = mapped_column(String(64))
+
+    __table_args__ = (UniqueConstraint("key", name="uq_annotation_tasks_key"),)
+
+
 class Annotation(Base):
     __tablename__ = "annotations"
 
@@ -123,6 +166,11 @@ class Annotation(Base):
     annotator: Mapped[str] = mapped_column(String(128))
     question: Mapped[str] = mapped_column(Text)
     answer: Mapped[str] = mapped_column(Text)
+    task_id: Mapped[str | None] = mapped_column(
+        ForeignKey("annotation_tasks.id", ondelete="CASCADE", name="fk_annotations_task_id"), index=True)
+
+    __table_args__ = (UniqueConstraint("task_id", "annotator", "question",
+                                       name="uq_annotations_task_annotator_question"),)
 
 
 class UnknownProjectError(KeyError):
@@ -130,6 +178,97 @@ class UnknownProjectError(KeyError):
 
     def __str__(self) -> str:  # KeyError would quote the message
         return str(self.args[0]) if self.args else "unknown project"
+
+
+class UnknownAnnotationTaskError(KeyError):
+    """An answer names an annotation task id that does not exist."""
+
+    def __str__(self) -> str:  # KeyError would quote the message
+        return str(self.args[0]) if self.args else "unknown annotation task"
+
+
+@dataclass(frozen=True)
+class NewAnnotationTask:
+    """A task to store with :meth:`EventStore.add_annotation_tasks`.
+
+    ``intent``: the request (validated like a user request); ``teacher_tools`` / ``student_tools``: tool
+    chains (:class:`ToolChain`, wire dict or JSON text); ``student_model``: the model that predicted
+    ``student_tools`` (a folder path or ``"default"``, at most 256 characters); ``image``: a bundled sample
+    image name (:data:`vibegrade.samples.SAMPLE_IMAGES`); ``dataset``: where the row came from (shown in
+    reports only).
+    """
+
+    intent: str
+    teacher_tools: ToolChain | Mapping[str, Any] | str
+    student_tools: ToolChain | Mapping[str, Any] | str
+    student_model: str
+    image: str
+    dataset: str | None = None
+
+
+@dataclass(frozen=True)
+class AnnotationTaskRecord:
+    id: str
+    key: str
+    created_at: datetime
+    position: int
+    dataset: str | None
+    intent: str
+    teacher_tools: dict[str, Any]
+    student_tools: dict[str, Any]
+    student_model: str
+    image: str
+
+
+@dataclass(frozen=True)
+class AddedAnnotationTasks:
+    """``ids``: the id of every task given, in order (the stored id when it was already there);
+    ``added``: how many were new."""
+
+    ids: tuple[str, ...]
+    added: int
+
+
+@dataclass(frozen=True)
+class TaskVotes:
+    """A task and its answers: ``votes[question][annotator] = answer``."""
+
+    task: AnnotationTaskRecord
+    votes: dict[str, dict[str, str]]
+
+
+def clean_annotator(name: object, max_chars: int = MAX_ANNOTATOR_CHARS) -> str:
+    """An annotator name with whitespace collapsed; ``ValueError`` if empty, longer than ``max_chars``
+    characters or containing control characters. Names are case-sensitive."""
+    if not isinstance(name, str):
+        raise ValueError("the annotator name must be text")
+    if any(not ch.isprintable() and not ch.isspace() for ch in name):
+        raise ValueError("the annotator name must not contain control characters")
+    cleaned = " ".join(name.split())
+    if not cleaned:
+        raise ValueError("the annotator name must not be empty")
+    if len(cleaned) > max_chars:
+        raise ValueError(f"the annotator name is {len(cleaned)} characters long; the limit is {max_chars}")
+    return cleaned
+
+
+def annotation_task_key(intent: str, teacher_tools: Mapping[str, Any], student_tools: Mapping[str, Any],
+                        student_model: str, image: str) -> str:
+    """Content hash (64 hex digits) identifying a task: the request (case- and whitespace-insensitive),
+    both chains (canonical wire form), the student model and the image."""
+    import hashlib
+    import json
+
+    blob = json.dumps({"intent": normalize_intent(intent), "teacher": teacher_tools, "student": student_tools,
+                       "model": student_model, "image": image}, sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(blob.encode("utf-8")).hexdigest()
+
+
+def _task_record(t: AnnotationTask) -> AnnotationTaskRecord:
+    return AnnotationTaskRecord(id=t.id, key=t.key, created_at=_as_utc(t.created_at), position=t.position,
+                                dataset=t.dataset, intent=t.intent, teacher_tools=dict(t.teacher_tools),
+                                student_tools=dict(t.student_tools), student_model=t.student_model,
+                                image=t.image)
 
 
 @dataclass(frozen=True)
@@ -458,3 +597,166 @@ class EventStore:
             rows = s.execute(q).all()
         return {v: {"started": int(n), "exported": int(e)} for v, n, e in sorted(rows, key=lambda r: str(r[0]))}
 
+
+    # ----------------------------------------------------------------- annotation tasks
+
+    def add_annotation_tasks(self, tasks: Iterable[NewAnnotationTask], *,
+                             created_at: datetime | None = None) -> AddedAnnotationTasks:
+        """Store reality-check tasks; tasks already stored (same :func:`annotation_task_key`) are kept as
+        they are, so re-running the same preparation adds nothing.
+
+        Everything is validated before anything is written (``ValueError`` on an invalid request, chain,
+        model or image name). New tasks are shown in the order given.
+        """
+        self._ensure()
+        when = _as_utc(created_at) if created_at else _utcnow()
+        rows: list[AnnotationTask] = []
+        for i, t in enumerate(tasks):
+            intent = clean_intent(t.intent)
+            teacher, student = _canonical_tools(t.teacher_tools), _canonical_tools(t.student_tools)
+            model, image = str(t.student_model), str(t.image)
+            if not model or len(model) > 256:
+                raise ValueError(f"task {i}: the student model name must be 1..256 characters")
+            if not image or len(image) > 64:
+                raise ValueError(f"task {i}: the image name must be 1..64 characters")
+            dataset = None if t.dataset is None else str(t.dataset)[-512:]
+            rows.append(AnnotationTask(id=str(uuid.uuid4()),
+                                       key=annotation_task_key(intent, teacher, student, model, image),
+                                       created_at=when, position=i, dataset=dataset, intent=intent,
+                                       teacher_tools=teacher, student_tools=student, student_model=model,
+                                       image=image))
+        keys = list(dict.fromkeys(r.key for r in rows))
+        for attempt in range(3):
+            try:
+                with self._write.begin() as s:
+                    known: dict[str, str] = {}
+                    for start in range(0, len(keys), 500):
+                        chunk = keys[start:start + 500]
+                        q = select(AnnotationTask.key, AnnotationTask.id).where(AnnotationTask.key.in_(chunk))
+                        known.update((k, i) for k, i in s.execute(q))
+                    ids: dict[str, str] = dict(known)
+                    added = 0
+                    for r in rows:
+                        if r.key in ids:
+                            continue
+                        s.add(r)
+                        ids[r.key] = r.id
+                        added += 1
+                return AddedAnnotationTasks(ids=tuple(ids[r.key] for r in rows), added=added)
+            except IntegrityError:
+                # a concurrent preparation stored some of the same tasks first: look again
+                if attempt == 2:
+                    raise
+        raise AssertionError("unreachable")
+
+    def annotation_task(self, task_id: str) -> AnnotationTaskRecord | None:
+        """The task with this id, or None."""
+        self._ensure()
+        with self._read() as s:
+            t = s.get(AnnotationTask, str(task_id))
+            return None if t is None else _task_record(t)
+
+    def annotation_task_count(self) -> int:
+        """How many annotation tasks are stored."""
+        self._ensure()
+        with self._read() as s:
+            return int(s.scalar(select(func.count()).select_from(AnnotationTask)) or 0)
+
+    def _done_by(self, annotator: str) -> Any:
+        """Subquery: ids of the tasks ``annotator`` has answered every question of."""
+        return (select(Annotation.task_id)
+                .where(Annotation.annotator == annotator, Annotation.task_id.is_not(None),
+                       Annotation.question.in_(ANNOTATION_QUESTIONS))
+                .group_by(Annotation.task_id)
+                .having(func.count(func.distinct(Annotation.question)) >= len(ANNOTATION_QUESTIONS)))
+
+    def next_annotation_task(self, annotator: str) -> AnnotationTaskRecord | None:
+        """A task ``annotator`` has not answered yet (every question), preferring the tasks with the fewest
+        annotators so far, then the oldest preparation, then the preparation order; None when done."""
+        self._ensure()
+        annotator = clean_annotator(annotator)
+        per_task = (select(Annotation.task_id.label("task_id"),
+                           func.count(func.distinct(Annotation.annotator)).label("n"))
+                    .where(Annotation.task_id.is_not(None))
+                    .group_by(Annotation.task_id)
+                    .subquery())
+        q = (select(AnnotationTask)
+             .outerjoin(per_task, per_task.c.task_id == AnnotationTask.id)
+             .where(AnnotationTask.id.not_in(self._done_by(annotator)))
+             .order_by(func.coalesce(per_task.c.n, 0), AnnotationTask.created_at, AnnotationTask.position,
+                       AnnotationTask.id)
+             .limit(1))
+        with self._read() as s:
+            t = s.scalars(q).first()
+            return None if t is None else _task_record(t)
+
+    def annotation_progress(self, annotator: str) -> dict[str, int]:
+        """``{"answered": tasks annotator has answered every question of, "total": tasks}``."""
+        self._ensure()
+        annotator = clean_annotator(annotator)
+        with self._read() as s:
+            total = s.scalar(select(func.count()).select_from(AnnotationTask)) or 0
+            done = s.scalar(select(func.count()).select_from(self._done_by(annotator).subquery())) or 0
+        return {"answered": int(done), "total": int(total)}
+
+    def record_task_answers(self, task_id: str, annotator: str, answers: Mapping[str, str], *,
+                            created_at: datetime | None = None) -> bool:
+        """Record ``annotator``'s answers (``{question: answer}``, questions from
+        :data:`ANNOTATION_QUESTIONS`, answers from :data:`ANNOTATION_ANSWERS`) on a task.
+
+        One answer per task, annotator and question: answering again replaces the earlier answer (and its
+        time). Returns True when an earlier answer was replaced. Raises :class:`UnknownAnnotationTaskError`
+        (a ``KeyError``) for an unknown task and ``ValueError`` for an unknown question or answer.
+        """
+        self._ensure()
+        annotator = clean_annotator(annotator)
+        if not answers:
+            raise ValueError("no answers given")
+        for q, a in answers.items():
+            if q not in ANNOTATION_QUESTIONS:
+                raise ValueError(f"unknown question {q!r}; expected one of {list(ANNOTATION_QUESTIONS)}")
+            if a not in ANNOTATION_ANSWERS:
+                raise ValueError(f"{q}: unknown answer {a!r}; expected one of {list(ANNOTATION_ANSWERS)}")
+        when = _as_utc(created_at) if created_at else _utcnow()
+        task_id = str(task_id)
+        for attempt in range(3):
+            try:
+                replaced = False
+                with self._write.begin() as s:
+                    if s.get(AnnotationTask, task_id) is None:
+                        raise UnknownAnnotationTaskError(f"unknown annotation task {task_id!r}")
+                    earlier = {a.question: a for a in s.scalars(
+                        select(Annotation).where(Annotation.task_id == task_id,
+                                                 Annotation.annotator == annotator,
+                                                 Annotation.question.in_(list(answers))))}
+                    for q, ans in answers.items():
+                        row = earlier.get(q)
+                        if row is None:
+                            s.add(Annotation(id=str(uuid.uuid4()), task_id=task_id, project_id=None,
+                                             created_at=when, annotator=annotator, question=q, answer=ans))
+                        else:
+                            replaced = True
+                            row.answer = ans
+                            row.created_at = when
+                return replaced
+            except IntegrityError:
+                # a concurrent submit of the same answers won the race: replace its answers instead
+                if attempt == 2:
+                    raise
+        raise AssertionError("unreachable")
+
+    def annotation_votes(self) -> list[TaskVotes]:
+        """Every task (preparation order) with its answers ``votes[question][annotator] = answer``."""
+        self._ensure()
+        with self._read() as s:
+            tasks = [_task_record(t) for t in s.scalars(
+                select(AnnotationTask).order_by(AnnotationTask.created_at, AnnotationTask.position,
+                                                AnnotationTask.id))]
+            answers = s.execute(select(Annotation.task_id, Annotation.question, Annotation.annotator,
+                                       Annotation.answer)
+                                .where(Annotation.task_id.is_not(None))
+                                .order_by(Annotation.annotator)).all()
+        votes: dict[str, dict[str, dict[str, str]]] = {}
+        for task_id, question, annotator, answer in answers:
+            votes.setdefault(str(task_id), {}).setdefault(question, {})[annotator] = answer
+        return [TaskVotes(task=t, votes=votes.get(t.id, {})) for t in tasks]

@@ -1,0 +1,293 @@
+"""The annotators' reality-check page and its API.
+
+``GET /annotate`` serves the page (static files in ``vibegrade/serve/annotate/``); the page asks
+``GET /v1/annotate/next`` for a task, shows the source photo and the teacher's and the student's grade of it
+(``GET /v1/annotate/tasks/{id}/images/{source|teacher|student}``) and posts the two answers to
+``POST /v1/annotate/tasks/{id}/answers``. Tasks are made by ``vibegrade annotate prepare``; answers are read
+by ``vibegrade annotate report``. See ``docs/annotate.md``.
+
+Previews are rendered on demand with :class:`vibegrade.tools.chain.Renderer` on the bundled sample image,
+downscaled to at most :data:`MAX_PREVIEW_PX` pixels on the long side, and kept in the small LRU
+:class:`PreviewCache` on ``app.state.annotate_previews``.
+"""
+
+from __future__ import annotations
+
+import io
+import threading
+from collections import OrderedDict
+from pathlib import Path
+from typing import Annotated, Callable, Literal, Optional, get_args
+
+import numpy as np
+from fastapi import APIRouter, Depends, Query, Request, Response
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from vibegrade.data.events import (
+    ANNOTATION_ANSWERS,
+    AnnotationTaskRecord,
+    EventStore,
+    UnknownAnnotationTaskError,
+    clean_annotator,
+)
+from vibegrade.schema import parse_chain
+from vibegrade.serve.deps import StoreDep
+from vibegrade.serve.errors import ApiError, ErrorResponse
+
+__all__ = ["router", "PreviewCache", "NextTaskResponse", "AnnotationTaskOut", "AnnotationProgress",
+           "AnswerRequest", "AnswerResponse", "MAX_PREVIEW_PX", "MAX_ANNOTATOR_NAME", "ASSETS_DIR"]
+
+router = APIRouter()
+
+#: Folder of the page's static files (index.html, annotate.js, annotate.css).
+ASSETS_DIR = Path(__file__).resolve().parent.parent / "annotate"
+_ASSETS = {"annotate.js": "text/javascript; charset=utf-8", "annotate.css": "text/css; charset=utf-8"}
+#: The page loads nothing from other origins and runs no inline script or style.
+PAGE_CSP = ("default-src 'self'; img-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; "
+            "frame-ancestors 'none'")
+#: Longest side of a preview, in pixels (smaller images are not enlarged).
+MAX_PREVIEW_PX = 1024
+#: Longest annotator name, in characters (after collapsing whitespace).
+MAX_ANNOTATOR_NAME = 64
+JPEG_QUALITY = 90
+
+Answer = Literal["yes", "no", "unsure"]
+ImageKind = Literal["source", "teacher", "student"]
+assert get_args(Answer) == ANNOTATION_ANSWERS
+
+
+# --------------------------------------------------------------------------------------------- previews
+
+class PreviewCache:
+    """Thread-safe LRU of encoded JPEG previews (``max_items`` entries, each well under 1 MB).
+
+    Keyed by sample image name and chain (canonical JSON), so tasks sharing a chain share a preview; the
+    decoded, downscaled samples are kept too (there are only a few).
+    """
+
+    def __init__(self, max_items: int = 64) -> None:
+        if max_items < 1:
+            raise ValueError("max_items must be >= 1")
+        self.max_items = max_items
+        self._items: OrderedDict[tuple[str, str], bytes] = OrderedDict()
+        self._samples: dict[str, np.ndarray] = {}
+        self._lock = threading.Lock()
+
+    def __len__(self) -> int:
+        with self._lock:
+            return len(self._items)
+
+    def get_or_make(self, key: tuple[str, str], make: Callable[[], bytes]) -> bytes:
+        """The cached bytes for ``key``, else ``make()`` (called outside the lock) stored as most recent."""
+        with self._lock:
+            data = self._items.get(key)
+            if data is not None:
+                self._items.move_to_end(key)
+                return data
+        data = make()
+        with self._lock:
+            self._items[key] = data
+            self._items.move_to_end(key)
+            while len(self._items) > self.max_items:
+                self._items.popitem(last=False)
+        return data
+
+    def sample(self, name: str) -> np.ndarray:
+        """The bundled sample ``name`` as 8-bit sRGB, at most :data:`MAX_PREVIEW_PX` on the long side."""
+        with self._lock:
+            img = self._samples.get(name)
+        if img is None:
+            img = _load_sample(name)
+            with self._lock:
+                self._samples[name] = img
+        return img
+
+
+def _load_sample(name: str) -> np.ndarray:
+    from PIL import Image
+
+    from vibegrade.media.image import read_image
+    from vibegrade.samples import SAMPLE_IMAGES
+
+    path = SAMPLE_IMAGES.get(name)
+    if path is None:
+        raise ApiError(404, "image_not_found",
+                       f"the task's image {name!r} is not a bundled sample ({', '.join(SAMPLE_IMAGES)})")
+    rgb = read_image(path).rgb
+    if rgb.dtype != np.uint8:
+        rgb = np.round(rgb.astype(np.float32) / 257.0).astype(np.uint8)
+    h, w = rgb.shape[:2]
+    scale = MAX_PREVIEW_PX / max(h, w)
+    if scale < 1.0:
+        size = (max(1, round(w * scale)), max(1, round(h * scale)))
+        rgb = np.asarray(Image.fromarray(rgb).resize(size, Image.Resampling.LANCZOS))
+    return np.ascontiguousarray(rgb)
+
+
+def _jpeg(rgb: np.ndarray) -> bytes:
+    from PIL import Image
+
+    buf = io.BytesIO()
+    Image.fromarray(rgb).save(buf, format="JPEG", quality=JPEG_QUALITY, optimize=True)
+    return buf.getvalue()
+
+
+def get_previews(request: Request) -> PreviewCache:
+    return request.app.state.annotate_previews
+
+
+PreviewsDep = Annotated[PreviewCache, Depends(get_previews)]
+
+
+# --------------------------------------------------------------------------------------------- models
+
+def _annotator(v: str) -> str:
+    return clean_annotator(v, MAX_ANNOTATOR_NAME)
+
+
+class AnnotationProgress(BaseModel):
+    answered_by_you: int = Field(ge=0, description="tasks this annotator has answered")
+    total: int = Field(ge=0, description="tasks in the store")
+
+
+class AnnotationTaskOut(BaseModel):
+    task_id: str
+    intent: str = Field(description="the request the two grades answer")
+    image: str = Field(description="bundled sample image name")
+    source_url: str = Field(description="the sample photo (JPEG, at most 1024 px on the long side)")
+    teacher_url: str = Field(description="the teacher's grade of the photo (JPEG)")
+    student_url: str = Field(description="the student's grade of the photo (JPEG)")
+
+
+class NextTaskResponse(BaseModel):
+    task: Optional[AnnotationTaskOut] = Field(
+        description="the next task, or null when this annotator is done")
+    progress: AnnotationProgress
+
+
+class AnswerRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    annotator: str = Field(min_length=1, max_length=200,
+                           description=f"annotator name, 1..{MAX_ANNOTATOR_NAME} characters after collapsing "
+                                       "whitespace (case-sensitive)", examples=["alice"])
+    relevant: Answer = Field(description="is the teacher's grade relevant to the request?")
+    student_matches_teacher: Answer = Field(description="does the student's grade match the teacher's?")
+
+    @field_validator("annotator")
+    @classmethod
+    def _clean(cls, v: str) -> str:
+        return _annotator(v)
+
+
+class AnswerResponse(BaseModel):
+    task_id: str
+    annotator: str
+    replaced: bool = Field(description="true when this annotator had answered this task before")
+    progress: AnnotationProgress
+
+
+_NOT_FOUND = {404: {"model": ErrorResponse}, 422: {"model": ErrorResponse}}
+
+
+def _task_or_404(store: EventStore, task_id: str) -> AnnotationTaskRecord:
+    task = store.annotation_task(task_id)
+    if task is None:
+        raise ApiError(404, "task_not_found", f"unknown annotation task {task_id!r}")
+    return task
+
+
+def _progress(store: EventStore, annotator: str) -> AnnotationProgress:
+    p = store.annotation_progress(annotator)
+    return AnnotationProgress(answered_by_you=p["answered"], total=p["total"])
+
+
+# --------------------------------------------------------------------------------------------- page
+
+def _asset(name: str) -> bytes:
+    return (ASSETS_DIR / name).read_bytes()
+
+
+@router.get("/annotate", include_in_schema=False)
+def annotate_page() -> Response:
+    """The reality-check page (HTML)."""
+    return Response(_asset("index.html"), media_type="text/html; charset=utf-8",
+                    headers={"Content-Security-Policy": PAGE_CSP, "X-Content-Type-Options": "nosniff",
+                             "Referrer-Policy": "no-referrer", "Cache-Control": "no-cache"})
+
+
+@router.get("/annotate/{asset}", include_in_schema=False)
+def annotate_asset(asset: str) -> Response:
+    """The page's script and style sheet."""
+    media_type = _ASSETS.get(asset)
+    if media_type is None:
+        raise ApiError(404, "not_found", f"no such file {asset!r}")
+    return Response(_asset(asset), media_type=media_type,
+                    headers={"X-Content-Type-Options": "nosniff", "Cache-Control": "no-cache"})
+
+
+# --------------------------------------------------------------------------------------------- API
+
+@router.get("/v1/annotate/next", response_model=NextTaskResponse, responses={422: {"model": ErrorResponse}},
+            tags=["annotate"])
+def next_task(request: Request, store: StoreDep,
+              annotator: Annotated[str, Query(
+                  min_length=1, max_length=200,
+                  description=f"annotator name, 1..{MAX_ANNOTATOR_NAME} characters")],
+              ) -> NextTaskResponse:
+    """The next task for this annotator (fewest answers from others first), or ``task: null`` when done."""
+    try:
+        name = _annotator(annotator)
+    except ValueError as e:
+        raise ApiError(422, "validation_error", f"annotator: {e}", "annotator") from None
+    task = store.next_annotation_task(name)
+    progress = _progress(store, name)
+    if task is None:
+        return NextTaskResponse(task=None, progress=progress)
+    base = request.scope.get("root_path", "")
+
+    def url(kind: str) -> str:
+        return base + request.app.url_path_for("annotate_task_image", task_id=task.id, kind=kind)
+
+    return NextTaskResponse(task=AnnotationTaskOut(task_id=task.id, intent=task.intent, image=task.image,
+                                                   source_url=url("source"), teacher_url=url("teacher"),
+                                                   student_url=url("student")),
+                            progress=progress)
+
+
+@router.get("/v1/annotate/tasks/{task_id}/images/{kind}", name="annotate_task_image", response_class=Response,
+            responses={200: {"content": {"image/jpeg": {}}, "description": "the preview (JPEG)"},
+                       **_NOT_FOUND},
+            tags=["annotate"])
+def task_image(task_id: str, kind: ImageKind, store: StoreDep, previews: PreviewsDep) -> Response:
+    """A task's sample photo (``source``) or its grade by the teacher or the student, as JPEG (at most
+    1024 px on the long side)."""
+    task = _task_or_404(store, task_id)
+    chain = None if kind == "source" else parse_chain(task.teacher_tools if kind == "teacher"
+                                                      else task.student_tools)
+    key = (task.image, "source" if chain is None else chain.model_dump_json())
+
+    def make() -> bytes:
+        from vibegrade.tools.chain import Renderer
+
+        img = previews.sample(task.image)
+        return _jpeg(img if chain is None else Renderer(chain)(img))
+
+    data = previews.get_or_make(key, make)
+    return Response(data, media_type="image/jpeg",
+                    headers={"Cache-Control": "private, max-age=3600", "X-Content-Type-Options": "nosniff"})
+
+
+@router.post("/v1/annotate/tasks/{task_id}/answers", response_model=AnswerResponse, status_code=201,
+             responses=_NOT_FOUND, tags=["annotate"])
+def answer_task(task_id: str, body: AnswerRequest, store: StoreDep) -> AnswerResponse:
+    """Record an annotator's two answers on a task; answering again replaces the earlier answers."""
+    try:
+        replaced = store.record_task_answers(task_id, body.annotator, {
+            "relevant": body.relevant, "student_matches_teacher": body.student_matches_teacher})
+    except UnknownAnnotationTaskError:
+        raise ApiError(404, "task_not_found", f"unknown annotation task {task_id!r}") from None
+    except ValueError as e:
+        raise ApiError(422, "invalid_request", str(e)) from None
+    return AnswerResponse(task_id=task_id, annotator=body.annotator, replaced=replaced,
+                          progress=_progress(store, body.annotator))

@@ -1,0 +1,285 @@
+"""Annotation tasks and answers in the event store (SQLite and PostgreSQL), and migration 0002."""
+
+from __future__ import annotations
+
+import threading
+import uuid
+from datetime import datetime, timedelta, timezone
+
+import pytest
+from alembic import command
+from alembic.config import Config
+from sqlalchemy import create_engine, inspect, text
+from sqlalchemy.exc import IntegrityError
+
+from tests.data import test_events as _events
+from vibegrade.data.events import (
+    MIGRATIONS_DIR,
+    EventStore,
+    NewAnnotationTask,
+    UnknownAnnotationTaskError,
+    annotation_task_key,
+    clean_annotator,
+    normalize_database_url,
+)
+from vibegrade.schema import ToolChain
+
+T0 = datetime(2026, 3, 1, 9, 0, tzinfo=timezone.utc)
+
+# the event store tests' fixtures: `store` on SQLite and on PostgreSQL (a throwaway schema), `pg_url`
+store = _events.store
+pg_url = _events.pg_url
+
+
+def chain(**kw) -> dict:
+    return ToolChain.model_validate(kw).to_wire()
+
+
+WARM = chain(adjust={"temperature": 40, "saturation": 10})
+COOL = chain(adjust={"temperature": -35}, filter={"name": "enchanted", "intensity": 50})
+MONO = chain(adjust={"saturation": -100, "contrast": 20})
+BOTH = {"relevant": "yes", "student_matches_teacher": "no"}
+
+
+def task(intent: str, teacher: dict = WARM, student: dict = COOL, image: str = "astronaut",
+         model: str = "default") -> NewAnnotationTask:
+    return NewAnnotationTask(intent=intent, teacher_tools=teacher, student_tools=student, student_model=model,
+                             image=image, dataset="rows.jsonl")
+
+
+def three_tasks(store) -> list[str]:
+    res = store.add_annotation_tasks([task("golden hour"), task("icy winter", COOL, WARM, "rocket"),
+                                      task("film noir", MONO, MONO, "coffee")], created_at=T0)
+    assert res.added == 3
+    return list(res.ids)
+
+
+# ------------------------------------------------------------------------------------------ schema
+
+def test_head_is_0002_with_annotation_tables(store):
+    store.migrate()
+    assert store.revision() == store.head_revision() == "0002_annotation_tasks"
+    insp = inspect(store.engine)
+    assert "annotation_tasks" in insp.get_table_names()
+    cols = {c["name"]: c for c in insp.get_columns("annotations")}
+    assert cols["task_id"]["nullable"] is True
+    uniques = {u["name"]: u["column_names"] for u in insp.get_unique_constraints("annotations")}
+    assert uniques["uq_annotations_task_annotator_question"] == ["task_id", "annotator", "question"]
+    fks = {fk["name"]: fk for fk in insp.get_foreign_keys("annotations") if fk["name"]}
+    assert fks["fk_annotations_task_id"]["referred_table"] == "annotation_tasks"
+    task_cols = {c["name"] for c in insp.get_columns("annotation_tasks")}
+    assert {"id", "key", "created_at", "position", "dataset", "intent", "teacher_tools", "student_tools",
+            "student_model", "image"} <= task_cols
+
+
+# ------------------------------------------------------------------------------------------ tasks
+
+def test_add_tasks_is_idempotent_and_validated(store):
+    ids = three_tasks(store)
+    assert len(set(ids)) == 3 and store.annotation_task_count() == 3
+    t = store.annotation_task(ids[1])
+    assert t.intent == "icy winter" and t.image == "rocket" and t.student_model == "default"
+    assert t.teacher_tools == COOL and t.student_tools == WARM and t.dataset == "rows.jsonl"
+    assert t.key == annotation_task_key("icy winter", COOL, WARM, "default", "rocket")
+
+    # same content again (the request differs only in case and spaces): nothing new, the stored ids back
+    again = store.add_annotation_tasks([task("  Golden   HOUR "), task("icy winter", COOL, WARM, "rocket")])
+    assert again.added == 0 and again.ids == (ids[0], ids[1])
+    # another student chain, model or image is another task
+    more = store.add_annotation_tasks([task("golden hour", student=MONO), task("golden hour", model="m2"),
+                                       task("golden hour", image="chelsea"),
+                                       task("golden hour", image="chelsea")])
+    assert more.added == 3 and more.ids[2] == more.ids[3] and ids[0] not in more.ids
+    assert store.annotation_task_count() == 6
+
+    with pytest.raises(ValueError):
+        store.add_annotation_tasks([task("fine"), task("   ")])  # empty request
+    with pytest.raises(ValueError):
+        store.add_annotation_tasks([task("fine", student={"adjust": {"exposure": 900}})])
+    with pytest.raises(ValueError):
+        store.add_annotation_tasks([task("fine", image="")])
+    assert store.annotation_task_count() == 6  # nothing of a rejected batch was written
+    assert store.annotation_task("no-such-id") is None
+
+
+def test_next_task_prefers_fewest_annotators(store):
+    t1, t2, t3 = three_tasks(store)
+    assert store.annotation_progress("alice") == {"answered": 0, "total": 3}
+    assert store.next_annotation_task("alice").id == t1  # all unanswered: preparation order
+    store.record_task_answers(t1, "alice", BOTH)
+    assert store.next_annotation_task("alice").id == t2
+    assert store.next_annotation_task("bob").id == t2  # t1 already has an annotator
+    store.record_task_answers(t2, "bob", BOTH)
+    assert store.next_annotation_task("carol").id == t3
+    store.record_task_answers(t3, "carol", BOTH)
+    # every task has one annotator now: back to preparation order, skipping what carol answered
+    assert store.next_annotation_task("carol").id == t1
+    store.record_task_answers(t1, "carol", BOTH)
+    assert store.next_annotation_task("bob").id == t3  # t1 has two annotators, t3 one
+    for t in (t2, t3):
+        store.record_task_answers(t, "alice", BOTH)
+    assert store.next_annotation_task("alice") is None
+    assert store.annotation_progress("alice") == {"answered": 3, "total": 3}
+    assert store.annotation_progress(" bob ") == {"answered": 1, "total": 3}
+
+
+def test_partly_answered_task_is_offered_again(store):
+    [t1] = store.add_annotation_tasks([task("golden hour")]).ids
+    store.record_task_answers(t1, "dave", {"relevant": "unsure"})
+    assert store.next_annotation_task("dave").id == t1
+    assert store.annotation_progress("dave")["answered"] == 0
+    store.record_task_answers(t1, "dave", {"student_matches_teacher": "yes"})
+    assert store.next_annotation_task("dave") is None
+    assert store.annotation_progress("dave")["answered"] == 1
+
+
+def test_answering_again_replaces(store):
+    t1, t2, _ = three_tasks(store)
+    assert store.record_task_answers(t1, "alice", BOTH, created_at=T0) is False
+    assert store.record_task_answers(t1, "bob", {"relevant": "no", "student_matches_teacher": "no"}) is False
+    assert store.record_task_answers(t1, "alice", {"relevant": "no", "student_matches_teacher": "unsure"},
+                                     created_at=T0 + timedelta(minutes=5)) is True
+    votes = {v.task.id: v.votes for v in store.annotation_votes()}
+    assert votes[t1] == {"relevant": {"alice": "no", "bob": "no"},
+                         "student_matches_teacher": {"alice": "unsure", "bob": "no"}}
+    assert votes[t2] == {}
+    alice = [a for a in store.iter_annotations() if a["annotator"] == "alice"]
+    assert len(alice) == 2  # replaced in place, not appended
+    assert all(a["created_at"] == T0 + timedelta(minutes=5) for a in alice)
+    # the database itself refuses a second answer to the same question
+    from vibegrade.data.events import Annotation
+
+    with pytest.raises(IntegrityError):
+        with store._write.begin() as s:
+            s.add(Annotation(id=str(uuid.uuid4()), task_id=t1, annotator="alice", question="relevant",
+                             answer="yes", created_at=T0))
+
+
+def test_answer_validation(store):
+    t1, *_ = three_tasks(store)
+    with pytest.raises(UnknownAnnotationTaskError) as e:
+        store.record_task_answers("no-such-task", "alice", BOTH)
+    assert isinstance(e.value, KeyError) and "no-such-task" in str(e.value)
+    for bad in ({"relevant": "maybe"}, {"pretty": "yes"}, {}):
+        with pytest.raises(ValueError):
+            store.record_task_answers(t1, "alice", bad)
+    for name in ("", "   ", "tab\x00name", "x" * 129):
+        with pytest.raises(ValueError):
+            store.record_task_answers(t1, name, BOTH)
+    assert list(store.iter_annotations()) == []
+    assert clean_annotator("  Ada   Lovelace ") == "Ada Lovelace"
+    with pytest.raises(ValueError):
+        clean_annotator("x" * 65, 64)
+
+
+def test_votes_in_preparation_order(store):
+    t1, t2, t3 = three_tasks(store)
+    later = store.add_annotation_tasks([task("sunset")], created_at=T0 + timedelta(days=1)).ids[0]
+    earlier = store.add_annotation_tasks([task("dawn")], created_at=T0 - timedelta(days=1)).ids[0]
+    store.record_task_answers(t3, "alice", BOTH)
+    votes = store.annotation_votes()
+    assert [v.task.id for v in votes] == [earlier, t1, t2, t3, later]
+    assert votes[3].votes == {"relevant": {"alice": "yes"}, "student_matches_teacher": {"alice": "no"}}
+
+
+def test_concurrent_identical_answers(store):
+    t1, *_ = three_tasks(store)
+    errors: list[BaseException] = []
+    barrier = threading.Barrier(6)
+
+    def submit(i: int) -> None:
+        try:
+            barrier.wait()
+            store.record_task_answers(t1, "alice", {"relevant": ("yes", "no")[i % 2],
+                                                    "student_matches_teacher": "unsure"})
+        except BaseException as e:  # noqa: BLE001 - reported below
+            errors.append(e)
+
+    threads = [threading.Thread(target=submit, args=(i,)) for i in range(6)]
+    for th in threads:
+        th.start()
+    for th in threads:
+        th.join()
+    assert errors == []
+    rows = [a for a in store.iter_annotations() if a["annotator"] == "alice"]
+    assert sorted(a["question"] for a in rows) == ["relevant", "student_matches_teacher"]
+
+
+# ------------------------------------------------------------------------------------------ migration
+
+def _upgrade_to(store: EventStore, revision: str, downgrade: bool = False) -> None:
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS_DIR))
+    with store.engine.execution_options(vibegrade_write=True).begin() as conn:
+        if store.schema:
+            conn.exec_driver_sql(f'CREATE SCHEMA IF NOT EXISTS "{store.schema}"')
+        cfg.attributes["connection"] = conn
+        (command.downgrade if downgrade else command.upgrade)(cfg, revision)
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def old_store(request, tmp_path):
+    """A store whose database is at revision 0001 (migrate() not run yet)."""
+    if request.param == "sqlite":
+        s = EventStore(f"sqlite:///{tmp_path / 'old.db'}")
+        _upgrade_to(s, "0001_initial")
+        yield s
+        s.close()
+        return
+    url = request.getfixturevalue("pg_url")
+    schema = f"vg_test_{uuid.uuid4().hex[:16]}"
+    s = EventStore(url, schema=schema)
+    try:
+        _upgrade_to(s, "0001_initial")
+        yield s
+    finally:
+        s.close()
+        eng = create_engine(normalize_database_url(url))
+        with eng.begin() as c:
+            c.exec_driver_sql(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
+        eng.dispose()
+
+
+def test_migration_upgrades_a_0001_database_with_data(old_store):
+    s = old_store
+    assert s.revision() == "0001_initial"
+    with s.engine.execution_options(vibegrade_write=True).begin() as c:
+        c.execute(text("INSERT INTO projects (id, created_at, user_id, model, intent, intent_key, tools, "
+                       "source) "
+                       "VALUES ('p1', :t, 'u1', 'default', 'warm', 'warm', :tools, 'student')"),
+                  {"t": T0, "tools": '{"adjust": {}, "selective_adjust": {}, "filter": {"name": "none", '
+                                     '"intensity": 0}}'})
+        c.execute(text("INSERT INTO exports (id, project_id, created_at, event_id, tools_kept) "
+                       "VALUES ('e1', 'p1', :t, 'ev1', '{\"adjust\": true}')"), {"t": T0})
+        for i, pid in enumerate(("p1", None, "p1")):
+            c.execute(text("INSERT INTO annotations (id, project_id, created_at, annotator, question, "
+                           "answer) "
+                           "VALUES (:id, :pid, :t, 'ann', 'looks good?', :a)"),
+                      {"id": f"a{i}", "pid": pid, "t": T0, "a": ("yes", "no", "yes")[i]})
+
+    s.migrate()
+    assert s.revision() == "0002_annotation_tasks"
+    assert s.counts() == {"projects": 1, "exports": 1}
+    old = sorted(s.iter_annotations(), key=lambda a: a["id"])
+    assert [(a["id"], a["project_id"], a["answer"]) for a in old] == [("a0", "p1", "yes"), ("a1", None, "no"),
+                                                                       ("a2", "p1", "yes")]
+    with s.engine.connect() as c:
+        assert c.execute(text("SELECT COUNT(*) FROM annotations WHERE task_id IS NULL")).scalar() == 3
+    # the old rows do not clash with the new unique constraint (NULL task ids), new answers work
+    [t1] = s.add_annotation_tasks([task("golden hour")]).ids
+    s.record_task_answers(t1, "ann", BOTH)
+    s.record_annotation(annotator="ann", question="looks good?", answer="yes", project_id="p1")
+    assert len(list(s.iter_annotations())) == 6
+    # foreign keys still hold after the table was rebuilt (SQLite batch mode)
+    with pytest.raises(IntegrityError):
+        with s._write.begin() as ses:
+            ses.execute(text("INSERT INTO annotations (id, created_at, annotator, question, answer, task_id) "
+                             "VALUES ('bad', :t, 'x', 'relevant', 'yes', 'no-such-task')"), {"t": T0})
+
+    _upgrade_to(s, "0001_initial", downgrade=True)
+    assert s.revision() == "0001_initial"
+    insp = inspect(s.engine)
+    assert "annotation_tasks" not in insp.get_table_names()
+    assert "task_id" not in {c["name"] for c in insp.get_columns("annotations")}
+    with s.engine.connect() as c:
+        assert c.execute(text("SELECT COUNT(*) FROM annotations WHERE project_id = 'p1'")).scalar() == 3
