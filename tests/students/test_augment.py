@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 
 from vibegrade.data.rows import normalize_intent, parse_row
 from vibegrade.llm.client import ClientConfig

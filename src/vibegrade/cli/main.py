@@ -13,7 +13,7 @@ from typing import Optional
 
 import typer
 
-from vibegrade.cli.errors import friendly_errors
+from vibegrade.cli.errors import fail, friendly_errors
 
 app = typer.Typer(
     name="vibegrade",
@@ -177,17 +177,44 @@ def bench_render(
             typer.echo(f"{k:32s} {v}")
 
 
+@bench_app.command("serve")
+@friendly_errors
+def bench_serve(
+    as_json: bool = typer.Option(False, "--json", help="Print one JSON object."),
+    requests: int = typer.Option(200, "--requests", min=10, help="/v1/predict calls per measurement."),
+    edit_requests: int = typer.Option(40, "--edit-requests", min=5, help="/v1/edit calls per measurement."),
+    concurrency: str = typer.Option("1,2,4,8", "--concurrency",
+                                    help="Numbers of concurrent clients, e.g. 1,2,4,8."),
+) -> None:
+    """The HTTP service on loopback: predict and 1080p edit latency, throughput, in-process baseline."""
+    from vibegrade.serve.bench import bench_serve as run
+    from vibegrade.serve.bench import format_table, parse_concurrency
+
+    levels = parse_concurrency(concurrency)
+    try:
+        res = run(requests=requests, edit_requests=edit_requests, concurrency=levels,
+                  progress=None if as_json else lambda msg: typer.echo(f"... {msg}", err=True))
+    except RuntimeError as e:  # the service did not start or answered with an error
+        fail(f"bench serve: {e}", code=1)
+        return
+    typer.echo(json.dumps(res) if as_json else format_table(res))
+
+
 def _register_subcommands() -> None:
     import vibegrade.cli.students  # noqa: F401  (registers train, predict, edit, eval, bench predict)
     from vibegrade.cli.ab import app as ab_app
+    from vibegrade.cli.annotate import app as annotate_app
     from vibegrade.cli.data import app as data_app
     from vibegrade.cli.serve import serve
     from vibegrade.cli.teacher import app as teacher_app
+    from vibegrade.cli.worker import worker
 
     app.command("serve")(serve)
+    app.command("worker")(worker)
     app.add_typer(data_app, name="data")
     app.add_typer(teacher_app, name="teacher")
     app.add_typer(ab_app, name="ab")
+    app.add_typer(annotate_app, name="annotate")
 
 
 _register_subcommands()

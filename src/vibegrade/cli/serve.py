@@ -2,22 +2,33 @@
 
 Register with the main app via ``app.command("serve")(serve)``. Settings come from the environment
 (``VIBEGRADE_DATABASE_URL``, ``VIBEGRADE_EXPERIMENTS_FILE``, ``VIBEGRADE_MAX_UPLOAD_BYTES``,
-``VIBEGRADE_MAX_PIXELS``, ``VIBEGRADE_DEFAULT_MODEL``); see ``docs/service.md``.
+``VIBEGRADE_MAX_PIXELS``, ``VIBEGRADE_DEFAULT_MODEL``, ``VIBEGRADE_REDIS_URL``, ``VIBEGRADE_JOBS_DIR``,
+``VIBEGRADE_JOB_WORKERS``, ...); see ``docs/service.md``.
 """
 
 from __future__ import annotations
 
+import os
+
 import typer
 
 APP_FACTORY = "vibegrade.serve.app:create_app"
+BLAS_THREAD_VARS = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")
 
 
 def serve(
     host: str = typer.Option("127.0.0.1", help="Address to listen on."),
     port: int = typer.Option(8000, min=1, max=65535, help="Port to listen on."),
     workers: int = typer.Option(1, min=1, help="Worker processes (each loads its own models)."),
+    blas_threads: int = typer.Option(
+        1, min=1, help="BLAS threads per process, unless OPENBLAS_NUM_THREADS etc. are already set. "
+                       "One is fastest under concurrent requests (docs/benchmarks.md)."),
 ) -> None:
-    """Run the HTTP service (OpenAPI docs at /docs)."""
+    """Run the HTTP service (web editor at /, OpenAPI docs at /docs)."""
+    # BLAS reads these when NumPy is first imported, which has not happened yet in this process;
+    # uvicorn's worker processes inherit them.
+    for var in BLAS_THREAD_VARS:
+        os.environ.setdefault(var, str(blas_threads))
     import uvicorn
 
     uvicorn.run(APP_FACTORY, factory=True, host=host, port=port, workers=workers)

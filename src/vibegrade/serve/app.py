@@ -18,13 +18,18 @@ from typing import AsyncIterator
 
 from fastapi import FastAPI
 from pydantic import BaseModel
+from starlette.concurrency import run_in_threadpool
 
 from vibegrade.data.events import EventStore
 from vibegrade.serve.deps import USER_COOKIE
 from vibegrade.serve.errors import ApiError, BodyLimitMiddleware, install_error_handlers
 from vibegrade.serve.experiments import ExperimentsConfig, load_experiments
+from vibegrade.serve.jobs import SHUTDOWN_GRACE_S, make_job_queue
 from vibegrade.serve.model_cache import ModelCache
 from vibegrade.serve.routes import grading
+from vibegrade.serve.routes import jobs as jobs_routes
+from vibegrade.serve.routes import annotate as annotate_routes
+from vibegrade.serve.routes import web as web_routes
 from vibegrade.serve.settings import Settings
 
 __all__ = ["Settings", "create_app", "ApiError", "ModelCache", "USER_COOKIE"]
@@ -40,10 +45,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     experiments = (load_experiments(settings.experiments_file) if settings.experiments_file is not None
                    else ExperimentsConfig())
     store = EventStore(settings.database_url)
+    jobs = make_job_queue(settings)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        app.state.jobs.start()  # video job worker threads; stopped (running jobs get a grace period) below
         yield
+        await run_in_threadpool(app.state.jobs.stop, SHUTDOWN_GRACE_S)
+        app.state.jobs.close()
         app.state.store.close()
 
     app = FastAPI(
@@ -56,6 +65,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.store = store
     app.state.models = ModelCache(settings.default_model)
     app.state.experiments = experiments
+    app.state.jobs = jobs
+    app.state.annotate_previews = annotate_routes.PreviewCache()
     app.add_middleware(BodyLimitMiddleware, limit=settings.max_upload_bytes)
     install_error_handlers(app)
 
@@ -64,4 +75,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         return HealthResponse(ok=True)
 
     app.include_router(grading.router)
+    app.include_router(jobs_routes.router)
+    app.include_router(web_routes.router)
+    app.include_router(annotate_routes.router)
     return app

@@ -118,6 +118,12 @@ def install_error_handlers(app: FastAPI) -> None:
         parts = []
         first_field = None
         for err in exc.errors():
+            if err.get("type") == "json_invalid":  # loc is ("body", character offset): not a field
+                pos = err.get("loc", ("body", "?"))[-1]
+                detail = (err.get("ctx") or {}).get("error", "JSON decode error")
+                parts.append(f"(body): malformed JSON at character {pos}: {detail}")
+                first_field = first_field or "(body)"
+                continue
             loc = [str(x) for x in err.get("loc", ())]
             if loc and loc[0] in ("body", "query", "path", "header", "cookie"):
                 loc = loc[1:]
@@ -131,6 +137,14 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(StarletteHTTPException)
     async def _http_error(_: Request, exc: StarletteHTTPException) -> JSONResponse:
+        if exc.status_code == 400:
+            # The framework's own 400s are bodies it could not parse (bytes that are not UTF-8 JSON,
+            # broken multipart); like every other bad body they are 422 (endpoints raise ApiError).
+            detail = str(exc.detail).rstrip(".")
+            if detail == "There was an error parsing the body":  # FastAPI's words for any failure
+                detail = "JSON must be UTF-8 text; uploads must be multipart/form-data as documented"
+            return error_response(422, "malformed_body",
+                                  f"(body): the request body cannot be parsed ({detail})", "(body)")
         code = _HTTP_CODES.get(exc.status_code, "http_error")
         resp = error_response(exc.status_code, code, str(exc.detail))
         for k, v in (exc.headers or {}).items():
