@@ -33,3 +33,26 @@ def tune_allocator(mmap_threshold: int = 256 * 1024 * 1024, trim_threshold: int 
     ok = bool(mallopt(_M_MMAP_THRESHOLD, mmap_threshold)) and bool(mallopt(_M_TRIM_THRESHOLD, trim_threshold))
     _done = ok
     return ok
+
+
+BLAS_THREAD_VARS = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")
+
+
+def limit_blas_threads(threads: int, *, override: bool = False) -> bool:
+    """Ask BLAS/OpenMP for ``threads`` threads through the environment (``OPENBLAS_NUM_THREADS`` etc.).
+
+    BLAS reads these when NumPy is first imported, so call this before that; child processes inherit
+    them. Variables already set are kept unless ``override``. Returns False when NumPy was already
+    imported in this process (then only child processes are affected).
+
+    One thread per process is fastest for the service under concurrent requests: OpenBLAS's idle
+    threads spin and take CPU from the renderer (docs/benchmarks.md, "Service").
+    """
+    import os
+
+    for var in BLAS_THREAD_VARS:
+        if override:
+            os.environ[var] = str(threads)
+        else:
+            os.environ.setdefault(var, str(threads))
+    return "numpy" not in sys.modules

@@ -20,8 +20,8 @@ def friendly_errors(fn: F) -> F:
 
     @functools.wraps(fn)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
-        from vibegrade.tools.lut import CubeError
-
+        # Nothing heavy is imported here: a command may set up the process (BLAS threads) before NumPy
+        # loads. Errors of our own modules (CubeError, MediaError, ...) derive from ValueError/OSError.
         try:
             return fn(*args, **kwargs)
         except typer.Exit:
@@ -29,7 +29,7 @@ def friendly_errors(fn: F) -> F:
         except KeyboardInterrupt:
             typer.echo("interrupted", err=True)
             raise typer.Exit(130) from None
-        except (ValueError, CubeError, KeyError, FileNotFoundError, PermissionError, IsADirectoryError) as e:
+        except (ValueError, KeyError, FileNotFoundError, PermissionError, IsADirectoryError) as e:
             msg = e.args[0] if isinstance(e, KeyError) and e.args else str(e)
             fail(str(msg).splitlines()[0] if str(msg) else type(e).__name__)
         except OSError as e:

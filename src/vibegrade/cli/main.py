@@ -185,8 +185,13 @@ def bench_serve(
     edit_requests: int = typer.Option(40, "--edit-requests", min=5, help="/v1/edit calls per measurement."),
     concurrency: str = typer.Option("1,2,4,8", "--concurrency",
                                     help="Numbers of concurrent clients, e.g. 1,2,4,8."),
+    blas_threads: int = typer.Option(1, "--blas-threads", min=1,
+                                     help="BLAS threads for both the service and the in-process baseline."),
 ) -> None:
     """The HTTP service on loopback: predict and 1080p edit latency, throughput, in-process baseline."""
+    from vibegrade.runtime import limit_blas_threads
+
+    limit_blas_threads(blas_threads, override=True)
     from vibegrade.serve.bench import bench_serve as run
     from vibegrade.serve.bench import format_table, parse_concurrency
 

@@ -8,12 +8,9 @@ Register with the main app via ``app.command("serve")(serve)``. Settings come fr
 
 from __future__ import annotations
 
-import os
-
 import typer
 
 APP_FACTORY = "vibegrade.serve.app:create_app"
-BLAS_THREAD_VARS = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")
 
 
 def serve(
@@ -25,10 +22,9 @@ def serve(
                        "One is fastest under concurrent requests (docs/benchmarks.md)."),
 ) -> None:
     """Run the HTTP service (web editor at /, OpenAPI docs at /docs)."""
-    # BLAS reads these when NumPy is first imported, which has not happened yet in this process;
-    # uvicorn's worker processes inherit them.
-    for var in BLAS_THREAD_VARS:
-        os.environ.setdefault(var, str(blas_threads))
+    from vibegrade.runtime import limit_blas_threads
+
+    limit_blas_threads(blas_threads)  # before NumPy is imported; uvicorn's worker processes inherit it
     import uvicorn
 
     uvicorn.run(APP_FACTORY, factory=True, host=host, port=port, workers=workers)
