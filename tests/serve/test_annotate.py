@@ -6,7 +6,6 @@ import io
 import json
 import re
 from datetime import datetime, timezone
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -24,6 +23,9 @@ from vibegrade.schema import ToolChain
 from vibegrade.serve.app import Settings, create_app
 from vibegrade.serve.routes.annotate import MAX_PREVIEW_PX, PreviewCache
 from vibegrade.students import load_student
+
+from .helpers import CHROMIUM, CHROMIUM_ARGS, NO_CHROMIUM_REASON, live_server
+from .helpers import assert_error as _assert_error
 
 ROWS = {
     "golden hour glow": {"adjust": {"temperature": 45, "exposure": 10, "saturation": 15},
@@ -66,18 +68,6 @@ def client(db_url, rows_file):
 
 def _store(client: TestClient):
     return client.app.state.store
-
-
-def _assert_error(r, status: int, code: str | None = None, field: str | None = None) -> dict:
-    assert r.status_code == status, r.text
-    assert r.headers["content-type"].startswith("application/json")
-    err = r.json()["error"]
-    assert err["message"]
-    if code is not None:
-        assert err["code"] == code
-    if field is not None:
-        assert err.get("field") == field
-    return err
 
 
 def _next(client: TestClient, name: str) -> dict:
@@ -368,99 +358,75 @@ def test_report_cli(client, db_url):
 
 # ------------------------------------------------------------------------------------------ browser
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
-
-
-@pytest.mark.skipif(not Path(CHROMIUM).exists(), reason=f"browser test needs Debian's chromium at {CHROMIUM}")
+@pytest.mark.skipif(not CHROMIUM.exists(), reason=NO_CHROMIUM_REASON)
 def test_page_in_a_browser_with_the_keyboard(tmp_path, rows_file):
     """Headless Chromium: name, keys 1/2/3 and Enter, a missing-answer error, the done state, the name
     kept across a reload."""
-    import socket
-    import threading
-    import time
-
     sync_api = pytest.importorskip("playwright.sync_api")
-    uvicorn = pytest.importorskip("uvicorn")
 
     db_url = f"sqlite:///{tmp_path / 'events.db'}"
     assert _prepare(db_url, rows_file, "--n", "2").exit_code == 0
     app = create_app(Settings(database_url=db_url))
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    srv = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=srv.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not srv.started and time.monotonic() < deadline:
-        time.sleep(0.05)
-    assert srv.started
     problems: list[str] = []
-    try:
-        with sync_api.sync_playwright() as p:
-            browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-            ctx = browser.new_context(viewport={"width": 1280, "height": 900})
-            ctx.set_default_timeout(20_000)
-            page = ctx.new_page()
-            page.on("pageerror", lambda e: problems.append(str(e)))
-            page.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
-            page.goto(f"http://127.0.0.1:{port}/annotate")
+    with live_server(app) as base, sync_api.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        ctx = browser.new_context(viewport={"width": 1280, "height": 900})
+        ctx.set_default_timeout(20_000)
+        page = ctx.new_page()
+        page.on("pageerror", lambda e: problems.append(str(e)))
+        page.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
+        page.goto(f"{base}/annotate")
 
-            # no name yet: the name field has the focus
-            page.wait_for_function("() => document.activeElement && "
-                                   "document.activeElement.id === 'annotator'")
-            page.keyboard.type("alice")
-            page.keyboard.press("Enter")
-            page.wait_for_selector("#task:not([hidden])")
-            intent = page.text_content("#intent")
-            assert intent in ROWS
-            assert page.text_content("#progress") == "0 of 2 answered"
-            for img in ("#img-source", "#img-teacher", "#img-student"):
-                page.wait_for_function(f"() => document.querySelector('{img}').complete && "
-                                       f"document.querySelector('{img}').naturalWidth > 0")
+        # no name yet: the name field has the focus
+        page.wait_for_function("() => document.activeElement && "
+                               "document.activeElement.id === 'annotator'")
+        page.keyboard.type("alice")
+        page.keyboard.press("Enter")
+        page.wait_for_selector("#task:not([hidden])")
+        intent = page.text_content("#intent")
+        assert intent in ROWS
+        assert page.text_content("#progress") == "0 of 2 answered"
+        for img in ("#img-source", "#img-teacher", "#img-student"):
+            page.wait_for_function(f"() => document.querySelector('{img}').complete && "
+                                   f"document.querySelector('{img}').naturalWidth > 0")
 
-            # Enter before answering: a clear error, nothing stored
-            page.keyboard.press("Enter")
-            page.wait_for_selector("#error:not([hidden])")
-            assert "answer question 1" in page.text_content("#error")
-            assert list(app.state.store.iter_annotations()) == []
+        # Enter before answering: a clear error, nothing stored
+        page.keyboard.press("Enter")
+        page.wait_for_selector("#error:not([hidden])")
+        assert "answer question 1" in page.text_content("#error")
+        assert list(app.state.store.iter_annotations()) == []
 
-            # 1 answers question 1 and moves on to question 2; 2 answers it; Enter submits
-            page.keyboard.press("1")
-            assert page.is_checked("input[name=relevant][value=yes]")
-            assert page.evaluate("document.activeElement.name") == "student_matches_teacher"
-            page.keyboard.press("2")
-            assert page.is_checked("input[name=student_matches_teacher][value=no]")
-            page.keyboard.press("Enter")
-            page.wait_for_function("() => document.getElementById('progress').textContent === "
-                                   "'1 of 2 answered'")
-            page.wait_for_function(f"() => document.getElementById('intent').textContent !== "
-                                   f"{json.dumps(intent)}")
-            [votes] = [v.votes for v in app.state.store.annotation_votes() if v.task.intent == intent]
-            assert votes == {"relevant": {"alice": "yes"}, "student_matches_teacher": {"alice": "no"}}
-            assert page.is_hidden("#error")
+        # 1 answers question 1 and moves on to question 2; 2 answers it; Enter submits
+        page.keyboard.press("1")
+        assert page.is_checked("input[name=relevant][value=yes]")
+        assert page.evaluate("document.activeElement.name") == "student_matches_teacher"
+        page.keyboard.press("2")
+        assert page.is_checked("input[name=student_matches_teacher][value=no]")
+        page.keyboard.press("Enter")
+        page.wait_for_function("() => document.getElementById('progress').textContent === "
+                               "'1 of 2 answered'")
+        page.wait_for_function(f"() => document.getElementById('intent').textContent !== "
+                               f"{json.dumps(intent)}")
+        [votes] = [v.votes for v in app.state.store.annotation_votes() if v.task.intent == intent]
+        assert votes == {"relevant": {"alice": "yes"}, "student_matches_teacher": {"alice": "no"}}
+        assert page.is_hidden("#error")
 
-            # the second task with the arrow keys and Tab, submitted with the button: then all done
-            page.keyboard.press("3")
-            assert page.is_checked("input[name=relevant][value=unsure]")
-            page.keyboard.press("ArrowRight")  # focus is on question 2's first answer: the arrow checks "no"
-            assert page.is_checked("input[name=student_matches_teacher][value=no]")
-            page.click("input[name=student_matches_teacher][value=yes]")
-            page.click("#submit")
-            page.wait_for_selector("#done:not([hidden])")
-            assert "answered all 2" in page.text_content("#done-text")
-            assert page.is_hidden("#task")
-            assert app.state.store.annotation_progress("alice") == {"answered": 2, "total": 2}
+        # the second task with the arrow keys and Tab, submitted with the button: then all done
+        page.keyboard.press("3")
+        assert page.is_checked("input[name=relevant][value=unsure]")
+        page.keyboard.press("ArrowRight")  # focus is on question 2's first answer: the arrow checks "no"
+        assert page.is_checked("input[name=student_matches_teacher][value=no]")
+        page.click("input[name=student_matches_teacher][value=yes]")
+        page.click("#submit")
+        page.wait_for_selector("#done:not([hidden])")
+        assert "answered all 2" in page.text_content("#done-text")
+        assert page.is_hidden("#task")
+        assert app.state.store.annotation_progress("alice") == {"answered": 2, "total": 2}
 
-            # the name is remembered: a reload goes straight to the done state
-            page.reload()
-            page.wait_for_selector("#done:not([hidden])")
-            assert page.input_value("#annotator") == "alice"
-            ctx.close()
-            browser.close()
-    finally:
-        srv.should_exit = True
-        thread.join(timeout=15)
+        # the name is remembered: a reload goes straight to the done state
+        page.reload()
+        page.wait_for_selector("#done:not([hidden])")
+        assert page.input_value("#annotator") == "alice"
+        ctx.close()
+        browser.close()
     assert problems == [], problems

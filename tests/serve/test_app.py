@@ -14,6 +14,8 @@ from PIL import Image
 from vibegrade.schema import parse_chain
 from vibegrade.serve.app import USER_COOKIE, Settings, create_app
 
+from .helpers import assert_error as _assert_error
+
 
 def _png(w: int = 24, h: int = 16) -> bytes:
     rng = np.random.default_rng(0)
@@ -42,16 +44,6 @@ def client(tmp_path):
 
 def _store(client: TestClient):
     return client.app.state.store
-
-
-def _assert_error(r, status: int, code: str | None = None) -> dict:
-    assert r.status_code == status, r.text
-    assert r.headers["content-type"].startswith("application/json")
-    err = r.json()["error"]
-    assert isinstance(err["code"], str) and isinstance(err["message"], str) and err["message"]
-    if code is not None:
-        assert err["code"] == code
-    return err
 
 
 # ------------------------------------------------------------------------------------------ predict

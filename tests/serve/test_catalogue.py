@@ -21,6 +21,8 @@ from vibegrade.tools.chain import bake_lut
 from vibegrade.tools.filters import preset_descriptions, preset_names
 from vibegrade.tools.lut import identity_grid, parse_cube
 
+from .helpers import assert_error as _assert_error
+
 ROOT = Path(__file__).resolve().parents[2]
 
 
@@ -28,18 +30,6 @@ ROOT = Path(__file__).resolve().parents[2]
 def client(tmp_path):
     return TestClient(create_app(Settings(database_url=f"sqlite:///{tmp_path / 'events.db'}",
                                           jobs_dir=tmp_path / "jobs")))
-
-
-def _assert_error(r, status: int, code: str | None = None, field: str | None = None) -> str:
-    assert r.status_code == status, r.text
-    assert r.headers["content-type"].startswith("application/json")
-    err = r.json()["error"]
-    assert err["message"]
-    if code is not None:
-        assert err["code"] == code
-    if field is not None:
-        assert err.get("field") == field
-    return err["message"]
 
 
 # ------------------------------------------------------------------------------------------ page
@@ -144,7 +134,7 @@ def test_samples_list_and_files(client):
 
 
 def test_unknown_sample_is_a_json_404(client):
-    msg = _assert_error(client.get("/v1/samples/unicorn"), 404, "sample_not_found", "name")
+    msg = _assert_error(client.get("/v1/samples/unicorn"), 404, "sample_not_found", "name")["message"]
     assert "unicorn" in msg and "astronaut" in msg
 
 
@@ -197,7 +187,7 @@ def test_lut_names_the_spatial_parameters_it_leaves_out(client):
     ({"tools": {"adjust": {"glow": 5}}}, "invalid_tools", "tools"),
 ])
 def test_lut_rejects_bad_requests(client, body, code, field):
-    msg = _assert_error(client.post("/v1/lut", json=body), 422, code, field)
+    msg = _assert_error(client.post("/v1/lut", json=body), 422, code, field)["message"]
     if code == "invalid_tools":
         assert msg.startswith(("tools: adjust.", "tools: filter."))
 

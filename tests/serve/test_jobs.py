@@ -22,6 +22,7 @@ from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
 from tests.media.video_helpers import audio_packets, make_clip, video_frames
+from tests.serve.helpers import assert_error as _assert_error
 from vibegrade.serve.app import USER_COOKIE, Settings, create_app
 from vibegrade.serve.jobs import (InProcessJobQueue, JobSpec, RedisJobQueue, is_job_id, new_job_id,
                                   run_worker)
@@ -43,14 +44,6 @@ def clip(tmp_path_factory) -> Path:
 def _settings(tmp_path: Path, **kw) -> Settings:
     kw.setdefault("jobs_dir", tmp_path / "jobs")
     return Settings(database_url=f"sqlite:///{tmp_path / 'events.db'}", **kw)
-
-
-def _assert_error(r, status: int, code: str) -> dict:
-    assert r.status_code == status, r.text
-    assert r.headers["content-type"].startswith("application/json")
-    err = r.json()["error"]
-    assert err["code"] == code and err["message"]
-    return err
 
 
 def _upload(clip: Path, name: str = "holiday clip.mp4") -> dict:

@@ -12,9 +12,6 @@ The last tests cover the pieces of ``vibegrade bench serve`` (its HTTP clients, 
 from __future__ import annotations
 
 import io
-import socket
-import threading
-import time
 import uuid
 from collections import Counter, defaultdict
 from concurrent.futures import ThreadPoolExecutor
@@ -34,6 +31,8 @@ from vibegrade.data.events import EventStore, normalize_database_url  # noqa: E4
 from vibegrade.schema import parse_chain  # noqa: E402
 from vibegrade.serve.app import USER_COOKIE, Settings, create_app  # noqa: E402
 
+from .helpers import live_server  # noqa: E402
+
 CLIENTS = 8
 PREDICTS_PER_CLIENT = 12
 EDITS_PER_CLIENT = 5
@@ -50,24 +49,6 @@ def _jpeg(seed: int, w: int = 64, h: int = 48) -> bytes:
     return buf.getvalue()
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def _serve(app):
-    port = _free_port()
-    srv = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=srv.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not srv.started and time.monotonic() < deadline:
-        time.sleep(0.05)
-    assert srv.started, "uvicorn did not start"
-    return f"http://127.0.0.1:{port}", srv, thread
-
-
 @pytest.fixture(params=["sqlite", "postgresql"])
 def service(request, tmp_path):
     """(base URL, the app's event store) for a fresh service on a free loopback port."""
@@ -81,12 +62,10 @@ def service(request, tmp_path):
         app = create_app(Settings(database_url=url, jobs_dir=tmp_path / "jobs"))
         app.state.store.close()
         app.state.store = EventStore(url, schema=schema)  # isolated from other runs and tests
-    base, srv, thread = _serve(app)
     try:
-        yield base, app.state.store
+        with live_server(app) as base:
+            yield base, app.state.store
     finally:
-        srv.should_exit = True
-        thread.join(timeout=10)
         app.state.store.close()
         if schema is not None:
             eng = create_engine(normalize_database_url(url))

@@ -3,9 +3,6 @@
 from __future__ import annotations
 
 import json
-import socket
-import threading
-import time
 
 import pytest
 
@@ -17,11 +14,7 @@ from vibegrade.serve.app import Settings, create_app  # noqa: E402
 from vibegrade.serve.experiments import load_experiments  # noqa: E402
 from vibegrade.serve.simulate import check_loopback, simulate_traffic  # noqa: E402
 
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+from .helpers import live_server  # noqa: E402
 
 
 @pytest.fixture
@@ -30,18 +23,9 @@ def server(tmp_path):
     cfg.write_text(json.dumps({"experiments": [
         {"name": "ab", "variants": [{"name": "control"}, {"name": "treatment"}]}]}))
     url = f"sqlite:///{tmp_path / 'events.db'}"
-    app = create_app(Settings(database_url=url, experiments_file=cfg))
-    port = _free_port()
-    srv = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=srv.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not srv.started and time.monotonic() < deadline:
-        time.sleep(0.05)
-    assert srv.started
-    yield f"http://127.0.0.1:{port}", url, cfg
-    srv.should_exit = True
-    thread.join(timeout=10)
+    app = create_app(Settings(database_url=url, experiments_file=cfg, jobs_dir=tmp_path / "jobs"))
+    with live_server(app) as base:
+        yield base, url, cfg
 
 
 def test_report_finds_a_real_difference_and_no_events_are_lost(server):

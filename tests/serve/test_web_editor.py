@@ -9,8 +9,6 @@ from __future__ import annotations
 
 import io
 import json
-import socket
-import threading
 import time
 from pathlib import Path
 
@@ -18,10 +16,10 @@ import numpy as np
 import pytest
 from PIL import Image
 
-CHROMIUM = Path("/usr/bin/chromium")
+from .helpers import CHROMIUM, CHROMIUM_ARGS, NO_CHROMIUM_REASON, live_server
+
 if not CHROMIUM.exists():
-    pytest.skip("browser tests need Debian's chromium at /usr/bin/chromium (apt-get install chromium; "
-                "scripts/test.sh does it)", allow_module_level=True)
+    pytest.skip(NO_CHROMIUM_REASON, allow_module_level=True)
 sync_api = pytest.importorskip("playwright.sync_api", reason="browser tests need playwright (the test extra)")
 uvicorn = pytest.importorskip("uvicorn")
 
@@ -31,34 +29,16 @@ from vibegrade.serve.app import Settings, create_app  # noqa: E402
 from vibegrade.tools.chain import Renderer, bake_lut  # noqa: E402
 from vibegrade.tools.lut import read_cube  # noqa: E402
 
-# Without the background-networking flags Chromium tries to reach Google and this closed network refuses it.
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 TIMEOUT_MS = 20_000
 PHOTO_SIZE = (1600, 1000)  # larger than the editor's 1280 px preview, so preview and download differ
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("web")
     app = create_app(Settings(database_url=f"sqlite:///{tmp / 'events.db'}", jobs_dir=tmp / "jobs"))
-    port = _free_port()
-    srv = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=srv.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not srv.started and time.monotonic() < deadline:
-        time.sleep(0.05)
-    assert srv.started
-    yield f"http://127.0.0.1:{port}", app
-    srv.should_exit = True
-    thread.join(timeout=15)
+    with live_server(app) as base:
+        yield base, app
 
 
 @pytest.fixture(scope="module")
@@ -227,13 +207,27 @@ def test_upload_grade_tweak_download_records_export(page, server, photo):
     assert project.tools == parse_chain(suggested).to_wire()
 
 
+def _open_chooser_with_space(page, attempts: int = 3):
+    """Space on the focused file input opens the chooser. Headless Chromium now and then drops that
+    first key press (about 1 run in 12 here, never the page's fault: the native input has no script), so
+    the press is repeated a few times before the test gives up."""
+    for attempt in range(attempts):
+        try:
+            with page.expect_file_chooser(timeout=5_000) as fc_info:
+                page.keyboard.press("Space")
+            return fc_info.value
+        except sync_api.TimeoutError:
+            if attempt == attempts - 1:
+                raise
+            assert page.evaluate("document.activeElement.id") == "file"
+    raise AssertionError("unreachable")
+
+
 def test_keyboard_only_flow(page, server, photo):
     # choose the file: focus the file input with Tab, open the chooser with Space
     _tab_to(page, "#file")
     assert _focus_ring_visible(page, "label[for=file]")  # the visible label shows the input's focus
-    with page.expect_file_chooser() as fc_info:
-        page.keyboard.press("Space")
-    fc_info.value.set_files(str(photo))
+    _open_chooser_with_space(page).set_files(str(photo))
     page.wait_for_selector("#before-img:not([hidden])")
     page.keyboard.press("Tab")
     assert page.evaluate("document.activeElement.id") == "look"  # the look comes right after the file

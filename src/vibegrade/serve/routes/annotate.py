@@ -33,6 +33,7 @@ from vibegrade.data.events import (
 from vibegrade.schema import parse_chain
 from vibegrade.serve.deps import StoreDep
 from vibegrade.serve.errors import ApiError, ErrorResponse
+from vibegrade.serve.static_files import static_file_in, static_file_response
 
 __all__ = ["router", "PreviewCache", "NextTaskResponse", "AnnotationTaskOut", "AnnotationProgress",
            "AnswerRequest", "AnswerResponse", "MAX_PREVIEW_PX", "MAX_ANNOTATOR_NAME", "ASSETS_DIR"]
@@ -41,7 +42,6 @@ router = APIRouter()
 
 #: Folder of the page's static files (index.html, annotate.js, annotate.css).
 ASSETS_DIR = Path(__file__).resolve().parent.parent / "annotate"
-_ASSETS = {"annotate.js": "text/javascript; charset=utf-8", "annotate.css": "text/css; charset=utf-8"}
 #: The page loads nothing from other origins and runs no inline script or style.
 PAGE_CSP = ("default-src 'self'; img-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; "
             "frame-ancestors 'none'")
@@ -204,26 +204,18 @@ def _progress(store: EventStore, annotator: str) -> AnnotationProgress:
 
 # --------------------------------------------------------------------------------------------- page
 
-def _asset(name: str) -> bytes:
-    return (ASSETS_DIR / name).read_bytes()
-
-
 @router.get("/annotate", include_in_schema=False)
-def annotate_page() -> Response:
+def annotate_page(request: Request) -> Response:
     """The reality-check page (HTML)."""
-    return Response(_asset("index.html"), media_type="text/html; charset=utf-8",
-                    headers={"Content-Security-Policy": PAGE_CSP, "X-Content-Type-Options": "nosniff",
-                             "Referrer-Policy": "no-referrer", "Cache-Control": "no-cache"})
+    return static_file_response(request, ASSETS_DIR / "index.html", PAGE_CSP)
 
 
 @router.get("/annotate/{asset}", include_in_schema=False)
-def annotate_asset(asset: str) -> Response:
-    """The page's script and style sheet."""
-    media_type = _ASSETS.get(asset)
-    if media_type is None:
+def annotate_asset(asset: str, request: Request) -> Response:
+    """The page's script and style sheet (the page itself is only at ``/annotate``)."""
+    if not asset.endswith((".js", ".css")):
         raise ApiError(404, "not_found", f"no such file {asset!r}")
-    return Response(_asset(asset), media_type=media_type,
-                    headers={"X-Content-Type-Options": "nosniff", "Cache-Control": "no-cache"})
+    return static_file_response(request, static_file_in(ASSETS_DIR, asset), PAGE_CSP)
 
 
 # --------------------------------------------------------------------------------------------- API

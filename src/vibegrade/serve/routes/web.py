@@ -8,18 +8,15 @@
 * ``GET /v1/samples`` and ``GET /v1/samples/{name}`` -- the bundled sample images.
 * ``POST /v1/lut`` -- the colour part of a chain as a ``.cube`` 3D LUT (like ``vibegrade export-lut``).
 
-Static files are answered with an ``ETag`` and ``Cache-Control: no-cache`` (the browser keeps them
-but asks whether they changed, answered ``304``), so a new version of the service is picked up at
-once without hashed file names. The page is served with a Content-Security-Policy allowing only this
-origin (plus ``blob:`` and ``data:`` images and media, which the editor makes itself).
+Static files are served by :mod:`vibegrade.serve.static_files` (ETag revalidation). The page's
+Content-Security-Policy allows only this origin (plus ``blob:`` and ``data:`` images and media, which the
+editor makes itself).
 """
 
 from __future__ import annotations
 
-import hashlib
 import mimetypes
 import re
-from functools import lru_cache
 from pathlib import Path
 from typing import Any, Optional
 
@@ -27,9 +24,20 @@ from fastapi import APIRouter, Request, Response
 from fastapi.responses import FileResponse
 from pydantic import BaseModel, ConfigDict, Field
 
-from vibegrade.schema import (ADJUST_PARAMS, FILTER_NONE, INTENSITY, SELECTIVE_CHANNELS, SELECTIVE_COLORS,
-                              SELECTIVE_HUES, TOOL_NAMES, ParamSpec, chain_json_schema, parse_chain)
+from vibegrade.schema import (
+    ADJUST_PARAMS,
+    FILTER_NONE,
+    INTENSITY,
+    SELECTIVE_CHANNELS,
+    SELECTIVE_COLORS,
+    SELECTIVE_HUES,
+    TOOL_NAMES,
+    ParamSpec,
+    chain_json_schema,
+    parse_chain,
+)
 from vibegrade.serve.errors import ApiError, ErrorResponse
+from vibegrade.serve.static_files import static_file_in, static_file_response
 
 __all__ = ["router", "WEB_DIR", "CONTENT_SECURITY_POLICY", "ParamInfo", "ToolsResponse", "Sample",
            "LutRequest", "MIN_LUT_SIZE", "MAX_LUT_SIZE"]
@@ -51,50 +59,24 @@ CONTENT_SECURITY_POLICY = "; ".join([
     "form-action 'self'",
     "frame-ancestors 'none'",
 ])
-_SECURITY_HEADERS = {
-    "Content-Security-Policy": CONTENT_SECURITY_POLICY,
-    "X-Content-Type-Options": "nosniff",
-    "Referrer-Policy": "no-referrer",
-}
-_STATIC_NAME = re.compile(r"^[a-z0-9][a-z0-9_-]*\.(?:js|css|svg|html)$")
-_MEDIA_TYPES = {".js": "text/javascript; charset=utf-8", ".css": "text/css; charset=utf-8",
-                ".svg": "image/svg+xml", ".html": "text/html; charset=utf-8"}
-
 # ------------------------------------------------------------------------------------------------ page
-
-
-@lru_cache(maxsize=64)
-def _read_static(path: str, mtime_ns: int) -> tuple[bytes, str]:
-    data = Path(path).read_bytes()
-    return data, '"' + hashlib.sha256(data).hexdigest()[:32] + '"'
-
-
-def _static_response(request: Request, path: Path) -> Response:
-    data, etag = _read_static(str(path), path.stat().st_mtime_ns)
-    headers = {"ETag": etag, "Cache-Control": "no-cache", **_SECURITY_HEADERS}
-    if etag in [t.strip() for t in request.headers.get("if-none-match", "").split(",")]:
-        return Response(status_code=304, headers=headers)
-    return Response(content=data, media_type=_MEDIA_TYPES[path.suffix], headers=headers)
 
 
 @router.get("/", include_in_schema=False)
 def index(request: Request) -> Response:
     """The editor page."""
-    return _static_response(request, WEB_DIR / "index.html")
+    return static_file_response(request, WEB_DIR / "index.html", CONTENT_SECURITY_POLICY)
 
 
 @router.get("/static/{name}", include_in_schema=False)
 def static(name: str, request: Request) -> Response:
     """A file of the editor (flat folder; names are checked, so no path can leave it)."""
-    path = WEB_DIR / name
-    if not _STATIC_NAME.match(name) or not path.is_file():
-        raise ApiError(404, "not_found", f"no static file {name!r}")
-    return _static_response(request, path)
+    return static_file_response(request, static_file_in(WEB_DIR, name), CONTENT_SECURITY_POLICY)
 
 
 @router.get("/favicon.ico", include_in_schema=False)
 def favicon(request: Request) -> Response:
-    return _static_response(request, WEB_DIR / "favicon.svg")
+    return static_file_response(request, WEB_DIR / "favicon.svg", CONTENT_SECURITY_POLICY)
 
 
 # ------------------------------------------------------------------------------------------- catalogue
