@@ -65,6 +65,33 @@ def _wait(client: TestClient, job_id: str) -> tuple[dict, list[dict]]:
         time.sleep(0.02)
 
 
+def _submit_clip(queue, clip: Path, **spec) -> str:
+    """Put a copy of ``clip`` in a new job folder of ``queue`` and submit it; returns the job id."""
+    job_id, job_dir = queue.create_job_dir()
+    (job_dir / "input.mp4").write_bytes(clip.read_bytes())
+    queue.submit(JobSpec(job_id=job_id, input_name="input.mp4", download_name="x.mp4",
+                         **{"tools": {}, **spec}))
+    return job_id
+
+
+def _hold_at_frame(queue, frame: int = 1) -> tuple[threading.Event, threading.Event]:
+    """Make ``queue``'s worker stop after reporting ``frame`` frames until ``gate`` is set.
+
+    Returns ``(gate, reached)``; ``reached`` is set once the worker is held there.
+    """
+    gate, reached = threading.Event(), threading.Event()
+    original = queue._progress
+
+    def progress(spec, done, total):
+        original(spec, done, total)
+        if done == frame:
+            reached.set()
+            gate.wait(TIMEOUT_S)
+
+    queue._progress = progress
+    return gate, reached
+
+
 def _wait_until(predicate) -> None:
     deadline = time.monotonic() + TIMEOUT_S
     while not predicate():
@@ -288,19 +315,8 @@ def test_old_jobs_are_swept(tmp_path, clip):
 
 def test_shutdown_interrupts_a_running_in_process_job(tmp_path, clip):
     jobs = InProcessJobQueue(tmp_path / "jobs", workers=1)
-    gate = threading.Event()
-    seen_progress = threading.Event()
-    original = jobs._progress
-
-    def slow_progress(spec, done, total):
-        original(spec, done, total)
-        seen_progress.set()
-        gate.wait(TIMEOUT_S)
-
-    jobs._progress = slow_progress
-    job_id, job_dir = jobs.create_job_dir()
-    (job_dir / "input.mp4").write_bytes(clip.read_bytes())
-    jobs.submit(JobSpec(job_id=job_id, input_name="input.mp4", download_name="x.mp4", tools={}))
+    gate, seen_progress = _hold_at_frame(jobs)
+    job_id = _submit_clip(jobs, clip)
     assert seen_progress.wait(TIMEOUT_S)
     assert jobs.get(job_id).state == "running" and jobs.get(job_id).frames_done >= 1
     stopper = threading.Thread(target=jobs.stop, kwargs={"grace": 0})
@@ -310,7 +326,7 @@ def test_shutdown_interrupts_a_running_in_process_job(tmp_path, clip):
     stopper.join(TIMEOUT_S)
     rec = jobs.get(job_id)
     assert rec.state == "failed" and rec.error_code == "interrupted"
-    assert not (job_dir / "output.mp4").exists() and jobs.running_threads == 0
+    assert not jobs.output_path(job_id).exists() and jobs.running_threads == 0
     with pytest.raises(RuntimeError, match="shutting down"):
         jobs.submit(JobSpec(job_id=new_job_id(), input_name="input.mp4", download_name="x.mp4", tools={}))
 
@@ -406,20 +422,8 @@ def test_redis_progress_is_shared_while_running(tmp_path, clip, redis_prefix):
     api = RedisJobQueue(REDIS_URL, tmp_path / "jobs", prefix=redis_prefix, workers=0)
     worker = RedisJobQueue(REDIS_URL, tmp_path / "jobs", prefix=redis_prefix, workers=1)
     worker.progress_interval_s = 0.0
-    gate, at_frame = threading.Event(), threading.Event()
-    original = worker._progress
-
-    def progress(spec, done, total):
-        original(spec, done, total)
-        if done == 10:
-            at_frame.set()
-            gate.wait(TIMEOUT_S)
-
-    worker._progress = progress
-    job_id, job_dir = api.create_job_dir()
-    (job_dir / "input.mp4").write_bytes(clip.read_bytes())
-    api.submit(JobSpec(job_id=job_id, input_name="input.mp4", download_name="x.mp4", tools={},
-                       frames_total=FRAMES))
+    gate, at_frame = _hold_at_frame(worker, 10)
+    job_id = _submit_clip(api, clip, frames_total=FRAMES)
     worker.start()
     try:
         assert at_frame.wait(TIMEOUT_S)
@@ -438,9 +442,7 @@ def test_redis_progress_is_shared_while_running(tmp_path, clip, redis_prefix):
 def test_redis_dead_worker_job_is_requeued_and_finished(tmp_path, clip, redis_prefix):
     jobs_dir = tmp_path / "jobs"
     api = RedisJobQueue(REDIS_URL, jobs_dir, prefix=redis_prefix, workers=0)
-    job_id, job_dir = api.create_job_dir()
-    (job_dir / "input.mp4").write_bytes(clip.read_bytes())
-    api.submit(JobSpec(job_id=job_id, input_name="input.mp4", download_name="x.mp4", tools=json.loads(GREY)))
+    job_id = _submit_clip(api, clip, tools=json.loads(GREY))
 
     dead = RedisJobQueue(REDIS_URL, jobs_dir, prefix=redis_prefix, workers=0)
     spec = dead._claim(timeout=1)  # claimed, never finished: the worker "crashed"
@@ -491,18 +493,8 @@ def test_redis_worker_stopping_puts_its_running_job_back(tmp_path, clip, redis_p
     api = RedisJobQueue(REDIS_URL, jobs_dir, prefix=redis_prefix, workers=0)
     worker = RedisJobQueue(REDIS_URL, jobs_dir, prefix=redis_prefix, workers=1)
     worker.progress_interval_s = 0.0
-    gate, running = threading.Event(), threading.Event()
-    original = worker._progress
-
-    def progress(spec, done, total):
-        original(spec, done, total)
-        running.set()
-        gate.wait(TIMEOUT_S)
-
-    worker._progress = progress
-    job_id, job_dir = api.create_job_dir()
-    (job_dir / "input.mp4").write_bytes(clip.read_bytes())
-    api.submit(JobSpec(job_id=job_id, input_name="input.mp4", download_name="x.mp4", tools={}))
+    gate, running = _hold_at_frame(worker)
+    job_id = _submit_clip(api, clip)
     worker.start()
     assert running.wait(TIMEOUT_S)
     stopper = threading.Thread(target=worker.stop, kwargs={"grace": 0})
@@ -514,7 +506,7 @@ def test_redis_worker_stopping_puts_its_running_job_back(tmp_path, clip, redis_p
     assert rec.state == "queued" and rec.frames_done == 0
     assert rec.attempts == 0  # a shutdown does not count as an attempt
     assert api.redis.lrange(api.queue_key, 0, -1) == [job_id]
-    assert not (job_dir / "output.mp4").exists() and (job_dir / "input.mp4").exists()
+    assert not api.output_path(job_id).exists() and (api.job_dir(job_id) / "input.mp4").exists()
     assert not api.redis.sismember(api.workers_key, worker.worker_id)
     worker.close()
     api.close()
