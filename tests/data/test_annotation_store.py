@@ -9,7 +9,7 @@ from datetime import datetime, timedelta, timezone
 import pytest
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import create_engine, inspect, text
+from sqlalchemy import inspect, text
 from sqlalchemy.exc import IntegrityError
 
 from tests.data import test_events as _events
@@ -20,7 +20,6 @@ from vibegrade.data.events import (
     UnknownAnnotationTaskError,
     annotation_task_key,
     clean_annotator,
-    normalize_database_url,
 )
 from vibegrade.schema import ToolChain
 
@@ -226,18 +225,9 @@ def old_store(request, tmp_path):
         yield s
         s.close()
         return
-    url = request.getfixturevalue("pg_url")
-    schema = f"vg_test_{uuid.uuid4().hex[:16]}"
-    s = EventStore(url, schema=schema)
-    try:
+    with _events.isolated_pg_store(request.getfixturevalue("pg_url")) as s:
         _upgrade_to(s, "0001_initial")
         yield s
-    finally:
-        s.close()
-        eng = create_engine(normalize_database_url(url))
-        with eng.begin() as c:
-            c.exec_driver_sql(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
-        eng.dispose()
 
 
 def test_migration_upgrades_a_0001_database_with_data(old_store):

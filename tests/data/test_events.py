@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import threading
 import uuid
+from contextlib import contextmanager
 from datetime import datetime, timedelta, timezone
+from typing import Iterator
 
 import pytest
 from sqlalchemy import create_engine, inspect, text
@@ -42,15 +44,10 @@ def pg_url() -> str:
     return url
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
-def store(request, tmp_path):
-    if request.param == "sqlite":
-        s = EventStore(f"sqlite:///{tmp_path / 'events.db'}")
-        yield s
-        s.close()
-        return
-    url = request.getfixturevalue("pg_url")
-    schema = f"vg_test_{uuid.uuid4().hex[:16]}"  # isolates parallel runs
+@contextmanager
+def isolated_pg_store(url: str, prefix: str = "vg_test") -> Iterator[EventStore]:
+    """An EventStore on PostgreSQL in a throwaway schema (isolates parallel runs), dropped afterwards."""
+    schema = f"{prefix}_{uuid.uuid4().hex[:16]}"
     s = EventStore(url, schema=schema)
     try:
         yield s
@@ -60,6 +57,17 @@ def store(request, tmp_path):
         with eng.begin() as c:
             c.exec_driver_sql(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
         eng.dispose()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def store(request, tmp_path):
+    if request.param == "sqlite":
+        s = EventStore(f"sqlite:///{tmp_path / 'events.db'}")
+        yield s
+        s.close()
+        return
+    with isolated_pg_store(request.getfixturevalue("pg_url")) as s:
+        yield s
 
 
 def chain(**kw) -> dict:

@@ -12,7 +12,6 @@ The last tests cover the pieces of ``vibegrade bench serve`` (its HTTP clients, 
 from __future__ import annotations
 
 import io
-import uuid
 from collections import Counter, defaultdict
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -24,10 +23,8 @@ from PIL import Image
 httpx = pytest.importorskip("httpx")
 uvicorn = pytest.importorskip("uvicorn")
 
-from sqlalchemy import create_engine  # noqa: E402
 
-from tests.data.test_events import pg_url  # noqa: E402,F401 - fixture: the reachable PostgreSQL or skip
-from vibegrade.data.events import EventStore, normalize_database_url  # noqa: E402
+from tests.data.test_events import isolated_pg_store, pg_url  # noqa: E402,F401 - pg_url: a fixture
 from vibegrade.schema import parse_chain  # noqa: E402
 from vibegrade.serve.app import USER_COOKIE, Settings, create_app  # noqa: E402
 
@@ -55,23 +52,16 @@ def service(request, tmp_path):
     if request.param == "sqlite":
         app = create_app(Settings(database_url=f"sqlite:///{tmp_path / 'events.db'}",
                                   jobs_dir=tmp_path / "jobs"))
-        schema = url = None
-    else:
-        url = request.getfixturevalue("pg_url")
-        schema = f"vg_load_{uuid.uuid4().hex[:16]}"
-        app = create_app(Settings(database_url=url, jobs_dir=tmp_path / "jobs"))
-        app.state.store.close()
-        app.state.store = EventStore(url, schema=schema)  # isolated from other runs and tests
-    try:
-        with live_server(app) as base:
+        with app.state.store, live_server(app) as base:
             yield base, app.state.store
-    finally:
-        app.state.store.close()
-        if schema is not None:
-            eng = create_engine(normalize_database_url(url))
-            with eng.begin() as c:
-                c.exec_driver_sql(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
-            eng.dispose()
+        return
+    url = request.getfixturevalue("pg_url")
+    app = create_app(Settings(database_url=url, jobs_dir=tmp_path / "jobs"))
+    app.state.store.close()
+    with isolated_pg_store(url, prefix="vg_load") as store:  # isolated from other runs and tests
+        app.state.store = store
+        with live_server(app) as base:
+            yield base, store
 
 
 @dataclass
