@@ -15,7 +15,7 @@ from vibegrade.serve.errors import ERRORS, ApiError, too_large_message
 from vibegrade.serve.settings import Settings
 
 __all__ = ["OUTPUT_FORMATS", "IMAGE_RESPONSES", "intent_or_422", "tools_or_422", "sniff", "is_video_upload",
-           "upload_kind", "save_upload", "grade_upload", "VIDEO_MESSAGE", "image_response", "compact"]
+           "upload_kind", "save_upload", "grade_upload", "image_response", "compact"]
 
 # format name (LoadedImage.format) -> (extension for write_image, media type)
 OUTPUT_FORMATS = {
@@ -24,8 +24,6 @@ OUTPUT_FORMATS = {
     "WEBP": (".webp", "image/webp"),
     "TIFF": (".tif", "image/tiff"),
 }
-VIDEO_MESSAGE = ("videos are graded as jobs: POST them to /v1/edit or /v1/render, which answer 202 with a "
-                 "job to poll at /v1/jobs/{job_id}")
 
 
 def intent_or_422(intent: str) -> str:
@@ -105,12 +103,8 @@ def grade_upload(upload: UploadFile, chain: ToolChain, settings: Settings) -> tu
     name = Path(upload.filename or "upload").name or "upload"
     with tempfile.TemporaryDirectory(prefix="vibegrade-upload-") as tmp:
         src = Path(tmp) / "input"
-        save_upload(upload, src, settings.max_upload_bytes)
-        with open(src, "rb") as fh:
-            kind = sniff(fh.read(512))
-        if kind == "video" or (kind == "other" and is_video_upload(upload)):
-            raise ApiError(415, "video_not_supported", VIDEO_MESSAGE, "file")
-        if kind != "image":
+        save_upload(upload, src, settings.max_upload_bytes)  # 413, or 422 for an empty file
+        if upload_kind(upload) != "image":  # callers hand videos to the job queue before this
             raise ApiError(415, "unsupported_media_type",
                            f"file: {name!r} is not a supported image (JPEG, PNG, WebP or TIFF)", "file")
         try:

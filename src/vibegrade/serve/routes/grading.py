@@ -71,10 +71,6 @@ class ExportResponse(BaseModel):
     recorded: bool
 
 
-class HealthResponse(BaseModel):
-    ok: bool
-
-
 
 class _Prediction(BaseModel):
     chain: ToolChain
@@ -101,7 +97,7 @@ def _choose_model(experiments: ExperimentsConfig, user_id: str, models: ModelCac
 
 
 def predict_chain(intent: str, user_id: str, models: ModelCache, experiments: ExperimentsConfig,
-             override: ToolChain | None = None) -> _Prediction:
+                  override: ToolChain | None = None) -> _Prediction:
     experiment, variant, model_name = _choose_model(experiments, user_id, models)
     if override is not None:
         return _Prediction(chain=override, experiment=experiment, variant=variant, model=model_name,
@@ -114,28 +110,27 @@ def predict_chain(intent: str, user_id: str, models: ModelCache, experiments: Ex
                        latency_ms=round(latency_ms, 3))
 
 
+def _record_project(store: EventStore, user_id: str, intent: str, p: _Prediction,
+                    override: ToolChain | None) -> str:
+    """Record a served prediction (``source`` is ``user`` when the client sent its own ``tools``)."""
+    return store.record_project(user_id=user_id, intent=intent, tools=p.chain, model=p.model,
+                                source="user" if override is not None else "student",
+                                latency_ms=p.latency_ms if override is None else None,
+                                experiment=p.experiment, variant=p.variant)
+
 
 @router.post("/v1/predict", response_model=PredictResponse, responses=ERRORS, tags=["grading"])
 def predict(body: PredictRequest, user_id: UserDep, store: StoreDep, models: ModelsDep,
             experiments: ExperimentsDep) -> PredictResponse:
     """Predict the tool chain for a look request and record it as a project."""
     p = predict_chain(body.intent, user_id, models, experiments)
-    project_id = store.record_project(user_id=user_id, intent=body.intent, tools=p.chain, model=p.model,
-                                      latency_ms=p.latency_ms, experiment=p.experiment,
-                                      variant=p.variant)
+    project_id = _record_project(store, user_id, body.intent, p, None)
     return PredictResponse(project_id=project_id, experiment=p.experiment, variant=p.variant,
                            model=p.model, tools=p.chain.to_wire(), latency_ms=p.latency_ms)
 
+
 _FILE_DESCRIPTION = "JPEG, PNG, WebP or TIFF image, or a video (MP4, MOV, MKV, WebM, AVI, ...)"
 _UPLOAD_RESPONSES = {**IMAGE_RESPONSES, 202: JOB_ACCEPTED_RESPONSE}
-
-
-def _record_edit(store: EventStore, user_id: str, intent: str, p: _Prediction,
-                 override: ToolChain | None) -> str:
-    return store.record_project(user_id=user_id, intent=intent, tools=p.chain, model=p.model,
-                                source="user" if override is not None else "student",
-                                latency_ms=p.latency_ms if override is None else None,
-                                experiment=p.experiment, variant=p.variant)
 
 
 @router.post("/v1/edit", response_class=Response, responses=_UPLOAD_RESPONSES, tags=["grading"])
@@ -158,7 +153,7 @@ def edit(request: Request, file: Annotated[UploadFile, File(description=_FILE_DE
         video = accept_video(file, settings, jobs)
         try:
             p = predict_chain(intent, user_id, models, experiments, override)
-            project_id = _record_edit(store, user_id, intent, p, override)
+            project_id = _record_project(store, user_id, intent, p, override)
             job = queue_video(jobs, video, p.chain, project_id)
         except BaseException:
             jobs.discard_job_dir(video.job_id)
@@ -169,10 +164,11 @@ def edit(request: Request, file: Annotated[UploadFile, File(description=_FILE_DE
         return resp
     p = predict_chain(intent, user_id, models, experiments, override)
     data, media_type = grade_upload(file, p.chain, settings)
-    project_id = _record_edit(store, user_id, intent, p, override)
+    project_id = _record_project(store, user_id, intent, p, override)
     resp = image_response(data, media_type, {"X-Project-Id": project_id, "X-Tools": compact(p.chain)})
     carry_user_cookie(request, resp)
     return resp
+
 
 @router.post("/v1/render", response_class=Response, responses=_UPLOAD_RESPONSES, tags=["grading"])
 def render(file: Annotated[UploadFile, File(description=_FILE_DESCRIPTION)],
@@ -190,10 +186,11 @@ def render(file: Annotated[UploadFile, File(description=_FILE_DESCRIPTION)],
     data, media_type = grade_upload(file, chain, settings)
     return image_response(data, media_type, {"X-Tools": compact(chain)})
 
+
 @router.post("/v1/projects/{project_id}/export", response_model=ExportResponse, status_code=201,
-          responses={200: {"model": ExportResponse, "description": "event already recorded"},
-                     404: {"model": ErrorResponse}, 422: {"model": ErrorResponse}},
-          tags=["events"])
+             responses={200: {"model": ExportResponse, "description": "event already recorded"},
+                        404: {"model": ErrorResponse}, 422: {"model": ErrorResponse}},
+             tags=["events"])
 def export(project_id: str, body: ExportRequest, response: Response, store: StoreDep) -> ExportResponse:
     """Record that the user downloaded a project's result (idempotent per ``event_id``)."""
     try:
