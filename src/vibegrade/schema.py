@@ -159,8 +159,13 @@ class Adjust(_Strict):
         return any(getattr(self, k) != 0 for k in COLOR_ADJUST_KEYS)
 
     @property
+    def spatial_in_use(self) -> list[str]:
+        """The spatial parameters (bloom, sharpen, structure) set to non-zero, in schema order."""
+        return [k for k in SPATIAL_ADJUST_KEYS if getattr(self, k) != 0]
+
+    @property
     def spatial_used(self) -> bool:
-        return any(getattr(self, k) != 0 for k in SPATIAL_ADJUST_KEYS)
+        return bool(self.spatial_in_use)
 
     def vector(self) -> list[int]:
         """The 14 values in :data:`ADJUST_KEYS` order."""

@@ -33,7 +33,8 @@ def intent_or_422(intent: str) -> str:
         raise ApiError(422, "invalid_intent", f"intent: {e}", "intent") from None
 
 
-def tools_or_422(tools: str) -> ToolChain:
+def tools_or_422(tools: str | dict[str, Any]) -> ToolChain:
+    """The chain from JSON text or a decoded object; 422 ``invalid_tools`` naming the bad field."""
     try:
         return parse_chain(tools)
     except ValueError as e:

@@ -34,10 +34,10 @@ from vibegrade.schema import (
     TOOL_NAMES,
     ParamSpec,
     chain_json_schema,
-    parse_chain,
 )
 from vibegrade.serve.errors import ApiError, ErrorResponse
 from vibegrade.serve.static_files import static_file_in, static_file_response
+from vibegrade.serve.uploads import tools_or_422
 
 __all__ = ["router", "WEB_DIR", "CONTENT_SECURITY_POLICY", "ParamInfo", "ToolsResponse", "Sample",
            "LutRequest", "MIN_LUT_SIZE", "MAX_LUT_SIZE"]
@@ -233,15 +233,11 @@ def lut(body: LutRequest) -> Response:
     Bloom, sharpen and structure work on neighbourhoods of pixels, not single colours, so they cannot be
     part of a LUT: those in use are left out and named in ``X-Lut-Omitted`` (comma-separated).
     """
-    from vibegrade.schema import SPATIAL_ADJUST_KEYS
     from vibegrade.tools.chain import bake_lut
     from vibegrade.tools.lut import cube_text
 
-    try:
-        chain = parse_chain(body.tools)
-    except ValueError as e:
-        raise ApiError(422, "invalid_tools", f"tools: {e}", "tools") from None
-    omitted = [k for k in SPATIAL_ADJUST_KEYS if getattr(chain.adjust, k) != 0]
+    chain = tools_or_422(body.tools)
+    omitted = chain.adjust.spatial_in_use
     note = "exported by vibegrade; per-pixel colour work only"
     if omitted:
         note += f"; left out (spatial, cannot be part of a LUT): {', '.join(omitted)}"
