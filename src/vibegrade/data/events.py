@@ -361,6 +361,10 @@ class EventStore:
                 if not _SCHEMA_RE.match(schema):
                     raise ValueError(f"invalid schema name {schema!r}")
                 connect_args["options"] = f"-c search_path={schema}"
+        if self.url.startswith("postgresql"):
+            from vibegrade.extras import require
+
+            require("psycopg", "pg", "a PostgreSQL event store")
         self.engine: Engine = create_engine(self.url, echo=echo, connect_args=connect_args,
                                             pool_pre_ping=self.dialect != "sqlite")
         if self.dialect == "sqlite":

@@ -41,7 +41,9 @@ def dataset_stats(rows: Sequence[VibeRow]) -> dict[str, Any]:
 
 def write_plots(rows: Sequence[VibeRow], out_dir: str | os.PathLike[str]) -> list[Path]:
     """Write ``presets_top15.png``, ``adjust_params.png`` and ``selective_params.png`` into ``out_dir``."""
-    import matplotlib
+    from vibegrade.extras import require
+
+    matplotlib = require("matplotlib", "plots", "plots")
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt

@@ -49,7 +49,10 @@ def perceptual_score(preds: Sequence[ToolChain], truths: Sequence[ToolChain], ma
     Returns ``{"mean_delta_e": ..., "median_delta_e": ..., "share_below_<jnd>": ..., "images": k}``;
     ``share_below`` is the fraction of requests whose mean difference is under ``jnd``.
     """
-    from skimage.color import deltaE_ciede2000, rgb2lab
+    from vibegrade.extras import require
+
+    color = require("skimage.color", "eval", "the perceptual score")
+    deltaE_ciede2000, rgb2lab = color.deltaE_ciede2000, color.rgb2lab
 
     imgs = sample_thumbnails(max_side)
     cache: dict[str, list[np.ndarray]] = {}

@@ -354,8 +354,9 @@ class TeacherClient:
     """Concurrent, retrying, caching chat-completions client (use ``async with`` or call :meth:`aclose`)."""
 
     def __init__(self, config: ClientConfig, *, use_cache: bool = True) -> None:
-        import openai
+        from vibegrade.extras import require
 
+        openai = require("openai", "teacher", "the teacher client")
         self.config = config
         self._openai_mod = openai
         api_key = config.api_key or ("EMPTY" if config.base_url else None)

@@ -46,8 +46,10 @@ import math
 from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple, Union
 
 import numpy as np
-from scipy.stats import chi2 as _chi2
-from scipy.stats import norm
+from vibegrade.extras import require
+
+_stats = require("scipy.stats", "analytics", "A/B statistics")
+_chi2, norm = _stats.chi2, _stats.norm
 
 from vibegrade.serve.experiments import Experiment
 

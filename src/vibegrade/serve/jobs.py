@@ -576,7 +576,9 @@ class RedisJobQueue(JobQueue):
     def __init__(self, url: str, jobs_dir: str | os.PathLike[str], *, prefix: str = "vibegrade",
                  workers: int = 1, ttl_seconds: float = 24 * 3600, lease_seconds: float = DEFAULT_LEASE_S,
                  max_attempts: int = DEFAULT_MAX_ATTEMPTS) -> None:
-        import redis
+        from vibegrade.extras import require
+
+        redis = require("redis", "redis", "the Redis job queue (VIBEGRADE_REDIS_URL)")
 
         super().__init__(jobs_dir, workers=workers, ttl_seconds=ttl_seconds)
         if lease_seconds <= 0:
