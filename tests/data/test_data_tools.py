@@ -14,7 +14,11 @@ from vibegrade.data.rows import normalize_intent, parse_row, read_rows
 from vibegrade.data.split import split_rows
 from vibegrade.schema import ADJUST_KEYS, SELECTIVE_COLORS
 
-RAT = {"adjust": "warm it up", "selective_adjust": "richer oranges", "filter": "close match"}
+RAT = {"adjust": "warm it up", "selective_adjust": "richer oranges", "filter": "lovely_day is a close match"}
+RAT_XRAY = {"adjust": "grey and hard", "selective_adjust": "Not needed: the image is grey.",
+            "filter": "negative inverts everything"}
+RAT_FIX = {"adjust": "more light", "selective_adjust": "Not needed: no colour range changes.",
+           "filter": "Not needed: a plain correction uses no preset."}
 
 
 def adj(**kw):
@@ -32,9 +36,9 @@ GOOD = [
     {"intent": "Golden  Hour vibes", "category": "time_of_day", "rationale": RAT,
      "adjust": adj(temperature=40, shadows=15, bloom=15), "selective_adjust": sel(orange=(20, 10)),
      "filter": {"name": "lovely_day", "intensity": 45}},
-    {"intent": "x-ray", "category": "effects", "rationale": RAT, "adjust": adj(saturation=-100, contrast=40),
+    {"intent": "x-ray", "category": "effects", "rationale": RAT_XRAY, "adjust": adj(saturation=-100, contrast=40),
      "selective_adjust": {}, "filter": {"name": "negative", "intensity": 90}},
-    {"intent": "brighter", "category": "corrections", "rationale": RAT, "adjust": adj(exposure=25, shadows=10),
+    {"intent": "brighter", "category": "corrections", "rationale": RAT_FIX, "adjust": adj(exposure=25, shadows=10),
      "selective_adjust": {}, "filter": {"name": "none", "intensity": 0}},
 ]
 
@@ -93,6 +97,54 @@ def test_check_cli_json_and_exit_codes(tmp_path):
     rep = json.loads(res.output)
     assert any("duplicate request 'golden hour'" in e for e in rep["errors"])
     assert any("not valid JSON" in e for e in rep["errors"])
+
+
+@pytest.mark.parametrize("mutate, message", [
+    (lambda r: r.update(adjust={}, selective_adjust={}, filter={"name": "none", "intensity": 0},
+                        rationale={"adjust": "Not needed", "selective_adjust": "Not needed", "filter": "Not needed"}),
+     "all tools empty"),
+    (lambda r: r["rationale"].update(selective_adjust="Not needed: handled in adjust."), "says 'Not needed'"),
+    (lambda r: r.update(selective_adjust={}), "does not start with 'Not needed'"),
+    (lambda r: r["rationale"].update(filter="fortune would be too gold; a light wash"), "does not name the chosen"),
+    (lambda r: r["rationale"].update(filter="lovely_day, warmer than faded_Retro"), "names presets the row does not use"),
+    (lambda r: r["rationale"].update(adjust="as the `winter` preset would, but warm"), "winter"),
+])
+def test_check_enforces_authoring_rules(tmp_path, mutate, message):
+    row = json.loads(json.dumps(GOOD[0]))
+    mutate(row)
+    rep = json.loads(CliRunner().invoke(app, ["data", "check", str(write(tmp_path, [row])), "--json"]).output)
+    assert any(message in e for e in rep["errors"]), rep["errors"]
+
+
+def test_preset_words_count_only_when_they_read_as_presets():
+    from vibegrade.data.check import mentioned_presets
+
+    names = ["vivid", "negative", "faded_Retro", "winter"]
+    assert mentioned_presets("negative values lift the blacks; a vivid, wintry look", names) == set()
+    assert mentioned_presets("the vivid preset at 30, not faded_Retro", names) == {"vivid", "faded_Retro"}
+    assert mentioned_presets("filter 'winter' at 40", names) == {"winter"}
+
+
+def test_split_by_concept_keeps_concepts_whole_and_holds_out_wordings():
+    from vibegrade.data.split import split_by_concept
+
+    rows = []
+    for i in range(60):
+        for j in range(4):
+            row = json.loads(json.dumps(GOOD[3]))
+            row.update(intent=f"look {i} wording {j}", concept=f"c/{i}", phrasing="bare" if j == 0 else "variant")
+            row["adjust"]["exposure"] = 1 + i  # settings alone would not group these rows
+            rows.append(parse_row(row)[0])
+    sp = split_by_concept(rows, test_fraction=0.2, phrasing_fraction=0.25, seed=3, min_test=10)
+    train_c = {r.concept for r in sp.train}
+    assert not train_c & {r.concept for r in sp.test}  # no concept on both sides
+    assert {r.concept for r in sp.phrasing} <= train_c  # phrasing test: wordings of training concepts
+    assert all(r.phrasing == "variant" for r in sp.phrasing)
+    assert len({r.concept for r in sp.phrasing}) == len(sp.phrasing)  # one wording per concept
+    assert len(sp.train) + len(sp.test) + len(sp.phrasing) == len(rows)
+    assert 40 <= len(sp.test) <= 60 and 8 <= len(sp.phrasing) <= 14
+    again = split_by_concept(rows, test_fraction=0.2, phrasing_fraction=0.25, seed=3, min_test=10)
+    assert [r.intent for r in again.test] == [r.intent for r in sp.test]
 
 
 def test_stats_plots(tmp_path):

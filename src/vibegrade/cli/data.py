@@ -105,17 +105,23 @@ def split(
     test_fraction: float = typer.Option(0.15, "--test-fraction", min=0.01, max=0.9),
     min_test: int = typer.Option(450, "--min-test", min=1),
     seed: int = typer.Option(13, "--seed"),
+    phrasing_fraction: float = typer.Option(0.12, "--phrasing-fraction", min=0.0, max=0.9,
+                                            help="Share of training concepts that lend one wording to "
+                                                 "phrasing.jsonl."),
 ) -> None:
-    """A fixed, seeded train/test split, grouped so that rows with identical settings share a side."""
+    """A fixed, seeded split by concept: train.jsonl, test.jsonl (unseen concepts) and phrasing.jsonl
+    (new wordings of training concepts). Rows without a concept are grouped by identical settings."""
     from vibegrade.data.rows import read_rows, write_rows
-    from vibegrade.data.split import split_rows
+    from vibegrade.data.split import split_by_concept
 
     rows = read_rows(files)
-    train, test = split_rows(rows, test_fraction=test_fraction, seed=seed, min_test=min_test)
+    sp = split_by_concept(rows, test_fraction=test_fraction, phrasing_fraction=phrasing_fraction, seed=seed,
+                          min_test=min_test)
     out_dir.mkdir(parents=True, exist_ok=True)
-    write_rows(out_dir / "train.jsonl", train)
-    write_rows(out_dir / "test.jsonl", test)
-    typer.echo(f"train {len(train)}, test {len(test)} -> {out_dir}", err=True)
+    write_rows(out_dir / "train.jsonl", sp.train)
+    write_rows(out_dir / "test.jsonl", sp.test)
+    write_rows(out_dir / "phrasing.jsonl", sp.phrasing)
+    typer.echo(f"train {len(sp.train)}, test {len(sp.test)}, phrasing {len(sp.phrasing)} -> {out_dir}", err=True)
 
 
 from vibegrade.cli.events import from_events_command  # noqa: E402

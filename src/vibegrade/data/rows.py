@@ -8,7 +8,9 @@ One JSON object per line::
      "filter": {"name": "faded_HighNoon", "intensity": 40},
      "calls": 12}
 
-``category`` and ``calls`` are optional; teacher-labelled rows may carry extra keys (``flags``,
+``category`` and ``calls`` are optional; so are ``concept`` (an id shared by the phrasing variants of one
+look, e.g. ``"time_of_day/golden-hour"``, used to split by concept) and ``phrasing`` (``"bare"`` for the
+clean request, ``"variant"`` for a rewording). Teacher-labelled rows may carry extra keys (``flags``,
 ``usage``, ``latency_ms``, ``model``), which are kept in :attr:`VibeRow.extra`.
 """
 
@@ -33,7 +35,8 @@ __all__ = ["MAX_INTENT_CHARS", "VibeRow", "RowError", "clean_intent", "normalize
            "write_rows"]
 
 MAX_INTENT_CHARS = 300
-_CORE_KEYS = {"intent", "category", "rationale", "adjust", "selective_adjust", "filter", "calls"}
+_CORE_KEYS = {"intent", "concept", "category", "phrasing", "rationale", "adjust", "selective_adjust", "filter", "calls"}
+PHRASINGS = ("bare", "variant")
 
 
 def clean_intent(text: object) -> str:
@@ -67,6 +70,8 @@ class VibeRow:
     category: str | None = None
     calls: int | None = None
     extra: dict[str, Any] = field(default_factory=dict)
+    concept: str | None = None
+    phrasing: str | None = None
 
     @property
     def key(self) -> str:
@@ -74,8 +79,12 @@ class VibeRow:
 
     def to_json(self) -> dict[str, Any]:
         out: dict[str, Any] = {"intent": self.intent}
+        if self.concept is not None:
+            out["concept"] = self.concept
         if self.category is not None:
             out["category"] = self.category
+        if self.phrasing is not None:
+            out["phrasing"] = self.phrasing
         out["rationale"] = {t: self.rationale.get(t, "") for t in TOOL_NAMES}
         out.update(self.chain.to_wire())
         if self.calls is not None:
@@ -141,13 +150,21 @@ def parse_row(obj: Any, where: str = "row") -> tuple[VibeRow | None, list[RowErr
     if category is not None and not isinstance(category, str):
         err("category must be a string")
         category = None
+    concept = obj.get("concept")
+    if concept is not None and (not isinstance(concept, str) or not concept.strip()):
+        err("concept must be a non-empty string")
+        concept = None
+    phrasing = obj.get("phrasing")
+    if phrasing is not None and phrasing not in PHRASINGS:
+        err(f"phrasing must be one of {', '.join(PHRASINGS)}")
+        phrasing = None
     calls = obj.get("calls")
     if calls is not None and (not isinstance(calls, int) or isinstance(calls, bool) or calls < 0):
         err("calls must be a non-negative integer")
         calls = None
     extra = {k: v for k, v in obj.items() if k not in _CORE_KEYS}
     row = VibeRow(intent=intent, chain=chain, rationale=dict(rationale), category=category, calls=calls,
-                  extra=extra)
+                  extra=extra, concept=concept, phrasing=phrasing)
     return row, errs
 
 
