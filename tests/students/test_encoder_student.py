@@ -94,9 +94,16 @@ def test_training_loop_learns_and_saves_small_valid_model(tiny, tmp_path):
     assert summary["best_epoch"] == 1 + int(np.argmax(dev))  # the checkpoint is chosen by the dev score
     assert any("step" in e for e in events) and any("dev_overall" in e for e in events)
     files = {p.name: p.stat().st_size for p in out.iterdir()}
-    assert set(files) == {"config.json", "weights.safetensors", "memory.jsonl", "memory.safetensors"}
+    assert set(files) == {"config.json", "weights.safetensors", "memory.jsonl", "memory.safetensors", "encoder"}
     cfg = json.loads((out / "config.json").read_text())
     assert cfg["kind"] == "encoder" and cfg["lora"]["r"] == 8 and "winter" in cfg["presets"]
+    # the folder is self-contained: the encoder ships inside with the adapters merged (float16) ...
+    assert cfg["encoder"] == "encoder" and cfg["lora_merged"] > 0
+    assert {p.name for p in (out / "encoder").iterdir()} == {"config.json", "model.safetensors", "tokenizer.json"}
+    # ... and every decoder that was compared on the dev rows is reported, with the chosen one
+    decs = cfg["training"]["memory"]["decoders"]
+    assert {d["decoder"] for d in decs} == {"heads", "retrieval", "hybrid"}
+    assert cfg["decoder"] in {"heads", "retrieval", "hybrid"}
 
     student = EncoderStudent(out)
     preds = student.predict([r.intent for r in rows] + ["", "!!!", "x" * 500])
@@ -112,3 +119,34 @@ def test_training_loop_learns_and_saves_small_valid_model(tiny, tmp_path):
     assert np.mean([p.adjust.temperature for p in warm]) > np.mean([p.adjust.temperature for p in cold]) + 20
     from vibegrade.evaluation.metrics import evaluate_chains
     assert evaluate_chains(train_preds, [r.chain for r in rows])["overall"] > 0.5
+
+
+def test_bundled_encoder_matches_base_plus_adapters(tiny, tmp_path):
+    """Serving without the encoder package: the merged float16 encoder inside the model folder gives the
+    same embeddings as base weights + LoRA adapters, and the same answers."""
+    from vibegrade.students.encoder_student import bundle_encoder
+
+    out = tmp_path / "m"
+    train_encoder_student(_rows(), out, EncoderTrainConfig(encoder=str(tiny), epochs=2, batch_size=8, dev_fraction=0.25,
+                                                           threads=1, seed=2, bundle_encoder=False))
+    texts = ["warm look", "make it matrix", "icy vibes", "noir film please"]
+    before = EncoderStudent(out)
+    assert before.encoder is not None and not (out / "encoder").exists()
+    e0, p0 = before.embed(texts), before.predict(texts)
+    bundle_encoder(out, str(tiny))
+    after = EncoderStudent(out)
+    assert (out / "encoder" / "model.safetensors").is_file()
+    np.testing.assert_allclose(after.embed(texts), e0, atol=2e-3)
+    assert after.predict(texts) == p0
+    # an adapter for a layer the encoder lacks is an error, not silently ignored
+    from safetensors.numpy import load_file, save_file
+
+    w = load_file(str(out / "weights.safetensors"))
+    w["lora.encoder.layer.9.attention.self.query.A"] = np.zeros((8, 32), np.float32)
+    w["lora.encoder.layer.9.attention.self.query.B"] = np.zeros((32, 8), np.float32)
+    save_file(w, str(out / "weights.safetensors"))
+    cfg = json.loads((out / "config.json").read_text())
+    cfg["encoder"] = cfg["encoder_base"]
+    (out / "config.json").write_text(json.dumps(cfg))
+    with pytest.raises(ValueError, match="unknown layer"):
+        bundle_encoder(out, str(tiny))

@@ -28,6 +28,12 @@ def predict(
     intent: Optional[str] = typer.Argument(None, help="A look request, e.g. 'golden hour'."),
     file: Optional[Path] = typer.Option(None, "--file", "-f", help="One request per line; one JSON line out each."),
     model: Optional[Path] = typer.Option(None, "--model", "-m", help=MODEL_HELP),
+    cascade: Optional[float] = typer.Option(None, "--cascade", min=-1.0, max=1.0,
+                                            help="Teacher cascade (off by default): requests whose student "
+                                                 "confidence is below this go to the teacher configured by "
+                                                 "VIBEGRADE_TEACHER_* (docs/teacher.md); answers are remembered."),
+    cascade_memory: Path = typer.Option(Path("vibegrade_cascade.jsonl"), "--cascade-memory",
+                                        help="File of remembered teacher answers (JSON lines)."),
 ) -> None:
     """Print the tool chain for a request as JSON (or one line per request with --file)."""
     from vibegrade.data.rows import clean_intent
@@ -35,6 +41,15 @@ def predict(
     if (intent is None) == (file is None):
         raise ValueError("give either a request or --file")
     student = _load(model)
+    if cascade is not None:
+        from vibegrade.llm.config import ConfigError, resolve_config
+        from vibegrade.students.cascade import CascadeStudent
+
+        try:
+            cfg = resolve_config()
+        except ConfigError as e:
+            raise ValueError(f"--cascade needs a teacher: {e}") from None
+        student = CascadeStudent(student, cfg, cascade, cascade_memory)
     if intent is not None:
         typer.echo(student.predict([clean_intent(intent)])[0].to_json())
         return
@@ -181,6 +196,27 @@ def eval_cmd(
     _print_report("student", rep)
     for name, b in rep["baselines"].items():
         _print_report(name, b)
+
+
+@app.command("behaviour")
+@friendly_errors
+def behaviour_cmd(
+    model: Optional[Path] = typer.Option(None, "--model", "-m", help=MODEL_HELP),
+    as_json: bool = typer.Option(False, "--json", help="Print one JSON object (with every failure)."),
+    show: int = typer.Option(10, "--show", min=0, help="Failures to print."),
+) -> None:
+    """Behaviour tests (CheckList-style): minimum functionality, invariance to wording, size order."""
+    from vibegrade.evaluation.behaviour import run_suite
+
+    rep = run_suite(_load(model).predict)
+    if as_json:
+        typer.echo(json.dumps(rep))
+        return
+    typer.echo(f"behaviour: {rep['passed']}/{rep['n']} passed ({rep['pass_rate']:.1%})")
+    for cap, c in sorted(rep["capabilities"].items()):
+        typer.echo(f"  {c['kind']:3s} {cap:16s} {c['passed']:4d}/{c['n']:<4d} {c['pass_rate']:.1%}")
+    for f in rep["failures"][:show]:
+        typer.echo(f"  FAIL {f['capability']}: {' | '.join(f['requests'])} (expected {f['expect']})")
 
 
 def _print_report(name: str, rep: dict) -> None:

@@ -121,3 +121,28 @@ def evaluate_chains(preds: Sequence[ToolChain], truths: Sequence[ToolChain],
                 subsets[f"calls>={k}"] = block(idx)
     out["subsets"] = subsets
     return out
+
+
+def value_spread(preds: Sequence[ToolChain], truths: Sequence[ToolChain]) -> dict[str, dict[str, float]]:
+    """Does a student keep the size of the teacher's moves? Per adjust parameter: the mean |value| over
+    the answers that use the parameter (value not 0), for the student and for the teacher, and their
+    ratio (1.0: same size; well below 1: answers averaged towards bland middles). Parameters the
+    teacher moves in fewer than 5 answers are left out. Hue is the signed rotation (350 = -10 degrees)."""
+    def table(chains: Sequence[ToolChain]) -> np.ndarray:
+        rows = [np.asarray(c.adjust.vector(), dtype=float) for c in chains if c.used()["adjust"]]
+        m = np.array(rows) if rows else np.zeros((0, len(ADJUST_PARAMS)))
+        hue = [i for i, p in enumerate(ADJUST_PARAMS) if p.name == "hue"]
+        if len(m) and hue:
+            m[:, hue] = (m[:, hue] + 180.0) % 360.0 - 180.0
+        return np.abs(m)
+
+    p, t = table(preds), table(truths)
+    out: dict[str, dict[str, float]] = {}
+    for i, spec in enumerate(ADJUST_PARAMS):
+        if len(t) == 0 or int((t[:, i] > 0).sum()) < 5:
+            continue
+        tm = float(t[t[:, i] > 0, i].mean())
+        pv = p[p[:, i] > 0, i] if len(p) else np.zeros(0)
+        pm = float(pv.mean()) if len(pv) else 0.0
+        out[spec.name] = {"student": round(pm, 2), "teacher": round(tm, 2), "ratio": round(pm / tm, 3) if tm else 0.0}
+    return out

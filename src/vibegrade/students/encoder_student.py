@@ -31,12 +31,17 @@ from typing import Any, Callable, Sequence
 import numpy as np
 
 from vibegrade.schema import ToolChain
+from vibegrade.students.direction import conflicts, size_class
+from vibegrade.students.request_text import canonical
 from vibegrade.students.encoders import DEFAULT_ENCODER, NumpyBertEncoder, _gelu_exact, resolve_encoder_path
 from vibegrade.students.heads import ADJUST_SCALE, N_ADJUST, N_SELECTIVE, HeadLayout, decode, encode_targets
 
 __all__ = ["EncoderTrainConfig", "EncoderStudent", "train_encoder_student", "MODEL_KIND"]
 
 MODEL_KIND = "encoder"
+#: Retrieval decoder settings: neighbours considered, softmax temperature of their weights, cosine
+#: above which the nearest answer is returned as is, and the answer cosine that counts as "same mode".
+RETRIEVAL_DEFAULTS: dict[str, float] = {"k": 8, "tau": 0.02, "exact": 0.97, "mode_cos": 0.8, "size_penalty": 0.04}
 LORA_TARGETS = ("query", "key", "value", "attention.output.dense", "intermediate.dense", "output.dense")
 
 
@@ -61,6 +66,12 @@ class EncoderTrainConfig:
     tune_thresholds: bool = True  # per-tool use thresholds chosen on the dev slice
     memory: bool = True  # keep the teacher's answers for (near-)identical requests, threshold tuned on dev
     freeze_encoder: bool = False  # True: heads only (no adapters), much faster
+    retrieval_weight: float = 0.0  # weight of an answer-similarity loss on the embedding (docs/experiments.md: off)
+    retrieval_tau: float = 0.05  # temperature of embedding similarities in that loss
+    answer_tau: float = 0.1  # temperature of answer similarities (the soft targets)
+    canonical_text: bool = True  # read requests without wrappers, emoji and case (students.request_text)
+    tune_decoder: bool = True  # choose heads / retrieval / hybrid decoding on the dev slice
+    bundle_encoder: bool = True  # ship the encoder (adapters merged, float16) inside the model folder
     threads: int | None = None
 
 
@@ -90,14 +101,22 @@ class EncoderStudent:
             if k.startswith("lora.") and k.endswith(".A"):
                 name = k[len("lora."):-len(".A")]
                 lora[name] = (w[k], w[f"lora.{name}.B"], scale)
-        enc_src = encoder_path or self.config["encoder"]
-        self.encoder = NumpyBertEncoder(resolve_encoder_path(enc_src), lora=lora,
+        bundled = self.path / BUNDLED_ENCODER_DIR
+        if encoder_path is None and bundled.is_dir():
+            # self-contained model: the encoder with adapters already merged ships in the folder
+            enc_dir, lora = bundled, {}
+        else:
+            enc_dir = resolve_encoder_path(encoder_path or self.config["encoder"])
+        self.encoder = NumpyBertEncoder(enc_dir, lora=lora,
                                         max_length=self.config.get("max_length", 64))
         self.heads = {k[len("head."):]: v for k, v in w.items() if k.startswith("head.")}
         self.layout = HeadLayout(tuple(self.config["presets"]))
         self.thresholds = self.config.get("thresholds") or {"adjust": 0.5, "selective_adjust": 0.5, "filter": 0.5}
         self.memory_emb: np.ndarray | None = None
         self.memory_chains: list[ToolChain] = []
+        self.memory_intents: list[str] = []
+        self.decoder = self.config.get("decoder", "heads")
+        self.retrieval = {**RETRIEVAL_DEFAULTS, **(self.config.get("retrieval") or {})}
         self.memory_threshold = float(self.config.get("memory_threshold") or 2.0)
         if (self.path / "memory.jsonl").is_file():
             self._load_memory()
@@ -113,7 +132,9 @@ class EncoderStudent:
 
         self.memory_emb = load_file(str(self.path / "memory.safetensors"))["embeddings"].astype(np.float32)
         lines = (self.path / "memory.jsonl").read_text(encoding="utf-8").splitlines()
-        self.memory_chains = [parse_chain(json.loads(x)["tools"]) for x in lines if x.strip()]
+        recs = [json.loads(x) for x in lines if x.strip()]
+        self.memory_chains = [parse_chain(x["tools"]) for x in recs]
+        self.memory_intents = [x["intent"] for x in recs]
         if len(self.memory_chains) != self.memory_emb.shape[0]:
             raise ValueError(f"{self.path}: memory.jsonl and memory.safetensors disagree")
 
@@ -132,29 +153,201 @@ class EncoderStudent:
         return use, filt, inten, adj, sel
 
     def embed(self, intents: Sequence[str]) -> np.ndarray:
-        return self.encoder.encode([_clean(t) for t in intents])
+        canon = bool(self.config.get("canonical_text"))
+        return self.encoder.encode([_clean(t, canon) for t in intents])
 
     def predict(self, intents: Sequence[str]) -> list[ToolChain]:
         """Tool chains for the requests, in order.
 
-        A request (nearly) identical to one the teacher answered in training (embedding cosine at least
-        ``memory_threshold``) gets the teacher's answer; every other request is answered by the heads.
+        ``decoder: "heads"`` (round one): a request (nearly) identical to one the teacher answered in
+        training (embedding cosine at least ``memory_threshold``) gets the teacher's answer, every other
+        request the heads' answer. ``decoder: "retrieval"``: every answer is assembled from the teacher's
+        answers to the nearest training requests (:meth:`_retrieve`). Either way a stored answer is never
+        re-used for a request whose direction words differ (:func:`vibegrade.students.direction.conflicts`).
         """
         if not intents:
             return []
         emb = self.embed(intents)
+        if self.decoder == "retrieval" and self.memory_emb is not None:
+            return [self._retrieve(intents[i], emb[i]) for i in range(len(intents))]
         preds = decode(*self._heads(emb), self.layout, self.thresholds)
+        if self.decoder == "hybrid" and self.memory_emb is not None:
+            return [self._hybrid(intents[i], emb[i], preds[i]) for i in range(len(intents))]
         if self.memory_emb is not None and self.memory_threshold <= 1.0:
             sims = emb @ self.memory_emb.T
-            best = sims.argmax(axis=1)
-            for i, j in enumerate(best):
-                if sims[i, j] >= self.memory_threshold:
-                    preds[i] = self.memory_chains[j]
+            m = min(8, sims.shape[1])
+            part = np.argpartition(-sims, m - 1, axis=1)[:, :m] if m < sims.shape[1] else np.tile(np.arange(m), (len(sims), 1))
+            order = np.take_along_axis(part, np.argsort(-np.take_along_axis(sims, part, axis=1), axis=1), axis=1)
+            for i in range(len(intents)):
+                for j in order[i]:
+                    if sims[i, j] < self.memory_threshold:
+                        break
+                    if not conflicts(intents[i], self.memory_intents[j]):
+                        preds[i] = self.memory_chains[j]
+                        break
         return preds
 
+    def confidence(self, intents: Sequence[str]) -> np.ndarray:
+        """How sure the student is, per request, in [-1, 1]: the cosine between the request and the nearest
+        stored request whose direction words agree (high: a known look or a close rewording; low: a
+        look unlike anything the student was taught). -1 when the model has no memory."""
+        if not intents:
+            return np.zeros(0, np.float32)
+        if self.memory_emb is None:
+            return np.full(len(intents), -1.0, np.float32)
+        emb = self.embed(intents)
+        out = np.empty(len(intents), np.float32)
+        for i, t in enumerate(intents):
+            nb = self.neighbours(t, emb[i], 1)
+            out[i] = nb[0][1] if nb else -1.0
+        return out
 
-def _clean(text: str) -> str:
+    def neighbours(self, intent: str, emb: np.ndarray, k: int) -> list[tuple[int, float]]:
+        """The ``k`` most similar stored requests whose direction words do not conflict with ``intent``,
+        best first. A stored request whose size words differ ("slightly" vs plain vs "very") scores
+        ``size_penalty`` lower per step, so "lift the shadows a lot" prefers "lift shadows way up" to
+        "lift the shadows a bit"."""
+        assert self.memory_emb is not None
+        sims = self.memory_emb @ emb
+        pen = float(self.retrieval.get("size_penalty", 0.0))
+        q_size = size_class(intent)
+        scored: list[tuple[float, int, float]] = []
+        m = min(len(sims), 4 * k + 16)
+        top = np.argpartition(-sims, m - 1)[:m] if m < len(sims) else np.arange(len(sims))
+        for j in top[np.argsort(-sims[top])]:
+            other = self.memory_intents[int(j)]
+            if conflicts(intent, other):
+                continue
+            s = float(sims[j])
+            scored.append((s - pen * abs(q_size - size_class(other)), int(j), s))
+        scored.sort(key=lambda t: -t[0])
+        return [(j, s) for _, j, s in scored[:k]]
+
+    def _retrieve(self, intent: str, emb: np.ndarray) -> ToolChain:
+        """Mode-preserving retrieval: the nearest stored answer sets the mode (which tools, which preset,
+        the direction of every value); answers of other close neighbours in the same mode are averaged in
+        with softmax weights, so values are refined but never pulled towards another look."""
+        r = self.retrieval
+        nb = self.neighbours(intent, emb, int(r["k"]))
+        if not nb:  # every close answer points the other way: fall back to the heads
+            return decode(*self._heads(emb[None, :]), self.layout, self.thresholds)[0]
+        top_j, top_s = nb[0]
+        anchor = self.memory_chains[top_j]
+        if top_s >= r["exact"] or len(nb) == 1:
+            return anchor
+        sims = np.array([s for _, s in nb], dtype=np.float64)
+        w = np.exp((sims - sims.max()) / r["tau"])
+        same: list[tuple[ToolChain, float]] = []
+        for (j, _), wi in zip(nb, w):
+            c = self.memory_chains[j]
+            if c.used() == anchor.used() and c.filter.name == anchor.filter.name and _same_mode(c, anchor, r["mode_cos"]):
+                same.append((c, float(wi)))
+        if len(same) <= 1:
+            return anchor
+        return _average(same, anchor)
+
+
+    def _hybrid(self, intent: str, emb: np.ndarray, head: ToolChain) -> ToolChain:
+        """Heads decide (which tools, which preset, how strong the preset); the values of adjust and
+        selective_adjust come from the nearest stored answers that use the tool, so they keep the
+        teacher's modes and sizes instead of the heads' averages. A (near-)exact match is returned as is."""
+        from vibegrade.schema import Adjust, SelectiveAdjust
+
+        r = self.retrieval
+        nb = self.neighbours(intent, emb, int(r["k"]) * 3)
+        if nb and nb[0][1] >= r["exact"]:
+            return self.memory_chains[nb[0][0]]
+        used = head.used()
+        parts: dict[str, Any] = {}
+        for tool in ("adjust", "selective_adjust"):
+            if not used[tool]:
+                parts[tool] = Adjust() if tool == "adjust" else SelectiveAdjust()
+                continue
+            cands = [(j, s) for j, s in nb if self.memory_chains[j].used()[tool]][: int(r["k"])]
+            if not cands:
+                parts[tool] = getattr(head, tool)
+                continue
+            sims = np.array([s for _, s in cands])
+            w = np.exp((sims - sims.max()) / r["tau"])
+            anchor = self.memory_chains[cands[0][0]]
+            if r.get("rerank", 0) > 0:  # the stored answer closest to the heads' estimate, near the top
+                hv = np.asarray(getattr(head, tool).vector(), dtype=np.float64)
+                best, best_score = cands[0][0], -np.inf
+                for (j, sj) in cands:
+                    cv = np.asarray(getattr(self.memory_chains[j], tool).vector(), dtype=np.float64)
+                    den = float(np.linalg.norm(cv) * np.linalg.norm(hv)) or 1.0
+                    score = float(cv @ hv) / den + r["rerank"] * (sj - cands[0][1]) * 10
+                    if score > best_score:
+                        best, best_score = j, score
+                anchor = self.memory_chains[best]
+                parts[tool] = getattr(anchor, tool)
+                continue
+            same = [(self.memory_chains[j], float(wi)) for (j, _), wi in zip(cands, w)
+                    if _same_mode_tool(self.memory_chains[j], anchor, tool, r["mode_cos"])]
+            parts[tool] = getattr(_average(same, anchor, tools=(tool,)), tool)
+        return ToolChain.model_construct(adjust=parts["adjust"], selective_adjust=parts["selective_adjust"],
+                                         filter=head.filter)
+
+
+def _same_mode_tool(a: ToolChain, b: ToolChain, tool: str, min_cos: float) -> bool:
+    va = np.asarray(getattr(a, tool).vector(), dtype=np.float64)
+    vb = np.asarray(getattr(b, tool).vector(), dtype=np.float64)
+    den = float(np.linalg.norm(va) * np.linalg.norm(vb))
+    return den > 0 and float(va @ vb) / den >= min_cos
+
+
+def _same_mode(a: ToolChain, b: ToolChain, min_cos: float) -> bool:
+    for tool in ("adjust", "selective_adjust"):
+        if not a.used()[tool]:
+            continue
+        va = np.asarray(getattr(a, tool).vector(), dtype=np.float64)
+        vb = np.asarray(getattr(b, tool).vector(), dtype=np.float64)
+        den = float(np.linalg.norm(va) * np.linalg.norm(vb))
+        if den == 0 or float(va @ vb) / den < min_cos:
+            return False
+    return True
+
+
+def _average(items: list[tuple[ToolChain, float]], anchor: ToolChain,
+             tools: Sequence[str] = ("adjust", "selective_adjust", "filter")) -> ToolChain:
+    """Weighted average of chains that share the anchor's tools and preset (values rounded, hue kept)."""
+    from vibegrade.schema import Adjust, Filter, SelectiveAdjust, SelectiveColor
+
+    wsum = sum(w for _, w in items)
+    used = {t: u and t in tools for t, u in anchor.used().items()}
+    adj = Adjust()
+    if used["adjust"]:
+        vals = sum(np.asarray(c.adjust.vector(), dtype=np.float64) * w for c, w in items) / wsum
+        kw = {k: int(round(v)) for k, v in zip(type(adj).model_fields, vals)}
+        kw["hue"] = anchor.adjust.hue  # an average of angles is meaningless
+        adj = Adjust(**kw)
+    sel = SelectiveAdjust()
+    if used["selective_adjust"]:
+        vals = sum(np.asarray(c.selective_adjust.vector(), dtype=np.float64) * w for c, w in items) / wsum
+        colors = list(type(sel).model_fields)
+        sel = SelectiveAdjust(**{col: SelectiveColor(saturation=int(round(vals[2 * i])), luminance=int(round(vals[2 * i + 1])))
+                                 for i, col in enumerate(colors)})
+    flt = anchor.filter
+    if used["filter"]:
+        inten = sum(c.filter.intensity * w for c, w in items) / wsum
+        flt = Filter.model_construct(name=anchor.filter.name, intensity=int(min(100, max(1, round(inten)))))
+    return ToolChain.model_construct(adjust=adj, selective_adjust=sel, filter=flt)
+
+
+def answer_vectors(chains: Sequence[ToolChain], layout: HeadLayout) -> np.ndarray:
+    """One vector per answer for comparing answers: adjust and selective values scaled to [-1, 1], the
+    preset as a one-hot (times 2: the preset is the most visible choice) and the three use flags."""
+    t = encode_targets(chains, layout)
+    onehot = np.zeros((len(chains), layout.n_filter), np.float32)
+    onehot[np.arange(len(chains)), t["filter"]] = 2.0
+    flags = np.array([[float(u) for u in c.used().values()] for c in chains], np.float32)
+    return np.concatenate([t["adjust"], t["selective"], onehot, flags], axis=1)
+
+
+def _clean(text: str, canonical_text: bool = False) -> str:
     t = " ".join(str(text).split())
+    if canonical_text and t:
+        t = canonical(t)
     return t if t else "[empty]"
 
 
@@ -198,9 +391,10 @@ def _build_torch_model(cfg: EncoderTrainConfig, encoder_dir: Path, layout: HeadL
             return torch.nn.functional.normalize(pooled, dim=-1)
 
         def forward(self, ids, mask):
-            z = self.drop(torch.nn.functional.gelu(self.shared(self.embed(ids, mask))))
+            e = self.embed(ids, mask)
+            z = self.drop(torch.nn.functional.gelu(self.shared(e)))
             return (self.use(z), self.filter(z), self.intensity(z).squeeze(-1), torch.tanh(self.adjust(z)),
-                    torch.tanh(self.selective(z)))
+                    torch.tanh(self.selective(z)), e)
 
     return Model()
 
@@ -211,6 +405,48 @@ def _lora_target_names(enc) -> list[str]:
         if any(name.endswith(t) for t in LORA_TARGETS) and "encoder.layer." in name:
             names.append(name)
     return names
+
+
+BUNDLED_ENCODER_DIR = "encoder"
+
+
+def bundle_encoder(model_dir: str | os.PathLike[str], encoder: str | os.PathLike[str] | None = None) -> Path:
+    """Make a model folder self-contained: write ``encoder/`` with the base encoder's config and
+    tokenizer and its weights with the model's LoRA adapters merged (``W + (alpha/r) B A``), in float16.
+    Serving then needs neither the encoder package nor a download. Returns the encoder folder."""
+    import shutil
+
+    from safetensors.numpy import load_file, save_file
+
+    root = Path(model_dir)
+    cfg = json.loads((root / "config.json").read_text())
+    base = resolve_encoder_path(encoder or cfg["encoder"])
+    weights = load_file(str(base / "model.safetensors"))
+    extra = load_file(str(root / "weights.safetensors"))
+    lcfg = cfg.get("lora")
+    merged = 0
+    if lcfg:
+        scale = lcfg["alpha"] / lcfg["r"]
+        for k in list(extra):
+            if k.startswith("lora.") and k.endswith(".A"):
+                name = k[len("lora."):-len(".A")]
+                key = next((c for c in (f"{name}.weight", f"bert.{name}.weight") if c in weights), None)
+                if key is None:
+                    raise ValueError(f"adapter for unknown layer {name}")
+                weights[key] = weights[key].astype(np.float32) + scale * (extra[f"lora.{name}.B"] @ extra[k])
+                merged += 1
+    out = root / BUNDLED_ENCODER_DIR
+    out.mkdir(parents=True, exist_ok=True)
+    save_file({k: v.astype(np.float16) for k, v in weights.items()}, str(out / "model.safetensors"))
+    for name in ("config.json", "tokenizer.json"):
+        shutil.copyfile(base / name, out / name)
+    heads_only = {k: v for k, v in extra.items() if not k.startswith("lora.")}
+    save_file(heads_only, str(root / "weights.safetensors"))
+    cfg["encoder_base"] = cfg["encoder"]
+    cfg["encoder"] = BUNDLED_ENCODER_DIR
+    cfg["lora_merged"] = merged
+    (root / "config.json").write_text(json.dumps(cfg, indent=2))
+    return out
 
 
 def _export(model, cfg: EncoderTrainConfig, layout: HeadLayout, out_dir: Path, meta: dict[str, Any]) -> None:
@@ -239,6 +475,7 @@ def _export(model, cfg: EncoderTrainConfig, layout: HeadLayout, out_dir: Path, m
         "lora": None if cfg.freeze_encoder else {"r": cfg.lora_r, "alpha": cfg.lora_alpha,
                                                   "targets": list(LORA_TARGETS)},
         "train_config": asdict(cfg),
+        "canonical_text": cfg.canonical_text,
         **{k: v for k, v in meta.items() if k != "name"},
     }
     (out_dir / "config.json").write_text(json.dumps(config, indent=2))
@@ -294,22 +531,34 @@ def train_encoder_student(rows: Sequence[Any], out_dir: str | os.PathLike[str], 
 
     def batches(data: Sequence[Any], shuffle: bool):
         idx = list(range(len(data)))
-        if shuffle:
+        if shuffle and cfg.retrieval_weight:
+            # wordings of one concept in pairs, so every batch holds answers that must match
+            by: dict[str, list[int]] = {}
+            for i in idx:
+                by.setdefault(data[i].concept or f"row{i}", []).append(i)
+            chunks = []
+            for members in by.values():
+                random.shuffle(members)
+                chunks.extend(members[s:s + 2] for s in range(0, len(members), 2))
+            random.shuffle(chunks)
+            idx = [i for c in chunks for i in c]
+        elif shuffle:
             random.shuffle(idx)
         for s in range(0, len(idx), cfg.batch_size):
             yield [data[i] for i in idx[s:s + cfg.batch_size]]
 
     def tensors(batch: Sequence[Any]):
-        enc = tok([_clean(r.intent) for r in batch], padding=True, truncation=True, max_length=cfg.max_length,
+        enc = tok([_clean(r.intent, cfg.canonical_text) for r in batch], padding=True, truncation=True, max_length=cfg.max_length,
                   return_tensors="pt")
         t = encode_targets([r.chain for r in batch], layout)
+        t["answer"] = answer_vectors([r.chain for r in batch], layout)
         return enc["input_ids"], enc["attention_mask"], {k: torch.from_numpy(v) for k, v in t.items()}
 
     bce = torch.nn.BCEWithLogitsLoss()
     ce = torch.nn.CrossEntropyLoss()
 
     def loss_fn(outs, t):
-        use, filt, inten, adj, sel = outs
+        use, filt, inten, adj, sel, emb = outs
         loss = bce(use, t["use"]) + ce(filt, t["filter"])
         fm = (t["filter"] > 0).float()
         loss = loss + (fm * (torch.sigmoid(inten) - t["intensity"]) ** 2).sum() / fm.sum().clamp(min=1) * 2.0
@@ -324,6 +573,15 @@ def train_encoder_student(rows: Sequence[Any], out_dir: str | os.PathLike[str], 
             cos_s = torch.nn.functional.cosine_similarity(sel, t["selective"], dim=1, eps=1e-6)
             loss = loss + cfg.cosine_weight * ((am[:, 0] * (1 - cos_a)).sum() / am.sum().clamp(min=1)
                                                + (sm[:, 0] * (1 - cos_s)).sum() / sm.sum().clamp(min=1))
+        if cfg.retrieval_weight and emb.shape[0] > 1:
+            # shape the embedding for retrieval: a request's neighbours should be the requests whose
+            # answers are alike. Soft targets over the batch from answer similarity, predicted from
+            # embedding similarity (cross-entropy with soft labels; the row itself is excluded).
+            av = torch.nn.functional.normalize(t["answer"], dim=1)
+            eye = torch.eye(emb.shape[0], dtype=torch.bool)
+            target = torch.softmax((av @ av.T / cfg.answer_tau).masked_fill(eye, -1e9), dim=1)
+            logp = torch.log_softmax((emb @ emb.T / cfg.retrieval_tau).masked_fill(eye, -1e9), dim=1)
+            loss = loss + cfg.retrieval_weight * -(target * logp).sum(1).mean()
         return loss
 
     def head_outputs(data: Sequence[Any]) -> tuple[np.ndarray, ...]:
@@ -332,7 +590,7 @@ def train_encoder_student(rows: Sequence[Any], out_dir: str | os.PathLike[str], 
         with torch.no_grad():
             for b in batches(data, shuffle=False):
                 ids, mask, _ = tensors(b)
-                use, filt, inten, adj, sel = model(ids, mask)
+                use, filt, inten, adj, sel, _ = model(ids, mask)
                 parts.append((torch.sigmoid(use).numpy(), filt.numpy(), torch.sigmoid(inten).numpy(), adj.numpy(),
                               sel.numpy()))
         return tuple(np.concatenate([p[i] for p in parts]) for i in range(5))
@@ -389,8 +647,10 @@ def train_encoder_student(rows: Sequence[Any], out_dir: str | os.PathLike[str], 
     summary = {"epochs": history, "best_epoch": best[1], "train_rows": len(train_rows), "dev_rows": len(dev_rows),
                "train_seconds": round(time.perf_counter() - t0, 1), "thresholds": thresholds}
     _export(model, cfg, layout, out, {"name": out.name, "training": summary, "thresholds": thresholds})
+    if cfg.bundle_encoder:
+        bundle_encoder(out, cfg.encoder)
     if cfg.memory:
-        summary["memory"] = build_memory(out, train_rows, dev_rows)
+        summary["memory"] = build_memory(out, train_rows, dev_rows, decoders=cfg.tune_decoder)
         cfg_json = json.loads((out / "config.json").read_text())
         cfg_json["training"]["memory"] = summary["memory"]
         (out / "config.json").write_text(json.dumps(cfg_json, indent=2))
@@ -398,28 +658,68 @@ def train_encoder_student(rows: Sequence[Any], out_dir: str | os.PathLike[str], 
 
 
 MEMORY_THRESHOLDS = (0.85, 0.88, 0.9, 0.92, 0.94, 0.96, 0.98)
+#: Decoders compared on the dev rows after training (see :meth:`EncoderStudent.predict`).
+DECODER_GRID: tuple[tuple[str, dict[str, float]], ...] = (
+    ("retrieval", {"k": 1}),
+    ("retrieval", {"k": 4, "tau": 0.02, "mode_cos": 0.9}),
+    ("hybrid", {"k": 1, "rerank": 0.0}),
+    ("hybrid", {"k": 4, "rerank": 1.0}),
+    ("hybrid", {"k": 8, "rerank": 1.0}),
+    ("hybrid", {"k": 8, "rerank": 0.3}),
+)
+#: A decoder keeps the teacher's sizes when every adjust parameter's mean |value| stays within this
+#: factor of the teacher's (evaluation.metrics.value_spread).
+SPREAD_TOLERANCE = 0.15
 
 
-def build_memory(model_dir: str | os.PathLike[str], train_rows: Sequence[Any], dev_rows: Sequence[Any] = ()) -> dict:
+def build_memory(model_dir: str | os.PathLike[str], train_rows: Sequence[Any], dev_rows: Sequence[Any] = (),
+                 decoders: bool = True) -> dict:
     """Store the teacher's answers for all training requests with their embeddings (float16) in the model
-    folder, and choose the similarity threshold above which they are used: the one with the best overall
-    score on the dev rows when the memory holds only the training rows (off if no threshold helps)."""
+    folder, and choose on the dev rows (with the memory holding only the training rows):
+
+    * the heads decoder's memory threshold (the cosine above which a stored answer replaces the heads');
+    * with ``decoders``, the decoder: heads, retrieval or hybrid (:data:`DECODER_GRID`); the best dev
+      score among those whose answers keep the teacher's sizes (:data:`SPREAD_TOLERANCE`) wins.
+    """
     from safetensors.numpy import save_file
 
-    from vibegrade.evaluation.metrics import evaluate_chains
+    from vibegrade.evaluation.metrics import evaluate_chains, value_spread
 
     out = Path(model_dir)
     student = EncoderStudent(out)
     rows = list(train_rows)
     chosen, scores = 2.0, {}
+    table: list[dict[str, Any]] = []
+    decoder, retrieval = "heads", dict(RETRIEVAL_DEFAULTS)
     if dev_rows:
         truths = [r.chain for r in dev_rows]
+        dev_q = [r.intent for r in dev_rows]
         student.memory_emb = student.embed([r.intent for r in rows])
         student.memory_chains = [r.chain for r in rows]
+        student.memory_intents = [r.intent for r in rows]
+        student.decoder = "heads"
         for t in (2.0, *MEMORY_THRESHOLDS):
             student.memory_threshold = t
-            scores[str(t)] = evaluate_chains(student.predict([r.intent for r in dev_rows]), truths)["overall"]
+            scores[str(t)] = evaluate_chains(student.predict(dev_q), truths)["overall"]
         chosen = float(max(scores, key=lambda k: (scores[k], -float(k))))
+        student.memory_threshold = chosen
+
+        def measure(name: str, params: dict[str, float]) -> dict[str, Any]:
+            student.decoder = name
+            student.retrieval = {**RETRIEVAL_DEFAULTS, **params}
+            preds = student.predict(dev_q)
+            spread = value_spread(preds, truths)
+            ratios = [v["ratio"] for v in spread.values()]
+            ok = bool(ratios) and all(abs(r - 1) <= SPREAD_TOLERANCE for r in ratios)
+            return {"decoder": name, "params": params, "dev_overall": evaluate_chains(preds, truths)["overall"],
+                    "spread_min": min(ratios, default=0.0), "spread_max": max(ratios, default=0.0), "keeps_spread": ok}
+
+        table.append(measure("heads", {}))
+        if decoders:
+            table.extend(measure(n, p) for n, p in DECODER_GRID)
+            pool = [r for r in table if r["keeps_spread"]] or table
+            best = max(pool, key=lambda r: r["dev_overall"])
+            decoder, retrieval = best["decoder"], {**RETRIEVAL_DEFAULTS, **best["params"]}
         rows += list(dev_rows)
     emb = student.embed([r.intent for r in rows]).astype(np.float16)
     save_file({"embeddings": emb}, str(out / "memory.safetensors"))
@@ -427,8 +727,11 @@ def build_memory(model_dir: str | os.PathLike[str], train_rows: Sequence[Any], d
                                               for r in rows), encoding="utf-8")
     cfg = json.loads((out / "config.json").read_text())
     cfg["memory_threshold"] = chosen
+    cfg["decoder"] = decoder
+    cfg["retrieval"] = retrieval
     (out / "config.json").write_text(json.dumps(cfg, indent=2))
-    return {"rows": len(rows), "threshold": chosen, "dev_overall_by_threshold": scores}
+    return {"rows": len(rows), "threshold": chosen, "dev_overall_by_threshold": scores, "decoders": table,
+            "decoder": decoder, "retrieval": retrieval}
 
 
 def _tune_thresholds(outputs: tuple[np.ndarray, ...], truths: Sequence[ToolChain], layout: HeadLayout) -> dict[str, float]:

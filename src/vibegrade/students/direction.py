@@ -1,0 +1,137 @@
+"""Which way a request points, read from its words: a guard for answers re-used from other requests.
+
+Sentence encoders put "less red" next to "less blue" and "overexposed" next to "underexposed": the
+texts differ in one word. A student that re-uses a stored answer (the answer memory, nearest
+neighbours) must never hand one of them the other's answer. :func:`signature` reads a request's
+directions -- (attribute, sign) pairs such as ``("temperature", +1)`` for "warmer", ``("red", -1)`` for
+"less red", ``("temperature@shadows", +1)`` for "warm shadows" -- and :func:`conflicts` says whether two
+requests point in incompatible directions.
+
+It is deliberately conservative: it only looks at words it knows, so a request without direction words
+("golden hour") never conflicts with anything.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+
+__all__ = ["signature", "conflicts", "size_class"]
+
+# word -> (attribute, sign)
+_ATTRS: dict[str, tuple[str, int]] = {}
+
+
+def _add(attr: str, sign: int, *words: str) -> None:
+    for w in words:
+        _ATTRS[w] = (attr, sign)
+
+
+_add("temperature", +1, "warm", "warmer", "warmest", "warmth", "warming", "hotter", "hot")
+_add("temperature", -1, "cool", "cooler", "coolest", "cold", "colder", "coldest", "chilly", "icy", "icier")
+_add("light", +1, "bright", "brighter", "brighten", "brightest", "lighter", "lighten", "lift", "lifted", "lifting",
+     "open", "brightness")
+_add("light", -1, "dark", "darker", "darken", "darkest", "dim", "dimmer", "crush", "crushed", "deepen", "deeper",
+     "deep")
+_add("exposure", +1, "overexposed", "overexposure", "overexpose", "blown")
+_add("exposure", -1, "underexposed", "underexposure", "underexpose")
+_add("exposure_level", +1, "exposure", "ev", "stop", "stops")
+_add("glow", +1, "glow", "glowy", "bloom", "glowing")
+_add("contrast", +1, "contrast", "contrasty", "punchy", "punchier", "harsh", "harsher")
+_add("contrast", -1, "flat", "flatter", "low-contrast")
+_add("saturation", +1, "saturation", "vibrance", "saturated", "vibrant", "vivid", "colorful", "colourful", "richer", "rich", "intense")
+_add("saturation", -1, "desaturated", "desaturate", "muted", "mute", "dull", "duller", "washed", "faded", "pale",
+     "paler")
+_add("sharpness", +1, "sharp", "sharper", "sharpen", "crisp", "crisper", "clarity", "detail", "detailed")
+_add("sharpness", -1, "soft", "softer", "soften", "blurry", "dreamy", "hazy")
+_add("magenta", +1, "magenta", "pink", "pinker", "purple", "violet")
+_add("red", +1, "red", "reds", "redder", "redness", "crimson")
+_add("orange", +1, "orange", "oranges")
+_add("yellow", +1, "yellow", "yellows", "yellower")
+_add("green", +1, "green", "greens", "greener")
+_add("cyan", +1, "cyan", "teal", "aqua", "turquoise")
+_add("blue", +1, "blue", "blues", "bluer")
+COLOURS = frozenset({"magenta", "red", "orange", "yellow", "green", "cyan", "blue"})
+
+# words that turn the sign of the attribute that follows them (within two words)
+_FLIP = frozenset({"less", "too", "reduce", "reduced", "remove", "fix", "lower", "decrease", "not", "no", "without",
+                   "fewer", "minus", "tone", "kill", "cut", "eliminate", "correct", "overly", "excess", "down"})
+# words right after an attribute that lower it ("contrast down 30%", "saturation off")
+_POST_FLIP = frozenset({"down", "off", "lower", "less", "minus"})
+# words that make the attribute explicit in its given sign (they only stop a flip from reaching further)
+_KEEP = frozenset({"more", "add", "increase", "boost", "extra", "plus", "make", "go", "raise", "higher", "up"})
+_REGIONS = {"shadow": "shadows", "shadows": "shadows", "blacks": "shadows", "black": "shadows",
+            "highlight": "highlights", "highlights": "highlights", "whites": "highlights",
+            "midtones": "midtones", "mids": "midtones", "skin": "skin", "face": "skin", "faces": "skin",
+            "sky": "sky", "skies": "sky", "background": "background"}
+_TOKEN = re.compile(r"[a-z]+(?:-[a-z]+)?")
+
+
+@lru_cache(maxsize=4096)
+def signature(text: str) -> frozenset[tuple[str, int]]:
+    """The (attribute, sign) pairs a request's words point to; attributes tied to a region ("warm
+    shadows") are written ``attribute@region``."""
+    t = str(text).lower().replace("’", "'")
+    t = re.sub(r"(?<![a-z0-9])[-−–]\s?(?=\.?\d)", " minus ", t)  # "-1 stop", "- 0.5 ev"
+    t = re.sub(r"(?<![a-z0-9])\+\s?(?=\.?\d)", " plus ", t)
+    toks = _TOKEN.findall(t)
+    out: set[tuple[str, int]] = set()
+    for i, t in enumerate(toks):
+        hit = _ATTRS.get(t)
+        if hit is None:
+            continue
+        attr, sign = hit
+        # "lower"/"lift" etc. act on a following region ("lift the shadows") as well
+        for back in toks[max(0, i - 2):i][::-1]:
+            if back in _KEEP:
+                break
+            if back in _FLIP:
+                sign = -sign
+                break
+        if i + 1 < len(toks) and toks[i + 1] in _POST_FLIP:
+            sign = -sign
+        region = None
+        for w in toks[i + 1:i + 3]:
+            if w in _REGIONS:
+                region = _REGIONS[w]
+                break
+        if region is None:
+            for w in toks[max(0, i - 2):i][::-1]:
+                if w in _REGIONS:
+                    region = _REGIONS[w]
+                    break
+        if region is not None and attr not in COLOURS | {"exposure"}:
+            out.add((f"{attr}@{region}", sign))
+        else:
+            out.add((attr, sign))
+    return frozenset(out)
+
+
+_SLIGHT = frozenset({"slightly", "slight", "bit", "little", "touch", "tad", "lil", "subtle", "subtly", "somewhat",
+                     "mildly", "mild", "gently", "gentle", "hint", "smidge", "faint", "faintly", "softly", "light", "lightly"})
+_STRONG = frozenset({"very", "much", "way", "lot", "heavily", "heavy", "really", "super", "extremely", "extreme", "so",
+                     "hugely", "massively", "strong", "strongly", "intense", "drastically", "dramatically", "seriously",
+                     "max", "maximum", "crazy", "insanely", "totally", "hard", "significantly", "lots", "tons"})
+
+
+@lru_cache(maxsize=4096)
+def size_class(text: str) -> int:
+    """-1 for "slightly"-type wording, +1 for "very"-type, 0 for neither (or both)."""
+    toks = set(_TOKEN.findall(str(text).lower()))
+    slight, strong = bool(toks & _SLIGHT), bool(toks & _STRONG)
+    return (slight is False and strong) - (strong is False and slight)
+
+
+def conflicts(a: str, b: str) -> bool:
+    """True when requests ``a`` and ``b`` point in incompatible directions: an attribute with opposite
+    signs, or both name colours but different ones ("less red" vs "less blue")."""
+    sa, sb = signature(a), signature(b)
+    if not sa or not sb:
+        return False
+    da, db = dict(sa), dict(sb)
+    for attr, sign in sa:
+        if (attr, -sign) in sb and (attr, sign) not in sb:
+            return True
+    ca = {k for k in da if k in COLOURS}
+    cb = {k for k in db if k in COLOURS}
+    return bool(ca and cb and ca != cb)

@@ -1,0 +1,73 @@
+"""The request as the student reads it: the look, without the wrapping people type around it.
+
+Requests arrive as "can you make this look cinematic please ✨", "GOLDEN HOUR!!" or "warmer pls". The
+look is the same as "cinematic", "golden hour" and "warmer"; the politeness, the app words ("filter",
+"vibe", "edit"), emoji, case and repeated punctuation carry no colour information. :func:`canonical`
+removes exactly those, and nothing that changes the look: size words ("slightly", "very"), negations
+("not", "less", "too"), colours, numbers and signs are kept.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from functools import lru_cache
+
+__all__ = ["canonical"]
+
+_LEAD = [
+    r"(?:hey|hi|hello|ok|okay|so|um+|yo)\b[,! ]*",
+    r"(?:can|could|would|will) (?:you|u|ya)(?: please| pls| plz| kindly)?(?: just)? ",
+    r"(?:please|pls|plz|kindly)\b[, ]*",
+    r"i(?:'d| would)? (?:like|love|want|need)(?: it| this| my \w+)?(?: to)?(?: be| have| look| get)?(?: like)? ",
+    r"i wanna (?:have |get |see )?",
+    r"(?:let'?s|lets) (?:go |do |try |make it |get )?",
+    r"(?:make|turn|edit|grade|change|transform|style|do)(?: it| this| my \w+| the \w+| them| everything)?"
+    r"(?: into| to| in)?(?: look)?(?: like)? (?=\w)",
+    r"(?:give|add|apply|put|use)(?: me| it| this| my \w+)?(?: some| that)? ",
+    r"(?:go|going|went) (?:for )?(?:a |an |the )?",
+    r"(?:just|more of|something|kinda|kind of|sort of) (?=\w)",
+    r"(?:a|an|the) (?!(?:little|bit|touch|tad|lot|few)\b)(?=\w)",
+]
+_TRAIL = [
+    r"[, ]+(?:please|pls|plz|thx|thanks|thank you|ty|lol|haha|asap|now)$",
+    r" (?:filter|vibes?|vibey|aesthetic|look|style|effect|edit|preset|lut|grade|grading|feel|mood|theme)$",
+    r" (?:to|on|for) (?:it|this|my (?:photo|pic|picture|image|video|selfie|shot|clip)|the (?:photo|pic|picture|image|video))$",
+    r" (?:on|for) (?:me|us)$",
+    r" (?:style|type) (?:photo|pic|picture|image)$",
+    r" (?:photo|pic|picture|image) (?:filter|edit|look)$",
+]
+_LEAD_RE = [re.compile("^" + p) for p in _LEAD]
+_TRAIL_RE = [re.compile(p) for p in _TRAIL]
+
+
+def _strip_symbols(t: str) -> str:
+    out = []
+    for ch in t:
+        cat = unicodedata.category(ch)
+        if cat.startswith(("L", "N")) or ch in " &+-%'/.,":
+            out.append(ch)
+        elif cat.startswith("Z") or ch in "\t\n":
+            out.append(" ")
+        else:  # emoji, symbols, other punctuation
+            out.append(" ")
+    return "".join(out)
+
+
+@lru_cache(maxsize=8192)
+def canonical(text: str) -> str:
+    """The look words of a request, lower case (``""`` stays ``""``)."""
+    t = unicodedata.normalize("NFKC", str(text)).lower().replace("’", "'").replace("`", "'")
+    t = _strip_symbols(t)
+    t = re.sub(r"([.,'/&+-])\1+", r"\1", t)  # "!!!" already gone; "..", ",," collapse
+    t = re.sub(r"\s+([.,])", r"\1", t)
+    t = " ".join(t.split()).strip(" .,'")
+    for _ in range(4):  # wrappers nest: "hey can you please make it look like ..."
+        before = t
+        for rx in _LEAD_RE:
+            t = rx.sub("", t, count=1).strip(" .,")
+        for rx in _TRAIL_RE:
+            t = rx.sub("", t).strip(" .,")
+        if t == before:
+            break
+    return t or " ".join(unicodedata.normalize("NFKC", str(text)).lower().split())

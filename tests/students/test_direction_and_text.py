@@ -1,0 +1,87 @@
+"""Direction guard, size words and the request reader (pure text, no model)."""
+
+from __future__ import annotations
+
+import pytest
+
+from vibegrade.students.direction import conflicts, signature, size_class
+from vibegrade.students.request_text import canonical
+
+
+@pytest.mark.parametrize("a, b", [
+    ("less red", "less blue"),
+    ("less red", "more red"),
+    ("fix overexposed photo", "fix underexposed photo"),
+    ("overexposed", "underexposed"),
+    ("warm shadows cool highlights", "cool shadows warm highlights"),
+    ("too warm", "warmer"),
+    ("make it brighter", "darker"),
+    ("too dark", "too bright"),
+    ("lift the shadows", "crush the shadows"),
+    ("crush the blacks", "lift the blacks"),
+    ("more contrast", "less contrast"),
+    ("raise exposure", "lower exposure"),
+    ("+1 stop", "-1 stop"),
+    ("contrast up 30%", "contrast down 30%"),
+    ("increase saturation", "decrease saturation"),
+    ("less glow", "more glow"),
+    ("sharper", "softer"),
+    ("less yellow", "less green"),
+    ("more teal", "more orange"),
+])
+def test_opposite_directions_conflict(a, b):
+    assert conflicts(a, b) and conflicts(b, a)
+
+
+@pytest.mark.parametrize("a, b", [
+    ("slightly warmer", "a bit warmer pls"),
+    ("too warm", "cooler"),
+    ("too blue", "warmer"),
+    ("less red", "reduce redness"),
+    ("remove yellow cast", "too yellow"),
+    ("lower contrast", "less contrast"),
+    ("less saturated", "desaturate a bit"),
+    ("golden hour", "less red"),  # no direction words on one side: nothing to compare
+    ("black and white", "b&w"),
+    ("the matrix", "cyberpunk"),
+])
+def test_compatible_requests_do_not_conflict(a, b):
+    assert not conflicts(a, b)
+
+
+def test_signature_reads_regions_and_flips():
+    assert signature("warm shadows cool highlights") == {("temperature@shadows", 1), ("temperature@highlights", -1)}
+    assert signature("too warm") == {("temperature", -1)}
+    assert signature("not too dark") == {("light", 1)}  # "too" flips; one flip per attribute
+    assert signature("golden hour") == frozenset()
+
+
+@pytest.mark.parametrize("text, size", [
+    ("slightly warmer", -1), ("a bit cooler", -1), ("a lil bit 70s", -1), ("warmer", 0), ("much warmer", 1),
+    ("way too dark", 1), ("lift the shadows a lot", 1), ("very subtle", 0),
+])
+def test_size_class(text, size):
+    assert size_class(text) == size
+
+
+@pytest.mark.parametrize("typed, look", [
+    ("can you make this look cinematic please", "cinematic"),
+    ("GOLDEN HOUR!!", "golden hour"),
+    ("warmer pls", "warmer"),
+    ("make it look like the matrix 💊", "matrix"),
+    ("the matrix", "matrix"),
+    ("give me golden hour vibes", "golden hour"),
+    ("i want a vintage vibe", "vintage"),
+    ("✨dreamy✨", "dreamy"),
+    ("hey can you please make it look like wes anderson thx", "wes anderson"),
+    ("turn it black and white", "black and white"),
+    ("make my photo look like a polaroid", "polaroid"),
+])
+def test_canonical_strips_only_the_wrapping(typed, look):
+    assert canonical(typed) == look
+
+
+@pytest.mark.parametrize("text", ["a little warmer", "a bit warmer", "not too dark", "+1 stop", "-0.5 ev",
+                                  "less red", "b&w", "slightly cooler", "a lot darker", "golden hour but less orange"])
+def test_canonical_keeps_what_changes_the_look(text):
+    assert canonical(text) == text
