@@ -68,6 +68,7 @@ __all__ = [
     "ExportRecord",
     "EventStore",
     "UnknownProjectError",
+    "EventIdConflictError",
     "default_database_url",
     "normalize_database_url",
     "MIGRATIONS_DIR",
@@ -178,6 +179,10 @@ class UnknownProjectError(KeyError):
 
     def __str__(self) -> str:  # KeyError would quote the message
         return str(self.args[0]) if self.args else "unknown project"
+
+
+class EventIdConflictError(ValueError):
+    """An export's ``event_id`` was already recorded for a different project."""
 
 
 class UnknownAnnotationTaskError(KeyError):
@@ -490,7 +495,8 @@ class EventStore:
         """Record that the user downloaded the result of ``project_id``.
 
         Idempotent per ``event_id``: returns True when recorded, False when this event was already
-        recorded (nothing is written). ``tools_kept`` maps each tool to whether the user kept it enabled
+        recorded for this project (nothing is written); :class:`EventIdConflictError` (a ``ValueError``) when
+        it was recorded for another project. ``tools_kept`` maps each tool to whether the user kept it enabled
         (missing tools count as not kept; ``None`` = all kept). Raises :class:`UnknownProjectError`
         (a ``KeyError``) for an unknown project.
         """
@@ -499,18 +505,28 @@ class EventStore:
         event_id = str(event_id)
         if not event_id:
             raise ValueError("event_id must not be empty")
+        project_id = str(project_id)
+
+        def seen(s: Any) -> bool:
+            owner = s.scalar(select(Export.project_id).where(Export.event_id == event_id))
+            if owner is None:
+                return False
+            if owner != project_id:
+                raise EventIdConflictError(f"event_id {event_id!r} was already used for another project")
+            return True
+
         try:
             with self._write.begin() as s:
-                if s.scalar(select(Export.id).where(Export.event_id == event_id)) is not None:
+                if seen(s):
                     return False
-                if s.get(Project, str(project_id)) is None:
+                if s.get(Project, project_id) is None:
                     raise UnknownProjectError(f"unknown project {project_id!r}")
-                s.add(Export(id=str(uuid.uuid4()), project_id=str(project_id), event_id=event_id,
+                s.add(Export(id=str(uuid.uuid4()), project_id=project_id, event_id=event_id,
                              created_at=_as_utc(created_at) if created_at else _utcnow(), tools_kept=kept))
         except IntegrityError:
             # a concurrent request with the same event_id won the race
             with self._read() as s:
-                if s.scalar(select(Export.id).where(Export.event_id == event_id)) is not None:
+                if seen(s):
                     return False
             raise
         return True

@@ -11,19 +11,24 @@ import re
 import secrets
 from typing import Annotated
 
-from fastapi import Depends, Request, Response
+from fastapi import Depends, Path, Request, Response
 
 from vibegrade.data.events import EventStore
 from vibegrade.serve.experiments import ExperimentsConfig
 from vibegrade.serve.jobs import JobQueue
+from vibegrade.serve.limits import DecodeBudget
 from vibegrade.serve.model_cache import ModelCache
 from vibegrade.serve.settings import Settings
 
-__all__ = ["USER_COOKIE", "SettingsDep", "StoreDep", "ModelsDep", "ExperimentsDep", "UserDep", "JobsDep",
+__all__ = ["USER_COOKIE", "ID_PATTERN", "MAX_ID_CHARS", "IdPath", "SettingsDep", "StoreDep", "BudgetDep", "ModelsDep", "ExperimentsDep", "UserDep", "JobsDep",
            "get_settings", "get_jobs", "get_store", "get_models", "get_experiments", "get_user_id",
            "carry_user_cookie"]
 
 USER_COOKIE = "vg_uid"
+MAX_ID_CHARS = 128
+ID_PATTERN = r"^[A-Za-z0-9_.:-]+$"
+"""Ids from clients (path ids, ``event_id``): letters, digits and ``_.:-``, 1..128 characters. Checked at the
+edge, so a NUL byte or a 10 kB id never reaches the database (PostgreSQL rejects NUL in text)."""
 _USER_COOKIE_MAX_AGE = 365 * 24 * 3600
 _UID_RE = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
 
@@ -46,6 +51,10 @@ def get_experiments(request: Request) -> ExperimentsConfig:
 
 def get_jobs(request: Request) -> JobQueue:
     return request.app.state.jobs
+
+
+def get_decode_budget(request: Request) -> DecodeBudget:
+    return request.app.state.decode_budget
 
 
 def get_user_id(request: Request, response: Response) -> str:
@@ -76,4 +85,7 @@ ModelsDep = Annotated[ModelCache, Depends(get_models)]
 ExperimentsDep = Annotated[ExperimentsConfig, Depends(get_experiments)]
 UserDep = Annotated[str, Depends(get_user_id)]
 JobsDep = Annotated[JobQueue, Depends(get_jobs)]
+BudgetDep = Annotated[DecodeBudget, Depends(get_decode_budget)]
 
+IdPath = Annotated[str, Path(min_length=1, max_length=MAX_ID_CHARS, pattern=ID_PATTERN,
+                            description="an id: letters, digits and _.:- (1..128 characters)")]

@@ -7,6 +7,8 @@ is parsed.
 
 from __future__ import annotations
 
+import logging
+import uuid
 from typing import Any, Optional
 
 from fastapi import FastAPI, Request
@@ -14,20 +16,25 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.formparsers import MultiPartException
+
+log = logging.getLogger("vibegrade.serve")
 
 __all__ = ["ApiError", "ErrorDetail", "ErrorResponse", "ERRORS", "BodyLimitMiddleware",
-           "install_error_handlers", "error_response", "too_large_message"]
+           "install_error_handlers", "error_response", "too_large_message", "require_utf8_multipart"]
 
 
 class ApiError(Exception):
     """An error answered as ``{"error": {"code", "message"[, "field"]}}`` with ``status``."""
 
-    def __init__(self, status: int, code: str, message: str, field: str | None = None) -> None:
+    def __init__(self, status: int, code: str, message: str, field: str | None = None,
+                 headers: dict[str, str] | None = None) -> None:
         super().__init__(message)
         self.status = status
         self.code = code
         self.message = message
         self.field = field
+        self.headers = headers or {}
 
 
 def _error_body(code: str, message: str, field: str | None = None) -> dict[str, Any]:
@@ -43,7 +50,7 @@ def error_response(status: int, code: str, message: str, field: str | None = Non
 
 _HTTP_CODES = {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found",
                405: "method_not_allowed", 413: "payload_too_large", 415: "unsupported_media_type",
-               422: "invalid_request", 429: "too_many_requests"}
+               409: "conflict", 422: "invalid_request", 429: "too_many_requests", 503: "unavailable"}
 
 
 def too_large_message(limit: int) -> str:
@@ -111,7 +118,10 @@ class BodyLimitMiddleware:
 def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(ApiError)
     async def _api_error(_: Request, exc: ApiError) -> JSONResponse:
-        return error_response(exc.status, exc.code, exc.message, exc.field)
+        resp = error_response(exc.status, exc.code, exc.message, exc.field)
+        for k, v in exc.headers.items():
+            resp.headers[k] = v
+        return resp
 
     @app.exception_handler(RequestValidationError)
     async def _validation_error(_: Request, exc: RequestValidationError) -> JSONResponse:
@@ -142,7 +152,7 @@ def install_error_handlers(app: FastAPI) -> None:
             # broken multipart); like every other bad body they are 422 (endpoints raise ApiError).
             detail = str(exc.detail).rstrip(".")
             if detail == "There was an error parsing the body":  # FastAPI's words for any failure
-                detail = "JSON must be UTF-8 text; uploads must be multipart/form-data as documented"
+                detail = _body_parse_reason(exc.__cause__)
             return error_response(422, "malformed_body",
                                   f"(body): the request body cannot be parsed ({detail})", "(body)")
         code = _HTTP_CODES.get(exc.status_code, "http_error")
@@ -150,6 +160,51 @@ def install_error_handlers(app: FastAPI) -> None:
         for k, v in (exc.headers or {}).items():
             resp.headers[k] = v
         return resp
+
+    @app.exception_handler(Exception)
+    async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
+        # Last resort, so that no path answers a plain-text 500: a JSON 500 with an id to find the
+        # traceback in the log (the details stay there, never in the answer).
+        error_id = uuid.uuid4().hex[:16]
+        log.error("internal error %s on %s %s", error_id, request.method, request.url.path,
+                  exc_info=(type(exc), exc, exc.__traceback__))
+        return error_response(500, "internal_error",
+                              f"internal error (id {error_id}); the request was not completed")
+
+
+def _body_parse_reason(cause: BaseException | None) -> str:
+    """Why FastAPI could not parse a JSON body, from the exception it wrapped (no Python internals)."""
+    if isinstance(cause, RecursionError):
+        return "JSON is nested too deeply"
+    if isinstance(cause, UnicodeDecodeError):
+        return "JSON must be UTF-8 text"
+    if isinstance(cause, ValueError):
+        from vibegrade.schema import json_value_error
+
+        return f"invalid JSON: {json_value_error(cause)}"
+    return "JSON must be UTF-8 text; uploads must be multipart/form-data as documented"
+
+
+def _strict_utf8_decode(src: bytes | bytearray, codec: str) -> str:
+    try:
+        return src.decode(codec)
+    except (UnicodeDecodeError, LookupError):
+        raise MultiPartException(f"multipart fields and file names must be {codec or 'utf-8'} text "
+                                 "(bytes that are not valid text were sent)") from None
+
+
+def require_utf8_multipart() -> None:
+    """Make Starlette refuse multipart fields that are not valid text in their charset (UTF-8 unless the
+    form says otherwise) instead of decoding them as Latin-1 behind our back (mojibake in the store).
+
+    Starlette has no option for it, so its module-level decoder is replaced (idempotent); the parse error
+    becomes our 422 ``malformed_body``. ``test_multipart_field_not_utf8_is_422`` fails if Starlette changes.
+    """
+    from starlette import formparsers
+
+    if not hasattr(formparsers, "_user_safe_decode"):
+        raise RuntimeError("starlette.formparsers._user_safe_decode is gone: update require_utf8_multipart")
+    formparsers._user_safe_decode = _strict_utf8_decode  # type: ignore[attr-defined]
 
 
 

@@ -26,6 +26,15 @@ class Settings(BaseSettings):
                                   description="largest accepted request body in bytes")
     max_pixels: Optional[int] = Field(default=None, gt=0,
                                       description="largest accepted image in pixels (None: library default)")
+    # memory: images graded at once (vibegrade.serve.limits)
+    decode_memory_mb: int = Field(default=1536, gt=0,
+                                  description="memory for the images being decoded and graded at once, in MB "
+                                              "(each image's share is estimated from its header: 32 bytes "
+                                              "per pixel, 64 for 16-bit images)")
+    max_concurrent_decodes: int = Field(default=2, ge=1, le=256,
+                                        description="images decoded and graded at once (more wait)")
+    decode_wait_seconds: float = Field(default=10.0, ge=0, le=300,
+                                       description="how long an upload waits for room before a 503")
     default_model: Optional[str] = Field(
         default=None, description="model folder used for 'default' (None: the shipped model)")
     # video edit jobs (vibegrade.serve.jobs)

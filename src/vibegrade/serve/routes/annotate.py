@@ -31,7 +31,7 @@ from vibegrade.data.events import (
     clean_annotator,
 )
 from vibegrade.schema import parse_chain
-from vibegrade.serve.deps import StoreDep
+from vibegrade.serve.deps import IdPath, StoreDep
 from vibegrade.serve.errors import ApiError, ErrorResponse
 from vibegrade.serve.static_files import static_file_in, static_file_response
 
@@ -251,7 +251,7 @@ def next_task(request: Request, store: StoreDep,
             responses={200: {"content": {"image/jpeg": {}}, "description": "the preview (JPEG)"},
                        **_NOT_FOUND},
             tags=["annotate"])
-def task_image(task_id: str, kind: ImageKind, store: StoreDep, previews: PreviewsDep) -> Response:
+def task_image(task_id: IdPath, kind: ImageKind, store: StoreDep, previews: PreviewsDep) -> Response:
     """A task's sample photo (``source``) or its grade by the teacher or the student, as JPEG (at most
     1024 px on the long side)."""
     task = _task_or_404(store, task_id)
@@ -272,7 +272,7 @@ def task_image(task_id: str, kind: ImageKind, store: StoreDep, previews: Preview
 
 @router.post("/v1/annotate/tasks/{task_id}/answers", response_model=AnswerResponse, status_code=201,
              responses=_NOT_FOUND, tags=["annotate"])
-def answer_task(task_id: str, body: AnswerRequest, store: StoreDep) -> AnswerResponse:
+def answer_task(task_id: IdPath, body: AnswerRequest, store: StoreDep) -> AnswerResponse:
     """Record an annotator's two answers on a task; answering again replaces the earlier answers."""
     try:
         replaced = store.record_task_answers(task_id, body.annotator, {
