@@ -21,7 +21,7 @@ from vibegrade.serve.model_cache import ModelCache
 from vibegrade.serve.settings import Settings
 
 __all__ = ["USER_COOKIE", "ID_PATTERN", "MAX_ID_CHARS", "IdPath", "SettingsDep", "StoreDep", "BudgetDep", "ModelsDep", "ExperimentsDep", "UserDep", "JobsDep",
-           "get_settings", "get_jobs", "get_store", "get_models", "get_experiments", "get_user_id",
+           "get_settings", "get_jobs", "client_key", "get_store", "get_models", "get_experiments", "get_user_id",
            "carry_user_cookie"]
 
 USER_COOKIE = "vg_uid"
@@ -66,6 +66,18 @@ def get_user_id(request: Request, response: Response) -> str:
     request.state.new_user_id = uid
     _set_user_cookie(response, uid)
     return uid
+
+
+def client_key(request: Request) -> str:
+    """Who is asking, for per-client limits: the user cookie *the request carried*, else its address.
+
+    A new cookie set on this response does not count, so a client that drops cookies is limited by address.
+    """
+    uid = request.cookies.get(USER_COOKIE, "")
+    if _UID_RE.match(uid):
+        return f"user:{uid}"
+    host = request.client.host if request.client else "unknown"
+    return f"addr:{host}"
 
 
 def _set_user_cookie(response: Response, uid: str) -> None:

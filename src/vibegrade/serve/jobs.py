@@ -43,7 +43,7 @@ from pydantic import BaseModel, Field
 from vibegrade.serve.settings import Settings
 
 __all__ = ["JobState", "JobSpec", "JobRecord", "JobQueue", "InProcessJobQueue", "RedisJobQueue",
-           "JobQueueUnavailable", "JobQueueStopped", "make_job_queue", "default_jobs_dir", "new_job_id",
+           "JobQueueUnavailable", "JobQueueStopped", "JobLimitReached", "make_job_queue", "default_jobs_dir", "new_job_id",
            "is_job_id", "public_media_message", "run_worker", "OUTPUT_NAME", "OUTPUT_MEDIA_TYPE",
            "SHUTDOWN_GRACE_S"]
 
@@ -92,6 +92,14 @@ class JobQueueStopped(RuntimeError):
     """The queue was stopped (the service is shutting down) and takes no new jobs."""
 
 
+class JobLimitReached(RuntimeError):
+    """The client already has as many queued or running jobs as allowed; the message is safe to show."""
+
+
+class _TooManyFrames(Exception):
+    """Internal: the video has more frames than its job allows (raised from the progress callback)."""
+
+
 class _Interrupted(Exception):
     """Internal: raised from the progress callback to abandon a render when the queue stops."""
 
@@ -107,6 +115,10 @@ class JobSpec(BaseModel):
     project_id: Optional[str] = None
     frames_total: Optional[int] = Field(default=None, ge=0, description="frame count found by the probe")
     max_pixels: Optional[int] = Field(default=None, gt=0, description="largest accepted frame, in pixels")
+    max_frames: Optional[int] = Field(default=None, gt=0,
+                                      description="frames graded at most; the job fails beyond (the index can lie)")
+    client: Optional[str] = Field(default=None, max_length=200,
+                                  description="who submitted it (user cookie or address), for per-client limits")
 
 
 @dataclass(frozen=True)
@@ -124,6 +136,7 @@ class JobRecord:
     error_message: Optional[str] = None
     project_id: Optional[str] = None
     attempts: int = 0
+    client: Optional[str] = None
 
     @property
     def progress(self) -> float:
@@ -171,6 +184,7 @@ class JobQueue(ABC):
         self._stopping = threading.Event()
         self._abort = threading.Event()
         self._last_sweep = float("-inf")
+        self._client_lock = threading.Lock()
 
     # ------------------------------------------------------------------------------------------ files
 
@@ -231,17 +245,25 @@ class JobQueue(ABC):
 
     # ------------------------------------------------------------------------------------ public API
 
-    def submit(self, spec: JobSpec) -> JobRecord:
+    def submit(self, spec: JobSpec, *, max_per_client: int | None = None) -> JobRecord:
         """Queue a job whose input is already saved in its folder. Returns its first record (queued).
 
+        ``max_per_client``: refuse the job when ``spec.client`` already has this many queued or running jobs.
+
         Raises:
+            JobLimitReached: the client's limit is reached.
             JobQueueStopped: the queue is stopping.
             JobQueueUnavailable: the backend cannot be reached.
         """
         if self._stopping.is_set():
             raise JobQueueStopped("the service is shutting down and takes no new jobs")
         self.sweep()
-        rec = self._enqueue(spec)
+        if max_per_client is not None and spec.client:
+            with self._client_lock:  # check and enqueue together (in this process; across Redis users the
+                self.check_client_limit(spec.client, max_per_client)  # limit can be passed by a few racers)
+                rec = self._enqueue(spec)
+        else:
+            rec = self._enqueue(spec)
         if self.workers:
             self._start(restart=False)  # for apps whose lifespan did not run (e.g. TestClient without `with`)
         return rec
@@ -249,6 +271,19 @@ class JobQueue(ABC):
     @abstractmethod
     def get(self, job_id: str) -> JobRecord | None:
         """The job's record, or None if unknown or expired (raises :class:`JobQueueUnavailable`)."""
+
+    @abstractmethod
+    def active_for_client(self, client: str) -> int:
+        """How many of ``client``'s jobs are queued or running."""
+
+    def check_client_limit(self, client: str | None, limit: int) -> None:
+        """Raise :class:`JobLimitReached` when ``client`` has ``limit`` or more queued or running jobs."""
+        if not client:
+            return
+        n = self.active_for_client(client)
+        if n >= limit:
+            raise JobLimitReached(f"you already have {n} video job(s) queued or running (the limit is {limit}); "
+                                  "wait until one is done, then upload again")
 
     def check_available(self) -> None:
         """Raise :class:`JobQueueUnavailable` when jobs cannot be submitted right now."""
@@ -331,6 +366,8 @@ class JobQueue(ABC):
         def progress(done: int, total: int) -> None:
             if self._abort.is_set():
                 raise _Interrupted()
+            if spec.max_frames is not None and done > spec.max_frames:
+                raise _TooManyFrames()
             now = time.monotonic()
             if now - last[0] >= self.progress_interval_s:
                 last[0] = now
@@ -349,6 +386,10 @@ class JobQueue(ABC):
             log.info("job %s interrupted by shutdown", spec.job_id)
             self._interrupted(spec)
             return
+        except _TooManyFrames:
+            log.info("job %s failed: more than %s frames", spec.job_id, spec.max_frames)
+            self._finish(spec, "failed", error=("video_too_long", f"the video has more than {spec.max_frames:,} "
+                                                "frames, the limit of this service"))
         except MediaError as e:
             log.info("job %s failed: %s", spec.job_id, e)
             msg = public_media_message(str(e), src, spec.source_name)
@@ -421,11 +462,15 @@ class InProcessJobQueue(JobQueue):
         with self._lock:
             return self._jobs.get(job_id)
 
+    def active_for_client(self, client: str) -> int:
+        with self._lock:
+            return sum(r.client == client and r.state in ACTIVE_STATES for r in self._jobs.values())
+
     def _enqueue(self, spec: JobSpec) -> JobRecord:
         now = time.time()
         rec = JobRecord(job_id=spec.job_id, state="queued", created_at=now, updated_at=now,
                         download_name=spec.download_name, frames_total=spec.frames_total,
-                        project_id=spec.project_id)
+                        project_id=spec.project_id, client=spec.client)
         with self._lock:
             self._jobs[spec.job_id] = rec
             self._specs[spec.job_id] = spec
@@ -644,7 +689,7 @@ class RedisJobQueue(JobQueue):
             download_name=h.get("download_name") or "video.mp4", frames_done=int(h.get("frames_done") or 0),
             frames_total=int(total) if total else None, error_code=h.get("error_code") or None,
             error_message=h.get("error_message") or None, project_id=h.get("project_id") or None,
-            attempts=int(h.get("attempts") or 0))
+            attempts=int(h.get("attempts") or 0), client=h.get("client") or None)
 
     def _enqueue(self, spec: JobSpec) -> JobRecord:
         now = time.time()
@@ -652,16 +697,39 @@ class RedisJobQueue(JobQueue):
         fields = {"state": "queued", "created_at": repr(now), "updated_at": repr(now),
                   "download_name": spec.download_name, "frames_done": 0,
                   "frames_total": spec.frames_total or "", "project_id": spec.project_id or "",
-                  "error_code": "", "error_message": "", "attempts": 0, "spec": spec.model_dump_json()}
+                  "error_code": "", "error_message": "", "attempts": 0, "spec": spec.model_dump_json(),
+                  "client": spec.client or ""}
         with self._errors():
             pipe = self._redis.pipeline(transaction=True)
             pipe.hset(key, mapping=fields)
             pipe.expire(key, int(self.ttl_seconds))
+            if spec.client:
+                pipe.sadd(self.client_key(spec.client), spec.job_id)
+                pipe.expire(self.client_key(spec.client), int(self.ttl_seconds))
             pipe.lpush(self.queue_key, spec.job_id)
             pipe.execute()
         return JobRecord(job_id=spec.job_id, state="queued", created_at=now, updated_at=now,
                          download_name=spec.download_name, frames_total=spec.frames_total,
-                         project_id=spec.project_id)
+                         project_id=spec.project_id, client=spec.client)
+
+    def client_key(self, client: str) -> str:
+        return f"{self.prefix}:jobs:client:{client}"
+
+    def active_for_client(self, client: str) -> int:
+        """Counted from the client's set of job ids (ids of finished or expired jobs are dropped from it)."""
+        key = self.client_key(client)
+        with self._errors():
+            ids = sorted(self._redis.smembers(key))
+            if not ids:
+                return 0
+            pipe = self._redis.pipeline(transaction=False)
+            for job_id in ids:
+                pipe.hget(self.job_key(job_id), "state")
+            states = pipe.execute()
+            done = [j for j, st in zip(ids, states) if st not in ACTIVE_STATES]
+            if done:
+                self._redis.srem(key, *done)
+        return len(ids) - len(done)
 
     # ------------------------------------------------------------------------------------- workers
 

@@ -51,4 +51,12 @@ class Settings(BaseSettings):
     job_ttl_seconds: int = Field(default=24 * 3600, gt=0,
                                  description="seconds a job (status and files) is kept after its last change")
     max_video_seconds: float = Field(default=600.0, gt=0, description="longest accepted video, in seconds")
+    max_video_frames: int = Field(default=36_000, gt=0,
+                                  description="most frames in an accepted video (10 minutes at 60 fps)")
+    max_video_fps: float = Field(default=120.0, gt=0, description="highest accepted average frame rate")
+    max_video_pixels: int = Field(default=4096 * 2160, gt=0,
+                                  description="largest accepted video frame, in pixels (DCI 4K)")
+    max_jobs_per_client: int = Field(default=3, ge=1, le=1000,
+                                     description="video jobs one client (user cookie, else address) may have "
+                                                 "queued or running at once")
 

@@ -12,7 +12,7 @@ from vibegrade.data.events import EventIdConflictError, EventStore, UnknownProje
 from vibegrade.data.rows import MAX_INTENT_CHARS, clean_intent
 from vibegrade.schema import ToolChain
 from vibegrade.serve.deps import (ID_PATTERN, MAX_ID_CHARS, BudgetDep, ExperimentsDep, IdPath, JobsDep, ModelsDep,
-                                  SettingsDep, StoreDep, UserDep, carry_user_cookie)
+                                  SettingsDep, StoreDep, UserDep, carry_user_cookie, client_key)
 from vibegrade.serve.errors import ERRORS, ApiError, ErrorResponse
 from vibegrade.serve.experiments import Experiment, ExperimentsConfig, assign
 from vibegrade.serve.model_cache import ModelCache
@@ -132,7 +132,9 @@ def predict(body: PredictRequest, user_id: UserDep, store: StoreDep, models: Mod
 
 
 _FILE_DESCRIPTION = "JPEG, PNG, WebP or TIFF image, or a video (MP4, MOV, MKV, WebM, AVI, ...)"
-_UPLOAD_RESPONSES = {**IMAGE_RESPONSES, 202: JOB_ACCEPTED_RESPONSE}
+_UPLOAD_RESPONSES = {**IMAGE_RESPONSES, 202: JOB_ACCEPTED_RESPONSE,
+                     429: {"model": ErrorResponse,
+                           "description": "too many video jobs of this client queued or running (too_many_jobs)"}}
 
 
 @router.post("/v1/edit", response_class=Response, responses=_UPLOAD_RESPONSES, tags=["grading"])
@@ -152,7 +154,7 @@ def edit(request: Request, file: Annotated[UploadFile, File(description=_FILE_DE
     intent = intent_or_422(intent)
     override = tools_or_422(tools) if tools is not None and tools.strip() else None
     if upload_kind(file) == "video":
-        video = accept_video(file, settings, jobs)
+        video = accept_video(file, settings, jobs, client_key(request))
         try:
             p = predict_chain(intent, user_id, models, experiments, override)
             project_id = _record_project(store, user_id, intent, p, override)
@@ -173,7 +175,7 @@ def edit(request: Request, file: Annotated[UploadFile, File(description=_FILE_DE
 
 
 @router.post("/v1/render", response_class=Response, responses=_UPLOAD_RESPONSES, tags=["grading"])
-def render(file: Annotated[UploadFile, File(description=_FILE_DESCRIPTION)],
+def render(request: Request, file: Annotated[UploadFile, File(description=_FILE_DESCRIPTION)],
            tools: Annotated[str, Form(description="tool chain JSON", examples=[_TOOLS_EXAMPLE])],
            settings: SettingsDep, jobs: JobsDep, budget: BudgetDep) -> Response:
     """Render an explicit tool chain on an image (slider tweaks; nothing is recorded).
@@ -182,7 +184,7 @@ def render(file: Annotated[UploadFile, File(description=_FILE_DESCRIPTION)],
     """
     chain = tools_or_422(tools)
     if upload_kind(file) == "video":
-        video = accept_video(file, settings, jobs)
+        video = accept_video(file, settings, jobs, client_key(request))
         return job_accepted_response(queue_video(jobs, video, chain, None), chain,
                                      headers={"X-Tools": compact(chain)})
     data, media_type = grade_upload(file, chain, settings, budget)
