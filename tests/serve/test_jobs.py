@@ -171,7 +171,7 @@ def test_edit_video_is_a_job_end_to_end(tmp_path, clip):
         assert [p for p, _ in audio_packets(out)] == [p for p, _ in audio_packets(clip)]  # audio kept as is
         assert store.counts() == {"projects": 1, "exports": 0}
         # the input upload is deleted once the job ends; the output stays for the download
-        assert [p.name for p in (tmp_path / "jobs" / job_id).iterdir()] == ["output.mp4"]
+        assert sorted(p.name for p in (tmp_path / "jobs" / job_id).iterdir()) == ["job.json", "output.mp4"]
     assert app.state.jobs.running_threads == 0
     assert set(_job_threads()) <= threads_before  # the app's lifespan stopped its workers
 
@@ -646,3 +646,69 @@ def test_redis_counts_a_clients_active_jobs(tmp_path, clip, redis_prefix):
         assert jobs.active_for_client("user:a") == 1
     finally:
         jobs.close()
+
+
+_DYING_SERVER = """
+import sys, threading, time
+from pathlib import Path
+from vibegrade.serve.jobs import InProcessJobQueue, JobSpec
+jobs = InProcessJobQueue(sys.argv[1], workers=1)
+reached = threading.Event()
+original = jobs._progress
+def progress(spec, done, total):
+    original(spec, done, total)
+    reached.set()
+    time.sleep(3600)
+jobs._progress = progress
+ids = []
+for _ in range(2):
+    job_id, job_dir = jobs.create_job_dir()
+    (job_dir / "input.mp4").write_bytes(Path(sys.argv[2]).read_bytes())
+    jobs.submit(JobSpec(job_id=job_id, input_name="input.mp4", download_name="x.mp4", tools={}))
+    ids.append(job_id)
+reached.wait(60)
+print(" ".join(ids), flush=True)
+time.sleep(3600)
+"""
+
+
+def test_jobs_of_a_killed_server_are_failed_on_the_next_start(tmp_path, clip):
+    jobs_dir = tmp_path / "jobs"
+    proc = subprocess.Popen([sys.executable, "-c", _DYING_SERVER, str(jobs_dir), str(clip)],
+                            stdout=subprocess.PIPE, text=True)
+    try:
+        running, queued = proc.stdout.readline().split()
+    finally:
+        proc.kill()  # SIGKILL: the process cannot record anything
+        proc.wait(TIMEOUT_S)
+    assert (jobs_dir / running / "input.mp4").exists() and (jobs_dir / queued / "input.mp4").exists()
+    app = create_app(_settings(tmp_path))
+    assert app.state.jobs.recovered == 2
+    with TestClient(app) as client:
+        for job_id, was in ((running, "running"), (queued, "queued")):
+            body = client.get(f"/v1/jobs/{job_id}").json()
+            assert body["state"] == "failed" and body["error"]["code"] == "interrupted", body
+            assert f"while this job was {was}" in body["error"]["message"]
+            assert not (jobs_dir / job_id / "input.mp4").exists()
+            _assert_error(client.get(f"/v1/jobs/{job_id}/result"), 410, "job_failed")
+        # a finished job of the earlier process stays downloadable; new jobs run as usual
+        done = client.post("/v1/render", files=_upload(clip), data={"tools": "{}"}).json()["job_id"]
+        assert _wait(client, done)[0]["state"] == "done"
+    with TestClient(create_app(_settings(tmp_path))) as client:
+        assert client.get(f"/v1/jobs/{done}").json()["state"] == "done"
+        assert client.get(f"/v1/jobs/{done}/result").status_code == 200
+
+
+def test_a_live_sibling_process_keeps_its_jobs(tmp_path, clip):
+    """Several API processes may share the jobs folder: only the jobs of dead processes are failed."""
+    jobs_dir = tmp_path / "jobs"
+    proc = subprocess.Popen([sys.executable, "-c", _DYING_SERVER, str(jobs_dir), str(clip)],
+                            stdout=subprocess.PIPE, text=True)
+    try:
+        running, _ = proc.stdout.readline().split()
+        other = InProcessJobQueue(jobs_dir, workers=1)
+        assert other.recovered == 0 and other.get(running) is None
+        assert (jobs_dir / running / "input.mp4").exists()
+    finally:
+        proc.kill()
+        proc.wait(TIMEOUT_S)

@@ -24,6 +24,7 @@ by a cheap sweep when jobs are submitted (at most once a minute per queue).
 from __future__ import annotations
 
 import contextlib
+import json
 import logging
 import os
 import queue as queue_mod
@@ -54,6 +55,8 @@ ACTIVE_STATES = frozenset({"queued", "running"})
 OUTPUT_NAME = "output.mp4"
 """File name of a job's result inside its folder (always H.264 MP4: every browser plays it)."""
 OUTPUT_MEDIA_TYPE = "video/mp4"
+STATE_NAME = "job.json"
+"""File name of an in-process job's saved record inside its folder."""
 PROGRESS_INTERVAL_S = 0.2
 """Shortest interval between two progress writes to Redis, in seconds."""
 SWEEP_INTERVAL_S = 60.0
@@ -457,6 +460,68 @@ class InProcessJobQueue(JobQueue):
         self._jobs: dict[str, JobRecord] = {}
         self._specs: dict[str, JobSpec] = {}
         self._queue: queue_mod.Queue[str] = queue_mod.Queue()
+        self.recovered = self.recover_interrupted()
+
+    # Each job's record is also kept in its folder (``job.json``, written atomically at every change of
+    # state), so that a new process can tell what happened to the jobs of one that died.
+
+    def _state_path(self, job_id: str) -> Path:
+        return self.job_dir(job_id) / STATE_NAME
+
+    def _persist(self, rec: JobRecord) -> None:
+        from dataclasses import asdict
+
+        from vibegrade.media.atomic import atomic_write_text, host_tag
+
+        data = {**asdict(rec), "owner": f"{host_tag()}:{os.getpid()}"}
+        try:
+            atomic_write_text(self._state_path(rec.job_id), json.dumps(data))
+        except OSError as e:  # the folder was swept or discarded meanwhile
+            log.debug("job %s: state not saved (%s)", rec.job_id, e)
+
+    def recover_interrupted(self) -> int:
+        """Load the records of jobs left in ``jobs_dir`` by processes of this host that are gone.
+
+        Jobs that were queued or running then are marked failed (``interrupted``, the upload removed), so that
+        polling them says so instead of "job not found"; finished jobs stay available until the TTL sweep.
+        Jobs of live processes (several API processes sharing the folder) are left alone. Returns how many
+        jobs were marked failed.
+        """
+        from vibegrade.media.atomic import host_tag, pid_alive
+
+        try:
+            entries = [e for e in os.scandir(self.jobs_dir) if is_job_id(e.name)]
+        except OSError:
+            return 0
+        failed = 0
+        for entry in entries:
+            try:
+                data = json.loads(Path(entry.path, STATE_NAME).read_text(encoding="utf-8"))
+                owner = str(data.pop("owner", ""))
+                rec = JobRecord(**data)
+            except (OSError, ValueError, TypeError):
+                continue
+            host, _, pid = owner.partition(":")
+            if rec.job_id != entry.name or (host == host_tag() and pid.isdigit() and int(pid) != os.getpid()
+                                            and pid_alive(int(pid))):
+                continue
+            if host != host_tag() and rec.state in ACTIVE_STATES:
+                continue  # another machine's job (a shared folder): only that machine can tell
+            if rec.state in ACTIVE_STATES:
+                rec = replace(rec, state="failed", updated_at=time.time(), error_code="interrupted",
+                              error_message=f"the service stopped while this job was {rec.state}; "
+                                            "please upload the video again")
+                for f in Path(entry.path).iterdir():
+                    if f.name != STATE_NAME:
+                        with contextlib.suppress(OSError):
+                            f.unlink()
+                self._persist(rec)
+                failed += 1
+            with self._lock:
+                self._jobs.setdefault(rec.job_id, rec)
+        if failed:
+            log.warning("%d job(s) were interrupted by the end of an earlier process; marked failed", failed)
+        return failed
 
     def get(self, job_id: str) -> JobRecord | None:
         with self._lock:
@@ -474,6 +539,7 @@ class InProcessJobQueue(JobQueue):
         with self._lock:
             self._jobs[spec.job_id] = rec
             self._specs[spec.job_id] = spec
+        self._persist(rec)
         self._queue.put(spec.job_id)
         return rec
 
@@ -486,9 +552,11 @@ class InProcessJobQueue(JobQueue):
             rec = self._jobs.get(job_id)
             if rec is None or rec.state != "queued":
                 return None
-            self._jobs[job_id] = replace(rec, state="running", updated_at=time.time(),
-                                         attempts=rec.attempts + 1)
-            return self._specs[job_id]
+            rec = self._jobs[job_id] = replace(rec, state="running", updated_at=time.time(),
+                                               attempts=rec.attempts + 1)
+            spec = self._specs[job_id]
+        self._persist(rec)
+        return spec
 
     def _update(self, job_id: str, **changes: Any) -> None:
         with self._lock:
@@ -509,6 +577,9 @@ class InProcessJobQueue(JobQueue):
         self._update(spec.job_id, **changes)
         with self._lock:
             self._specs.pop(spec.job_id, None)
+            rec = self._jobs.get(spec.job_id)
+        if rec is not None:
+            self._persist(rec)
 
     def _interrupted(self, spec: JobSpec) -> None:
         self._finish(spec, "failed", error=("interrupted", "the service stopped before the job finished; "
