@@ -74,7 +74,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.decode_budget = DecodeBudget(settings.decode_memory_mb * 2**20, settings.max_concurrent_decodes,
                                            settings.decode_wait_seconds)
     app.state.annotate_previews = annotate_routes.PreviewCache()
-    app.add_middleware(BodyLimitMiddleware, limit=settings.max_upload_bytes)
+    app.add_middleware(BodyLimitMiddleware, limit=settings.max_upload_bytes,
+                       body_timeout=settings.body_timeout_seconds)
     install_error_handlers(app)
     install_docs(app)
 

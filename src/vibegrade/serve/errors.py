@@ -7,6 +7,7 @@ is parsed.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import uuid
 from typing import Any, Optional
@@ -49,7 +50,7 @@ def error_response(status: int, code: str, message: str, field: str | None = Non
 
 
 _HTTP_CODES = {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found",
-               405: "method_not_allowed", 413: "payload_too_large", 415: "unsupported_media_type",
+               405: "method_not_allowed", 408: "request_timeout", 413: "payload_too_large", 415: "unsupported_media_type",
                409: "conflict", 422: "invalid_request", 429: "too_many_requests", 503: "unavailable"}
 
 
@@ -61,15 +62,20 @@ class _UploadTooLarge(Exception):
     pass
 
 
+class _BodyTimeout(Exception):
+    pass
+
+
 class BodyLimitMiddleware:
     """Reject request bodies over ``limit`` bytes with 413, from Content-Length and while streaming.
 
     A pure ASGI middleware so the limit holds before FastAPI parses (and spools) a multipart body.
     """
 
-    def __init__(self, app: Any, limit: int) -> None:
+    def __init__(self, app: Any, limit: int, body_timeout: float | None = None) -> None:
         self.app = app
         self.limit = limit
+        self.body_timeout = body_timeout
 
     async def __call__(self, scope: dict, receive: Any, send: Any) -> None:
         if scope["type"] != "http":
@@ -89,20 +95,30 @@ class BodyLimitMiddleware:
                     await error_response(413, "payload_too_large", too_large_message(limit))(
                         scope, receive, send)
                     return
-        state = {"received": 0, "too_large": False, "started": False}
+        state = {"received": 0, "too_large": False, "timed_out": False, "started": False, "body_done": False}
+        timeout = self.body_timeout
 
         async def limited_receive() -> dict:
-            message = await receive()
+            if state["body_done"] or timeout is None:
+                message = await receive()
+            else:
+                try:
+                    message = await asyncio.wait_for(receive(), timeout)
+                except asyncio.TimeoutError:
+                    state["timed_out"] = True
+                    raise _BodyTimeout() from None
             if message["type"] == "http.request":
                 state["received"] += len(message.get("body", b""))
+                if not message.get("more_body", False):
+                    state["body_done"] = True
                 if state["received"] > limit:
                     state["too_large"] = True
                     raise _UploadTooLarge()
             return message
 
         async def guarded_send(message: dict) -> None:
-            if state["too_large"]:
-                return  # whatever the app made of the aborted body is replaced by our 413
+            if state["too_large"] or state["timed_out"]:
+                return  # whatever the app made of the aborted body is replaced by our 413 / 408
             if message["type"] == "http.response.start":
                 state["started"] = True
             await send(message)
@@ -111,8 +127,16 @@ class BodyLimitMiddleware:
             await self.app(scope, limited_receive, guarded_send)
         except _UploadTooLarge:
             state["too_large"] = True
-        if state["too_large"] and not state["started"]:
+        except _BodyTimeout:
+            state["timed_out"] = True
+        if state["started"]:
+            return
+        if state["too_large"]:
             await error_response(413, "payload_too_large", too_large_message(limit))(scope, receive, send)
+        elif state["timed_out"]:
+            resp = error_response(408, "request_timeout", f"the request body stopped arriving for {timeout:g} s")
+            resp.headers["Connection"] = "close"
+            await resp(scope, receive, send)
 
 
 def install_error_handlers(app: FastAPI) -> None:

@@ -24,6 +24,8 @@ class Settings(BaseSettings):
         default=None, description="TOML/JSON experiments file (None: no A/B tests)")
     max_upload_bytes: int = Field(default=DEFAULT_MAX_UPLOAD_BYTES, gt=0,
                                   description="largest accepted request body in bytes")
+    body_timeout_seconds: float = Field(default=30.0, gt=0, le=3600,
+                                        description="a request body that stops arriving for this long gets a 408")
     max_pixels: Optional[int] = Field(default=None, gt=0,
                                       description="largest accepted image in pixels (None: library default)")
     # memory: images graded at once (vibegrade.serve.limits)
