@@ -3,7 +3,7 @@
 Usage: .venv/bin/python scripts/measure_memory.py [N]   (default 8; prints JSON)
 
 Worst cases sent at once, N of each: the largest image the default decode budget admits (an 8-bit
-7000×7000 JPEG, about 49 megapixels, graded with the spatial tools), and a 10000×9999 PNG of zeros
+5400×5400 JPEG, 29 megapixels, graded with the spatial tools), and a 10000×9999 PNG of zeros
 (a few hundred KB claiming 100 megapixels). The server's resident memory (VmRSS of its process) is
 sampled every 20 ms; the answer codes are counted.
 """
@@ -29,6 +29,7 @@ from PIL import Image
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from tests.serve.test_hardening import zeros_png  # noqa: E402
 
+SIDE = 5400  # 29 megapixels: the largest square 8-bit image the default budget (1536 MB at 52 B/pixel) admits
 TOOLS = '{"adjust": {"exposure": 10, "structure": 30, "bloom": 20}, "filter": {"name": "enchanted", "intensity": 50}}'
 
 
@@ -52,8 +53,8 @@ def multipart(fields: dict[str, str], name: str, data: bytes, ctype: str) -> tup
 
 def main() -> None:
     n = int(sys.argv[1]) if len(sys.argv) > 1 else 8
-    g = np.linspace(0, 255, 7000, dtype=np.float32)
-    big = np.stack([np.add.outer(g, g) / 2, np.add.outer(g, -g) / 2 + 128, np.tile(g, (7000, 1))], -1)
+    g = np.linspace(0, 255, SIDE, dtype=np.float32)
+    big = np.stack([np.add.outer(g, g) / 2, np.add.outer(g, -g) / 2 + 128, np.tile(g, (SIDE, 1))], -1)
     buf = io.BytesIO()
     Image.fromarray(big.clip(0, 255).astype(np.uint8)).save(buf, "JPEG", quality=85)
     jpeg = buf.getvalue()
@@ -104,7 +105,7 @@ def main() -> None:
         elapsed = time.monotonic() - t0
         stop.set()
         t.join()
-        print(json.dumps({"concurrent_uploads": 2 * n, "big_jpeg": f"7000x7000 ({len(jpeg) / 1e6:.1f} MB)",
+        print(json.dumps({"concurrent_uploads": 2 * n, "big_jpeg": f"{SIDE}x{SIDE} ({len(jpeg) / 1e6:.1f} MB)",
                           "bomb_png": f"10000x9999 zeros ({len(bomb) / 1e3:.0f} KB)",
                           "codes_big": {c: codes[:n].count(c) for c in sorted(set(codes[:n]))},
                           "codes_bomb": {c: codes[n:].count(c) for c in sorted(set(codes[n:]))},

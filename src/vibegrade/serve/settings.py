@@ -31,8 +31,8 @@ class Settings(BaseSettings):
     # memory: images graded at once (vibegrade.serve.limits)
     decode_memory_mb: int = Field(default=1536, gt=0,
                                   description="memory for the images being decoded and graded at once, in MB "
-                                              "(each image's share is estimated from its header: 32 bytes "
-                                              "per pixel, 64 for 16-bit images)")
+                                              "(each image's share is estimated from its header: 52 bytes "
+                                              "per pixel, 96 for 16-bit images)")
     max_concurrent_decodes: int = Field(default=2, ge=1, le=256,
                                         description="images decoded and graded at once (more wait)")
     decode_wait_seconds: float = Field(default=10.0, ge=0, le=300,

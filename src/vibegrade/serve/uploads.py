@@ -165,7 +165,15 @@ def _reserved(budget: DecodeBudget | None, cost: int) -> Iterator[None]:
     try:
         yield
     finally:
+        if cost >= RELEASE_AFTER_BYTES:
+            from vibegrade.runtime import release_memory
+
+            release_memory()  # before the budget is given back: the next image gets real room
         cm.__exit__(None, None, None)
+
+
+RELEASE_AFTER_BYTES = 64 * 2**20
+"""Images whose estimated cost is at least this have their freed memory returned to the OS at once."""
 
 
 def image_response(data: bytes, media_type: str, headers: dict[str, str]) -> Response:
