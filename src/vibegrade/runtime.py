@@ -35,6 +35,22 @@ def tune_allocator(mmap_threshold: int = 256 * 1024 * 1024, trim_threshold: int 
     return ok
 
 
+def release_memory() -> bool:
+    """Give freed heap memory back to the OS now (glibc ``malloc_trim``; elsewhere a no-op).
+
+    :func:`tune_allocator` keeps freed buffers of up to 256 MB for reuse, in the arena of each thread that
+    freed them; after grading a large image on a thread pool that can add up to hundreds of MB per thread.
+    The service calls this after each large image, so that its memory stays within the decode budget.
+    """
+    if not sys.platform.startswith("linux"):
+        return False
+    try:
+        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
+        return bool(libc.malloc_trim(0))
+    except (OSError, AttributeError):
+        return False
+
+
 BLAS_THREAD_VARS = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")
 
 

@@ -26,6 +26,8 @@ path for untrusted LLM output and reports what it changed.
 from __future__ import annotations
 
 import json
+import re
+import sys
 import math
 from dataclasses import dataclass
 from typing import Any, Iterable, Literal
@@ -275,18 +277,71 @@ class ToolChain(_Strict):
 def parse_chain(text_or_obj: str | dict[str, Any]) -> ToolChain:
     """Strictly parse a tool chain from JSON text or a dict (raises ``ValueError`` with a clear message)."""
     if isinstance(text_or_obj, str):
-        try:
-            obj = json.loads(text_or_obj)
-        except json.JSONDecodeError as e:
-            raise ValueError(f"tool chain is not valid JSON: {e.msg} at line {e.lineno} column {e.colno}") from None
+        obj = loads_untrusted_json(text_or_obj, "tool chain")
     else:
         obj = text_or_obj
     if not isinstance(obj, dict):
         raise ValueError(f"tool chain must be a JSON object, got {type(obj).__name__}")
+    if _depth_exceeds(obj, MAX_CHAIN_DEPTH):
+        raise ValueError(f"tool chain is nested more than {MAX_CHAIN_DEPTH} levels deep (a chain has 3)")
     try:
-        return ToolChain.model_validate(obj)
+        # strict: numbers must be JSON integers (no true/false, no "10", no 10.5) -- this is the untrusted edge
+        return ToolChain.model_validate(obj, strict=True)
     except ValidationError as e:
         raise ValueError(format_validation_error(e)) from None
+
+
+MAX_CHAIN_DEPTH = 8
+"""Deepest nesting of objects/arrays accepted in a tool chain (a valid chain has 3 levels)."""
+MAX_JSON_DEPTH = 64
+"""Deepest nesting :func:`loads_untrusted_json` accepts (Python's parser would overflow its stack near 1000)."""
+_JSON_OPEN = re.compile(r'"(?:[^"\\]|\\.)*"|[\[\]{}]')
+
+
+def json_depth(text: str) -> int:
+    """The deepest nesting of arrays/objects in JSON ``text`` (strings are skipped), without recursion."""
+    depth = deepest = 0
+    for m in _JSON_OPEN.finditer(text):
+        tok = m.group()
+        if tok in "[{":
+            depth += 1
+            deepest = max(deepest, depth)
+        elif tok in "]}":
+            depth -= 1
+    return deepest
+
+
+def loads_untrusted_json(text: str, what: str = "JSON", max_depth: int = MAX_JSON_DEPTH) -> Any:
+    """``json.loads`` for untrusted text: ``ValueError`` with a one-line message for malformed JSON, nesting
+    deeper than ``max_depth`` and integers too long to convert (never a ``RecursionError``)."""
+    if json_depth(text) > max_depth:
+        raise ValueError(f"{what} is nested more than {max_depth} levels deep")
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as e:
+        raise ValueError(f"{what} is not valid JSON: {e.msg} at line {e.lineno} column {e.colno}") from None
+    except RecursionError:
+        raise ValueError(f"{what} is nested too deeply") from None
+    except ValueError as e:
+        raise ValueError(f"{what} is not valid JSON: {json_value_error(e)}") from None
+
+
+def json_value_error(e: BaseException) -> str:
+    """A user-facing reason for a ``ValueError`` of the JSON parser that is not a syntax error."""
+    if "integer string conversion" in str(e):
+        return f"a number has more than {sys.get_int_max_str_digits() or 4300} digits"
+    return "a value cannot be read"
+
+
+def _depth_exceeds(obj: Any, limit: int) -> bool:
+    stack: list[tuple[Any, int]] = [(obj, 1)]
+    while stack:
+        o, d = stack.pop()
+        if isinstance(o, (dict, list)):
+            if d > limit:
+                return True
+            stack.extend((v, d + 1) for v in (o.values() if isinstance(o, dict) else o))
+    return False
 
 
 def format_validation_error(e: ValidationError) -> str:
@@ -299,6 +354,15 @@ def format_validation_error(e: ValidationError) -> str:
             msg = msg[len("Value error, "):]
         if err["type"] == "extra_forbidden":
             msg = "unknown field"
+        elif err["type"] in ("int_type", "int_parsing", "int_from_float"):
+            got = err.get("input")
+            kind = ("true/false" if isinstance(got, bool) else "text" if isinstance(got, str)
+                    else "a fraction" if isinstance(got, float) else type(got).__name__)
+            msg = f"must be a whole number, got {kind}"
+        elif err["type"] == "string_type":
+            msg = "must be text"
+        elif err["type"] in ("model_type", "dict_type", "model_attributes_type"):
+            msg = "must be an object"
         parts.append(f"{loc}: {msg}")
     return "; ".join(parts)
 

@@ -55,15 +55,18 @@ def three_tasks(store) -> list[str]:
 
 # ------------------------------------------------------------------------------------------ schema
 
-def test_head_is_0002_with_annotation_tables(store):
+def test_head_is_0003_with_annotation_tables(store):
     store.migrate()
-    assert store.revision() == store.head_revision() == "0002_annotation_tasks"
+    assert store.revision() == store.head_revision() == "0003_annotator_tokens"
     insp = inspect(store.engine)
     assert "annotation_tasks" in insp.get_table_names()
     cols = {c["name"]: c for c in insp.get_columns("annotations")}
     assert cols["task_id"]["nullable"] is True
     uniques = {u["name"]: u["column_names"] for u in insp.get_unique_constraints("annotations")}
-    assert uniques["uq_annotations_task_annotator_question"] == ["task_id", "annotator", "question"]
+    assert uniques["uq_annotations_task_annotator_question_revision"] == ["task_id", "annotator", "question",
+                                                                          "revision"]
+    assert {"id", "name", "display_name", "token_hash", "created_at"} <= {
+        c["name"] for c in insp.get_columns("annotators")}
     fks = {fk["name"]: fk for fk in insp.get_foreign_keys("annotations") if fk["name"]}
     assert fks["fk_annotations_task_id"]["referred_table"] == "annotation_tasks"
     task_cols = {c["name"] for c in insp.get_columns("annotation_tasks")}
@@ -132,26 +135,50 @@ def test_partly_answered_task_is_offered_again(store):
     assert store.annotation_progress("dave")["answered"] == 1
 
 
-def test_answering_again_replaces(store):
+def test_answering_again_keeps_every_revision(store):
     t1, t2, _ = three_tasks(store)
-    assert store.record_task_answers(t1, "alice", BOTH, created_at=T0) is False
-    assert store.record_task_answers(t1, "bob", {"relevant": "no", "student_matches_teacher": "no"}) is False
-    assert store.record_task_answers(t1, "alice", {"relevant": "no", "student_matches_teacher": "unsure"},
-                                     created_at=T0 + timedelta(minutes=5)) is True
+    assert store.record_task_answers(t1, "alice", BOTH, created_at=T0) == 1
+    assert store.record_task_answers(t1, "bob", {"relevant": "no", "student_matches_teacher": "no"}) == 1
+    assert store.record_task_answers(t1, "Alice", {"relevant": "no", "student_matches_teacher": "unsure"},
+                                     created_at=T0 + timedelta(minutes=5)) == 2
     votes = {v.task.id: v.votes for v in store.annotation_votes()}
-    assert votes[t1] == {"relevant": {"alice": "no", "bob": "no"},
+    assert votes[t1] == {"relevant": {"alice": "no", "bob": "no"},  # the latest revision counts
                          "student_matches_teacher": {"alice": "unsure", "bob": "no"}}
     assert votes[t2] == {}
-    alice = [a for a in store.iter_annotations() if a["annotator"] == "alice"]
-    assert len(alice) == 2  # replaced in place, not appended
-    assert all(a["created_at"] == T0 + timedelta(minutes=5) for a in alice)
-    # the database itself refuses a second answer to the same question
+    alice = sorted((a["created_at"], a["question"], a["answer"]) for a in store.iter_annotations()
+                   if a["annotator"] == "alice")
+    assert alice == [(T0, "relevant", "yes"), (T0, "student_matches_teacher", "no"),
+                     (T0 + timedelta(minutes=5), "relevant", "no"),
+                     (T0 + timedelta(minutes=5), "student_matches_teacher", "unsure")]
+    # the database itself refuses two answers with the same revision
     from vibegrade.data.events import Annotation
 
     with pytest.raises(IntegrityError):
         with store._write.begin() as s:
             s.add(Annotation(id=str(uuid.uuid4()), task_id=t1, annotator="alice", question="relevant",
-                             answer="yes", created_at=T0))
+                             answer="yes", created_at=T0, revision=2))
+
+
+def test_look_alike_names_are_one_annotator(store):
+    t1, *_ = three_tasks(store)
+    from vibegrade.data.events import AnnotatorExistsError, normalize_annotator
+
+    assert {normalize_annotator(n) for n in ("alice", "Alice", "ALICE", "ａｌｉｃｅ", " alice ")} == {"alice"}
+    for name in ("alice", "Alice", "ａｌｉｃｅ"):
+        store.record_task_answers(t1, name, BOTH)
+    [v1] = [v.votes for v in store.annotation_votes() if v.task.id == t1]
+    assert v1 == {"relevant": {"alice": "yes"}, "student_matches_teacher": {"alice": "no"}}
+    key, token = store.add_annotator("Alice")
+    assert key == "alice" and len(token) >= 32 and store.annotator_for_token(token) == "alice"
+    with pytest.raises(AnnotatorExistsError):
+        store.add_annotator("ａｌｉｃｅ")
+    _, new_token = store.add_annotator("ALICE", rotate=True)
+    assert store.annotator_for_token(token) is None and store.annotator_for_token(new_token) == "alice"
+    with pytest.raises(ValueError):
+        store.add_annotator("nobody", rotate=True)
+    with store.engine.connect() as c:  # only the hash is stored
+        stored = [r[0] for r in c.execute(text("SELECT token_hash FROM annotators"))]
+    assert stored and new_token not in stored and token not in stored
 
 
 def test_answer_validation(store):
@@ -201,7 +228,10 @@ def test_concurrent_identical_answers(store):
         th.join()
     assert errors == []
     rows = [a for a in store.iter_annotations() if a["annotator"] == "alice"]
-    assert sorted(a["question"] for a in rows) == ["relevant", "student_matches_teacher"]
+    assert sorted(a["question"] for a in rows) == ["relevant"] * 6 + ["student_matches_teacher"] * 6
+    with store.engine.connect() as c:
+        revs = sorted(r[0] for r in c.execute(text("SELECT revision FROM annotations WHERE question = 'relevant'")))
+    assert revs == [1, 2, 3, 4, 5, 6]
 
 
 # ------------------------------------------------------------------------------------------ migration
@@ -248,7 +278,7 @@ def test_migration_upgrades_a_0001_database_with_data(old_store):
                       {"id": f"a{i}", "pid": pid, "t": T0, "a": ("yes", "no", "yes")[i]})
 
     s.migrate()
-    assert s.revision() == "0002_annotation_tasks"
+    assert s.revision() == "0003_annotator_tokens"
     assert s.counts() == {"projects": 1, "exports": 1}
     old = sorted(s.iter_annotations(), key=lambda a: a["id"])
     assert [(a["id"], a["project_id"], a["answer"]) for a in old] == [("a0", "p1", "yes"), ("a1", None, "no"),
@@ -273,3 +303,48 @@ def test_migration_upgrades_a_0001_database_with_data(old_store):
     assert "task_id" not in {c["name"] for c in insp.get_columns("annotations")}
     with s.engine.connect() as c:
         assert c.execute(text("SELECT COUNT(*) FROM annotations WHERE project_id = 'p1'")).scalar() == 3
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def store_at_0002(request, tmp_path):
+    """A store whose database is at revision 0002 (migrate() not run yet)."""
+    if request.param == "sqlite":
+        s = EventStore(f"sqlite:///{tmp_path / 'v2.db'}")
+        _upgrade_to(s, "0002_annotation_tasks")
+        yield s
+        s.close()
+        return
+    with _events.isolated_pg_store(request.getfixturevalue("pg_url")) as s:
+        _upgrade_to(s, "0002_annotation_tasks")
+        yield s
+
+
+def test_migration_0003_keeps_answers_as_revision_1_and_back(store_at_0002):
+    s = store_at_0002
+    s._migrated = True  # write the 0002-era rows without upgrading first
+    with s.engine.execution_options(vibegrade_write=True).begin() as c:
+        c.execute(text("INSERT INTO annotation_tasks (id, key, created_at, position, intent, teacher_tools, "
+                       "student_tools, student_model, image) VALUES ('t1', 'k1', :t, 0, 'warm', '{}', '{}', "
+                       "'default', 'astronaut')"), {"t": T0})
+        for i, (who, q, a) in enumerate((("Alice", "relevant", "yes"), ("Alice", "student_matches_teacher", "no"),
+                                         ("bob", "relevant", "no"))):
+            c.execute(text("INSERT INTO annotations (id, created_at, annotator, question, answer, task_id) "
+                           "VALUES (:id, :t, :who, :q, :a, 't1')"), {"id": f"a{i}", "t": T0, "who": who, "q": q,
+                                                                       "a": a})
+    s.migrate()
+    assert s.revision() == "0003_annotator_tokens"
+    with s.engine.connect() as c:
+        assert c.execute(text("SELECT COUNT(*) FROM annotations WHERE revision = 1")).scalar() == 3
+    [v] = [v.votes for v in s.annotation_votes()]
+    assert v == {"relevant": {"alice": "yes", "bob": "no"}, "student_matches_teacher": {"alice": "no"}}
+    assert s.record_task_answers("t1", "bob", {"relevant": "yes"}) == 2
+    assert s.record_task_answers("t1", "bob", {"relevant": "unsure"}) == 3
+    s.add_annotator("carol")
+    _upgrade_to(s, "0002_annotation_tasks", downgrade=True)
+    assert s.revision() == "0002_annotation_tasks"
+    insp = inspect(s.engine)
+    assert "annotators" not in insp.get_table_names()
+    with s.engine.connect() as c:  # only the latest revision of bob's answer is left
+        rows = sorted(c.execute(text("SELECT annotator, question, answer FROM annotations")).all())
+    assert rows == [("Alice", "relevant", "yes"), ("Alice", "student_matches_teacher", "no"),
+                    ("bob", "relevant", "unsure")]

@@ -90,10 +90,10 @@ KEEP = lambda a, s, f: {"adjust": a, "selective_adjust": s, "filter": f}  # noqa
 def test_migrations_create_tables(store):
     assert store.revision() is None or store.revision() == store.head_revision()
     store.migrate()
-    assert store.revision() == store.head_revision() == "0002_annotation_tasks"
+    assert store.revision() == store.head_revision() == "0003_annotator_tokens"
     store.migrate()  # idempotent
     names = set(inspect(store.engine).get_table_names())
-    assert {"projects", "exports", "annotations", "annotation_tasks", "alembic_version"} <= names
+    assert {"projects", "exports", "annotations", "annotation_tasks", "annotators", "alembic_version"} <= names
     cols = {c["name"] for c in inspect(store.engine).get_columns("projects")}
     assert {"id", "created_at", "user_id", "experiment", "variant", "model", "intent", "intent_key", "tools",
             "source", "latency_ms"} <= cols

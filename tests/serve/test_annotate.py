@@ -70,15 +70,30 @@ def _store(client: TestClient):
     return client.app.state.store
 
 
+def _auth(client: TestClient, name: str) -> dict:
+    """The Authorization header of annotator ``name`` (invited on first use, like `annotate invite`)."""
+    from vibegrade.data.events import normalize_annotator
+
+    tokens = client.app.state.__dict__.setdefault("_test_tokens", {})
+    key = normalize_annotator(name)
+    if key not in tokens:
+        tokens[key] = _store(client).add_annotator(name)[1]
+    return {"Authorization": f"Bearer {tokens[key]}"}
+
+
 def _next(client: TestClient, name: str) -> dict:
-    r = client.get("/v1/annotate/next", params={"annotator": name})
+    r = client.get("/v1/annotate/next", headers=_auth(client, name))
     assert r.status_code == 200, r.text
-    return r.json()
+    body = r.json()
+    from vibegrade.data.events import normalize_annotator
+
+    assert body.pop("annotator") == normalize_annotator(name)
+    return body
 
 
 def _answer(client: TestClient, task_id: str, name: str, relevant: str = "yes", match: str = "no"):
-    return client.post(f"/v1/annotate/tasks/{task_id}/answers",
-                       json={"annotator": name, "relevant": relevant, "student_matches_teacher": match})
+    return client.post(f"/v1/annotate/tasks/{task_id}/answers", headers=_auth(client, name),
+                       json={"relevant": relevant, "student_matches_teacher": match})
 
 
 def _decode(data: bytes) -> np.ndarray:
@@ -195,7 +210,7 @@ def test_annotation_flow(client):
 
     r = _answer(client, task["task_id"], "alice", "yes", "no")
     assert r.status_code == 201, r.text
-    assert r.json() == {"task_id": task["task_id"], "annotator": "alice", "replaced": False,
+    assert r.json() == {"task_id": task["task_id"], "annotator": "alice", "replaced": False, "revision": 1,
                         "progress": {"answered_by_you": 1, "total": 4}}
     seen = {task["task_id"]}
     for _ in range(3):
@@ -206,13 +221,15 @@ def test_annotation_flow(client):
     done = _next(client, "alice")
     assert done == {"task": None, "progress": {"answered_by_you": 4, "total": 4}}
 
-    # another annotator still has everything to do; answering again replaces
+    # another annotator still has everything to do; answering again adds a revision, the latest counts
     assert _next(client, "bob")["progress"] == {"answered_by_you": 0, "total": 4}
     r = _answer(client, task["task_id"], "alice", "unsure", "yes")
-    assert r.status_code == 201 and r.json()["replaced"] is True
+    assert r.status_code == 201 and r.json()["replaced"] is True and r.json()["revision"] == 2
     votes = {v.task.id: v.votes for v in _store(client).annotation_votes()}
     assert votes[task["task_id"]] == {"relevant": {"alice": "unsure"},
                                       "student_matches_teacher": {"alice": "yes"}}
+    kept = [a for a in _store(client).iter_annotations() if a["annotator"] == "alice"]
+    assert len(kept) == 2 * 4 + 2  # the first answers are kept too
 
 
 def test_next_prefers_tasks_others_have_not_answered(client):
@@ -224,17 +241,16 @@ def test_next_prefers_tasks_others_have_not_answered(client):
 
 
 def test_empty_store_is_done(tmp_path):
-    with TestClient(create_app(Settings(database_url=f"sqlite:///{tmp_path / 'e.db'}"))) as c:
+    with TestClient(create_app(Settings(database_url=f"sqlite:///{tmp_path / 'e.db'}",
+                                        jobs_dir=tmp_path / "jobs"))) as c:
         assert _next(c, "alice") == {"task": None, "progress": {"answered_by_you": 0, "total": 0}}
 
 
 def test_validation_errors(client):
     task_id = _next(client, "alice")["task"]["task_id"]
-    _assert_error(client.get("/v1/annotate/next"), 422, "validation_error", "annotator")
-    _assert_error(client.get("/v1/annotate/next", params={"annotator": ""}), 422, field="annotator")
-    _assert_error(client.get("/v1/annotate/next", params={"annotator": "   "}), 422, field="annotator")
-    _assert_error(client.get("/v1/annotate/next", params={"annotator": "x" * 65}), 422, field="annotator")
-    _assert_error(client.get("/v1/annotate/next", params={"annotator": "a\x07b"}), 422, field="annotator")
+    alice = _auth(client, "alice")
+    for params in ({"annotator": ""}, {"annotator": "   "}, {"annotator": "x" * 65}, {"annotator": "a\x07b"}):
+        _assert_error(client.get("/v1/annotate/next", params=params, headers=alice), 422, field="annotator")
 
     url = f"/v1/annotate/tasks/{task_id}/answers"
     good = {"annotator": "alice", "relevant": "yes", "student_matches_teacher": "no"}
@@ -244,12 +260,59 @@ def test_validation_errors(client):
                        [{**good, "annotator": "y" * 65}, "annotator"],
                        [{k: v for k, v in good.items() if k != "relevant"}, "relevant"],
                        [{**good, "extra": 1}, "extra"]):
-        _assert_error(client.post(url, json=bad), 422, "validation_error", field)
-    _assert_error(client.post(url, content=b"not json", headers={"content-type": "application/json"}), 422)
-    _assert_error(client.post("/v1/annotate/tasks/no-such-task/answers", json=good), 404, "task_not_found")
+        _assert_error(client.post(url, json=bad, headers=alice), 422, "validation_error", field)
+    _assert_error(client.post(url, content=b"not json", headers={"content-type": "application/json", **alice}),
+                  422)
+    _assert_error(client.post("/v1/annotate/tasks/no-such-task/answers", json=good, headers=alice), 404,
+                  "task_not_found")
     _assert_error(client.get("/v1/annotate/tasks/no-such-task/images/teacher"), 404, "task_not_found")
     _assert_error(client.get(f"/v1/annotate/tasks/{task_id}/images/other"), 422, field="kind")
     assert list(_store(client).iter_annotations()) == []
+
+
+def test_answers_need_the_annotators_own_token(client, db_url):
+    task_id = _next(client, "alice")["task"]["task_id"]
+    url = f"/v1/annotate/tasks/{task_id}/answers"
+    answers = {"relevant": "yes", "student_matches_teacher": "no"}
+    for headers in ({}, {"Authorization": "Bearer " + "x" * 32}, {"Authorization": "Basic YWxpY2U6eA=="},
+                    {"Authorization": "Bearer a\x00b" + "c" * 20}):
+        for r in (client.get("/v1/annotate/next", headers=headers), client.post(url, json=answers, headers=headers)):
+            err = _assert_error(r, 401, "unauthorized")
+            assert "token" in err["message"] and r.headers["www-authenticate"].startswith("Bearer")
+    # alice's token cannot answer as bob, nor under a look-alike of another name
+    alice = _auth(client, "alice")
+    _auth(client, "bob")
+    _assert_error(client.post(url, json={**answers, "annotator": "bob"}, headers=alice), 403, "forbidden",
+                  "annotator")
+    _assert_error(client.get("/v1/annotate/next", params={"annotator": "bob"}, headers=alice), 403)
+    # ...but may name herself in any spelling: names are compared normalised
+    for spelling in ("alice", "Alice", "ａｌｉｃｅ"):
+        r = client.post(url, json={**answers, "annotator": spelling}, headers=alice)
+        assert r.status_code == 201 and r.json()["annotator"] == "alice"
+    assert {a["annotator"] for a in _store(client).iter_annotations()} == {"alice"}
+    [votes] = [v.votes for v in _store(client).annotation_votes() if v.task.id == task_id]
+    assert votes == {"relevant": {"alice": "yes"}, "student_matches_teacher": {"alice": "no"}}  # one voter
+
+
+def test_invite_cli(db_url):
+    runner = CliRunner()
+    res = runner.invoke(cli, ["annotate", "invite", "Alice", "--database-url", db_url,
+                              "--base-url", "http://annotate.example:8000/"])
+    assert res.exit_code == 0, res.output
+    token = res.stdout.split("token ")[1].split()[0]
+    assert f"http://annotate.example:8000/annotate?token={token}" in res.stdout
+    from vibegrade.data.events import EventStore
+
+    with EventStore(db_url) as store:
+        assert store.annotator_for_token(token) == "alice"
+    again = runner.invoke(cli, ["annotate", "invite", "ａｌｉｃｅ", "--database-url", db_url])
+    assert again.exit_code == 2 and "already has a token" in again.output and "Traceback" not in again.output
+    rotated = runner.invoke(cli, ["annotate", "invite", "ALICE", "--rotate", "--database-url", db_url])
+    assert rotated.exit_code == 0
+    with EventStore(db_url) as store:
+        assert store.annotator_for_token(token) is None
+    bad = runner.invoke(cli, ["annotate", "invite", "a\x07b", "--database-url", db_url])
+    assert bad.exit_code == 2 and bad.output.startswith("error:")
 
 
 def test_preview_cache_is_lru():
@@ -360,13 +423,15 @@ def test_report_cli(client, db_url):
 
 @pytest.mark.skipif(not CHROMIUM.exists(), reason=NO_CHROMIUM_REASON)
 def test_page_in_a_browser_with_the_keyboard(tmp_path, rows_file):
-    """Headless Chromium: name, keys 1/2/3 and Enter, a missing-answer error, the done state, the name
-    kept across a reload."""
+    """Headless Chromium: the token typed in, keys 1/2/3 and Enter, a missing-answer error, the done state,
+    the token kept across a reload; another annotator's link with ?token= (taken out of the address)."""
     sync_api = pytest.importorskip("playwright.sync_api")
 
     db_url = f"sqlite:///{tmp_path / 'events.db'}"
     assert _prepare(db_url, rows_file, "--n", "2").exit_code == 0
-    app = create_app(Settings(database_url=db_url))
+    app = create_app(Settings(database_url=db_url, jobs_dir=tmp_path / "jobs"))
+    _, token = app.state.store.add_annotator("Alice")
+    _, bob_token = app.state.store.add_annotator("bob")
     problems: list[str] = []
     with live_server(app) as base, sync_api.sync_playwright() as p:
         browser = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
@@ -374,15 +439,22 @@ def test_page_in_a_browser_with_the_keyboard(tmp_path, rows_file):
         ctx.set_default_timeout(20_000)
         page = ctx.new_page()
         page.on("pageerror", lambda e: problems.append(str(e)))
-        page.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
+        # (the wrong token's 401 is expected; any other console error is a problem)
+        page.on("console", lambda m: problems.append(m.text)
+                if m.type == "error" and "401" not in m.text else None)
         page.goto(f"{base}/annotate")
 
-        # no name yet: the name field has the focus
+        # no token yet: the token field has the focus; a wrong one is refused by the server
         page.wait_for_function("() => document.activeElement && "
-                               "document.activeElement.id === 'annotator'")
-        page.keyboard.type("alice")
+                               "document.activeElement.id === 'token'")
+        page.keyboard.type("x" * 32)
+        page.keyboard.press("Enter")
+        page.wait_for_selector("#error:not([hidden])")
+        assert "unknown annotator token" in page.text_content("#error")
+        page.fill("#token", token)
         page.keyboard.press("Enter")
         page.wait_for_selector("#task:not([hidden])")
+        assert page.text_content("#who-name") == "signed in as alice"
         intent = page.text_content("#intent")
         assert intent in ROWS
         assert page.text_content("#progress") == "0 of 2 answered"
@@ -423,10 +495,22 @@ def test_page_in_a_browser_with_the_keyboard(tmp_path, rows_file):
         assert page.is_hidden("#task")
         assert app.state.store.annotation_progress("alice") == {"answered": 2, "total": 2}
 
-        # the name is remembered: a reload goes straight to the done state
+        # the token is remembered: a reload goes straight to the done state
         page.reload()
         page.wait_for_selector("#done:not([hidden])")
-        assert page.input_value("#annotator") == "alice"
+        assert page.input_value("#token") == token
+        ctx.close()
+
+        # another annotator opens their link: the token is used, then removed from the address bar
+        ctx = browser.new_context(viewport={"width": 1280, "height": 900})
+        ctx.set_default_timeout(20_000)
+        page = ctx.new_page()
+        page.on("pageerror", lambda e: problems.append(str(e)))
+        page.goto(f"{base}/annotate?token={bob_token}")
+        page.wait_for_selector("#task:not([hidden])")
+        assert page.text_content("#who-name") == "signed in as bob"
+        assert page.text_content("#progress") == "0 of 2 answered"
+        assert bob_token not in page.url and page.url.endswith("/annotate")
         ctx.close()
         browser.close()
     assert problems == [], problems

@@ -220,12 +220,18 @@ def test_serve_cli_runs_uvicorn_factory(monkeypatch):
 
     from vibegrade.cli.serve import serve
 
+    from vibegrade.serve.server import HEADER_TIMEOUT_ENV, HeaderTimeoutH11Protocol
+
     calls = []
     monkeypatch.setattr(uvicorn, "run", lambda *a, **k: calls.append((a, k)))
-    serve(host="0.0.0.0", port=9001, workers=2)
+    monkeypatch.setenv(HEADER_TIMEOUT_ENV, "")
+    serve(host="0.0.0.0", port=9001, workers=2, blas_threads=1, header_timeout=10.0, keep_alive=5.0,
+          limit_concurrency=200, max_header_bytes=16384)
     (args, kwargs), = calls
     assert args == ("vibegrade.serve.app:create_app",)
-    assert kwargs == {"factory": True, "host": "0.0.0.0", "port": 9001, "workers": 2}
+    assert kwargs == {"factory": True, "host": "0.0.0.0", "port": 9001, "workers": 2,
+                      "http": HeaderTimeoutH11Protocol, "timeout_keep_alive": 5.0, "limit_concurrency": 200,
+                      "h11_max_incomplete_event_size": 16384, "timeout_graceful_shutdown": None}
 
 
 def test_too_many_pixels_413(tmp_path):

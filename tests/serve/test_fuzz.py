@@ -8,7 +8,9 @@ input rejected with 4xx. Generation is seeded and bounded so a run is reproducib
 from __future__ import annotations
 
 import io
+import os
 import tempfile
+import uuid
 import zlib
 from pathlib import Path
 
@@ -56,6 +58,20 @@ REAL_IMAGES = {"png": _image("PNG"), "jpeg": _image("JPEG"), "webp": _image("WEB
 _TMP = tempfile.TemporaryDirectory(prefix="vibegrade-fuzz-")
 APP = create_app(Settings(database_url=f"sqlite:///{Path(_TMP.name) / 'events.db'}",
                           jobs_dir=Path(_TMP.name) / "jobs", max_upload_bytes=2 * 1024 * 1024))
+# VIBEGRADE_TEST_FUZZ_DB=postgresql: the same run with the event store on the local PostgreSQL (a throwaway
+# schema), where NUL bytes and over-long ids would fail in the database if they were not checked at the edge.
+FUZZ_DB = os.environ.get("VIBEGRADE_TEST_FUZZ_DB", "sqlite")
+_PG_SCHEMA = None
+if FUZZ_DB == "postgresql":
+    from tests.data.test_events import _pg_url
+    from vibegrade.data.events import EventStore
+
+    _PG, _why = _pg_url()
+    if _PG is None:
+        pytest.skip(f"PostgreSQL server unreachable ({_why})", allow_module_level=True)
+    _PG_SCHEMA = f"vg_fuzz_{uuid.uuid4().hex[:12]}"
+    APP.state.store.close()
+    APP.state.store = EventStore(_PG, schema=_PG_SCHEMA)
 schema = schemathesis.openapi.from_asgi("/openapi.json", APP, config=SchemathesisConfig.from_dict({
     "seed": SEED,
     "generation": {"max-examples": MAX_EXAMPLES, "deterministic": True, "database": "none"},
@@ -67,6 +83,15 @@ def _cleanup_store():
     yield
     APP.state.store.close()
     _TMP.cleanup()
+    if _PG_SCHEMA is not None:
+        from sqlalchemy import create_engine
+
+        from vibegrade.data.events import normalize_database_url
+
+        eng = create_engine(normalize_database_url(_PG))
+        with eng.begin() as c:
+            c.exec_driver_sql(f'DROP SCHEMA IF EXISTS "{_PG_SCHEMA}" CASCADE')
+        eng.dispose()
 
 
 def _with_real_image(case) -> bool:

@@ -171,7 +171,7 @@ def test_edit_video_is_a_job_end_to_end(tmp_path, clip):
         assert [p for p, _ in audio_packets(out)] == [p for p, _ in audio_packets(clip)]  # audio kept as is
         assert store.counts() == {"projects": 1, "exports": 0}
         # the input upload is deleted once the job ends; the output stays for the download
-        assert [p.name for p in (tmp_path / "jobs" / job_id).iterdir()] == ["output.mp4"]
+        assert sorted(p.name for p in (tmp_path / "jobs" / job_id).iterdir()) == ["job.json", "output.mp4"]
     assert app.state.jobs.running_threads == 0
     assert set(_job_threads()) <= threads_before  # the app's lifespan stopped its workers
 
@@ -573,3 +573,142 @@ def test_worker_cli_process_runs_a_job_and_stops_on_sigterm(tmp_path, clip, redi
     reader.join(TIMEOUT_S)
     out = "".join(lines)
     assert "stopping" in out and "worker stopped" in out and "Traceback" not in out
+
+
+# ------------------------------------------------------------------------- issue 12: cost of a video job
+
+def test_too_many_frames_or_too_high_a_frame_rate_413(tmp_path, clip):
+    client = TestClient(create_app(_settings(tmp_path, max_video_frames=FRAMES - 1)))
+    err = _assert_error(client.post("/v1/render", files=_upload(clip), data={"tools": "{}"}), 413, "video_too_long")
+    assert f"{FRAMES} frames" in err["message"] and f"{FRAMES - 1}" in err["message"]
+    client = TestClient(create_app(_settings(tmp_path / "b", max_video_fps=20)))
+    err = _assert_error(client.post("/v1/render", files=_upload(clip), data={"tools": "{}"}), 413,
+                        "frame_rate_too_high")
+    assert "24 frames per second" in err["message"]
+    client = TestClient(create_app(_settings(tmp_path / "c", max_video_pixels=64 * 47)))
+    _assert_error(client.post("/v1/render", files=_upload(clip), data={"tools": "{}"}), 413, "video_too_large")
+    for d in ("jobs", "b/jobs", "c/jobs"):
+        assert not (tmp_path / d).exists() or list((tmp_path / d).iterdir()) == []
+
+
+def test_a_video_with_more_frames_than_its_index_says_stops_at_the_cap(tmp_path, clip):
+    """The frame count checked up front comes from the container; the worker counts the real frames."""
+    jobs = InProcessJobQueue(tmp_path / "jobs", workers=1)
+    try:
+        job_id = _submit_clip(jobs, clip, frames_total=4, max_frames=5)
+        _wait_until(lambda: jobs.get(job_id).state in ("done", "failed"))
+        rec = jobs.get(job_id)
+        assert rec.state == "failed" and rec.error_code == "video_too_long" and "5 frames" in rec.error_message
+        assert not jobs.output_path(job_id).exists()
+    finally:
+        jobs.stop()
+
+
+def test_each_client_has_a_bounded_number_of_queued_jobs(tmp_path, clip):
+    app = create_app(_settings(tmp_path, max_jobs_per_client=2))
+    gate, reached = _hold_at_frame(app.state.jobs)
+    try:
+        with TestClient(app) as alice, TestClient(app) as bob:
+            alice.cookies.set(USER_COOKIE, "alice-0123456789")
+            bob.cookies.set(USER_COOKIE, "bob-0123456789ab")
+            for _ in range(2):
+                assert alice.post("/v1/render", files=_upload(clip), data={"tools": "{}"}).status_code == 202
+            assert reached.wait(TIMEOUT_S)
+            r = alice.post("/v1/edit", files=_upload(clip), data={"intent": "warm"})
+            err = _assert_error(r, 429, "too_many_jobs")
+            assert "2 video job(s)" in err["message"] and r.headers["retry-after"]
+            assert app.state.store.counts()["projects"] == 0  # refused before anything was recorded
+            assert bob.post("/v1/render", files=_upload(clip), data={"tools": "{}"}).status_code == 202
+            # clients without a cookie share their address's allowance (a fresh cookie each time does not help)
+            anon = TestClient(app)
+            codes = []
+            for _ in range(3):
+                anon.cookies.clear()  # /v1/edit sets a new cookie each time: the client drops it
+                codes.append(anon.post("/v1/edit", files=_upload(clip), data={"intent": "warm"}).status_code)
+            assert codes == [202, 202, 429]
+            assert len(list((tmp_path / "jobs").iterdir())) == 5  # the refused uploads left no folder
+            gate.set()
+    finally:
+        gate.set()
+
+
+def test_redis_counts_a_clients_active_jobs(tmp_path, clip, redis_prefix):
+    jobs = RedisJobQueue(REDIS_URL, tmp_path / "jobs", prefix=redis_prefix, workers=0)
+    try:
+        a = _submit_clip(jobs, clip, client="user:a")
+        _submit_clip(jobs, clip, client="user:a")
+        assert jobs.active_for_client("user:a") == 2 and jobs.active_for_client("user:b") == 0
+        with pytest.raises(RuntimeError, match="limit is 2"):
+            job_id, job_dir = jobs.create_job_dir()
+            jobs.submit(JobSpec(job_id=job_id, input_name="input.mp4", download_name="x.mp4", tools={},
+                                client="user:a"), max_per_client=2)
+        jobs.redis.hset(jobs.job_key(a), "state", "done")
+        assert jobs.active_for_client("user:a") == 1
+    finally:
+        jobs.close()
+
+
+_DYING_SERVER = """
+import sys, threading, time
+from pathlib import Path
+from vibegrade.serve.jobs import InProcessJobQueue, JobSpec
+jobs = InProcessJobQueue(sys.argv[1], workers=1)
+reached = threading.Event()
+original = jobs._progress
+def progress(spec, done, total):
+    original(spec, done, total)
+    reached.set()
+    time.sleep(3600)
+jobs._progress = progress
+ids = []
+for _ in range(2):
+    job_id, job_dir = jobs.create_job_dir()
+    (job_dir / "input.mp4").write_bytes(Path(sys.argv[2]).read_bytes())
+    jobs.submit(JobSpec(job_id=job_id, input_name="input.mp4", download_name="x.mp4", tools={}))
+    ids.append(job_id)
+reached.wait(60)
+print(" ".join(ids), flush=True)
+time.sleep(3600)
+"""
+
+
+def test_jobs_of_a_killed_server_are_failed_on_the_next_start(tmp_path, clip):
+    jobs_dir = tmp_path / "jobs"
+    proc = subprocess.Popen([sys.executable, "-c", _DYING_SERVER, str(jobs_dir), str(clip)],
+                            stdout=subprocess.PIPE, text=True)
+    try:
+        running, queued = proc.stdout.readline().split()
+    finally:
+        proc.kill()  # SIGKILL: the process cannot record anything
+        proc.wait(TIMEOUT_S)
+    assert (jobs_dir / running / "input.mp4").exists() and (jobs_dir / queued / "input.mp4").exists()
+    app = create_app(_settings(tmp_path))
+    assert app.state.jobs.recovered == 2
+    with TestClient(app) as client:
+        for job_id, was in ((running, "running"), (queued, "queued")):
+            body = client.get(f"/v1/jobs/{job_id}").json()
+            assert body["state"] == "failed" and body["error"]["code"] == "interrupted", body
+            assert f"while this job was {was}" in body["error"]["message"]
+            assert not (jobs_dir / job_id / "input.mp4").exists()
+            _assert_error(client.get(f"/v1/jobs/{job_id}/result"), 410, "job_failed")
+        # a finished job of the earlier process stays downloadable; new jobs run as usual
+        done = client.post("/v1/render", files=_upload(clip), data={"tools": "{}"}).json()["job_id"]
+        assert _wait(client, done)[0]["state"] == "done"
+    with TestClient(create_app(_settings(tmp_path))) as client:
+        assert client.get(f"/v1/jobs/{done}").json()["state"] == "done"
+        assert client.get(f"/v1/jobs/{done}/result").status_code == 200
+
+
+def test_a_live_sibling_process_keeps_its_jobs(tmp_path, clip):
+    """Several API processes may share the jobs folder: only the jobs of dead processes are failed."""
+    jobs_dir = tmp_path / "jobs"
+    proc = subprocess.Popen([sys.executable, "-c", _DYING_SERVER, str(jobs_dir), str(clip)],
+                            stdout=subprocess.PIPE, text=True)
+    try:
+        running, _ = proc.stdout.readline().split()
+        other = InProcessJobQueue(jobs_dir, workers=1)
+        assert other.recovered == 0 and other.get(running) is None
+        assert (jobs_dir / running / "input.mp4").exists()
+    finally:
+        proc.kill()
+        proc.wait(TIMEOUT_S)

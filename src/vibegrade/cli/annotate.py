@@ -1,4 +1,7 @@
-"""``vibegrade annotate prepare`` and ``vibegrade annotate report``: the annotators' reality check.
+"""``vibegrade annotate prepare``, ``invite`` and ``report``: the annotators' reality check.
+
+``invite NAME`` gives an annotator a token (printed once, only its hash is stored); the page and the API
+accept answers only with a token, so nobody can answer as someone else.
 
 ``prepare`` stores tasks (request, teacher chain, student chain, sample image) in the event store for the
 page at ``/annotate``; ``report`` gives the majority answer per task and question with agreement figures.
@@ -19,7 +22,8 @@ import typer
 from vibegrade.cli.errors import friendly_errors
 from vibegrade.evaluation.annotations import TIE, build_report
 
-app = typer.Typer(help="Reality check by annotators: prepare tasks for /annotate, report majority votes.",
+app = typer.Typer(help="Reality check by annotators: prepare tasks for /annotate, invite annotators, report "
+                       "majority votes.",
                   no_args_is_help=True, add_completion=False)
 
 DATABASE_HELP = "Event store URL (default: $VIBEGRADE_DATABASE_URL or the local SQLite file)."
@@ -179,3 +183,28 @@ def report(
         typer.echo(json.dumps(rep, indent=2, ensure_ascii=False))
     else:
         print_report(rep)
+
+
+@app.command()
+@friendly_errors
+def invite(
+    name: str = typer.Argument(..., help="The annotator's name (compared case-insensitively, after Unicode "
+                                         "normalisation: 'Alice' and 'ａｌｉｃｅ' are the same person)."),
+    rotate: bool = typer.Option(False, "--rotate", help="The annotator exists: issue a new token (the old one "
+                                                        "stops working)."),
+    base_url: str = typer.Option("http://127.0.0.1:8000", "--base-url",
+                                 help="The service's address, for the link printed."),
+    database_url: Optional[str] = typer.Option(None, "--database-url", help=DATABASE_HELP),
+) -> None:
+    """Give an annotator a personal token; prints their link to the /annotate page (shown once)."""
+    from vibegrade.data.events import EventStore
+
+    store = EventStore(database_url)
+    try:
+        key, token = store.add_annotator(name, rotate=rotate)
+    finally:
+        store.close()
+    typer.echo(f"annotator {key!r}: {'new ' if rotate else ''}token {token}")
+    typer.echo(f"link: {base_url.rstrip('/')}/annotate?token={token}")
+    typer.echo("the token is shown only now (the store keeps its hash); send the link to the annotator only.",
+               err=True)

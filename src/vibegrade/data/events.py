@@ -11,7 +11,9 @@ Tables (created by the Alembic migrations in :mod:`vibegrade.data.migrations`):
 * ``exports`` -- the user downloaded the result of a project: ``event_id`` is unique (idempotency key
   sent by the client), ``tools_kept`` is ``{"adjust": bool, "selective_adjust": bool, "filter": bool}``.
 * ``annotations`` -- answers to questions on an annotation page (``project_id`` nullable); answers on
-  the annotators' reality-check page carry ``task_id`` (one answer per task, annotator and question).
+  the annotators' reality-check page carry ``task_id`` and a ``revision`` (every answer is kept; the latest
+  revision per task, annotator and question counts).
+* ``annotators`` -- invited annotators (``vibegrade annotate invite``): normalised name, token hash.
 * ``annotation_tasks`` -- what the reality-check page shows (``vibegrade annotate prepare``): a request,
   the teacher's and a student's tool chains, the student model and the bundled sample image to grade.
 
@@ -68,6 +70,7 @@ __all__ = [
     "ExportRecord",
     "EventStore",
     "UnknownProjectError",
+    "EventIdConflictError",
     "default_database_url",
     "normalize_database_url",
     "MIGRATIONS_DIR",
@@ -82,6 +85,10 @@ __all__ = [
     "MAX_ANNOTATOR_CHARS",
     "annotation_task_key",
     "clean_annotator",
+    "normalize_annotator",
+    "hash_token",
+    "Annotator",
+    "AnnotatorExistsError",
 ]
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
@@ -168,9 +175,22 @@ class Annotation(Base):
     answer: Mapped[str] = mapped_column(Text)
     task_id: Mapped[str | None] = mapped_column(
         ForeignKey("annotation_tasks.id", ondelete="CASCADE", name="fk_annotations_task_id"), index=True)
+    revision: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
 
-    __table_args__ = (UniqueConstraint("task_id", "annotator", "question",
-                                       name="uq_annotations_task_annotator_question"),)
+    __table_args__ = (UniqueConstraint("task_id", "annotator", "question", "revision",
+                                       name="uq_annotations_task_annotator_question_revision"),)
+
+
+class Annotator(Base):
+    """An invited annotator: the normalised name and the SHA-256 of their token (never the token)."""
+
+    __tablename__ = "annotators"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    name: Mapped[str] = mapped_column(String(128), unique=True)
+    display_name: Mapped[str] = mapped_column(String(128))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=_utcnow)
 
 
 class UnknownProjectError(KeyError):
@@ -178,6 +198,14 @@ class UnknownProjectError(KeyError):
 
     def __str__(self) -> str:  # KeyError would quote the message
         return str(self.args[0]) if self.args else "unknown project"
+
+
+class AnnotatorExistsError(ValueError):
+    """``add_annotator`` for a name (after normalisation) that already has a token."""
+
+
+class EventIdConflictError(ValueError):
+    """An export's ``event_id`` was already recorded for a different project."""
 
 
 class UnknownAnnotationTaskError(KeyError):
@@ -250,6 +278,27 @@ def clean_annotator(name: object, max_chars: int = MAX_ANNOTATOR_CHARS) -> str:
     if len(cleaned) > max_chars:
         raise ValueError(f"the annotator name is {len(cleaned)} characters long; the limit is {max_chars}")
     return cleaned
+
+
+def normalize_annotator(name: object, max_chars: int = MAX_ANNOTATOR_CHARS) -> str:
+    """The key an annotator is known by: :func:`clean_annotator`, then Unicode NFKC and case folding, so
+    look-alikes collide (``Alice``, ``ALICE`` and full-width ``ａｌｉｃｅ`` are all ``alice``)."""
+    import unicodedata
+
+    cleaned = clean_annotator(name, max_chars)
+    key = " ".join(unicodedata.normalize("NFKC", cleaned).casefold().split())
+    if not key or any(not ch.isprintable() for ch in key):
+        raise ValueError("the annotator name must be printable text")
+    if len(key) > max_chars:
+        raise ValueError(f"the annotator name is {len(key)} characters long; the limit is {max_chars}")
+    return key
+
+
+def hash_token(token: str) -> str:
+    """SHA-256 (hex) of an annotator token: tokens are random 192-bit strings, so a plain hash suffices."""
+    import hashlib
+
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()
 
 
 def annotation_task_key(intent: str, teacher_tools: Mapping[str, Any], student_tools: Mapping[str, Any],
@@ -494,7 +543,8 @@ class EventStore:
         """Record that the user downloaded the result of ``project_id``.
 
         Idempotent per ``event_id``: returns True when recorded, False when this event was already
-        recorded (nothing is written). ``tools_kept`` maps each tool to whether the user kept it enabled
+        recorded for this project (nothing is written); :class:`EventIdConflictError` (a ``ValueError``) when
+        it was recorded for another project. ``tools_kept`` maps each tool to whether the user kept it enabled
         (missing tools count as not kept; ``None`` = all kept). Raises :class:`UnknownProjectError`
         (a ``KeyError``) for an unknown project.
         """
@@ -503,18 +553,28 @@ class EventStore:
         event_id = str(event_id)
         if not event_id:
             raise ValueError("event_id must not be empty")
+        project_id = str(project_id)
+
+        def seen(s: Any) -> bool:
+            owner = s.scalar(select(Export.project_id).where(Export.event_id == event_id))
+            if owner is None:
+                return False
+            if owner != project_id:
+                raise EventIdConflictError(f"event_id {event_id!r} was already used for another project")
+            return True
+
         try:
             with self._write.begin() as s:
-                if s.scalar(select(Export.id).where(Export.event_id == event_id)) is not None:
+                if seen(s):
                     return False
-                if s.get(Project, str(project_id)) is None:
+                if s.get(Project, project_id) is None:
                     raise UnknownProjectError(f"unknown project {project_id!r}")
-                s.add(Export(id=str(uuid.uuid4()), project_id=str(project_id), event_id=event_id,
+                s.add(Export(id=str(uuid.uuid4()), project_id=project_id, event_id=event_id,
                              created_at=_as_utc(created_at) if created_at else _utcnow(), tools_kept=kept))
         except IntegrityError:
             # a concurrent request with the same event_id won the race
             with self._read() as s:
-                if s.scalar(select(Export.id).where(Export.event_id == event_id)) is not None:
+                if seen(s):
                     return False
             raise
         return True
@@ -666,6 +726,47 @@ class EventStore:
         with self._read() as s:
             return int(s.scalar(select(func.count()).select_from(AnnotationTask)) or 0)
 
+    # ----------------------------------------------------------------- annotators
+
+    def add_annotator(self, name: str, *, rotate: bool = False) -> tuple[str, str]:
+        """Invite an annotator: returns ``(normalised name, token)``; only the token's hash is stored.
+
+        ``rotate``: the annotator exists already: give them a new token (the old one stops working).
+        Raises :class:`AnnotatorExistsError` when the name (after normalisation) has a token and not ``rotate``,
+        ``ValueError`` for an invalid name or ``rotate`` of an unknown one.
+        """
+        import secrets
+
+        self._ensure()
+        display = clean_annotator(name)
+        key = normalize_annotator(display)
+        token = secrets.token_urlsafe(24)
+        with self._write.begin() as s:
+            row = s.scalar(select(Annotator).where(Annotator.name == key))
+            if row is not None and not rotate:
+                raise AnnotatorExistsError(f"annotator {key!r} already has a token (names are compared after "
+                                           "case folding and Unicode normalisation); use --rotate for a new one")
+            if row is None and rotate:
+                raise ValueError(f"no annotator {key!r} to rotate; invite them first")
+            if row is None:
+                s.add(Annotator(id=str(uuid.uuid4()), name=key, display_name=display, token_hash=hash_token(token),
+                                created_at=_utcnow()))
+            else:
+                row.token_hash = hash_token(token)
+        return key, token
+
+    def annotator_for_token(self, token: str) -> str | None:
+        """The normalised name of the annotator holding ``token``, or None."""
+        self._ensure()
+        with self._read() as s:
+            return s.scalar(select(Annotator.name).where(Annotator.token_hash == hash_token(str(token))))
+
+    def annotators(self) -> list[str]:
+        """The invited annotators' normalised names, sorted."""
+        self._ensure()
+        with self._read() as s:
+            return sorted(s.scalars(select(Annotator.name)))
+
     def _done_by(self, annotator: str) -> Any:
         """Subquery: ids of the tasks ``annotator`` has answered every question of."""
         return (select(Annotation.task_id)
@@ -676,9 +777,10 @@ class EventStore:
 
     def next_annotation_task(self, annotator: str) -> AnnotationTaskRecord | None:
         """A task ``annotator`` has not answered yet (every question), preferring the tasks with the fewest
-        annotators so far, then the oldest preparation, then the preparation order; None when done."""
+        annotators so far, then the oldest preparation, then the preparation order; None when done.
+        Names are compared normalised (:func:`normalize_annotator`)."""
         self._ensure()
-        annotator = clean_annotator(annotator)
+        annotator = normalize_annotator(annotator)
         per_task = (select(Annotation.task_id.label("task_id"),
                            func.count(func.distinct(Annotation.annotator)).label("n"))
                     .where(Annotation.task_id.is_not(None))
@@ -697,23 +799,24 @@ class EventStore:
     def annotation_progress(self, annotator: str) -> dict[str, int]:
         """``{"answered": tasks annotator has answered every question of, "total": tasks}``."""
         self._ensure()
-        annotator = clean_annotator(annotator)
+        annotator = normalize_annotator(annotator)
         with self._read() as s:
             total = s.scalar(select(func.count()).select_from(AnnotationTask)) or 0
             done = s.scalar(select(func.count()).select_from(self._done_by(annotator).subquery())) or 0
         return {"answered": int(done), "total": int(total)}
 
     def record_task_answers(self, task_id: str, annotator: str, answers: Mapping[str, str], *,
-                            created_at: datetime | None = None) -> bool:
+                            created_at: datetime | None = None) -> int:
         """Record ``annotator``'s answers (``{question: answer}``, questions from
         :data:`ANNOTATION_QUESTIONS`, answers from :data:`ANNOTATION_ANSWERS`) on a task.
 
-        One answer per task, annotator and question: answering again replaces the earlier answer (and its
-        time). Returns True when an earlier answer was replaced. Raises :class:`UnknownAnnotationTaskError`
-        (a ``KeyError``) for an unknown task and ``ValueError`` for an unknown question or answer.
+        Every answer is kept: answering again adds a new revision (the report counts the latest one per
+        annotator). The name is stored normalised (:func:`normalize_annotator`). Returns the revision
+        written (1 for a first answer). Raises :class:`UnknownAnnotationTaskError` (a ``KeyError``) for an
+        unknown task and ``ValueError`` for an unknown question or answer.
         """
         self._ensure()
-        annotator = clean_annotator(annotator)
+        annotator = normalize_annotator(annotator)
         if not answers:
             raise ValueError("no answers given")
         for q, a in answers.items():
@@ -723,29 +826,23 @@ class EventStore:
                 raise ValueError(f"{q}: unknown answer {a!r}; expected one of {list(ANNOTATION_ANSWERS)}")
         when = _as_utc(created_at) if created_at else _utcnow()
         task_id = str(task_id)
-        for attempt in range(3):
+        for attempt in range(10):
             try:
-                replaced = False
                 with self._write.begin() as s:
                     if s.get(AnnotationTask, task_id) is None:
                         raise UnknownAnnotationTaskError(f"unknown annotation task {task_id!r}")
-                    earlier = {a.question: a for a in s.scalars(
-                        select(Annotation).where(Annotation.task_id == task_id,
-                                                 Annotation.annotator == annotator,
-                                                 Annotation.question.in_(list(answers))))}
+                    latest = s.scalar(select(func.max(Annotation.revision))
+                                      .where(Annotation.task_id == task_id, Annotation.annotator == annotator,
+                                             Annotation.question.in_(list(answers)))) or 0
+                    revision = int(latest) + 1
                     for q, ans in answers.items():
-                        row = earlier.get(q)
-                        if row is None:
-                            s.add(Annotation(id=str(uuid.uuid4()), task_id=task_id, project_id=None,
-                                             created_at=when, annotator=annotator, question=q, answer=ans))
-                        else:
-                            replaced = True
-                            row.answer = ans
-                            row.created_at = when
-                return replaced
+                        s.add(Annotation(id=str(uuid.uuid4()), task_id=task_id, project_id=None,
+                                         created_at=when, annotator=annotator, question=q, answer=ans,
+                                         revision=revision))
+                return revision
             except IntegrityError:
-                # a concurrent submit of the same answers won the race: replace its answers instead
-                if attempt == 2:
+                # a concurrent submit by the same annotator took this revision number: take the next one
+                if attempt == 9:
                     raise
         raise AssertionError("unreachable")
 
@@ -759,8 +856,14 @@ class EventStore:
             answers = s.execute(select(Annotation.task_id, Annotation.question, Annotation.annotator,
                                        Annotation.answer)
                                 .where(Annotation.task_id.is_not(None))
-                                .order_by(Annotation.annotator)).all()
-        votes: dict[str, dict[str, dict[str, str]]] = {}
+                                .order_by(Annotation.revision, Annotation.created_at, Annotation.id)).all()
+        # the latest revision per task, question and (normalised) annotator wins
+        latest: dict[str, dict[str, dict[str, str]]] = {}
         for task_id, question, annotator, answer in answers:
-            votes.setdefault(str(task_id), {}).setdefault(question, {})[annotator] = answer
+            try:
+                key = normalize_annotator(annotator)
+            except ValueError:
+                key = annotator
+            latest.setdefault(str(task_id), {}).setdefault(question, {})[key] = answer
+        votes = {t: {q: dict(sorted(by.items())) for q, by in qs.items()} for t, qs in latest.items()}
         return [TaskVotes(task=t, votes=votes.get(t.id, {})) for t in tasks]

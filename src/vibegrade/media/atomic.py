@@ -2,15 +2,77 @@
 
 Everything is written to a temporary file in the destination folder and moved into place with
 :func:`os.replace` (atomic on POSIX and Windows); on any error the temporary file is removed.
+
+A process killed outright (SIGKILL, power loss) cannot remove its temporary file, so the names say whose
+they are: ``.{stem}.vgtmp-{host}-{pid}-{random}{suffix}``. The next write into the same folder removes the
+ones of this host whose process is gone (:func:`sweep_partial_files`). (The CLI turns SIGTERM into an
+exception, so a terminated render removes its own.)
 """
 
 from __future__ import annotations
 
 import contextlib
+import hashlib
+import logging
 import os
+import re
+import socket
 import tempfile
+from functools import lru_cache
 from pathlib import Path
 from typing import Iterator
+
+__all__ = ["atomic_path", "atomic_write_bytes", "atomic_write_text", "sweep_partial_files", "partial_prefix",
+           "host_tag", "pid_alive"]
+
+log = logging.getLogger(__name__)
+_PARTIAL = re.compile(r"^\..*\.vgtmp-(?P<host>[0-9a-f]{8})-(?P<pid>\d+)-[^.]*(?:\.[^.]+)?$")
+
+
+@lru_cache(maxsize=1)
+def host_tag() -> str:
+    """8 hex digits naming this host (a hash of its name)."""
+    return hashlib.sha1(socket.gethostname().encode("utf-8", "replace")).hexdigest()[:8]
+
+
+def partial_prefix(dest: str | os.PathLike[str]) -> str:
+    """The start of the temporary file names this process uses for ``dest``."""
+    return f".{Path(dest).stem}.vgtmp-{host_tag()}-{os.getpid()}-"
+
+
+def pid_alive(pid: int) -> bool:
+    """Whether process ``pid`` of this host exists (True when unsure)."""
+    if pid == os.getpid():
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except (PermissionError, OSError):
+        return True  # exists (another user's), or we cannot tell: keep its files
+    return True
+
+
+def sweep_partial_files(folder: str | os.PathLike[str]) -> int:
+    """Remove temporary files left in ``folder`` by our writers that died on this host. Returns how many."""
+    removed = 0
+    try:
+        entries = list(os.scandir(folder))
+    except OSError:
+        return 0
+    for entry in entries:
+        m = _PARTIAL.match(entry.name)
+        if m is None or m["host"] != host_tag() or pid_alive(int(m["pid"])):
+            continue
+        try:
+            if entry.is_file(follow_symlinks=False):
+                os.unlink(entry.path)
+                removed += 1
+        except OSError:
+            continue
+    if removed:
+        log.info("removed %d partial file(s) left in %s by interrupted writes", removed, folder)
+    return removed
 
 
 @contextlib.contextmanager
@@ -24,7 +86,8 @@ def atomic_path(dest: str | os.PathLike[str], suffix: str | None = None) -> Iter
     parent = dest.parent if str(dest.parent) else Path(".")
     if not parent.is_dir():
         raise FileNotFoundError(f"output folder does not exist: {parent}")
-    fd, tmp = tempfile.mkstemp(prefix=f".{dest.stem}.", suffix=suffix if suffix is not None else dest.suffix,
+    sweep_partial_files(parent)
+    fd, tmp = tempfile.mkstemp(prefix=partial_prefix(dest), suffix=suffix if suffix is not None else dest.suffix,
                                dir=parent)
     os.close(fd)
     tmp_path = Path(tmp)

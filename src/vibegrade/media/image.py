@@ -67,6 +67,9 @@ __all__ = [
     "DEFAULT_MAX_PIXELS",
     "IMAGE_EXTENSIONS",
     "read_image",
+    "read_image_header",
+    "ImageHeader",
+    "jpeg_min_bytes",
     "write_image",
     "is_image_path",
     "max_pixels_limit",
@@ -175,6 +178,71 @@ _DECODE_ERRORS = (OSError, SyntaxError, ValueError, EOFError, struct.error, zlib
                   TypeError, AttributeError)
 
 
+@dataclass(frozen=True)
+class ImageHeader:
+    """What an image's header says, before any pixel is decoded (see :func:`read_image_header`)."""
+
+    width: int
+    height: int
+    format: str
+    bits: int
+    """8, or 16 for 16-bit sources (which take twice the memory once decoded)."""
+
+    @property
+    def pixels(self) -> int:
+        return self.width * self.height
+
+
+def read_image_header(path: str | os.PathLike[str], max_pixels: int | None = None) -> ImageHeader:
+    """Size, format and bit depth from the file's header, with every check :func:`read_image` makes before
+    decoding (readable file, supported format, the pixel limit, JPEG data long enough for the size).
+
+    Cheap (no pixel is decoded): use it to decide whether there is memory for the decode.
+
+    Raises:
+        MediaError: one-line message naming the file for any problem.
+    """
+    p = Path(path)
+    limit = max_pixels_limit(max_pixels)
+    im, fmt = _open_checked(p, limit)
+    with im:
+        sixteen = _is_16bit_colour(im) or im.mode.startswith("I")
+        return ImageHeader(width=im.size[0], height=im.size[1], format=fmt, bits=16 if sixteen else 8)
+
+
+def _open_checked(p: Path, limit: int):
+    """Open ``p`` with Pillow and make every header check; returns ``(image, format)`` (caller closes)."""
+    from PIL import Image
+
+    _check_readable_file(p)
+    try:
+        im = _open_pillow(p)
+    except MediaError:
+        raise
+    except Image.UnidentifiedImageError:
+        raise MediaError(f"{p}: not a readable image (supported: JPEG, PNG, WebP, TIFF) "
+                         f"or the file is corrupt") from None
+    except _DECODE_ERRORS as e:
+        raise MediaError(f"{p}: cannot read image header ({_short(e)})") from e
+    try:
+        fmt = _READ_FORMATS.get(im.format or "")
+        if fmt is None:
+            raise MediaError(f"{p}: unsupported image format {im.format} (supported: JPEG, PNG, WebP, TIFF)")
+        w, h = im.size
+        if w <= 0 or h <= 0:
+            raise MediaError(f"{p}: image has no pixels ({w}×{h})")
+        if w * h > limit:
+            raise MediaError(
+                f"{p}: {w}×{h} = {w * h / 1e6:.1f} megapixels is over the limit of "
+                f"{limit / 1e6:.1f} megapixels (raise it with max_pixels or env VIBEGRADE_MAX_PIXELS)")
+        if fmt == "JPEG":
+            _check_jpeg_data_size(p, im)
+    except BaseException:
+        im.close()
+        raise
+    return im, fmt
+
+
 def read_image(path: str | os.PathLike[str], max_pixels: int | None = None) -> LoadedImage:
     """Decode an image file into an sRGB :class:`LoadedImage` (see the module docstring for the guarantees).
 
@@ -186,31 +254,17 @@ def read_image(path: str | os.PathLike[str], max_pixels: int | None = None) -> L
     Raises:
         MediaError: one-line message naming the file for any problem.
     """
-    from PIL import Image
+    from PIL import ImageFile
 
     p = Path(path)
     limit = max_pixels_limit(max_pixels)
-    _check_readable_file(p)
-    try:
-        im = _open_pillow(p)
-    except MediaError:
-        raise
-    except Image.UnidentifiedImageError:
-        raise MediaError(f"{p}: not a readable image (supported: JPEG, PNG, WebP, TIFF) "
-                         f"or the file is corrupt") from None
-    except _DECODE_ERRORS as e:
-        raise MediaError(f"{p}: cannot read image header ({_short(e)})") from e
+    if ImageFile.LOAD_TRUNCATED_IMAGES:
+        # Some library switched Pillow to padding truncated files with grey: we never want that.
+        log.warning("PIL.ImageFile.LOAD_TRUNCATED_IMAGES was on; turning it off (truncated files are errors)")
+        ImageFile.LOAD_TRUNCATED_IMAGES = False
+    im, fmt = _open_checked(p, limit)
+    w, h = im.size
     with im:
-        fmt = _READ_FORMATS.get(im.format or "")
-        if fmt is None:
-            raise MediaError(f"{p}: unsupported image format {im.format} (supported: JPEG, PNG, WebP, TIFF)")
-        w, h = im.size
-        if w <= 0 or h <= 0:
-            raise MediaError(f"{p}: image has no pixels ({w}×{h})")
-        if w * h > limit:
-            raise MediaError(
-                f"{p}: {w}×{h} = {w * h / 1e6:.1f} megapixels is over the limit of "
-                f"{limit / 1e6:.1f} megapixels (raise it with max_pixels or env VIBEGRADE_MAX_PIXELS)")
         try:
             return _decode(p, im, fmt)
         except MediaError:
@@ -219,6 +273,84 @@ def read_image(path: str | os.PathLike[str], max_pixels: int | None = None) -> L
             raise MediaError(f"{p}: not enough memory to decode a {w}×{h} image") from None
         except _DECODE_ERRORS as e:
             raise MediaError(f"{p}: corrupt or truncated {fmt} file ({_short(e)})") from e
+
+
+# JPEG start-of-frame markers: baseline/extended/progressive/lossless with Huffman coding (C0-C3, C5-C7)
+# and with arithmetic coding (C9-CB, CD-CF).
+_SOF_HUFFMAN = frozenset({0xC0, 0xC1, 0xC2, 0xC3, 0xC5, 0xC6, 0xC7})
+_SOF_ARITHMETIC = frozenset({0xC9, 0xCA, 0xCB, 0xCD, 0xCE, 0xCF})
+
+
+def _jpeg_frame(data: bytes) -> tuple[int, list[tuple[int, int]]] | None:
+    """``(SOF marker, [(h, v) sampling factors per component])`` of a JPEG, or None if not found."""
+    i = 2
+    n = len(data)
+    while i + 4 <= n:
+        if data[i] != 0xFF:
+            return None
+        marker = data[i + 1]
+        if marker == 0xFF:  # fill byte
+            i += 1
+            continue
+        if marker in (0xD8, 0x01) or 0xD0 <= marker <= 0xD7:
+            i += 2
+            continue
+        seg_len = int.from_bytes(data[i + 2:i + 4], "big")
+        if marker in _SOF_HUFFMAN or marker in _SOF_ARITHMETIC:
+            seg = data[i + 4:i + 2 + seg_len]
+            if len(seg) < 6:
+                return None
+            ncomp = seg[5]
+            comps = [(seg[6 + 3 * k + 1] >> 4, seg[6 + 3 * k + 1] & 0x0F) for k in range(ncomp)
+                     if 6 + 3 * k + 2 < len(seg)]
+            return marker, comps
+        if marker == 0xDA:  # start of scan before any frame header
+            return None
+        i += 2 + seg_len
+    return None
+
+
+def jpeg_min_bytes(width: int, height: int, sampling: list[tuple[int, int]]) -> int:
+    """Fewest bytes of entropy-coded data a Huffman-coded JPEG of this size can have.
+
+    Every 8×8 block of every component costs at least one bit (its DC difference has a Huffman code of one
+    bit or more, in sequential and progressive files alike), so a file with less data than that cannot hold
+    the picture its header claims: the decoder would fill the rest with grey.
+    """
+    hmax = max((h for h, _ in sampling), default=1) or 1
+    vmax = max((v for _, v in sampling), default=1) or 1
+    blocks = 0
+    for h, v in sampling:
+        cw = -(-width * max(h, 1) // hmax)
+        ch = -(-height * max(v, 1) // vmax)
+        blocks += -(-cw // 8) * -(-ch // 8)
+    return blocks // 8
+
+
+def _check_jpeg_data_size(p: Path, im) -> None:
+    """Reject a JPEG whose data is shorter than its header's size needs (a few KB claiming a huge picture).
+
+    Pillow reads such a file to the end-of-image marker without error and libjpeg pads the missing rows
+    with grey: gigabytes of fill for a tiny upload. Files cut off *before* the end marker already fail
+    (Pillow's ``LOAD_TRUNCATED_IMAGES`` stays off).
+    """
+    try:
+        size = p.stat().st_size
+        with open(p, "rb") as fh:
+            head = fh.read(1 << 16)
+    except OSError as e:
+        raise MediaError(f"{p}: cannot read file ({_short(e)})") from e
+    frame = _jpeg_frame(head)
+    if frame is None:
+        return  # Pillow parsed a header we could not: its decoder will judge the file
+    marker, sampling = frame
+    if marker in _SOF_ARITHMETIC or not sampling:
+        return  # arithmetic coding can store flat areas in far less than a bit per block
+    w, h = im.size
+    need = jpeg_min_bytes(w, h, sampling)
+    if size < need:
+        raise MediaError(f"{p}: truncated JPEG file: its header says {w}×{h} pixels, which needs at least "
+                         f"{need:,} bytes of image data, but the file has {size:,} bytes")
 
 
 def _check_readable_file(p: Path) -> None:

@@ -22,9 +22,11 @@ from starlette.concurrency import run_in_threadpool
 
 from vibegrade.data.events import EventStore
 from vibegrade.serve.deps import USER_COOKIE
-from vibegrade.serve.errors import ApiError, BodyLimitMiddleware, install_error_handlers
+from vibegrade.serve.docs_ui import install_docs
+from vibegrade.serve.errors import ApiError, BodyLimitMiddleware, install_error_handlers, require_utf8_multipart
 from vibegrade.serve.experiments import ExperimentsConfig, load_experiments
 from vibegrade.serve.jobs import SHUTDOWN_GRACE_S, make_job_queue
+from vibegrade.serve.limits import DecodeBudget
 from vibegrade.serve.model_cache import ModelCache
 from vibegrade.serve.routes import grading
 from vibegrade.serve.routes import jobs as jobs_routes
@@ -42,6 +44,7 @@ class HealthResponse(BaseModel):
 def create_app(settings: Settings | None = None) -> FastAPI:
     """Build the service. ``settings`` default: :class:`Settings` from the environment."""
     settings = settings if settings is not None else Settings()
+    require_utf8_multipart()
     experiments = (load_experiments(settings.experiments_file) if settings.experiments_file is not None
                    else ExperimentsConfig())
     store = EventStore(settings.database_url)
@@ -60,15 +63,21 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         version="0.1.0",
         description="Say the look you want, get your photo colour-graded.",
         lifespan=lifespan,
+        docs_url=None,  # served from this process below (no CDN)
+        redoc_url=None,
     )
     app.state.settings = settings
     app.state.store = store
     app.state.models = ModelCache(settings.default_model)
     app.state.experiments = experiments
     app.state.jobs = jobs
+    app.state.decode_budget = DecodeBudget(settings.decode_memory_mb * 2**20, settings.max_concurrent_decodes,
+                                           settings.decode_wait_seconds)
     app.state.annotate_previews = annotate_routes.PreviewCache()
-    app.add_middleware(BodyLimitMiddleware, limit=settings.max_upload_bytes)
+    app.add_middleware(BodyLimitMiddleware, limit=settings.max_upload_bytes,
+                       body_timeout=settings.body_timeout_seconds)
     install_error_handlers(app)
+    install_docs(app)
 
     @app.get("/healthz", response_model=HealthResponse, tags=["ops"])
     def healthz() -> HealthResponse:

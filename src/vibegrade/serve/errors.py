@@ -7,6 +7,9 @@ is parsed.
 
 from __future__ import annotations
 
+import asyncio
+import logging
+import uuid
 from typing import Any, Optional
 
 from fastapi import FastAPI, Request
@@ -14,20 +17,25 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.formparsers import MultiPartException
+
+log = logging.getLogger("vibegrade.serve")
 
 __all__ = ["ApiError", "ErrorDetail", "ErrorResponse", "ERRORS", "BodyLimitMiddleware",
-           "install_error_handlers", "error_response", "too_large_message"]
+           "install_error_handlers", "error_response", "too_large_message", "require_utf8_multipart"]
 
 
 class ApiError(Exception):
     """An error answered as ``{"error": {"code", "message"[, "field"]}}`` with ``status``."""
 
-    def __init__(self, status: int, code: str, message: str, field: str | None = None) -> None:
+    def __init__(self, status: int, code: str, message: str, field: str | None = None,
+                 headers: dict[str, str] | None = None) -> None:
         super().__init__(message)
         self.status = status
         self.code = code
         self.message = message
         self.field = field
+        self.headers = headers or {}
 
 
 def _error_body(code: str, message: str, field: str | None = None) -> dict[str, Any]:
@@ -42,8 +50,8 @@ def error_response(status: int, code: str, message: str, field: str | None = Non
 
 
 _HTTP_CODES = {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found",
-               405: "method_not_allowed", 413: "payload_too_large", 415: "unsupported_media_type",
-               422: "invalid_request", 429: "too_many_requests"}
+               405: "method_not_allowed", 408: "request_timeout", 413: "payload_too_large", 415: "unsupported_media_type",
+               409: "conflict", 422: "invalid_request", 429: "too_many_requests", 503: "unavailable"}
 
 
 def too_large_message(limit: int) -> str:
@@ -54,15 +62,20 @@ class _UploadTooLarge(Exception):
     pass
 
 
+class _BodyTimeout(Exception):
+    pass
+
+
 class BodyLimitMiddleware:
     """Reject request bodies over ``limit`` bytes with 413, from Content-Length and while streaming.
 
     A pure ASGI middleware so the limit holds before FastAPI parses (and spools) a multipart body.
     """
 
-    def __init__(self, app: Any, limit: int) -> None:
+    def __init__(self, app: Any, limit: int, body_timeout: float | None = None) -> None:
         self.app = app
         self.limit = limit
+        self.body_timeout = body_timeout
 
     async def __call__(self, scope: dict, receive: Any, send: Any) -> None:
         if scope["type"] != "http":
@@ -82,20 +95,30 @@ class BodyLimitMiddleware:
                     await error_response(413, "payload_too_large", too_large_message(limit))(
                         scope, receive, send)
                     return
-        state = {"received": 0, "too_large": False, "started": False}
+        state = {"received": 0, "too_large": False, "timed_out": False, "started": False, "body_done": False}
+        timeout = self.body_timeout
 
         async def limited_receive() -> dict:
-            message = await receive()
+            if state["body_done"] or timeout is None:
+                message = await receive()
+            else:
+                try:
+                    message = await asyncio.wait_for(receive(), timeout)
+                except asyncio.TimeoutError:
+                    state["timed_out"] = True
+                    raise _BodyTimeout() from None
             if message["type"] == "http.request":
                 state["received"] += len(message.get("body", b""))
+                if not message.get("more_body", False):
+                    state["body_done"] = True
                 if state["received"] > limit:
                     state["too_large"] = True
                     raise _UploadTooLarge()
             return message
 
         async def guarded_send(message: dict) -> None:
-            if state["too_large"]:
-                return  # whatever the app made of the aborted body is replaced by our 413
+            if state["too_large"] or state["timed_out"]:
+                return  # whatever the app made of the aborted body is replaced by our 413 / 408
             if message["type"] == "http.response.start":
                 state["started"] = True
             await send(message)
@@ -104,14 +127,25 @@ class BodyLimitMiddleware:
             await self.app(scope, limited_receive, guarded_send)
         except _UploadTooLarge:
             state["too_large"] = True
-        if state["too_large"] and not state["started"]:
+        except _BodyTimeout:
+            state["timed_out"] = True
+        if state["started"]:
+            return
+        if state["too_large"]:
             await error_response(413, "payload_too_large", too_large_message(limit))(scope, receive, send)
+        elif state["timed_out"]:
+            resp = error_response(408, "request_timeout", f"the request body stopped arriving for {timeout:g} s")
+            resp.headers["Connection"] = "close"
+            await resp(scope, receive, send)
 
 
 def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(ApiError)
     async def _api_error(_: Request, exc: ApiError) -> JSONResponse:
-        return error_response(exc.status, exc.code, exc.message, exc.field)
+        resp = error_response(exc.status, exc.code, exc.message, exc.field)
+        for k, v in exc.headers.items():
+            resp.headers[k] = v
+        return resp
 
     @app.exception_handler(RequestValidationError)
     async def _validation_error(_: Request, exc: RequestValidationError) -> JSONResponse:
@@ -142,7 +176,7 @@ def install_error_handlers(app: FastAPI) -> None:
             # broken multipart); like every other bad body they are 422 (endpoints raise ApiError).
             detail = str(exc.detail).rstrip(".")
             if detail == "There was an error parsing the body":  # FastAPI's words for any failure
-                detail = "JSON must be UTF-8 text; uploads must be multipart/form-data as documented"
+                detail = _body_parse_reason(exc.__cause__)
             return error_response(422, "malformed_body",
                                   f"(body): the request body cannot be parsed ({detail})", "(body)")
         code = _HTTP_CODES.get(exc.status_code, "http_error")
@@ -150,6 +184,51 @@ def install_error_handlers(app: FastAPI) -> None:
         for k, v in (exc.headers or {}).items():
             resp.headers[k] = v
         return resp
+
+    @app.exception_handler(Exception)
+    async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
+        # Last resort, so that no path answers a plain-text 500: a JSON 500 with an id to find the
+        # traceback in the log (the details stay there, never in the answer).
+        error_id = uuid.uuid4().hex[:16]
+        log.error("internal error %s on %s %s", error_id, request.method, request.url.path,
+                  exc_info=(type(exc), exc, exc.__traceback__))
+        return error_response(500, "internal_error",
+                              f"internal error (id {error_id}); the request was not completed")
+
+
+def _body_parse_reason(cause: BaseException | None) -> str:
+    """Why FastAPI could not parse a JSON body, from the exception it wrapped (no Python internals)."""
+    if isinstance(cause, RecursionError):
+        return "JSON is nested too deeply"
+    if isinstance(cause, UnicodeDecodeError):
+        return "JSON must be UTF-8 text"
+    if isinstance(cause, ValueError):
+        from vibegrade.schema import json_value_error
+
+        return f"invalid JSON: {json_value_error(cause)}"
+    return "JSON must be UTF-8 text; uploads must be multipart/form-data as documented"
+
+
+def _strict_utf8_decode(src: bytes | bytearray, codec: str) -> str:
+    try:
+        return src.decode(codec)
+    except (UnicodeDecodeError, LookupError):
+        raise MultiPartException(f"multipart fields and file names must be {codec or 'utf-8'} text "
+                                 "(bytes that are not valid text were sent)") from None
+
+
+def require_utf8_multipart() -> None:
+    """Make Starlette refuse multipart fields that are not valid text in their charset (UTF-8 unless the
+    form says otherwise) instead of decoding them as Latin-1 behind our back (mojibake in the store).
+
+    Starlette has no option for it, so its module-level decoder is replaced (idempotent); the parse error
+    becomes our 422 ``malformed_body``. ``test_multipart_field_not_utf8_is_422`` fails if Starlette changes.
+    """
+    from starlette import formparsers
+
+    if not hasattr(formparsers, "_user_safe_decode"):
+        raise RuntimeError("starlette.formparsers._user_safe_decode is gone: update require_utf8_multipart")
+    formparsers._user_safe_decode = _strict_utf8_decode  # type: ignore[attr-defined]
 
 
 

@@ -24,6 +24,7 @@ by a cheap sweep when jobs are submitted (at most once a minute per queue).
 from __future__ import annotations
 
 import contextlib
+import json
 import logging
 import os
 import queue as queue_mod
@@ -43,7 +44,7 @@ from pydantic import BaseModel, Field
 from vibegrade.serve.settings import Settings
 
 __all__ = ["JobState", "JobSpec", "JobRecord", "JobQueue", "InProcessJobQueue", "RedisJobQueue",
-           "JobQueueUnavailable", "JobQueueStopped", "make_job_queue", "default_jobs_dir", "new_job_id",
+           "JobQueueUnavailable", "JobQueueStopped", "JobLimitReached", "make_job_queue", "default_jobs_dir", "new_job_id",
            "is_job_id", "public_media_message", "run_worker", "OUTPUT_NAME", "OUTPUT_MEDIA_TYPE",
            "SHUTDOWN_GRACE_S"]
 
@@ -54,6 +55,8 @@ ACTIVE_STATES = frozenset({"queued", "running"})
 OUTPUT_NAME = "output.mp4"
 """File name of a job's result inside its folder (always H.264 MP4: every browser plays it)."""
 OUTPUT_MEDIA_TYPE = "video/mp4"
+STATE_NAME = "job.json"
+"""File name of an in-process job's saved record inside its folder."""
 PROGRESS_INTERVAL_S = 0.2
 """Shortest interval between two progress writes to Redis, in seconds."""
 SWEEP_INTERVAL_S = 60.0
@@ -92,6 +95,14 @@ class JobQueueStopped(RuntimeError):
     """The queue was stopped (the service is shutting down) and takes no new jobs."""
 
 
+class JobLimitReached(RuntimeError):
+    """The client already has as many queued or running jobs as allowed; the message is safe to show."""
+
+
+class _TooManyFrames(Exception):
+    """Internal: the video has more frames than its job allows (raised from the progress callback)."""
+
+
 class _Interrupted(Exception):
     """Internal: raised from the progress callback to abandon a render when the queue stops."""
 
@@ -107,6 +118,10 @@ class JobSpec(BaseModel):
     project_id: Optional[str] = None
     frames_total: Optional[int] = Field(default=None, ge=0, description="frame count found by the probe")
     max_pixels: Optional[int] = Field(default=None, gt=0, description="largest accepted frame, in pixels")
+    max_frames: Optional[int] = Field(default=None, gt=0,
+                                      description="frames graded at most; the job fails beyond (the index can lie)")
+    client: Optional[str] = Field(default=None, max_length=200,
+                                  description="who submitted it (user cookie or address), for per-client limits")
 
 
 @dataclass(frozen=True)
@@ -124,6 +139,7 @@ class JobRecord:
     error_message: Optional[str] = None
     project_id: Optional[str] = None
     attempts: int = 0
+    client: Optional[str] = None
 
     @property
     def progress(self) -> float:
@@ -171,6 +187,7 @@ class JobQueue(ABC):
         self._stopping = threading.Event()
         self._abort = threading.Event()
         self._last_sweep = float("-inf")
+        self._client_lock = threading.Lock()
 
     # ------------------------------------------------------------------------------------------ files
 
@@ -231,17 +248,25 @@ class JobQueue(ABC):
 
     # ------------------------------------------------------------------------------------ public API
 
-    def submit(self, spec: JobSpec) -> JobRecord:
+    def submit(self, spec: JobSpec, *, max_per_client: int | None = None) -> JobRecord:
         """Queue a job whose input is already saved in its folder. Returns its first record (queued).
 
+        ``max_per_client``: refuse the job when ``spec.client`` already has this many queued or running jobs.
+
         Raises:
+            JobLimitReached: the client's limit is reached.
             JobQueueStopped: the queue is stopping.
             JobQueueUnavailable: the backend cannot be reached.
         """
         if self._stopping.is_set():
             raise JobQueueStopped("the service is shutting down and takes no new jobs")
         self.sweep()
-        rec = self._enqueue(spec)
+        if max_per_client is not None and spec.client:
+            with self._client_lock:  # check and enqueue together (in this process; across Redis users the
+                self.check_client_limit(spec.client, max_per_client)  # limit can be passed by a few racers)
+                rec = self._enqueue(spec)
+        else:
+            rec = self._enqueue(spec)
         if self.workers:
             self._start(restart=False)  # for apps whose lifespan did not run (e.g. TestClient without `with`)
         return rec
@@ -249,6 +274,19 @@ class JobQueue(ABC):
     @abstractmethod
     def get(self, job_id: str) -> JobRecord | None:
         """The job's record, or None if unknown or expired (raises :class:`JobQueueUnavailable`)."""
+
+    @abstractmethod
+    def active_for_client(self, client: str) -> int:
+        """How many of ``client``'s jobs are queued or running."""
+
+    def check_client_limit(self, client: str | None, limit: int) -> None:
+        """Raise :class:`JobLimitReached` when ``client`` has ``limit`` or more queued or running jobs."""
+        if not client:
+            return
+        n = self.active_for_client(client)
+        if n >= limit:
+            raise JobLimitReached(f"you already have {n} video job(s) queued or running (the limit is {limit}); "
+                                  "wait until one is done, then upload again")
 
     def check_available(self) -> None:
         """Raise :class:`JobQueueUnavailable` when jobs cannot be submitted right now."""
@@ -331,6 +369,8 @@ class JobQueue(ABC):
         def progress(done: int, total: int) -> None:
             if self._abort.is_set():
                 raise _Interrupted()
+            if spec.max_frames is not None and done > spec.max_frames:
+                raise _TooManyFrames()
             now = time.monotonic()
             if now - last[0] >= self.progress_interval_s:
                 last[0] = now
@@ -349,6 +389,10 @@ class JobQueue(ABC):
             log.info("job %s interrupted by shutdown", spec.job_id)
             self._interrupted(spec)
             return
+        except _TooManyFrames:
+            log.info("job %s failed: more than %s frames", spec.job_id, spec.max_frames)
+            self._finish(spec, "failed", error=("video_too_long", f"the video has more than {spec.max_frames:,} "
+                                                "frames, the limit of this service"))
         except MediaError as e:
             log.info("job %s failed: %s", spec.job_id, e)
             msg = public_media_message(str(e), src, spec.source_name)
@@ -416,19 +460,86 @@ class InProcessJobQueue(JobQueue):
         self._jobs: dict[str, JobRecord] = {}
         self._specs: dict[str, JobSpec] = {}
         self._queue: queue_mod.Queue[str] = queue_mod.Queue()
+        self.recovered = self.recover_interrupted()
+
+    # Each job's record is also kept in its folder (``job.json``, written atomically at every change of
+    # state), so that a new process can tell what happened to the jobs of one that died.
+
+    def _state_path(self, job_id: str) -> Path:
+        return self.job_dir(job_id) / STATE_NAME
+
+    def _persist(self, rec: JobRecord) -> None:
+        from dataclasses import asdict
+
+        from vibegrade.media.atomic import atomic_write_text, host_tag
+
+        data = {**asdict(rec), "owner": f"{host_tag()}:{os.getpid()}"}
+        try:
+            atomic_write_text(self._state_path(rec.job_id), json.dumps(data))
+        except OSError as e:  # the folder was swept or discarded meanwhile
+            log.debug("job %s: state not saved (%s)", rec.job_id, e)
+
+    def recover_interrupted(self) -> int:
+        """Load the records of jobs left in ``jobs_dir`` by processes of this host that are gone.
+
+        Jobs that were queued or running then are marked failed (``interrupted``, the upload removed), so that
+        polling them says so instead of "job not found"; finished jobs stay available until the TTL sweep.
+        Jobs of live processes (several API processes sharing the folder) are left alone. Returns how many
+        jobs were marked failed.
+        """
+        from vibegrade.media.atomic import host_tag, pid_alive
+
+        try:
+            entries = [e for e in os.scandir(self.jobs_dir) if is_job_id(e.name)]
+        except OSError:
+            return 0
+        failed = 0
+        for entry in entries:
+            try:
+                data = json.loads(Path(entry.path, STATE_NAME).read_text(encoding="utf-8"))
+                owner = str(data.pop("owner", ""))
+                rec = JobRecord(**data)
+            except (OSError, ValueError, TypeError):
+                continue
+            host, _, pid = owner.partition(":")
+            if rec.job_id != entry.name or (host == host_tag() and pid.isdigit() and int(pid) != os.getpid()
+                                            and pid_alive(int(pid))):
+                continue
+            if host != host_tag() and rec.state in ACTIVE_STATES:
+                continue  # another machine's job (a shared folder): only that machine can tell
+            if rec.state in ACTIVE_STATES:
+                rec = replace(rec, state="failed", updated_at=time.time(), error_code="interrupted",
+                              error_message=f"the service stopped while this job was {rec.state}; "
+                                            "please upload the video again")
+                for f in Path(entry.path).iterdir():
+                    if f.name != STATE_NAME:
+                        with contextlib.suppress(OSError):
+                            f.unlink()
+                self._persist(rec)
+                failed += 1
+            with self._lock:
+                self._jobs.setdefault(rec.job_id, rec)
+        if failed:
+            log.warning("%d job(s) were interrupted by the end of an earlier process; marked failed", failed)
+        return failed
 
     def get(self, job_id: str) -> JobRecord | None:
         with self._lock:
             return self._jobs.get(job_id)
 
+    def active_for_client(self, client: str) -> int:
+        with self._lock:
+            return sum(r.client == client and r.state in ACTIVE_STATES for r in self._jobs.values())
+
     def _enqueue(self, spec: JobSpec) -> JobRecord:
         now = time.time()
         rec = JobRecord(job_id=spec.job_id, state="queued", created_at=now, updated_at=now,
                         download_name=spec.download_name, frames_total=spec.frames_total,
-                        project_id=spec.project_id)
+                        project_id=spec.project_id, client=spec.client)
         with self._lock:
             self._jobs[spec.job_id] = rec
             self._specs[spec.job_id] = spec
+        self._persist(rec)
         self._queue.put(spec.job_id)
         return rec
 
@@ -441,9 +552,11 @@ class InProcessJobQueue(JobQueue):
             rec = self._jobs.get(job_id)
             if rec is None or rec.state != "queued":
                 return None
-            self._jobs[job_id] = replace(rec, state="running", updated_at=time.time(),
-                                         attempts=rec.attempts + 1)
-            return self._specs[job_id]
+            rec = self._jobs[job_id] = replace(rec, state="running", updated_at=time.time(),
+                                               attempts=rec.attempts + 1)
+            spec = self._specs[job_id]
+        self._persist(rec)
+        return spec
 
     def _update(self, job_id: str, **changes: Any) -> None:
         with self._lock:
@@ -464,6 +577,9 @@ class InProcessJobQueue(JobQueue):
         self._update(spec.job_id, **changes)
         with self._lock:
             self._specs.pop(spec.job_id, None)
+            rec = self._jobs.get(spec.job_id)
+        if rec is not None:
+            self._persist(rec)
 
     def _interrupted(self, spec: JobSpec) -> None:
         self._finish(spec, "failed", error=("interrupted", "the service stopped before the job finished; "
@@ -646,7 +762,7 @@ class RedisJobQueue(JobQueue):
             download_name=h.get("download_name") or "video.mp4", frames_done=int(h.get("frames_done") or 0),
             frames_total=int(total) if total else None, error_code=h.get("error_code") or None,
             error_message=h.get("error_message") or None, project_id=h.get("project_id") or None,
-            attempts=int(h.get("attempts") or 0))
+            attempts=int(h.get("attempts") or 0), client=h.get("client") or None)
 
     def _enqueue(self, spec: JobSpec) -> JobRecord:
         now = time.time()
@@ -654,16 +770,39 @@ class RedisJobQueue(JobQueue):
         fields = {"state": "queued", "created_at": repr(now), "updated_at": repr(now),
                   "download_name": spec.download_name, "frames_done": 0,
                   "frames_total": spec.frames_total or "", "project_id": spec.project_id or "",
-                  "error_code": "", "error_message": "", "attempts": 0, "spec": spec.model_dump_json()}
+                  "error_code": "", "error_message": "", "attempts": 0, "spec": spec.model_dump_json(),
+                  "client": spec.client or ""}
         with self._errors():
             pipe = self._redis.pipeline(transaction=True)
             pipe.hset(key, mapping=fields)
             pipe.expire(key, int(self.ttl_seconds))
+            if spec.client:
+                pipe.sadd(self.client_key(spec.client), spec.job_id)
+                pipe.expire(self.client_key(spec.client), int(self.ttl_seconds))
             pipe.lpush(self.queue_key, spec.job_id)
             pipe.execute()
         return JobRecord(job_id=spec.job_id, state="queued", created_at=now, updated_at=now,
                          download_name=spec.download_name, frames_total=spec.frames_total,
-                         project_id=spec.project_id)
+                         project_id=spec.project_id, client=spec.client)
+
+    def client_key(self, client: str) -> str:
+        return f"{self.prefix}:jobs:client:{client}"
+
+    def active_for_client(self, client: str) -> int:
+        """Counted from the client's set of job ids (ids of finished or expired jobs are dropped from it)."""
+        key = self.client_key(client)
+        with self._errors():
+            ids = sorted(self._redis.smembers(key))
+            if not ids:
+                return 0
+            pipe = self._redis.pipeline(transaction=False)
+            for job_id in ids:
+                pipe.hget(self.job_key(job_id), "state")
+            states = pipe.execute()
+            done = [j for j, st in zip(ids, states) if st not in ACTIVE_STATES]
+            if done:
+                self._redis.srem(key, *done)
+        return len(ids) - len(done)
 
     # ------------------------------------------------------------------------------------- workers
 

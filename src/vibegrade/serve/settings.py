@@ -24,8 +24,19 @@ class Settings(BaseSettings):
         default=None, description="TOML/JSON experiments file (None: no A/B tests)")
     max_upload_bytes: int = Field(default=DEFAULT_MAX_UPLOAD_BYTES, gt=0,
                                   description="largest accepted request body in bytes")
+    body_timeout_seconds: float = Field(default=30.0, gt=0, le=3600,
+                                        description="a request body that stops arriving for this long gets a 408")
     max_pixels: Optional[int] = Field(default=None, gt=0,
                                       description="largest accepted image in pixels (None: library default)")
+    # memory: images graded at once (vibegrade.serve.limits)
+    decode_memory_mb: int = Field(default=1536, gt=0,
+                                  description="memory for the images being decoded and graded at once, in MB "
+                                              "(each image's share is estimated from its header: 52 bytes "
+                                              "per pixel, 96 for 16-bit images)")
+    max_concurrent_decodes: int = Field(default=2, ge=1, le=256,
+                                        description="images decoded and graded at once (more wait)")
+    decode_wait_seconds: float = Field(default=10.0, ge=0, le=300,
+                                       description="how long an upload waits for room before a 503")
     default_model: Optional[str] = Field(
         default=None, description="model folder used for 'default' (None: the shipped model)")
     # video edit jobs (vibegrade.serve.jobs)
@@ -42,4 +53,12 @@ class Settings(BaseSettings):
     job_ttl_seconds: int = Field(default=24 * 3600, gt=0,
                                  description="seconds a job (status and files) is kept after its last change")
     max_video_seconds: float = Field(default=600.0, gt=0, description="longest accepted video, in seconds")
+    max_video_frames: int = Field(default=36_000, gt=0,
+                                  description="most frames in an accepted video (10 minutes at 60 fps)")
+    max_video_fps: float = Field(default=120.0, gt=0, description="highest accepted average frame rate")
+    max_video_pixels: int = Field(default=4096 * 2160, gt=0,
+                                  description="largest accepted video frame, in pixels (DCI 4K)")
+    max_jobs_per_client: int = Field(default=3, ge=1, le=1000,
+                                     description="video jobs one client (user cookie, else address) may have "
+                                                 "queued or running at once")
 

@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import tempfile
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import Any, BinaryIO, Iterator
 
 from fastapi import Response, UploadFile
 
 from vibegrade.data.rows import clean_intent
 from vibegrade.schema import ToolChain, parse_chain
 from vibegrade.serve.errors import ERRORS, ApiError, too_large_message
+from vibegrade.serve.limits import BYTES_PER_PIXEL, DecodeBudget, DecodeBusy, decode_cost
 from vibegrade.serve.settings import Settings
 
 __all__ = ["OUTPUT_FORMATS", "IMAGE_RESPONSES", "intent_or_422", "tools_or_422", "sniff", "is_video_upload",
@@ -93,12 +95,16 @@ def save_upload(upload: UploadFile, dst: Path, limit: int) -> None:
         raise ApiError(422, "invalid_image", "file: the uploaded file is empty", "file")
 
 
-def grade_upload(upload: UploadFile, chain: ToolChain, settings: Settings) -> tuple[bytes, str]:
+def grade_upload(upload: UploadFile, chain: ToolChain, settings: Settings,
+                 budget: DecodeBudget | None = None) -> tuple[bytes, str]:
     """Read the uploaded image, render ``chain`` on it, encode it in the source format.
 
-    Returns ``(bytes, media_type)``; raises :class:`ApiError` 413/415/422 for bad uploads.
+    The header is checked first (pixel limit, truncated JPEG data, the memory the image would take against
+    ``budget``); only then is the image decoded, holding its share of ``budget``.
+
+    Returns ``(bytes, media_type)``; raises :class:`ApiError` 413/415/422/503 for bad uploads or no room.
     """
-    from vibegrade.media.image import MediaError, read_image, write_image
+    from vibegrade.media.image import MediaError, read_image, read_image_header, write_image
     from vibegrade.tools.chain import Renderer
 
     name = Path(upload.filename or "upload").name or "upload"
@@ -109,23 +115,65 @@ def grade_upload(upload: UploadFile, chain: ToolChain, settings: Settings) -> tu
             raise ApiError(415, "unsupported_media_type",
                            f"file: {name!r} is not a supported image (JPEG, PNG, WebP or TIFF)", "file")
         try:
-            img = read_image(src, max_pixels=settings.max_pixels)
+            header = read_image_header(src, max_pixels=settings.max_pixels)
         except MediaError as e:
-            msg = str(e).replace(str(src), name)
-            if "over the limit" in msg:
-                raise ApiError(413, "image_too_large", f"file: {msg}", "file") from None
-            if "unsupported image format" in msg:
-                raise ApiError(415, "unsupported_media_type", f"file: {msg}", "file") from None
-            raise ApiError(422, "invalid_image", f"file: {msg}", "file") from None
-        ext, media_type = OUTPUT_FORMATS[img.format]
-        rgb = Renderer(chain)(img.rgb)
-        dst = Path(tmp) / f"output{ext}"
-        try:
-            write_image(dst, rgb, img.alpha, source=img)
-        except MediaError as e:
-            raise ApiError(422, "cannot_encode", str(e).replace(str(dst), name)) from None
+            raise _media_error(e, src, name) from None
+        cost = decode_cost(header.pixels, header.bits)
+        if budget is not None and cost > budget.max_bytes:
+            mp = budget.max_bytes // BYTES_PER_PIXEL[8] / 1e6
+            raise ApiError(413, "image_too_large",
+                           f"file: {header.width}×{header.height} ({header.bits}-bit) would take about "
+                           f"{cost / 2**20:,.0f} MB to grade, over this service's limit of "
+                           f"{budget.max_bytes / 2**20:,.0f} MB (about {mp:.1f} megapixels at 8 bits)", "file")
+        with _reserved(budget, cost):
+            try:
+                img = read_image(src, max_pixels=settings.max_pixels)
+            except MediaError as e:
+                raise _media_error(e, src, name) from None
+            ext, media_type = OUTPUT_FORMATS[img.format]
+            rgb = Renderer(chain)(img.rgb)
+            dst = Path(tmp) / f"output{ext}"
+            try:
+                write_image(dst, rgb, img.alpha, source=img)
+            except MediaError as e:
+                raise ApiError(422, "cannot_encode", str(e).replace(str(dst), name)) from None
+            del img, rgb
         data = dst.read_bytes()
     return data, media_type
+
+
+def _media_error(e: Exception, src: Path, name: str) -> ApiError:
+    msg = str(e).replace(str(src), name)
+    if "over the limit" in msg:
+        return ApiError(413, "image_too_large", f"file: {msg}", "file")
+    if "unsupported image format" in msg:
+        return ApiError(415, "unsupported_media_type", f"file: {msg}", "file")
+    return ApiError(422, "invalid_image", f"file: {msg}", "file")
+
+
+@contextlib.contextmanager
+def _reserved(budget: DecodeBudget | None, cost: int) -> Iterator[None]:
+    if budget is None:
+        yield
+        return
+    try:
+        cm = budget.reserve(cost)
+        cm.__enter__()
+    except DecodeBusy as e:
+        raise ApiError(503, "busy", "the service is grading as many images as its memory allows; "
+                       f"try again in {e.retry_after} s", headers={"Retry-After": str(e.retry_after)}) from None
+    try:
+        yield
+    finally:
+        if cost >= RELEASE_AFTER_BYTES:
+            from vibegrade.runtime import release_memory
+
+            release_memory()  # before the budget is given back: the next image gets real room
+        cm.__exit__(None, None, None)
+
+
+RELEASE_AFTER_BYTES = 64 * 2**20
+"""Images whose estimated cost is at least this have their freed memory returned to the OS at once."""
 
 
 def image_response(data: bytes, media_type: str, headers: dict[str, str]) -> Response:

@@ -3,13 +3,14 @@
 "use strict";
 
 (() => {
-  const NAME_KEY = "vibegrade.annotator";
-  const MAX_NAME = 64;
+  const TOKEN_KEY = "vibegrade.annotator_token";
+  const TOKEN_RE = /^[A-Za-z0-9_-]{16,128}$/;
   const ANSWERS = ["yes", "no", "unsure"];
 
   const el = (id) => document.getElementById(id);
   const who = el("who");
-  const nameInput = el("annotator");
+  const tokenInput = el("token");
+  const whoName = el("who-name");
   const progressEl = el("progress");
   const errorEl = el("error");
   const statusEl = el("status");
@@ -27,19 +28,31 @@
     student: { img: el("img-student"), label: "Student" },
   };
 
-  let annotator = "";
+  let token = "";
   let task = null;
   let busy = false;
   let requestSeq = 0;
 
   // ------------------------------------------------------------------ helpers
 
-  function storedName() {
-    try { return localStorage.getItem(NAME_KEY) || ""; } catch { return ""; }
+  function storedToken() {
+    try { return localStorage.getItem(TOKEN_KEY) || ""; } catch { return ""; }
   }
 
-  function storeName(name) {
-    try { localStorage.setItem(NAME_KEY, name); } catch { /* storage blocked: the name is just not remembered */ }
+  function storeToken(value) {
+    try { localStorage.setItem(TOKEN_KEY, value); } catch { /* storage blocked: the token is just not remembered */ }
+  }
+
+  // A token in the link (?token=...) is taken, then removed from the address bar so it is not shared by
+  // copying the address.
+  function tokenFromLink() {
+    const params = new URLSearchParams(window.location.search);
+    const value = params.get("token");
+    if (value === null) return "";
+    params.delete("token");
+    const query = params.toString();
+    history.replaceState(null, "", window.location.pathname + (query ? `?${query}` : "") + window.location.hash);
+    return value.trim();
   }
 
   function showError(message) {
@@ -60,10 +73,11 @@
     progressEl.textContent = p ? `${p.answered_by_you} of ${p.total} answered` : "";
   }
 
-  async function api(path, options) {
+  async function api(path, options = {}) {
     let response;
+    const headers = { ...(options.headers || {}), Authorization: `Bearer ${token}` };
     try {
-      response = await fetch(path, options);
+      response = await fetch(path, { ...options, headers });
     } catch {
       throw new Error("the server cannot be reached; check the connection and try again");
     }
@@ -100,20 +114,16 @@
   // ------------------------------------------------------------------ flow
 
   function start() {
-    const name = nameInput.value.replace(/\s+/g, " ").trim();
-    if (!name) {
-      showError("Type your name first (1 to 64 characters), then press Start.");
-      nameInput.focus();
+    const value = tokenInput.value.trim();
+    if (!TOKEN_RE.test(value)) {
+      showError(value ? "That is not a token: paste it exactly as given (letters, digits, - and _)."
+        : "Paste your token first (it is in the link you were given), then press Start.");
+      tokenInput.focus();
       return;
     }
-    if (name.length > MAX_NAME) {
-      showError(`Your name is ${name.length} characters long; the limit is ${MAX_NAME}.`);
-      nameInput.focus();
-      return;
-    }
-    nameInput.value = name;
-    annotator = name;
-    storeName(name);
+    tokenInput.value = value;
+    token = value;
+    storeToken(value);
     loadNext(true);
   }
 
@@ -123,7 +133,7 @@
     setStatus("Loading the next sample…");
     let data;
     try {
-      data = await api(`v1/annotate/next?annotator=${encodeURIComponent(annotator)}`);
+      data = await api("v1/annotate/next");
     } catch (e) {
       if (seq === requestSeq) {
         setStatus("");
@@ -131,7 +141,8 @@
       }
       return false;
     }
-    if (seq !== requestSeq) return false; // a newer request (e.g. another name) won
+    if (seq !== requestSeq) return false; // a newer request (e.g. another token) won
+    whoName.textContent = `signed in as ${data.annotator}`;
     setProgress(data.progress);
     setStatus("");
     if (data.task) showTask(data.task, focusTask);
@@ -182,7 +193,7 @@
       markActive();
       return;
     }
-    const body = { annotator };
+    const body = {};
     for (const fs of fieldsets) body[fs.dataset.question] = answerOf(fs);
     busy = true;
     submitBtn.disabled = true;
@@ -239,7 +250,7 @@
     if (e.defaultPrevented || e.altKey || e.ctrlKey || e.metaKey || !task || taskEl.hidden) return;
     const target = e.target;
     if (target instanceof HTMLTextAreaElement) return;
-    if (target instanceof HTMLInputElement && target.type !== "radio") return; // typing a name
+    if (target instanceof HTMLInputElement && target.type !== "radio") return; // typing a token
     const index = ["1", "2", "3"].indexOf(e.key);
     if (index >= 0) {
       e.preventDefault();
@@ -250,11 +261,11 @@
     }
   });
 
-  const saved = storedName();
+  const saved = tokenFromLink() || storedToken();
   if (saved) {
-    nameInput.value = saved;
+    tokenInput.value = saved;
     start();
   } else {
-    nameInput.focus();
+    tokenInput.focus();
   }
 })();

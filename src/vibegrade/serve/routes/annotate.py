@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Annotated, Callable, Literal, Optional, get_args
 
 import numpy as np
-from fastapi import APIRouter, Depends, Query, Request, Response
+from fastapi import APIRouter, Depends, Header, Query, Request, Response
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from vibegrade.data.events import (
@@ -29,9 +29,10 @@ from vibegrade.data.events import (
     EventStore,
     UnknownAnnotationTaskError,
     clean_annotator,
+    normalize_annotator,
 )
 from vibegrade.schema import parse_chain
-from vibegrade.serve.deps import StoreDep
+from vibegrade.serve.deps import IdPath, StoreDep
 from vibegrade.serve.errors import ApiError, ErrorResponse
 from vibegrade.serve.static_files import static_file_in, static_file_response
 
@@ -139,6 +140,48 @@ def get_previews(request: Request) -> PreviewCache:
 PreviewsDep = Annotated[PreviewCache, Depends(get_previews)]
 
 
+# --------------------------------------------------------------------------------------------- identity
+
+_TOKEN_CHARS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_")
+_HOW_TO_GET_ONE = "whoever runs the study gives each annotator a link with a token (vibegrade annotate invite NAME)"
+
+
+def _unauthorized(message: str) -> ApiError:
+    return ApiError(401, "unauthorized", message, headers={"WWW-Authenticate": 'Bearer realm="annotate"'})
+
+
+def annotator_identity(request: Request,
+                       authorization: Annotated[Optional[str], Header(
+                           description="Bearer TOKEN, the annotator's token from `vibegrade annotate invite`")
+                       ] = None) -> str:
+    """The annotator the request's token belongs to (normalised name); 401 without a valid token."""
+    if not authorization:
+        raise _unauthorized(f"an annotator token is required (Authorization: Bearer TOKEN); {_HOW_TO_GET_ONE}")
+    scheme, _, token = authorization.strip().partition(" ")
+    token = token.strip()
+    if scheme.lower() != "bearer" or not 16 <= len(token) <= 128 or not set(token) <= _TOKEN_CHARS:
+        raise _unauthorized("the Authorization header must be 'Bearer TOKEN' with an annotator token")
+    name = request.app.state.store.annotator_for_token(token)
+    if name is None:
+        raise _unauthorized(f"unknown annotator token; {_HOW_TO_GET_ONE}")
+    return name
+
+
+AnnotatorDep = Annotated[str, Depends(annotator_identity)]
+
+
+def _check_claimed(claimed: str | None, identity: str, field: str) -> None:
+    """An ``annotator`` name sent along must be the token's (normalised); nobody answers for someone else."""
+    if claimed is None:
+        return
+    try:
+        key = normalize_annotator(_annotator(claimed))
+    except ValueError as e:
+        raise ApiError(422, "validation_error", f"{field}: {e}", field) from None
+    if key != identity:
+        raise ApiError(403, "forbidden", f"{field}: this token belongs to {identity!r}, not {key!r}", field)
+
+
 # --------------------------------------------------------------------------------------------- models
 
 def _annotator(v: str) -> str:
@@ -160,6 +203,7 @@ class AnnotationTaskOut(BaseModel):
 
 
 class NextTaskResponse(BaseModel):
+    annotator: str = Field(description="the annotator the token belongs to (normalised name)")
     task: Optional[AnnotationTaskOut] = Field(
         description="the next task, or null when this annotator is done")
     progress: AnnotationProgress
@@ -168,25 +212,29 @@ class NextTaskResponse(BaseModel):
 class AnswerRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    annotator: str = Field(min_length=1, max_length=200,
-                           description=f"annotator name, 1..{MAX_ANNOTATOR_NAME} characters after collapsing "
-                                       "whitespace (case-sensitive)", examples=["alice"])
+    annotator: Optional[str] = Field(default=None, min_length=1, max_length=200,
+                                     description="optional: the token's annotator name (anything else is a "
+                                                 "403); the token decides who answers", examples=["alice"])
     relevant: Answer = Field(description="is the teacher's grade relevant to the request?")
     student_matches_teacher: Answer = Field(description="does the student's grade match the teacher's?")
 
     @field_validator("annotator")
     @classmethod
-    def _clean(cls, v: str) -> str:
-        return _annotator(v)
+    def _clean(cls, v: Optional[str]) -> Optional[str]:
+        return None if v is None else _annotator(v)
 
 
 class AnswerResponse(BaseModel):
     task_id: str
-    annotator: str
-    replaced: bool = Field(description="true when this annotator had answered this task before")
+    annotator: str = Field(description="the token's annotator (normalised name)")
+    replaced: bool = Field(description="true when this annotator had answered this task before (the earlier "
+                                       "answers are kept as older revisions)")
+    revision: int = Field(ge=1, description="1 for a first answer, then 2, 3, ...")
     progress: AnnotationProgress
 
 
+_AUTH = {401: {"model": ErrorResponse, "description": "missing or unknown annotator token"},
+         403: {"model": ErrorResponse, "description": "the annotator named is not the token's"}}
 _NOT_FOUND = {404: {"model": ErrorResponse}, 422: {"model": ErrorResponse}}
 
 
@@ -220,28 +268,27 @@ def annotate_asset(asset: str, request: Request) -> Response:
 
 # --------------------------------------------------------------------------------------------- API
 
-@router.get("/v1/annotate/next", response_model=NextTaskResponse, responses={422: {"model": ErrorResponse}},
-            tags=["annotate"])
-def next_task(request: Request, store: StoreDep,
-              annotator: Annotated[str, Query(
+@router.get("/v1/annotate/next", response_model=NextTaskResponse,
+            responses={422: {"model": ErrorResponse}, **_AUTH}, tags=["annotate"])
+def next_task(request: Request, store: StoreDep, identity: AnnotatorDep,
+              annotator: Annotated[Optional[str], Query(
                   min_length=1, max_length=200,
-                  description=f"annotator name, 1..{MAX_ANNOTATOR_NAME} characters")],
+                  description="optional: the token's annotator name (anything else is a 403)")] = None,
               ) -> NextTaskResponse:
-    """The next task for this annotator (fewest answers from others first), or ``task: null`` when done."""
-    try:
-        name = _annotator(annotator)
-    except ValueError as e:
-        raise ApiError(422, "validation_error", f"annotator: {e}", "annotator") from None
+    """The next task for the token's annotator (fewest answers from others first), or ``task: null`` when
+    done. Needs ``Authorization: Bearer TOKEN``."""
+    _check_claimed(annotator, identity, "annotator")
+    name = identity
     task = store.next_annotation_task(name)
     progress = _progress(store, name)
     if task is None:
-        return NextTaskResponse(task=None, progress=progress)
+        return NextTaskResponse(annotator=name, task=None, progress=progress)
     base = request.scope.get("root_path", "")
 
     def url(kind: str) -> str:
         return base + request.app.url_path_for("annotate_task_image", task_id=task.id, kind=kind)
 
-    return NextTaskResponse(task=AnnotationTaskOut(task_id=task.id, intent=task.intent, image=task.image,
+    return NextTaskResponse(annotator=name, task=AnnotationTaskOut(task_id=task.id, intent=task.intent, image=task.image,
                                                    source_url=url("source"), teacher_url=url("teacher"),
                                                    student_url=url("student")),
                             progress=progress)
@@ -251,7 +298,7 @@ def next_task(request: Request, store: StoreDep,
             responses={200: {"content": {"image/jpeg": {}}, "description": "the preview (JPEG)"},
                        **_NOT_FOUND},
             tags=["annotate"])
-def task_image(task_id: str, kind: ImageKind, store: StoreDep, previews: PreviewsDep) -> Response:
+def task_image(task_id: IdPath, kind: ImageKind, store: StoreDep, previews: PreviewsDep) -> Response:
     """A task's sample photo (``source``) or its grade by the teacher or the student, as JPEG (at most
     1024 px on the long side)."""
     task = _task_or_404(store, task_id)
@@ -271,15 +318,17 @@ def task_image(task_id: str, kind: ImageKind, store: StoreDep, previews: Preview
 
 
 @router.post("/v1/annotate/tasks/{task_id}/answers", response_model=AnswerResponse, status_code=201,
-             responses=_NOT_FOUND, tags=["annotate"])
-def answer_task(task_id: str, body: AnswerRequest, store: StoreDep) -> AnswerResponse:
-    """Record an annotator's two answers on a task; answering again replaces the earlier answers."""
+             responses={**_NOT_FOUND, **_AUTH}, tags=["annotate"])
+def answer_task(task_id: IdPath, body: AnswerRequest, store: StoreDep, identity: AnnotatorDep) -> AnswerResponse:
+    """Record the token's annotator's two answers on a task (``Authorization: Bearer TOKEN``); answering
+    again adds a new revision (the report counts the latest)."""
+    _check_claimed(body.annotator, identity, "annotator")
     try:
-        replaced = store.record_task_answers(task_id, body.annotator, {
+        revision = store.record_task_answers(task_id, identity, {
             "relevant": body.relevant, "student_matches_teacher": body.student_matches_teacher})
     except UnknownAnnotationTaskError:
         raise ApiError(404, "task_not_found", f"unknown annotation task {task_id!r}") from None
     except ValueError as e:
         raise ApiError(422, "invalid_request", str(e)) from None
-    return AnswerResponse(task_id=task_id, annotator=body.annotator, replaced=replaced,
-                          progress=_progress(store, body.annotator))
+    return AnswerResponse(task_id=task_id, annotator=identity, replaced=revision > 1, revision=revision,
+                          progress=_progress(store, identity))

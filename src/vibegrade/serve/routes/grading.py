@@ -8,11 +8,11 @@ from typing import Annotated, Any, Optional
 from fastapi import APIRouter, File, Form, Request, Response, UploadFile
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, field_validator
 
-from vibegrade.data.events import EventStore, UnknownProjectError
+from vibegrade.data.events import EventIdConflictError, EventStore, UnknownProjectError
 from vibegrade.data.rows import MAX_INTENT_CHARS, clean_intent
 from vibegrade.schema import ToolChain
-from vibegrade.serve.deps import (ExperimentsDep, JobsDep, ModelsDep, SettingsDep, StoreDep, UserDep,
-                                  carry_user_cookie)
+from vibegrade.serve.deps import (ID_PATTERN, MAX_ID_CHARS, BudgetDep, ExperimentsDep, IdPath, JobsDep, ModelsDep,
+                                  SettingsDep, StoreDep, UserDep, carry_user_cookie, client_key)
 from vibegrade.serve.errors import ERRORS, ApiError, ErrorResponse
 from vibegrade.serve.experiments import Experiment, ExperimentsConfig, assign
 from vibegrade.serve.model_cache import ModelCache
@@ -62,8 +62,10 @@ class ToolsKept(BaseModel):
 class ExportRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    event_id: str = Field(min_length=1, max_length=200,
-                          description="client-made id of this download (repeats are ignored)")
+    event_id: str = Field(min_length=1, max_length=MAX_ID_CHARS, pattern=ID_PATTERN,
+                          description="client-made id of this download: letters, digits and _.:- (1..128 "
+                                      "characters); repeats for the same project are ignored, for another "
+                                      "project they are a 409")
     tools_kept: ToolsKept
 
 
@@ -130,7 +132,9 @@ def predict(body: PredictRequest, user_id: UserDep, store: StoreDep, models: Mod
 
 
 _FILE_DESCRIPTION = "JPEG, PNG, WebP or TIFF image, or a video (MP4, MOV, MKV, WebM, AVI, ...)"
-_UPLOAD_RESPONSES = {**IMAGE_RESPONSES, 202: JOB_ACCEPTED_RESPONSE}
+_UPLOAD_RESPONSES = {**IMAGE_RESPONSES, 202: JOB_ACCEPTED_RESPONSE,
+                     429: {"model": ErrorResponse,
+                           "description": "too many video jobs of this client queued or running (too_many_jobs)"}}
 
 
 @router.post("/v1/edit", response_class=Response, responses=_UPLOAD_RESPONSES, tags=["grading"])
@@ -138,7 +142,7 @@ def edit(request: Request, file: Annotated[UploadFile, File(description=_FILE_DE
          intent: Annotated[str, Form(description=f"the look you want, 1..{MAX_INTENT_CHARS} characters",
                                      examples=[_INTENT_EXAMPLE])],
          user_id: UserDep, store: StoreDep, models: ModelsDep, experiments: ExperimentsDep,
-         settings: SettingsDep, jobs: JobsDep,
+         settings: SettingsDep, jobs: JobsDep, budget: BudgetDep,
          tools: Annotated[Optional[str], Form(description="tool chain JSON overriding the prediction",
                                               examples=[_TOOLS_EXAMPLE])] = None,
          ) -> Response:
@@ -150,7 +154,7 @@ def edit(request: Request, file: Annotated[UploadFile, File(description=_FILE_DE
     intent = intent_or_422(intent)
     override = tools_or_422(tools) if tools is not None and tools.strip() else None
     if upload_kind(file) == "video":
-        video = accept_video(file, settings, jobs)
+        video = accept_video(file, settings, jobs, client_key(request))
         try:
             p = predict_chain(intent, user_id, models, experiments, override)
             project_id = _record_project(store, user_id, intent, p, override)
@@ -163,7 +167,7 @@ def edit(request: Request, file: Annotated[UploadFile, File(description=_FILE_DE
         carry_user_cookie(request, resp)
         return resp
     p = predict_chain(intent, user_id, models, experiments, override)
-    data, media_type = grade_upload(file, p.chain, settings)
+    data, media_type = grade_upload(file, p.chain, settings, budget)
     project_id = _record_project(store, user_id, intent, p, override)
     resp = image_response(data, media_type, {"X-Project-Id": project_id, "X-Tools": compact(p.chain)})
     carry_user_cookie(request, resp)
@@ -171,32 +175,37 @@ def edit(request: Request, file: Annotated[UploadFile, File(description=_FILE_DE
 
 
 @router.post("/v1/render", response_class=Response, responses=_UPLOAD_RESPONSES, tags=["grading"])
-def render(file: Annotated[UploadFile, File(description=_FILE_DESCRIPTION)],
+def render(request: Request, file: Annotated[UploadFile, File(description=_FILE_DESCRIPTION)],
            tools: Annotated[str, Form(description="tool chain JSON", examples=[_TOOLS_EXAMPLE])],
-           settings: SettingsDep, jobs: JobsDep) -> Response:
+           settings: SettingsDep, jobs: JobsDep, budget: BudgetDep) -> Response:
     """Render an explicit tool chain on an image (slider tweaks; nothing is recorded).
 
     A video becomes a job (202, nothing recorded; see /v1/jobs).
     """
     chain = tools_or_422(tools)
     if upload_kind(file) == "video":
-        video = accept_video(file, settings, jobs)
+        video = accept_video(file, settings, jobs, client_key(request))
         return job_accepted_response(queue_video(jobs, video, chain, None), chain,
                                      headers={"X-Tools": compact(chain)})
-    data, media_type = grade_upload(file, chain, settings)
+    data, media_type = grade_upload(file, chain, settings, budget)
     return image_response(data, media_type, {"X-Tools": compact(chain)})
 
 
 @router.post("/v1/projects/{project_id}/export", response_model=ExportResponse, status_code=201,
              responses={200: {"model": ExportResponse, "description": "event already recorded"},
-                        404: {"model": ErrorResponse}, 422: {"model": ErrorResponse}},
+                        404: {"model": ErrorResponse},
+                        409: {"model": ErrorResponse, "description": "event_id already used for another project"},
+                        422: {"model": ErrorResponse}},
              tags=["events"])
-def export(project_id: str, body: ExportRequest, response: Response, store: StoreDep) -> ExportResponse:
+def export(project_id: IdPath, body: ExportRequest, response: Response, store: StoreDep) -> ExportResponse:
     """Record that the user downloaded a project's result (idempotent per ``event_id``)."""
     try:
         recorded = store.record_export(project_id, body.event_id, body.tools_kept.model_dump())
     except UnknownProjectError:
         raise ApiError(404, "project_not_found", f"unknown project {project_id!r}") from None
+    except EventIdConflictError as e:
+        raise ApiError(409, "event_id_conflict", f"event_id: {e}; make a new id for every download",
+                       "event_id") from None
     except ValueError as e:
         raise ApiError(422, "invalid_request", str(e)) from None
     if not recorded:

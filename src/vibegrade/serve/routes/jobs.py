@@ -21,8 +21,9 @@ from pydantic import BaseModel, Field
 from vibegrade.schema import ToolChain
 from vibegrade.serve.deps import JobsDep
 from vibegrade.serve.errors import ApiError, ErrorResponse
-from vibegrade.serve.jobs import (OUTPUT_MEDIA_TYPE, JobQueue, JobQueueStopped, JobQueueUnavailable,
-                                  JobRecord, JobSpec, JobState, is_job_id, public_media_message)
+from vibegrade.serve.jobs import (OUTPUT_MEDIA_TYPE, JobLimitReached, JobQueue, JobQueueStopped,
+                                  JobQueueUnavailable, JobRecord, JobSpec, JobState, is_job_id,
+                                  public_media_message)
 from vibegrade.serve.settings import Settings
 from vibegrade.serve.uploads import save_upload
 
@@ -163,18 +164,29 @@ class AcceptedVideo:
     download_name: str
     frames_total: int | None
     max_pixels: int | None
+    max_frames: int | None = None
+    client: str | None = None
+    max_per_client: int | None = None
 
     def spec(self, chain: ToolChain, project_id: str | None) -> JobSpec:
         return JobSpec(job_id=self.job_id, input_name=self.input_name, source_name=self.source_name,
                        download_name=self.download_name, tools=chain.to_wire(), project_id=project_id,
-                       frames_total=self.frames_total, max_pixels=self.max_pixels)
+                       frames_total=self.frames_total, max_pixels=self.max_pixels, max_frames=self.max_frames,
+                       client=self.client)
 
 
-def accept_video(upload: UploadFile, settings: Settings, jobs: JobQueue) -> AcceptedVideo:
+def _too_many_jobs(e: JobLimitReached) -> ApiError:
+    return ApiError(429, "too_many_jobs", str(e), headers={"Retry-After": "30"})
+
+
+def accept_video(upload: UploadFile, settings: Settings, jobs: JobQueue, client: str | None = None
+                 ) -> AcceptedVideo:
     """Save a video upload into a new job folder and probe it (first frame decoded) before anything is queued.
 
-    Raises :class:`ApiError`: 413 ``payload_too_large`` / ``video_too_long`` (over ``max_video_seconds``) /
-    ``video_too_large`` (frames over ``max_pixels``), 422 ``invalid_video`` (not a readable video),
+    Raises :class:`ApiError`: 429 ``too_many_jobs`` (``client`` has ``max_jobs_per_client`` jobs queued or
+    running), 413 ``payload_too_large`` / ``video_too_long`` (over ``max_video_seconds`` or
+    ``max_video_frames``) / ``frame_rate_too_high`` (over ``max_video_fps``) / ``video_too_large`` (frames
+    over ``max_video_pixels`` or ``max_pixels``), 422 ``invalid_video`` (not a readable video),
     503 ``jobs_unavailable``. The folder is removed on any error.
     """
     from vibegrade.media.image import MediaError, max_pixels_limit
@@ -182,6 +194,9 @@ def accept_video(upload: UploadFile, settings: Settings, jobs: JobQueue) -> Acce
 
     try:
         jobs.check_available()
+        jobs.check_client_limit(client, settings.max_jobs_per_client)  # before saving a large upload
+    except JobLimitReached as e:
+        raise _too_many_jobs(e) from None
     except (JobQueueUnavailable, JobQueueStopped) as e:
         raise _unavailable(e) from None
     name = Path(upload.filename or "video").name or "video"
@@ -204,7 +219,13 @@ def accept_video(upload: UploadFile, settings: Settings, jobs: JobQueue) -> Acce
         if info.duration > settings.max_video_seconds:
             raise ApiError(413, "video_too_long", f"file: the video lasts {info.duration:.1f} s, over the "
                            f"limit of {settings.max_video_seconds:g} s", "file")
-        limit = max_pixels_limit(settings.max_pixels)
+        if info.frames > settings.max_video_frames:
+            raise ApiError(413, "video_too_long", f"file: the video has {info.frames:,} frames, over the limit "
+                           f"of {settings.max_video_frames:,}", "file")
+        if float(info.fps or 0) > settings.max_video_fps:
+            raise ApiError(413, "frame_rate_too_high", f"file: the video has {float(info.fps):g} frames per "
+                           f"second, over the limit of {settings.max_video_fps:g}", "file")
+        limit = min(max_pixels_limit(settings.max_pixels), settings.max_video_pixels)
         if info.width * info.height > limit:
             raise ApiError(413, "video_too_large", f"file: {info.width}×{info.height} frames are over the "
                            f"limit of {limit:,} pixels", "file")
@@ -213,13 +234,17 @@ def accept_video(upload: UploadFile, settings: Settings, jobs: JobQueue) -> Acce
         raise
     return AcceptedVideo(job_id=job_id, input_name=input_name, source_name=name,
                          download_name=_download_name(name), frames_total=info.frames or None,
-                         max_pixels=settings.max_pixels)
+                         max_pixels=limit, max_frames=settings.max_video_frames, client=client,
+                         max_per_client=settings.max_jobs_per_client)
 
 
 def queue_video(jobs: JobQueue, video: AcceptedVideo, chain: ToolChain, project_id: str | None) -> JobRecord:
     """Submit an accepted video as a job (503 ``jobs_unavailable`` when the queue cannot take it)."""
     try:
-        return jobs.submit(video.spec(chain, project_id))
+        return jobs.submit(video.spec(chain, project_id), max_per_client=video.max_per_client)
+    except JobLimitReached as e:
+        jobs.discard_job_dir(video.job_id)
+        raise _too_many_jobs(e) from None
     except (JobQueueUnavailable, JobQueueStopped) as e:
         jobs.discard_job_dir(video.job_id)
         raise _unavailable(e) from None
