@@ -1,4 +1,5 @@
-"""Video edit jobs: in-process through the API, on a real Redis (shared by apps and workers), the CLI worker.
+"""Video edit jobs: in-process through the API, on Dramatiq over a real Redis (shared by apps and workers,
+worker processes killed for real), the CLI worker.
 
 The Redis tests use the server at ``$VIBEGRADE_TEST_REDIS_URL`` (default ``redis://localhost:6379/0``)
 with a unique key prefix each, removed afterwards; they are skipped only when no Redis answers there.
@@ -24,8 +25,8 @@ from typer.testing import CliRunner
 from tests.media.video_helpers import audio_packets, make_clip, video_frames
 from tests.serve.helpers import assert_error as _assert_error
 from vibegrade.serve.app import USER_COOKIE, Settings, create_app
-from vibegrade.serve.jobs import (InProcessJobQueue, JobSpec, RedisJobQueue, is_job_id, new_job_id,
-                                  run_worker)
+from vibegrade.serve.jobs import InProcessJobQueue, JobSpec, is_job_id, new_job_id, run_worker
+from vibegrade.serve.jobs_dramatiq import QUEUE_NAME, DramatiqJobQueue
 
 REDIS_URL = os.environ.get("VIBEGRADE_TEST_REDIS_URL", "redis://localhost:6379/0")
 FRAMES = 32
@@ -361,12 +362,12 @@ def _redis_settings(tmp_path: Path, prefix: str, name: str, **kw) -> Settings:
                     redis_prefix=prefix, jobs_dir=tmp_path / "shared-jobs", **kw)
 
 
-def _start_worker(settings: Settings, **kw) -> tuple[threading.Thread, threading.Event, list[RedisJobQueue]]:
+def _start_worker(settings: Settings, **kw) -> tuple[threading.Thread, threading.Event, list[DramatiqJobQueue]]:
     """``run_worker`` (what ``vibegrade worker`` runs) in a thread; returns (thread, stop event, [queue])."""
     stop, ready = threading.Event(), threading.Event()
-    started: list[RedisJobQueue] = []
+    started: list[DramatiqJobQueue] = []
 
-    def on_ready(q: RedisJobQueue) -> None:
+    def on_ready(q: DramatiqJobQueue) -> None:
         started.append(q)
         ready.set()
 
@@ -375,6 +376,24 @@ def _start_worker(settings: Settings, **kw) -> tuple[threading.Thread, threading
     t.start()
     assert ready.wait(TIMEOUT_S)
     return t, stop, started
+
+
+def _queued_messages(q: DramatiqJobQueue) -> list[str]:
+    """Job ids of the messages waiting in Dramatiq's queue (its Redis list and message hash)."""
+    ns = q.namespace
+    ids = q.redis.lrange(f"{ns}:{QUEUE_NAME}", 0, -1)
+    raw = q.redis.hmget(f"{ns}:{QUEUE_NAME}.msgs", ids) if ids else []
+    return [json.loads(m)["args"][0] for m in raw if m]
+
+
+def _unacked(q: DramatiqJobQueue) -> int:
+    """Messages fetched by some worker and not acknowledged yet (Dramatiq's ack sets)."""
+    return sum(q.redis.scard(k) for k in q.redis.scan_iter(f"{q.namespace}:__acks__.*"))
+
+
+# Fast death detection for tests: a worker silent for 3 s is dead, and every broker command runs Dramatiq's
+# queue maintenance (which re-queues dead workers' messages).
+FAST = {"heartbeat_timeout_s": 3.0, "maintenance_chance": 1_000_000}
 
 
 def test_redis_two_api_apps_and_a_separate_worker(tmp_path, clip, redis_prefix):
@@ -391,36 +410,48 @@ def test_redis_two_api_apps_and_a_separate_worker(tmp_path, clip, redis_prefix):
         assert status["state"] == "queued" and status["project_id"] == project_id
         assert status["frames_total"] == FRAMES
         _assert_error(b.get(f"/v1/jobs/{job_id}/result"), 409, "job_not_ready")
+        assert _queued_messages(app_a.state.jobs) == [job_id]  # one Dramatiq message
 
         thread, stop, (worker_q,) = _start_worker(
             Settings(redis_url=REDIS_URL, redis_prefix=redis_prefix, jobs_dir=tmp_path / "shared-jobs"),
             concurrency=1, grace=5)
         try:
+            assert isinstance(worker_q, DramatiqJobQueue) and worker_q.running_threads == 1
             status, _ = _wait(b, job_id)
             assert status["state"] == "done" and status["progress"] == 1.0
             assert status["frames_done"] == FRAMES == status["frames_total"]
             _assert_grey_copy_of(_download(b, status, tmp_path / "out.mp4"), clip)
             assert a.get(f"/v1/jobs/{job_id}").json()["state"] == "done"
-            redis_client = worker_q.redis
-            assert redis_client.exists(worker_q.heartbeat_key())
-            assert redis_client.sismember(worker_q.workers_key, worker_q.worker_id)
-            assert redis_client.llen(worker_q.processing_key()) == 0
-            assert redis_client.llen(worker_q.queue_key) == 0
-            assert 0 < redis_client.ttl(worker_q.job_key(job_id)) <= 24 * 3600
+            assert worker_q.get(job_id).attempts == 1
+            _wait_until(lambda: _unacked(worker_q) == 0)  # acknowledged once done
+            assert _queued_messages(worker_q) == []
+            # the worker heartbeats under its id in Dramatiq's set of workers
+            assert worker_q.redis.zscore(f"{worker_q.namespace}:__heartbeats__", worker_q.worker_id)
+            assert 0 < worker_q.redis.ttl(worker_q.job_key(job_id)) <= 24 * 3600
         finally:
             stop.set()
             thread.join(TIMEOUT_S)
-        assert not thread.is_alive()
-        probe = RedisJobQueue(REDIS_URL, tmp_path / "shared-jobs", prefix=redis_prefix, workers=0)
-        assert not probe.redis.exists(worker_q.heartbeat_key(worker_q.worker_id))
-        assert not probe.redis.sismember(worker_q.workers_key, worker_q.worker_id)  # it unregistered
-        probe.close()
-    assert set(_job_threads()) <= threads_before
+        assert not thread.is_alive() and worker_q.running_threads == 0
+    assert set(_job_threads()) <= threads_before  # Dramatiq's threads of the worker and both apps ended
+
+
+def test_redis_api_process_threads_run_jobs(tmp_path, clip, redis_prefix):
+    """With job_workers ≥ 1 an API process is also a Dramatiq worker."""
+    app = create_app(_redis_settings(tmp_path, redis_prefix, "a", job_workers=1))
+    with TestClient(app) as client:
+        r = client.post("/v1/render", files=_upload(clip), data={"tools": GREY})
+        assert r.status_code == 202, r.text
+        status, seen = _wait(client, r.json()["job_id"])
+        assert status["state"] == "done", status
+        progress = [s["progress"] for s in seen]
+        assert progress == sorted(progress)
+        _assert_grey_copy_of(_download(client, status, tmp_path / "out.mp4"), clip)
+    assert app.state.jobs.running_threads == 0
 
 
 def test_redis_progress_is_shared_while_running(tmp_path, clip, redis_prefix):
-    api = RedisJobQueue(REDIS_URL, tmp_path / "jobs", prefix=redis_prefix, workers=0)
-    worker = RedisJobQueue(REDIS_URL, tmp_path / "jobs", prefix=redis_prefix, workers=1)
+    api = DramatiqJobQueue(REDIS_URL, tmp_path / "jobs", prefix=redis_prefix, workers=0)
+    worker = DramatiqJobQueue(REDIS_URL, tmp_path / "jobs", prefix=redis_prefix, workers=1)
     worker.progress_interval_s = 0.0
     gate, at_frame = _hold_at_frame(worker, 10)
     job_id = _submit_clip(api, clip, frames_total=FRAMES)
@@ -439,59 +470,94 @@ def test_redis_progress_is_shared_while_running(tmp_path, clip, redis_prefix):
         api.close()
 
 
-def test_redis_dead_worker_job_is_requeued_and_finished(tmp_path, clip, redis_prefix):
+# A worker process that takes one job and then hangs ("hang") or kills itself with SIGKILL ("die") once it
+# has graded a frame: a worker lost mid-job, as when its machine goes away.
+_MORTAL_WORKER = """
+import os, signal, sys, time
+from vibegrade.serve.jobs_dramatiq import DramatiqJobQueue
+url, prefix, jobs_dir, mode, max_attempts = sys.argv[1:6]
+jobs = DramatiqJobQueue(url, jobs_dir, prefix=prefix, workers=1, max_attempts=int(max_attempts),
+                        heartbeat_timeout_s=3.0, maintenance_chance=1_000_000)
+jobs.progress_interval_s = 0.0
+def progress(spec, done, total):
+    print("running", spec.job_id, flush=True)
+    if mode == "die":
+        os.kill(os.getpid(), signal.SIGKILL)
+    time.sleep(3600)
+jobs._progress = progress
+jobs.start()
+time.sleep(3600)
+"""
+
+
+def _mortal_worker(redis_prefix: str, jobs_dir: Path, mode: str, max_attempts: int = 3) -> subprocess.Popen:
+    return subprocess.Popen([sys.executable, "-c", _MORTAL_WORKER, REDIS_URL, redis_prefix, str(jobs_dir), mode,
+                             str(max_attempts)], stdout=subprocess.PIPE, text=True,
+                            env={**os.environ, "OMP_NUM_THREADS": "1"})
+
+
+def test_redis_killed_worker_job_is_delivered_again_and_finished(tmp_path, clip, redis_prefix):
     jobs_dir = tmp_path / "jobs"
-    api = RedisJobQueue(REDIS_URL, jobs_dir, prefix=redis_prefix, workers=0)
+    api = DramatiqJobQueue(REDIS_URL, jobs_dir, prefix=redis_prefix, workers=0)
     job_id = _submit_clip(api, clip, tools=json.loads(GREY))
-
-    dead = RedisJobQueue(REDIS_URL, jobs_dir, prefix=redis_prefix, workers=0)
-    spec = dead._claim(timeout=1)  # claimed, never finished: the worker "crashed"
-    assert spec is not None and spec.job_id == job_id
-    assert api.get(job_id).state == "running" and api.get(job_id).attempts == 1
-    assert api.redis.lrange(dead.processing_key(), 0, -1) == [job_id]
-
-    live = RedisJobQueue(REDIS_URL, jobs_dir, prefix=redis_prefix, workers=1)
-    assert live.recover() == 0  # the dead worker's heartbeat has not expired yet
-    api.redis.delete(dead.heartbeat_key())  # ...now it has
-    assert live.recover() == 1
-    rec = api.get(job_id)
-    assert rec.state == "queued" and rec.attempts == 1
-    assert api.redis.llen(dead.processing_key()) == 0
-    assert not api.redis.sismember(api.workers_key, dead.worker_id)
-    assert api.redis.lrange(api.queue_key, 0, -1) == [job_id]
-
-    live.start()
+    proc = _mortal_worker(redis_prefix, jobs_dir, "hang")
+    try:
+        assert proc.stdout.readline().split() == ["running", job_id]
+        assert api.get(job_id).state == "running" and api.get(job_id).attempts == 1
+        assert _unacked(api) == 1 and _queued_messages(api) == []  # held by that worker, not acknowledged
+    finally:
+        proc.kill()  # SIGKILL: the worker cannot put anything back
+        proc.wait(TIMEOUT_S)
+    live = DramatiqJobQueue(REDIS_URL, jobs_dir, prefix=redis_prefix, workers=1, **FAST)
+    live.start()  # once the dead worker's heartbeat is 3 s old, Dramatiq re-queues its message
     try:
         _wait_until(lambda: api.get(job_id).state == "done")
-        assert api.get(job_id).attempts == 2
+        rec = api.get(job_id)
+        assert rec.attempts == 2 and rec.frames_done == FRAMES
         _assert_grey_copy_of(api.output_path(job_id), clip)
+        assert not (api.job_dir(job_id) / "input.mp4").exists()
+        _wait_until(lambda: _unacked(api) == 0)
     finally:
         live.stop()
-        for q in (api, dead, live):
-            q.close()
+        live.close()
+        api.close()
 
 
-def test_redis_job_that_keeps_killing_workers_fails(tmp_path, redis_prefix):
+def test_redis_job_that_keeps_killing_workers_fails(tmp_path, clip, redis_prefix):
     jobs_dir = tmp_path / "jobs"
-    api = RedisJobQueue(REDIS_URL, jobs_dir, prefix=redis_prefix, workers=0, max_attempts=2)
-    job_id, _ = api.create_job_dir()
-    api.submit(JobSpec(job_id=job_id, input_name="input.mp4", download_name="x.mp4", tools={}))
-    for attempt in (1, 2):
-        dead = RedisJobQueue(REDIS_URL, jobs_dir, prefix=redis_prefix, workers=0, max_attempts=2)
-        assert dead._claim(timeout=1).job_id == job_id
-        api.redis.delete(dead.heartbeat_key())
-        assert api.recover() == (1 if attempt == 1 else 0)
-        dead.close()
-    rec = api.get(job_id)
-    assert rec.state == "failed" and rec.error_code == "worker_lost" and rec.attempts == 2
-    assert api.redis.llen(api.queue_key) == 0
-    api.close()
+    api = DramatiqJobQueue(REDIS_URL, jobs_dir, prefix=redis_prefix, workers=0, max_attempts=2)
+    job_id = _submit_clip(api, clip)
+    for attempt in (1, 2):  # each worker takes the job (the second once the first is found dead), and dies
+        proc = _mortal_worker(redis_prefix, jobs_dir, "die", max_attempts=2)
+        try:
+            assert proc.stdout.readline().split() == ["running", job_id]
+            assert proc.wait(TIMEOUT_S) == -signal.SIGKILL
+        finally:
+            if proc.poll() is None:
+                proc.kill()
+                proc.wait()
+        assert api.get(job_id).attempts == attempt and api.get(job_id).state == "running"
+    live = DramatiqJobQueue(REDIS_URL, jobs_dir, prefix=redis_prefix, workers=1, max_attempts=2, **FAST)
+    ran = []
+    live.run = ran.append  # type: ignore[method-assign]  # the job must not be started a third time
+    live.start()
+    try:
+        _wait_until(lambda: api.get(job_id).state == "failed")
+        rec = api.get(job_id)
+        assert rec.error_code == "worker_lost" and rec.attempts == 2 and ran == []
+        _wait_until(lambda: _unacked(api) == 0)
+        assert _queued_messages(api) == []
+        assert not (api.job_dir(job_id) / "input.mp4").exists()
+    finally:
+        live.stop()
+        live.close()
+        api.close()
 
 
 def test_redis_worker_stopping_puts_its_running_job_back(tmp_path, clip, redis_prefix):
     jobs_dir = tmp_path / "jobs"
-    api = RedisJobQueue(REDIS_URL, jobs_dir, prefix=redis_prefix, workers=0)
-    worker = RedisJobQueue(REDIS_URL, jobs_dir, prefix=redis_prefix, workers=1)
+    api = DramatiqJobQueue(REDIS_URL, jobs_dir, prefix=redis_prefix, workers=0)
+    worker = DramatiqJobQueue(REDIS_URL, jobs_dir, prefix=redis_prefix, workers=1)
     worker.progress_interval_s = 0.0
     gate, running = _hold_at_frame(worker)
     job_id = _submit_clip(api, clip)
@@ -502,14 +568,52 @@ def test_redis_worker_stopping_puts_its_running_job_back(tmp_path, clip, redis_p
     _wait_until(worker._abort.is_set)
     gate.set()
     stopper.join(TIMEOUT_S)
+    assert not stopper.is_alive() and worker.running_threads == 0
     rec = api.get(job_id)
     assert rec.state == "queued" and rec.frames_done == 0
     assert rec.attempts == 0  # a shutdown does not count as an attempt
-    assert api.redis.lrange(api.queue_key, 0, -1) == [job_id]
+    assert _queued_messages(api) == [job_id] and _unacked(api) == 0
     assert not api.output_path(job_id).exists() and (api.job_dir(job_id) / "input.mp4").exists()
-    assert not api.redis.sismember(api.workers_key, worker.worker_id)
     worker.close()
-    api.close()
+    # another worker takes it from the start
+    other = DramatiqJobQueue(REDIS_URL, jobs_dir, prefix=redis_prefix, workers=1)
+    other.start()
+    try:
+        _wait_until(lambda: api.get(job_id).state == "done")
+        assert api.get(job_id).attempts == 1
+    finally:
+        other.stop()
+        other.close()
+        api.close()
+
+
+def test_redis_outdated_or_finished_deliveries_are_dropped(tmp_path, clip, redis_prefix):
+    """A copy of a message whose job was re-sent (new ticket) or has finished does not run it again."""
+    jobs_dir = tmp_path / "jobs"
+    api = DramatiqJobQueue(REDIS_URL, jobs_dir, prefix=redis_prefix, workers=0)
+    job_id = _submit_clip(api, clip)
+    api._send(job_id, "0" * 16)  # an outdated ticket
+    worker = DramatiqJobQueue(REDIS_URL, jobs_dir, prefix=redis_prefix, workers=1)
+    runs = []
+    original = worker.run
+
+    def counting_run(spec):
+        runs.append(spec.job_id)
+        original(spec)
+
+    worker.run = counting_run  # type: ignore[method-assign]
+    worker.start()
+    try:
+        _wait_until(lambda: api.get(job_id).state == "done" and _queued_messages(api) == []
+                    and _unacked(api) == 0)
+        ticket = api.redis.hget(api.job_key(job_id), "ticket")
+        api._send(job_id, ticket)  # a duplicate of the right message, after the job is done
+        _wait_until(lambda: _queued_messages(api) == [] and _unacked(api) == 0)
+        assert runs == [job_id] and api.get(job_id).attempts == 1
+    finally:
+        worker.stop()
+        worker.close()
+        api.close()
 
 
 def test_redis_unreachable_is_a_503(tmp_path, clip):
@@ -633,7 +737,7 @@ def test_each_client_has_a_bounded_number_of_queued_jobs(tmp_path, clip):
 
 
 def test_redis_counts_a_clients_active_jobs(tmp_path, clip, redis_prefix):
-    jobs = RedisJobQueue(REDIS_URL, tmp_path / "jobs", prefix=redis_prefix, workers=0)
+    jobs = DramatiqJobQueue(REDIS_URL, tmp_path / "jobs", prefix=redis_prefix, workers=0)
     try:
         a = _submit_clip(jobs, clip, client="user:a")
         _submit_clip(jobs, clip, client="user:a")

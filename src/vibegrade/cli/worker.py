@@ -1,7 +1,9 @@
-"""``vibegrade worker``: run video edit jobs from the Redis queue (:mod:`vibegrade.serve.jobs`).
+"""``vibegrade worker``: run video edit jobs from the Dramatiq queue (:mod:`vibegrade.serve.jobs_dramatiq`).
 
-Register with the main app via ``app.command("worker")(worker)``. Start as many as you like, on any
-machine that reaches the Redis server and shares the jobs folder with the API processes. Settings not
+Register with the main app via ``app.command("worker")(worker)``. It is a Dramatiq worker process: start
+as many as you like, on any machine that reaches the Redis server and shares the jobs folder with the API
+processes (Dramatiq's usual deployment, one process per machine or more, each with ``--concurrency``
+threads). Settings not
 given as options come from the environment like the service's (``VIBEGRADE_REDIS_URL``,
 ``VIBEGRADE_REDIS_PREFIX``, ``VIBEGRADE_JOBS_DIR``, ``VIBEGRADE_JOB_TTL_SECONDS``); see
 ``docs/service.md``.
@@ -53,9 +55,17 @@ def worker(
     grace: float = typer.Option(30.0, "--grace", min=0.0,
                                 help="Seconds running jobs may take to finish after SIGTERM/Ctrl-C before "
                                      "they are put back on the queue."),
+    max_attempts: Optional[int] = typer.Option(
+        None, "--max-attempts", min=1, max=100,
+        help="Starts of one job by workers that then died before it is failed (default: "
+             "$VIBEGRADE_JOB_MAX_ATTEMPTS or 3)."),
+    heartbeat_timeout: Optional[float] = typer.Option(
+        None, "--heartbeat-timeout", min=1.0, max=3600.0,
+        help="Seconds without a heartbeat after which a worker counts as dead and its jobs run again "
+             "(default: $VIBEGRADE_JOB_HEARTBEAT_TIMEOUT_SECONDS or 60)."),
 ) -> None:
-    """Run video edit jobs from the Redis queue until SIGTERM or Ctrl-C."""
-    from vibegrade.serve.jobs import JobQueueUnavailable, RedisJobQueue, run_worker
+    """Run video edit jobs from the Dramatiq queue (Redis) until SIGTERM or Ctrl-C."""
+    from vibegrade.serve.jobs import JobQueueUnavailable, run_worker
     from vibegrade.serve.settings import Settings
 
     overrides: dict[str, Any] = {}
@@ -65,6 +75,10 @@ def worker(
         overrides["jobs_dir"] = jobs_dir
     if prefix is not None:
         overrides["redis_prefix"] = prefix
+    if max_attempts is not None:
+        overrides["job_max_attempts"] = max_attempts
+    if heartbeat_timeout is not None:
+        overrides["job_heartbeat_timeout_seconds"] = heartbeat_timeout
     settings = Settings(**overrides)
     if not settings.redis_url:
         fail("a worker needs Redis: pass --redis-url or set VIBEGRADE_REDIS_URL")
@@ -83,7 +97,7 @@ def worker(
             stop.set()
             typer.echo(f"stopping: running jobs get {grace:g} s to finish (signal again to skip)", err=True)
 
-    def on_ready(jobs: RedisJobQueue) -> None:
+    def on_ready(jobs: Any) -> None:
         typer.echo(f"worker {jobs.worker_id} ready: {concurrency} job(s) at a time from "
                    f"{_redact(str(settings.redis_url))} (prefix {settings.redis_prefix!r}), "
                    f"jobs folder {jobs.jobs_dir}", err=True)

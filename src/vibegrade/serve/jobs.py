@@ -1,24 +1,22 @@
-"""Video edit jobs: renders that run outside the request, in this process or on a Redis-backed queue.
+"""Video edit jobs: renders that run outside the request, in this process or on a Dramatiq task queue.
 
 A job is one video to grade with one tool chain. Its files live in ``jobs_dir/{job_id}/``: the saved
 upload (``input.*``, deleted once the job ends) and the graded video (``output.mp4``, written atomically,
 so a reader never sees half a file). Its state (``queued`` → ``running`` → ``done`` | ``failed``, frames
-done, error) lives in the queue:
+done, error) lives with the queue:
 
 * :class:`InProcessJobQueue` (default): a dict under a lock and ``workers`` threads in this process.
   Jobs die with the process; with several API processes a status request can reach a process that does
-  not know the job, so use Redis there.
-* :class:`RedisJobQueue` (``redis_url`` set): one Redis hash per job (expires ``ttl_seconds`` after the
-  last change), a Redis list as the queue. Workers (threads in API processes and ``vibegrade worker``
-  processes, on any machine that shares ``jobs_dir``) claim a job atomically with ``BLMOVE`` into their
-  own processing list and keep a heartbeat key alive while they run. A worker whose heartbeat has expired
-  is dead: :meth:`RedisJobQueue.recover` (run by every live worker, about once per lease) puts its jobs
-  back on the queue, at most ``max_attempts`` starts per job. Delivery is at-least-once: a worker that
-  stalls for longer than the lease may see its job run again elsewhere (outputs are atomic, so the result
-  is still one whole file).
+  not know the job, so use the distributed queue there.
+* :class:`~vibegrade.serve.jobs_dramatiq.DramatiqJobQueue` (``redis_url`` set, the ``redis`` extra):
+  delivery by `Dramatiq <https://dramatiq.io>`_ over Redis (its ack sets and worker heartbeats re-deliver
+  the jobs of a worker that died), each job's state in one Redis hash shared by every API process and
+  ``vibegrade worker`` process. See that module.
 
-Progress is reported per frame (at most every 0.2 s to Redis). Job folders older than the TTL are removed
-by a cheap sweep when jobs are submitted (at most once a minute per queue).
+This module holds what both share: the job records, the files, the limits and :meth:`JobQueue.run`, the
+job runner (decode, grade, encode, report progress, record the outcome), which knows nothing of the
+transport. Job folders older than the TTL are removed by a cheap sweep when jobs are submitted (at most
+once a minute per queue).
 """
 
 from __future__ import annotations
@@ -31,19 +29,18 @@ import queue as queue_mod
 import re
 import secrets
 import shutil
-import socket
 import threading
 import time
 from abc import ABC, abstractmethod
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any, Callable, Iterator, Literal, Optional
+from typing import Any, Callable, Literal, Optional
 
 from pydantic import BaseModel, Field
 
 from vibegrade.serve.settings import Settings
 
-__all__ = ["JobState", "JobSpec", "JobRecord", "JobQueue", "InProcessJobQueue", "RedisJobQueue",
+__all__ = ["JobState", "JobSpec", "JobRecord", "JobQueue", "InProcessJobQueue",
            "JobQueueUnavailable", "JobQueueStopped", "JobLimitReached", "make_job_queue", "default_jobs_dir", "new_job_id",
            "is_job_id", "public_media_message", "run_worker", "OUTPUT_NAME", "OUTPUT_MEDIA_TYPE",
            "SHUTDOWN_GRACE_S"]
@@ -58,15 +55,13 @@ OUTPUT_MEDIA_TYPE = "video/mp4"
 STATE_NAME = "job.json"
 """File name of an in-process job's saved record inside its folder."""
 PROGRESS_INTERVAL_S = 0.2
-"""Shortest interval between two progress writes to Redis, in seconds."""
+"""Shortest interval between two progress writes to a shared store (Redis), in seconds."""
 SWEEP_INTERVAL_S = 60.0
 """Shortest interval between two sweeps of old job folders by one queue, in seconds."""
-DEFAULT_LEASE_S = 30.0
-"""Seconds a Redis worker's heartbeat lives; it is refreshed every third of that."""
 SHUTDOWN_GRACE_S = 10.0
 """Seconds running jobs get to finish when the API process stops, before they are interrupted."""
 DEFAULT_MAX_ATTEMPTS = 3
-"""Starts of one job (by workers that then died) before it is marked failed instead of re-queued."""
+"""Starts of one job (by workers that then died) before it is marked failed instead of run again."""
 _JOB_ID_RE = re.compile(r"^[0-9a-f]{32}$")
 
 
@@ -167,7 +162,9 @@ class JobQueue(ABC):
 
     Lifecycle: :meth:`start` starts the worker threads (also done by the first :meth:`submit`);
     :meth:`stop` lets running jobs finish for up to ``grace`` seconds, then interrupts them (the in-process
-    queue marks them failed, the Redis queue puts them back on the queue). A stopped queue takes no jobs.
+    queue marks them failed, the distributed queue puts them back on the queue). A stopped queue takes no
+    jobs. A subclass starts its workers in :meth:`_start_workers` and records what :meth:`run` reports in
+    :meth:`_progress`, :meth:`_finish` and :meth:`_interrupted`.
     """
 
     progress_interval_s: float = 0.0
@@ -294,7 +291,7 @@ class JobQueue(ABC):
             raise JobQueueStopped("the service is shutting down and takes no new jobs")
 
     def start(self) -> None:
-        """Start the worker threads (idempotent; after :meth:`stop` it starts them again)."""
+        """Start the workers (idempotent; after :meth:`stop` it starts them again)."""
         self._start(restart=True)
 
     def _start(self, restart: bool) -> None:
@@ -304,27 +301,23 @@ class JobQueue(ABC):
             self._stopping.clear()
             self._abort.clear()
             self._started = True
-            self._on_start()
-            for i in range(self.workers):
-                t = threading.Thread(target=self._worker_loop, name=f"vibegrade-job-{i}", daemon=True)
-                t.start()
-                self._threads.append(t)
+            if self.workers:
+                self._start_workers()
 
     def stop(self, grace: float = 0.0, abort: threading.Event | None = None) -> None:
         """Stop taking jobs; wait up to ``grace`` seconds (or until ``abort`` is set) for running jobs to end,
-        then interrupt them and join the threads."""
+        then interrupt them and wait for the workers to end."""
         self._stopping.set()
+        with self._lifecycle:
+            started = self._started
+        if started and self.workers:
+            self._begin_stop()
         deadline = time.monotonic() + max(0.0, grace)
-        while (any(t.is_alive() for t in self._threads) and time.monotonic() < deadline
+        while (self.running_threads and time.monotonic() < deadline
                and not (abort is not None and abort.is_set())):
-            for t in self._threads:
-                t.join(timeout=0.1)
+            time.sleep(0.05)
         self._abort.set()
-        for t in self._threads:
-            t.join(timeout=60)
-            if t.is_alive():
-                log.warning("job worker thread %s did not stop", t.name)
-        self._threads.clear()
+        self._join_workers()
         with self._lifecycle:
             if self._started:
                 self._on_stop()
@@ -332,31 +325,14 @@ class JobQueue(ABC):
 
     @property
     def running_threads(self) -> int:
+        """Worker threads of this queue still alive."""
         return sum(t.is_alive() for t in self._threads)
 
     # -------------------------------------------------------------------------------- worker side
 
-    def _worker_loop(self) -> None:
-        while not self._stopping.is_set():
-            try:
-                spec = self._claim(timeout=1.0)
-            except JobQueueUnavailable as e:
-                log.warning("job queue unavailable, retrying: %s", e)
-                self._stopping.wait(1.0)
-                continue
-            except Exception:  # noqa: BLE001 - a worker thread must not die
-                log.exception("job worker: claiming a job failed")
-                self._stopping.wait(1.0)
-                continue
-            if spec is None:
-                continue
-            try:
-                self.run(spec)
-            except Exception:  # noqa: BLE001 - run() records failures itself; this is a last resort
-                log.exception("job worker: job %s", spec.job_id)
-
     def run(self, spec: JobSpec) -> None:
-        """Render a claimed job and record the outcome (done, failed, or interrupted by :meth:`stop`)."""
+        """The job runner: render a started job and record the outcome (done, failed, or interrupted by
+        :meth:`stop`). Called on a worker thread by whichever transport delivered the job."""
         from vibegrade.media.image import MediaError
         from vibegrade.media.video import transcode_video
         from vibegrade.schema import parse_chain
@@ -413,10 +389,6 @@ class JobQueue(ABC):
     def _enqueue(self, spec: JobSpec) -> JobRecord: ...
 
     @abstractmethod
-    def _claim(self, timeout: float) -> JobSpec | None:
-        """Take the next queued job and mark it running (None after ``timeout`` seconds without one)."""
-
-    @abstractmethod
     def _progress(self, spec: JobSpec, done: int, total: int | None) -> None: ...
 
     @abstractmethod
@@ -434,8 +406,19 @@ class JobQueue(ABC):
     def _forget_before(self, cutoff: float) -> None:
         """Drop finished job records last changed before ``cutoff`` (backends with their own TTL: nothing)."""
 
-    def _on_start(self) -> None:
-        pass
+    def _start_workers(self) -> None:
+        """Start ``workers`` workers (called under the lifecycle lock, only when ``workers`` > 0)."""
+
+    def _begin_stop(self) -> None:
+        """Stop taking new jobs (the running ones go on until :attr:`_abort` is set)."""
+
+    def _join_workers(self) -> None:
+        """Wait for the workers to end, once running jobs were asked to stop (:attr:`_abort` is set)."""
+        for t in self._threads:
+            t.join(timeout=60)
+            if t.is_alive():
+                log.warning("job worker thread %s did not stop", t.name)
+        self._threads.clear()
 
     def _on_stop(self) -> None:
         pass
@@ -543,7 +526,24 @@ class InProcessJobQueue(JobQueue):
         self._queue.put(spec.job_id)
         return rec
 
+    def _start_workers(self) -> None:
+        for i in range(self.workers):
+            t = threading.Thread(target=self._worker_loop, name=f"vibegrade-job-{i}", daemon=True)
+            t.start()
+            self._threads.append(t)
+
+    def _worker_loop(self) -> None:
+        while not self._stopping.is_set():
+            spec = self._claim(timeout=1.0)
+            if spec is None:
+                continue
+            try:
+                self.run(spec)
+            except Exception:  # noqa: BLE001 - run() records failures itself; this is a last resort
+                log.exception("job worker: job %s", spec.job_id)
+
     def _claim(self, timeout: float) -> JobSpec | None:
+        """Take the next queued job and mark it running (None after ``timeout`` seconds without one)."""
         try:
             job_id = self._queue.get(timeout=timeout)
         except queue_mod.Empty:
@@ -604,369 +604,33 @@ class InProcessJobQueue(JobQueue):
 
 
 # ----------------------------------------------------------------------------------------------------
-# Redis
-# ----------------------------------------------------------------------------------------------------
-
-# Start a claimed job: only if it is still queued (else drop it from the processing list).
-# KEYS: job hash, processing list. ARGV: job id, now, worker id.
-_LUA_START = """
-if redis.call('HGET', KEYS[1], 'state') ~= 'queued' then
-  redis.call('LREM', KEYS[2], 0, ARGV[1])
-  return false
-end
-redis.call('HSET', KEYS[1], 'state', 'running', 'updated_at', ARGV[2], 'worker', ARGV[3], 'frames_done', 0)
-redis.call('HINCRBY', KEYS[1], 'attempts', 1)
-return redis.call('HGET', KEYS[1], 'spec')
-"""
-
-# Progress: update fields of a job that still exists (HSET alone would revive an expired job without TTL).
-# Only the worker running the job writes (a stalled worker whose job was re-queued does not).
-# KEYS: job hash. ARGV: worker id, field, value, field, value, ...
-_LUA_UPDATE = """
-if redis.call('HGET', KEYS[1], 'state') ~= 'running' or redis.call('HGET', KEYS[1], 'worker') ~= ARGV[1] then
-  return 0
-end
-redis.call('HSET', KEYS[1], unpack(ARGV, 2))
-return 1
-"""
-
-# Finish: drop from the processing list, set the outcome, restart the TTL.
-# KEYS: job hash, processing list. ARGV: job id, ttl seconds, field, value, ...
-_LUA_FINISH = """
-redis.call('LREM', KEYS[2], 0, ARGV[1])
-if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
-redis.call('HSET', KEYS[1], unpack(ARGV, 3))
-redis.call('EXPIRE', KEYS[1], ARGV[2])
-return 1
-"""
-
-# Put back a job this worker abandoned on shutdown, at the head of the queue (not counted as an attempt).
-# KEYS: job hash, processing list, queue. ARGV: job id, now.
-_LUA_REQUEUE = """
-redis.call('LREM', KEYS[2], 0, ARGV[1])
-if redis.call('HGET', KEYS[1], 'state') ~= 'running' then return 0 end
-redis.call('HSET', KEYS[1], 'state', 'queued', 'frames_done', 0, 'updated_at', ARGV[2])
-redis.call('HINCRBY', KEYS[1], 'attempts', -1)
-redis.call('RPUSH', KEYS[3], ARGV[1])
-return 1
-"""
-
-# Recover the jobs of a dead worker: re-queue each (at the head), or fail it after too many attempts.
-# KEYS: the dead worker's processing list, queue, workers set.
-# ARGV: job key prefix, now, max attempts, failure message, dead worker id, ttl seconds.
-_LUA_RECOVER = """
-local requeued = 0
-while true do
-  local id = redis.call('RPOP', KEYS[1])
-  if not id then break end
-  local key = ARGV[1] .. id
-  local state = redis.call('HGET', key, 'state')
-  if state == 'queued' or state == 'running' then
-    local attempts = tonumber(redis.call('HGET', key, 'attempts') or '0')
-    if attempts >= tonumber(ARGV[3]) then
-      redis.call('HSET', key, 'state', 'failed', 'error_code', 'worker_lost', 'error_message', ARGV[4],
-                 'updated_at', ARGV[2])
-      redis.call('EXPIRE', key, ARGV[6])
-    else
-      redis.call('HSET', key, 'state', 'queued', 'frames_done', 0, 'updated_at', ARGV[2])
-      redis.call('RPUSH', KEYS[2], id)
-      requeued = requeued + 1
-    end
-  end
-end
-redis.call('SREM', KEYS[3], ARGV[5])
-return requeued
-"""
-
-
-class RedisJobQueue(JobQueue):
-    """Jobs in Redis (see the module docstring), shared by every API process and worker using ``prefix``.
-
-    Keys: ``{prefix}:jobs:job:{id}`` (hash), ``{prefix}:jobs:queue`` (list; pushed left, claimed right),
-    ``{prefix}:jobs:processing:{worker}`` (list per worker), ``{prefix}:jobs:worker:{worker}`` (heartbeat,
-    expires after ``lease_seconds``), ``{prefix}:jobs:workers`` (set of worker ids).
-    """
-
-    progress_interval_s = PROGRESS_INTERVAL_S
-
-    def __init__(self, url: str, jobs_dir: str | os.PathLike[str], *, prefix: str = "vibegrade",
-                 workers: int = 1, ttl_seconds: float = 24 * 3600, lease_seconds: float = DEFAULT_LEASE_S,
-                 max_attempts: int = DEFAULT_MAX_ATTEMPTS) -> None:
-        from vibegrade.extras import require
-
-        redis = require("redis", "redis", "the Redis job queue (VIBEGRADE_REDIS_URL)")
-
-        super().__init__(jobs_dir, workers=workers, ttl_seconds=ttl_seconds)
-        if lease_seconds <= 0:
-            raise ValueError(f"lease must be positive, got {lease_seconds}")
-        if max_attempts < 1:
-            raise ValueError(f"max_attempts must be at least 1, got {max_attempts}")
-        try:
-            self._redis = redis.Redis.from_url(url, decode_responses=True, socket_connect_timeout=5,
-                                               health_check_interval=30)
-        except ValueError as e:
-            raise ValueError(f"redis_url: {e}") from None
-        self.prefix = prefix
-        self.lease_seconds = float(lease_seconds)
-        self.max_attempts = int(max_attempts)
-        self.worker_id = f"{socket.gethostname()}-{os.getpid()}-{secrets.token_hex(4)}"
-        self.queue_key = f"{prefix}:jobs:queue"
-        self.workers_key = f"{prefix}:jobs:workers"
-        self._job_prefix = f"{prefix}:jobs:job:"
-        self._start_script = self._redis.register_script(_LUA_START)
-        self._update_script = self._redis.register_script(_LUA_UPDATE)
-        self._finish_script = self._redis.register_script(_LUA_FINISH)
-        self._requeue_script = self._redis.register_script(_LUA_REQUEUE)
-        self._recover_script = self._redis.register_script(_LUA_RECOVER)
-        self._heartbeat_stop = threading.Event()
-        self._heartbeat: threading.Thread | None = None
-
-    @property
-    def redis(self) -> Any:
-        """The redis-py client (for tests and tools)."""
-        return self._redis
-
-    def job_key(self, job_id: str) -> str:
-        return self._job_prefix + job_id
-
-    def processing_key(self, worker_id: str | None = None) -> str:
-        return f"{self.prefix}:jobs:processing:{worker_id or self.worker_id}"
-
-    def heartbeat_key(self, worker_id: str | None = None) -> str:
-        return f"{self.prefix}:jobs:worker:{worker_id or self.worker_id}"
-
-    @contextlib.contextmanager
-    def _errors(self) -> Iterator[None]:
-        import redis
-
-        try:
-            yield
-        except redis.RedisError as e:
-            log.debug("redis error: %s", e)
-            raise JobQueueUnavailable("the job queue is unavailable right now; try again later") from e
-
-    def check_available(self) -> None:
-        super().check_available()
-        with self._errors():
-            self._redis.ping()
-
-    def get(self, job_id: str) -> JobRecord | None:
-        with self._errors():
-            h = self._redis.hgetall(self.job_key(job_id))
-        if not h or "state" not in h:
-            return None
-        total = h.get("frames_total")
-        return JobRecord(
-            job_id=job_id, state=h["state"],  # type: ignore[arg-type]
-            created_at=float(h.get("created_at") or 0), updated_at=float(h.get("updated_at") or 0),
-            download_name=h.get("download_name") or "video.mp4", frames_done=int(h.get("frames_done") or 0),
-            frames_total=int(total) if total else None, error_code=h.get("error_code") or None,
-            error_message=h.get("error_message") or None, project_id=h.get("project_id") or None,
-            attempts=int(h.get("attempts") or 0), client=h.get("client") or None)
-
-    def _enqueue(self, spec: JobSpec) -> JobRecord:
-        now = time.time()
-        key = self.job_key(spec.job_id)
-        fields = {"state": "queued", "created_at": repr(now), "updated_at": repr(now),
-                  "download_name": spec.download_name, "frames_done": 0,
-                  "frames_total": spec.frames_total or "", "project_id": spec.project_id or "",
-                  "error_code": "", "error_message": "", "attempts": 0, "spec": spec.model_dump_json(),
-                  "client": spec.client or ""}
-        with self._errors():
-            pipe = self._redis.pipeline(transaction=True)
-            pipe.hset(key, mapping=fields)
-            pipe.expire(key, int(self.ttl_seconds))
-            if spec.client:
-                pipe.sadd(self.client_key(spec.client), spec.job_id)
-                pipe.expire(self.client_key(spec.client), int(self.ttl_seconds))
-            pipe.lpush(self.queue_key, spec.job_id)
-            pipe.execute()
-        return JobRecord(job_id=spec.job_id, state="queued", created_at=now, updated_at=now,
-                         download_name=spec.download_name, frames_total=spec.frames_total,
-                         project_id=spec.project_id, client=spec.client)
-
-    def client_key(self, client: str) -> str:
-        return f"{self.prefix}:jobs:client:{client}"
-
-    def active_for_client(self, client: str) -> int:
-        """Counted from the client's set of job ids (ids of finished or expired jobs are dropped from it)."""
-        key = self.client_key(client)
-        with self._errors():
-            ids = sorted(self._redis.smembers(key))
-            if not ids:
-                return 0
-            pipe = self._redis.pipeline(transaction=False)
-            for job_id in ids:
-                pipe.hget(self.job_key(job_id), "state")
-            states = pipe.execute()
-            done = [j for j, st in zip(ids, states) if st not in ACTIVE_STATES]
-            if done:
-                self._redis.srem(key, *done)
-        return len(ids) - len(done)
-
-    # ------------------------------------------------------------------------------------- workers
-
-    def beat(self) -> None:
-        """Refresh this worker's heartbeat (and register it in the set of workers)."""
-        with self._errors():
-            pipe = self._redis.pipeline(transaction=True)
-            pipe.set(self.heartbeat_key(), repr(time.time()), px=int(self.lease_seconds * 1000))
-            pipe.sadd(self.workers_key, self.worker_id)
-            pipe.execute()
-
-    def _claim(self, timeout: float) -> JobSpec | None:
-        self.beat()
-        with self._errors():
-            job_id = self._redis.blmove(self.queue_key, self.processing_key(), timeout, "RIGHT", "LEFT")
-            if job_id is None:
-                return None
-            raw = self._start_script(keys=[self.job_key(job_id), self.processing_key()],
-                                     args=[job_id, repr(time.time()), self.worker_id])
-        if raw is None:
-            return None  # expired or no longer queued
-        try:
-            return JobSpec.model_validate_json(raw)
-        except ValueError:
-            log.error("job %s: unreadable spec in Redis; marking it failed", job_id)
-            bad = JobSpec(job_id=job_id, input_name="-", download_name="video.mp4", tools={})
-            self._finish(bad, "failed", error=("render_failed", "the job could not be read (internal error)"))
-            return None
-
-    def _progress(self, spec: JobSpec, done: int, total: int | None) -> None:
-        try:
-            with self._errors():
-                self._update_script(keys=[self.job_key(spec.job_id)],
-                                    args=[self.worker_id, "frames_done", done, "frames_total", total or "",
-                                          "updated_at", repr(time.time())])
-        except JobQueueUnavailable:
-            pass  # progress is best effort; the outcome is written at the end
-
-    def _finish(self, spec: JobSpec, state: JobState, *, frames: int | None = None,
-                error: tuple[str, str] | None = None) -> None:
-        fields: list[Any] = ["state", state, "updated_at", repr(time.time())]
-        if frames is not None:
-            fields += ["frames_done", frames, "frames_total", frames]
-        if error is not None:
-            fields += ["error_code", error[0], "error_message", error[1]]
-        for attempt in range(5):  # the outcome matters: retry through a short Redis outage
-            try:
-                with self._errors():
-                    self._finish_script(keys=[self.job_key(spec.job_id), self.processing_key()],
-                                        args=[spec.job_id, int(self.ttl_seconds), *fields])
-                return
-            except JobQueueUnavailable:
-                if attempt == 4:
-                    log.error("job %s: could not record its outcome (%s) in Redis", spec.job_id, state)
-                    return
-                time.sleep(0.5 * (attempt + 1))
-
-    def _forget(self, job_id: str) -> None:
-        with self._errors():
-            self._redis.delete(self.job_key(job_id))
-
-    def _interrupted(self, spec: JobSpec) -> None:
-        try:
-            with self._errors():
-                self._requeue_script(keys=[self.job_key(spec.job_id), self.processing_key(), self.queue_key],
-                                     args=[spec.job_id, repr(time.time())])
-        except JobQueueUnavailable:
-            log.error("job %s: could not put it back on the queue; recovery will once this worker's "
-                      "heartbeat expires", spec.job_id)
-
-    def recover(self) -> int:
-        """Re-queue the jobs of workers whose heartbeat has expired. Returns how many were re-queued.
-
-        A job already started ``max_attempts`` times is marked failed (``worker_lost``) instead.
-        """
-        requeued = 0
-        with self._errors():
-            for wid in self._redis.smembers(self.workers_key):
-                if wid == self.worker_id and self._started:
-                    continue
-                if self._redis.exists(self.heartbeat_key(wid)):
-                    continue
-                n = int(self._recover_script(
-                    keys=[self.processing_key(wid), self.queue_key, self.workers_key],
-                    args=[self._job_prefix, repr(time.time()), self.max_attempts,
-                          "the worker running this job stopped responding too many times; "
-                          "please upload the video again", wid, int(self.ttl_seconds)]))
-                if n:
-                    log.warning("re-queued %d job(s) of dead worker %s", n, wid)
-                requeued += n
-        return requeued
-
-    def _heartbeat_loop(self) -> None:
-        last_recover = float("-inf")
-        while not self._heartbeat_stop.wait(self.lease_seconds / 3):
-            try:
-                self.beat()
-                if time.monotonic() - last_recover >= self.lease_seconds:
-                    last_recover = time.monotonic()
-                    self.recover()
-            except JobQueueUnavailable:
-                pass
-            except Exception:  # noqa: BLE001
-                log.exception("job queue heartbeat failed")
-
-    def _on_start(self) -> None:
-        if not self.workers:
-            return
-        with contextlib.suppress(JobQueueUnavailable):
-            self.beat()
-            self.recover()
-        self._heartbeat_stop.clear()
-        self._heartbeat = threading.Thread(target=self._heartbeat_loop, name="vibegrade-job-heartbeat",
-                                           daemon=True)
-        self._heartbeat.start()
-
-    def _on_stop(self) -> None:
-        if self._heartbeat is None:
-            return
-        self._heartbeat_stop.set()
-        self._heartbeat.join(timeout=10)
-        self._heartbeat = None
-        try:
-            with self._errors():
-                # anything still in our processing list goes back to the queue, then we leave
-                self._redis.delete(self.heartbeat_key())
-                self._recover_script(
-                    keys=[self.processing_key(), self.queue_key, self.workers_key],
-                    args=[self._job_prefix, repr(time.time()), self.max_attempts,
-                          "the worker running this job stopped too many times", self.worker_id,
-                          int(self.ttl_seconds)])
-        except JobQueueUnavailable:
-            log.warning("could not unregister worker %s from Redis", self.worker_id)
-
-    def close(self) -> None:
-        """Close the Redis connections."""
-        self._redis.close()
-
-
-# ----------------------------------------------------------------------------------------------------
 # construction and the standalone worker
 # ----------------------------------------------------------------------------------------------------
 
 def make_job_queue(settings: Settings, *, workers: int | None = None) -> JobQueue:
-    """The queue the settings ask for: Redis when ``redis_url`` is set, else in-process.
+    """The queue the settings ask for: the Dramatiq queue when ``redis_url`` is set, else in-process.
 
     ``workers``: worker threads (default ``settings.job_workers``).
     """
     jobs_dir = settings.jobs_dir if settings.jobs_dir is not None else default_jobs_dir()
     n = settings.job_workers if workers is None else workers
     if settings.redis_url:
-        return RedisJobQueue(settings.redis_url, jobs_dir, prefix=settings.redis_prefix, workers=n,
-                             ttl_seconds=settings.job_ttl_seconds)
+        from vibegrade.serve.jobs_dramatiq import DramatiqJobQueue
+
+        return DramatiqJobQueue(settings.redis_url, jobs_dir, prefix=settings.redis_prefix, workers=n,
+                                ttl_seconds=settings.job_ttl_seconds, max_attempts=settings.job_max_attempts,
+                                heartbeat_timeout_s=settings.job_heartbeat_timeout_seconds)
     return InProcessJobQueue(jobs_dir, workers=n, ttl_seconds=settings.job_ttl_seconds)
 
 
 def run_worker(settings: Settings, stop: threading.Event, *, concurrency: int = 1, grace: float = 30.0,
                abort: threading.Event | None = None,
-               on_ready: Callable[[RedisJobQueue], None] | None = None) -> RedisJobQueue:
-    """Run Redis jobs on ``concurrency`` threads until ``stop`` is set (what ``vibegrade worker`` runs).
+               on_ready: Callable[[Any], None] | None = None) -> Any:
+    """Run distributed jobs on ``concurrency`` threads until ``stop`` is set (what ``vibegrade worker`` runs).
 
-    On ``stop`` no new job is claimed; running jobs get ``grace`` seconds to finish (cut short when
+    On ``stop`` no new job is taken; running jobs get ``grace`` seconds to finish (cut short when
     ``abort`` is set), then they are put back on the queue for another worker. ``on_ready(queue)`` is
-    called once the worker takes jobs. Returns the (stopped) queue.
+    called once the worker takes jobs. Returns the (stopped) :class:`~vibegrade.serve.jobs_dramatiq.DramatiqJobQueue`.
 
     Raises:
         ValueError: no ``redis_url`` in the settings, or a bad value.
@@ -977,7 +641,6 @@ def run_worker(settings: Settings, stop: threading.Event, *, concurrency: int = 
     if concurrency < 1:
         raise ValueError(f"concurrency must be at least 1, got {concurrency}")
     jobs = make_job_queue(settings, workers=concurrency)
-    assert isinstance(jobs, RedisJobQueue)
     try:
         jobs.check_available()
         jobs.jobs_dir.mkdir(parents=True, exist_ok=True)

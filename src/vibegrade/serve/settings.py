@@ -41,10 +41,17 @@ class Settings(BaseSettings):
         default=None, description="model folder used for 'default' (None: the shipped model)")
     # video edit jobs (vibegrade.serve.jobs)
     redis_url: Optional[str] = Field(
-        default=None, description="Redis URL for the shared job queue (None: jobs run in this process only)")
+        default=None, description="Redis URL of the shared job queue (Dramatiq's broker and the job states; "
+                                  "None: jobs run in this process only)")
     redis_prefix: str = Field(default="vibegrade", min_length=1, max_length=100,
                               pattern=r"^[A-Za-z0-9_.:-]+$",
                               description="prefix of every Redis key of the job queue")
+    job_max_attempts: int = Field(default=3, ge=1, le=100,
+                                  description="starts of one job by workers that then died before it is failed "
+                                              "(worker_lost); with redis_url")
+    job_heartbeat_timeout_seconds: float = Field(
+        default=60.0, ge=1.0, le=3600.0,
+        description="a worker silent for this long is dead and its jobs are delivered again; with redis_url")
     jobs_dir: Optional[Path] = Field(
         default=None, description="folder of job inputs and outputs, shared by all API processes and "
                                   "workers (None: $VIBEGRADE_DATA_DIR/jobs or ~/.local/share/vibegrade/jobs)")
