@@ -49,10 +49,10 @@ ACTOR_NAME = "vibegrade_video_job"
 """Dramatiq actor that runs a video job (arguments: job id, ticket)."""
 DEFAULT_HEARTBEAT_TIMEOUT_S = 60.0
 """Seconds without a heartbeat after which a worker is dead and its jobs are delivered again."""
-DEFAULT_MAINTENANCE_CHANCE = 10_000
-"""Dramatiq queue-maintenance chance per million broker commands (its default is 1 000). Workers poll about
-once a second, so with one idle worker a dead worker's job is re-delivered about 100 s after the
-heartbeat timeout on average, sooner with more."""
+DEFAULT_MAINTENANCE_CHANCE = 50_000
+"""Dramatiq queue-maintenance chance per million broker commands (its default is 1 000, meant for short
+tasks). An idle worker polls the queue about once a second, so with one idle worker a dead worker's job is
+re-delivered about 20 s after the heartbeat timeout on average, sooner with more."""
 TRANSITION_RETRIES = 5
 """Times Dramatiq retries a delivery whose state change failed on a Redis error (with back-off)."""
 _STOP_TIMEOUT_MS = 7 * 24 * 3600 * 1000  # Worker.stop's own limit; the grace period is ours
