@@ -816,3 +816,23 @@ def test_a_live_sibling_process_keeps_its_jobs(tmp_path, clip):
     finally:
         proc.kill()
         proc.wait(TIMEOUT_S)
+
+
+_WITHOUT_DRAMATIQ = """
+import sys
+sys.modules["dramatiq"] = None  # as if the 'redis' extra were not installed
+from vibegrade.extras import MissingExtraError
+from vibegrade.serve.app import Settings, create_app
+create_app(Settings(database_url="sqlite://", jobs_dir=sys.argv[1]))  # in-process jobs need nothing more
+try:
+    create_app(Settings(database_url="sqlite://", jobs_dir=sys.argv[1], redis_url="redis://127.0.0.1:1/0"))
+except MissingExtraError as e:
+    print(e)
+"""
+
+
+def test_serving_without_the_redis_extra_runs_jobs_in_process(tmp_path):
+    res = subprocess.run([sys.executable, "-c", _WITHOUT_DRAMATIQ, str(tmp_path / "jobs")], capture_output=True,
+                         text=True, timeout=TIMEOUT_S, check=False)
+    assert res.returncode == 0, res.stderr
+    assert "pip install 'vibegrade[redis]'" in res.stdout and "dramatiq" in res.stdout
