@@ -75,8 +75,15 @@ def ffmpeg_lut3d(rgb: np.ndarray, path: str | os.PathLike[str]) -> np.ndarray:
     return _run_graph([(rgb, "rgb24")], "lut3d", f"file={os.fspath(path)}:interp=tetrahedral")
 
 
-def ffmpeg_haldclut(rgb: np.ndarray, hald: np.ndarray) -> np.ndarray:
-    """Apply a HaldCLUT image (uint8 or uint16 ``(L³, L³, 3)``) with ffmpeg's ``haldclut`` filter
-    (tetrahedral) to a uint8 image."""
+def ffmpeg_haldclut(rgb: np.ndarray, hald: np.ndarray | str | os.PathLike[str]) -> np.ndarray:
+    """Apply a HaldCLUT (a PNG path, decoded by OpenCV's libpng without colour management, or a uint8/uint16
+    ``(L³, L³, 3)`` RGB array) with ffmpeg's ``haldclut`` filter (tetrahedral) to a uint8 image."""
+    if not isinstance(hald, np.ndarray):
+        import cv2
+
+        bgr = cv2.imread(os.fspath(hald), cv2.IMREAD_UNCHANGED)
+        if bgr is None or bgr.ndim != 3:
+            raise ValueError(f"{hald}: OpenCV could not read an RGB image")
+        hald = np.ascontiguousarray(bgr[..., 2::-1])
     fmt = "rgb24" if hald.dtype == np.uint8 else "rgb48le"
     return _run_graph([(rgb, "rgb24"), (hald, fmt)], "haldclut", "interp=tetrahedral")
