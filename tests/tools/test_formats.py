@@ -216,6 +216,21 @@ def test_import_cube_written_by_colour_science(tmp_path, monkeypatch):
     assert np.abs(out.astype(float) - _ours(img, table.astype(np.float32)) * 255).max() <= 1.0
 
 
+@pytest.mark.parametrize("text, message", [
+    ("LUT_3D_SIZE 2\n" + "0 0 0\n" * 7 + "nan 0 0\n", "cannot parse"),
+    ("LUT_3D_SIZE 2\n" + "0 0 0\n" * 5, "expected 8 rows"),
+    ("LUT_3D_SIZE 2\n" + "0 0 0\n" * 7 + "0 0\n", "cannot parse"),
+    ("LUT_1D_SIZE 4\n0 0 0\n", "1D LUTs are not supported"),
+])
+def test_cube_import_rejects_malformed(tmp_path, monkeypatch, text, message):
+    monkeypatch.setenv("VIBEGRADE_PRESETS_DIR", str(tmp_path / "p"))
+    src = tmp_path / "bad.cube"
+    src.write_text(text)
+    res = CliRunner().invoke(app, ["presets", "import", str(src)])
+    assert res.exit_code == 2 and message in res.output and len(res.output.strip().splitlines()) == 1
+    assert not (tmp_path / "p").exists()
+
+
 # ---------------------------------------------------------------------------------------------------------
 # Preset import: validation and atomic install
 # ---------------------------------------------------------------------------------------------------------
