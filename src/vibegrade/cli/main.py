@@ -86,10 +86,17 @@ def render(
     typer.echo(f"wrote {res.output} ({res.width}x{res.height}{extra})", err=True)
 
 
-@app.command()
+presets_app = typer.Typer(help="Filter presets: list them, import your own LUTs.", no_args_is_help=False)
+app.add_typer(presets_app, name="presets")
+
+
+@presets_app.callback(invoke_without_command=True)
 @friendly_errors
-def presets(paths: bool = typer.Option(False, "--paths", help="Also print each preset's .cube path.")) -> None:
+def presets(ctx: typer.Context,
+            paths: bool = typer.Option(False, "--paths", help="Also print each preset's .cube path.")) -> None:
     """List the filter presets (bundled and user presets), one per line."""
+    if ctx.invoked_subcommand is not None:
+        return
     from vibegrade.tools.filters import preset_names, preset_paths
 
     table = preset_paths()
@@ -97,28 +104,113 @@ def presets(paths: bool = typer.Option(False, "--paths", help="Also print each p
         typer.echo(f"{name}\t{table[name]}" if paths else name)
 
 
+@presets_app.command("import")
+@friendly_errors
+def presets_import(
+    file: Path = typer.Argument(..., help="A .cube, .3dl or HaldCLUT .png 3D LUT."),
+    name: Optional[str] = typer.Option(None, "--name", help="Preset name (default: the file name without extension)."),
+    force: bool = typer.Option(False, "--force", help="Replace a user preset of that name, or override a bundled one."),
+) -> None:
+    """Install your own 3D LUT as a filter preset (validated, converted to .cube, written atomically)."""
+    from vibegrade.tools.formats import install_preset
+
+    dest = install_preset(file, name, force=force)
+    typer.echo(f"installed {dest.stem!r} as {dest}; use it as "
+               f'{{"filter": {{"name": "{dest.stem}", "intensity": 100}}}}', err=True)
+
+
 @app.command("export-lut")
 @friendly_errors
 def export_lut(
-    output: Path = typer.Argument(..., help="Output .cube file."),
+    output: Path = typer.Argument(..., help="Output file: .cube, .3dl, .png (HaldCLUT) or .xmp (Lightroom preset)."),
     tools: str = typer.Option(..., "--tools", "-t", help=TOOLS_HELP),
-    size: int = typer.Option(33, "--size", min=2, max=129, help="LUT grid size (33 is the common choice)."),
-    title: Optional[str] = typer.Option(None, "--title", help="TITLE written into the .cube."),
+    size: Optional[int] = typer.Option(None, "--size", min=2, max=129,
+                                       help="LUT grid size: .cube default 33, .3dl default 17 (ffmpeg reads 17 only)."),
+    title: Optional[str] = typer.Option(None, "--title", help="TITLE written into the .cube (preset name in .xmp)."),
+    fmt: Optional[str] = typer.Option(None, "--format", help="cube, 3dl, hald or xmp (default: from the extension)."),
+    level: int = typer.Option(8, "--level", min=2, max=16, help="HaldCLUT level L: L^3 x L^3 pixels, L^2 grid points."),
+    bits: Optional[int] = typer.Option(None, "--bits", help="HaldCLUT PNG depth 8 or 16 (default 16); "
+                                                            ".3dl output codes 10, 12 (default) or 16 bits."),
 ) -> None:
-    """Write the colour part of a chain as a standard .cube 3D LUT (Resolve, Premiere, ffmpeg lut3d)."""
+    """Write the colour part of a chain as a 3D LUT (.cube, .3dl, HaldCLUT PNG) or as a Lightroom/Camera Raw
+    XMP preset of its parametric part."""
     from vibegrade.tools.chain import bake_lut
+    from vibegrade.tools.formats import format_from_suffix
     from vibegrade.tools.lut import write_cube
 
-    if output.suffix.lower() != ".cube":
-        raise ValueError(f"{output}: the output must end in .cube")
+    suffix_fmt = format_from_suffix(output)
+    if fmt is None:
+        if suffix_fmt is None:
+            raise ValueError(f"{output}: the output must end in .cube, .3dl, .png (HaldCLUT) or .xmp, or give --format")
+        fmt = suffix_fmt
+    fmt = fmt.lower()
+    expected = {"cube": ".cube", "3dl": ".3dl", "hald": ".png", "xmp": ".xmp"}
+    if fmt not in expected:
+        raise ValueError(f"--format {fmt!r}: choose cube, 3dl, hald or xmp")
+    if output.suffix.lower() != expected[fmt]:
+        raise ValueError(f"{output}: --format {fmt} writes a {expected[fmt]} file")
+    if bits is not None and (fmt == "hald" and bits not in (8, 16) or fmt == "3dl" and bits not in (10, 12, 16)
+                             or fmt in ("cube", "xmp")):
+        raise ValueError(f"--bits {bits} does not apply to --format {fmt} (hald: 8 or 16; 3dl: 10, 12 or 16)")
+    if size is not None and fmt in ("hald", "xmp"):
+        raise ValueError(f"--size does not apply to --format {fmt}" + (" (use --level)" if fmt == "hald" else ""))
     chain = load_chain_arg(tools)
-    lut = bake_lut(chain, size)
+    if fmt == "xmp":
+        from vibegrade.tools.formats.xmp import write_xmp
+
+        left_out = write_xmp(output, chain, name=title or output.stem)
+        for item in left_out:
+            typer.echo(f"note: not in the preset: {item}", err=True)
+        typer.echo(f"wrote {output} (Camera Raw preset, parametric part)", err=True)
+        return
+    if chain.adjust.spatial_used:
+        typer.echo("note: bloom, sharpen and structure cannot be expressed in a LUT and were left out", err=True)
+    if fmt == "hald":
+        from vibegrade.tools.formats.hald import write_hald
+
+        write_hald(output, bake_lut(chain, level * level), bits or 16)
+        typer.echo(f"wrote {output} (HaldCLUT level {level}, {level**3}x{level**3}, {bits or 16}-bit)", err=True)
+        return
+    if fmt == "3dl":
+        from vibegrade.tools.formats.threedl import write_3dl
+
+        n = size or 17
+        write_3dl(output, bake_lut(chain, n), bits or 12)
+        typer.echo(f"wrote {output} ({n}^3, {bits or 12}-bit)", err=True)
+        return
+    n = size or 33
+    lut = bake_lut(chain, n)
     note = "exported by vibegrade; per-pixel colour work only"
     if chain.adjust.spatial_used:
         note += " (bloom, sharpen and structure are spatial and not part of a LUT)"
-        typer.echo("note: bloom, sharpen and structure cannot be expressed in a LUT and were left out", err=True)
     write_cube(output, lut, title=title or output.stem, comment=note)
-    typer.echo(f"wrote {output} ({size}^3)", err=True)
+    typer.echo(f"wrote {output} ({n}^3)", err=True)
+
+
+@app.command("import-xmp")
+@friendly_errors
+def import_xmp(
+    file: Path = typer.Argument(..., help="A Lightroom / Camera Raw preset (or sidecar) .xmp file."),
+    output: Optional[Path] = typer.Option(None, "--output", "-o", help="Write the chain here (default: stdout)."),
+) -> None:
+    """Turn a Lightroom / Camera Raw XMP preset into a tool chain (the settings that map; the rest is listed)."""
+    from vibegrade.tools.formats.xmp import read_xmp
+
+    if not file.exists():
+        raise FileNotFoundError(f"no such file: {file}")
+    res = read_xmp(file)
+    text = json.dumps(res.chain.to_wire(), indent=2) + "\n"
+    for note in res.notes:
+        typer.echo(f"note: {note}", err=True)
+    if res.ignored:
+        typer.echo(f"ignored (no vibegrade equivalent): {', '.join(res.ignored)}", err=True)
+    if output is None:
+        typer.echo(text, nl=False)
+        return
+    from vibegrade.media.atomic import atomic_write_text
+
+    atomic_write_text(output, text)
+    typer.echo(f"wrote {output}", err=True)
 
 
 @app.command()
