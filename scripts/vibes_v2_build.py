@@ -16,8 +16,8 @@ What it does, in order (it never invents or changes a setting; every answer come
    data/vibes/<batch>.jsonl; a phrasing that already exists (case-insensitive) is dropped.
 5. Concepts that are the same look written twice (same key after dropping filler words, plurals,
    hyphens and case: "tulip field" / "tulip fields", "post apocalyptic" / "post-apocalyptic") or whose
-   bare phrasings are near-identical for the plain MiniLM encoder (cosine >= 0.93) are merged, so no
-   look can sit on both sides of the split.
+   bare phrasings are near-identical for the plain MiniLM encoder (cosine >= 0.93) share a ``group``
+   (the split keeps a group on one side), so no look can sit on both sides of the split.
 
 Without ``--apply`` it only prints what it would do.
 """
@@ -107,12 +107,10 @@ def main() -> int:
         files[name] = rows
     v1_count = sum(len(r) for r in files.values())
 
-    # 1. concepts of round-one rows (idempotent: rows that already have one keep it)
+    # 1. concepts of round-one rows (recomputed on every run, so the result does not depend on earlier runs)
     for name, rows in files.items():
         first: dict[tuple[str, str], str] = {}
         for r in rows:
-            if r.get("concept"):
-                continue
             key = (r.get("category") or name, json.dumps({t: r[t] for t in TOOLS}, sort_keys=True))
             if key not in first:
                 first[key] = f"{key[0]}/{slug(r['intent'])}"
@@ -133,6 +131,7 @@ def main() -> int:
                 print(f"v1_fixes:{n}: {errs}")
                 continue
             for row in vibes_authoring.expand(obj):
+                row["fixes"] = obj["phrasings"][0].lower()  # the round-one request this concept re-answers
                 fixes[row["intent"].lower()] = row
     replaced = 0
     for name, rows in files.items():
@@ -143,7 +142,13 @@ def main() -> int:
                 rows[i] = {**new, **keep, "intent": r["intent"]}
                 replaced += 1
     existing = {r["intent"].lower() for rows in files.values() for r in rows}
-    extra_fix_rows = [r for k, r in fixes.items() if k not in existing]
+    concept_of = {r["intent"].lower(): r["concept"] for rows in files.values() for r in rows}
+    extra_fix_rows = []
+    for k, r in fixes.items():
+        if k not in existing:  # new wordings of a fixed round-one look join that look's concept
+            extra_fix_rows.append({**r, "concept": concept_of.get(r["fixes"], r["concept"]), "phrasing": "variant"})
+    for r in list(fixes.values()) + extra_fix_rows:
+        r.pop("fixes", None)
 
     # 3. rationale prefix
     prefixed = sum(fix_rationale(r) for rows in files.values() for r in rows)
@@ -226,16 +231,17 @@ def main() -> int:
         print("note: numpy/vibegrade not importable; skipped the embedding merge")
     for rows in files.values():
         for r in rows:
-            r["concept"] = dsu.find(r["concept"])
+            r["group"] = dsu.find(r["concept"])
 
     total = sum(len(r) for r in files.values())
     print(json.dumps({"round_one_rows": v1_count, "replaced_round_one": replaced, "rationale_prefixes": prefixed,
                       "batches": {p.stem: len(files[p.stem]) for p in batches}, "dropped": dict(dropped),
                       "concepts_merged_by_key": merged_by_key, "concepts_merged_by_embedding": merged_by_emb,
-                      "concepts": len({r["concept"] for rows in files.values() for r in rows}), "rows": total},
+                      "concepts": len({r["concept"] for rows in files.values() for r in rows}),
+                      "groups": len({r["group"] for rows in files.values() for r in rows}), "rows": total},
                      indent=1))
     if a.apply:
-        order = ("intent", "concept", "category", "phrasing", "round", "rationale", "adjust", "selective_adjust",
+        order = ("intent", "concept", "group", "category", "phrasing", "round", "rationale", "adjust", "selective_adjust",
                  "filter")
         for name, rows in files.items():
             text = "".join(json.dumps({k: r[k] for k in order if k in r}, ensure_ascii=False) + "\n" for r in rows)

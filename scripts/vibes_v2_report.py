@@ -66,7 +66,7 @@ def main() -> int:
 
     data = ROOT / "data/vibes"
     rows = read_rows(sorted(data.glob("*.jsonl")))
-    out: dict = {"rows": len(rows), "concepts": len({r.concept for r in rows})}
+    out: dict = {"rows": len(rows), "concepts": len({r.concept for r in rows}), "groups": len({r.group for r in rows})}
 
     cov = [x.strip() for x in (data / "coverage.txt").read_text(encoding="utf-8").splitlines()
            if x.strip() and not x.startswith("#")] if (data / "coverage.txt").is_file() else []
@@ -107,6 +107,7 @@ def main() -> int:
         near = [(float(top[i]), test[i].intent, train[best[i]].intent) for i in np.argsort(-top)[:15]]
         out["leakage"] = {
             "test_rows": len(test), "concept_overlap": len({r.concept for r in train} & {r.concept for r in test}),
+            "group_overlap": len({r.group for r in train} & {r.group for r in test}),
             "nearest_train_cos>=0.9": int((top >= 0.9).sum()), "share": round(float((top >= 0.9).mean()), 4),
             "nearest_train_cos>=0.95": int((top >= 0.95).sum()),
             "closest_pairs": [{"cos": round(c, 3), "test": t, "train": s} for c, t, s in near]}

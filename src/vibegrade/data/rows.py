@@ -9,8 +9,9 @@ One JSON object per line::
      "calls": 12}
 
 ``category`` and ``calls`` are optional; so are ``concept`` (an id shared by the phrasing variants of one
-look, e.g. ``"time_of_day/golden-hour"``, used to split by concept) and ``phrasing`` (``"bare"`` for the
-clean request, ``"variant"`` for a rewording). Teacher-labelled rows may carry extra keys (``flags``,
+look, e.g. ``"time_of_day/golden-hour"``), ``group`` (concepts that are the same look written twice --
+"tulip field" / "tulip fields" -- share a group; the split keeps a group on one side) and ``phrasing``
+(``"bare"`` for the clean request, ``"variant"`` for a rewording). Teacher-labelled rows may carry extra keys (``flags``,
 ``usage``, ``latency_ms``, ``model``), which are kept in :attr:`VibeRow.extra`.
 """
 
@@ -35,7 +36,7 @@ __all__ = ["MAX_INTENT_CHARS", "VibeRow", "RowError", "clean_intent", "normalize
            "write_rows"]
 
 MAX_INTENT_CHARS = 300
-_CORE_KEYS = {"intent", "concept", "category", "phrasing", "rationale", "adjust", "selective_adjust", "filter", "calls"}
+_CORE_KEYS = {"intent", "concept", "group", "category", "phrasing", "rationale", "adjust", "selective_adjust", "filter", "calls"}
 PHRASINGS = ("bare", "variant")
 
 
@@ -72,6 +73,7 @@ class VibeRow:
     extra: dict[str, Any] = field(default_factory=dict)
     concept: str | None = None
     phrasing: str | None = None
+    group: str | None = None
 
     @property
     def key(self) -> str:
@@ -81,6 +83,8 @@ class VibeRow:
         out: dict[str, Any] = {"intent": self.intent}
         if self.concept is not None:
             out["concept"] = self.concept
+        if self.group is not None:
+            out["group"] = self.group
         if self.category is not None:
             out["category"] = self.category
         if self.phrasing is not None:
@@ -154,6 +158,10 @@ def parse_row(obj: Any, where: str = "row") -> tuple[VibeRow | None, list[RowErr
     if concept is not None and (not isinstance(concept, str) or not concept.strip()):
         err("concept must be a non-empty string")
         concept = None
+    group = obj.get("group")
+    if group is not None and (not isinstance(group, str) or not group.strip()):
+        err("group must be a non-empty string")
+        group = None
     phrasing = obj.get("phrasing")
     if phrasing is not None and phrasing not in PHRASINGS:
         err(f"phrasing must be one of {', '.join(PHRASINGS)}")
@@ -164,7 +172,7 @@ def parse_row(obj: Any, where: str = "row") -> tuple[VibeRow | None, list[RowErr
         calls = None
     extra = {k: v for k, v in obj.items() if k not in _CORE_KEYS}
     row = VibeRow(intent=intent, chain=chain, rationale=dict(rationale), category=category, calls=calls,
-                  extra=extra, concept=concept, phrasing=phrasing)
+                  extra=extra, concept=concept, phrasing=phrasing, group=group)
     return row, errs
 
 

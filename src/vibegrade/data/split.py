@@ -1,9 +1,10 @@
 """Fixed, seeded splits of the vibes dataset, grouped by concept.
 
 Rows carry a ``concept`` id shared by the phrasing variants of one look ("golden hour", "Golden hour
-vibes pls 🌅"). :func:`split_by_concept` keeps every concept on one side, so the test set measures
-unseen looks, and holds out a few *wordings* of training concepts as a separate phrasing test.
-Rows without a concept are grouped by identical settings (the round-one rule).
+vibes pls 🌅") and a ``group`` shared by concepts that are the same look written twice.
+:func:`split_by_concept` keeps every group on one side, so the test set measures unseen looks, and holds
+out a few *wordings* of training concepts as a separate phrasing test. Rows without a concept are
+grouped by identical settings (the round-one rule).
 """
 
 from __future__ import annotations
@@ -19,8 +20,10 @@ __all__ = ["split_rows", "split_by_concept", "ConceptSplit", "group_key"]
 
 
 def group_key(row: VibeRow) -> str:
-    """The unit that never straddles a split: the row's concept, else its settings."""
-    return f"concept:{row.concept}" if row.concept else "settings:" + row.chain.to_json(sort_keys=True)
+    """The unit that never straddles a split: the row's concept group, else its concept, else its settings."""
+    if row.group or row.concept:
+        return f"concept:{row.group or row.concept}"
+    return "settings:" + row.chain.to_json(sort_keys=True)
 
 
 def _order(seed: int, key: str) -> str:
@@ -73,7 +76,7 @@ def split_by_concept(rows: Sequence[VibeRow], test_fraction: float = 0.15, phras
     groups: dict[str, list[VibeRow]] = defaultdict(list)
     for r in train:
         if r.concept:
-            groups[r.concept].append(r)
+            groups[group_key(r)].append(r)
     eligible = [k for k, g in groups.items() if len(g) >= 3 and any(r.phrasing != "bare" for r in g)]
     eligible.sort(key=lambda k: _order(seed + 1, k))
     held: set[int] = set()
