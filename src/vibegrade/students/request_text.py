@@ -19,12 +19,12 @@ _LEAD = [
     r"(?:hey|hi|hello|ok|okay|so|um+|yo)\b[,! ]*",
     r"(?:can|could|would|will) (?:you|u|ya)(?: please| pls| plz| kindly)?(?: just)? ",
     r"(?:please|pls|plz|kindly)\b[, ]*",
-    r"i(?:'d| would)? (?:like|love|want|need)(?: it| this| my \w+)?(?: to)?(?: be| have| look| get)?(?: like)? ",
+    r"i(?:'d| would)? (?:like|love|want|need)(?: it| this| my {MEDIA})?(?: to)?(?: be| have| look| get)?(?: like)? ",
     r"i wanna (?:have |get |see )?",
     r"(?:let'?s|lets) (?:go |do |try |make it |get )?",
-    r"(?:make|turn|edit|grade|change|transform|style|do)(?: it| this| my \w+| the \w+| them| everything)?"
+    r"(?:make|turn|edit|grade|change|transform|style|do)(?: it| this| my {MEDIA}| the {MEDIA}| them| everything)?"
     r"(?: into| to| in)?(?: look)?(?: like)? (?=\w)",
-    r"(?:give|add|apply|put|use)(?: me| it| this| my \w+)?(?: some| that)? ",
+    r"(?:give|add|apply|put|use)(?: me| it| this| my {MEDIA})?(?: some| that)? ",
     r"(?:go|going|went) (?:for )?(?:a |an |the )?",
     r"(?:just|more of|something|kinda|kind of|sort of) (?=\w)",
     r"(?:a|an|the) (?!(?:little|bit|touch|tad|lot|few)\b)(?=\w)",
@@ -37,7 +37,9 @@ _TRAIL = [
     r" (?:style|type) (?:photo|pic|picture|image)$",
     r" (?:photo|pic|picture|image) (?:filter|edit|look)$",
 ]
-_LEAD_RE = [re.compile("^" + p) for p in _LEAD]
+# only the medium is wrapping: "make the water brighter" keeps "the water", "make my photo brighter" does not
+_MEDIA = r"(?:photo|photos|pic|pics|picture|pictures|image|images|video|videos|selfie|shot|shots|clip|footage|edit)"
+_LEAD_RE = [re.compile("^" + p.replace("{MEDIA}", _MEDIA)) for p in _LEAD]
 _TRAIL_RE = [re.compile(p) for p in _TRAIL]
 
 

@@ -1,0 +1,89 @@
+"""Behaviour of the shipped student (CheckList-style suite) and of the re-use guard on its memory."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from vibegrade.evaluation.behaviour import build_suite, is_black_and_white, run_suite, same_answer
+from vibegrade.schema import ToolChain, parse_chain
+from vibegrade.students import load_student
+
+
+@pytest.fixture(scope="module")
+def student():
+    return load_student()
+
+
+def test_suite_is_large_and_its_checks_can_fail():
+    cases = build_suite()
+    assert len(cases) >= 300
+    assert {c.kind for c in cases} == {"MFT", "INV", "DIR"}
+    # a student that never edits fails nearly everything it is asked (invariance alone can hold)
+    rep = run_suite(lambda texts: [ToolChain() for _ in texts])
+    assert rep["capabilities"]["black_and_white"]["pass_rate"] == 0.0
+    assert rep["capabilities"]["temperature"]["pass_rate"] == 0.0
+    assert rep["capabilities"]["size_order"]["pass_rate"] == 0.0
+    assert rep["pass_rate"] < 0.5
+
+
+def test_check_helpers():
+    grey = parse_chain({"adjust": {"saturation": -100, "contrast": 20}})
+    half = parse_chain({"adjust": {"saturation": -40}})
+    assert is_black_and_white(grey) and not is_black_and_white(half)
+    a = parse_chain({"adjust": {"temperature": 20, "contrast": 10}, "filter": {"name": "fortune", "intensity": 30}})
+    b = parse_chain({"adjust": {"temperature": 22, "contrast": 9}, "filter": {"name": "fortune", "intensity": 45}})
+    c = parse_chain({"adjust": {"temperature": 20, "contrast": 10}, "filter": {"name": "lovely_day", "intensity": 30}})
+    assert same_answer(a, b) and not same_answer(a, c)
+
+
+def test_shipped_student_passes_the_behaviour_suite(student):
+    rep = run_suite(student.predict)
+    failed = [f"{f['capability']}: {f['requests']}" for f in rep["failures"]]
+    assert rep["pass_rate"] >= 0.97, failed
+    for cap, c in rep["capabilities"].items():
+        assert c["pass_rate"] >= 0.85, (cap, [f for f in failed if f.startswith(cap)])
+
+
+def test_first_requests_users_type(student):
+    """The requests that round one answered wrongly (issue #10's first table)."""
+    bw, mono, trix, warmer, over, cooler, cine = student.predict([
+        "black and white", "monochrome", "kodak tri-x 400", "slightly warmer", "fix overexposed photo",
+        "make it a bit cooler", "can you make this look cinematic please"])
+    assert bw.adjust.saturation == -100 and mono.adjust.saturation == -100 and trix.adjust.saturation == -100
+    assert warmer.adjust.temperature >= 8  # visible, and warmer
+    assert over.adjust.exposure < 0 or (over.adjust.exposure <= 0 and over.adjust.highlights < 0)
+    assert cooler.adjust.temperature <= -8
+    assert cine.filter.name.startswith("teal_and_orange")
+    assert same_answer(cine, student.predict(["cinematic"])[0])
+
+
+def test_memory_never_reuses_an_answer_that_points_the_other_way(student):
+    """Stored answers for one direction must not answer the opposite request, however close the texts."""
+    less_red = parse_chain({"selective_adjust": {"red": {"saturation": -30}}})
+    under = parse_chain({"adjust": {"exposure": 35, "shadows": 30}})
+    warm_sh = parse_chain({"adjust": {"temperature": 10}, "filter": {"name": "teal_and_orange_3", "intensity": 40}})
+    memory = [("less red", less_red), ("fix underexposed photo", under), ("warm shadows cool highlights", warm_sh)]
+    saved = (student.memory_emb, student.memory_chains, student.memory_intents, student.memory_threshold)
+    try:
+        student.memory_emb = student.embed([m[0] for m in memory])
+        student.memory_chains = [m[1] for m in memory]
+        student.memory_intents = [m[0] for m in memory]
+        student.memory_threshold = 0.0  # heads decoder: any stored answer would be taken if allowed
+        queries = ["less blue", "fix overexposed photo", "cool shadows warm highlights"]
+        for decoder in ("heads", "retrieval", "hybrid"):
+            student.decoder = decoder
+            got = student.predict(queries)
+            for q, g, (_, stored) in zip(queries, got, memory):
+                assert g != stored, (decoder, q)
+            # the same requests themselves do get their stored answers
+            assert student.predict([m[0] for m in memory]) == [m[1] for m in memory]
+    finally:
+        student.memory_emb, student.memory_chains, student.memory_intents, student.memory_threshold = saved
+        student.decoder = student.config.get("decoder", "heads")
+
+
+def test_confidence_is_high_for_known_looks_and_lower_for_unknown(student):
+    conf = student.confidence(["golden hour", "zqxv plorb"])
+    assert conf.shape == (2,) and conf[0] > 0.95 and conf[1] < conf[0]
+    assert np.all(conf <= 1.0001)
