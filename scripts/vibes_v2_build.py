@@ -175,8 +175,6 @@ def main() -> int:
                 seen.add(k)
                 row["round"] = 2
                 out.append(row)
-        if out and not any(r["phrasing"] == "bare" for r in out[:1]):
-            out[0]["phrasing"] = "bare"
         files[path.stem] = out
     if extra_fix_rows:
         files.setdefault("corrections", []).extend(dict(r, round=2) for r in extra_fix_rows if r["intent"].lower() not in seen)

@@ -22,6 +22,7 @@ from typing import Callable, Sequence
 
 import numpy as np
 
+from vibegrade.evaluation.metrics import cosine
 from vibegrade.schema import ToolChain
 
 __all__ = ["Case", "build_suite", "run_suite", "is_black_and_white"]
@@ -51,13 +52,11 @@ def _sel(c: ToolChain, colour: str) -> tuple[int, int]:
 
 
 def _cos(a: Sequence[float], b: Sequence[float]) -> float:
+    """:func:`~vibegrade.evaluation.metrics.cosine`, except that two unused tools (both all zero) agree."""
     va, vb = np.asarray(a, float), np.asarray(b, float)
-    na, nb = np.linalg.norm(va), np.linalg.norm(vb)
-    if na == 0 and nb == 0:
+    if not va.any() and not vb.any():
         return 1.0
-    if na == 0 or nb == 0:
-        return 0.0
-    return float(va @ vb / (na * nb))
+    return cosine(va, vb)
 
 
 def same_answer(a: ToolChain, b: ToolChain, min_cos: float = 0.95) -> bool:

@@ -267,7 +267,6 @@ class EncoderStudent:
             return anchor
         return _average(same, anchor)
 
-
     def _hybrid(self, intent: str, emb: np.ndarray, head: ToolChain) -> ToolChain:
         """Heads decide (which tools, which preset, how strong the preset); the values of adjust and
         selective_adjust come from the nearest stored answers that use the tool, so they keep the
@@ -318,15 +317,9 @@ def _same_mode_tool(a: ToolChain, b: ToolChain, tool: str, min_cos: float) -> bo
 
 
 def _same_mode(a: ToolChain, b: ToolChain, min_cos: float) -> bool:
-    for tool in ("adjust", "selective_adjust"):
-        if not a.used()[tool]:
-            continue
-        va = np.asarray(getattr(a, tool).vector(), dtype=np.float64)
-        vb = np.asarray(getattr(b, tool).vector(), dtype=np.float64)
-        den = float(np.linalg.norm(va) * np.linalg.norm(vb))
-        if den == 0 or float(va @ vb) / den < min_cos:
-            return False
-    return True
+    """Every value tool ``a`` uses points the same way in ``b`` (cosine at least ``min_cos``)."""
+    used = a.used()
+    return all(_same_mode_tool(a, b, tool, min_cos) for tool in ("adjust", "selective_adjust") if used[tool])
 
 
 def _average(items: list[tuple[ToolChain, float]], anchor: ToolChain,
