@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Check and expand vibes authoring files (one concept per line) into dataset rows.
 
-Authors write the compact format described in data/vibes/STYLE_GUIDE.md §8 (sparse settings, a list of
+Authors write the compact format described in data/vibes/STYLE_GUIDE.md §9 (sparse settings, a list of
 phrasings sharing one answer). This script only checks and expands what they wrote: it never invents or
 changes a setting.
 

@@ -1,0 +1,39 @@
+"""Trigger vocabularies of STYLE_GUIDE §7 (v2.1), shared by the stats and the checker."""
+import re
+COLOUR = r"\b(red|reds|orange|oranges|yellow|yellows|green|greens|greenish|cyan|blue|blues|bluish|teal|purple|violet|magenta|pink|pinks|purples|cyans|magentas|greys|gold|golden|amber|turquoise|aqua|lavender|crimson|scarlet|emerald|peach|coral|mint|lilac|rose|ochre|terracotta|navy|cobalt|indigo|burgundy)\b"
+SUBJECT = r"\b(sky|skies|sea|ocean|water|lagoon|lake|skin|skintones?|skin tones?|face|faces|portrait|selfie|foliage|forest|leaves|leaf|grass|greenery|food)\b"
+# Looks whose definition in this guide is a colour range (selective expected even without a colour word)
+COLOUR_LOOKS = r"(golden hour|teal and orange|teal & orange|orange and teal|vintage|retro|kodachrome|portra|ektar|velvia|superia|cinestill|fuji|kodak|agfa|technicolor|matrix|sin city|pleasantville|schindler)"
+BW = r"\b(b&w|b/w|black and white|black & white|black-and-white|monochrome|grayscale|greyscale|noir)\b"
+NO_PRESET_LOOK = r"\b(natural|realistic|true to life|true colou?rs?|neutral|clean|unedited|raw|no filter|nofilter|minimal|straight out of camera|sooc)\b"
+DARK = r"\b(noir|moody|dark|darker|gothic|goth|horror|low[- ]key|creepy|spooky|sinister|brooding|gloomy)\b"
+TONED = r"\b(sepia|toned|tone[ds]?|cyanotype|selenium|platinum|gold[- ]toned|brown)\b"
+# Family trigger words (the §1 preset table, as words a request can contain)
+FAMILY = {
+ "lovely_day": r"\b(sunny|sunshine|summer|summery|happy|cheerful|holiday|vacation|bright day|picnic|mediterranean|riviera)\b",
+ "fortune": r"\b(golden|gold|amber|honey|luxury|luxurious|opulent|gilded|champagne|candle(light)?)\b",
+ "firecracker": r"\b(fire|heat|hot|desert sun|spicy|lava|flames?|sunset|inferno)\b",
+ "vivid": r"\b(vivid|vibrant|pop|punchy|saturated|colou?rful|velvia|bold colou?rs?)\b",
+ "ultra": r"\b(ultra|max|hdr overdone|extreme colou?r)\b",
+ "north": r"\b(nordic|scandinavian|scandi|overcast|bleak|iceland|norway|calm cool|cloudy)\b",
+ "winter": r"\b(winter|cold|snow|snowy|ice|icy|frost|frosty|frozen|arctic|glacier)\b",
+ "purple_rain": r"\b(purple|violet|lavender|ultraviolet)\b",
+ "faded_Retro": r"\b(vintage|retro|60s|70s|1960s|1970s|old photo|yellowed)\b",
+ "faded_HighNoon": r"\b(bleached|sun[- ]washed|midday|high noon|overexposed summer)\b",
+ "faded_Mist": r"\b(mist|misty|fog|foggy|haze|hazy)\b",
+ "faded_Terra": r"\b(earthy|rustic|autumn|fall|dust|dusty|western|terracotta|brown)\b",
+ "faded_Vista": r"\b(airy|open skies|travel)\b",
+ "faded_C1": r"\b(film|analog|analogue|35mm|kodak|portra|90s|1990s|polaroid|instant)\b",
+ "faded_AL2": r"\b(fuji|fujifilm|superia|400h|indie)\b",
+ "teal_and_orange": r"\b(cinematic|cinema|blockbuster|movie|teal|thriller)\b",
+ "spring": r"\b(spring|pastel|blossom|easter|mint)\b",
+ "enchanted": r"\b(dreamy|dream|magical|magic|fantasy|fairy|fairytale|ethereal)\b",
+ "cyberpunk": r"\b(neon|cyberpunk|synthwave|vaporwave|club|80s)\b",
+ "darkness": r"\b(dark|darker|moody|low[- ]key|horror|noir|gothic|goth|night|midnight|creepy|spooky|gloomy)\b",
+ "action": r"\b(action|sport|sports|gritty|war)\b",
+ "night_vision": r"\bnight vision\b", "negative": r"\b(negative|inverted|x-?ray)\b",
+ "duotone": r"\b(duotone|sepia|monochrome red|red monochrome|toned)\b",
+}
+def family_hits(text):
+    t = text.lower()
+    return [k for k, rx in FAMILY.items() if re.search(rx, t)]
