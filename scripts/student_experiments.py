@@ -33,6 +33,7 @@ def main() -> int:
     ap.add_argument("--train", action="store_true", help="train the model on the train split first")
     ap.add_argument("--epochs", type=int, default=None)
     ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--typo-rate", type=float, default=None, help="share of training requests read with a typo")
     ap.add_argument("--split", type=Path, default=ROOT / "data/vibes/split")
     ap.add_argument("--json", type=Path, default=None)
     a = ap.parse_args()
@@ -52,7 +53,10 @@ def main() -> int:
     test = read_rows([a.split / "test.jsonl"])
     phr = read_rows([a.split / "phrasing.jsonl"])
     if a.train:
-        cfg = EncoderTrainConfig(threads=a.threads, **({"epochs": a.epochs} if a.epochs else {}))
+        extra = {"epochs": a.epochs} if a.epochs else {}
+        if a.typo_rate is not None:
+            extra["typo_rate"] = a.typo_rate
+        cfg = EncoderTrainConfig(threads=a.threads, **extra)
         t0 = time.perf_counter()
         summary = train_encoder_student(train, a.model, cfg,
                                         progress=lambda e: print(json.dumps(e), file=sys.stderr) if "dev_overall" in e else None)

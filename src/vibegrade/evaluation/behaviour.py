@@ -6,7 +6,8 @@ Three kinds of case, each tagged with the capability it probes:
   temperature > 0, "x-ray" ⇒ the ``negative`` preset, "less red" ⇒ red saturation or luminance < 0).
 * **INV** (invariance): wrapping a request the way people type it ("please", case, emoji, "make it
   look like ...") must not change the answer: same tools, same preset, and adjust / selective values
-  with cosine ≥ 0.95 to the bare request's.
+  with cosine ≥ 0.95 to the bare request's. The same holds for the typing slips people make
+  ("vintgae", "goldne hour": capability ``typos``).
 * **DIR** (directional): ordered pairs -- "slightly warmer" moves temperature less than "warmer", which
   moves it less than "much warmer".
 
@@ -207,6 +208,20 @@ def build_suite() -> list[Case]:
             wrapped = w.format(b.upper() if w == "{}!!" else b)
             cases.append(Case("INV", "invariance", (b, wrapped), lambda cs: same_answer(cs[0], cs[1]),
                               "same answer as the bare request"))
+
+    # invariance: the typing slips people make (hand-written, one or two per request)
+    typos = [("vintage", "vintgae"), ("cinematic", "cinematik"), ("black and white", "balck and white"),
+             ("golden hour", "goldne hour"), ("warmer", "warmre"), ("brighter", "brigther"), ("sunset", "sunsett"),
+             ("cyberpunk", "cyberpnk"), ("polaroid", "polaroyd"), ("negative", "negatve"),
+             ("more contrast", "more contrats"), ("less saturated", "less saturatd"), ("summer", "sumer"),
+             ("teal and orange", "teal and ornage"), ("night vision", "nigth vision"), ("dreamy", "dreamey"),
+             ("pastel", "pastell"), ("autumn", "autum"), ("winter", "wintr"), ("cooler", "coolr"),
+             ("film noir", "film nior"), ("landscape", "lanscape"), ("portrait", "potrait"),
+             ("vibrant", "vibrnt"), ("the matrix", "the matirx"), ("desaturated", "desaturatd"),
+             ("moody", "mooody"), ("sepia", "sepiaa"), ("x-ray", "x-rayy"), ("underexposed", "underexposd")]
+    for clean, typo in typos:
+        cases.append(Case("INV", "typos", (clean, typo), lambda cs: same_answer(cs[0], cs[1]),
+                          "same answer as the correctly typed request"))
 
     # directional: sizes follow the words
     def mag(attr: str, sign: int) -> Callable[[ToolChain], float]:

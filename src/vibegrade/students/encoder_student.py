@@ -34,6 +34,7 @@ from vibegrade.data.rows import normalize_intent
 from vibegrade.schema import ToolChain
 from vibegrade.students.direction import conflicts, size_class
 from vibegrade.students.request_text import canonical
+from vibegrade.students.spelling import SpellingRepair, add_typo
 from vibegrade.students.encoders import DEFAULT_ENCODER, NumpyBertEncoder, _gelu_exact, resolve_encoder_path
 from vibegrade.students.heads import ADJUST_SCALE, N_ADJUST, N_SELECTIVE, HeadLayout, decode, encode_targets
 
@@ -42,7 +43,8 @@ __all__ = ["EncoderTrainConfig", "EncoderStudent", "train_encoder_student", "MOD
 MODEL_KIND = "encoder"
 #: Retrieval decoder settings: neighbours considered, softmax temperature of their weights, cosine
 #: above which the nearest answer is returned as is, and the answer cosine that counts as "same mode".
-RETRIEVAL_DEFAULTS: dict[str, float] = {"k": 4, "tau": 0.02, "exact": 0.97, "mode_cos": 0.9, "size_penalty": 0.04}
+RETRIEVAL_DEFAULTS: dict[str, float] = {"k": 4, "tau": 0.02, "exact": 0.97, "mode_cos": 0.9, "size_penalty": 0.04,
+                                         "lexical": 0.0}
 LORA_TARGETS = ("query", "key", "value", "attention.output.dense", "intermediate.dense", "output.dense")
 
 
@@ -74,6 +76,7 @@ class EncoderTrainConfig:
     decoder: str = "retrieval"  # heads | retrieval | hybrid (docs/experiments.md compares them)
     tune_decoder: bool = False  # True: choose the decoder on the dev slice instead (the grid is reported either way)
     bundle_encoder: bool = True  # ship the encoder (adapters merged, float16) inside the model folder
+    typo_rate: float = 0.0  # share of training requests read with one random typo (docs/experiments.md)
     threads: int | None = None
 
 
@@ -154,9 +157,25 @@ class EncoderStudent:
         sel = np.tanh(z @ h["selective.weight"].T + h["selective.bias"])
         return use, filt, inten, adj, sel
 
+    def read(self, intent: str) -> str:
+        """The request as the encoder sees it: without wrappers (when the model was trained so) and with
+        typos repaired against the stored requests' words (:mod:`vibegrade.students.spelling`)."""
+        text = _clean(intent, bool(self.config.get("canonical_text")))
+        speller = self._speller()
+        return speller(text) if speller is not None else text
+
+    def _speller(self) -> SpellingRepair | None:
+        if not self.config.get("spelling", True) or not self.memory_intents:
+            return None
+        if getattr(self, "_spelling_for", None) is not self.memory_intents:
+            canon = bool(self.config.get("canonical_text"))
+            vocab = [t for t in self.encoder.tokenizer.get_vocab() if t.isalpha()]
+            self._spelling = SpellingRepair((_clean(t, canon) for t in self.memory_intents), known=vocab)
+            self._spelling_for = self.memory_intents
+        return self._spelling
+
     def embed(self, intents: Sequence[str]) -> np.ndarray:
-        canon = bool(self.config.get("canonical_text"))
-        return self.encoder.encode([_clean(t, canon) for t in intents])
+        return self.encoder.encode([self.read(t) for t in intents])
 
     def predict(self, intents: Sequence[str]) -> list[ToolChain]:
         """Tool chains for the requests, in order.
@@ -172,8 +191,9 @@ class EncoderStudent:
         """
         if not intents:
             return []
-        emb = self.embed(intents)
-        preds = self._decode(intents, emb)
+        read = [self.read(t) for t in intents]
+        emb = self.encoder.encode(read)
+        preds = self._decode(read, emb)
         if self.memory_intents:  # a request the teacher answered, word for word: the teacher's answer
             exact = self._exact_index()
             for i, t in enumerate(intents):
@@ -216,9 +236,10 @@ class EncoderStudent:
             return np.zeros(0, np.float32)
         if self.memory_emb is None:
             return np.full(len(intents), -1.0, np.float32)
-        emb = self.embed(intents)
+        read = [self.read(t) for t in intents]
+        emb = self.encoder.encode(read)
         out = np.empty(len(intents), np.float32)
-        for i, t in enumerate(intents):
+        for i, t in enumerate(read):
             nb = self.neighbours(t, emb[i], 1)
             out[i] = nb[0][1] if nb else -1.0
         return out
@@ -235,14 +256,24 @@ class EncoderStudent:
         scored: list[tuple[float, int, float]] = []
         m = min(len(sims), 4 * k + 16)
         top = np.argpartition(-sims, m - 1)[:m] if m < len(sims) else np.arange(len(sims))
+        lex = float(self.retrieval.get("lexical", 0.0))
+        q_grams = _char_grams(intent) if lex else frozenset()
         for j in top[np.argsort(-sims[top])]:
             other = self.memory_intents[int(j)]
             if conflicts(intent, other):
                 continue
             s = float(sims[j])
-            scored.append((s - pen * abs(q_size - size_class(other)), int(j), s))
+            bonus = lex * _jaccard(q_grams, self._memory_grams(int(j))) if lex else 0.0
+            scored.append((s + bonus - pen * abs(q_size - size_class(other)), int(j), s))
         scored.sort(key=lambda t: -t[0])
         return [(j, s) for _, j, s in scored[:k]]
+
+    def _memory_grams(self, j: int) -> frozenset[str]:
+        if getattr(self, "_grams_for", None) is not self.memory_intents:
+            canon = bool(self.config.get("canonical_text"))
+            self._grams = [_char_grams(_clean(t, canon)) for t in self.memory_intents]
+            self._grams_for = self.memory_intents
+        return self._grams[j]
 
     def _retrieve(self, intent: str, emb: np.ndarray) -> ToolChain:
         """Mode-preserving retrieval: the nearest stored answer sets the mode (which tools, which preset,
@@ -356,6 +387,15 @@ def answer_vectors(chains: Sequence[ToolChain], layout: HeadLayout) -> np.ndarra
     onehot[np.arange(len(chains)), t["filter"]] = 2.0
     flags = np.array([[float(u) for u in c.used().values()] for c in chains], np.float32)
     return np.concatenate([t["adjust"], t["selective"], onehot, flags], axis=1)
+
+
+def _char_grams(text: str, n: int = 3) -> frozenset[str]:
+    t = f" {text.lower()} "
+    return frozenset(t[i:i + n] for i in range(len(t) - n + 1))
+
+
+def _jaccard(a: frozenset[str], b: frozenset[str]) -> float:
+    return len(a & b) / len(a | b) if a and b else 0.0
 
 
 def _clean(text: str, canonical_text: bool = False) -> str:
@@ -561,8 +601,13 @@ def train_encoder_student(rows: Sequence[Any], out_dir: str | os.PathLike[str], 
         for s in range(0, len(idx), cfg.batch_size):
             yield [data[i] for i in idx[s:s + cfg.batch_size]]
 
-    def tensors(batch: Sequence[Any]):
-        enc = tok([_clean(r.intent, cfg.canonical_text) for r in batch], padding=True, truncation=True, max_length=cfg.max_length,
+    typo_rng = random.Random(cfg.seed + 7)
+
+    def tensors(batch: Sequence[Any], noisy: bool = False):
+        texts = [_clean(r.intent, cfg.canonical_text) for r in batch]
+        if noisy and cfg.typo_rate > 0:
+            texts = [add_typo(t, typo_rng) if typo_rng.random() < cfg.typo_rate else t for t in texts]
+        enc = tok(texts, padding=True, truncation=True, max_length=cfg.max_length,
                   return_tensors="pt")
         t = encode_targets([r.chain for r in batch], layout)
         t["answer"] = answer_vectors([r.chain for r in batch], layout)
@@ -630,7 +675,7 @@ def train_encoder_student(rows: Sequence[Any], out_dir: str | os.PathLike[str], 
         model.train()
         total = 0.0
         for step, b in enumerate(batches(train_rows, shuffle=True), 1):
-            ids, mask, t = tensors(b)
+            ids, mask, t = tensors(b, noisy=True)
             loss = loss_fn(model(ids, mask), t)
             opt.zero_grad()
             loss.backward()
