@@ -13,6 +13,7 @@ from PIL import Image, ImageCms, ImageOps, PngImagePlugin, TiffImagePlugin
 
 from tests.media.icc_helpers import adobe_rgb_like
 from vibegrade.media import image as image_mod
+from vibegrade.media.bitdepth import to_8bit
 from vibegrade.media.image import (
     DEFAULT_MAX_PIXELS,
     IMAGE_EXTENSIONS,
@@ -146,7 +147,7 @@ def test_la_and_palette_and_grey_inputs_become_rgb(tmp_path):
 def test_16bit_to_jpeg_and_webp_rounds_to_8bit(tmp_path):
     v = np.array([0, 128, 129, 257, 385, 386, 65535, 32767, 32768], dtype=np.uint16)
     rgb = np.repeat(np.repeat(v[None, :, None], 8, axis=0), 3, axis=2)
-    assert np.array_equal(image_mod._to_8bit(v), np.round(v / 257).astype(np.uint8))
+    assert np.array_equal(to_8bit(v), np.round(v / 257).astype(np.uint8))
     write_image(tmp_path / "a.jpg", rgb)
     write_image(tmp_path / "a.webp", rgb, quality=100)
     for name in ("a.jpg", "a.webp"):

@@ -21,14 +21,17 @@ What :func:`read_image` guarantees
   *before* any pixel is decoded (``max_pixels`` argument, else env ``VIBEGRADE_MAX_PIXELS``, else
   :data:`DEFAULT_MAX_PIXELS`).
 * Every failure (missing file, folder, empty/corrupt/truncated file, unsupported format, over the
-  pixel limit) raises :class:`MediaError` with a one-line message naming the file.
+  pixel limit) raises :class:`MediaError` with a one-line message naming the file; the kind is in the
+  subclass (:class:`~vibegrade.media.errors.TooLarge`, ``UnsupportedFormat``, ``Corrupt``; see
+  :mod:`vibegrade.media.errors`).
 * Multi-frame files (animated PNG/WebP, multi-page TIFF): the first frame/page is read.
 
 What :func:`write_image` guarantees
 -----------------------------------
 * The format comes from the extension (``.jpg .jpeg .jpe .png .webp .tif .tiff``).
 * 8- and 16-bit PNG and TIFF are written at the array's bit depth (16 bits kept exactly); JPEG and
-  WebP are 8-bit only, so 16-bit input is rounded to the nearest 8-bit value (``round(v / 257)``).
+  WebP are 8-bit only, so 16-bit input is rounded to the nearest 8-bit value
+  (:func:`vibegrade.media.bitdepth.to_8bit`: ``round(v / 257)``).
 * Alpha is written untouched to PNG, TIFF and WebP (WebP alpha is stored losslessly). JPEG cannot
   hold transparency: a fully opaque alpha is dropped silently, any other alpha raises
   :class:`MediaError` (we never composite behind your back).
@@ -60,6 +63,8 @@ from typing import Any
 import numpy as np
 
 from vibegrade.media.atomic import atomic_path
+from vibegrade.media.bitdepth import to_8bit
+from vibegrade.media.errors import Corrupt, MediaError, TooLarge, UnsupportedFormat, WriteError
 
 __all__ = [
     "MediaError",
@@ -104,10 +109,6 @@ _TIFF_STRUCTURAL_TAGS = frozenset({
     332, 338, 339, 340, 341, 347, 513, 514, 529, 530, 531, 532, 700, 33723, 34377, 34665, 34675, 34853,
     40965,
 })
-
-
-class MediaError(ValueError):
-    """A media file could not be read or written; ``str(err)`` is a one-line message naming the file."""
 
 
 @dataclass
@@ -220,19 +221,19 @@ def _open_checked(p: Path, limit: int):
     except MediaError:
         raise
     except Image.UnidentifiedImageError:
-        raise MediaError(f"{p}: not a readable image (supported: JPEG, PNG, WebP, TIFF) "
+        raise Corrupt(f"{p}: not a readable image (supported: JPEG, PNG, WebP, TIFF) "
                          f"or the file is corrupt") from None
     except _DECODE_ERRORS as e:
-        raise MediaError(f"{p}: cannot read image header ({_short(e)})") from e
+        raise Corrupt(f"{p}: cannot read image header ({_short(e)})") from e
     try:
         fmt = _READ_FORMATS.get(im.format or "")
         if fmt is None:
-            raise MediaError(f"{p}: unsupported image format {im.format} (supported: JPEG, PNG, WebP, TIFF)")
+            raise UnsupportedFormat(f"{p}: unsupported image format {im.format} (supported: JPEG, PNG, WebP, TIFF)")
         w, h = im.size
         if w <= 0 or h <= 0:
-            raise MediaError(f"{p}: image has no pixels ({w}×{h})")
+            raise Corrupt(f"{p}: image has no pixels ({w}×{h})")
         if w * h > limit:
-            raise MediaError(
+            raise TooLarge(
                 f"{p}: {w}×{h} = {w * h / 1e6:.1f} megapixels is over the limit of "
                 f"{limit / 1e6:.1f} megapixels (raise it with max_pixels or env VIBEGRADE_MAX_PIXELS)")
         if fmt == "JPEG":
@@ -272,7 +273,7 @@ def read_image(path: str | os.PathLike[str], max_pixels: int | None = None) -> L
         except MemoryError:
             raise MediaError(f"{p}: not enough memory to decode a {w}×{h} image") from None
         except _DECODE_ERRORS as e:
-            raise MediaError(f"{p}: corrupt or truncated {fmt} file ({_short(e)})") from e
+            raise Corrupt(f"{p}: corrupt or truncated {fmt} file ({_short(e)})") from e
 
 
 # JPEG start-of-frame markers: baseline/extended/progressive/lossless with Huffman coding (C0-C3, C5-C7)
@@ -349,7 +350,7 @@ def _check_jpeg_data_size(p: Path, im) -> None:
     w, h = im.size
     need = jpeg_min_bytes(w, h, sampling)
     if size < need:
-        raise MediaError(f"{p}: truncated JPEG file: its header says {w}×{h} pixels, which needs at least "
+        raise Corrupt(f"{p}: truncated JPEG file: its header says {w}×{h} pixels, which needs at least "
                          f"{need:,} bytes of image data, but the file has {size:,} bytes")
 
 
@@ -477,7 +478,7 @@ def _read_16bit_cv2(p: Path) -> tuple[np.ndarray, np.ndarray | None]:
     buf = np.fromfile(p, dtype=np.uint8)
     arr = cv2.imdecode(buf, cv2.IMREAD_UNCHANGED)
     if arr is None:
-        raise MediaError(f"{p}: corrupt or truncated 16-bit image (the decoder rejected it)")
+        raise Corrupt(f"{p}: corrupt or truncated 16-bit image (the decoder rejected it)")
     if arr.dtype not in (np.uint8, np.uint16):
         raise MediaError(f"{p}: unsupported sample type {arr.dtype} (only 8- and 16-bit integer images)")
     if arr.ndim == 2:
@@ -860,20 +861,20 @@ def write_image(path: str | os.PathLike[str], rgb: np.ndarray, alpha: np.ndarray
     p = Path(path)
     fmt = _EXT_FORMAT.get(p.suffix.lower())
     if fmt is None:
-        raise MediaError(f"{p}: cannot write {p.suffix or 'files without an extension'!s}; "
+        raise UnsupportedFormat(f"{p}: cannot write {p.suffix or 'files without an extension'!s}; "
                          f"use one of {', '.join(sorted(IMAGE_EXTENSIONS))}")
     if isinstance(quality, bool) or not isinstance(quality, (int, np.integer)) \
             or not 1 <= int(quality) <= 100:
-        raise MediaError(f"{p}: quality must be a whole number from 1 to 100, got {quality!r}")
+        raise WriteError(f"{p}: quality must be a whole number from 1 to 100, got {quality!r}")
     rgb, alpha = _validate_arrays(p, rgb, alpha)
     if fmt in ("JPEG", "WEBP") and rgb.dtype == np.uint16:
-        rgb = _to_8bit(rgb)
-        alpha = None if alpha is None else _to_8bit(alpha)
+        rgb = to_8bit(rgb)
+        alpha = None if alpha is None else to_8bit(alpha)
     if fmt == "JPEG" and alpha is not None:
         if np.all(alpha == np.iinfo(alpha.dtype).max):
             alpha = None  # fully opaque: nothing is lost
         else:
-            raise MediaError(f"{p}: JPEG cannot store transparency; write .png, .webp or .tif, "
+            raise WriteError(f"{p}: JPEG cannot store transparency; write .png, .webp or .tif, "
                              f"or drop the alpha channel")
     meta = dict(source.metadata) if source is not None else {}
 
@@ -887,7 +888,7 @@ def write_image(path: str | os.PathLike[str], rgb: np.ndarray, alpha: np.ndarray
     except MediaError:
         raise
     except (OSError, ValueError, TypeError, struct.error, zlib.error) as e:
-        raise MediaError(f"{p}: cannot encode {fmt} ({_short(e)})") from e
+        raise WriteError(f"{p}: cannot encode {fmt} ({_short(e)})") from e
 
     try:
         with atomic_path(p) as tmp:
@@ -896,24 +897,24 @@ def write_image(path: str | os.PathLike[str], rgb: np.ndarray, alpha: np.ndarray
                 fh.flush()
                 os.fsync(fh.fileno())
     except FileNotFoundError as e:
-        raise MediaError(f"{p}: output folder does not exist ({p.parent})") from e
+        raise WriteError(f"{p}: output folder does not exist ({p.parent})") from e
     except IsADirectoryError as e:
-        raise MediaError(f"{p}: is a folder") from e
+        raise WriteError(f"{p}: is a folder") from e
     except PermissionError as e:
-        raise MediaError(f"{p}: permission denied") from e
+        raise WriteError(f"{p}: permission denied") from e
     except OSError as e:
-        raise MediaError(f"{p}: cannot write file ({_short(e)})") from e
+        raise WriteError(f"{p}: cannot write file ({_short(e)})") from e
 
 
 def _validate_arrays(p: Path, rgb: Any, alpha: Any) -> tuple[np.ndarray, np.ndarray | None]:
     if not isinstance(rgb, np.ndarray):
-        raise MediaError(f"{p}: pixels must be a NumPy array, got {type(rgb).__name__}")
+        raise WriteError(f"{p}: pixels must be a NumPy array, got {type(rgb).__name__}")
     if rgb.ndim == 2:
         rgb = np.repeat(rgb[:, :, None], 3, axis=2)
     if rgb.ndim != 3 or rgb.shape[2] != 3 or rgb.shape[0] == 0 or rgb.shape[1] == 0:
-        raise MediaError(f"{p}: pixels must be an (H, W, 3) array, got shape {rgb.shape}")
+        raise WriteError(f"{p}: pixels must be an (H, W, 3) array, got shape {rgb.shape}")
     if rgb.dtype not in (np.uint8, np.uint16):
-        raise MediaError(f"{p}: pixels must be uint8 or uint16, got {rgb.dtype}")
+        raise WriteError(f"{p}: pixels must be uint8 or uint16, got {rgb.dtype}")
     rgb = np.ascontiguousarray(rgb)
     if alpha is None:
         return rgb, None
@@ -921,21 +922,16 @@ def _validate_arrays(p: Path, rgb: Any, alpha: Any) -> tuple[np.ndarray, np.ndar
     if alpha.ndim == 3 and alpha.shape[2] == 1:
         alpha = alpha[:, :, 0]
     if alpha.shape != rgb.shape[:2]:
-        raise MediaError(f"{p}: alpha shape {alpha.shape} does not match the image {rgb.shape[:2]}")
+        raise WriteError(f"{p}: alpha shape {alpha.shape} does not match the image {rgb.shape[:2]}")
     if alpha.dtype == rgb.dtype:
         pass
     elif alpha.dtype == np.uint8 and rgb.dtype == np.uint16:
         alpha = alpha.astype(np.uint16) * 257
     elif alpha.dtype == np.uint16 and rgb.dtype == np.uint8:
-        alpha = _to_8bit(alpha)
+        alpha = to_8bit(alpha)
     else:
-        raise MediaError(f"{p}: alpha must be uint8 or uint16, got {alpha.dtype}")
+        raise WriteError(f"{p}: alpha must be uint8 or uint16, got {alpha.dtype}")
     return rgb, np.ascontiguousarray(alpha)
-
-
-def _to_8bit(a: np.ndarray) -> np.ndarray:
-    """Round 16-bit values to the nearest 8-bit value: ``round(v * 255 / 65535)`` (= ``round(v / 257)``)."""
-    return ((a.astype(np.uint32) + 128) // 257).astype(np.uint8)
 
 
 def _encode_pillow(fmt: str, rgb: np.ndarray, alpha: np.ndarray | None, meta: dict, quality: int) -> bytes:

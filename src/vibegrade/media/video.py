@@ -53,7 +53,8 @@ from typing import Any, Callable, Iterator
 import numpy as np
 
 from vibegrade.media.atomic import atomic_path
-from vibegrade.media.image import MediaError, max_pixels_limit
+from vibegrade.media.errors import Corrupt, MediaError, TooLarge, UnsupportedFormat, WriteError
+from vibegrade.media.image import max_pixels_limit
 
 __all__ = [
     "VIDEO_EXTENSIONS",
@@ -151,7 +152,7 @@ def _open_input(p: Path):
     try:
         return av.open(str(p), mode="r", metadata_errors="replace")
     except av.FFmpegError as e:
-        raise MediaError(f"{p}: not a readable video file ({_short(e)})") from e
+        raise Corrupt(f"{p}: not a readable video file ({_short(e)})") from e
     except (OSError, ValueError, UnicodeDecodeError) as e:
         raise MediaError(f"{p}: cannot open video ({_short(e)})") from e
 
@@ -214,9 +215,9 @@ def probe_video(path: str | os.PathLike[str], count_frames: bool = True) -> Vide
                 first = frame
                 break
         except av.FFmpegError as e:
-            raise MediaError(f"{p}: video data cannot be decoded ({_short(e)})") from e
+            raise Corrupt(f"{p}: video data cannot be decoded ({_short(e)})") from e
         if first is None:
-            raise MediaError(f"{p}: the video stream contains no decodable frames")
+            raise Corrupt(f"{p}: the video stream contains no decodable frames")
         return _describe(p, container, vs, first, count_frames=count_frames)
 
 
@@ -356,10 +357,10 @@ def transcode_video(
     src_p, dst_p = Path(src), Path(dst)
     ext = dst_p.suffix.lower()
     if ext not in OUTPUT_VIDEO_EXTENSIONS:
-        raise MediaError(f"{dst_p}: cannot write {ext or 'files without an extension'}; "
+        raise UnsupportedFormat(f"{dst_p}: cannot write {ext or 'files without an extension'}; "
                          f"use one of {', '.join(sorted(OUTPUT_VIDEO_EXTENSIONS))}")
     if str(dst_p.parent) and not dst_p.parent.is_dir():
-        raise MediaError(f"{dst_p}: output folder does not exist ({dst_p.parent})")
+        raise WriteError(f"{dst_p}: output folder does not exist ({dst_p.parent})")
     _check_input(src_p)
     if dst_p.exists() and os.path.samefile(src_p, dst_p):
         raise MediaError(f"{dst_p}: output would overwrite the input")
@@ -389,7 +390,7 @@ def transcode_video(
     except av.FFmpegError as e:
         raise MediaError(f"{src_p}: transcoding failed ({_short(e)})") from e
     except OSError as e:
-        raise MediaError(f"{dst_p}: cannot write video ({_short(e)})") from e
+        raise WriteError(f"{dst_p}: cannot write video ({_short(e)})") from e
     notes.append(f"{done} frames in {elapsed:.2f} s ({done / max(elapsed, 1e-9):.1f} fps)")
     out.notes = tuple(notes)
     return out
@@ -471,7 +472,7 @@ def _run_pipeline(src: Path, tmp: Path, process, *, codec: str, crf: float, pres
         vin = _video_stream(inp, src)
         icc = vin.codec_context
         if icc.width and icc.height and icc.width * icc.height > limit:
-            raise MediaError(f"{src}: {icc.width}×{icc.height} frames are over the limit of {limit} pixels")
+            raise TooLarge(f"{src}: {icc.width}×{icc.height} frames are over the limit of {limit} pixels")
         vin.thread_type = "AUTO"
         icc.thread_count = 0
         ain = list(inp.streams.audio)
@@ -526,7 +527,7 @@ def _run_pipeline(src: Path, tmp: Path, process, *, codec: str, crf: float, pres
             if not first:
                 w0, h0 = int(frame.width), int(frame.height)
                 if w0 * h0 > limit:
-                    raise MediaError(f"{src}: {w0}×{h0} frames are over the limit of {limit} pixels")
+                    raise TooLarge(f"{src}: {w0}×{h0} frames are over the limit of {limit} pixels")
                 cs0, rng0 = _colour_params(frame, h0)
                 first.append(_First(w0, h0, _stream_rotation(vin, frame), cs0, rng0))
             f0 = first[0]
@@ -635,7 +636,7 @@ def _run_pipeline(src: Path, tmp: Path, process, *, codec: str, crf: float, pres
                 done += 1
                 report(done)
             if done == 0:
-                raise MediaError(f"{src}: no video frame could be decoded")
+                raise Corrupt(f"{src}: no video frame could be decoded")
             for pk in vout.encode(None):
                 out.mux(pk)
             for aout, copy in audio_map.values():
@@ -687,4 +688,4 @@ def iter_frames(path: str | os.PathLike[str]) -> Iterator[np.ndarray]:
             for frame in c.decode(vs):
                 yield frame.to_ndarray(format="rgb24")
         except av.FFmpegError as e:
-            raise MediaError(f"{p}: video data cannot be decoded ({_short(e)})") from e
+            raise Corrupt(f"{p}: video data cannot be decoded ({_short(e)})") from e
