@@ -11,7 +11,7 @@ a supported format (a 32-bit float TIFF, an odd pixel mode), a file with no vide
 
 from __future__ import annotations
 
-__all__ = ["MediaError", "TooLarge", "UnsupportedFormat", "Corrupt", "WriteError"]
+__all__ = ["MediaError", "TooLarge", "UnsupportedFormat", "Corrupt", "WriteError", "short"]
 
 
 class MediaError(ValueError):
@@ -32,3 +32,9 @@ class Corrupt(MediaError):
 
 class WriteError(MediaError):
     """The output could not be encoded or written (bad pixel array, alpha to JPEG, missing folder, I/O)."""
+
+
+def short(e: BaseException) -> str:
+    """``e``'s message on one line, at most 160 characters, for the ``(reason)`` part of a media error."""
+    msg = " ".join(str(e).split()) or type(e).__name__
+    return msg if len(msg) <= 160 else msg[:157] + "..."
