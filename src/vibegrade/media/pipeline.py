@@ -28,7 +28,7 @@ from vibegrade.tools.chain import DEFAULT_LUT_SIZE, Renderer
 
 __all__ = ["RenderResult", "Destination", "Admission", "render_file", "before_after", "MediaError"]
 
-PathLike = Union[str, "os.PathLike[str]"]
+PathLike = Union[str, os.PathLike[str]]
 Destination = Union[PathLike, Callable[[str], PathLike]]
 """Where :func:`render_file` writes: a path, or (images) a function of the source's format name
 (``'JPEG'``, ``'PNG'``, ``'WEBP'``, ``'TIFF'``) returning the path, to answer in the source's format."""
