@@ -12,7 +12,11 @@ import pytest
 from PIL import Image, ImageCms, ImageOps, PngImagePlugin, TiffImagePlugin
 
 from tests.media.icc_helpers import adobe_rgb_like
+from vibegrade.media import exif as exif_mod
+from vibegrade.media import icc as icc_mod
 from vibegrade.media import image as image_mod
+from vibegrade.media import image_encode as encode_mod
+from vibegrade.media.bitdepth import to_8bit
 from vibegrade.media.image import (
     DEFAULT_MAX_PIXELS,
     IMAGE_EXTENSIONS,
@@ -146,7 +150,7 @@ def test_la_and_palette_and_grey_inputs_become_rgb(tmp_path):
 def test_16bit_to_jpeg_and_webp_rounds_to_8bit(tmp_path):
     v = np.array([0, 128, 129, 257, 385, 386, 65535, 32767, 32768], dtype=np.uint16)
     rgb = np.repeat(np.repeat(v[None, :, None], 8, axis=0), 3, axis=2)
-    assert np.array_equal(image_mod._to_8bit(v), np.round(v / 257).astype(np.uint8))
+    assert np.array_equal(to_8bit(v), np.round(v / 257).astype(np.uint8))
     write_image(tmp_path / "a.jpg", rgb)
     write_image(tmp_path / "a.webp", rgb, quality=100)
     for name in ("a.jpg", "a.webp"):
@@ -225,7 +229,7 @@ def test_exif_orientation_written_back_as_1(tmp_path, orientation, ext):
 
 def test_exif_reset_patches_only_orientation():
     body = _exif(6).tobytes()[6:]
-    patched = image_mod._exif_reset_orientation(body)
+    patched = exif_mod.exif_reset_orientation(body)
     assert len(patched) == len(body)
     assert sum(a != b for a, b in zip(body, patched)) == 1
     ex = Image.Exif()
@@ -295,14 +299,14 @@ def test_dpi_and_comment_kept(tmp_path, ext):
 def test_16bit_tiff_metadata(tmp_path):
     src = tmp_path / "s.jpg"
     Image.fromarray(smooth_rgb()).save(src, dpi=(300, 300), exif=_exif(1).tobytes(),
-                                       icc_profile=image_mod._srgb_profile_bytes())
+                                       icc_profile=icc_mod.srgb_profile_bytes())
     img = read_image(src)
     out = tmp_path / "deep.tif"
     write_image(out, img.rgb.astype(np.uint16) * 257, source=img)
     back = read_image(out)
     assert back.bit_depth == 16 and np.array_equal(back.rgb, img.rgb.astype(np.uint16) * 257)
     assert back.metadata["dpi"] == (300, 300)
-    assert back.metadata["icc_profile"] == image_mod._srgb_profile_bytes()
+    assert back.metadata["icc_profile"] == icc_mod.srgb_profile_bytes()
     ex = Image.Exif()
     ex.load(back.metadata["exif"])
     assert ex[0x010F] == "TestCam" and ex.get_ifd(0x8769)[0x829A] == pytest.approx(1 / 250)
@@ -331,7 +335,7 @@ def test_icc_non_srgb_is_converted_8bit(tmp_path):
     assert np.abs(img.rgb.astype(int) - ref).max() <= 1
     assert np.abs(img.rgb.astype(int) - rgb).max() > 20  # really converted (Adobe RGB is wider)
     assert "Adobe" in img.metadata["icc_converted_from"]
-    assert img.metadata["icc_profile"] == image_mod._srgb_profile_bytes()
+    assert img.metadata["icc_profile"] == icc_mod.srgb_profile_bytes()
     # written as sRGB, so reading it again is a no-op
     out = tmp_path / "out.jpg"
     write_image(out, img.rgb, source=img, quality=100)
@@ -345,7 +349,7 @@ def test_icc_non_srgb_is_converted_16bit_in_float(tmp_path):
     rgb8 = RNG.integers(0, 256, (32, 32, 3), dtype=np.uint8)
     rgb16 = rgb8.astype(np.uint16) * 257
     src = tmp_path / "adobe16.png"
-    src.write_bytes(image_mod._encode_png(rgb16, None, {"icc_profile": icc}))  # 16-bit PNG with iCCP
+    src.write_bytes(encode_mod.encode_png(rgb16, None, {"icc_profile": icc}))  # 16-bit PNG with iCCP
     img = read_image(src)
     assert img.bit_depth == 16
     ref = _cms_reference(rgb8, icc)
@@ -358,12 +362,12 @@ def test_icc_16bit_lut_profile_fallback(tmp_path, monkeypatch):
     """Profiles that are not matrix/TRC go through a LittleCMS-sampled table: ~8-bit accurate."""
     icc = adobe_rgb_like()
     rgb = RNG.integers(0, 65536, (48, 48, 3), dtype=np.uint16)
-    exact, _ = image_mod._convert_icc_16(tmp_path / "x.tif", rgb, icc)  # float matrix/TRC path
-    real = image_mod._parse_matrix_shaper
-    monkeypatch.setattr(image_mod, "_parse_matrix_shaper",
-                        lambda b: real(b) if b == image_mod._srgb_profile_bytes() else None)
-    out, meta = image_mod._convert_icc_16(tmp_path / "x.tif", rgb, icc)
-    assert meta["icc_profile"] == image_mod._srgb_profile_bytes()
+    exact, _ = icc_mod.convert_icc_16(tmp_path / "x.tif", rgb, icc)  # float matrix/TRC path
+    real = icc_mod.parse_matrix_shaper
+    monkeypatch.setattr(icc_mod, "parse_matrix_shaper",
+                        lambda b: real(b) if b == icc_mod.srgb_profile_bytes() else None)
+    out, meta = icc_mod.convert_icc_16(tmp_path / "x.tif", rgb, icc)
+    assert meta["icc_profile"] == icc_mod.srgb_profile_bytes()
     err = np.abs(out / 257.0 - exact / 257.0)  # in 8-bit code values
     assert err.mean() < 0.5 and np.percentile(err, 99) < 1.5
 
@@ -371,10 +375,10 @@ def test_icc_16bit_lut_profile_fallback(tmp_path, monkeypatch):
 def test_srgb_profile_is_not_reconverted(tmp_path):
     rgb = RNG.integers(0, 256, (16, 16, 3), dtype=np.uint8)
     src = tmp_path / "s.png"
-    Image.fromarray(rgb).save(src, icc_profile=image_mod._srgb_profile_bytes())
+    Image.fromarray(rgb).save(src, icc_profile=icc_mod.srgb_profile_bytes())
     img = read_image(src)
     assert np.array_equal(img.rgb, rgb)
-    assert img.metadata["icc_profile"] == image_mod._srgb_profile_bytes()
+    assert img.metadata["icc_profile"] == icc_mod.srgb_profile_bytes()
     assert "icc_converted_from" not in img.metadata
 
 
@@ -555,7 +559,7 @@ def test_failed_encode_keeps_existing_file(tmp_path, monkeypatch):
     def boom(*a, **k):
         raise ValueError("encoder exploded")
 
-    monkeypatch.setattr(image_mod, "_encode_tiff", boom)
+    monkeypatch.setattr(encode_mod, "encode_tiff", boom)
     with pytest.raises(MediaError, match="encoder exploded"):
         write_image(out, smooth_rgb())
     assert out.read_bytes() == before
@@ -583,13 +587,13 @@ def test_bundled_samples_read():
 def test_16bit_orientation(tmp_path, ext, orientation):
     stored = RNG.integers(0, 65536, (6, 10, 3), dtype=np.uint16)
     meta = {"exif": _exif(orientation).tobytes()}
-    encode = image_mod._encode_tiff if ext == ".tif" else image_mod._encode_png
+    encode = encode_mod.encode_tiff if ext == ".tif" else encode_mod.encode_png
     data = encode(stored, None, meta)
     src = tmp_path / f"o16{ext}"
     src.write_bytes(data)
     img = read_image(src)
     assert img.bit_depth == 16
-    assert np.array_equal(img.rgb, image_mod._apply_orientation(stored, orientation))
+    assert np.array_equal(img.rgb, exif_mod.apply_orientation(stored, orientation))
     ex = Image.Exif()
     ex.load(img.metadata["exif"])
     assert ex[0x0112] == 1 and ex[0x010F] == "TestCam"

@@ -13,6 +13,7 @@ import pytest
 from tests.media.video_helpers import audio_packets, make_clip, video_frames
 from vibegrade.media import video as video_mod
 from vibegrade.media.image import MediaError
+from vibegrade.media.streams import normalise_rotation
 from vibegrade.media.video import (
     PIPELINE_DEPTH,
     VIDEO_EXTENSIONS,
@@ -287,6 +288,6 @@ def test_iter_frames(clip):
 def test_helpers():
     assert is_video_path("A.MP4") and is_video_path("x.mkv") and not is_video_path("x.jpg")
     assert ".mov" in VIDEO_EXTENSIONS
-    assert video_mod._normalise_rotation(-90) == 270 and video_mod._normalise_rotation(90.4) == 90
-    assert video_mod._normalise_rotation(180) == 180 and video_mod._normalise_rotation(0) == 0
+    assert normalise_rotation(-90) == 270 and normalise_rotation(90.4) == 90
+    assert normalise_rotation(180) == 180 and normalise_rotation(0) == 0
     assert isinstance(probe_video.__doc__, str) and Fraction(24) == 24

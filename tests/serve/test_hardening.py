@@ -209,13 +209,13 @@ def short_jpeg(claimed_h: int = 1500, w: int = 65000) -> bytes:
 def test_huge_zero_png_is_refused_from_its_header_without_decoding(client, monkeypatch):
     import time
 
-    import vibegrade.media.image as image_mod
+    import vibegrade.media.pipeline as pipeline_mod
 
     data = zeros_png(10000, 9999)
     assert len(data) < 400_000
     decoded = []
-    real = image_mod.read_image
-    monkeypatch.setattr(image_mod, "read_image", lambda *a, **k: decoded.append(a) or real(*a, **k))
+    real = pipeline_mod.read_image  # where the one render entry point looks it up
+    monkeypatch.setattr(pipeline_mod, "read_image", lambda *a, **k: decoded.append(a) or real(*a, **k))
     t0 = time.perf_counter()
     r = client.post("/v1/render", files={"file": ("z.png", data, "image/png")}, data={"tools": "{}"})
     elapsed = time.perf_counter() - t0

@@ -83,6 +83,7 @@ def sheet(
     """Render requests on a sample image as a labelled grid, for review with your own eyes."""
     from vibegrade.data.rows import read_rows
     from vibegrade.data.sheet import contact_sheet
+    from vibegrade.media.bitdepth import to_8bit
     from vibegrade.media.image import read_image
     from vibegrade.samples import SAMPLE_IMAGES
 
@@ -90,9 +91,7 @@ def sheet(
     if not rows:
         raise ValueError(f"{file}: no rows in range {start}..{start + n}")
     src = SAMPLE_IMAGES.get(image) or Path(image)
-    img = read_image(src).rgb
-    if img.dtype != "uint8":
-        img = (img // 257).astype("uint8")
+    img = to_8bit(read_image(src).rgb)
     contact_sheet(rows, img, output, cols=cols, tile=tile)
     typer.echo(f"wrote {output} ({len(rows)} requests)", err=True)
 

@@ -10,7 +10,27 @@ from typing import Any, Callable, Iterator, TypeVar
 
 import typer
 
+from vibegrade.media.errors import Corrupt, MediaError, TooLarge, UnsupportedFormat, WriteError
+
 F = TypeVar("F", bound=Callable[..., Any])
+
+MEDIA_EXIT_CODES: dict[type[MediaError], int] = {
+    TooLarge: 2,
+    UnsupportedFormat: 2,
+    Corrupt: 2,
+    WriteError: 2,
+    MediaError: 2,
+}
+"""Exit code per kind of media error (the most specific class in an error's MRO wins). All are 2 today:
+docs/formats.md promises "every bad argument or file is one line on stderr with exit code 2"."""
+
+
+def media_exit_code(e: MediaError) -> int:
+    """The exit code for ``e``: :data:`MEDIA_EXIT_CODES` of the first of its classes listed there."""
+    for cls in type(e).__mro__:
+        if cls in MEDIA_EXIT_CODES:
+            return MEDIA_EXIT_CODES[cls]
+    return 2
 
 
 def fail(msg: str, code: int = 2) -> None:
@@ -61,6 +81,8 @@ def friendly_errors(fn: F) -> F:
         except KeyboardInterrupt:
             typer.echo("interrupted", err=True)
             raise typer.Exit(130) from None
+        except MediaError as e:
+            fail(str(e).splitlines()[0] if str(e) else type(e).__name__, media_exit_code(e))
         except (ValueError, KeyError, FileNotFoundError, PermissionError, IsADirectoryError) as e:
             msg = e.args[0] if isinstance(e, KeyError) and e.args else str(e)
             fail(str(msg).splitlines()[0] if str(msg) else type(e).__name__)

@@ -84,6 +84,7 @@ def load_images(folder: str | Path, max_images: int = 4, max_side: int = 512) ->
     """Up to ``max_images`` images from a folder (sorted by name), as 8-bit RGB, downscaled."""
     from PIL import Image
 
+    from vibegrade.media.bitdepth import to_8bit
     from vibegrade.media.image import is_image_path, read_image
 
     p = Path(folder)
@@ -91,9 +92,7 @@ def load_images(folder: str | Path, max_images: int = 4, max_side: int = 512) ->
         raise ValueError(f"{p}: not a folder of images")
     out = []
     for f in sorted(x for x in p.iterdir() if x.is_file() and is_image_path(x))[:max_images]:
-        img = read_image(f).rgb
-        if img.dtype != np.uint8:
-            img = (img // 257).astype(np.uint8)
+        img = to_8bit(read_image(f).rgb)
         im = Image.fromarray(img)
         im.thumbnail((max_side, max_side))
         out.append((f.name, np.asarray(im)))

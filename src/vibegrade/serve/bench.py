@@ -189,9 +189,8 @@ def _timed(fn: Callable[[int], Any], n: int) -> list[float]:
 def _in_process(intents: Sequence[str], jpeg: bytes, n_predict: int, n_edit: int
                 ) -> dict[str, dict[str, float]]:
     """The same work without HTTP: student.predict, and predict + read + render + encode the JPEG."""
-    from vibegrade.media.image import read_image, write_image
+    from vibegrade.media.pipeline import render_file
     from vibegrade.students import load_student
-    from vibegrade.tools.chain import Renderer
 
     student = load_student(None)
     for s in intents:  # warm-up
@@ -203,8 +202,7 @@ def _in_process(intents: Sequence[str], jpeg: bytes, n_predict: int, n_edit: int
 
         def edit(_i: int = 0) -> bytes:
             chain = student.predict([EDIT_INTENT])[0]
-            img = read_image(src)
-            write_image(dst, Renderer(chain)(img.rgb), img.alpha, source=img)
+            render_file(src, dst, chain, kind="image")
             return dst.read_bytes()
 
         edit()

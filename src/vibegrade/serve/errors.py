@@ -19,10 +19,13 @@ from pydantic import BaseModel
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.formparsers import MultiPartException
 
+from vibegrade.media.errors import Corrupt, MediaError, TooLarge, UnsupportedFormat, WriteError
+
 log = logging.getLogger("vibegrade.serve")
 
 __all__ = ["ApiError", "ErrorDetail", "ErrorResponse", "ERRORS", "BodyLimitMiddleware",
-           "install_error_handlers", "error_response", "too_large_message", "require_utf8_multipart"]
+           "install_error_handlers", "error_response", "too_large_message", "require_utf8_multipart",
+           "MEDIA_ERRORS", "media_api_error"]
 
 
 class ApiError(Exception):
@@ -52,6 +55,29 @@ def error_response(status: int, code: str, message: str, field: str | None = Non
 _HTTP_CODES = {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found",
                405: "method_not_allowed", 408: "request_timeout", 413: "payload_too_large", 415: "unsupported_media_type",
                409: "conflict", 422: "invalid_request", 429: "too_many_requests", 503: "unavailable"}
+
+
+MEDIA_ERRORS: tuple[tuple[type[MediaError], int, str, str | None], ...] = (
+    (TooLarge, 413, "image_too_large", "file"),
+    (UnsupportedFormat, 415, "unsupported_media_type", "file"),
+    (Corrupt, 422, "invalid_image", "file"),
+    (WriteError, 422, "cannot_encode", None),
+    (MediaError, 422, "invalid_image", "file"),
+)
+"""How an image's :class:`~vibegrade.media.errors.MediaError` is answered: the first row whose class matches
+gives ``(status, code, field)``; errors about the uploaded file are prefixed ``file: ``."""
+
+
+def media_api_error(e: MediaError, message: str | None = None) -> ApiError:
+    """The :class:`ApiError` for a media error of an image request (see :data:`MEDIA_ERRORS`).
+
+    ``message``: the text to show instead of ``str(e)`` (e.g. with server paths replaced by the upload's name).
+    """
+    msg = str(e) if message is None else message
+    for cls, status, code, field in MEDIA_ERRORS:
+        if isinstance(e, cls):
+            return ApiError(status, code, f"{field}: {msg}" if field else msg, field)
+    raise TypeError(f"not a media error: {e!r}")  # unreachable: the last row matches every MediaError
 
 
 def too_large_message(limit: int) -> str:

@@ -333,10 +333,9 @@ class JobQueue(ABC):
     def run(self, spec: JobSpec) -> None:
         """The job runner: render a started job and record the outcome (done, failed, or interrupted by
         :meth:`stop`). Called on a worker thread by whichever transport delivered the job."""
-        from vibegrade.media.image import MediaError
-        from vibegrade.media.video import transcode_video
+        from vibegrade.media.errors import MediaError
+        from vibegrade.media.pipeline import render_file
         from vibegrade.schema import parse_chain
-        from vibegrade.tools.chain import Renderer
 
         job_dir = self.job_dir(spec.job_id)
         src = job_dir / spec.input_name
@@ -358,9 +357,8 @@ class JobQueue(ABC):
             if not src.is_file():
                 raise MediaError(f"{src}: the uploaded video is gone (was the jobs folder shared "
                                  f"by the API and this worker, and not cleaned meanwhile?)")
-            renderer = Renderer(parse_chain(spec.tools))
-            info = transcode_video(src, self.output_path(spec.job_id), renderer, progress=progress,
-                                   max_pixels=spec.max_pixels)
+            info = render_file(src, self.output_path(spec.job_id), parse_chain(spec.tools), kind="video",
+                               progress=progress, max_pixels=spec.max_pixels)
         except _Interrupted:
             log.info("job %s interrupted by shutdown", spec.job_id)
             self._interrupted(spec)

@@ -6,15 +6,19 @@ import contextlib
 import json
 import tempfile
 from pathlib import Path
-from typing import Any, BinaryIO, Iterator
+from typing import TYPE_CHECKING, Any, BinaryIO, ContextManager, Iterator
 
 from fastapi import Response, UploadFile
 
 from vibegrade.data.rows import clean_intent
 from vibegrade.schema import ToolChain, parse_chain
-from vibegrade.serve.errors import ERRORS, ApiError, too_large_message
+from vibegrade.serve.errors import ERRORS, ApiError, media_api_error, too_large_message
 from vibegrade.serve.limits import BYTES_PER_PIXEL, DecodeBudget, DecodeBusy, decode_cost
 from vibegrade.serve.settings import Settings
+
+if TYPE_CHECKING:
+    from vibegrade.media.image import ImageHeader
+    from vibegrade.media.pipeline import Admission
 
 __all__ = ["OUTPUT_FORMATS", "IMAGE_RESPONSES", "intent_or_422", "tools_or_422", "sniff", "is_video_upload",
            "upload_kind", "save_upload", "grade_upload", "image_response", "compact"]
@@ -99,13 +103,14 @@ def grade_upload(upload: UploadFile, chain: ToolChain, settings: Settings,
                  budget: DecodeBudget | None = None) -> tuple[bytes, str]:
     """Read the uploaded image, render ``chain`` on it, encode it in the source format.
 
-    The header is checked first (pixel limit, truncated JPEG data, the memory the image would take against
-    ``budget``); only then is the image decoded, holding its share of ``budget``.
+    Through :func:`vibegrade.media.pipeline.render_file`: the header is checked first (pixel limit, truncated
+    JPEG data, the memory the image would take against ``budget``); only then is the image decoded, holding
+    its share of ``budget``.
 
     Returns ``(bytes, media_type)``; raises :class:`ApiError` 413/415/422/503 for bad uploads or no room.
     """
-    from vibegrade.media.image import MediaError, read_image, read_image_header, write_image
-    from vibegrade.tools.chain import Renderer
+    from vibegrade.media.errors import MediaError
+    from vibegrade.media.pipeline import render_file
 
     name = Path(upload.filename or "upload").name or "upload"
     with tempfile.TemporaryDirectory(prefix="vibegrade-upload-") as tmp:
@@ -114,41 +119,41 @@ def grade_upload(upload: UploadFile, chain: ToolChain, settings: Settings,
         if upload_kind(upload) != "image":  # callers hand videos to the job queue before this
             raise ApiError(415, "unsupported_media_type",
                            f"file: {name!r} is not a supported image (JPEG, PNG, WebP or TIFF)", "file")
+        paths = [src]
+
+        def output_path(fmt: str) -> Path:  # answer in the source's format
+            paths.append(Path(tmp) / f"output{OUTPUT_FORMATS[fmt][0]}")
+            return paths[-1]
+
         try:
-            header = read_image_header(src, max_pixels=settings.max_pixels)
+            res = render_file(src, output_path, chain, kind="image", max_pixels=settings.max_pixels,
+                              admit=_admission(budget))
         except MediaError as e:
-            raise _media_error(e, src, name) from None
+            msg = str(e)
+            for p in paths:  # the upload is named as the user named it; server paths are not shown
+                msg = msg.replace(str(p), name)
+            raise media_api_error(e, msg) from None
+        data = res.output.read_bytes()
+    return data, OUTPUT_FORMATS[res.source_format or ""][1]
+
+
+def _admission(budget: DecodeBudget | None) -> Admission | None:
+    """What the pipeline calls with the header: 413 when the image could never fit ``budget``, else its share
+    of ``budget`` reserved while it is graded (503 when there is no room now)."""
+    if budget is None:
+        return None
+
+    def admit(header: ImageHeader) -> ContextManager[None]:
         cost = decode_cost(header.pixels, header.bits)
-        if budget is not None and cost > budget.max_bytes:
+        if cost > budget.max_bytes:
             mp = budget.max_bytes // BYTES_PER_PIXEL[8] / 1e6
             raise ApiError(413, "image_too_large",
                            f"file: {header.width}×{header.height} ({header.bits}-bit) would take about "
                            f"{cost / 2**20:,.0f} MB to grade, over this service's limit of "
                            f"{budget.max_bytes / 2**20:,.0f} MB (about {mp:.1f} megapixels at 8 bits)", "file")
-        with _reserved(budget, cost):
-            try:
-                img = read_image(src, max_pixels=settings.max_pixels)
-            except MediaError as e:
-                raise _media_error(e, src, name) from None
-            ext, media_type = OUTPUT_FORMATS[img.format]
-            rgb = Renderer(chain)(img.rgb)
-            dst = Path(tmp) / f"output{ext}"
-            try:
-                write_image(dst, rgb, img.alpha, source=img)
-            except MediaError as e:
-                raise ApiError(422, "cannot_encode", str(e).replace(str(dst), name)) from None
-            del img, rgb
-        data = dst.read_bytes()
-    return data, media_type
+        return _reserved(budget, cost)
 
-
-def _media_error(e: Exception, src: Path, name: str) -> ApiError:
-    msg = str(e).replace(str(src), name)
-    if "over the limit" in msg:
-        return ApiError(413, "image_too_large", f"file: {msg}", "file")
-    if "unsupported image format" in msg:
-        return ApiError(415, "unsupported_media_type", f"file: {msg}", "file")
-    return ApiError(422, "invalid_image", f"file: {msg}", "file")
+    return admit
 
 
 @contextlib.contextmanager

@@ -107,6 +107,7 @@ class PreviewCache:
 def _load_sample(name: str) -> np.ndarray:
     from PIL import Image
 
+    from vibegrade.media.bitdepth import to_8bit
     from vibegrade.media.image import read_image
     from vibegrade.samples import SAMPLE_IMAGES
 
@@ -114,9 +115,7 @@ def _load_sample(name: str) -> np.ndarray:
     if path is None:
         raise ApiError(404, "image_not_found",
                        f"the task's image {name!r} is not a bundled sample ({', '.join(SAMPLE_IMAGES)})")
-    rgb = read_image(path).rgb
-    if rgb.dtype != np.uint8:
-        rgb = np.round(rgb.astype(np.float32) / 257.0).astype(np.uint8)
+    rgb = to_8bit(read_image(path).rgb)
     h, w = rgb.shape[:2]
     scale = MAX_PREVIEW_PX / max(h, w)
     if scale < 1.0:

@@ -189,7 +189,8 @@ def accept_video(upload: UploadFile, settings: Settings, jobs: JobQueue, client:
     over ``max_video_pixels`` or ``max_pixels``), 422 ``invalid_video`` (not a readable video),
     503 ``jobs_unavailable``. The folder is removed on any error.
     """
-    from vibegrade.media.image import MediaError, max_pixels_limit
+    from vibegrade.media.errors import MediaError
+    from vibegrade.media.image import max_pixels_limit
     from vibegrade.media.video import VIDEO_EXTENSIONS, probe_video
 
     try:
