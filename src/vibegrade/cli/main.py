@@ -36,6 +36,7 @@ app.add_typer(bench_app, name="bench")
 def load_chain_arg(value: str) -> "ToolChain":  # noqa: F821
     """CHAIN = a path to a JSON file or an inline JSON object."""
     from vibegrade.schema import parse_chain
+    from vibegrade.tools.filters import preset_names
 
     text = value.strip()
     if not text.startswith("{"):
@@ -48,7 +49,7 @@ def load_chain_arg(value: str) -> "ToolChain":  # noqa: F821
             text = p.read_text(encoding="utf-8")
         except UnicodeDecodeError:
             raise ValueError(f"--tools: {value} is not a UTF-8 text file") from None
-    return parse_chain(text)
+    return parse_chain(text, presets=preset_names())
 
 
 TOOLS_HELP = "Tool chain: a JSON file path or an inline JSON string."
@@ -207,7 +208,7 @@ def import_xmp(
     if output is None:
         typer.echo(text, nl=False)
         return
-    from vibegrade.media.atomic import atomic_write_text
+    from vibegrade.files import atomic_write_text
 
     atomic_write_text(output, text)
     typer.echo(f"wrote {output}", err=True)

@@ -93,7 +93,7 @@ def write_plots(rows: Sequence[VibeRow], out_dir: str | os.PathLike[str]) -> lis
 def _save(fig: Any, path: Path) -> Path:
     import matplotlib.pyplot as plt
 
-    from vibegrade.media.atomic import atomic_path
+    from vibegrade.files import atomic_path
 
     with atomic_path(path) as tmp:
         fig.savefig(tmp, dpi=110, bbox_inches="tight", format="png")

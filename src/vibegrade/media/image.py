@@ -59,7 +59,7 @@ from typing import Any
 
 import numpy as np
 
-from vibegrade.media.atomic import atomic_path
+from vibegrade.files import atomic_path
 
 __all__ = [
     "MediaError",

@@ -52,7 +52,7 @@ from typing import Any, Callable, Iterator
 
 import numpy as np
 
-from vibegrade.media.atomic import atomic_path
+from vibegrade.files import atomic_path
 from vibegrade.media.image import MediaError, max_pixels_limit
 
 __all__ = [

@@ -15,6 +15,7 @@ from vibegrade.schema import ToolChain, parse_chain
 from vibegrade.serve.errors import ERRORS, ApiError, too_large_message
 from vibegrade.serve.limits import BYTES_PER_PIXEL, DecodeBudget, DecodeBusy, decode_cost
 from vibegrade.serve.settings import Settings
+from vibegrade.tools.filters import preset_names
 
 __all__ = ["OUTPUT_FORMATS", "IMAGE_RESPONSES", "intent_or_422", "tools_or_422", "sniff", "is_video_upload",
            "upload_kind", "save_upload", "grade_upload", "image_response", "compact"]
@@ -38,7 +39,7 @@ def intent_or_422(intent: str) -> str:
 def tools_or_422(tools: str | dict[str, Any]) -> ToolChain:
     """The chain from JSON text or a decoded object; 422 ``invalid_tools`` naming the bad field."""
     try:
-        return parse_chain(tools)
+        return parse_chain(tools, presets=preset_names())
     except ValueError as e:
         raise ApiError(422, "invalid_tools", f"tools: {e}", "tools") from None
 

@@ -166,7 +166,7 @@ def cube_text(lut: np.ndarray, title: str | None = None, comment: str | None = N
 def write_cube(path: str | os.PathLike[str], lut: np.ndarray, title: str | None = None,
                comment: str | None = None) -> None:
     """Write a .cube atomically (temporary file in the same folder, then rename)."""
-    from vibegrade.media.atomic import atomic_write_text
+    from vibegrade.files import atomic_write_text
 
     atomic_write_text(path, cube_text(lut, title=title, comment=comment))
 

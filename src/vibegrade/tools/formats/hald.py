@@ -61,7 +61,7 @@ def write_hald(path: str | os.PathLike[str], lut: np.ndarray, bits: int = 16) ->
     """Write a HaldCLUT PNG atomically (no ICC profile, no gamma chunk: codes are LUT values)."""
     import cv2
 
-    from vibegrade.media.atomic import atomic_write_bytes
+    from vibegrade.files import atomic_write_bytes
 
     img = hald_image(lut, bits)
     ok, buf = cv2.imencode(".png", np.ascontiguousarray(img[..., ::-1]), [cv2.IMWRITE_PNG_COMPRESSION, 6])

@@ -67,7 +67,7 @@ def threedl_text(lut: np.ndarray, bits: int = OUTPUT_BITS) -> str:
 
 def write_3dl(path: str | os.PathLike[str], lut: np.ndarray, bits: int = OUTPUT_BITS) -> None:
     """Write a .3dl atomically (temporary file in the same folder, then rename)."""
-    from vibegrade.media.atomic import atomic_write_text
+    from vibegrade.files import atomic_write_text
 
     atomic_write_text(path, threedl_text(lut, bits))
 

@@ -159,7 +159,7 @@ def chain_to_xmp(chain: ToolChain, name: str = "vibegrade look") -> tuple[str, l
 
 def write_xmp(path: str | os.PathLike[str], chain: ToolChain, name: str | None = None) -> list[str]:
     """Write the preset atomically; returns what was left out (see :func:`chain_to_xmp`)."""
-    from vibegrade.media.atomic import atomic_write_text
+    from vibegrade.files import atomic_write_text
 
     text, left_out = chain_to_xmp(chain, name or Path(path).stem)
     atomic_write_text(path, text)
