@@ -1,8 +1,9 @@
 """Shared file helpers at the bottom of the package (they import nothing from vibegrade): atomic writes and
 the app's folders.
 
-**Atomic writes**: a reader never sees a half-written output. Everything is written to a temporary file in the destination folder and moved into place with
-:func:`os.replace` (atomic on POSIX and Windows); on any error the temporary file is removed.
+**Atomic writes**: a reader never sees a half-written output. Everything is written to a temporary file in
+the destination folder and moved into place with :func:`os.replace` (atomic on POSIX and Windows); on any
+error the temporary file is removed.
 
 A process killed outright (SIGKILL, power loss) cannot remove its temporary file, so the names say whose
 they are: ``.{stem}.vgtmp-{host}-{pid}-{random}{suffix}``. The next write into the same folder removes the
@@ -118,7 +119,7 @@ def atomic_write_text(dest: str | os.PathLike[str], text: str) -> None:
 
 
 def config_dir() -> Path:
-    """``$XDG_CONFIG_HOME/vibegrade``, else ``~/.config/vibegrade`` (user presets, the teacher's config file)."""
+    """``$XDG_CONFIG_HOME/vibegrade``, else ``~/.config/vibegrade`` (user presets, the teacher's config)."""
     return Path(os.environ.get("XDG_CONFIG_HOME") or Path.home() / ".config") / "vibegrade"
 
 

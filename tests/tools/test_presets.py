@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from functools import lru_cache
 from pathlib import Path
 
@@ -74,6 +76,15 @@ def test_the_static_descriptions_are_the_recipes_first_lines():
     for name, fn in design.RECIPES.items():
         assert BUNDLED_DESCRIPTIONS[name] == fn.__doc__.strip().splitlines()[0].rstrip("."), name
     assert {n: preset_descriptions()[n] for n in BUNDLED_PRESETS} == BUNDLED_DESCRIPTIONS
+
+
+def test_the_registry_does_not_import_the_designs():
+    """tools.filters must not import tools.filters.design (which imports it): listing and describing the
+    presets needs no recipe. (An import contract cannot say this of a package and its own child.)"""
+    code = ("import sys; from vibegrade.tools.filters import preset_descriptions, preset_names; "
+            "preset_names(); preset_descriptions(); print('vibegrade.tools.filters.design' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "False"
 
 
 def test_presets_load_as_33_cubed_luts_in_range(shipped):

@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterable, Iterator
 
+from vibegrade.files import atomic_write_text
 from vibegrade.schema import (
     ADJUST_KEYS,
     SELECTIVE_COLORS,
@@ -214,6 +215,4 @@ def read_rows(paths: Iterable[str | os.PathLike[str]], strict: bool = True) -> l
 
 
 def write_rows(path: str | os.PathLike[str], rows: Iterable[VibeRow]) -> None:
-    from vibegrade.files import atomic_write_text
-
     atomic_write_text(path, "".join(json.dumps(r.to_json(), ensure_ascii=False) + "\n" for r in rows))

@@ -60,6 +60,7 @@ from typing import Any
 import numpy as np
 
 from vibegrade.files import atomic_path
+from vibegrade.tools.lut import apply_lut
 
 __all__ = [
     "MediaError",
@@ -815,8 +816,6 @@ def _convert_icc_16(p: Path, rgb: np.ndarray, icc: bytes) -> tuple[np.ndarray, d
         return out.reshape(h, w, 3), meta
     # LUT-based profile: sample the LittleCMS transform on an 8-bit grid and interpolate.
     from PIL import Image, ImageCms
-
-    from vibegrade.tools.lut import apply_lut
 
     try:
         n = 52  # grid values 0, 5, ..., 255 are exact 8-bit codes
