@@ -10,7 +10,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from vibegrade.llm.parse import combine, lenient_json, parse_answer
-from vibegrade.llm.replay import load_fixtures
+from tests.fakes.replay import load_fixtures
 from vibegrade.schema import ADJUST_KEYS, SELECTIVE_COLORS, TOOL_NAMES, ToolChain, preset_context
 from vibegrade.tools.filters import preset_names
 
