@@ -117,7 +117,7 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     print(markdown(result))
     if args.json:
-        from vibegrade.media.atomic import atomic_write_text
+        from vibegrade.files import atomic_write_text
 
         atomic_write_text(args.json, json.dumps(result, indent=2) + "\n")
         print(f"\nwrote {args.json}", file=sys.stderr)

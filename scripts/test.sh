@@ -24,4 +24,6 @@ if command -v redis-server >/dev/null 2>&1 && ! (exec 3<>/dev/tcp/127.0.0.1/6379
   trap 'kill "$REDIS_PID" 2>/dev/null || true' EXIT
   for _ in $(seq 50); do (exec 3<>/dev/tcp/127.0.0.1/6379) 2>/dev/null && break; sleep 0.1; done
 fi
+# Import contracts (layers, a pure schema; pyproject.toml [tool.importlinter]) before the tests.
+.venv/bin/lint-imports
 .venv/bin/python -m pytest "$@"

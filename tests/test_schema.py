@@ -1,6 +1,9 @@
+import ast
 import json
+from pathlib import Path
 
 import pytest
+from pydantic import ValidationError
 
 from vibegrade.schema import (
     ADJUST_KEYS,
@@ -9,6 +12,7 @@ from vibegrade.schema import (
     chain_json_schema,
     clamp_chain,
     parse_chain,
+    preset_context,
 )
 from vibegrade.tools.filters import preset_names
 
@@ -51,7 +55,32 @@ def test_out_of_range_and_unknown_fields_name_the_field(bad, field):
 
 def test_unknown_preset_is_rejected_with_suggestion():
     with pytest.raises(ValueError, match="unknown filter preset 'wintr'.*'winter'"):
-        parse_chain({"filter": {"name": "wintr", "intensity": 50}})
+        parse_chain({"filter": {"name": "wintr", "intensity": 50}}, presets=preset_names())
+
+
+def test_preset_names_come_from_the_caller():
+    """The schema reads no preset folder: the names to check against are passed in (the edges pass the
+    installed ones); without them only the name's form is checked."""
+    bad = {"filter": {"name": "wintr", "intensity": 50}}
+    assert parse_chain(bad).filter.name == "wintr"
+    with pytest.raises(ValueError, match="unknown filter preset 'wintr'; did you mean 'winter'"):
+        parse_chain(bad, presets=["winter", "north"])
+    assert parse_chain({"filter": {"name": "my_look", "intensity": 5}}, presets=["my_look"]).filter.name == "my_look"
+    with pytest.raises(ValidationError, match="unknown filter preset 'wintr'"):
+        ToolChain.model_validate(bad, context=preset_context(["winter"]))
+    assert ToolChain.model_validate({"filter": {"name": "none"}}, context=preset_context([])).filter.name == "none"
+    with pytest.raises(ValueError, match="filter.name"):
+        parse_chain({"filter": {"name": "", "intensity": 5}})
+
+
+def test_schema_imports_nothing_from_vibegrade():
+    """Also an import contract (.importlinter); this checks function-level imports too."""
+    import vibegrade.schema as schema
+
+    tree = ast.parse(Path(schema.__file__).read_text(encoding="utf-8"))
+    imported = [n.module or "." for n in ast.walk(tree) if isinstance(n, ast.ImportFrom)]
+    imported += [a.name for n in ast.walk(tree) if isinstance(n, ast.Import) for a in n.names]
+    assert imported and not [m for m in imported if m.startswith(("vibegrade", "."))]
 
 
 def test_malformed_json_message():
@@ -72,7 +101,7 @@ def test_clamp_helper_flags_every_change():
     for flag in ("clamped:adjust.exposure", "wrapped:adjust.hue", "unknown_key:adjust.wobble",
                  "clamped:selective_adjust.red.saturation", "unknown_key:selective_adjust.magenta"):
         assert flag in rep.flags, rep.flags
-    ToolChain.model_validate(c.to_wire())  # result is strictly valid
+    ToolChain.model_validate(c.to_wire(), context=preset_context(preset_names()))  # result is strictly valid
 
 
 def test_clamp_unknown_preset_becomes_none():

@@ -21,6 +21,12 @@ parameter is added here and nowhere else.
 Validation is strict (out-of-range values raise a :class:`pydantic.ValidationError`
 whose message names the field); :func:`clamp_chain` is the explicit, lenient
 path for untrusted LLM output and reports what it changed.
+
+This module is pure: it imports nothing from vibegrade and reads no files. Which filter presets exist is
+known to the tools layer (:func:`vibegrade.tools.filters.preset_names`); the edges that read untrusted chains
+(CLI, service, dataset files, LLM output) pass those names in -- ``parse_chain(obj, presets=...)``,
+``ToolChain.model_validate(obj, context=preset_context(...))`` or ``clamp_chain(obj, presets)`` -- and only
+then is the filter name checked. Without them a filter name is checked for its form only.
 """
 
 from __future__ import annotations
@@ -32,7 +38,8 @@ import math
 from dataclasses import dataclass
 from typing import Any, Iterable, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import (BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, field_validator,
+                      model_validator)
 
 __all__ = [
     "ParamSpec",
@@ -53,6 +60,7 @@ __all__ = [
     "ClampReport",
     "clamp_chain",
     "parse_chain",
+    "preset_context",
     "chain_json_schema",
     "ValidationError",
 ]
@@ -213,8 +221,9 @@ class SelectiveAdjust(_Strict):
 
 
 class Filter(_Strict):
-    """A named LUT preset. The name is checked against the installed presets
-    (bundled and user presets, see :mod:`vibegrade.tools.filters`)."""
+    """A named LUT preset. The name is checked against the preset names in the validation context when the
+    caller gives them (see :func:`preset_context`; the installed presets are listed by
+    :func:`vibegrade.tools.filters.preset_names`)."""
 
     name: str = Field(default=FILTER_NONE, min_length=1, max_length=100,
                       description="preset name, or 'none' for no filter")
@@ -222,12 +231,10 @@ class Filter(_Strict):
 
     @field_validator("name")
     @classmethod
-    def _known_preset(cls, v: str) -> str:
-        if v == FILTER_NONE:
+    def _known_preset(cls, v: str, info: ValidationInfo) -> str:
+        names = info.context.get(_PRESETS_KEY) if isinstance(info.context, dict) else None
+        if v == FILTER_NONE or names is None:
             return v
-        from vibegrade.tools.filters import preset_names  # local import: keeps the schema free of IO at import
-
-        names = preset_names()
         if v not in names:
             close = _closest(v, names)
             hint = f"; did you mean {close!r}?" if close else ""
@@ -274,8 +281,20 @@ class ToolChain(_Strict):
         return json.dumps(self.to_wire(), **kwargs)
 
 
-def parse_chain(text_or_obj: str | dict[str, Any]) -> ToolChain:
-    """Strictly parse a tool chain from JSON text or a dict (raises ``ValueError`` with a clear message)."""
+_PRESETS_KEY = "vibegrade.presets"
+
+
+def preset_context(presets: Iterable[str]) -> dict[str, Any]:
+    """A pydantic validation context under which :class:`Filter` names must be one of ``presets`` (or
+    ``none``): ``ToolChain.model_validate(obj, context=preset_context(names))``."""
+    return {_PRESETS_KEY: tuple(presets)}
+
+
+def parse_chain(text_or_obj: str | dict[str, Any], presets: Iterable[str] | None = None) -> ToolChain:
+    """Strictly parse a tool chain from JSON text or a dict (raises ``ValueError`` with a clear message).
+
+    With ``presets`` (the known filter preset names) an unknown filter name is an error that suggests the
+    closest known name; without, only the name's form is checked."""
     if isinstance(text_or_obj, str):
         obj = loads_untrusted_json(text_or_obj, "tool chain")
     else:
@@ -286,7 +305,8 @@ def parse_chain(text_or_obj: str | dict[str, Any]) -> ToolChain:
         raise ValueError(f"tool chain is nested more than {MAX_CHAIN_DEPTH} levels deep (a chain has 3)")
     try:
         # strict: numbers must be JSON integers (no true/false, no "10", no 10.5) -- this is the untrusted edge
-        return ToolChain.model_validate(obj, strict=True)
+        return ToolChain.model_validate(obj, strict=True,
+                                        context=None if presets is None else preset_context(presets))
     except ValidationError as e:
         raise ValueError(format_validation_error(e)) from None
 
@@ -412,18 +432,14 @@ def _clamp_value(spec: ParamSpec, raw: Any, path: str, flags: list[str]) -> int:
     return v
 
 
-def clamp_chain(obj: Any, presets: Iterable[str] | None = None) -> ClampReport:
+def clamp_chain(obj: Any, presets: Iterable[str]) -> ClampReport:
     """Turn arbitrary JSON-like data (typically parsed LLM output) into a valid :class:`ToolChain`.
 
     Never raises. Numbers given as strings are coerced, out-of-range values clamped (hue wrapped),
-    unknown keys dropped, unknown presets replaced by ``none``; each change adds a flag such as
-    ``clamped:adjust.exposure`` or ``unknown_preset:filter.name``.
+    unknown keys dropped, filter names not in ``presets`` (the known preset names) replaced by ``none``;
+    each change adds a flag such as ``clamped:adjust.exposure`` or ``unknown_preset:filter.name``.
     """
     flags: list[str] = []
-    if presets is None:
-        from vibegrade.tools.filters import preset_names
-
-        presets = preset_names()
     preset_set = set(presets)
     if not isinstance(obj, dict):
         flags.append("not_an_object")

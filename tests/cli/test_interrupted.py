@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from vibegrade.media.atomic import atomic_path, sweep_partial_files
+from vibegrade.files import atomic_path, sweep_partial_files
 from vibegrade.media.bench import make_test_clip
 
 TIMEOUT_S = 60.0

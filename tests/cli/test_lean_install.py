@@ -40,7 +40,7 @@ def test_missing_extras_are_named():
         "from vibegrade.extras import MissingExtraError\n"
         "from vibegrade.evaluation.perceptual import perceptual_score\n"
         "try:\n    perceptual_score([], [])\nexcept MissingExtraError as e:\n    print(e)\n"
-        "try:\n    import vibegrade.serve.abstats\nexcept MissingExtraError as e:\n    print(e)\n"
+        "try:\n    import vibegrade.analytics.abstats\nexcept MissingExtraError as e:\n    print(e)\n"
     )
     assert res.returncode == 0, res.stderr[-2000:]
     assert "pip install 'vibegrade[eval]'" in res.stdout

@@ -9,7 +9,8 @@ import pytest
 
 from vibegrade.media.image import read_image
 from vibegrade.samples import sample_path
-from vibegrade.schema import ToolChain, parse_chain
+from vibegrade.schema import ToolChain, parse_chain, preset_context
+from vibegrade.tools.filters import preset_names
 from vibegrade.students import DEFAULT_MODEL_DIR, load_student
 
 
@@ -35,7 +36,7 @@ def test_known_requests_get_the_teachers_answer():
 def test_predict_single_and_file_keep_order(cli, tmp_path):
     res = cli("predict", "golden hour")
     assert res.exit_code == 0, res.output
-    ToolChain.model_validate(json.loads(res.output))
+    ToolChain.model_validate(json.loads(res.output), context=preset_context(preset_names()))
     reqs = ["x-ray", "golden hour", "", "make it look like the matrix", "a" * 400, "brighter"]
     f = tmp_path / "reqs.txt"
     f.write_text("\n".join(reqs) + "\n")
@@ -62,7 +63,7 @@ def test_bad_requests_are_clear_errors(cli, bad, message):
 def test_odd_requests_still_give_valid_chains(cli, odd):
     res = cli("predict", odd)
     assert res.exit_code == 0, res.output
-    ToolChain.model_validate(json.loads(res.output))
+    ToolChain.model_validate(json.loads(res.output), context=preset_context(preset_names()))
 
 
 def test_edit_grades_a_sample(cli, tmp_path):

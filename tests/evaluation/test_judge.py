@@ -8,7 +8,7 @@ import numpy as np
 from typer.testing import CliRunner
 
 from vibegrade.evaluation.judge import parse_verdict
-from vibegrade.llm.replay import ReplayServer
+from tests.fakes.replay import ReplayServer
 from vibegrade.schema import parse_chain
 from vibegrade.students.baselines import MajorityStudent, save_baseline
 

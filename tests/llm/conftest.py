@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from vibegrade.llm.replay import ReplayServer, load_fixtures
+from tests.fakes.replay import ReplayServer, load_fixtures
 from vibegrade.tools.filters import preset_names, refresh_presets
 from vibegrade.tools.lut import identity_grid, write_cube
 

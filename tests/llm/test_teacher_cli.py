@@ -17,7 +17,7 @@ import pytest
 from typer.testing import CliRunner
 
 from vibegrade.cli.teacher import app
-from vibegrade.llm.replay import ReplayServer
+from tests.fakes.replay import ReplayServer
 
 from .helpers import RECORDED_INTENTS, check_row, read_rows
 

@@ -21,7 +21,7 @@ from vibegrade.llm.client import (
     lookup_price,
 )
 from vibegrade.llm.prompts import teacher_messages
-from vibegrade.llm.replay import ReplayServer, estimate_tokens
+from tests.fakes.replay import ReplayServer, estimate_tokens
 
 from .helpers import PRICES, TEST_PRESETS, fast_config
 

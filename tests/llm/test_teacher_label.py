@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from vibegrade.llm.client import FatalError, TeacherClient
-from vibegrade.llm.replay import RecordedAnswer, ReplayServer
+from tests.fakes.replay import RecordedAnswer, ReplayServer
 from vibegrade.llm.teacher import (
     IntentLine,
     label_batch,

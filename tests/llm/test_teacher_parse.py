@@ -10,8 +10,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from vibegrade.llm.parse import combine, lenient_json, parse_answer
-from vibegrade.llm.replay import load_fixtures
-from vibegrade.schema import ADJUST_KEYS, SELECTIVE_COLORS, TOOL_NAMES, ToolChain
+from tests.fakes.replay import load_fixtures
+from vibegrade.schema import ADJUST_KEYS, SELECTIVE_COLORS, TOOL_NAMES, ToolChain, preset_context
+from vibegrade.tools.filters import preset_names
 
 from .helpers import ANSWERS, TEST_PRESETS
 
@@ -23,7 +24,7 @@ def parse(intent: str, tool: str) -> Any:
 
 
 def assert_valid(r: Any) -> None:
-    ToolChain.model_validate(r.chain.to_wire())
+    ToolChain.model_validate(r.chain.to_wire(), context=preset_context(TEST_PRESETS))
     assert r.chain.to_wire()[r.tool] == r.settings
 
 
@@ -180,7 +181,7 @@ def test_combine_builds_one_row() -> None:
     results = [parse("x-ray", t) for t in TOOL_NAMES]
     chain, rationale, flags = combine(results)
     wire = chain.to_wire()
-    ToolChain.model_validate(wire)
+    ToolChain.model_validate(wire, context=preset_context(TEST_PRESETS))
     assert wire["filter"] == {"name": "negative", "intensity": 85}
     assert wire["selective_adjust"] == {}
     assert set(rationale) == set(TOOL_NAMES) and all(rationale.values())
@@ -237,7 +238,7 @@ _FUZZ = settings(max_examples=300, deadline=None, suppress_health_check=[HealthC
 
 def _check(tool: str, text: str) -> None:
     r = parse_answer(tool, text)  # installed presets
-    ToolChain.model_validate(r.chain.to_wire())
+    ToolChain.model_validate(r.chain.to_wire(), context=preset_context(preset_names()))
     assert r.tool == tool
     assert r.chain.to_wire()[tool] == r.settings
     assert isinstance(r.rationale, str) and all(isinstance(f, str) for f in r.flags)
@@ -273,6 +274,6 @@ def test_fuzz_json_alphabet(text: str) -> None:
 def test_non_string_input_never_raises() -> None:
     for v in (None, 42, b"{}", ["JSON: {}"], {"exposure": 5}):
         for tool in TOOL_NAMES:
-            ToolChain.model_validate(parse_answer(tool, v).chain.to_wire())
+            ToolChain.model_validate(parse_answer(tool, v).chain.to_wire(), context=preset_context(preset_names()))
     r = parse_answer("crop", '{"exposure": 5}')
     assert "unknown_tool:crop" in r.flags

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from functools import lru_cache
 from pathlib import Path
 
@@ -9,12 +11,14 @@ import numpy as np
 import pytest
 
 from vibegrade.tools.filters import (
+    BUNDLED_DESCRIPTIONS,
     BUNDLED_PRESETS,
     CubeError,
     bundled_dir,
     load_preset,
     preset_names,
     preset_paths,
+    preset_descriptions,
     refresh_presets,
 )
 from vibegrade.tools.filters import design
@@ -63,6 +67,24 @@ def test_every_bundled_name_has_a_recipe_and_a_file():
     assert preset_names() == list(BUNDLED_PRESETS)
     for name, fn in design.RECIPES.items():
         assert fn.__doc__ and fn.__doc__.strip(), f"{name} recipe needs a one-line description"
+
+
+def test_the_static_descriptions_are_the_recipes_first_lines():
+    """The catalogue's descriptions are a static table (no recipe is imported to serve them); it must say
+    what the recipes' docstrings say."""
+    assert list(BUNDLED_DESCRIPTIONS) == list(design.RECIPES)
+    for name, fn in design.RECIPES.items():
+        assert BUNDLED_DESCRIPTIONS[name] == fn.__doc__.strip().splitlines()[0].rstrip("."), name
+    assert {n: preset_descriptions()[n] for n in BUNDLED_PRESETS} == BUNDLED_DESCRIPTIONS
+
+
+def test_the_registry_does_not_import_the_designs():
+    """tools.filters must not import tools.filters.design (which imports it): listing and describing the
+    presets needs no recipe. (An import contract cannot say this of a package and its own child.)"""
+    code = ("import sys; from vibegrade.tools.filters import preset_descriptions, preset_names; "
+            "preset_names(); preset_descriptions(); print('vibegrade.tools.filters.design' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "False"
 
 
 def test_presets_load_as_33_cubed_luts_in_range(shipped):

@@ -29,7 +29,7 @@ def counts_from_file(path: Path) -> Dict[str, Tuple[int, int]]:
 
     This is one counts source; another (e.g. the event store) only has to return the same mapping.
     """
-    from vibegrade.serve.abstats import normalise_counts
+    from vibegrade.analytics.abstats import normalise_counts
 
     path = Path(path)
     if not path.is_file():
@@ -70,8 +70,8 @@ def report(
     as_json: bool = typer.Option(False, "--json", help="Print the report as JSON."),
 ) -> None:
     """Completion rates per variant, each variant vs the control, and a sample-ratio-mismatch check."""
-    from vibegrade.serve.abstats import ab_report, format_report
-    from vibegrade.serve.experiments import load_experiments
+    from vibegrade.analytics.abstats import ab_report, format_report
+    from vibegrade.analytics.experiments import load_experiments
 
     exp = load_experiments(config).get(experiment)
     rep = ab_report(exp, counts_from_file(counts) if counts is not None
@@ -91,7 +91,7 @@ def simulate(
     time_limit: float = typer.Option(120.0, "--time-limit", min=1.0, help="Stop after this many seconds."),
 ) -> None:
     """Bounded simulated traffic against a local service (users export with a given probability per variant)."""
-    from vibegrade.serve.simulate import simulate_traffic
+    from vibegrade.analytics.simulate import simulate_traffic
 
     probs = {}
     for item in prob:

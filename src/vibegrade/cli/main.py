@@ -13,56 +13,10 @@ from typing import Optional
 
 import typer
 
+from vibegrade.cli.app import INPUT_HELP, TOOLS_HELP, app, bench_app, load_chain_arg, resolve_input
 from vibegrade.cli.errors import fail, friendly_errors
 
-app = typer.Typer(
-    name="vibegrade",
-    help="Say the look you want, get your photo or video colour-graded.",
-    no_args_is_help=True,
-    add_completion=False,
-    pretty_exceptions_enable=False,
-)
-bench_app = typer.Typer(help="Benchmarks that print figures (JSON with --json).", no_args_is_help=True)
-
-
-@app.callback()
-def _application() -> None:
-    """Say the look you want, get your photo or video colour-graded."""
-    from vibegrade.runtime import tune_allocator
-
-    tune_allocator()
-app.add_typer(bench_app, name="bench")
-
-def load_chain_arg(value: str) -> "ToolChain":  # noqa: F821
-    """CHAIN = a path to a JSON file or an inline JSON object."""
-    from vibegrade.schema import parse_chain
-
-    text = value.strip()
-    if not text.startswith("{"):
-        p = Path(value)
-        if not p.exists():
-            raise ValueError(f"--tools: {value!r} is neither an existing JSON file nor an inline JSON object")
-        if p.is_dir():
-            raise ValueError(f"--tools: {value} is a folder, not a JSON file")
-        try:
-            text = p.read_text(encoding="utf-8")
-        except UnicodeDecodeError:
-            raise ValueError(f"--tools: {value} is not a UTF-8 text file") from None
-    return parse_chain(text)
-
-
-TOOLS_HELP = "Tool chain: a JSON file path or an inline JSON string."
-INPUT_HELP = "Input image (JPEG, PNG, WebP, TIFF) or video; 'sample:NAME' for a bundled sample photo."
-
-
-def resolve_input(path: Path) -> Path:
-    """``sample:astronaut`` -> the bundled sample photo; anything else unchanged."""
-    text = str(path)
-    if text.startswith("sample:"):
-        from vibegrade.samples import sample_path
-
-        return sample_path(text.split(":", 1)[1])
-    return path
+__all__ = ["app"]
 
 
 @app.command()
@@ -207,7 +161,7 @@ def import_xmp(
     if output is None:
         typer.echo(text, nl=False)
         return
-    from vibegrade.media.atomic import atomic_write_text
+    from vibegrade.files import atomic_write_text
 
     atomic_write_text(output, text)
     typer.echo(f"wrote {output}", err=True)
@@ -259,7 +213,7 @@ def bench_render(
     skip_video: bool = typer.Option(False, "--skip-video", help="Only the still-image figures."),
 ) -> None:
     """Render speed on a 1080p frame and a 1080p clip, against Pillow and ffmpeg in the same run."""
-    from vibegrade.tools.bench import bench_render as run
+    from vibegrade.media.bench import bench_render as run
 
     res = run(repeats=repeats, video_seconds=None if skip_video else video_seconds)
     if as_json:
@@ -298,6 +252,8 @@ def bench_serve(
 
 
 def _register_subcommands() -> None:
+    # Imported here, after this module's own commands, so that `vibegrade --help` lists the commands in this
+    # order; none of these modules imports this one.
     import vibegrade.cli.students  # noqa: F401  (registers train, predict, edit, eval, bench predict)
     from vibegrade.cli.ab import app as ab_app
     from vibegrade.cli.annotate import app as annotate_app

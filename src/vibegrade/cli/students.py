@@ -10,7 +10,7 @@ from typing import List, Optional
 import typer
 
 from vibegrade.cli.errors import friendly_errors
-from vibegrade.cli.main import INPUT_HELP, app, bench_app, resolve_input
+from vibegrade.cli.app import INPUT_HELP, app, bench_app, resolve_input
 
 DEFAULT_TRAIN = Path("data/vibes/split/train.jsonl")
 MODEL_HELP = "Model folder (default: the shipped model)."

@@ -19,6 +19,7 @@ import re
 
 from vibegrade.data.rows import VibeRow, iter_rows
 from vibegrade.schema import TOOL_NAMES
+from vibegrade.tools.filters import preset_names
 
 __all__ = ["check_files", "row_problems"]
 
@@ -75,8 +76,6 @@ def row_problems(row: VibeRow, presets: Iterable[str]) -> list[str]:
 
 def check_files(paths: Iterable[str | os.PathLike[str]]) -> dict[str, Any]:
     """Check dataset files. Returns a JSON-ready report; ``errors`` lists every problem found."""
-    from vibegrade.tools.filters import preset_names
-
     paths = list(paths)
     known = list(preset_names())
     errors: list[str] = []

@@ -60,6 +60,7 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, sessionmaker
 
 from vibegrade.data.rows import clean_intent, normalize_intent
 from vibegrade.schema import TOOL_NAMES, ToolChain, parse_chain
+from vibegrade.tools.filters import preset_names
 
 __all__ = [
     "Base",
@@ -365,7 +366,8 @@ def normalize_database_url(url: str) -> str:
 
 
 def _canonical_tools(tools: ToolChain | Mapping[str, Any] | str) -> dict[str, Any]:
-    chain = tools if isinstance(tools, ToolChain) else parse_chain(tools if isinstance(tools, str) else dict(tools))
+    chain = tools if isinstance(tools, ToolChain) else parse_chain(tools if isinstance(tools, str) else dict(tools),
+                                                                        presets=preset_names())
     return chain.to_wire()
 
 

@@ -34,6 +34,7 @@ from typing import Any, Iterable, Mapping
 from vibegrade.data.events import EventStore, ProjectRecord
 from vibegrade.data.rows import VibeRow
 from vibegrade.schema import TOOL_NAMES, ToolChain, parse_chain
+from vibegrade.tools.filters import preset_names
 
 __all__ = ["dataset_from_events", "rows_from_projects"]
 
@@ -101,7 +102,7 @@ def rows_from_projects(projects: Iterable[ProjectRecord]) -> list[VibeRow]:
             best = min(req.outputs.values(), key=lambda o: (-o.rate(t), -o.projects, o.first, o.order))
             if best.rate(t) > 0:
                 chosen[t] = best.tools[t]
-        chain: ToolChain = parse_chain(chosen)
+        chain: ToolChain = parse_chain(chosen, presets=preset_names())
         rows.append(VibeRow(intent=_most_common(req.phrasings), chain=chain, rationale={}, category=None,
                             calls=sum(o.projects for o in req.outputs.values())))
     return rows

@@ -23,14 +23,17 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterable, Iterator
 
+from vibegrade.files import atomic_write_text
 from vibegrade.schema import (
     ADJUST_KEYS,
     SELECTIVE_COLORS,
     TOOL_NAMES,
     ToolChain,
     format_validation_error,
+    preset_context,
     ValidationError,
 )
+from vibegrade.tools.filters import preset_names
 
 __all__ = ["MAX_INTENT_CHARS", "VibeRow", "RowError", "clean_intent", "normalize_intent", "parse_row", "read_rows", "iter_rows",
            "write_rows"]
@@ -128,7 +131,7 @@ def parse_row(obj: Any, where: str = "row") -> tuple[VibeRow | None, list[RowErr
     if errs:
         return None, errs
     try:
-        chain = ToolChain.model_validate({t: obj[t] for t in TOOL_NAMES})
+        chain = ToolChain.model_validate({t: obj[t] for t in TOOL_NAMES}, context=preset_context(preset_names()))
     except ValidationError as e:
         err(format_validation_error(e))
         return None, errs
@@ -212,6 +215,4 @@ def read_rows(paths: Iterable[str | os.PathLike[str]], strict: bool = True) -> l
 
 
 def write_rows(path: str | os.PathLike[str], rows: Iterable[VibeRow]) -> None:
-    from vibegrade.media.atomic import atomic_write_text
-
     atomic_write_text(path, "".join(json.dumps(r.to_json(), ensure_ascii=False) + "\n" for r in rows))

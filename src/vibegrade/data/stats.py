@@ -11,6 +11,7 @@ import numpy as np
 
 from vibegrade.data.rows import VibeRow
 from vibegrade.schema import ADJUST_PARAMS, SELECTIVE_KEYS
+from vibegrade.files import atomic_path
 
 __all__ = ["dataset_stats", "write_plots"]
 
@@ -92,8 +93,6 @@ def write_plots(rows: Sequence[VibeRow], out_dir: str | os.PathLike[str]) -> lis
 
 def _save(fig: Any, path: Path) -> Path:
     import matplotlib.pyplot as plt
-
-    from vibegrade.media.atomic import atomic_path
 
     with atomic_path(path) as tmp:
         fig.savefig(tmp, dpi=110, bbox_inches="tight", format="png")

@@ -9,6 +9,8 @@ from __future__ import annotations
 from collections import Counter
 from typing import Any, Iterable, Mapping, Sequence
 
+from vibegrade.data.events import ANNOTATION_ANSWERS, ANNOTATION_QUESTIONS
+
 __all__ = ["TIE", "majority", "agreeing_pairs", "build_report"]
 
 TIE = "tie"
@@ -42,8 +44,6 @@ def build_report(tasks: Iterable[Any], min_votes: int = 1,
     whose majority is each answer or a tie, the annotators who answered it, and the raw agreement: the
     share of pairs of annotators on the same task giving the same answer (None without any pair).
     """
-    from vibegrade.data.events import ANNOTATION_ANSWERS, ANNOTATION_QUESTIONS
-
     if min_votes < 1:
         raise ValueError("--min-votes must be at least 1")
     questions = tuple(questions or ANNOTATION_QUESTIONS)

@@ -19,7 +19,11 @@ from typing import Any, Sequence
 
 import numpy as np
 
+from vibegrade.llm.client import TeacherClient
+from vibegrade.media.bitdepth import to_8bit
+from vibegrade.media.image import is_image_path, read_image
 from vibegrade.schema import ToolChain
+from vibegrade.tools.chain import render
 
 __all__ = ["JUDGE_SYSTEM", "judge_messages", "parse_verdict", "JudgeResult", "run_judge", "load_images"]
 
@@ -84,9 +88,6 @@ def load_images(folder: str | Path, max_images: int = 4, max_side: int = 512) ->
     """Up to ``max_images`` images from a folder (sorted by name), as 8-bit RGB, downscaled."""
     from PIL import Image
 
-    from vibegrade.media.bitdepth import to_8bit
-    from vibegrade.media.image import is_image_path, read_image
-
     p = Path(folder)
     if not p.is_dir():
         raise ValueError(f"{p}: not a folder of images")
@@ -104,9 +105,6 @@ def load_images(folder: str | Path, max_images: int = 4, max_side: int = 512) ->
 def run_judge(client_config, student_a, student_b, intents: Sequence[str], images: Sequence[tuple[str, np.ndarray]],
               *, names: tuple[str, str] = ("a", "b"), seed: int = 0, skip_identical: bool = True) -> JudgeResult:
     """Compare two students on every (request, image) pair with a vision model."""
-    from vibegrade.llm.client import TeacherClient
-    from vibegrade.tools.chain import render
-
     rng = random.Random(seed)
     chains_a: list[ToolChain] = student_a.predict(list(intents))
     chains_b: list[ToolChain] = student_b.predict(list(intents))

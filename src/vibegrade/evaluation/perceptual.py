@@ -15,7 +15,10 @@ from typing import Any, Sequence
 
 import numpy as np
 
+from vibegrade.extras import require
+from vibegrade.samples import SAMPLE_IMAGES
 from vibegrade.schema import ToolChain
+from vibegrade.tools.chain import render_direct
 
 __all__ = ["perceptual_score", "sample_thumbnails"]
 
@@ -24,8 +27,6 @@ __all__ = ["perceptual_score", "sample_thumbnails"]
 def sample_thumbnails(max_side: int = 96) -> tuple[np.ndarray, ...]:
     """The bundled sample photos as float32 RGB in [0, 1], longest side ``max_side`` px."""
     from PIL import Image
-
-    from vibegrade.samples import SAMPLE_IMAGES
 
     out = []
     for path in SAMPLE_IMAGES.values():
@@ -37,8 +38,6 @@ def sample_thumbnails(max_side: int = 96) -> tuple[np.ndarray, ...]:
 
 
 def _render(img: np.ndarray, chain: ToolChain) -> np.ndarray:
-    from vibegrade.tools.chain import render_direct
-
     return render_direct(img, chain)
 
 
@@ -49,8 +48,6 @@ def perceptual_score(preds: Sequence[ToolChain], truths: Sequence[ToolChain], ma
     Returns ``{"mean_delta_e": ..., "median_delta_e": ..., "share_below_<jnd>": ..., "images": k}``;
     ``share_below`` is the fraction of requests whose mean difference is under ``jnd``.
     """
-    from vibegrade.extras import require
-
     color = require("skimage.color", "eval", "the perceptual score")
     deltaE_ciede2000, rgb2lab = color.deltaE_ciede2000, color.rgb2lab
 

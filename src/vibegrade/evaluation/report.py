@@ -3,22 +3,30 @@
 from __future__ import annotations
 
 import time
-from typing import Any, Mapping, Sequence
+from typing import Any, Mapping, Protocol, Sequence
 
 from vibegrade.data.rows import VibeRow
 from vibegrade.evaluation.metrics import evaluate_chains
-from vibegrade.students import Student
+from vibegrade.schema import ToolChain
 
-__all__ = ["evaluate_student"]
+__all__ = ["Predictor", "evaluate_student"]
 
 
-def evaluate_student(student: Student, rows: Sequence[VibeRow], *, baselines: Mapping[str, Student] | None = None,
-                     perceptual: bool = True, perceptual_size: int = 96) -> dict[str, Any]:
+class Predictor(Protocol):
+    """What evaluation needs of a student: answers to requests (every :class:`vibegrade.students.Student`
+    is one; the evaluation layer sits below the students and does not import them)."""
+
+    def predict(self, intents: Sequence[str]) -> list[ToolChain]: ...
+
+
+def evaluate_student(student: Predictor, rows: Sequence[VibeRow], *,
+                     baselines: Mapping[str, Predictor] | None = None, perceptual: bool = True,
+                     perceptual_size: int = 96) -> dict[str, Any]:
     """``{"n", "tools", "overall", "subsets", "perceptual", "latency", "baselines": {name: {...}}}``."""
     truths = [r.chain for r in rows]
     calls = [r.calls for r in rows]
 
-    def score(s: Student) -> dict[str, Any]:
+    def score(s: Predictor) -> dict[str, Any]:
         t0 = time.perf_counter()
         preds = s.predict([r.intent for r in rows])
         elapsed = time.perf_counter() - t0

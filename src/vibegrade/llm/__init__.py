@@ -7,7 +7,6 @@ The teacher side of distillation: a large LLM turns a look request into tool set
 * :mod:`vibegrade.llm.client` -- async OpenAI-compatible client: retries, disk cache, cost accounting.
 * :mod:`vibegrade.llm.config` -- connection settings from flags, environment and a TOML file.
 * :mod:`vibegrade.llm.teacher` -- label one request (three concurrent calls) or a whole file, resumably.
-* :mod:`vibegrade.llm.replay` -- a local chat-completions server replaying recorded answers (tests, demos).
 
 Submodules are imported on demand; only :mod:`~vibegrade.llm.client` needs the ``openai`` package, and only
 when a client is created.

@@ -32,6 +32,8 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from vibegrade.files import cache_dir
+
 __all__ = [
     "DEFAULT_PRICES",
     "CallUsage",
@@ -144,8 +146,7 @@ def default_cache_dir() -> Path:
     env = os.environ.get("VIBEGRADE_CACHE_DIR")
     if env:
         return Path(env).expanduser()
-    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(base) / "vibegrade" / "teacher"
+    return cache_dir() / "teacher"
 
 
 @dataclass

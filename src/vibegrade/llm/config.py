@@ -37,6 +37,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from vibegrade.files import config_dir
 from vibegrade.llm.client import (
     DEFAULT_PRICES,
     ClientConfig,
@@ -56,8 +57,7 @@ class ConfigError(ValueError):
 
 
 def default_config_path() -> Path:
-    base = os.environ.get("XDG_CONFIG_HOME") or str(Path.home() / ".config")
-    return Path(base) / "vibegrade" / "teacher.toml"
+    return config_dir() / "teacher.toml"
 
 
 def read_config_file(path: str | Path | None = None) -> tuple[dict[str, Any], Path | None]:

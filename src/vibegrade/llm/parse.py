@@ -45,6 +45,7 @@ from vibegrade.schema import (
     ToolChain,
     clamp_chain,
 )
+from vibegrade.tools.filters import preset_names
 
 __all__ = ["ToolResult", "combine", "find_json", "lenient_json", "parse", "parse_answer"]
 
@@ -462,7 +463,7 @@ def _norm_filter(obj: Any, flags: list[str]) -> Any:
     return out
 
 
-def _chain_for(tool: str, settings: Any, presets: Iterable[str] | None, flags: list[str]) -> ToolChain:
+def _chain_for(tool: str, settings: Any, presets: Iterable[str], flags: list[str]) -> ToolChain:
     report = clamp_chain({tool: settings}, presets)
     flags.extend(report.flags)
     c = report.chain
@@ -513,8 +514,7 @@ def parse_answer(tool: str, text: Any, presets: Iterable[str] | None = None) -> 
     if tool not in TOOL_NAMES:
         flags.append(f"unknown_tool:{tool}")
         tool = "adjust"
-    if presets is not None:
-        presets = list(presets)
+    presets = preset_names() if presets is None else list(presets)
     try:
         s = "" if text is None else (text if isinstance(text, str) else str(text))
     except Exception:  # noqa: BLE001 -- a hostile __str__ must not break parsing

@@ -18,8 +18,8 @@ The teacher answers in two parts, a rationale labelled with the tool name, then 
 Student prompts are short single-turn prompts without a rationale; the target is the JSON alone
 (:func:`student_target`).
 
-:func:`prompt_info` recovers the prompt kind, tool and request from a list of messages (the replay
-server uses it to pick a recorded answer).
+:func:`prompt_info` recovers the prompt kind, tool and request from a list of messages (the tests'
+replay server, ``tests/fakes/replay.py``, uses it to pick a recorded answer).
 """
 
 from __future__ import annotations
@@ -43,6 +43,7 @@ from vibegrade.schema import (
     ParamSpec,
     SelectiveAdjust,
 )
+from vibegrade.tools.filters import preset_descriptions, preset_names
 
 __all__ = [
     "Message",
@@ -65,8 +66,6 @@ ToolName = Literal["adjust", "selective_adjust", "filter"]
 
 def installed_presets() -> list[str]:
     """Names of the installed filter presets (bundled, then user presets)."""
-    from vibegrade.tools.filters import preset_names
-
     return list(preset_names())
 
 
@@ -289,8 +288,6 @@ def teacher_system_prompt(tool: str, presets: Iterable[str] | None = None,
     """
     _check_tool(tool)
     if descriptions is None and presets is None:
-        from vibegrade.tools.filters import preset_descriptions
-
         descriptions = preset_descriptions()
     names = _presets(presets)
     label = answer_label(tool)

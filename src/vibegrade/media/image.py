@@ -61,7 +61,7 @@ from typing import Any
 
 import numpy as np
 
-from vibegrade.media.atomic import atomic_path
+from vibegrade.files import atomic_path
 from vibegrade.media.bitdepth import to_8bit
 from vibegrade.media.errors import Corrupt, MediaError, UnsupportedFormat, WriteError, short
 from vibegrade.media.image_decode import DECODE_ERRORS, decode, is_16bit_colour, jpeg_min_bytes, open_checked

@@ -48,7 +48,7 @@ from typing import Callable, Iterator
 
 import numpy as np
 
-from vibegrade.media.atomic import atomic_path
+from vibegrade.files import atomic_path
 from vibegrade.media.errors import Corrupt, MediaError, UnsupportedFormat, WriteError, short
 from vibegrade.media.image import max_pixels_limit
 from vibegrade.media.streams import check_input, frame_rate, open_input, stream_rotation, video_stream

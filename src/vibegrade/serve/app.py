@@ -24,7 +24,7 @@ from vibegrade.data.events import EventStore
 from vibegrade.serve.deps import USER_COOKIE
 from vibegrade.serve.docs_ui import install_docs
 from vibegrade.serve.errors import ApiError, BodyLimitMiddleware, install_error_handlers, require_utf8_multipart
-from vibegrade.serve.experiments import ExperimentsConfig, load_experiments
+from vibegrade.analytics.experiments import ExperimentsConfig, load_experiments
 from vibegrade.serve.jobs import SHUTDOWN_GRACE_S, make_job_queue
 from vibegrade.serve.limits import DecodeBudget
 from vibegrade.serve.model_cache import ModelCache

@@ -14,7 +14,7 @@ from typing import Annotated
 from fastapi import Depends, Path, Request, Response
 
 from vibegrade.data.events import EventStore
-from vibegrade.serve.experiments import ExperimentsConfig
+from vibegrade.analytics.experiments import ExperimentsConfig
 from vibegrade.serve.jobs import JobQueue
 from vibegrade.serve.limits import DecodeBudget
 from vibegrade.serve.model_cache import ModelCache

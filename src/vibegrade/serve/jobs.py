@@ -452,7 +452,7 @@ class InProcessJobQueue(JobQueue):
     def _persist(self, rec: JobRecord) -> None:
         from dataclasses import asdict
 
-        from vibegrade.media.atomic import atomic_write_text, host_tag
+        from vibegrade.files import atomic_write_text, host_tag
 
         data = {**asdict(rec), "owner": f"{host_tag()}:{os.getpid()}"}
         try:
@@ -468,7 +468,7 @@ class InProcessJobQueue(JobQueue):
         Jobs of live processes (several API processes sharing the folder) are left alone. Returns how many
         jobs were marked failed.
         """
-        from vibegrade.media.atomic import host_tag, pid_alive
+        from vibegrade.files import host_tag, pid_alive
 
         try:
             entries = [e for e in os.scandir(self.jobs_dir) if is_job_id(e.name)]

@@ -15,6 +15,7 @@ from vibegrade.schema import ToolChain, parse_chain
 from vibegrade.serve.errors import ERRORS, ApiError, media_api_error, too_large_message
 from vibegrade.serve.limits import BYTES_PER_PIXEL, DecodeBudget, DecodeBusy, decode_cost
 from vibegrade.serve.settings import Settings
+from vibegrade.tools.filters import preset_names
 
 if TYPE_CHECKING:
     from vibegrade.media.image import ImageHeader
@@ -42,7 +43,7 @@ def intent_or_422(intent: str) -> str:
 def tools_or_422(tools: str | dict[str, Any]) -> ToolChain:
     """The chain from JSON text or a decoded object; 422 ``invalid_tools`` naming the bad field."""
     try:
-        return parse_chain(tools)
+        return parse_chain(tools, presets=preset_names())
     except ValueError as e:
         raise ApiError(422, "invalid_tools", f"tools: {e}", "tools") from None
 

@@ -28,6 +28,7 @@ import numpy as np
 from vibegrade.data.rows import MAX_INTENT_CHARS, VibeRow, normalize_intent
 from vibegrade.evaluation.metrics import cosine
 from vibegrade.schema import ToolChain
+from vibegrade.llm.client import TeacherClient
 
 __all__ = ["Mistakes", "find_mistakes", "OfflineParaphraser", "LLMParaphraser", "augment_rows", "Paraphraser"]
 
@@ -215,8 +216,6 @@ class LLMParaphraser:
 
     def generate(self, intents: Sequence[str], n: int) -> dict[str, list[str]]:
         import asyncio
-
-        from vibegrade.llm.client import TeacherClient
 
         async def run() -> dict[str, list[str]]:
             async with TeacherClient(self.config) as client:

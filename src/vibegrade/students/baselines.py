@@ -17,8 +17,9 @@ from typing import Sequence
 
 import numpy as np
 
-from vibegrade.data.rows import VibeRow
-from vibegrade.schema import Adjust, Filter, SelectiveAdjust, ToolChain
+from vibegrade.data.rows import VibeRow, read_rows
+from vibegrade.schema import Adjust, Filter, SelectiveAdjust, ToolChain, parse_chain
+from vibegrade.students.encoders import DEFAULT_ENCODER, NumpyBertEncoder, resolve_encoder_path
 
 __all__ = ["NearestNeighbourStudent", "MajorityStudent", "load_baseline", "save_baseline"]
 
@@ -61,8 +62,6 @@ class NearestNeighbourStudent:
     kind = "nearest_neighbour"
 
     def __init__(self, rows: Sequence[VibeRow], encoder: str | None = None) -> None:
-        from vibegrade.students.encoders import DEFAULT_ENCODER, NumpyBertEncoder, resolve_encoder_path
-
         if not rows:
             raise ValueError("no training rows")
         self.rows = list(rows)
@@ -90,9 +89,6 @@ def save_baseline(student: MajorityStudent | NearestNeighbourStudent, out_dir: s
 
 
 def load_baseline(path: str | os.PathLike[str]) -> MajorityStudent | NearestNeighbourStudent:
-    from vibegrade.data.rows import read_rows
-    from vibegrade.schema import parse_chain
-
     p = Path(path)
     cfg = json.loads((p / "config.json").read_text())
     if cfg["kind"] == "majority":

@@ -44,10 +44,13 @@ from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Iterator, Sequence
 
+from vibegrade.data.split import split_rows
 from vibegrade.evaluation.metrics import evaluate_chains
 from vibegrade.llm.parse import combine, parse_answer
 from vibegrade.llm.prompts import student_messages, student_prompt, student_target
 from vibegrade.schema import TOOL_NAMES, ToolChain
+from vibegrade.students import StudentLoadError
+from vibegrade.tools.filters import preset_names
 
 if TYPE_CHECKING:
     import torch
@@ -400,8 +403,6 @@ class _Generator:
 
 def _parse_presets(presets: Sequence[str]) -> list[str]:
     """The model's presets that are installed here (a chain can only name an installed preset)."""
-    from vibegrade.tools.filters import preset_names
-
     installed = set(preset_names())
     return [p for p in presets if p in installed]
 
@@ -426,8 +427,6 @@ class GenerativeStudent:
 
     def __init__(self, path: str | os.PathLike[str], base_model: str | None = None, device: str = "auto",
                  load_in_4bit: bool | None = None, threads: int | None = None) -> None:
-        from vibegrade.students import StudentLoadError
-
         self.path = Path(path)
         try:
             self.config: dict[str, Any] = json.loads((self.path / "config.json").read_text())
@@ -491,8 +490,6 @@ class GenerativeStudent:
 def dev_split(rows: Sequence[Any], cfg: GenerativeTrainConfig) -> tuple[list[Any], list[Any]]:
     """The (train, dev) rows used by :func:`train_generative_student`: a grouped split (rows with identical
     settings stay together) of ``cfg.dev_fraction`` of the rows, seeded by ``cfg.seed``."""
-    from vibegrade.data.split import split_rows
-
     rows = list(rows)
     if not 0 < cfg.dev_fraction < 1:
         return rows, []
@@ -540,8 +537,6 @@ def _train(rows: list[Any], out: Path, cfg: GenerativeTrainConfig, device: torch
     torch.manual_seed(cfg.seed)  # adapter initialisation and dropout
     rng = random.Random(cfg.seed)
     if presets is None:
-        from vibegrade.tools.filters import preset_names
-
         presets = list(preset_names())
     presets = list(presets)
     train_rows, dev_rows = dev_split(rows, cfg)

@@ -27,6 +27,8 @@ from typing import Literal
 
 import numpy as np
 
+from vibegrade.files import atomic_write_text
+
 Interpolation = Literal["trilinear", "tetrahedral"]
 
 __all__ = [
@@ -166,8 +168,6 @@ def cube_text(lut: np.ndarray, title: str | None = None, comment: str | None = N
 def write_cube(path: str | os.PathLike[str], lut: np.ndarray, title: str | None = None,
                comment: str | None = None) -> None:
     """Write a .cube atomically (temporary file in the same folder, then rename)."""
-    from vibegrade.media.atomic import atomic_write_text
-
     atomic_write_text(path, cube_text(lut, title=title, comment=comment))
 
 

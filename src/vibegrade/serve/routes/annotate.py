@@ -35,6 +35,7 @@ from vibegrade.schema import parse_chain
 from vibegrade.serve.deps import IdPath, StoreDep
 from vibegrade.serve.errors import ApiError, ErrorResponse
 from vibegrade.serve.static_files import static_file_in, static_file_response
+from vibegrade.tools.filters import preset_names
 
 __all__ = ["router", "PreviewCache", "NextTaskResponse", "AnnotationTaskOut", "AnnotationProgress",
            "AnswerRequest", "AnswerResponse", "MAX_PREVIEW_PX", "MAX_ANNOTATOR_NAME", "ASSETS_DIR"]
@@ -302,7 +303,7 @@ def task_image(task_id: IdPath, kind: ImageKind, store: StoreDep, previews: Prev
     1024 px on the long side)."""
     task = _task_or_404(store, task_id)
     chain = None if kind == "source" else parse_chain(task.teacher_tools if kind == "teacher"
-                                                      else task.student_tools)
+                                                      else task.student_tools, presets=preset_names())
     key = (task.image, "source" if chain is None else chain.model_dump_json())
 
     def make() -> bytes:

@@ -14,7 +14,7 @@ from vibegrade.schema import ToolChain
 from vibegrade.serve.deps import (ID_PATTERN, MAX_ID_CHARS, BudgetDep, ExperimentsDep, IdPath, JobsDep, ModelsDep,
                                   SettingsDep, StoreDep, UserDep, carry_user_cookie, client_key)
 from vibegrade.serve.errors import ERRORS, ApiError, ErrorResponse
-from vibegrade.serve.experiments import Experiment, ExperimentsConfig, assign
+from vibegrade.analytics.experiments import Experiment, ExperimentsConfig, assign
 from vibegrade.serve.model_cache import ModelCache
 from vibegrade.serve.routes.jobs import (JOB_ACCEPTED_RESPONSE, accept_video, job_accepted_response,
                                          queue_video)

@@ -18,10 +18,12 @@ from pathlib import Path
 
 import numpy as np
 
+from vibegrade.files import config_dir
 from vibegrade.tools.lut import CubeError, read_cube
 
 __all__ = [
     "BUNDLED_PRESETS",
+    "BUNDLED_DESCRIPTIONS",
     "bundled_dir",
     "user_presets_dir",
     "preset_names",
@@ -31,15 +33,63 @@ __all__ = [
     "CubeError",
 ]
 
-#: The product's 33 presets, in the order of the product's menu.
-BUNDLED_PRESETS: tuple[str, ...] = (
-    "lovely_day", "action", "vivid", "north", "purple_rain", "winter",
-    "faded_Retro", "faded_HighNoon", "faded_Mist", "faded_Terra", "faded_Vista", "faded_C1", "faded_AL2",
-    "teal_and_orange_1", "teal_and_orange_2", "teal_and_orange_3", "teal_and_orange_4", "teal_and_orange_5",
-    "teal_and_orange_6", "fortune", "duotone_red", "spring", "duotone_pink", "enchanted", "duotone_green",
-    "ultra", "duotone_yellow", "firecracker", "duotone_orange", "cyberpunk", "darkness", "night_vision",
-    "negative",
-)
+#: The product's 33 presets in the order of the product's menu, each with one line describing its look: the
+#: first line of its recipe's docstring in :mod:`vibegrade.tools.filters.design` (a test keeps them equal).
+BUNDLED_DESCRIPTIONS: dict[str, str] = {
+    "lovely_day": "Warm, bright and pleasant: sunny white balance, opened-up mid-tones, a touch more colour",
+    "action": "Punchy action-movie contrast with cool teal shadows and slightly warm highlights",
+    "vivid": "Strong, clean saturation and a firm S-curve: colours pop, whites stay white",
+    "north": "Cool Nordic mute: low saturation, soft blue-grey blacks, cyan-leaning greens, gentle contrast",
+    "purple_rain":
+        "Moody violet cast throughout: green held back, deep purple shadows, lavender-pink highlights",
+    "winter":
+        "Cold and desaturated: blue white balance, icy highlights, pale lifted shadows; skin kept just warm",
+    "faded_Retro": "Warm, yellowed old-print fade: cream whites, brown-lifted blacks, muted colour",
+    "faded_HighNoon":
+        "Bright, bleached midday fade: washed-out colour, opened mids, soft warm-white highlights",
+    "faded_Mist": "Cool, soft and hazy: strongly lifted blue-grey blacks, low contrast, pale colour",
+    "faded_Terra":
+        "Earthy brown fade: olive-ochre greens, muted blues, brown-lifted shadows and sand-coloured whites",
+    "faded_Vista":
+        "Airy landscape fade: bright open mid-tones, soft highlights, clear pale-blue skies, lifted blacks",
+    "faded_C1": "Film-stock fade #1: matte green-teal shadows, warm cream highlights, firm mid-tone contrast",
+    "faded_AL2":
+        "Film-stock fade #2: soft low-contrast matte with plum shadows, cool minty highlights, quiet reds",
+    "teal_and_orange_1":
+        "Teal & orange, subtle: a light teal shadow tint and warm highlights, natural contrast and colour",
+    "teal_and_orange_2":
+        "Teal & orange, balanced medium: equal teal/orange split, mild S-curve, hues gently squeezed",
+    "teal_and_orange_3":
+        "Teal & orange, warm-leaning: golden-orange mids and highlights, only a hint of teal in the blacks",
+    "teal_and_orange_4":
+        "Teal & orange, cool-leaning: deep teal shadows and mid-tones, orange kept to skin and highlights",
+    "teal_and_orange_5":
+        "Teal & orange, strong blockbuster: hard squeeze to teal and orange, punchy contrast, rich colour",
+    "teal_and_orange_6":
+        "Teal & orange, strong matte: near-total hue squeeze, lifted teal blacks, soft whites, muted colour",
+    "fortune": "Rich golden luxury: amber-gold highlights, deep warm-brown shadows, lush contrast",
+    "duotone_red": "Red duotone: tones run from a deep oxblood through crimson to a pale rose tint",
+    "spring":
+        "Fresh spring: lush clean greens, soft pastel brightness, airy shadows, a light green freshness",
+    "duotone_pink": "Pink duotone: dark plum shadows rising through hot pink to a soft blush white",
+    "enchanted":
+        "Dreamy fairy-tale glow: lifted teal-blue shadows, teal-tinted greens, glowing lavender highlights",
+    "duotone_green": "Green duotone: deep forest-green shadows to a pale mint highlight",
+    "ultra": "Extreme: saturation almost doubled and a hard S-curve; everything turned to eleven",
+    "duotone_yellow":
+        "Yellow duotone: dark olive-brown shadows climbing through golden yellow to a cream-white tint",
+    "firecracker":
+        "Hot red-orange punch: fiery warm balance, hues pulled to red/orange, high saturation and contrast",
+    "duotone_orange": "Orange duotone: burnt umber shadows through bright tangerine to a peach-white tint",
+    "cyberpunk":
+        "Neon night: hues squeezed to magenta-pink and cyan, cyan shadows, magenta highlights, hard contrast",
+    "darkness": "Low-key and moody: crushed blacks, darkened mids, dimmed highlights, drained cold colour",
+    "night_vision":
+        "Night-vision goggles: green phosphor monochrome, amplified gain, glowing greenish-white peaks",
+    "negative": "Colour negative: every channel inverted, black becomes white and every hue its complement",
+}
+#: The bundled preset names, in menu order.
+BUNDLED_PRESETS: tuple[str, ...] = tuple(BUNDLED_DESCRIPTIONS)
 
 _VALID_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_\-. ]{0,99}$")
 
@@ -52,8 +102,7 @@ def user_presets_dir() -> Path:
     env = os.environ.get("VIBEGRADE_PRESETS_DIR")
     if env:
         return Path(env).expanduser()
-    base = os.environ.get("XDG_CONFIG_HOME") or str(Path.home() / ".config")
-    return Path(base) / "vibegrade" / "presets"
+    return config_dir() / "presets"
 
 
 def _scan(folder: Path) -> dict[str, Path]:
@@ -111,15 +160,12 @@ def refresh_presets() -> None:
 
 
 def preset_descriptions() -> dict[str, str]:
-    """One line per installed preset describing its look (bundled: the recipe's docstring; user presets:
+    """One line per installed preset describing its look (bundled: :data:`BUNDLED_DESCRIPTIONS`; user presets:
     the .cube TITLE when it differs from the name)."""
-    from vibegrade.tools.filters.design import RECIPES
-
     out: dict[str, str] = {}
     for name, path in preset_paths().items():
-        fn = RECIPES.get(name)
-        if fn is not None and path.parent == bundled_dir() and fn.__doc__:
-            out[name] = fn.__doc__.strip().splitlines()[0].rstrip(".")
+        if name in BUNDLED_DESCRIPTIONS and path.parent == bundled_dir():
+            out[name] = BUNDLED_DESCRIPTIONS[name]
         else:
             title = None
             try:

@@ -31,6 +31,7 @@ from typing import Callable, Sequence
 
 import numpy as np
 
+from vibegrade.tools.filters import bundled_dir
 from vibegrade.tools.lut import identity_grid, write_cube
 
 __all__ = [
@@ -733,8 +734,6 @@ def _umask() -> int:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    from vibegrade.tools.filters import bundled_dir
-
     ap = argparse.ArgumentParser(prog="python -m vibegrade.tools.filters.design",
                                  description="Bake the bundled filter presets into .cube files.")
     ap.add_argument("--size", type=int, default=33, help="LUT grid size per axis (default 33)")

@@ -18,7 +18,10 @@ from typing import Literal
 
 import numpy as np
 
-from vibegrade.tools.lut import CubeError
+from vibegrade.tools.filters import BUNDLED_PRESETS, _VALID_NAME, refresh_presets, user_presets_dir
+from vibegrade.tools.formats.hald import read_hald
+from vibegrade.tools.formats.threedl import read_3dl
+from vibegrade.tools.lut import CubeError, read_cube, write_cube
 
 __all__ = ["LutFormat", "ExportFormat", "format_from_suffix", "read_lut_file", "install_preset", "PresetExists"]
 
@@ -43,10 +46,6 @@ def read_lut_file(path: str | os.PathLike[str]) -> np.ndarray:
         CubeError: one line naming the file for malformed content or an unknown extension.
         FileNotFoundError: no such file.
     """
-    from vibegrade.tools.formats.hald import read_hald
-    from vibegrade.tools.formats.threedl import read_3dl
-    from vibegrade.tools.lut import read_cube
-
     p = Path(path)
     if not p.exists():
         raise FileNotFoundError(f"no such file: {p}")
@@ -78,9 +77,6 @@ def install_preset(src: str | os.PathLike[str], name: str | None = None, *, forc
         PresetExists: a user preset of that name exists (unless ``force``).
         CubeError: the file is not a valid LUT.
     """
-    from vibegrade.tools.filters import _VALID_NAME, BUNDLED_PRESETS, refresh_presets, user_presets_dir
-    from vibegrade.tools.lut import write_cube
-
     p = Path(src)
     preset = name if name is not None else p.stem
     if not _VALID_NAME.match(preset) or preset == "none" or preset.endswith("."):

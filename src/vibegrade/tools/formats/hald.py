@@ -23,6 +23,7 @@ from pathlib import Path
 import numpy as np
 
 from vibegrade.tools.lut import CubeError
+from vibegrade.files import atomic_write_bytes
 
 __all__ = ["HaldError", "hald_image", "hald_to_lut", "write_hald", "read_hald", "MIN_LEVEL", "MAX_LEVEL",
            "DEFAULT_LEVEL"]
@@ -60,8 +61,6 @@ def hald_image(lut: np.ndarray, bits: int = 16) -> np.ndarray:
 def write_hald(path: str | os.PathLike[str], lut: np.ndarray, bits: int = 16) -> None:
     """Write a HaldCLUT PNG atomically (no ICC profile, no gamma chunk: codes are LUT values)."""
     import cv2
-
-    from vibegrade.media.atomic import atomic_write_bytes
 
     img = hald_image(lut, bits)
     ok, buf = cv2.imencode(".png", np.ascontiguousarray(img[..., ::-1]), [cv2.IMWRITE_PNG_COMPRESSION, 6])

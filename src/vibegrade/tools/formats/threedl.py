@@ -30,6 +30,7 @@ from pathlib import Path
 import numpy as np
 
 from vibegrade.tools.lut import CubeError
+from vibegrade.files import atomic_write_text
 
 __all__ = ["ThreeDLError", "threedl_text", "write_3dl", "read_3dl", "parse_3dl", "mesh_values", "OUTPUT_BITS"]
 
@@ -67,8 +68,6 @@ def threedl_text(lut: np.ndarray, bits: int = OUTPUT_BITS) -> str:
 
 def write_3dl(path: str | os.PathLike[str], lut: np.ndarray, bits: int = OUTPUT_BITS) -> None:
     """Write a .3dl atomically (temporary file in the same folder, then rename)."""
-    from vibegrade.media.atomic import atomic_write_text
-
     atomic_write_text(path, threedl_text(lut, bits))
 
 

@@ -23,7 +23,9 @@ from pathlib import Path
 
 import numpy as np
 
+from vibegrade.files import atomic_write_text
 from vibegrade.schema import ADJUST_PARAMS, ToolChain
+from vibegrade.tools.adjust import brightness, linear_offset
 
 __all__ = ["XmpError", "Mapping", "MAPPING", "chain_to_xmp", "write_xmp", "xmp_to_chain", "read_xmp",
            "XmpImport", "NOT_MAPPED"]
@@ -100,8 +102,6 @@ def _fmt(value: float, decimals: int, signed: bool = True) -> str:
 
 def _tone_curve(brightness_v: int, offset_v: int) -> list[tuple[int, int]]:
     """vibegrade's brightness then linearOffset on a grey ramp, as ``(x, y)`` points on 0..255."""
-    from vibegrade.tools.adjust import brightness, linear_offset
-
     x = np.asarray(_CURVE_X, np.float32) / 255
     grey = np.repeat(x[:, None], 3, axis=1)
     y = linear_offset(brightness(grey, brightness_v), offset_v)[:, 0]
@@ -159,8 +159,6 @@ def chain_to_xmp(chain: ToolChain, name: str = "vibegrade look") -> tuple[str, l
 
 def write_xmp(path: str | os.PathLike[str], chain: ToolChain, name: str | None = None) -> list[str]:
     """Write the preset atomically; returns what was left out (see :func:`chain_to_xmp`)."""
-    from vibegrade.media.atomic import atomic_write_text
-
     text, left_out = chain_to_xmp(chain, name or Path(path).stem)
     atomic_write_text(path, text)
     return left_out
@@ -333,8 +331,6 @@ def _fit_curve(items: list[str], name: str) -> tuple[int, int] | None:
     """Least-squares (brightness, linearOffset) for a point curve; ``None`` when no pair is within
     :data:`_CURVE_TOL` levels at every point. The curve is evaluated at the points' x (Camera Raw
     interpolates between points with a spline; the points themselves are what the preset states)."""
-    from vibegrade.tools.adjust import brightness, linear_offset
-
     pts = _points(items, name)
     x = (pts[:, 0] / 255).astype(np.float32)
     target = pts[:, 1]

@@ -9,12 +9,12 @@ import pytest
 uvicorn = pytest.importorskip("uvicorn")
 
 from vibegrade.data.events import EventStore  # noqa: E402
-from vibegrade.serve.abstats import ab_report  # noqa: E402
+from vibegrade.analytics.abstats import ab_report  # noqa: E402
 from vibegrade.serve.app import Settings, create_app  # noqa: E402
-from vibegrade.serve.experiments import load_experiments  # noqa: E402
-from vibegrade.serve.simulate import check_loopback, simulate_traffic  # noqa: E402
+from vibegrade.analytics.experiments import load_experiments  # noqa: E402
+from vibegrade.analytics.simulate import check_loopback, simulate_traffic  # noqa: E402
 
-from .helpers import live_server  # noqa: E402
+from tests.serve.helpers import live_server  # noqa: E402
 
 
 @pytest.fixture

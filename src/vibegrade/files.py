@@ -1,12 +1,17 @@
-"""Write files so that a reader never sees a half-written output.
+"""Shared file helpers at the bottom of the package (they import nothing from vibegrade): atomic writes and
+the app's folders.
 
-Everything is written to a temporary file in the destination folder and moved into place with
-:func:`os.replace` (atomic on POSIX and Windows); on any error the temporary file is removed.
+**Atomic writes**: a reader never sees a half-written output. Everything is written to a temporary file in
+the destination folder and moved into place with :func:`os.replace` (atomic on POSIX and Windows); on any
+error the temporary file is removed.
 
 A process killed outright (SIGKILL, power loss) cannot remove its temporary file, so the names say whose
 they are: ``.{stem}.vgtmp-{host}-{pid}-{random}{suffix}``. The next write into the same folder removes the
 ones of this host whose process is gone (:func:`sweep_partial_files`). (The CLI turns SIGTERM into an
 exception, so a terminated render removes its own.)
+
+**Folders**: :func:`config_dir` and :func:`cache_dir` follow the XDG base directories (``$XDG_CONFIG_HOME``,
+``$XDG_CACHE_HOME``, else ``~/.config`` and ``~/.cache``) on every platform, as the CLI and docs describe.
 """
 
 from __future__ import annotations
@@ -23,7 +28,7 @@ from pathlib import Path
 from typing import Iterator
 
 __all__ = ["atomic_path", "atomic_write_bytes", "atomic_write_text", "sweep_partial_files", "partial_prefix",
-           "host_tag", "pid_alive"]
+           "host_tag", "pid_alive", "config_dir", "cache_dir"]
 
 log = logging.getLogger(__name__)
 _PARTIAL = re.compile(r"^\..*\.vgtmp-(?P<host>[0-9a-f]{8})-(?P<pid>\d+)-[^.]*(?:\.[^.]+)?$")
@@ -111,3 +116,13 @@ def atomic_write_bytes(dest: str | os.PathLike[str], data: bytes) -> None:
 
 def atomic_write_text(dest: str | os.PathLike[str], text: str) -> None:
     atomic_write_bytes(dest, text.encode("utf-8"))
+
+
+def config_dir() -> Path:
+    """``$XDG_CONFIG_HOME/vibegrade``, else ``~/.config/vibegrade`` (user presets, the teacher's config)."""
+    return Path(os.environ.get("XDG_CONFIG_HOME") or Path.home() / ".config") / "vibegrade"
+
+
+def cache_dir() -> Path:
+    """``$XDG_CACHE_HOME/vibegrade``, else ``~/.cache/vibegrade`` (the teacher's response cache)."""
+    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "vibegrade"

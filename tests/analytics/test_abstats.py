@@ -12,7 +12,7 @@ from scipy.stats import chi2_contingency, chisquare
 from typer.testing import CliRunner
 
 from vibegrade.cli.ab import app, counts_from_file
-from vibegrade.serve.abstats import (
+from vibegrade.analytics.abstats import (
     ab_report,
     format_report,
     normalise_counts,
@@ -21,7 +21,7 @@ from vibegrade.serve.abstats import (
     two_proportion_ztest,
     wilson_ci,
 )
-from vibegrade.serve.experiments import (
+from vibegrade.analytics.experiments import (
     Experiment,
     ExperimentConfigError,
     Variant,

@@ -1,8 +1,8 @@
 """A tiny local chat-completions server that replays recorded teacher answers.
 
-For tests (of the teacher and of anything built on it) and for offline demos. It speaks the OpenAI
-wire format on ``POST /v1/chat/completions`` (and ``/chat/completions``), picks the answer by the tool
-and request found in the prompt (:func:`vibegrade.llm.prompts.prompt_info`), and can misbehave on
+A test double for tests of the teacher and of anything built on it (not part of the package). It speaks
+the OpenAI wire format on ``POST /v1/chat/completions`` (and ``/chat/completions``), picks the answer by
+the tool and request found in the prompt (:func:`vibegrade.llm.prompts.prompt_info`), and can misbehave on
 purpose: delays, HTTP 429 with ``Retry-After``, HTTP 500/503, malformed bodies, dropped connections,
 wrong API keys. It binds to 127.0.0.1 on an ephemeral port only and uses nothing but the standard
 library::

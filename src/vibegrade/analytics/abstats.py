@@ -51,7 +51,7 @@ from vibegrade.extras import require
 _stats = require("scipy.stats", "analytics", "A/B statistics")
 _chi2, norm = _stats.chi2, _stats.norm
 
-from vibegrade.serve.experiments import Experiment
+from vibegrade.analytics.experiments import Experiment
 
 __all__ = [
     "ALPHA",
