@@ -63,10 +63,10 @@ APP = create_app(Settings(database_url=f"sqlite:///{Path(_TMP.name) / 'events.db
 FUZZ_DB = os.environ.get("VIBEGRADE_TEST_FUZZ_DB", "sqlite")
 _PG_SCHEMA = None
 if FUZZ_DB == "postgresql":
-    from tests.data.test_events import _pg_url
+    from tests.store_helpers import find_pg_url
     from vibegrade.data.events import EventStore
 
-    _PG, _why = _pg_url()
+    _PG, _why = find_pg_url()
     if _PG is None:
         pytest.skip(f"PostgreSQL server unreachable ({_why})", allow_module_level=True)
     _PG_SCHEMA = f"vg_fuzz_{uuid.uuid4().hex[:12]}"

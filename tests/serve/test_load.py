@@ -24,7 +24,7 @@ httpx = pytest.importorskip("httpx")
 uvicorn = pytest.importorskip("uvicorn")
 
 
-from tests.data.test_events import isolated_pg_store, pg_url  # noqa: E402,F401 - pg_url: a fixture
+from tests.store_helpers import isolated_pg_store  # noqa: E402
 from vibegrade.schema import parse_chain  # noqa: E402
 from vibegrade.serve.app import USER_COOKIE, Settings, create_app  # noqa: E402
 
