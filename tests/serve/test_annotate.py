@@ -426,7 +426,7 @@ def test_report_cli(client, db_url):
 def test_page_in_a_browser_with_the_keyboard(tmp_path, rows_file):
     """Headless Chromium: the token typed in, keys 1/2/3 and Enter, a missing-answer error, the done state,
     the token kept across a reload; another annotator's link with ?token= (taken out of the address)."""
-    sync_api = pytest.importorskip("playwright.sync_api")
+    from playwright import sync_api
 
     db_url = f"sqlite:///{tmp_path / 'events.db'}"
     assert _prepare(db_url, rows_file, "--n", "2").exit_code == 0
