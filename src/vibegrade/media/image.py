@@ -789,8 +789,9 @@ def _convert_icc_pil(p: Path, base, icc: bytes):
 
 
 def _srgb_encode(lin: np.ndarray) -> np.ndarray:
-    lin = np.clip(lin, 0.0, 1.0)
-    return np.where(lin <= 0.0031308, 12.92 * lin, 1.055 * np.power(lin, 1 / 2.4) - 0.055)
+    from vibegrade.tools.color import linear_to_srgb  # the one copy of the sRGB curve
+
+    return linear_to_srgb(lin)
 
 
 def _convert_icc_16(p: Path, rgb: np.ndarray, icc: bytes) -> tuple[np.ndarray, dict]:
