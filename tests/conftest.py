@@ -4,7 +4,17 @@ import numpy as np
 import pytest
 from PIL import Image
 
+from tests.store_helpers import find_pg_url
 from vibegrade.samples import SAMPLE_IMAGES
+
+
+@pytest.fixture(scope="module")
+def pg_url() -> str:
+    """A reachable local PostgreSQL server's URL (the test is skipped without one)."""
+    url, why = find_pg_url()
+    if url is None:
+        pytest.skip(f"PostgreSQL server unreachable ({why})")
+    return url
 
 
 @pytest.fixture(scope="session")

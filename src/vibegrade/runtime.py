@@ -1,4 +1,4 @@
-"""Process-level tuning for the vibegrade application (the CLI and, later, the service).
+"""Process-level tuning for the vibegrade application: the CLI and the service (``vibegrade serve``).
 
 Rendering allocates several frame-sized buffers (6-8 MB each at 1080p) per call. glibc serves such
 requests with fresh ``mmap`` pages that are returned on ``free``, so every call pays page faults on

@@ -12,7 +12,7 @@ from alembic.config import Config
 from sqlalchemy import inspect, text
 from sqlalchemy.exc import IntegrityError
 
-from tests.data import test_events as _events
+from tests.store_helpers import head_revision, isolated_pg_store, iter_annotations, record_annotation, revision
 from vibegrade.data.events import (
     MIGRATIONS_DIR,
     EventStore,
@@ -24,11 +24,6 @@ from vibegrade.data.events import (
 from vibegrade.schema import ToolChain
 
 T0 = datetime(2026, 3, 1, 9, 0, tzinfo=timezone.utc)
-
-# the event store tests' fixtures: `store` on SQLite and on PostgreSQL (a throwaway schema), `pg_url`
-store = _events.store
-pg_url = _events.pg_url
-
 
 def chain(**kw) -> dict:
     return ToolChain.model_validate(kw).to_wire()
@@ -57,7 +52,7 @@ def three_tasks(store) -> list[str]:
 
 def test_head_is_0003_with_annotation_tables(store):
     store.migrate()
-    assert store.revision() == store.head_revision() == "0003_annotator_tokens"
+    assert revision(store) == head_revision() == "0003_annotator_tokens"
     insp = inspect(store.engine)
     assert "annotation_tasks" in insp.get_table_names()
     cols = {c["name"]: c for c in insp.get_columns("annotations")}
@@ -145,7 +140,7 @@ def test_answering_again_keeps_every_revision(store):
     assert votes[t1] == {"relevant": {"alice": "no", "bob": "no"},  # the latest revision counts
                          "student_matches_teacher": {"alice": "unsure", "bob": "no"}}
     assert votes[t2] == {}
-    alice = sorted((a["created_at"], a["question"], a["answer"]) for a in store.iter_annotations()
+    alice = sorted((a["created_at"], a["question"], a["answer"]) for a in iter_annotations(store)
                    if a["annotator"] == "alice")
     assert alice == [(T0, "relevant", "yes"), (T0, "student_matches_teacher", "no"),
                      (T0 + timedelta(minutes=5), "relevant", "no"),
@@ -192,7 +187,7 @@ def test_answer_validation(store):
     for name in ("", "   ", "tab\x00name", "x" * 129):
         with pytest.raises(ValueError):
             store.record_task_answers(t1, name, BOTH)
-    assert list(store.iter_annotations()) == []
+    assert list(iter_annotations(store)) == []
     assert clean_annotator("  Ada   Lovelace ") == "Ada Lovelace"
     with pytest.raises(ValueError):
         clean_annotator("x" * 65, 64)
@@ -227,7 +222,7 @@ def test_concurrent_identical_answers(store):
     for th in threads:
         th.join()
     assert errors == []
-    rows = [a for a in store.iter_annotations() if a["annotator"] == "alice"]
+    rows = [a for a in iter_annotations(store) if a["annotator"] == "alice"]
     assert sorted(a["question"] for a in rows) == ["relevant"] * 6 + ["student_matches_teacher"] * 6
     with store.engine.connect() as c:
         revs = sorted(r[0] for r in c.execute(text("SELECT revision FROM annotations WHERE question = 'relevant'")))
@@ -255,14 +250,14 @@ def old_store(request, tmp_path):
         yield s
         s.close()
         return
-    with _events.isolated_pg_store(request.getfixturevalue("pg_url")) as s:
+    with isolated_pg_store(request.getfixturevalue("pg_url")) as s:
         _upgrade_to(s, "0001_initial")
         yield s
 
 
 def test_migration_upgrades_a_0001_database_with_data(old_store):
     s = old_store
-    assert s.revision() == "0001_initial"
+    assert revision(s) == "0001_initial"
     with s.engine.execution_options(vibegrade_write=True).begin() as c:
         c.execute(text("INSERT INTO projects (id, created_at, user_id, model, intent, intent_key, tools, "
                        "source) "
@@ -278,9 +273,9 @@ def test_migration_upgrades_a_0001_database_with_data(old_store):
                       {"id": f"a{i}", "pid": pid, "t": T0, "a": ("yes", "no", "yes")[i]})
 
     s.migrate()
-    assert s.revision() == "0003_annotator_tokens"
+    assert revision(s) == "0003_annotator_tokens"
     assert s.counts() == {"projects": 1, "exports": 1}
-    old = sorted(s.iter_annotations(), key=lambda a: a["id"])
+    old = sorted(iter_annotations(s), key=lambda a: a["id"])
     assert [(a["id"], a["project_id"], a["answer"]) for a in old] == [("a0", "p1", "yes"), ("a1", None, "no"),
                                                                        ("a2", "p1", "yes")]
     with s.engine.connect() as c:
@@ -288,8 +283,8 @@ def test_migration_upgrades_a_0001_database_with_data(old_store):
     # the old rows do not clash with the new unique constraint (NULL task ids), new answers work
     [t1] = s.add_annotation_tasks([task("golden hour")]).ids
     s.record_task_answers(t1, "ann", BOTH)
-    s.record_annotation(annotator="ann", question="looks good?", answer="yes", project_id="p1")
-    assert len(list(s.iter_annotations())) == 6
+    record_annotation(s, annotator="ann", question="looks good?", answer="yes", project_id="p1")
+    assert len(list(iter_annotations(s))) == 6
     # foreign keys still hold after the table was rebuilt (SQLite batch mode)
     with pytest.raises(IntegrityError):
         with s._write.begin() as ses:
@@ -297,7 +292,7 @@ def test_migration_upgrades_a_0001_database_with_data(old_store):
                              "VALUES ('bad', :t, 'x', 'relevant', 'yes', 'no-such-task')"), {"t": T0})
 
     _upgrade_to(s, "0001_initial", downgrade=True)
-    assert s.revision() == "0001_initial"
+    assert revision(s) == "0001_initial"
     insp = inspect(s.engine)
     assert "annotation_tasks" not in insp.get_table_names()
     assert "task_id" not in {c["name"] for c in insp.get_columns("annotations")}
@@ -314,7 +309,7 @@ def store_at_0002(request, tmp_path):
         yield s
         s.close()
         return
-    with _events.isolated_pg_store(request.getfixturevalue("pg_url")) as s:
+    with isolated_pg_store(request.getfixturevalue("pg_url")) as s:
         _upgrade_to(s, "0002_annotation_tasks")
         yield s
 
@@ -332,7 +327,7 @@ def test_migration_0003_keeps_answers_as_revision_1_and_back(store_at_0002):
                            "VALUES (:id, :t, :who, :q, :a, 't1')"), {"id": f"a{i}", "t": T0, "who": who, "q": q,
                                                                        "a": a})
     s.migrate()
-    assert s.revision() == "0003_annotator_tokens"
+    assert revision(s) == "0003_annotator_tokens"
     with s.engine.connect() as c:
         assert c.execute(text("SELECT COUNT(*) FROM annotations WHERE revision = 1")).scalar() == 3
     [v] = [v.votes for v in s.annotation_votes()]
@@ -341,7 +336,7 @@ def test_migration_0003_keeps_answers_as_revision_1_and_back(store_at_0002):
     assert s.record_task_answers("t1", "bob", {"relevant": "unsure"}) == 3
     s.add_annotator("carol")
     _upgrade_to(s, "0002_annotation_tasks", downgrade=True)
-    assert s.revision() == "0002_annotation_tasks"
+    assert revision(s) == "0002_annotation_tasks"
     insp = inspect(s.engine)
     assert "annotators" not in insp.get_table_names()
     with s.engine.connect() as c:  # only the latest revision of bob's answer is left

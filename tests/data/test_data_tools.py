@@ -185,3 +185,24 @@ def test_split_is_seeded_grouped_and_disjoint():
     assert not any(r.chain.to_json() in train_settings for r in test)  # variants never straddle the split
     other = split_rows(rows, test_fraction=0.2, seed=2, min_test=10)[1]
     assert {r.intent for r in other} != {r.intent for r in test}
+
+
+def test_dev_split_holds_out_a_grouped_fraction():
+    from vibegrade.data.split import dev_split
+
+    rows = []
+    for i in range(60):
+        r = json.loads(json.dumps(GOOD[3]))
+        r["intent"] = f"look {i}"
+        r["adjust"] = adj(exposure=(i % 30) - 15 or 1)  # 30 distinct settings, 2 phrasings each
+        rows.append(parse_row(r)[0])
+    train, dev = dev_split(rows, 0.1, seed=5)
+    assert len(dev) == 6 and len(train) == 54  # round(0.1 * 60) rows, whole groups
+    assert not {r.chain.to_json() for r in dev} & {r.chain.to_json() for r in train}
+    assert (train, dev) == dev_split(iter(rows), 0.1, seed=5)  # any iterable, same answer
+    assert dev_split(rows, 0.1, seed=6)[1] != dev
+    tiny_train, tiny_dev = dev_split(rows[:3], 0.01, seed=5)
+    assert len(tiny_dev) >= 1 and len(tiny_train) + len(tiny_dev) == 3  # at least one dev row
+    for off in (0.0, 1.0, -0.5):
+        assert dev_split(rows, off, seed=5) == (rows, [])
+    assert dev_split(rows[:1], 0.5, seed=5) == (rows[:1], [])  # nothing left to train on

@@ -3,71 +3,19 @@
 from __future__ import annotations
 
 import threading
-import uuid
-from contextlib import contextmanager
 from datetime import datetime, timedelta, timezone
-from typing import Iterator
 
 import pytest
-from sqlalchemy import create_engine, inspect, text
+from sqlalchemy import inspect, text
 from typer.testing import CliRunner
 
-from vibegrade.data.events import EventStore, UnknownProjectError, normalize_database_url
+from tests.store_helpers import head_revision, iter_annotations, record_annotation, revision
+from vibegrade.data.events import EventStore, normalize_database_url
 from vibegrade.data.from_events import dataset_from_events
 from vibegrade.data.rows import read_rows
 from vibegrade.schema import ToolChain, parse_chain
 
-PG_URLS = ("postgresql://root@127.0.0.1:5432/test", "postgresql://postgres@127.0.0.1:5432/test")
 T0 = datetime(2026, 1, 1, 12, 0, tzinfo=timezone.utc)
-
-
-def _pg_url() -> tuple[str | None, str]:
-    errors = []
-    for url in PG_URLS:
-        eng = create_engine(normalize_database_url(url), connect_args={"connect_timeout": 3})
-        try:
-            with eng.connect() as c:
-                c.execute(text("SELECT 1"))
-            return url, ""
-        except Exception as e:  # noqa: BLE001 - any failure means "not reachable with this user"
-            errors.append(f"{url}: {str(e).splitlines()[0]}")
-        finally:
-            eng.dispose()
-    return None, "; ".join(errors)
-
-
-@pytest.fixture(scope="module")
-def pg_url() -> str:
-    url, why = _pg_url()
-    if url is None:
-        pytest.skip(f"PostgreSQL server unreachable ({why})")
-    return url
-
-
-@contextmanager
-def isolated_pg_store(url: str, prefix: str = "vg_test") -> Iterator[EventStore]:
-    """An EventStore on PostgreSQL in a throwaway schema (isolates parallel runs), dropped afterwards."""
-    schema = f"{prefix}_{uuid.uuid4().hex[:16]}"
-    s = EventStore(url, schema=schema)
-    try:
-        yield s
-    finally:
-        s.close()
-        eng = create_engine(normalize_database_url(url))
-        with eng.begin() as c:
-            c.exec_driver_sql(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
-        eng.dispose()
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def store(request, tmp_path):
-    if request.param == "sqlite":
-        s = EventStore(f"sqlite:///{tmp_path / 'events.db'}")
-        yield s
-        s.close()
-        return
-    with isolated_pg_store(request.getfixturevalue("pg_url")) as s:
-        yield s
 
 
 def chain(**kw) -> dict:
@@ -88,9 +36,9 @@ KEEP = lambda a, s, f: {"adjust": a, "selective_adjust": s, "filter": f}  # noqa
 
 
 def test_migrations_create_tables(store):
-    assert store.revision() is None or store.revision() == store.head_revision()
+    assert revision(store) is None or revision(store) == head_revision()
     store.migrate()
-    assert store.revision() == store.head_revision() == "0003_annotator_tokens"
+    assert revision(store) == head_revision() == "0003_annotator_tokens"
     store.migrate()  # idempotent
     names = set(inspect(store.engine).get_table_names())
     assert {"projects", "exports", "annotations", "annotation_tasks", "annotators", "alembic_version"} <= names
@@ -140,16 +88,14 @@ def test_record_export_idempotent(store):
         store.record_project(user_id="u", intent="x", tools={"adjust": {"exposure": 500}}, model="m")
     with pytest.raises(ValueError):
         store.record_project(user_id="u", intent="x", tools=OUT_A, model="m", project_id=pid)
-    aid = store.record_annotation(annotator="ann", question="good?", answer="yes", project_id=pid)
-    assert [a["id"] for a in store.iter_annotations()] == [aid]
-    store.record_annotation(annotator="ann", question="general", answer="ok")
+    aid = record_annotation(store, annotator="ann", question="good?", answer="yes", project_id=pid)
+    assert [a["id"] for a in iter_annotations(store)] == [aid]
+    record_annotation(store, annotator="ann", question="general", answer="ok")
 
 
 def test_unknown_project(store):
     with pytest.raises(KeyError, match="unknown project"):
         store.record_export("nope", "ev-x", KEEP(True, True, True))
-    with pytest.raises(UnknownProjectError):
-        store.record_annotation(annotator="a", question="q", answer="a", project_id="nope")
     assert store.counts() == {"projects": 0, "exports": 0}
 
 

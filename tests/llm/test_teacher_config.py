@@ -84,3 +84,21 @@ def test_missing_model_and_bad_url() -> None:
         resolve_config()
     with pytest.raises(ConfigError, match="http"):
         resolve_config(model="m", base_url="ftp://x")
+
+
+def test_environment_via_pydantic_settings(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    from vibegrade.llm.config import TeacherEnv
+
+    monkeypatch.setenv("VIBEGRADE_TEACHER_BASE_URL", "")  # empty counts as unset: the OpenAI name is next
+    monkeypatch.setenv("OPENAI_BASE_URL", "http://openai-env/v1")
+    monkeypatch.setenv("vibegrade_teacher_model", "lower-case-name")  # names are case-sensitive
+    env = TeacherEnv()
+    assert (env.base_url, env.model) == ("http://openai-env/v1", None)
+    prices = write_toml(tmp_path / "p.toml", '"env-model" = { input = 4, output = 8 }\n')
+    monkeypatch.setenv("VIBEGRADE_TEACHER_PRICES", str(prices))
+    monkeypatch.setenv("VIBEGRADE_TEACHER_MODEL", "env-model")
+    cfg = resolve_config()
+    assert (cfg.base_url, cfg.model, cfg.price) == ("http://openai-env/v1", "env-model", Price(4.0, 8.0))
+    monkeypatch.setenv("VIBEGRADE_TEACHER_CONFIG", str(tmp_path / "missing.toml"))
+    with pytest.raises(ConfigError, match="config file not found"):
+        resolve_config()

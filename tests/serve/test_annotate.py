@@ -13,6 +13,7 @@ from fastapi.testclient import TestClient
 from PIL import Image
 from typer.testing import CliRunner
 
+from tests.store_helpers import iter_annotations
 from vibegrade.cli.annotate import assign_images, choose_rows
 from vibegrade.evaluation.annotations import agreeing_pairs, build_report, majority
 from vibegrade.cli.main import app as cli
@@ -228,7 +229,7 @@ def test_annotation_flow(client):
     votes = {v.task.id: v.votes for v in _store(client).annotation_votes()}
     assert votes[task["task_id"]] == {"relevant": {"alice": "unsure"},
                                       "student_matches_teacher": {"alice": "yes"}}
-    kept = [a for a in _store(client).iter_annotations() if a["annotator"] == "alice"]
+    kept = [a for a in iter_annotations(_store(client)) if a["annotator"] == "alice"]
     assert len(kept) == 2 * 4 + 2  # the first answers are kept too
 
 
@@ -267,7 +268,7 @@ def test_validation_errors(client):
                   "task_not_found")
     _assert_error(client.get("/v1/annotate/tasks/no-such-task/images/teacher"), 404, "task_not_found")
     _assert_error(client.get(f"/v1/annotate/tasks/{task_id}/images/other"), 422, field="kind")
-    assert list(_store(client).iter_annotations()) == []
+    assert list(iter_annotations(_store(client))) == []
 
 
 def test_answers_need_the_annotators_own_token(client, db_url):
@@ -289,7 +290,7 @@ def test_answers_need_the_annotators_own_token(client, db_url):
     for spelling in ("alice", "Alice", "ａｌｉｃｅ"):
         r = client.post(url, json={**answers, "annotator": spelling}, headers=alice)
         assert r.status_code == 201 and r.json()["annotator"] == "alice"
-    assert {a["annotator"] for a in _store(client).iter_annotations()} == {"alice"}
+    assert {a["annotator"] for a in iter_annotations(_store(client))} == {"alice"}
     [votes] = [v.votes for v in _store(client).annotation_votes() if v.task.id == task_id]
     assert votes == {"relevant": {"alice": "yes"}, "student_matches_teacher": {"alice": "no"}}  # one voter
 
@@ -425,7 +426,7 @@ def test_report_cli(client, db_url):
 def test_page_in_a_browser_with_the_keyboard(tmp_path, rows_file):
     """Headless Chromium: the token typed in, keys 1/2/3 and Enter, a missing-answer error, the done state,
     the token kept across a reload; another annotator's link with ?token= (taken out of the address)."""
-    sync_api = pytest.importorskip("playwright.sync_api")
+    from playwright import sync_api
 
     db_url = f"sqlite:///{tmp_path / 'events.db'}"
     assert _prepare(db_url, rows_file, "--n", "2").exit_code == 0
@@ -466,7 +467,7 @@ def test_page_in_a_browser_with_the_keyboard(tmp_path, rows_file):
         page.keyboard.press("Enter")
         page.wait_for_selector("#error:not([hidden])")
         assert "answer question 1" in page.text_content("#error")
-        assert list(app.state.store.iter_annotations()) == []
+        assert list(iter_annotations(app.state.store)) == []
 
         # 1 answers question 1 and moves on to question 2; 2 answers it; Enter submits
         page.keyboard.press("1")

@@ -19,14 +19,12 @@ import pytest
 from fastapi.testclient import TestClient
 from hypothesis import given, settings
 from hypothesis import strategies as st
+import schemathesis
 from PIL import Image
-
-schemathesis = pytest.importorskip("schemathesis")
-
-from schemathesis.checks import not_a_server_error  # noqa: E402
-from schemathesis.config import SchemathesisConfig  # noqa: E402
-from schemathesis.generation import GenerationMode  # noqa: E402
-from schemathesis.specs.openapi.checks import (  # noqa: E402
+from schemathesis.checks import not_a_server_error
+from schemathesis.config import SchemathesisConfig
+from schemathesis.generation import GenerationMode
+from schemathesis.specs.openapi.checks import (
     content_type_conformance,
     negative_data_rejection,
     response_headers_conformance,
@@ -34,7 +32,7 @@ from schemathesis.specs.openapi.checks import (  # noqa: E402
     status_code_conformance,
 )
 
-from vibegrade.serve.app import Settings, create_app  # noqa: E402
+from vibegrade.serve.app import Settings, create_app
 
 SEED = 20260101
 MAX_EXAMPLES = 30  # per operation in the fuzzing phase (the examples and coverage phases add their own)
@@ -63,10 +61,10 @@ APP = create_app(Settings(database_url=f"sqlite:///{Path(_TMP.name) / 'events.db
 FUZZ_DB = os.environ.get("VIBEGRADE_TEST_FUZZ_DB", "sqlite")
 _PG_SCHEMA = None
 if FUZZ_DB == "postgresql":
-    from tests.data.test_events import _pg_url
+    from tests.store_helpers import find_pg_url
     from vibegrade.data.events import EventStore
 
-    _PG, _why = _pg_url()
+    _PG, _why = find_pg_url()
     if _PG is None:
         pytest.skip(f"PostgreSQL server unreachable ({_why})", allow_module_level=True)
     _PG_SCHEMA = f"vg_fuzz_{uuid.uuid4().hex[:12]}"

@@ -15,7 +15,7 @@ import pytest
 from fastapi.testclient import TestClient
 from PIL import Image
 
-from tests.data.test_events import isolated_pg_store, pg_url  # noqa: F401 - pg_url: a fixture
+from tests.store_helpers import isolated_pg_store
 from vibegrade.serve.app import Settings, create_app
 
 from .helpers import assert_error

@@ -16,19 +16,17 @@ from collections import Counter, defaultdict
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
+import httpx
 import numpy as np
 import pytest
+import uvicorn
 from PIL import Image
 
-httpx = pytest.importorskip("httpx")
-uvicorn = pytest.importorskip("uvicorn")
+from tests.store_helpers import isolated_pg_store
+from vibegrade.schema import parse_chain
+from vibegrade.serve.app import USER_COOKIE, Settings, create_app
 
-
-from tests.data.test_events import isolated_pg_store, pg_url  # noqa: E402,F401 - pg_url: a fixture
-from vibegrade.schema import parse_chain  # noqa: E402
-from vibegrade.serve.app import USER_COOKIE, Settings, create_app  # noqa: E402
-
-from .helpers import live_server  # noqa: E402
+from .helpers import live_server
 
 CLIENTS = 8
 PREDICTS_PER_CLIENT = 12

@@ -30,6 +30,7 @@ def torch_embed(model, tok, texts):
 
 
 def test_numpy_runtime_matches_torch_including_merged_lora(tiny):
+    pytest.importorskip("peft", reason="LoRA needs peft (the train extra)")
     from peft import LoraConfig, get_peft_model
     from transformers import AutoModel, AutoTokenizer
 

@@ -49,7 +49,7 @@ import numpy as np
 from vibegrade.extras import require
 
 _stats = require("scipy.stats", "analytics", "A/B statistics")
-_chi2, norm = _stats.chi2, _stats.norm
+norm = _stats.norm
 
 from vibegrade.analytics.experiments import Experiment
 
@@ -113,15 +113,10 @@ def wilson_ci(exported: int, started: int, alpha: float = ALPHA) -> Tuple[Option
 
     Returns ``(None, None)`` when ``started == 0``. Bounds are clipped to [0, 1].
     """
-    n, x = started, exported
-    if n <= 0:
+    if started <= 0:
         return None, None
-    z = _z(alpha)
-    p = x / n
-    denom = 1.0 + z * z / n
-    centre = (p + z * z / (2 * n)) / denom
-    half = z / denom * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n))
-    return max(0.0, centre - half), min(1.0, centre + half)
+    ci = _stats.binomtest(exported, started).proportion_ci(confidence_level=1.0 - alpha, method="wilson")
+    return max(0.0, float(ci.low)), min(1.0, float(ci.high))
 
 
 def two_proportion_ztest(x1: int, n1: int, x2: int, n2: int) -> Tuple[Optional[float], Optional[float]]:
@@ -180,8 +175,8 @@ def srm_check(
     if total <= 0:
         return {"chi2": 0.0, "df": df, "p_value": 1.0, "srm": False, "threshold": threshold,
                 "expected": expected.tolist()}
-    stat = float(np.sum((obs - expected) ** 2 / expected))
-    p = float(_chi2.sf(stat, df))
+    res = _stats.chisquare(obs, f_exp=expected)
+    stat, p = float(res.statistic), float(res.pvalue)
     return {"chi2": stat, "df": df, "p_value": p, "srm": bool(p < threshold), "threshold": threshold,
             "expected": expected.tolist()}
 

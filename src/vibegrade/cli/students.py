@@ -17,9 +17,9 @@ MODEL_HELP = "Model folder (default: the shipped model)."
 
 
 def _load(model: Optional[Path]):
-    from vibegrade.students import load_student
+    from vibegrade.api import load_model
 
-    return load_student(model)
+    return load_model(model)
 
 
 @app.command()
@@ -36,6 +36,7 @@ def predict(
                                         help="File of remembered teacher answers (JSON lines)."),
 ) -> None:
     """Print the tool chain for a request as JSON (or one line per request with --file)."""
+    from vibegrade.api import predict as predict_chain
     from vibegrade.data.rows import clean_intent
 
     if (intent is None) == (file is None):
@@ -51,7 +52,7 @@ def predict(
             raise ValueError(f"--cascade needs a teacher: {e}") from None
         student = CascadeStudent(student, cfg, cascade, cascade_memory)
     if intent is not None:
-        typer.echo(student.predict([clean_intent(intent)])[0].to_json())
+        typer.echo(predict_chain(intent, model=student).to_json())
         return
     assert file is not None
     if not file.is_file():
@@ -83,11 +84,10 @@ def edit(
     compare: Optional[Path] = typer.Option(None, "--compare", help="Also write a before/after image (images)."),
 ) -> None:
     """Grade an image or a video from a look request (student -> tool chain -> render)."""
-    from vibegrade.data.rows import clean_intent
+    from vibegrade.api import predict as predict_chain
     from vibegrade.media.pipeline import before_after, render_file
 
-    text = clean_intent(intent)
-    chain = _load(model).predict([text])[0]
+    chain = predict_chain(intent, model=model)
     if show_tools:
         typer.echo(chain.to_json())
     src = resolve_input(input)

@@ -462,22 +462,6 @@ class EventStore:
                 command.upgrade(cfg, "head")
             self._migrated = True
 
-    def revision(self) -> str | None:
-        """The database's current Alembic revision (None before the first migration)."""
-        from alembic.runtime.migration import MigrationContext
-
-        with self.engine.connect() as conn:
-            return MigrationContext.configure(conn).get_current_revision()
-
-    @staticmethod
-    def head_revision() -> str | None:
-        from alembic.config import Config
-        from alembic.script import ScriptDirectory
-
-        cfg = Config()
-        cfg.set_main_option("script_location", str(MIGRATIONS_DIR))
-        return ScriptDirectory.from_config(cfg).get_current_head()
-
     def _ensure(self) -> None:
         if not self._migrated:
             self.migrate()
@@ -581,27 +565,6 @@ class EventStore:
             raise
         return True
 
-    def record_annotation(
-        self,
-        *,
-        annotator: str,
-        question: str,
-        answer: str,
-        project_id: str | None = None,
-        created_at: datetime | None = None,
-    ) -> str:
-        """Record one annotation answer; returns its id. Raises :class:`UnknownProjectError` for an
-        unknown ``project_id``."""
-        self._ensure()
-        row = Annotation(id=str(uuid.uuid4()), project_id=None if project_id is None else str(project_id),
-                         created_at=_as_utc(created_at) if created_at else _utcnow(),
-                         annotator=str(annotator), question=str(question), answer=str(answer))
-        with self._write.begin() as s:
-            if row.project_id is not None and s.get(Project, row.project_id) is None:
-                raise UnknownProjectError(f"unknown project {project_id!r}")
-            s.add(row)
-        return row.id
-
     # ----------------------------------------------------------------- reads
 
     def iter_projects(self, *, batch_size: int = 1000) -> Iterator[ProjectRecord]:
@@ -634,14 +597,6 @@ class EventStore:
             yield from batch
             if len(projects) < batch_size:
                 return
-
-    def iter_annotations(self) -> Iterator[dict[str, Any]]:
-        self._ensure()
-        with self._read() as s:
-            rows = list(s.scalars(select(Annotation).order_by(Annotation.created_at, Annotation.id)))
-        for a in rows:
-            yield {"id": a.id, "project_id": a.project_id, "created_at": _as_utc(a.created_at),
-                   "annotator": a.annotator, "question": a.question, "answer": a.answer}
 
     def counts(self) -> dict[str, int]:
         """``{"projects": n, "exports": m}``."""
@@ -762,12 +717,6 @@ class EventStore:
         self._ensure()
         with self._read() as s:
             return s.scalar(select(Annotator.name).where(Annotator.token_hash == hash_token(str(token))))
-
-    def annotators(self) -> list[str]:
-        """The invited annotators' normalised names, sorted."""
-        self._ensure()
-        with self._read() as s:
-            return sorted(s.scalars(select(Annotator.name)))
 
     def _done_by(self, annotator: str) -> Any:
         """Subquery: ids of the tasks ``annotator`` has answered every question of."""

@@ -16,7 +16,7 @@ from typing import Sequence
 
 from vibegrade.data.rows import VibeRow
 
-__all__ = ["split_rows", "split_by_concept", "ConceptSplit", "group_key"]
+__all__ = ["split_rows", "dev_split", "split_by_concept", "ConceptSplit", "group_key"]
 
 
 def group_key(row: VibeRow) -> str:
@@ -53,6 +53,18 @@ def split_rows(rows: Sequence[VibeRow], test_fraction: float = 0.15, seed: int =
     train = [r for r in rows if group_key(r) not in test_keys]
     test = [r for r in rows if group_key(r) in test_keys]
     return train, test
+
+
+def dev_split(rows: Sequence[VibeRow], fraction: float, seed: int) -> tuple[list[VibeRow], list[VibeRow]]:
+    """The (train, dev) rows a student trains and chooses its epoch on: a :func:`split_rows` split holding
+    out about ``fraction`` of the rows (at least one). ``(rows, [])`` when ``fraction`` is not within
+    (0, 1) or nothing would be left to train on."""
+    rows = list(rows)
+    if not 0 < fraction < 1:
+        return rows, []
+    n_dev = max(1, int(round(fraction * len(rows))))
+    train, dev = split_rows(rows, test_fraction=fraction, seed=seed, min_test=n_dev)
+    return (train, dev) if train else (rows, [])
 
 
 @dataclass

@@ -236,12 +236,6 @@ class UsageTotals:
         self.cost_usd += u.cost_usd
         self.latency_ms += u.latency_ms
 
-    def as_dict(self) -> dict[str, Any]:
-        d = asdict(self)
-        d["cost_usd"] = round(self.cost_usd, 6)
-        d["latency_ms"] = round(self.latency_ms, 1)
-        return d
-
 
 @dataclass
 class Completion:

@@ -35,7 +35,10 @@ import os
 import tomllib
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, Optional
+
+from pydantic import AliasChoices, Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from vibegrade.files import config_dir
 from vibegrade.llm.client import (
@@ -46,7 +49,7 @@ from vibegrade.llm.client import (
     parse_price_table,
 )
 
-__all__ = ["ConfigError", "default_config_path", "read_config_file", "resolve_config"]
+__all__ = ["ConfigError", "TeacherEnv", "default_config_path", "read_config_file", "resolve_config"]
 
 _FILE_KEYS = {"base_url", "api_key", "model", "temperature", "max_tokens", "top_p", "timeout", "max_retries",
               "backoff_base", "backoff_max", "concurrency", "cache_dir", "prices", "prices_file"}
@@ -56,14 +59,35 @@ class ConfigError(ValueError):
     """The configuration is missing something or cannot be read (one-line message)."""
 
 
+def _env_field(*names: str) -> Any:
+    return Field(default=None, validation_alias=AliasChoices(*names), description=f"env {' or '.join(names)}")
+
+
+class TeacherEnv(BaseSettings):
+    """The teacher settings read from the environment (level 2 of the precedence above).
+
+    Where two variables name a setting, the first one set wins; empty variables count as unset.
+    """
+
+    model_config = SettingsConfigDict(case_sensitive=True, env_ignore_empty=True, extra="ignore")
+
+    model: Optional[str] = _env_field("VIBEGRADE_TEACHER_MODEL")
+    base_url: Optional[str] = _env_field("VIBEGRADE_TEACHER_BASE_URL", "OPENAI_BASE_URL")
+    api_key: Optional[str] = _env_field("VIBEGRADE_TEACHER_API_KEY", "OPENAI_API_KEY")
+    cache_dir: Optional[str] = _env_field("VIBEGRADE_CACHE_DIR")
+    prices_file: Optional[str] = _env_field("VIBEGRADE_TEACHER_PRICES")
+    config_file: Optional[str] = _env_field("VIBEGRADE_TEACHER_CONFIG")
+
+
 def default_config_path() -> Path:
     return config_dir() / "teacher.toml"
 
 
 def read_config_file(path: str | Path | None = None) -> tuple[dict[str, Any], Path | None]:
     """Read the TOML config. With ``path=None`` the env/default location is used and may be absent."""
-    explicit = path is not None or bool(os.environ.get("VIBEGRADE_TEACHER_CONFIG"))
-    p = Path(path or os.environ.get("VIBEGRADE_TEACHER_CONFIG") or default_config_path()).expanduser()
+    env_path = TeacherEnv().config_file
+    explicit = path is not None or bool(env_path)
+    p = Path(path or env_path or default_config_path()).expanduser()
     if not p.is_file():
         if explicit:
             raise ConfigError(f"config file not found: {p}")
@@ -78,14 +102,6 @@ def read_config_file(path: str | Path | None = None) -> tuple[dict[str, Any], Pa
     if unknown:
         raise ConfigError(f"config file {p}: unknown key(s) {', '.join(unknown)}")
     return data, p
-
-
-def _env(*names: str) -> str | None:
-    for n in names:
-        v = os.environ.get(n)
-        if v:
-            return v
-    return None
 
 
 def _first(*values: Any) -> Any:
@@ -107,21 +123,21 @@ def resolve_config(*, base_url: str | None = None, api_key: str | None = None, m
         ConfigError: no model, an unreadable config or price file, or a bad value.
     """
     data, where = read_config_file(config_path)
+    env = TeacherEnv()
     bad = sorted(k for k in overrides if k not in ClientConfig.__dataclass_fields__)
     if bad:
         raise ConfigError(f"unknown setting(s): {', '.join(bad)}")
 
-    model_v = _first(model, _env("VIBEGRADE_TEACHER_MODEL"), data.get("model"))
+    model_v = _first(model, env.model, data.get("model"))
     if require_model and not model_v:
         raise ConfigError("no model: pass --model or set VIBEGRADE_TEACHER_MODEL "
                           "(or `model` in the config file)")
     kwargs: dict[str, Any] = {
         "model": str(model_v or ""),
-        "base_url": _first(base_url, _env("VIBEGRADE_TEACHER_BASE_URL", "OPENAI_BASE_URL"),
-                           data.get("base_url")),
-        "api_key": _first(api_key, _env("VIBEGRADE_TEACHER_API_KEY", "OPENAI_API_KEY"), data.get("api_key")),
+        "base_url": _first(base_url, env.base_url, data.get("base_url")),
+        "api_key": _first(api_key, env.api_key, data.get("api_key")),
     }
-    cache = _first(cache_dir, os.environ.get("VIBEGRADE_CACHE_DIR") or None, data.get("cache_dir"))
+    cache = _first(cache_dir, env.cache_dir, data.get("cache_dir"))
     kwargs["cache_dir"] = Path(str(cache)).expanduser() if cache is not None else default_cache_dir()
 
     types = {"temperature": float, "max_tokens": int, "top_p": float, "timeout": float, "max_retries": int,
@@ -143,9 +159,8 @@ def resolve_config(*, base_url: str | None = None, api_key: str | None = None, m
             prices.update(load_price_table(pf))
         if data.get("prices") is not None:
             prices.update(parse_price_table(data["prices"], f"{where}: prices"))
-        env_prices = os.environ.get("VIBEGRADE_TEACHER_PRICES")
-        if env_prices:
-            prices.update(load_price_table(env_prices))
+        if env.prices_file:
+            prices.update(load_price_table(env.prices_file))
         if prices_path is not None:
             prices.update(load_price_table(prices_path))
     except ValueError as e:

@@ -28,7 +28,7 @@ import json
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any
 
 from vibegrade.data.rows import MAX_INTENT_CHARS  # one request-length limit for the whole project
 from vibegrade.schema import (
@@ -60,7 +60,6 @@ __all__ = [
 ]
 
 Message = dict[str, str]
-ToolName = Literal["adjust", "selective_adjust", "filter"]
 
 
 

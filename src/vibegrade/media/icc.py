@@ -16,6 +16,7 @@ from pathlib import Path
 import numpy as np
 
 from vibegrade.media.errors import short
+from vibegrade.tools.color import linear_to_srgb
 
 __all__ = ["parse_matrix_shaper", "srgb_profile_bytes", "convert_icc_pil", "convert_icc_16"]
 
@@ -152,8 +153,7 @@ def convert_icc_pil(p: Path, base, icc: bytes):
 
 
 def _srgb_encode(lin: np.ndarray) -> np.ndarray:
-    lin = np.clip(lin, 0.0, 1.0)
-    return np.where(lin <= 0.0031308, 12.92 * lin, 1.055 * np.power(lin, 1 / 2.4) - 0.055)
+    return linear_to_srgb(lin)  # the one copy of the sRGB curve
 
 
 def convert_icc_16(p: Path, rgb: np.ndarray, icc: bytes) -> tuple[np.ndarray, dict]:

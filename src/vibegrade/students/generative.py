@@ -490,12 +490,9 @@ class GenerativeStudent:
 def dev_split(rows: Sequence[Any], cfg: GenerativeTrainConfig) -> tuple[list[Any], list[Any]]:
     """The (train, dev) rows used by :func:`train_generative_student`: a grouped split (rows with identical
     settings stay together) of ``cfg.dev_fraction`` of the rows, seeded by ``cfg.seed``."""
-    rows = list(rows)
-    if not 0 < cfg.dev_fraction < 1:
-        return rows, []
-    n_dev = max(1, int(round(cfg.dev_fraction * len(rows))))
-    train, dev = split_rows(rows, test_fraction=cfg.dev_fraction, seed=cfg.seed + 1, min_test=n_dev)
-    return (train, dev) if train else (rows, [])
+    from vibegrade.data.split import dev_split as split
+
+    return split(rows, cfg.dev_fraction, cfg.seed + 1)
 
 
 def train_generative_student(rows: Sequence[Any], out_dir: str | os.PathLike[str],

@@ -41,8 +41,7 @@ def hue_degrees(rgb: np.ndarray) -> np.ndarray:
     Greys get hue 0; callers weight hue-dependent effects by chroma so greys are unaffected.
     """
     r, g, b = rgb[..., 0], rgb[..., 1], rgb[..., 2]
-    # atan2 form of the hexcone hue: continuous and vectorised, matches HSV hue to within a few degrees
-    # between the primaries (exact at the primaries and secondaries).
+    # the hexcone hue (A. R. Smith 1978) piece by piece, vectorised: exactly HSV's hue
     mx = np.maximum(np.maximum(r, g), b)
     mn = np.minimum(np.minimum(r, g), b)
     c = mx - mn

@@ -8,6 +8,7 @@ from typing import Annotated, Any, Optional
 from fastapi import APIRouter, File, Form, Request, Response, UploadFile
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, field_validator
 
+from vibegrade import api
 from vibegrade.data.events import EventIdConflictError, EventStore, UnknownProjectError
 from vibegrade.data.rows import MAX_INTENT_CHARS, clean_intent
 from vibegrade.schema import ToolChain
@@ -106,7 +107,7 @@ def predict_chain(intent: str, user_id: str, models: ModelCache, experiments: Ex
                            latency_ms=0.0)
     student = models.get(model_name)
     t0 = time.perf_counter()
-    chain = student.predict([intent])[0]
+    chain = api.predict(intent, model=student)
     latency_ms = (time.perf_counter() - t0) * 1000.0
     return _Prediction(chain=chain, experiment=experiment, variant=variant, model=model_name,
                        latency_ms=round(latency_ms, 3))
