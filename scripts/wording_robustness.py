@@ -68,9 +68,9 @@ def main() -> int:
 
     st = EncoderStudent(a.model)
     base_retrieval = dict(st.retrieval)
-    variants = {"student, typo repair off": ({"spelling": False}, {}),
-                "student (shipped settings)": ({}, {}),
-                "student + char-trigram re-rank 0.1": ({}, {"lexical": 0.1})}
+    variants = {"student, typo repair off, no re-rank": ({"spelling": False}, {"lexical": 0.0}),
+                "student, no char-trigram re-rank": ({}, {"lexical": 0.0}),
+                "student (shipped settings: repair + re-rank 0.1)": ({}, {"lexical": 0.1})}
     results: dict[str, dict[str, float]] = {}
     for label, (cfg, ret) in variants.items():
         st.config.update({"spelling": True, **cfg})

@@ -85,3 +85,19 @@ def test_canonical_strips_only_the_wrapping(typed, look):
                                   "less red", "b&w", "slightly cooler", "a lot darker", "golden hour but less orange"])
 def test_canonical_keeps_what_changes_the_look(text):
     assert canonical(text) == text
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("overexposed photo fix", {("exposure", -1)}),   # the problem first, the fix last
+    ("green cast pls fix", {("green", -1)}),
+    ("blue cast fix it pls", {("blue", -1)}),
+    ("shadows too dark fix", {("light@shadows", +1)}),  # "too" already turned it: "fix" does not turn it back
+    ("warm and bright, fix the blur", {("temperature", +1), ("light", +1)}),  # the fix is about something else
+])
+def test_a_trailing_fix_turns_the_named_problem(text: str, expected: set) -> None:
+    assert signature(text) == expected
+
+
+def test_fix_before_and_after_agree() -> None:
+    assert not conflicts("overexposed photo fix", "fix overexposed photo")
+    assert conflicts("overexposed photo fix", "fix underexposed photo")

@@ -60,6 +60,20 @@ _FLIP = frozenset({"less", "too", "reduce", "reduced", "remove", "fix", "lower",
 # words right after an attribute that lower it ("contrast down 30%", "saturation off")
 _POST_FLIP = frozenset({"down", "off", "lower", "less", "minus"})
 # words that make the attribute explicit in its given sign (they only stop a flip from reaching further)
+_FIX_AFTER = frozenset({"fix", "correct", "repair", "remove"})
+_FIX_FILLER = frozenset({"it", "this", "that", "pls", "please", "plz", "me", "up", "now", "asap"})
+
+
+def _ends_with_fix(rest: list[str]) -> bool:
+    """The request ends with a fix word and only filler after it ("... pls fix", "... fix it please")."""
+    for j in range(len(rest) - 1, -1, -1):
+        if rest[j] in _FIX_AFTER:
+            return all(w in _FIX_FILLER for w in rest[j + 1:])
+        if rest[j] not in _FIX_FILLER:
+            return False
+    return False
+
+
 _KEEP = frozenset({"more", "add", "increase", "boost", "extra", "plus", "make", "go", "raise", "higher", "up"})
 _REGIONS = {"shadow": "shadows", "shadows": "shadows", "blacks": "shadows", "black": "shadows",
             "highlight": "highlights", "highlights": "highlights", "whites": "highlights",
@@ -82,14 +96,18 @@ def signature(text: str) -> frozenset[tuple[str, int]]:
         if hit is None:
             continue
         attr, sign = hit
+        flipped = False
         # "lower"/"lift" etc. act on a following region ("lift the shadows") as well
         for back in toks[max(0, i - 2):i][::-1]:
             if back in _KEEP:
                 break
             if back in _FLIP:
-                sign = -sign
+                sign, flipped = -sign, True
                 break
         if i + 1 < len(toks) and toks[i + 1] in _POST_FLIP:
+            sign, flipped = -sign, True
+        # a problem named first and the fix after it: "overexposed photo fix", "green cast pls fix"
+        if not flipped and _ends_with_fix(toks[i + 1:]):
             sign = -sign
         region = None
         for w in toks[i + 1:i + 3]:

@@ -43,8 +43,10 @@ __all__ = ["EncoderTrainConfig", "EncoderStudent", "train_encoder_student", "MOD
 MODEL_KIND = "encoder"
 #: Retrieval decoder settings: neighbours considered, softmax temperature of their weights, cosine
 #: above which the nearest answer is returned as is, and the answer cosine that counts as "same mode".
+# lexical: weight of the char-trigram Jaccard similarity added to the embedding cosine when ranking stored
+# requests (robust to slips the word pieces cannot read; docs/experiments.md, "Wording")
 RETRIEVAL_DEFAULTS: dict[str, float] = {"k": 4, "tau": 0.02, "exact": 0.97, "mode_cos": 0.9, "size_penalty": 0.04,
-                                         "lexical": 0.0}
+                                         "lexical": 0.1}
 LORA_TARGETS = ("query", "key", "value", "attention.output.dense", "intermediate.dense", "output.dense")
 
 
@@ -259,7 +261,7 @@ class EncoderStudent:
         lex = float(self.retrieval.get("lexical", 0.0))
         q_grams = _char_grams(intent) if lex else frozenset()
         for j in top[np.argsort(-sims[top])]:
-            other = self.memory_intents[int(j)]
+            other = self._memory_read(int(j))
             if conflicts(intent, other):
                 continue
             s = float(sims[j])
@@ -268,10 +270,17 @@ class EncoderStudent:
         scored.sort(key=lambda t: -t[0])
         return [(j, s) for _, j, s in scored[:k]]
 
+    def _memory_read(self, j: int) -> str:
+        """Stored request ``j`` read like a new one (typos repaired too: the data holds "less yelow", whose
+        direction words must be read as "less yellow")."""
+        if getattr(self, "_reads_for", None) is not self.memory_intents:
+            self._reads = [self.read(t) for t in self.memory_intents]
+            self._reads_for = self.memory_intents
+        return self._reads[j]
+
     def _memory_grams(self, j: int) -> frozenset[str]:
         if getattr(self, "_grams_for", None) is not self.memory_intents:
-            canon = bool(self.config.get("canonical_text"))
-            self._grams = [_char_grams(_clean(t, canon)) for t in self.memory_intents]
+            self._grams = [_char_grams(self._memory_read(k)) for k in range(len(self.memory_intents))]
             self._grams_for = self.memory_intents
         return self._grams[j]
 
@@ -562,15 +571,9 @@ def train_encoder_student(rows: Sequence[Any], out_dir: str | os.PathLike[str], 
     encoder_dir = resolve_encoder_path(cfg.encoder)
 
     # held-out dev slice for choosing the best epoch (grouped by settings, like the test split)
-    from vibegrade.data.split import split_rows
+    from vibegrade.data.split import dev_split
 
-    n_dev = max(1, int(round(cfg.dev_fraction * len(rows)))) if cfg.dev_fraction > 0 else 0
-    if n_dev:
-        train_rows, dev_rows = split_rows(rows, test_fraction=cfg.dev_fraction, seed=cfg.seed + 1, min_test=n_dev)
-        if not train_rows:
-            train_rows, dev_rows = rows, []
-    else:
-        train_rows, dev_rows = rows, []
+    train_rows, dev_rows = dev_split(rows, cfg.dev_fraction, cfg.seed + 1)
 
     from transformers import AutoTokenizer
 
