@@ -134,7 +134,7 @@ def main() -> int:
                 row["fixes"] = obj["phrasings"][0].lower()  # the round-one request this concept re-answers
                 fixes[row["intent"].lower()] = row
     replaced = 0
-    for name, rows in files.items():
+    for rows in files.values():
         for i, r in enumerate(rows):
             new = fixes.get(r["intent"].lower())
             if new is not None:

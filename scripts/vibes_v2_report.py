@@ -17,7 +17,6 @@ from __future__ import annotations
 import argparse
 import collections
 import json
-import re
 import sys
 import unicodedata
 from pathlib import Path

@@ -2,12 +2,19 @@
 """Worklist of dataset rows whose filter / selective decision breaks STYLE_GUIDE §7 (v2.1), as far as a
 script can tell from the request words and category. Approximate by design: reviewers decide row by row.
 
-    .venv/bin/python scripts/vibes_rules/deviations.py [OUT_DIR]   # worklist_<datafile>.jsonl, default out/vibes_rules
+    .venv/bin/python scripts/vibes_rules/deviations.py [OUT_DIR]
+
+writes worklist_<datafile>.jsonl to OUT_DIR (default out/vibes_rules).
 """
-import sys, re, json, collections
-sys.path.insert(0, str(__import__("pathlib").Path(__file__).resolve().parent))
-from common import *
-from rules import COLOUR, SUBJECT, COLOUR_LOOKS, NO_PRESET_LOOK, DARK, TONED, FAMILY, family_hits
+import collections
+import json
+import re
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from common import fname, load_data, sel_colors, sel_used
+from rules import COLOUR, COLOUR_LOOKS, DARK, NO_PRESET_LOOK, SUBJECT, TONED, family_hits
 
 OUT = Path(sys.argv[1] if len(sys.argv) > 1 else "out/vibes_rules")
 OUT.mkdir(parents=True, exist_ok=True)
@@ -52,30 +59,38 @@ def check(o):
     out = []
     # ---- 7.1 preset or none
     if cat == "corrections":
-        if f != "none": out.append("7.1 correction uses a preset")
+        if f != "none":
+            out.append("7.1 correction uses a preset")
     elif is_bw(o):
         if re.search(TONED, t) or f.startswith("duotone"):
             pass
         elif re.search(DARK, t):
-            if f != "darkness": out.append("7.1 B&W with a dark word: darkness")
+            if f != "darkness":
+                out.append("7.1 B&W with a dark word: darkness")
         elif f not in ("none", "darkness"):
             out.append("7.1 B&W: none or darkness only")
         elif f == "darkness" and cat not in ("films_tv_games", "people_eras", "art_styles", "compositional"):
             out.append("7.1 B&W darkness without dark word")
     elif re.search(NO_PRESET_LOOK, base) and cat != "compositional":
-        if f != "none": out.append("7.1 natural/clean look: none")
+        if f != "none":
+            out.append("7.1 natural/clean look: none")
     elif cat in NO_PRESET_CATS:
-        if f != "none" and not trig: out.append("7.1 subject/food preset without trigger word")
+        if f != "none" and not trig:
+            out.append("7.1 subject/food preset without trigger word")
     elif cat in TRIGGER_ONLY:
-        if f != "none" and not trig: out.append("7.1 time/weather preset without trigger word")
-        if f == "none" and trig: out.append("7.1 time/weather trigger word but no preset")
+        if f != "none" and not trig:
+            out.append("7.1 time/weather preset without trigger word")
+        if f == "none" and trig:
+            out.append("7.1 time/weather trigger word but no preset")
     elif cat in ALWAYS:
-        if f == "none": out.append("7.1 look without preset (always a preset)")
+        if f == "none":
+            out.append("7.1 look without preset (always a preset)")
     # ---- 7.2 tie-breaks (only the confusable neighbour counts as a break)
     if f != "none" and not is_bw(o):
         for rx, want, nb, excl in TIE:
             if re.search(rx, base) and not (excl and re.search(excl, base)):
-                if f in nb: out.append(f"7.2 tie-break: {want} not {f}")
+                if f in nb:
+                    out.append(f"7.2 tie-break: {want} not {f}")
                 break
     # ---- 7.3 selective
     colour_named = re.search(COLOUR, t) and not re.search(CAST, t)
@@ -98,8 +113,10 @@ def main():
     rule_counts = collections.Counter()
     for o in rows:
         rs = check(o)
-        if not rs: continue
-        for r in rs: rule_counts[r] += 1
+        if not rs:
+            continue
+        for r in rs:
+            rule_counts[r] += 1
         sel = o.get("selective_adjust") or {}
         by_file[o["_file"]].append({
             "file": o["_file"], "line": o["_line"], "intent": o["intent"], "concept": o["concept"],
@@ -112,12 +129,15 @@ def main():
     for fn in files:
         L = by_file.get(fn, [])
         (OUT / f"worklist_{Path(fn).stem}.jsonl").write_text("".join(json.dumps(x, ensure_ascii=False) + "\n" for x in L))
-        n = sum(o["_file"] == fn for o in rows); c = len({x["concept"] for x in L})
-        tot_rows += len(L); tot_conc += c
+        n = sum(o["_file"] == fn for o in rows)
+        c = len({x["concept"] for x in L})
+        tot_rows += len(L)
+        tot_conc += c
         print(f"{fn:34s} {n:6d} {len(L):8d} {c:8d}")
     print(f"{'total':34s} {len(rows):6d} {tot_rows:8d} {tot_conc:8d}")
     print("\nby rule (rows):")
-    for r, c in rule_counts.most_common(): print(f"  {c:5d}  {r}")
+    for r, c in rule_counts.most_common():
+        print(f"  {c:5d}  {r}")
 
 
 if __name__ == "__main__":

@@ -1,5 +1,6 @@
 """Trigger vocabularies of STYLE_GUIDE §7 (v2.1), shared by the stats and the checker."""
 import re
+
 COLOUR = r"\b(red|reds|orange|oranges|yellow|yellows|green|greens|greenish|cyan|blue|blues|bluish|teal|purple|violet|magenta|pink|pinks|purples|cyans|magentas|greys|gold|golden|amber|turquoise|aqua|lavender|crimson|scarlet|emerald|peach|coral|mint|lilac|rose|ochre|terracotta|navy|cobalt|indigo|burgundy)\b"
 SUBJECT = r"\b(sky|skies|sea|ocean|water|lagoon|lake|skin|skintones?|skin tones?|face|faces|portrait|selfie|foliage|forest|leaves|leaf|grass|greenery|food)\b"
 # Looks whose definition in this guide is a colour range (selective expected even without a colour word)

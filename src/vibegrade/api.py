@@ -86,7 +86,7 @@ def _student(model: ModelLike) -> Student:
     if model is None or isinstance(model, (str, os.PathLike)):
         return load_model(model)
     if callable(getattr(model, "predict", None)):
-        return model  # type: ignore[return-value]  # any object with predict(list[str]) -> list[ToolChain]
+        return model  # any object with predict(list[str]) -> list[ToolChain]
     raise TypeError(f"model must be a model folder path, a loaded student or None, got {type(model).__name__}")
 
 
@@ -238,7 +238,7 @@ def render(image: np.ndarray | Image.Image | str | os.PathLike[str], chain: Chai
         a = img.rgb if img.alpha is None else np.concatenate([img.rgb, img.alpha[..., None]], axis=2)
         return _render_array(a, c, lut_size)
     if _is_pil(image):
-        return _render_pil(image, c, lut_size)  # type: ignore[arg-type]
+        return _render_pil(image, c, lut_size)
     raise TypeError(f"image must be a NumPy array, a PIL image or a path, got {type(image).__name__}")
 
 

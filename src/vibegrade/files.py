@@ -23,9 +23,9 @@ import os
 import re
 import socket
 import tempfile
+from collections.abc import Iterator
 from functools import lru_cache
 from pathlib import Path
-from typing import Iterator
 
 __all__ = ["atomic_path", "atomic_write_bytes", "atomic_write_text", "sweep_partial_files", "partial_prefix",
            "host_tag", "pid_alive", "config_dir", "cache_dir"]

@@ -32,14 +32,22 @@ then is the filter name checked. Without them a filter name is checked for its f
 from __future__ import annotations
 
 import json
+import math
 import re
 import sys
-import math
+from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any, Iterable, Literal
+from typing import Any, Literal
 
-from pydantic import (BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, field_validator,
-                      model_validator)
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 
 __all__ = [
     "ParamSpec",
@@ -476,11 +484,11 @@ def clamp_chain(obj: Any, presets: Iterable[str]) -> ClampReport:
             entry: dict[str, int] = {}
             for chk, chv in cv.items():
                 ch = str(chk).strip().lower()
-                spec = next((s for s in SELECTIVE_CHANNELS if s.name == ch), None)
-                if spec is None:
+                channel = next((s for s in SELECTIVE_CHANNELS if s.name == ch), None)
+                if channel is None:
                     flags.append(f"unknown_key:selective_adjust.{color}.{chk}")
                     continue
-                entry[ch] = _clamp_value(spec, chv, f"selective_adjust.{color}.{ch}", flags)
+                entry[ch] = _clamp_value(channel, chv, f"selective_adjust.{color}.{ch}", flags)
             selective[color] = entry
     else:
         flags.append("not_an_object:selective_adjust")
@@ -507,11 +515,15 @@ def clamp_chain(obj: Any, presets: Iterable[str]) -> ClampReport:
     elif filt_raw is not None:
         flags.append("not_an_object:filter")
 
+    # every value is already valid: build the models without validating again
+    adjust_values: dict[str, Any] = {**{k: 0 for k in ADJUST_KEYS}, **adjust}
+    selective_values: dict[str, Any] = {}
+    for c in SELECTIVE_COLORS:
+        channels: dict[str, Any] = {"saturation": 0, "luminance": 0, **selective.get(c, {})}
+        selective_values[c] = SelectiveColor.model_construct(**channels)
     chain = ToolChain.model_construct(
-        adjust=Adjust.model_construct(**{**{k: 0 for k in ADJUST_KEYS}, **adjust}),
-        selective_adjust=SelectiveAdjust.model_construct(**{
-            c: SelectiveColor.model_construct(**{"saturation": 0, "luminance": 0, **selective.get(c, {})})
-            for c in SELECTIVE_COLORS}),
+        adjust=Adjust.model_construct(**adjust_values),
+        selective_adjust=SelectiveAdjust.model_construct(**selective_values),
         filter=Filter.model_construct(**filt),
     )
     return ClampReport(chain=chain, flags=flags)

@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import json
 import math
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import numpy as np
 import pytest
 from scipy.stats import chi2_contingency, chisquare
 from typer.testing import CliRunner
 
-from vibegrade.cli.ab import app, counts_from_file
 from vibegrade.analytics.abstats import (
     ab_report,
     format_report,
@@ -30,6 +29,7 @@ from vibegrade.analytics.experiments import (
     load_experiments,
     parse_experiments,
 )
+from vibegrade.cli.ab import app, counts_from_file
 
 Z = 1.959963984540054
 
@@ -239,10 +239,10 @@ def test_load_good_toml_and_json(tmp_path):
     e = cfg.get("student-v2")
     assert e.control.name == "control" and e.variants[1].model == "out/students/v2"
     assert e.weights == pytest.approx([0.25, 0.75])
-    assert e.is_active(datetime(2026, 1, 20, tzinfo=timezone.utc))
+    assert e.is_active(datetime(2026, 1, 20, tzinfo=UTC))
     assert e.is_active(datetime(2026, 1, 20))  # naive = UTC
-    assert not e.is_active(datetime(2026, 1, 1, tzinfo=timezone.utc))
-    assert not e.is_active(datetime(2026, 2, 10, tzinfo=timezone.utc))  # stop is exclusive
+    assert not e.is_active(datetime(2026, 1, 1, tzinfo=UTC))
+    assert not e.is_active(datetime(2026, 2, 10, tzinfo=UTC))  # stop is exclusive
     assert cfg.get("always").is_active() and cfg.get("always").variants[0].weight == 1.0
     j = tmp_path / "experiments.json"
     j.write_text(json.dumps(json.loads(cfg.model_dump_json())))

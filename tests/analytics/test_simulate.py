@@ -5,15 +5,13 @@ from __future__ import annotations
 import json
 
 import pytest
-import uvicorn
 
+from tests.serve.helpers import live_server  # noqa: E402
 from vibegrade.analytics.abstats import ab_report
 from vibegrade.analytics.experiments import load_experiments
 from vibegrade.analytics.simulate import check_loopback, simulate_traffic
 from vibegrade.data.events import EventStore
 from vibegrade.serve.app import Settings, create_app
-
-from tests.serve.helpers import live_server  # noqa: E402
 
 
 @pytest.fixture

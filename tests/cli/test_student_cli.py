@@ -10,8 +10,8 @@ import pytest
 from vibegrade.media.image import read_image
 from vibegrade.samples import sample_path
 from vibegrade.schema import ToolChain, parse_chain, preset_context
-from vibegrade.tools.filters import preset_names
 from vibegrade.students import DEFAULT_MODEL_DIR, load_student
+from vibegrade.tools.filters import preset_names
 
 
 def test_default_model_is_shipped_self_contained_and_small():
@@ -24,8 +24,9 @@ def test_default_model_is_shipped_self_contained_and_small():
 
 
 def test_known_requests_get_the_teachers_answer():
-    from vibegrade.data.rows import read_rows
     from pathlib import Path
+
+    from vibegrade.data.rows import read_rows
 
     train = read_rows([Path(__file__).resolve().parents[2] / "data" / "vibes" / "split" / "train.jsonl"])
     student = load_student()
@@ -77,8 +78,9 @@ def test_edit_grades_a_sample(cli, tmp_path):
 
 
 def test_eval_json_report_with_baselines(cli, tmp_path):
-    from vibegrade.data.rows import read_rows, write_rows
     from pathlib import Path
+
+    from vibegrade.data.rows import read_rows, write_rows
 
     root = Path(__file__).resolve().parents[2] / "data" / "vibes" / "split"
     test = tmp_path / "t.jsonl"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import threading
 import uuid
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from alembic import command
@@ -12,7 +12,13 @@ from alembic.config import Config
 from sqlalchemy import inspect, text
 from sqlalchemy.exc import IntegrityError
 
-from tests.store_helpers import head_revision, isolated_pg_store, iter_annotations, record_annotation, revision
+from tests.store_helpers import (
+    head_revision,
+    isolated_pg_store,
+    iter_annotations,
+    record_annotation,
+    revision,
+)
 from vibegrade.data.events import (
     MIGRATIONS_DIR,
     EventStore,
@@ -23,7 +29,7 @@ from vibegrade.data.events import (
 )
 from vibegrade.schema import ToolChain
 
-T0 = datetime(2026, 3, 1, 9, 0, tzinfo=timezone.utc)
+T0 = datetime(2026, 3, 1, 9, 0, tzinfo=UTC)
 
 def chain(**kw) -> dict:
     return ToolChain.model_validate(kw).to_wire()

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import threading
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
-from sqlalchemy import inspect, text
+from sqlalchemy import inspect
 from typer.testing import CliRunner
 
 from tests.store_helpers import head_revision, iter_annotations, record_annotation, revision
@@ -15,7 +15,7 @@ from vibegrade.data.from_events import dataset_from_events
 from vibegrade.data.rows import read_rows
 from vibegrade.schema import ToolChain, parse_chain
 
-T0 = datetime(2026, 1, 1, 12, 0, tzinfo=timezone.utc)
+T0 = datetime(2026, 1, 1, 12, 0, tzinfo=UTC)
 
 
 def chain(**kw) -> dict:

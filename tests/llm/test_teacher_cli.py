@@ -16,8 +16,8 @@ from typing import Any
 import pytest
 from typer.testing import CliRunner
 
-from vibegrade.cli.teacher import app
 from tests.fakes.replay import ReplayServer
+from vibegrade.cli.teacher import app
 
 from .helpers import RECORDED_INTENTS, check_row, read_rows
 

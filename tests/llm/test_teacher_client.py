@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 
+from tests.fakes.replay import ReplayServer, estimate_tokens
 from vibegrade.llm.client import (
     DEFAULT_PRICES,
     FatalError,
@@ -21,7 +22,6 @@ from vibegrade.llm.client import (
     lookup_price,
 )
 from vibegrade.llm.prompts import teacher_messages
-from tests.fakes.replay import ReplayServer, estimate_tokens
 
 from .helpers import PRICES, TEST_PRESETS, fast_config
 

@@ -10,8 +10,8 @@ from typing import Any
 
 import pytest
 
-from vibegrade.llm.client import FatalError, TeacherClient
 from tests.fakes.replay import RecordedAnswer, ReplayServer
+from vibegrade.llm.client import FatalError, TeacherClient
 from vibegrade.llm.teacher import (
     IntentLine,
     label_batch,

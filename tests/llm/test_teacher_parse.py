@@ -9,8 +9,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from vibegrade.llm.parse import combine, lenient_json, parse_answer
 from tests.fakes.replay import load_fixtures
+from vibegrade.llm.parse import combine, lenient_json, parse_answer
 from vibegrade.schema import ADJUST_KEYS, SELECTIVE_COLORS, TOOL_NAMES, ToolChain, preset_context
 from vibegrade.tools.filters import preset_names
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import io
 import json
 import re
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import numpy as np
 import pytest
@@ -15,10 +15,10 @@ from typer.testing import CliRunner
 
 from tests.store_helpers import iter_annotations
 from vibegrade.cli.annotate import assign_images, choose_rows
-from vibegrade.evaluation.annotations import agreeing_pairs, build_report, majority
 from vibegrade.cli.main import app as cli
 from vibegrade.data.events import AnnotationTaskRecord, TaskVotes
 from vibegrade.data.rows import VibeRow, read_rows, write_rows
+from vibegrade.evaluation.annotations import agreeing_pairs, build_report, majority
 from vibegrade.samples import SAMPLE_IMAGES
 from vibegrade.schema import ToolChain
 from vibegrade.serve.app import Settings, create_app
@@ -348,7 +348,7 @@ def test_majority_and_pairs():
 
 
 def _tv(i: int, votes: dict) -> TaskVotes:
-    t = AnnotationTaskRecord(id=f"task-{i}", key=str(i), created_at=datetime(2026, 1, 1, tzinfo=timezone.utc),
+    t = AnnotationTaskRecord(id=f"task-{i}", key=str(i), created_at=datetime(2026, 1, 1, tzinfo=UTC),
                              position=i, dataset="d.jsonl", intent=f"request {i}", teacher_tools={},
                              student_tools={}, student_model="default", image="astronaut")
     return TaskVotes(task=t, votes=votes)

@@ -219,7 +219,6 @@ def test_serve_cli_runs_uvicorn_factory(monkeypatch):
     import uvicorn
 
     from vibegrade.cli.serve import serve
-
     from vibegrade.serve.server import HEADER_TIMEOUT_ENV, HeaderTimeoutH11Protocol
 
     calls = []

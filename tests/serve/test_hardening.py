@@ -7,7 +7,6 @@ checked at the edge on SQLite and PostgreSQL alike; no path can answer a non-JSO
 from __future__ import annotations
 
 import io
-import json
 import logging
 
 import numpy as np
@@ -127,7 +126,7 @@ def test_multipart_field_not_utf8_is_422(client):
     assert client.app.state.store.counts()["projects"] == 0
     # real UTF-8 is fine
     r = client.post("/v1/edit", files={"file": ("p.png", _png(), "image/png")},
-                    data={"intent": "café au lait".encode("utf-8")})
+                    data={"intent": "café au lait".encode()})
     assert r.status_code == 200, r.text
 
 

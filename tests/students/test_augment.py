@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-
+from tests.fakes.replay import ReplayServer
 from vibegrade.data.rows import normalize_intent, parse_row
 from vibegrade.llm.client import ClientConfig
-from tests.fakes.replay import ReplayServer
 from vibegrade.schema import ADJUST_KEYS, parse_chain
 from vibegrade.students.augment import LLMParaphraser, OfflineParaphraser, augment_rows, find_mistakes
 

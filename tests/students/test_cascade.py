@@ -17,9 +17,9 @@ import pytest
 
 pytest.importorskip("openai")
 
+from tests.fakes.replay import ReplayServer, synthetic_answer  # noqa: E402
 from vibegrade.llm.client import ClientConfig  # noqa: E402
 from vibegrade.llm.parse import combine, parse_answer  # noqa: E402
-from tests.fakes.replay import ReplayServer, synthetic_answer  # noqa: E402
 from vibegrade.schema import TOOL_NAMES, ToolChain  # noqa: E402
 from vibegrade.students.cascade import CascadeStudent, MemoryEntry  # noqa: E402
 

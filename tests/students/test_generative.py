@@ -20,13 +20,16 @@ from tests.students.tiny_generative import (  # noqa: E402
 )
 from vibegrade.llm.prompts import student_target  # noqa: E402
 from vibegrade.schema import TOOL_NAMES, ToolChain  # noqa: E402
-from vibegrade.students import StudentLoadError, load_student  # noqa: E402
-from vibegrade.students import generative  # noqa: E402
+from vibegrade.students import (  # noqa: E402
+    StudentLoadError,
+    generative,  # noqa: E402
+    load_student,
+)
 from vibegrade.students.generative import (  # noqa: E402
     GenerativeStudent,
     GenerativeTrainConfig,
-    _Prompter,
     _load_tokenizer,
+    _Prompter,
     char_map_for,
     train_generative_student,
 )

@@ -1,8 +1,16 @@
 import numpy as np
 import pytest
 
-from vibegrade.tools.lut import (CubeError, apply_lut, apply_lut_u8, cube_text, identity_grid, parse_cube,
-                                 read_cube, write_cube)
+from vibegrade.tools.lut import (
+    CubeError,
+    apply_lut,
+    apply_lut_u8,
+    cube_text,
+    identity_grid,
+    parse_cube,
+    read_cube,
+    write_cube,
+)
 
 
 def test_cube_round_trip(tmp_path):

@@ -13,9 +13,9 @@ import ipaddress
 import random
 import time
 import uuid
+from collections.abc import Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from typing import Mapping, Sequence
 from urllib.parse import urlparse
 
 __all__ = ["SimulationResult", "simulate_traffic", "check_loopback"]
@@ -108,8 +108,8 @@ def simulate_traffic(base_url: str, export_prob: Mapping[str, float], *, users: 
             result.users += 1
             result.predicts += 1
             result.exports += exported
-            v = result.by_variant.setdefault(variant, {"started": 0, "exported": 0})
-            v["started"] += 1
-            v["exported"] += exported
+            tally = result.by_variant.setdefault(variant, {"started": 0, "exported": 0})
+            tally["started"] += 1
+            tally["exported"] += exported
     result.seconds = time.monotonic() - t0
     return result

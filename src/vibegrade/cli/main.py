@@ -9,7 +9,6 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
-from typing import Optional
 
 import typer
 
@@ -27,7 +26,7 @@ def render(
     tools: str = typer.Option(..., "--tools", "-t", help=TOOLS_HELP),
     lut_size: int = typer.Option(33, "--lut-size", min=2, max=65, help="Grid size of the baked 3D LUT."),
     quality: int = typer.Option(95, "--quality", min=1, max=100, help="JPEG/WebP quality."),
-    max_pixels: Optional[int] = typer.Option(None, "--max-pixels", help="Reject larger images (bomb guard)."),
+    max_pixels: int | None = typer.Option(None, "--max-pixels", help="Reject larger images (bomb guard)."),
     progress: bool = typer.Option(True, "--progress/--no-progress", help="Progress bar for videos."),
 ) -> None:
     """Render a tool chain on an image or a video."""
@@ -62,7 +61,7 @@ def presets(ctx: typer.Context,
 @friendly_errors
 def presets_import(
     file: Path = typer.Argument(..., help="A .cube, .3dl or HaldCLUT .png 3D LUT."),
-    name: Optional[str] = typer.Option(None, "--name", help="Preset name (default: the file name without extension)."),
+    name: str | None = typer.Option(None, "--name", help="Preset name (default: the file name without extension)."),
     force: bool = typer.Option(False, "--force", help="Replace a user preset of that name, or override a bundled one."),
 ) -> None:
     """Install your own 3D LUT as a filter preset (validated, converted to .cube, written atomically)."""
@@ -78,12 +77,12 @@ def presets_import(
 def export_lut(
     output: Path = typer.Argument(..., help="Output file: .cube, .3dl, .png (HaldCLUT) or .xmp (Lightroom preset)."),
     tools: str = typer.Option(..., "--tools", "-t", help=TOOLS_HELP),
-    size: Optional[int] = typer.Option(None, "--size", min=2, max=129,
+    size: int | None = typer.Option(None, "--size", min=2, max=129,
                                        help="LUT grid size: .cube default 33, .3dl default 17 (ffmpeg reads 17 only)."),
-    title: Optional[str] = typer.Option(None, "--title", help="TITLE written into the .cube (preset name in .xmp)."),
-    fmt: Optional[str] = typer.Option(None, "--format", help="cube, 3dl, hald or xmp (default: from the extension)."),
+    title: str | None = typer.Option(None, "--title", help="TITLE written into the .cube (preset name in .xmp)."),
+    fmt: str | None = typer.Option(None, "--format", help="cube, 3dl, hald or xmp (default: from the extension)."),
     level: int = typer.Option(8, "--level", min=2, max=16, help="HaldCLUT level L: L^3 x L^3 pixels, L^2 grid points."),
-    bits: Optional[int] = typer.Option(None, "--bits", help="HaldCLUT PNG depth 8 or 16 (default 16); "
+    bits: int | None = typer.Option(None, "--bits", help="HaldCLUT PNG depth 8 or 16 (default 16); "
                                                             ".3dl output codes 10, 12 (default) or 16 bits."),
 ) -> None:
     """Write the colour part of a chain as a 3D LUT (.cube, .3dl, HaldCLUT PNG) or as a Lightroom/Camera Raw
@@ -145,7 +144,7 @@ def export_lut(
 @friendly_errors
 def import_xmp(
     file: Path = typer.Argument(..., help="A Lightroom / Camera Raw preset (or sidecar) .xmp file."),
-    output: Optional[Path] = typer.Option(None, "--output", "-o", help="Write the chain here (default: stdout)."),
+    output: Path | None = typer.Option(None, "--output", "-o", help="Write the chain here (default: stdout)."),
 ) -> None:
     """Turn a Lightroom / Camera Raw XMP preset into a tool chain (the settings that map; the rest is listed)."""
     from vibegrade.tools.formats.xmp import read_xmp
@@ -183,7 +182,7 @@ def demo(
     output: Path = typer.Option(Path("out/demo.jpg"), "--output", "-o", help="Graded image."),
     sample: str = typer.Option("astronaut", "--sample", help="Bundled sample image name."),
     look: str = typer.Option("golden_hour", "--look", help="Bundled example look (a tool chain file)."),
-    compare: Optional[Path] = typer.Option(None, "--compare", help="Also write a before/after image here."),
+    compare: Path | None = typer.Option(None, "--compare", help="Also write a before/after image here."),
 ) -> None:
     """The main job on embedded defaults: grade a bundled sample with a bundled example look."""
     from vibegrade.media.pipeline import before_after, render_file

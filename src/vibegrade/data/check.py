@@ -12,10 +12,10 @@ from __future__ import annotations
 
 import collections
 import os
-from pathlib import Path
-from typing import Any, Iterable
-
 import re
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
 
 from vibegrade.data.rows import VibeRow, iter_rows
 from vibegrade.schema import TOOL_NAMES
@@ -81,9 +81,9 @@ def check_files(paths: Iterable[str | os.PathLike[str]]) -> dict[str, Any]:
     errors: list[str] = []
     concepts: set[str] = set()
     seen: dict[str, str] = {}
-    used = collections.Counter()
-    presets = collections.Counter()
-    categories = collections.Counter()
+    used: collections.Counter[str] = collections.Counter()
+    presets: collections.Counter[str] = collections.Counter()
+    categories: collections.Counter[str] = collections.Counter()
     n = 0
     with_calls = 0
     for path in paths:

@@ -19,9 +19,10 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterable, Iterator
+from typing import Any
 
 from vibegrade.files import atomic_write_text
 from vibegrade.schema import (
@@ -29,9 +30,9 @@ from vibegrade.schema import (
     SELECTIVE_COLORS,
     TOOL_NAMES,
     ToolChain,
+    ValidationError,
     format_validation_error,
     preset_context,
-    ValidationError,
 )
 from vibegrade.tools.filters import preset_names
 

@@ -4,14 +4,15 @@ from __future__ import annotations
 
 import collections
 import os
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any
 
 import numpy as np
 
 from vibegrade.data.rows import VibeRow
-from vibegrade.schema import ADJUST_PARAMS, SELECTIVE_KEYS
 from vibegrade.files import atomic_path
+from vibegrade.schema import ADJUST_PARAMS, SELECTIVE_KEYS
 
 __all__ = ["dataset_stats", "write_plots"]
 

@@ -17,8 +17,9 @@ perceptual score in :mod:`vibegrade.evaluation.perceptual`.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass
-from typing import Any, Sequence
+from typing import Any
 
 import numpy as np
 

@@ -446,7 +446,7 @@ class TeacherClient:
             try:
                 async with self._sem:
                     resp = await self._client.chat.completions.create(
-                        model=cfg.model, messages=msgs,  # type: ignore[arg-type]
+                        model=cfg.model, messages=msgs,
                         temperature=cfg.temperature, max_tokens=cfg.max_tokens, top_p=cfg.top_p)
                 choice = resp.choices[0]
                 content = choice.message.content or ""

@@ -467,6 +467,7 @@ def _chain_for(tool: str, settings: Any, presets: Iterable[str], flags: list[str
     report = clamp_chain({tool: settings}, presets)
     flags.extend(report.flags)
     c = report.chain
+    parts: dict[str, Any]
     if tool == "adjust":
         parts = {"adjust": c.adjust}
     elif tool == "selective_adjust":

@@ -241,7 +241,7 @@ def _adjust_example() -> _Example:
 def _selective_example() -> _Example:
     values = {"red": {"saturation": 15, "luminance": -5}, "orange": {"saturation": 35, "luminance": 10},
               "yellow": {"saturation": 25, "luminance": 5}, "green": {"saturation": -30, "luminance": -10}}
-    wire = SelectiveAdjust(**{c: v for c, v in values.items() if c in SELECTIVE_COLORS}).to_wire()
+    wire = SelectiveAdjust.model_validate({c: v for c, v in values.items() if c in SELECTIVE_COLORS}).to_wire()
     return _Example(
         "autumn forest",
         "Autumn lives in the leaves: push orange and yellow, deepen red slightly, and pull green back so "

@@ -29,9 +29,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from vibegrade.data.rows import normalize_intent
 from vibegrade.llm.client import FatalError, RequestFailed, TeacherClient, UsageTotals
 from vibegrade.llm.parse import ToolResult, combine, parse_answer
-from vibegrade.data.rows import normalize_intent
 from vibegrade.llm.prompts import MAX_INTENT_CHARS, installed_presets, teacher_messages
 from vibegrade.schema import TOOL_NAMES, ToolChain
 

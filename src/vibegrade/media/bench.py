@@ -22,9 +22,10 @@ import platform
 import statistics
 import tempfile
 import time
+from collections.abc import Callable
 from fractions import Fraction
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import numpy as np
 from PIL import Image, ImageFilter
@@ -201,6 +202,7 @@ def ffmpeg_lut3d_transcode(src: str | os.PathLike[str], dst: str | os.PathLike[s
 
         vout = out.add_stream("libx264", rate=vin.average_rate or 30)
         vout.width, vout.height, vout.pix_fmt = vin.codec_context.width, vin.codec_context.height, "yuv420p"
+        assert vin.time_base is not None, "a demuxed video stream has a time base"
         vout.time_base = vin.time_base
         vout.codec_context.time_base = vin.time_base
         vout.options = {"crf": str(crf), "preset": str(preset)}
@@ -214,6 +216,7 @@ def ffmpeg_lut3d_transcode(src: str | os.PathLike[str], dst: str | os.PathLike[s
                     f = graph.pull()
                 except (av.BlockingIOError, av.EOFError):
                     return
+                assert isinstance(f, av.VideoFrame), "a video filter graph yields video frames"
                 f.pict_type = av.video.frame.PictureType.NONE
                 for pkt in vout.encode(f):
                     out.mux(pkt)

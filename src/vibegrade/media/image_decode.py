@@ -290,7 +290,6 @@ def _cv2_applies_orientation(fmt: str) -> bool:
     miss nor double the turn whatever the OpenCV build does (4.x/5.x TIFF: applied; PNG: not).
     """
     import cv2
-
     from PIL import Image
 
     stored = np.array([[[1, 2, 3], [4, 5, 6]]], dtype=np.uint16)

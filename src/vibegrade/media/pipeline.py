@@ -15,9 +15,11 @@ from __future__ import annotations
 
 import contextlib
 import os
+from collections.abc import Callable
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, ContextManager, Literal, Optional, Union
+from typing import Literal, TypeAlias
 
 from vibegrade.media.bitdepth import to_8bit
 from vibegrade.media.errors import MediaError, UnsupportedFormat
@@ -28,11 +30,11 @@ from vibegrade.tools.chain import DEFAULT_LUT_SIZE, Renderer
 
 __all__ = ["RenderResult", "Destination", "Admission", "render_file", "before_after", "MediaError"]
 
-PathLike = Union[str, os.PathLike[str]]
-Destination = Union[PathLike, Callable[[str], PathLike]]
+PathLike: TypeAlias = str | os.PathLike[str]
+Destination: TypeAlias = PathLike | Callable[[str], PathLike]
 """Where :func:`render_file` writes: a path, or (images) a function of the source's format name
 (``'JPEG'``, ``'PNG'``, ``'WEBP'``, ``'TIFF'``) returning the path, to answer in the source's format."""
-Admission = Callable[[ImageHeader], ContextManager[object]]
+Admission = Callable[[ImageHeader], AbstractContextManager[object]]
 """Called with an image's header once every header check passed and before any pixel is decoded; may
 refuse the image by raising, else returns a context held while the image is decoded, rendered and written
 (the service reserves its decode memory budget this way)."""
@@ -45,7 +47,7 @@ class RenderResult:
     width: int
     height: int
     frames: int = 1
-    source_format: Optional[str] = None
+    source_format: str | None = None
     """Images: Pillow format name of the source (``'JPEG'``, ``'PNG'``, ``'WEBP'``, ``'TIFF'``); videos: None."""
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import uuid
-from typing import Any, Optional
+from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -130,7 +130,7 @@ class BodyLimitMiddleware:
             else:
                 try:
                     message = await asyncio.wait_for(receive(), timeout)
-                except asyncio.TimeoutError:
+                except TimeoutError:
                     state["timed_out"] = True
                     raise _BodyTimeout() from None
             if message["type"] == "http.request":
@@ -254,18 +254,18 @@ def require_utf8_multipart() -> None:
 
     if not hasattr(formparsers, "_user_safe_decode"):
         raise RuntimeError("starlette.formparsers._user_safe_decode is gone: update require_utf8_multipart")
-    formparsers._user_safe_decode = _strict_utf8_decode  # type: ignore[attr-defined]
+    formparsers._user_safe_decode = _strict_utf8_decode
 
 
 
 class ErrorDetail(BaseModel):
     code: str
     message: str
-    field: Optional[str] = None
+    field: str | None = None
 
 
 class ErrorResponse(BaseModel):
     error: ErrorDetail
 
 
-ERRORS = {status: {"model": ErrorResponse} for status in (413, 415, 422, 503)}
+ERRORS: dict[int | str, dict[str, Any]] = {status: {"model": ErrorResponse} for status in (413, 415, 422, 503)}

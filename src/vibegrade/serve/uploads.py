@@ -5,8 +5,9 @@ from __future__ import annotations
 import contextlib
 import json
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, BinaryIO, ContextManager, Iterator
+from typing import TYPE_CHECKING, Any, BinaryIO
 
 from fastapi import Response, UploadFile
 
@@ -144,7 +145,7 @@ def _admission(budget: DecodeBudget | None) -> Admission | None:
     if budget is None:
         return None
 
-    def admit(header: ImageHeader) -> ContextManager[None]:
+    def admit(header: ImageHeader) -> contextlib.AbstractContextManager[None]:
         cost = decode_cost(header.pixels, header.bits)
         if cost > budget.max_bytes:
             mp = budget.max_bytes // BYTES_PER_PIXEL[8] / 1e6

@@ -20,15 +20,16 @@ from __future__ import annotations
 
 import random
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Protocol, Sequence
+from typing import Protocol
 
 import numpy as np
 
 from vibegrade.data.rows import MAX_INTENT_CHARS, VibeRow, normalize_intent
 from vibegrade.evaluation.metrics import cosine
-from vibegrade.schema import ToolChain
 from vibegrade.llm.client import TeacherClient
+from vibegrade.schema import ToolChain
 
 __all__ = ["Mistakes", "find_mistakes", "OfflineParaphraser", "LLMParaphraser", "augment_rows", "Paraphraser"]
 
@@ -161,9 +162,9 @@ class OfflineParaphraser:
         seen = {normalize_intent(intent)}
         out = []
         for c in candidates:
-            k = normalize_intent(c)
-            if k not in seen:
-                seen.add(k)
+            key = normalize_intent(c)
+            if key not in seen:
+                seen.add(key)
                 out.append(c)
             if len(out) == n:
                 break

@@ -12,8 +12,8 @@ from __future__ import annotations
 import collections
 import json
 import os
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Sequence
 
 import numpy as np
 
@@ -31,7 +31,7 @@ class MajorityStudent:
         self.chain = chain
 
     @classmethod
-    def fit(cls, rows: Sequence[VibeRow]) -> "MajorityStudent":
+    def fit(cls, rows: Sequence[VibeRow]) -> MajorityStudent:
         n = len(rows)
         if n == 0:
             raise ValueError("no training rows")

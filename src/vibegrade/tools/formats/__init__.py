@@ -18,7 +18,7 @@ from typing import Literal
 
 import numpy as np
 
-from vibegrade.tools.filters import BUNDLED_PRESETS, _VALID_NAME, refresh_presets, user_presets_dir
+from vibegrade.tools.filters import _VALID_NAME, BUNDLED_PRESETS, refresh_presets, user_presets_dir
 from vibegrade.tools.formats.hald import read_hald
 from vibegrade.tools.formats.threedl import read_3dl
 from vibegrade.tools.lut import CubeError, read_cube, write_cube

@@ -22,8 +22,8 @@ from pathlib import Path
 
 import numpy as np
 
-from vibegrade.tools.lut import CubeError
 from vibegrade.files import atomic_write_bytes
+from vibegrade.tools.lut import CubeError
 
 __all__ = ["HaldError", "hald_image", "hald_to_lut", "write_hald", "read_hald", "MIN_LEVEL", "MAX_LEVEL",
            "DEFAULT_LEVEL"]

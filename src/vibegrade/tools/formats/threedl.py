@@ -29,8 +29,8 @@ from pathlib import Path
 
 import numpy as np
 
-from vibegrade.tools.lut import CubeError
 from vibegrade.files import atomic_write_text
+from vibegrade.tools.lut import CubeError
 
 __all__ = ["ThreeDLError", "threedl_text", "write_3dl", "read_3dl", "parse_3dl", "mesh_values", "OUTPUT_BITS"]
 
