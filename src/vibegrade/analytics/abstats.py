@@ -92,7 +92,8 @@ def normalise_counts(counts: Counts) -> dict[str, tuple[int, int]]:
         if isinstance(value, Mapping):
             unknown = set(value) - {"started", "exported"}
             if unknown:
-                raise ValueError(f"counts for {name!r}: unknown key(s) {', '.join(sorted(map(repr, unknown)))}")
+                raise ValueError(
+                    f"counts for {name!r}: unknown key(s) {', '.join(sorted(map(repr, unknown)))}")
             if "started" not in value or "exported" not in value:
                 raise ValueError(f"counts for {name!r}: need 'started' and 'exported'")
             started, exported = value["started"], value["exported"]
@@ -244,14 +245,18 @@ def _p(value: float | None) -> str:
 
 def _table(header: list[str], rows: list[list[str]]) -> list[str]:
     widths = [max(len(h), *(len(r[i]) for r in rows)) if rows else len(h) for i, h in enumerate(header)]
-    line = lambda cells: "  ".join(c.rjust(w) if i else c.ljust(w) for i, (c, w) in enumerate(zip(cells, widths)))  # noqa: E731
+
+    def line(cells: list[str]) -> str:
+        return "  ".join(c.rjust(w) if i else c.ljust(w) for i, (c, w) in enumerate(zip(cells, widths)))
+
     return [line(header), "  ".join("-" * w for w in widths)] + [line(r) for r in rows]
 
 
 def format_report(report: Mapping[str, Any]) -> str:
     """A readable plain-text version of :func:`ab_report`'s output."""
     conf = f"{100 * (1 - report['alpha']):g}%"
-    out = [f"experiment {report['experiment']}  (control: {report['control']}; metric: {report['metric']})", ""]
+    out = [
+        f"experiment {report['experiment']}  (control: {report['control']}; metric: {report['metric']})", ""]
     out += _table(
         ["variant", "weight", "started", "exported", "rate", f"{conf} CI (Wilson)"],
         [[r["name"], f"{r['weight']:.3f}", str(r["started"]), str(r["exported"]), _f(r["rate"], ".2%"),
@@ -261,7 +266,9 @@ def format_report(report: Mapping[str, Any]) -> str:
         out.append("")
         out += _table(
             ["vs control", "diff", "ratio", f"{conf} CI", "z", "p-value", "significant"],
-            [[c["variant"], _f(None if c["diff"] is None else 100 * c["diff"], "+.2f") + (" pp" if c["diff"] is not None else ""),
+            [[c["variant"],
+              _f(None if c["diff"] is None else 100 * c["diff"], "+.2f")
+              + (" pp" if c["diff"] is not None else ""),
               _f(c["ratio"], ".3f") + ("*" if c["continuity_corrected"] else ""),
               f"[{_f(c['ratio_ci_low'], '.3f')}, {_f(c['ratio_ci_high'], '.3f')}]",
               _f(c["z"], "+.2f"), _p(c["p_value"]), "YES" if c["significant"] else "no"]

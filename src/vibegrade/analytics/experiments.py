@@ -208,11 +208,13 @@ def load_experiments(path: str | Path) -> ExperimentsConfig:
         elif suffix == ".json":
             data = json.loads(text)
         else:
-            raise ExperimentConfigError(f"{path}: unsupported file type {suffix or '(none)'!r} (use .toml or .json)")
+            raise ExperimentConfigError(
+                f"{path}: unsupported file type {suffix or '(none)'!r} (use .toml or .json)")
     except tomllib.TOMLDecodeError as e:
         raise ExperimentConfigError(f"{path}: invalid TOML: {str(e).splitlines()[0]}") from None
     except json.JSONDecodeError as e:
-        raise ExperimentConfigError(f"{path}: invalid JSON: {e.msg} (line {e.lineno}, column {e.colno})") from None
+        raise ExperimentConfigError(
+            f"{path}: invalid JSON: {e.msg} (line {e.lineno}, column {e.colno})") from None
     try:
         return parse_experiments(data)
     except ExperimentConfigError as e:

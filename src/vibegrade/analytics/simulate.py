@@ -48,8 +48,10 @@ class SimulationResult:
     stopped_early: bool = False
 
     def to_dict(self) -> dict:
-        return {"users": self.users, "predicts": self.predicts, "exports": self.exports, "errors": self.errors,
-                "by_variant": self.by_variant, "seconds": round(self.seconds, 2), "stopped_early": self.stopped_early}
+        return {"users": self.users, "predicts": self.predicts, "exports": self.exports,
+                "errors": self.errors,
+                "by_variant": self.by_variant, "seconds": round(self.seconds, 2),
+                "stopped_early": self.stopped_early}
 
 
 def simulate_traffic(base_url: str, export_prob: Mapping[str, float], *, users: int = 200, seed: int = 0,
@@ -89,7 +91,8 @@ def simulate_traffic(base_url: str, export_prob: Mapping[str, float], *, users: 
                 if rng.random() < export_prob.get(variant, 0.0):
                     e = client.post(f"/v1/projects/{body['project_id']}/export",
                                     json={"event_id": str(uuid.UUID(int=rng.getrandbits(128))),
-                                          "tools_kept": {"adjust": True, "selective_adjust": True, "filter": True}})
+                                          "tools_kept": {"adjust": True, "selective_adjust": True,
+                                                         "filter": True}})
                     e.raise_for_status()
                     exported = True
                 return variant, exported, False

@@ -61,7 +61,8 @@ def counts_from_events(experiment: str, database_url: str | None = None) -> dict
 @friendly_errors
 def report(
     experiment: str = typer.Argument(..., help="Experiment name (from the config file)."),
-    counts: Path | None = typer.Option(None, "--counts", help='JSON file {variant: {"started": n, "exported": m}}; '
+    counts: Path | None = typer.Option(None, "--counts",
+                                       help='JSON file {variant: {"started": n, "exported": m}}; '
                                           "default: the event store."),
     database_url: str | None = typer.Option(None, "--database-url", help="Event store URL (default: "
                                                "$VIBEGRADE_DATABASE_URL or the local SQLite file)."),
@@ -81,7 +82,8 @@ def report(
 @app.command()
 @friendly_errors
 def simulate(
-    url: str = typer.Option("http://127.0.0.1:8000", "--url", help="A running vibegrade service on this machine."),
+    url: str = typer.Option("http://127.0.0.1:8000", "--url",
+                            help="A running vibegrade service on this machine."),
     prob: list[str] = typer.Option(..., "--prob", help="VARIANT=P export probability, e.g. --prob a=0.3 "
                                    "(variant 'none' when no experiment is active)."),
     users: int = typer.Option(200, "--users", min=1, max=100_000, help="Simulated users (one request each)."),
@@ -89,7 +91,8 @@ def simulate(
     concurrency: int = typer.Option(4, "--concurrency", min=1, max=32),
     time_limit: float = typer.Option(120.0, "--time-limit", min=1.0, help="Stop after this many seconds."),
 ) -> None:
-    """Bounded simulated traffic against a local service (users export with a given probability per variant)."""
+    """Bounded simulated traffic against a local service (users export with a given probability per
+    variant)."""
     from vibegrade.analytics.simulate import simulate_traffic
 
     probs = {}
@@ -101,5 +104,6 @@ def simulate(
             probs[name.strip()] = float(value)
         except ValueError:
             raise ValueError(f"--prob {item!r}: P must be a number") from None
-    res = simulate_traffic(url, probs, users=users, seed=seed, concurrency=concurrency, time_limit_s=time_limit)
+    res = simulate_traffic(url, probs, users=users, seed=seed, concurrency=concurrency,
+                           time_limit_s=time_limit)
     typer.echo(json.dumps(res.to_dict()))

@@ -191,7 +191,8 @@ def report(
 def invite(
     name: str = typer.Argument(..., help="The annotator's name (compared case-insensitively, after Unicode "
                                          "normalisation: 'Alice' and 'ａｌｉｃｅ' are the same person)."),
-    rotate: bool = typer.Option(False, "--rotate", help="The annotator exists: issue a new token (the old one "
+    rotate: bool = typer.Option(False, "--rotate",
+                                help="The annotator exists: issue a new token (the old one "
                                                         "stops working)."),
     base_url: str = typer.Option("http://127.0.0.1:8000", "--base-url",
                                  help="The service's address, for the link printed."),

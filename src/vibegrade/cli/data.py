@@ -119,7 +119,8 @@ def split(
     write_rows(out_dir / "train.jsonl", sp.train)
     write_rows(out_dir / "test.jsonl", sp.test)
     write_rows(out_dir / "phrasing.jsonl", sp.phrasing)
-    typer.echo(f"train {len(sp.train)}, test {len(sp.test)}, phrasing {len(sp.phrasing)} -> {out_dir}", err=True)
+    typer.echo(
+        f"train {len(sp.train)}, test {len(sp.test)}, phrasing {len(sp.phrasing)} -> {out_dir}", err=True)
 
 
 from vibegrade.cli.events import from_events_command  # noqa: E402

@@ -21,7 +21,8 @@ def _group() -> None:
 def from_events_command(
     output: Path = typer.Option(..., "-o", "--output", help="JSONL file to write (vibes row format)."),
     database_url: str | None = typer.Option(
-        None, "--database-url", help="Event store URL (default: $VIBEGRADE_DATABASE_URL or the local SQLite file)."),
+        None, "--database-url",
+        help="Event store URL (default: $VIBEGRADE_DATABASE_URL or the local SQLite file)."),
 ) -> None:
     """Per request and tool, keep the served setting users exported most (see docs/events.md)."""
     from vibegrade.data.events import EventStore

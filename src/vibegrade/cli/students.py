@@ -31,12 +31,14 @@ def _load(model: Path | None):
 @friendly_errors
 def predict(
     intent: str | None = typer.Argument(None, help="A look request, e.g. 'golden hour'."),
-    file: Path | None = typer.Option(None, "--file", "-f", help="One request per line; one JSON line out each."),
+    file: Path | None = typer.Option(None, "--file", "-f",
+                                     help="One request per line; one JSON line out each."),
     model: Path | None = typer.Option(None, "--model", "-m", help=MODEL_HELP),
     cascade: float | None = typer.Option(None, "--cascade", min=-1.0, max=1.0,
                                             help="Teacher cascade (off by default): requests whose student "
                                                  "confidence is below this go to the teacher configured by "
-                                                 "VIBEGRADE_TEACHER_* (docs/teacher.md); answers are remembered."),
+                                                 "VIBEGRADE_TEACHER_* (docs/teacher.md); answers are "
+                                                 "remembered."),
     cascade_memory: Path = typer.Option(Path("vibegrade_cascade.jsonl"), "--cascade-memory",
                                         help="File of remembered teacher answers (JSON lines)."),
 ) -> None:
@@ -107,7 +109,8 @@ def edit(
 @app.command()
 @friendly_errors
 def train(
-    data: list[Path] = typer.Option(..., "--data", "-d", help="Training JSONL file(s) in the dataset format."),
+    data: list[Path] = typer.Option(..., "--data", "-d",
+                                    help="Training JSONL file(s) in the dataset format."),
     output: Path = typer.Option(..., "--output", "-o", help="Model folder to write."),
     student: str = typer.Option("encoder", "--student", help="encoder | seq2seq | causal"),
     epochs: int | None = typer.Option(None, "--epochs", min=1),
@@ -124,7 +127,8 @@ def train(
 
     missing = [m for m in ("torch", "transformers", "peft") if importlib.util.find_spec(m) is None]
     if missing:
-        raise ValueError(f"training needs {', '.join(missing)}: install them with `bash scripts/setup.sh --train` "
+        raise ValueError(f"training needs {', '.join(missing)}: install them with `bash scripts/setup.sh "
+                         "--train` "
                          "(or pip install 'vibegrade[train]' after pip install torch==2.13.0)")
     rows = read_rows(data)
     overrides = json.loads(config.read_text()) if config else {}
@@ -174,7 +178,8 @@ def eval_cmd(
     train_data: list[Path] | None = typer.Option(None, "--train", help="Training rows for the baselines "
                                                      "(default: data/vibes/split/train.jsonl if present)."),
     as_json: bool = typer.Option(False, "--json", help="Print one JSON object."),
-    perceptual: bool = typer.Option(True, "--perceptual/--no-perceptual", help="Render-based CIEDE2000 view."),
+    perceptual: bool = typer.Option(True, "--perceptual/--no-perceptual",
+                                    help="Render-based CIEDE2000 view."),
     baselines: bool = typer.Option(True, "--baselines/--no-baselines"),
 ) -> None:
     """Offline scores of a student (and the baselines) on test rows."""
@@ -190,7 +195,8 @@ def eval_cmd(
             from vibegrade.students.baselines import MajorityStudent, NearestNeighbourStudent
 
             train_rows = read_rows(paths)
-            bl = {"nearest_neighbour": NearestNeighbourStudent(train_rows), "majority": MajorityStudent.fit(train_rows)}
+            bl = {"nearest_neighbour": NearestNeighbourStudent(train_rows),
+                  "majority": MajorityStudent.fit(train_rows)}
         else:
             typer.echo("note: no training rows for the baselines (use --train)", err=True)
     rep = evaluate_student(student, rows, baselines=bl, perceptual=perceptual)
@@ -269,7 +275,8 @@ def augment(
     llm_model: str | None = typer.Option(None, "--llm-model", help="LLM generator: model name."),
     api_key: str | None = typer.Option(None, "--api-key", help="LLM generator: API key."),
 ) -> None:
-    """One augmentation round: find the student's mistakes, add similar requests with the teacher's answers."""
+    """One augmentation round: find the student's mistakes, add similar requests with the teacher's
+    answers."""
     from vibegrade.data.rows import read_rows, write_rows
     from vibegrade.students.augment import LLMParaphraser, OfflineParaphraser, Paraphraser, augment_rows
 
@@ -299,7 +306,8 @@ def augment(
 def judge(
     a: Path = typer.Option(..., "--a", help="Model folder A."),
     b: Path = typer.Option(..., "--b", help="Model folder B."),
-    data: list[Path] = typer.Option(..., "--data", "-d", help="Requests (dataset JSONL, or a text file with one "
+    data: list[Path] = typer.Option(..., "--data", "-d",
+                                    help="Requests (dataset JSONL, or a text file with one "
                                     "request per line)."),
     images: Path = typer.Option(..., "--images", help="Folder of photos to render the looks on."),
     n: int = typer.Option(50, "--n", min=1, help="Requests to judge (first N)."),

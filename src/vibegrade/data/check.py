@@ -43,7 +43,8 @@ def mentioned_presets(text: str, presets: Iterable[str]) -> set[str]:
             out.add(name)
             continue
         n = re.escape(name)
-        if re.search(rf"[`'\"]{n}[`'\"]|\b(preset|filter|lut)\s+{n}\b|\b{n}\s+(preset|filter|lut)\b", text, re.I):
+        if re.search(
+            rf"[`'\"]{n}[`'\"]|\b(preset|filter|lut)\s+{n}\b|\b{n}\s+(preset|filter|lut)\b", text, re.I):
             out.add(name)
     return out
 

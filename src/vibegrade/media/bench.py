@@ -41,8 +41,10 @@ __all__ = ["bench_render", "test_frame", "make_test_clip", "bench_video", "ffmpe
 
 COLOR_CHAIN: dict[str, Any] = {
     "adjust": {"exposure": 20, "contrast": 30, "brightness": 10, "highlights": -25, "shadows": 20,
-               "saturation": 15, "vibrance": 25, "temperature": 30, "tint": -10, "hue": 10, "linearOffset": 10},
-    "selective_adjust": {"orange": {"saturation": 20, "luminance": 10}, "blue": {"saturation": -20, "luminance": -10}},
+               "saturation": 15, "vibrance": 25, "temperature": 30, "tint": -10, "hue": 10,
+               "linearOffset": 10},
+    "selective_adjust": {"orange": {"saturation": 20, "luminance": 10},
+                         "blue": {"saturation": -20, "luminance": -10}},
     "filter": {"name": "teal_and_orange_1", "intensity": 60},
 }
 SPATIAL = {"bloom": 40, "sharpen": 40, "structure": 40}

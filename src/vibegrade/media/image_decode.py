@@ -51,7 +51,8 @@ def open_checked(p: Path, limit: int):
     try:
         fmt = READ_FORMATS.get(im.format or "")
         if fmt is None:
-            raise UnsupportedFormat(f"{p}: unsupported image format {im.format} (supported: JPEG, PNG, WebP, TIFF)")
+            raise UnsupportedFormat(
+                f"{p}: unsupported image format {im.format} (supported: JPEG, PNG, WebP, TIFF)")
         w, h = im.size
         if w <= 0 or h <= 0:
             raise Corrupt(f"{p}: image has no pixels ({w}×{h})")

@@ -48,7 +48,8 @@ class RenderResult:
     height: int
     frames: int = 1
     source_format: str | None = None
-    """Images: Pillow format name of the source (``'JPEG'``, ``'PNG'``, ``'WEBP'``, ``'TIFF'``); videos: None."""
+    """Images: Pillow format name of the source (``'JPEG'``, ``'PNG'``, ``'WEBP'``, ``'TIFF'``); videos:
+    None."""
 
 
 def render_file(src: PathLike, dst: Destination, chain: ToolChain, *,
@@ -89,12 +90,14 @@ def render_file(src: PathLike, dst: Destination, chain: ToolChain, *,
     if kind == "video" or (kind is None and is_video_path(src)):
         if fixed is None or not is_video_path(fixed):
             where = fixed if fixed is not None else src
-            raise UnsupportedFormat(f"{where}: a video must be written to a video file (.mp4, .mov, .mkv, ...)")
+            raise UnsupportedFormat(
+                f"{where}: a video must be written to a video file (.mp4, .mov, .mkv, ...)")
         info = transcode_video(src, fixed, renderer, progress=progress, max_pixels=max_pixels)
         return RenderResult("video", fixed, info.width, info.height, info.frames)
     if fixed is not None:
         _check_image_output(fixed)
-    guard = contextlib.nullcontext() if admit is None else admit(read_image_header(src, max_pixels=max_pixels))
+    guard = contextlib.nullcontext() if admit is None else admit(read_image_header(src,
+                                                                                   max_pixels=max_pixels))
     with guard:
         img = read_image(src, max_pixels=max_pixels)
         out = fixed if fixed is not None else Path(dst(img.format))  # type: ignore[operator]

@@ -53,7 +53,8 @@ def error_response(status: int, code: str, message: str, field: str | None = Non
 
 
 _HTTP_CODES = {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found",
-               405: "method_not_allowed", 408: "request_timeout", 413: "payload_too_large", 415: "unsupported_media_type",
+               405: "method_not_allowed", 408: "request_timeout", 413: "payload_too_large",
+               415: "unsupported_media_type",
                409: "conflict", 422: "invalid_request", 429: "too_many_requests", 503: "unavailable"}
 
 
@@ -71,7 +72,8 @@ gives ``(status, code, field)``; errors about the uploaded file are prefixed ``f
 def media_api_error(e: MediaError, message: str | None = None) -> ApiError:
     """The :class:`ApiError` for a media error of an image request (see :data:`MEDIA_ERRORS`).
 
-    ``message``: the text to show instead of ``str(e)`` (e.g. with server paths replaced by the upload's name).
+    ``message``: the text to show instead of ``str(e)`` (e.g. with server paths replaced by the upload's
+    name).
     """
     msg = str(e) if message is None else message
     for cls, status, code, field in MEDIA_ERRORS:
@@ -115,7 +117,8 @@ class BodyLimitMiddleware:
                 except ValueError:
                     declared = -1
                 if declared < 0:
-                    await error_response(400, "bad_request", "invalid Content-Length header")(scope, receive, send)
+                    await error_response(400, "bad_request", "invalid Content-Length header")(scope,
+                                                                                              receive, send)
                     return
                 if declared > limit:
                     await error_response(413, "payload_too_large", too_large_message(limit))(
@@ -160,7 +163,8 @@ class BodyLimitMiddleware:
         if state["too_large"]:
             await error_response(413, "payload_too_large", too_large_message(limit))(scope, receive, send)
         elif state["timed_out"]:
-            resp = error_response(408, "request_timeout", f"the request body stopped arriving for {timeout:g} s")
+            resp = error_response(408, "request_timeout",
+                                  f"the request body stopped arriving for {timeout:g} s")
             resp.headers["Connection"] = "close"
             await resp(scope, receive, send)
 
@@ -268,4 +272,5 @@ class ErrorResponse(BaseModel):
     error: ErrorDetail
 
 
-ERRORS: dict[int | str, dict[str, Any]] = {status: {"model": ErrorResponse} for status in (413, 415, 422, 503)}
+ERRORS: dict[int | str, dict[str, Any]] = {status: {"model": ErrorResponse}
+                                           for status in (413, 415, 422, 503)}

@@ -24,7 +24,8 @@ class Settings(BaseSettings):
     max_upload_bytes: int = Field(default=DEFAULT_MAX_UPLOAD_BYTES, gt=0,
                                   description="largest accepted request body in bytes")
     body_timeout_seconds: float = Field(default=30.0, gt=0, le=3600,
-                                        description="a request body that stops arriving for this long gets a 408")
+                                        description="a request body that stops arriving for this long gets "
+                                                    "a 408")
     max_pixels: int | None = Field(default=None, gt=0,
                                       description="largest accepted image in pixels (None: library default)")
     # memory: images graded at once (vibegrade.serve.limits)
@@ -46,7 +47,8 @@ class Settings(BaseSettings):
                               pattern=r"^[A-Za-z0-9_.:-]+$",
                               description="prefix of every Redis key of the job queue")
     job_max_attempts: int = Field(default=3, ge=1, le=100,
-                                  description="starts of one job by workers that then died before it is failed "
+                                  description="starts of one job by workers that then died before it is "
+                                              "failed "
                                               "(worker_lost); with redis_url")
     job_heartbeat_timeout_seconds: float = Field(
         default=60.0, ge=1.0, le=3600.0,

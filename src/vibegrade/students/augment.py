@@ -80,20 +80,24 @@ class Paraphraser(Protocol):
 
 # Look vocabulary: each group holds words users use interchangeably in look requests.
 _SYNONYM_GROUPS = [
-    ["cold", "cool", "chilly", "icy", "frosty"], ["warm", "cozy", "toasty"], ["dark", "moody", "gloomy", "dim"],
+    ["cold", "cool", "chilly", "icy", "frosty"], ["warm", "cozy", "toasty"],
+    ["dark", "moody", "gloomy", "dim"],
     ["bright", "sunny", "light", "airy"], ["old", "vintage", "retro", "aged", "antique"],
     ["night", "midnight", "nighttime"], ["morning", "dawn", "sunrise"], ["evening", "dusk", "sunset"],
     ["vivid", "vibrant", "colorful", "saturated", "punchy"], ["faded", "washed out", "muted", "matte"],
     ["dreamy", "ethereal", "soft", "hazy"], ["creepy", "eerie", "spooky", "scary"],
     ["happy", "cheerful", "joyful"], ["sad", "melancholic", "melancholy", "blue mood"],
     ["movie", "film", "cinematic"], ["photo", "picture", "pic", "shot"], ["city", "urban", "downtown"],
-    ["forest", "woods"], ["beach", "seaside", "coast"], ["autumn", "fall"], ["black and white", "b&w", "monochrome"],
+    ["forest", "woods"], ["beach", "seaside", "coast"], ["autumn", "fall"],
+    ["black and white", "b&w", "monochrome"],
     ["neon", "glowing", "electric"], ["gritty", "grungy", "raw"], ["pastel", "soft colors"],
 ]
 _WORD_TO_GROUP = {w: g for g in _SYNONYM_GROUPS for w in g}
-_WRAPPERS = ["{x}", "{x} vibes", "{x} look", "{x} filter", "{x} aesthetic", "{x} style", "make it look like {x}",
+_WRAPPERS = ["{x}", "{x} vibes", "{x} look", "{x} filter", "{x} aesthetic", "{x} style",
+             "make it look like {x}",
              "like {x}", "{x} feel", "give it a {x} look", "{x} mood", "{x} tones"]
-_STRIP = re.compile(r"^(make it look like|make it|like|give it an?|give it)\s+|\s+(vibes?|look|filter|aesthetic|style|"
+_STRIP = re.compile(r"^(make it look like|make it|like|give it an?|give "
+                    r"it)\s+|\s+(vibes?|look|filter|aesthetic|style|"
                     r"feel|mood|tones?|effect)$")
 _KEYS = "qwertyuiop asdfghjkl zxcvbnm".split()
 

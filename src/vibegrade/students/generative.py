@@ -129,9 +129,9 @@ class GenerativeTrainConfig:
         return replace(self, base_model=self.base_model or DEFAULT_BASE_MODELS[self.family])
 
 
-# ---------------------------------------------------------------------------------------------------------------
+# ----------------------------------------------------------------------------------------------------------
 # Checks and loading
-# ---------------------------------------------------------------------------------------------------------------
+# ----------------------------------------------------------------------------------------------------------
 
 
 def _check_family(family: str) -> None:
@@ -229,7 +229,8 @@ def _load_base(family: str, base: str, device: torch.device, load_in_4bit: bool)
         _check_4bit(device)
         from transformers import BitsAndBytesConfig
 
-        quant = BitsAndBytesConfig(load_in_4bit=True, bnb_4bit_quant_type="nf4", bnb_4bit_use_double_quant=True,
+        quant = BitsAndBytesConfig(load_in_4bit=True, bnb_4bit_quant_type="nf4",
+                                   bnb_4bit_use_double_quant=True,
                                    bnb_4bit_compute_dtype=torch.bfloat16)
         return cls.from_pretrained(_source(base), quantization_config=quant, dtype=torch.bfloat16,
                                    device_map={"": device.index or 0})
@@ -266,9 +267,9 @@ def _quiet_peft() -> Iterator[None]:
         yield
 
 
-# ---------------------------------------------------------------------------------------------------------------
+# ----------------------------------------------------------------------------------------------------------
 # Text <-> tokens
-# ---------------------------------------------------------------------------------------------------------------
+# ----------------------------------------------------------------------------------------------------------
 
 
 def _writes(tok: Any, text: str) -> bool:
@@ -359,7 +360,8 @@ class _Generator:
         self.device = device
         self.parse_presets = list(parse_presets)
         tok = prompter.tok
-        start = getattr(model.config, "decoder_start_token_id", None) if prompter.family == "seq2seq" else None
+        start = getattr(model.config,
+                        "decoder_start_token_id", None) if prompter.family == "seq2seq" else None
         self.gen_config = GenerationConfig(max_new_tokens=max_new_tokens, do_sample=False, num_beams=1,
                                            eos_token_id=tok.eos_token_id, pad_token_id=tok.pad_token_id,
                                            decoder_start_token_id=start)
@@ -382,7 +384,8 @@ class _Generator:
                 seqs = [j[2] for j in chunk]
                 ids = torch.tensor(_pad(seqs, pad_id, left=causal), device=self.device)
                 mask = torch.tensor(_pad([[1] * len(q) for q in seqs], 0, left=causal), device=self.device)
-                gen = self.model.generate(input_ids=ids, attention_mask=mask, generation_config=self.gen_config)
+                gen = self.model.generate(input_ids=ids, attention_mask=mask,
+                                          generation_config=self.gen_config)
                 if causal:
                     gen = gen[:, ids.shape[1]:]
                 for (i, tool, _), row in zip(chunk, gen.tolist()):
@@ -408,9 +411,9 @@ def _parse_presets(presets: Sequence[str]) -> list[str]:
     return [p for p in presets if p in installed]
 
 
-# ---------------------------------------------------------------------------------------------------------------
+# ----------------------------------------------------------------------------------------------------------
 # Serving
-# ---------------------------------------------------------------------------------------------------------------
+# ----------------------------------------------------------------------------------------------------------
 
 
 class GenerativeStudent:
@@ -483,9 +486,9 @@ class GenerativeStudent:
         return [chain for chain, _ in self.predict_with_flags(intents)]
 
 
-# ---------------------------------------------------------------------------------------------------------------
+# ----------------------------------------------------------------------------------------------------------
 # Training
-# ---------------------------------------------------------------------------------------------------------------
+# ----------------------------------------------------------------------------------------------------------
 
 
 def dev_split(rows: Sequence[Any], cfg: GenerativeTrainConfig) -> tuple[list[Any], list[Any]]:
@@ -507,8 +510,8 @@ def train_generative_student(rows: Sequence[Any], out_dir: str | os.PathLike[str
     installed presets).
 
     Returns the training summary (also stored in ``config.json``): per-epoch ``train_loss``,
-    ``dev_overall`` (``None`` when not scored) and ``adapter_norm`` (L2 norm of the LoRA weights after the epoch), ``best_epoch``,
-    row and example counts, and the run time.
+    ``dev_overall`` (``None`` when not scored) and ``adapter_norm`` (L2 norm of the LoRA weights after the
+    epoch), ``best_epoch``, row and example counts, and the run time.
     """
     import torch
 

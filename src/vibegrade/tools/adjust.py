@@ -197,8 +197,8 @@ def vibrance(rgb: np.ndarray, value: int) -> np.ndarray:
     """Saturation that favours muted colours and protects skin tones.
 
     Chroma gain ``1 + v (1 - C)^2 (1 - 0.7 w_skin)`` with ``C`` the hexcone chroma and ``w_skin`` a
-    raised-cosine window around hue 25 deg (orange-red skin hues), faded in over chroma 0..0.4. Negative values desaturate with the
-    same weighting.
+    raised-cosine window around hue 25 deg (orange-red skin hues), faded in over chroma 0..0.4. Negative
+    values desaturate with the same weighting.
     """
     if value == 0:
         return rgb

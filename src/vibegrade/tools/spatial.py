@@ -104,7 +104,8 @@ def _glow(img: np.ndarray, value: int) -> tuple[np.ndarray, int]:
     y = _luma(lin_small)
     t = np.clip((y - 0.55) / 0.45, 0.0, 1.0)
     mask = t * t * (3.0 - 2.0 * t)
-    glow = cv2.GaussianBlur(lin_small * mask[..., None], (0, 0), sigma / factor, borderType=cv2.BORDER_REFLECT)
+    glow = cv2.GaussianBlur(lin_small * mask[..., None], (0, 0), sigma / factor,
+                            borderType=cv2.BORDER_REFLECT)
     return linear_to_srgb(np.clip(glow * np.float32(1.2 * value / 100.0), 0.0, 1.0)), factor
 
 
