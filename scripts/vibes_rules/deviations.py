@@ -19,32 +19,43 @@ from rules import COLOUR, COLOUR_LOOKS, DARK, NO_PRESET_LOOK, SUBJECT, TONED, fa
 OUT = Path(sys.argv[1] if len(sys.argv) > 1 else "out/vibes_rules")
 OUT.mkdir(parents=True, exist_ok=True)
 ALWAYS = {"films_tv_games", "people_eras", "places", "art_styles", "aesthetics", "moods", "seasons", "genres",
-          "colors_tones", "effects", "film_stocks_cameras", "nature", "objects", "events_holidays", "compositional"}
+          "colors_tones", "effects", "film_stocks_cameras", "nature", "objects", "events_holidays",
+          "compositional"}
 TRIGGER_ONLY = {"time_of_day", "weather"}
 NO_PRESET_CATS = {"subjects", "food_drink"}
 # 7.3: categories where selective needs a colour / subject / colour-look trigger (never a support move)
-SEL_NEEDS_TRIGGER = {"places", "moods", "seasons", "time_of_day", "weather", "genres", "aesthetics", "effects",
+SEL_NEEDS_TRIGGER = {"places", "moods", "seasons", "time_of_day", "weather", "genres", "aesthetics",
+                     "effects",
                      "objects", "film_stocks_cameras", "corrections", "subjects", "food_drink", "people_eras"}
-CAST = r"\b(too (yellow|blue|green|magenta|pink|orange|red|warm|cool|cold)|cast|white balance|tint|tungsten|fluorescent)\b"
+CAST = (r"\b(too (yellow|blue|green|magenta|pink|orange|red|warm|cool|cold)|cast|white balance|tint|"
+        r"tungsten|fluorescent)\b")
 CORR_SUBJ = r"\b(sunset|sunrise|eyes|teeth|lips|hair|neon|flowers?|plants?|trees?|neon|grass|sand|wood)\b"
 SUBJECTS_EXTRA = r"\b(people|model|landscape|flowers?|plants?|nature|sunset|autumn|fall)\b"
 # 7.2 tie-breaks: (trigger regex, expected preset, neighbours that count as a break, exclusions)
 TIE = [
  (r"\b(golden|gold|amber|honey|candle(light)?|luxury)\b", "fortune", {"lovely_day"}, None),
- (r"\b(sunny|sunshine|summer|summery|happy|cheerful|holiday)\b", "lovely_day", {"fortune"}, r"\b(golden|gold|amber)\b"),
+ (r"\b(sunny|sunshine|summer|summery|happy|cheerful|holiday)\b", "lovely_day", {"fortune"},
+  r"\b(golden|gold|amber)\b"),
  (r"\b(snow|snowy|ice|icy|frost|frosty|frozen|cold|winter|arctic)\b", "winter", {"north"}, None),
- (r"\b(nordic|scandinavian|scandi|overcast|bleak)\b", "north", {"winter"}, r"\b(snow|ice|frost|winter|cold)\b"),
+ (r"\b(nordic|scandinavian|scandi|overcast|bleak)\b", "north", {"winter"},
+  r"\b(snow|ice|frost|winter|cold)\b"),
  (r"\b(fuji|fujifilm|superia|400h)\b", "faded_AL2", {"faded_C1"}, None),
- (r"\b(film|analog|analogue|35mm|kodak|90s|polaroid)\b", "faded_C1", {"faded_AL2"}, r"\b(fuji|fujifilm|superia|400h|indie|movie|film noir|cinestill)\b"),
+ (r"\b(film|analog|analogue|35mm|kodak|90s|polaroid)\b", "faded_C1", {"faded_AL2"},
+  r"\b(fuji|fujifilm|superia|400h|indie|movie|film noir|cinestill)\b"),
  (r"\b(vintage|retro|60s|70s|1960s|1970s)\b", "faded_Retro", {"fortune", "faded_C1"}, None),
- (r"\b(noir|horror|gothic|goth|moody|dark|low[- ]key|creepy|spooky)\b", "darkness", {"teal_and_orange_4", "faded_Terra"}, r"\b(neon|city|thriller|cinematic|neo[- ]noir|earthy|western|dust)\b"),
+ (r"\b(noir|horror|gothic|goth|moody|dark|low[- ]key|creepy|spooky)\b", "darkness",
+  {"teal_and_orange_4", "faded_Terra"},
+  r"\b(neon|city|thriller|cinematic|neo[- ]noir|earthy|western|dust)\b"),
  (r"\b(neon|cyberpunk|synthwave|vaporwave)\b", "cyberpunk", {"purple_rain"}, r"\b(purple|violet|lavender)\b"),
- (r"\b(purple|violet|lavender|ultraviolet)\b", "purple_rain", {"cyberpunk"}, r"\b(neon|cyberpunk|synthwave|vaporwave)\b"),
+ (r"\b(purple|violet|lavender|ultraviolet)\b", "purple_rain", {"cyberpunk"},
+  r"\b(neon|cyberpunk|synthwave|vaporwave)\b"),
  (r"\b(vibrant|colou?rful|saturated|punchy)\b", "vivid", {"lovely_day"}, None),
  (r"\b(sunset|fire|flames?|desert sun|spicy)\b", "firecracker", {"fortune"}, r"\b(golden|gold|amber)\b"),
- (r"\b(earthy|rustic|dust|dusty|western|terracotta)\b", "faded_Terra", {"darkness"}, r"\b(dark|night|moody|horror|noir)\b"),
+ (r"\b(earthy|rustic|dust|dusty|western|terracotta)\b", "faded_Terra", {"darkness"},
+  r"\b(dark|night|moody|horror|noir)\b"),
 ]
-BASE_SPLIT = re.compile(r"\s+but\s+|,|\s+with\s+|\s+minus\s+|\s+without\s+|\s+and less\s+|\s+less\s+|\s+more\s+")
+BASE_SPLIT = re.compile(
+    r"\s+but\s+|,|\s+with\s+|\s+minus\s+|\s+without\s+|\s+and less\s+|\s+less\s+|\s+more\s+")
 
 
 def is_bw(o):
@@ -94,14 +105,18 @@ def check(o):
                 break
     # ---- 7.3 selective
     colour_named = re.search(COLOUR, t) and not re.search(CAST, t)
-    subject = cat == "food_drink" or re.search(SUBJECT, t) or (cat in ("subjects", "food_drink", "nature") and re.search(SUBJECTS_EXTRA, t))
+    subject = cat == "food_drink" or re.search(SUBJECT, t) or (cat in ("subjects", "food_drink", "nature")
+                                                               and re.search(SUBJECTS_EXTRA, t))
     colour_look = re.search(COLOUR_LOOKS, t)
     if sel and is_bw(o):
         out.append("7.3 selective on B&W")
     elif sel and cat in SEL_NEEDS_TRIGGER and not (colour_named or subject or colour_look
-                                                   or (cat == "corrections" and (re.search(COLOUR, t) or re.search(CORR_SUBJ, t)))):
+                                                   or (cat == "corrections"
+                                                       and (re.search(COLOUR, t)
+                                                            or re.search(CORR_SUBJ, t)))):
         out.append("7.3 selective as support move (no colour/subject/colour-look word)")
-    elif not sel and not is_bw(o) and cat in ("corrections", "compositional") and (colour_named or re.search(SUBJECT, t)) \
+    elif not sel and not is_bw(o) and cat in ("corrections", "compositional") \
+            and (colour_named or re.search(SUBJECT, t)) \
             and not re.search(r"\b(snow|white|whites|grey|gray|light|lighting)\b", t):
         out.append("7.3 colour range / subject named but no selective")
     return out
@@ -128,7 +143,8 @@ def main():
     print(f"{'file':34s} {'rows':>6s} {'flagged':>8s} {'concepts':>8s}")
     for fn in files:
         L = by_file.get(fn, [])
-        (OUT / f"worklist_{Path(fn).stem}.jsonl").write_text("".join(json.dumps(x, ensure_ascii=False) + "\n" for x in L))
+        (OUT / f"worklist_{Path(fn).stem}.jsonl").write_text("".join(json.dumps(x, ensure_ascii=False) + "\n"
+                                                                     for x in L))
         n = sum(o["_file"] == fn for o in rows)
         c = len({x["concept"] for x in L})
         tot_rows += len(L)

@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
 """Fresh blind sample: 300 requests, seed 2027, one per concept, no concept (or concept group) already
-in data/vibes/agreement/second_author_[ab].jsonl. Writes blind_a.txt, blind_b.txt (150 requests each) and blind_key.jsonl."""
+in data/vibes/agreement/second_author_[ab].jsonl. Writes blind_a.txt, blind_b.txt (150 requests each) and
+blind_key.jsonl."""
 import collections
 import json
 import random
@@ -46,7 +47,8 @@ with (out / "blind_key.jsonl").open("w") as k:
         (out / f"blind_{half}.txt").write_text("".join(o["intent"] + "\n" for o in sl))
         for o in sl:
             k.write(json.dumps({"set": half, "request": o["intent"], "file": o["_file"], "line": o["_line"],
-                                "concept": o["concept"], "category": o["category"], "phrasing": o["phrasing"]},
+                                "concept": o["concept"], "category": o["category"],
+                                "phrasing": o["phrasing"]},
                                ensure_ascii=False) + "\n")
 print("excluded concepts", len(ex_concepts), "groups", len(ex_groups), "eligible concepts", len(concepts))
 print(collections.Counter(o["category"] for o in picks).most_common())

@@ -36,7 +36,8 @@ def test_report_finds_a_real_difference_and_no_events_are_lost(server):
     assert counts["projects"] == res.predicts and counts["exports"] == res.exports  # nothing lost
     assert {v: (s["started"], s["exported"]) for v, s in stats.items()} == \
         {v: (s["started"], s["exported"]) for v, s in res.by_variant.items()}
-    rep = ab_report(load_experiments(cfg).get("ab"), {v: (s["started"], s["exported"]) for v, s in stats.items()})
+    rep = ab_report(load_experiments(cfg).get("ab"),
+                    {v: (s["started"], s["exported"]) for v, s in stats.items()})
     assert rep["comparisons"][0]["significant"] and not rep["srm"]["srm"]
 
 

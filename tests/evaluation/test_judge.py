@@ -43,10 +43,12 @@ def test_judge_counts_wins_and_undoes_the_random_order(tmp_path, monkeypatch):
         from io import BytesIO
 
         from PIL import Image
-        first, second = (np.asarray(Image.open(BytesIO(b64decode(u.split(",", 1)[1]))), float) for u in urls[1:])
+        first, second = (np.asarray(Image.open(BytesIO(b64decode(u.split(",", 1)[1]))), float)
+                         for u in urls[1:])
         warmth = lambda x: x[..., 0].mean() - x[..., 2].mean()  # noqa: E731
         seen.append(messages[0]["content"])
-        return "FIRST is warmer, SECOND cooler.\nWINNER: " + ("FIRST" if warmth(first) > warmth(second) else "SECOND")
+        return "FIRST is warmer, SECOND cooler.\nWINNER: " + ("FIRST" if warmth(first) > warmth(second)
+                                                              else "SECOND")
 
     with ReplayServer(responder=responder, fallback=None) as srv:
         from vibegrade.cli.main import app

@@ -262,7 +262,8 @@ def test_validation_errors(client):
                        [{k: v for k, v in good.items() if k != "relevant"}, "relevant"],
                        [{**good, "extra": 1}, "extra"]):
         _assert_error(client.post(url, json=bad, headers=alice), 422, "validation_error", field)
-    _assert_error(client.post(url, content=b"not json", headers={"content-type": "application/json", **alice}),
+    _assert_error(client.post(url, content=b"not json",
+                              headers={"content-type": "application/json", **alice}),
                   422)
     _assert_error(client.post("/v1/annotate/tasks/no-such-task/answers", json=good, headers=alice), 404,
                   "task_not_found")
@@ -277,7 +278,8 @@ def test_answers_need_the_annotators_own_token(client, db_url):
     answers = {"relevant": "yes", "student_matches_teacher": "no"}
     for headers in ({}, {"Authorization": "Bearer " + "x" * 32}, {"Authorization": "Basic YWxpY2U6eA=="},
                     {"Authorization": "Bearer a\x00b" + "c" * 20}):
-        for r in (client.get("/v1/annotate/next", headers=headers), client.post(url, json=answers, headers=headers)):
+        for r in (client.get("/v1/annotate/next", headers=headers),
+                  client.post(url, json=answers, headers=headers)):
             err = _assert_error(r, 401, "unauthorized")
             assert "token" in err["message"] and r.headers["www-authenticate"].startswith("Bearer")
     # alice's token cannot answer as bob, nor under a look-alike of another name
