@@ -1,3 +1,5 @@
+# Not split (~560 lines): the single source of the tool parameters; the models, strict parsing, the
+# lenient clamp and the JSON Schema all derive from the specs here, which is what the module promises.
 """The tool schema: defined once, everything else derives from it.
 
 A *tool chain* sets three editing tools that are applied in the fixed order

@@ -1,3 +1,5 @@
+# Not split (~580 lines): one parsing pipeline (lenient JSON reader, locating the JSON, per-tool
+# normalisation, clamp) whose private pieces serve parse_answer only.
 """Robust parsing of teacher (and generative student) answers.
 
 An answer for one tool should look like::

@@ -1,3 +1,5 @@
+# Not split (~650 lines): one training recipe read top to bottom (the numbered steps below); prompting,
+# collation, generation, the loop and saving are private helpers used only by it.
 """Generative students: a seq2seq or causal LM, LoRA-tuned to write one tool's settings as JSON.
 
 Recipe (read top to bottom; it follows the original approach, arXiv 2410.02952):

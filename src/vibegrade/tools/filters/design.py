@@ -1,3 +1,5 @@
+# Not split (~760 lines): the small, pure colour operations and the 33 recipes built only from them
+# belong together, so a preset's look can be read, tuned and re-baked in one place.
 """Recipes for the 33 bundled ``filter`` presets, and the script that bakes them into ``.cube`` files.
 
 Every look is built from a handful of small colour operations defined below. Each operation takes a
