@@ -40,11 +40,10 @@ V1_FILES = ("colors_effects_corrections", "films_tv_games", "moods_weather_time"
             "people_art_film", "places")
 TOOLS = ("adjust", "selective_adjust", "filter")
 FILLER = {"vibe", "vibes", "vibey", "look", "looking", "style", "styled", "filter", "aesthetic", "effect",
-          "feel",
-          "please", "pls", "plz", "make", "it", "like", "the", "a", "an", "photo", "pic", "picture", "image",
-          "edit",
-          "grade", "grading", "color", "colour", "this", "my", "me", "give", "want", "i", "can", "you", "u",
-          "of", "in", "with", "to", "some", "lut", "preset", "mode", "tone", "tones", "shot", "on"}
+          "feel", "please", "pls", "plz", "make", "it", "like", "the", "a", "an", "photo", "pic", "picture",
+          "image", "edit", "grade", "grading", "color", "colour", "this", "my", "me", "give", "want", "i",
+          "can", "you", "u", "of", "in", "with", "to", "some", "lut", "preset", "mode", "tone", "tones",
+          "shot", "on"}
 
 
 def concept_key(text: str) -> str:

@@ -26,9 +26,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 
 FRAMES = ["{} pls", "can u make it {}", "{} vibes for my insta", "i want a {} look",
-          "make this pic {} please",
-          "going for {} here", "{} edit plz 🙏", "give my photo a {} feel", "{}!!", "{} look ✨",
-          "need this to look {}", "{} style pls"]
+          "make this pic {} please", "going for {} here", "{} edit plz 🙏", "give my photo a {} feel", "{}!!",
+          "{} look ✨", "need this to look {}", "{} style pls"]
 
 
 def wrapped(rows, typo: bool):

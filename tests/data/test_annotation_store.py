@@ -332,8 +332,7 @@ def test_migration_0003_keeps_answers_as_revision_1_and_back(store_at_0002):
                                          ("bob", "relevant", "no"))):
             c.execute(text("INSERT INTO annotations (id, created_at, annotator, question, answer, task_id) "
                            "VALUES (:id, :t, :who, :q, :a, 't1')"),
-                           {"id": f"a{i}", "t": T0, "who": who, "q": q,
-                                                                       "a": a})
+                           {"id": f"a{i}", "t": T0, "who": who, "q": q, "a": a})
     s.migrate()
     assert revision(s) == "0003_annotator_tokens"
     with s.engine.connect() as c:

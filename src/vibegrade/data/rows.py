@@ -37,8 +37,7 @@ from vibegrade.schema import (
 from vibegrade.tools.filters import preset_names
 
 __all__ = ["MAX_INTENT_CHARS", "VibeRow", "RowError", "clean_intent", "normalize_intent", "parse_row",
-           "read_rows", "iter_rows",
-           "write_rows"]
+           "read_rows", "iter_rows", "write_rows"]
 
 MAX_INTENT_CHARS = 300
 _CORE_KEYS = {"intent", "concept", "group", "category", "phrasing", "rationale", "adjust", "selective_adjust",

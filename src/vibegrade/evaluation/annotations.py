@@ -50,9 +50,9 @@ def build_report(tasks: Iterable[Any], min_votes: int = 1,
     questions = tuple(questions or ANNOTATION_QUESTIONS)
     answers = tuple(answers or ANNOTATION_ANSWERS)
     outcomes = (*answers, TIE)
-    summary: dict[str, dict[str, Any]] = {q: {"tasks": 0, "majority_counts": {o: 0 for o in outcomes},
-                                              "annotators": set(),
-                   "agreeing_pairs": 0, "pairs": 0} for q in questions}
+    summary: dict[str, dict[str, Any]] = {
+        q: {"tasks": 0, "majority_counts": {o: 0 for o in outcomes}, "annotators": set(),
+            "agreeing_pairs": 0, "pairs": 0} for q in questions}
     out_tasks = []
     total = 0
     for tv in tasks:

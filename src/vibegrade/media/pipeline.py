@@ -96,8 +96,8 @@ def render_file(src: PathLike, dst: Destination, chain: ToolChain, *,
         return RenderResult("video", fixed, info.width, info.height, info.frames)
     if fixed is not None:
         _check_image_output(fixed)
-    guard = contextlib.nullcontext() if admit is None else admit(read_image_header(src,
-                                                                                   max_pixels=max_pixels))
+    guard = (contextlib.nullcontext() if admit is None
+             else admit(read_image_header(src, max_pixels=max_pixels)))
     with guard:
         img = read_image(src, max_pixels=max_pixels)
         out = fixed if fixed is not None else Path(dst(img.format))  # type: ignore[operator]

@@ -117,8 +117,8 @@ class BodyLimitMiddleware:
                 except ValueError:
                     declared = -1
                 if declared < 0:
-                    await error_response(400, "bad_request", "invalid Content-Length header")(scope,
-                                                                                              receive, send)
+                    await error_response(400, "bad_request", "invalid Content-Length header")(
+                        scope, receive, send)
                     return
                 if declared > limit:
                     await error_response(413, "payload_too_large", too_large_message(limit))(

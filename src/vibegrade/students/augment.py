@@ -94,8 +94,7 @@ _SYNONYM_GROUPS = [
 ]
 _WORD_TO_GROUP = {w: g for g in _SYNONYM_GROUPS for w in g}
 _WRAPPERS = ["{x}", "{x} vibes", "{x} look", "{x} filter", "{x} aesthetic", "{x} style",
-             "make it look like {x}",
-             "like {x}", "{x} feel", "give it a {x} look", "{x} mood", "{x} tones"]
+             "make it look like {x}", "like {x}", "{x} feel", "give it a {x} look", "{x} mood", "{x} tones"]
 _STRIP = re.compile(r"^(make it look like|make it|like|give it an?|give "
                     r"it)\s+|\s+(vibes?|look|filter|aesthetic|style|"
                     r"feel|mood|tones?|effect)$")
