@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """How much would the teacher cascade help, per routing threshold? (offline, oracle teacher)
 
-    .venv/bin/python scripts/cascade_eval.py [--model DIR] [--test data/vibes/split/test.jsonl] [--json out.json]
+    .venv/bin/python scripts/cascade_eval.py [--model DIR] [--test data/vibes/split/test.jsonl] [--json
+    out.json]
 
 For every threshold 0.50, 0.55, ..., 0.95 the student's confidence on each test request decides, with the
 cascade's own rule (:func:`vibegrade.students.cascade.unsure`), whether the request goes to the teacher.
@@ -88,8 +89,8 @@ def markdown(result: dict[str, Any]) -> str:
     tools = list(result["rows"][0]["tools"])
     lines = [f"Cascade routing on {result['test']} ({result['n']} requests), student {result['student']}.",
              f"Note: {result['note']}.",
-             "'overall, random routing': the same number of requests routed at random (seed 0), for reference.",
-             ""]
+             "'overall, random routing': the same number of requests routed at random (seed 0), for "
+             "reference.", ""]
     if not result["has_confidence"]:
         lines += ["This student has no confidence: every request is routed at every threshold.", ""]
     lines.append("| threshold | routed | share routed | overall | overall, random routing | "

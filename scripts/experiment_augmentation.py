@@ -64,12 +64,14 @@ def main() -> None:
         results.append(rec)
         print(json.dumps(rec), flush=True)
     a.out.parent.mkdir(parents=True, exist_ok=True)
-    a.out.write_text(json.dumps({"epochs": a.epochs, "seed": a.seed, "test_rows": len(test), "results": results},
+    a.out.write_text(json.dumps({"epochs": a.epochs, "seed": a.seed, "test_rows": len(test),
+                                 "results": results},
                                 indent=2))
     print("\n| train data | rows | overall | + 1 augmentation round (new rows) | relative change |")
     print("| ---: | ---: | ---: | ---: | ---: |")
     for r in results:
-        print(f"| {r['fraction']:.1%} | {r['train_rows']} | {r['overall']:.3f} | {r['overall_augmented']:.3f} "
+        print(f"| {r['fraction']:.1%} | {r['train_rows']} | {r['overall']:.3f} | "
+              f"{r['overall_augmented']:.3f} "
               f"({r['new_rows']}) | {r['gain']:+.1%} |")
 
 

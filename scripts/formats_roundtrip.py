@@ -39,7 +39,8 @@ from vibegrade.tools.formats.threedl import write_3dl
 from vibegrade.tools.lut import apply_lut, write_cube
 
 LOOKS = {
-    "golden_hour": (Path(__file__).resolve().parents[1] / "src/vibegrade/samples/looks/golden_hour.json").read_text(),
+    "golden_hour": (Path(__file__).resolve().parents[1]
+                    / "src/vibegrade/samples/looks/golden_hour.json").read_text(),
     "teal_orange_grade": json.dumps({
         "adjust": {"exposure": 10, "contrast": 20, "highlights": -20, "shadows": 15, "vibrance": 25,
                    "temperature": 20},
@@ -92,8 +93,10 @@ def measure() -> dict:
                 outs: list[tuple[str, str, np.ndarray]] = [
                     (".cube 33", "ffmpeg lut3d", R.ffmpeg_lut3d(img, cube)),
                     (".3dl 17, 12-bit", "ffmpeg lut3d", R.ffmpeg_lut3d(img, tdl)),
-                    ("HaldCLUT level 8, 16-bit", "ffmpeg haldclut", R.ffmpeg_haldclut(img, t / f"{look}16.png")),
-                    ("HaldCLUT level 8, 8-bit", "ffmpeg haldclut", R.ffmpeg_haldclut(img, t / f"{look}8.png")),
+                    ("HaldCLUT level 8, 16-bit", "ffmpeg haldclut",
+                     R.ffmpeg_haldclut(img, t / f"{look}16.png")),
+                    ("HaldCLUT level 8, 8-bit", "ffmpeg haldclut",
+                     R.ffmpeg_haldclut(img, t / f"{look}8.png")),
                 ]
                 if have["opencolorio"]:
                     outs += [(".cube 33", "OpenColorIO", R.ocio_apply(f, cube)),
@@ -102,12 +105,14 @@ def measure() -> dict:
                     outs.append((".cube 33", "colour-science", R.colour_apply(f, cube)))
                 for fmt, reader, out in outs:
                     key = "cube" if fmt.startswith(".cube") else "3dl" if fmt.startswith(".3dl") else "hald"
-                    rows.setdefault((fmt, reader), []).append((np.abs(_u8(out) - ref[key]), np.abs(_u8(out) - shown)))
+                    rows.setdefault((fmt, reader), []).append((np.abs(_u8(out) - ref[key]),
+                                                               np.abs(_u8(out) - shown)))
     table = []
     for (fmt, reader), diffs in rows.items():
         a = np.concatenate([d[0].ravel() for d in diffs])
         b = np.concatenate([d[1].ravel() for d in diffs])
-        table.append({"format": fmt, "reader": reader, "vs_file_max": float(a.max()), "vs_file_mean": float(a.mean()),
+        table.append({"format": fmt, "reader": reader, "vs_file_max": float(a.max()),
+                      "vs_file_mean": float(a.mean()),
                       "vs_render_max": float(b.max()), "vs_render_mean": float(b.mean())})
     return {"readers": have, "looks": list(LOOKS), "images": list(IMAGES), "rows": table}
 

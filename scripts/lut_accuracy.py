@@ -19,8 +19,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 
 from tools.test_chain import STRONG  # noqa: E402  (the same chains the accuracy test uses)
 
-from vibegrade.schema import parse_chain  # noqa: E402
 from vibegrade.samples import SAMPLE_IMAGES  # noqa: E402
+from vibegrade.schema import parse_chain  # noqa: E402
 from vibegrade.tools.chain import Renderer, render_direct  # noqa: E402
 
 

@@ -30,7 +30,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from tests.serve.test_hardening import zeros_png  # noqa: E402
 
 SIDE = 5400  # 29 megapixels: the largest square 8-bit image the default budget (1536 MB at 52 B/pixel) admits
-TOOLS = '{"adjust": {"exposure": 10, "structure": 30, "bloom": 20}, "filter": {"name": "enchanted", "intensity": 50}}'
+TOOLS = ('{"adjust": {"exposure": 10, "structure": 30, "bloom": 20}, '
+         '"filter": {"name": "enchanted", "intensity": 50}}')
 
 
 def rss_mb(pid: int) -> float:
@@ -64,8 +65,8 @@ def main() -> None:
         port = s.getsockname()[1]
     tmp = tempfile.mkdtemp(prefix="vg-mem-")
     env = {**os.environ, "VIBEGRADE_DATA_DIR": tmp}
-    proc = subprocess.Popen([sys.executable, "-m", "vibegrade.cli.main", "serve", "--port", str(port)], env=env,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    proc = subprocess.Popen([sys.executable, "-m", "vibegrade.cli.main", "serve", "--port", str(port)],
+                            env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     base = f"http://127.0.0.1:{port}"
     try:
         for _ in range(200):
@@ -87,7 +88,8 @@ def main() -> None:
                 time.sleep(0.02)
 
         def send(kind: str) -> int:
-            data, name, ct = (jpeg, "big.jpg", "image/jpeg") if kind == "big" else (bomb, "z.png", "image/png")
+            data, name, ct = (jpeg, "big.jpg", "image/jpeg") if kind == "big" else (bomb,
+                                                                                    "z.png", "image/png")
             body, ctype = multipart({"tools": TOOLS}, name, data, ct)
             req = urllib.request.Request(base + "/v1/render", body, {"Content-Type": ctype})
             try:
@@ -105,7 +107,8 @@ def main() -> None:
         elapsed = time.monotonic() - t0
         stop.set()
         t.join()
-        print(json.dumps({"concurrent_uploads": 2 * n, "big_jpeg": f"{SIDE}x{SIDE} ({len(jpeg) / 1e6:.1f} MB)",
+        print(json.dumps({"concurrent_uploads": 2 * n,
+                          "big_jpeg": f"{SIDE}x{SIDE} ({len(jpeg) / 1e6:.1f} MB)",
                           "bomb_png": f"10000x9999 zeros ({len(bomb) / 1e3:.0f} KB)",
                           "codes_big": {c: codes[:n].count(c) for c in sorted(set(codes[:n]))},
                           "codes_bomb": {c: codes[n:].count(c) for c in sorted(set(codes[n:]))},

@@ -33,7 +33,8 @@ def main() -> int:
     ap.add_argument("--train", action="store_true", help="train the model on the train split first")
     ap.add_argument("--epochs", type=int, default=None)
     ap.add_argument("--threads", type=int, default=2)
-    ap.add_argument("--typo-rate", type=float, default=None, help="share of training requests read with a typo")
+    ap.add_argument("--typo-rate", type=float, default=None,
+                    help="share of training requests read with a typo")
     ap.add_argument("--split", type=Path, default=ROOT / "data/vibes/split")
     ap.add_argument("--json", type=Path, default=None)
     a = ap.parse_args()
@@ -59,8 +60,10 @@ def main() -> int:
         cfg = EncoderTrainConfig(threads=a.threads, **extra)
         t0 = time.perf_counter()
         summary = train_encoder_student(train, a.model, cfg,
-                                        progress=lambda e: print(json.dumps(e), file=sys.stderr) if "dev_overall" in e else None)
-        print(f"trained in {time.perf_counter() - t0:.0f} s; best epoch {summary['best_epoch']}", file=sys.stderr)
+                                        progress=lambda e: print(json.dumps(e), file=sys.stderr)
+                                        if "dev_overall" in e else None)
+        print(f"trained in {time.perf_counter() - t0:.0f} s; best epoch {summary['best_epoch']}",
+              file=sys.stderr)
 
     # the bare wording of each phrasing-test concept (in train): the reference the variants are held to
     held = {r.concept for r in phr}
@@ -90,7 +93,8 @@ def main() -> int:
         beh = run_suite(st.predict)
         results[label] = {
             "test": rep, "spread": spread,
-            "phrasing": score(st.predict, phr)["overall"], "phrasing_bare": score(st.predict, bare)["overall"],
+            "phrasing": score(st.predict, phr)["overall"],
+            "phrasing_bare": score(st.predict, bare)["overall"],
             "test_bare": score(st.predict, bare_test)["overall"] if bare_test else None,
             "test_typed": score(st.predict, typed_test)["overall"] if typed_test else None,
             "test_round1": score(st.predict, round1_test)["overall"] if round1_test else None,
@@ -104,7 +108,8 @@ def main() -> int:
         preds = s.predict([r.intent for r in test])
         results[label] = {"test": evaluate_chains(preds, [r.chain for r in test]),
                           "spread": value_spread(preds, [r.chain for r in test]),
-                          "phrasing": score(s.predict, phr)["overall"], "phrasing_bare": score(s.predict, bare)["overall"],
+                          "phrasing": score(s.predict, phr)["overall"],
+                          "phrasing_bare": score(s.predict, bare)["overall"],
                           "test_bare": score(s.predict, bare_test)["overall"] if bare_test else None,
                           "test_typed": score(s.predict, typed_test)["overall"] if typed_test else None,
                           "test_round1": score(s.predict, round1_test)["overall"] if round1_test else None}
@@ -121,13 +126,18 @@ def main() -> int:
         mark = " (the model's decoder)" if r.get("chosen_on_dev") else ""
         print(f"| {label}{mark} | {r['test']['overall']:.3f} | {t['adjust']['final']:.3f} | "
               f"{t['selective_adjust']['final']:.3f} | {t['filter']['final']:.3f} | "
-              f"{min(ratios):.2f}–{max(ratios):.2f} | {r['test_bare'] or 0:.3f} | {r['test_typed'] or 0:.3f} | "
+              f"{min(ratios):.2f}–{max(ratios):.2f} | {r['test_bare'] or 0:.3f} | "
+              f"{r['test_typed'] or 0:.3f} | "
               f"{r['test_round1'] or 0:.3f} |")
-    print(f"\nPhrasing test ({len(phr)} new wordings of training concepts) vs the bare wordings of the same concepts\n")
+    print(
+        f"\nPhrasing test ({len(phr)} new wordings of training concepts) vs the bare wordings of the same "
+        "concepts\n")
     print("| design | phrasing test | bare wordings | gap |")
     print("| --- | ---: | ---: | ---: |")
     for label, r in results.items():
-        print(f"| {label} | {r['phrasing']:.3f} | {r['phrasing_bare']:.3f} | {r['phrasing'] - r['phrasing_bare']:+.3f} |")
+        print(
+            f"| {label} | {r['phrasing']:.3f} | {r['phrasing_bare']:.3f} | "
+            f"{r['phrasing'] - r['phrasing_bare']:+.3f} |")
     print("\nBehaviour suite (pass rate)\n")
     caps = sorted({c for r in results.values() if "behaviour" in r for c in r["behaviour"]["capabilities"]})
     print("| design | all | " + " | ".join(caps) + " |")
@@ -135,7 +145,8 @@ def main() -> int:
     for label, r in results.items():
         if "behaviour" in r:
             b = r["behaviour"]
-            print(f"| {label} | {b['pass_rate']:.3f} | " + " | ".join(f"{b['capabilities'].get(c, 0):.2f}" for c in caps) + " |")
+            print(f"| {label} | {b['pass_rate']:.3f} | "
+                  + " | ".join(f"{b['capabilities'].get(c, 0):.2f}" for c in caps) + " |")
     if a.json:
         a.json.parent.mkdir(parents=True, exist_ok=True)
         a.json.write_text(json.dumps({"info": info, "results": results}, indent=1))

@@ -26,4 +26,7 @@ if command -v redis-server >/dev/null 2>&1 && ! (exec 3<>/dev/tcp/127.0.0.1/6379
 fi
 # Import contracts (layers, a pure schema; pyproject.toml [tool.importlinter]) before the tests.
 .venv/bin/lint-imports
+# Lint and types (pyproject.toml [tool.ruff], [tool.mypy]): either unclean fails the run before the tests.
+.venv/bin/ruff check .
+.venv/bin/mypy
 .venv/bin/python -m pytest "$@"

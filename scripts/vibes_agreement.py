@@ -35,7 +35,8 @@ def main(argv: list[str]) -> int:
                 first.append(data[key].chain)
     rep = evaluate_chains(second, first)
     out = {"n": len(second), "missing": missing, "overall": rep["overall"],
-           "tools": {t: {k: v[k] for k in ("selection_f1", "quality", "final")} for t, v in rep["tools"].items()}}
+           "tools": {t: {k: v[k] for k in ("selection_f1", "quality", "final")}
+                     for t, v in rep["tools"].items()}}
     print(json.dumps(out, indent=1))
     return 0
 

@@ -27,7 +27,9 @@ ADJUST = {
 }
 COLORS = ("red", "orange", "yellow", "green", "cyan", "blue")
 CHANNELS = ("saturation", "luminance")
-PRESETS = sorted(p.stem for p in (Path(__file__).resolve().parent.parent / "src/vibegrade/tools/filters/presets").glob("*.cube"))
+PRESETS = sorted(p.stem
+                 for p in (Path(__file__).resolve().parent.parent
+                           / "src/vibegrade/tools/filters/presets").glob("*.cube"))
 CATEGORIES = {
     "places", "films_tv_games", "people_eras", "art_styles", "film_stocks_cameras", "moods", "weather",
     "time_of_day", "seasons", "colors_tones", "effects", "corrections", "nature", "objects", "genres",
@@ -59,7 +61,8 @@ def problems(obj: dict) -> list[str]:
     elif len({p.strip().lower() for p in ph}) != len(ph):
         out.append("duplicate phrasings (case-insensitive)")
     rat = obj.get("rationale")
-    if not isinstance(rat, dict) or set(rat) != set(TOOLS) or not all(isinstance(rat[t], str) and rat[t].strip() for t in TOOLS):
+    if not isinstance(rat, dict) or set(rat) != set(TOOLS) or not all(isinstance(rat[t], str)
+                                                                      and rat[t].strip() for t in TOOLS):
         out.append("rationale must have a non-empty string for adjust, selective_adjust and filter")
         rat = None
     adj = obj.get("adjust", {})
@@ -182,7 +185,8 @@ def main(argv: list[str] | None = None) -> int:
             if not errs:
                 concepts += 1
     if a.cmd == "expand":
-        Path(a.out).write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8")
+        Path(a.out).write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows),
+                               encoding="utf-8")
     print(f"{concepts} concepts ok, {bad} with problems, {len(seen)} phrasings", file=sys.stderr)
     return 1 if bad else 0
 

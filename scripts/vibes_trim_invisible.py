@@ -39,7 +39,8 @@ REASON = {
 
 
 def chart() -> np.ndarray:
-    h, s, v = np.meshgrid(np.arange(0, 360, 5, dtype=np.float32), np.array([0.25, 0.5, 0.75, 1.0], np.float32),
+    h, s, v = np.meshgrid(np.arange(0, 360, 5, dtype=np.float32),
+                          np.array([0.25, 0.5, 0.75, 1.0], np.float32),
                           np.array([0.35, 0.65, 0.95], np.float32), indexing="ij")
     return hsv_to_rgb(np.stack([h, s, v], -1).reshape(-1, 1, 3))
 
@@ -87,7 +88,8 @@ def main() -> None:
             update = {}
             for tool, d in drop.items():
                 if d:
-                    update[tool] = {"adjust": Adjust(), "selective_adjust": SelectiveAdjust(), "filter": Filter()}[tool]
+                    update[tool] = {"adjust": Adjust(), "selective_adjust": SelectiveAdjust(),
+                                    "filter": Filter()}[tool]
                     row.rationale[tool] = REASON[tool]
                     dropped[tool] += 1
             if update:

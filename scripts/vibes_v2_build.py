@@ -39,21 +39,24 @@ import vibes_authoring  # noqa: E402
 V1_FILES = ("colors_effects_corrections", "films_tv_games", "moods_weather_time", "nature_objects_genres",
             "people_art_film", "places")
 TOOLS = ("adjust", "selective_adjust", "filter")
-FILLER = {"vibe", "vibes", "vibey", "look", "looking", "style", "styled", "filter", "aesthetic", "effect", "feel",
-          "please", "pls", "plz", "make", "it", "like", "the", "a", "an", "photo", "pic", "picture", "image", "edit",
-          "grade", "grading", "color", "colour", "this", "my", "me", "give", "want", "i", "can", "you", "u", "of",
-          "in", "with", "to", "some", "lut", "preset", "mode", "tone", "tones", "shot", "on"}
+FILLER = {"vibe", "vibes", "vibey", "look", "looking", "style", "styled", "filter", "aesthetic", "effect",
+          "feel", "please", "pls", "plz", "make", "it", "like", "the", "a", "an", "photo", "pic", "picture",
+          "image", "edit", "grade", "grading", "color", "colour", "this", "my", "me", "give", "want", "i",
+          "can", "you", "u", "of", "in", "with", "to", "some", "lut", "preset", "mode", "tone", "tones",
+          "shot", "on"}
 
 
 def concept_key(text: str) -> str:
     t = unicodedata.normalize("NFKC", text).lower().replace("&", " and ")
     words = [w for w in re.findall(r"[a-z0-9]+", t)]
-    core = [w[:-1] if len(w) > 3 and w.endswith("s") and not w.endswith("ss") else w for w in words if w not in FILLER]
+    core = [w[:-1] if len(w) > 3 and w.endswith("s") and not w.endswith("ss") else w for w in words
+            if w not in FILLER]
     return " ".join(core) or " ".join(words)
 
 
 def slug(text: str) -> str:
-    s = re.sub(r"[^a-z0-9]+", "-", unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode().lower())
+    s = re.sub(r"[^a-z0-9]+", "-",
+               unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode().lower())
     return s.strip("-")[:60] or "x"
 
 
@@ -103,7 +106,8 @@ def main() -> int:
 
     files: dict[str, list[dict]] = {}
     for name in V1_FILES:
-        rows = [json.loads(x) for x in (data / f"{name}.jsonl").read_text(encoding="utf-8").splitlines() if x.strip()]
+        rows = [json.loads(x) for x in (data / f"{name}.jsonl").read_text(encoding="utf-8").splitlines()
+                if x.strip()]
         files[name] = rows
     v1_count = sum(len(r) for r in files.values())
 
@@ -134,7 +138,7 @@ def main() -> int:
                 row["fixes"] = obj["phrasings"][0].lower()  # the round-one request this concept re-answers
                 fixes[row["intent"].lower()] = row
     replaced = 0
-    for name, rows in files.items():
+    for rows in files.values():
         for i, r in enumerate(rows):
             new = fixes.get(r["intent"].lower())
             if new is not None:
@@ -146,7 +150,8 @@ def main() -> int:
     extra_fix_rows = []
     for k, r in fixes.items():
         if k not in existing:  # new wordings of a fixed round-one look join that look's concept
-            extra_fix_rows.append({**r, "concept": concept_of.get(r["fixes"], r["concept"]), "phrasing": "variant"})
+            extra_fix_rows.append({**r, "concept": concept_of.get(r["fixes"], r["concept"]),
+                                   "phrasing": "variant"})
     for r in list(fixes.values()) + extra_fix_rows:
         r.pop("fixes", None)
 
@@ -177,7 +182,8 @@ def main() -> int:
                 out.append(row)
         files[path.stem] = out
     if extra_fix_rows:
-        files.setdefault("corrections", []).extend(dict(r, round=2) for r in extra_fix_rows if r["intent"].lower() not in seen)
+        files.setdefault("corrections", []).extend(dict(r, round=2) for r in extra_fix_rows
+                                                   if r["intent"].lower() not in seen)
 
     # a concept whose bare phrasing was dropped as a duplicate gets its first remaining phrasing as bare
     by_concept: dict[str, list[dict]] = collections.defaultdict(list)
@@ -232,17 +238,19 @@ def main() -> int:
             r["group"] = dsu.find(r["concept"])
 
     total = sum(len(r) for r in files.values())
-    print(json.dumps({"round_one_rows": v1_count, "replaced_round_one": replaced, "rationale_prefixes": prefixed,
+    print(json.dumps({"round_one_rows": v1_count, "replaced_round_one": replaced,
+                      "rationale_prefixes": prefixed,
                       "batches": {p.stem: len(files[p.stem]) for p in batches}, "dropped": dict(dropped),
                       "concepts_merged_by_key": merged_by_key, "concepts_merged_by_embedding": merged_by_emb,
                       "concepts": len({r["concept"] for rows in files.values() for r in rows}),
                       "groups": len({r["group"] for rows in files.values() for r in rows}), "rows": total},
                      indent=1))
     if a.apply:
-        order = ("intent", "concept", "group", "category", "phrasing", "round", "rationale", "adjust", "selective_adjust",
-                 "filter")
+        order = ("intent", "concept", "group", "category", "phrasing", "round", "rationale", "adjust",
+                 "selective_adjust", "filter")
         for name, rows in files.items():
-            text = "".join(json.dumps({k: r[k] for k in order if k in r}, ensure_ascii=False) + "\n" for r in rows)
+            text = "".join(json.dumps({k: r[k] for k in order if k in r}, ensure_ascii=False) + "\n"
+                           for r in rows)
             (data / f"{name}.jsonl").write_text(text, encoding="utf-8")
     return 0
 

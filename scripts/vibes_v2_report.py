@@ -17,7 +17,6 @@ from __future__ import annotations
 import argparse
 import collections
 import json
-import re
 import sys
 import unicodedata
 from pathlib import Path
@@ -30,8 +29,8 @@ GROUPS = {
     "films, series, games, directors, cinematographers": {"films_tv_games"},
     "painters, photographers, art movements": {"art_styles"},
     "places, eras, seasons, weather, times of day, moods, colours, genres": {
-        "places", "people_eras", "seasons", "weather", "time_of_day", "moods", "colors_tones", "genres", "nature",
-        "events_holidays"},
+        "places", "people_eras", "seasons", "weather", "time_of_day", "moods", "colors_tones", "genres",
+        "nature", "events_holidays"},
     "corrections": {"corrections"},
     "compositional": {"compositional"},
 }
@@ -66,7 +65,8 @@ def main() -> int:
 
     data = ROOT / "data/vibes"
     rows = read_rows(sorted(data.glob("*.jsonl")))
-    out: dict = {"rows": len(rows), "concepts": len({r.concept for r in rows}), "groups": len({r.group for r in rows})}
+    out: dict = {"rows": len(rows), "concepts": len({r.concept for r in rows}),
+                 "groups": len({r.group for r in rows})}
 
     cov = [x.strip() for x in (data / "coverage.txt").read_text(encoding="utf-8").splitlines()
            if x.strip() and not x.startswith("#")] if (data / "coverage.txt").is_file() else []
@@ -106,7 +106,8 @@ def main() -> int:
         top = sims[np.arange(len(test)), best]
         near = [(float(top[i]), test[i].intent, train[best[i]].intent) for i in np.argsort(-top)[:15]]
         out["leakage"] = {
-            "test_rows": len(test), "concept_overlap": len({r.concept for r in train} & {r.concept for r in test}),
+            "test_rows": len(test),
+            "concept_overlap": len({r.concept for r in train} & {r.concept for r in test}),
             "group_overlap": len({r.group for r in train} & {r.group for r in test}),
             "nearest_train_cos>=0.9": int((top >= 0.9).sum()), "share": round(float((top >= 0.9).mean()), 4),
             "nearest_train_cos>=0.95": int((top >= 0.95).sum()),

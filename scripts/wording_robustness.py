@@ -25,9 +25,9 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 
-FRAMES = ["{} pls", "can u make it {}", "{} vibes for my insta", "i want a {} look", "make this pic {} please",
-          "going for {} here", "{} edit plz 🙏", "give my photo a {} feel", "{}!!", "{} look ✨",
-          "need this to look {}", "{} style pls"]
+FRAMES = ["{} pls", "can u make it {}", "{} vibes for my insta", "i want a {} look",
+          "make this pic {} please", "going for {} here", "{} edit plz 🙏", "give my photo a {} feel", "{}!!",
+          "{} look ✨", "need this to look {}", "{} style pls"]
 
 
 def wrapped(rows, typo: bool):
@@ -92,11 +92,15 @@ def main() -> int:
     }
     print(f"\nPhrasing test ({len(phr)} new wordings of training concepts) and unseen concepts "
           f"({len(bare_test)} bare test requests) wrapped as people type\n")
-    print("| design | phrasing test | bare wordings | gap | unseen bare | wrapped | gap | wrapped + typo | gap |")
+    print(
+        "| design | phrasing test | bare wordings | gap | unseen bare | wrapped | gap | wrapped + typo | "
+        "gap |")
     print("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
     for label, r in results.items():
-        print(f"| {label} | {r['phrasing']:.3f} | {r['phrasing_bare']:.3f} | {r['phrasing'] - r['phrasing_bare']:+.3f} | "
-              f"{r['unseen_bare']:.3f} | {r['unseen_wrapped']:.3f} | {r['unseen_wrapped'] - r['unseen_bare']:+.3f} | "
+        print(f"| {label} | {r['phrasing']:.3f} | {r['phrasing_bare']:.3f} | "
+              f"{r['phrasing'] - r['phrasing_bare']:+.3f} | "
+              f"{r['unseen_bare']:.3f} | {r['unseen_wrapped']:.3f} | "
+              f"{r['unseen_wrapped'] - r['unseen_bare']:+.3f} | "
               f"{r['unseen_wrapped_typo']:.3f} | {r['unseen_wrapped_typo'] - r['unseen_bare']:+.3f} |")
     if a.json:
         a.json.parent.mkdir(parents=True, exist_ok=True)

@@ -4,9 +4,10 @@ not need (plain SQL on the store's engine, so the store itself carries no test-o
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import datetime, timezone
-from typing import Any, Iterator
+from datetime import UTC, datetime
+from typing import Any
 
 from sqlalchemy import DateTime, bindparam, create_engine, text
 
@@ -65,7 +66,7 @@ def head_revision() -> str | None:
 
 
 def _utc(dt: datetime) -> datetime:
-    return dt.replace(tzinfo=timezone.utc) if dt.tzinfo is None else dt.astimezone(timezone.utc)
+    return dt.replace(tzinfo=UTC) if dt.tzinfo is None else dt.astimezone(UTC)
 
 
 def iter_annotations(store: EventStore) -> Iterator[dict[str, Any]]:
@@ -87,6 +88,6 @@ def record_annotation(store: EventStore, *, annotator: str, question: str, answe
     insert = insert.bindparams(bindparam("t", type_=DateTime(timezone=True)))
     with store.engine.execution_options(vibegrade_write=True).begin() as c:
         c.execute(insert,
-                  {"id": aid, "pid": project_id, "t": datetime.now(timezone.utc), "who": annotator,
+                  {"id": aid, "pid": project_id, "t": datetime.now(UTC), "who": annotator,
                    "q": question, "a": answer})
     return aid

@@ -20,7 +20,8 @@ from vibegrade.students import StudentLoadError, load_student
 from vibegrade.tools.chain import Renderer
 
 ROOT = Path(__file__).resolve().parents[1]
-CHAIN = ToolChain.model_validate({"adjust": {"exposure": 15, "contrast": 20, "temperature": 25, "sharpen": 30},
+CHAIN = ToolChain.model_validate({"adjust": {"exposure": 15, "contrast": 20, "temperature": 25,
+                                             "sharpen": 30},
                                   "selective_adjust": {"blue": {"saturation": -30, "luminance": 0}},
                                   "filter": {"name": "enchanted", "intensity": 60}})
 
@@ -93,8 +94,10 @@ def test_load_model_caches_and_reloads_a_changed_folder(tmp_path):
     assert vibegrade.predict("x", model=folder).adjust.exposure == 77
 
 
-@pytest.mark.parametrize("request_, error", [(123, TypeError), (None, TypeError), (["golden hour"], TypeError),
-                                             ("", ValueError), ("\n\t ", ValueError), ("x" * 301, ValueError)])
+@pytest.mark.parametrize("request_, error",
+                         [(123, TypeError), (None, TypeError), (["golden hour"], TypeError),
+                                             ("", ValueError), ("\n\t ", ValueError),
+                                             ("x" * 301, ValueError)])
 def test_predict_bad_request(request_, error):
     with pytest.raises(error):
         vibegrade.predict(request_)

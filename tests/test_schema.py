@@ -65,10 +65,12 @@ def test_preset_names_come_from_the_caller():
     assert parse_chain(bad).filter.name == "wintr"
     with pytest.raises(ValueError, match="unknown filter preset 'wintr'; did you mean 'winter'"):
         parse_chain(bad, presets=["winter", "north"])
-    assert parse_chain({"filter": {"name": "my_look", "intensity": 5}}, presets=["my_look"]).filter.name == "my_look"
+    assert parse_chain({"filter": {"name": "my_look", "intensity": 5}},
+                       presets=["my_look"]).filter.name == "my_look"
     with pytest.raises(ValidationError, match="unknown filter preset 'wintr'"):
         ToolChain.model_validate(bad, context=preset_context(["winter"]))
-    assert ToolChain.model_validate({"filter": {"name": "none"}}, context=preset_context([])).filter.name == "none"
+    assert ToolChain.model_validate({"filter": {"name": "none"}},
+                                    context=preset_context([])).filter.name == "none"
     with pytest.raises(ValueError, match="filter.name"):
         parse_chain({"filter": {"name": "", "intensity": 5}})
 
@@ -113,7 +115,8 @@ def test_json_schema_derives_from_models():
     s = chain_json_schema(preset_names())
     adj = s["$defs"]["Adjust"]["properties"]
     assert list(adj) == list(ADJUST_KEYS)
-    assert adj["exposure"]["minimum"] == -100 and adj["hue"]["maximum"] == 360 and adj["bloom"]["minimum"] == 0
+    assert adj["exposure"]["minimum"] == -100 and adj["hue"]["maximum"] == 360
+    assert adj["bloom"]["minimum"] == 0
     assert s["$defs"]["Filter"]["properties"]["name"]["enum"][0] == "none"
     assert "winter" in s["$defs"]["Filter"]["properties"]["name"]["enum"]
     json.dumps(s)

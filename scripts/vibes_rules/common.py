@@ -1,10 +1,13 @@
 """Shared loading for the STYLE_GUIDE §7 rule checker and the blind-sample draw."""
-import json, sys
+import json
+import sys
 from pathlib import Path
-ROOT = Path(__file__).resolve().parents[2]
-sys.path.insert(0, str(ROOT / "scripts")); sys.path.insert(0, str(ROOT / "src"))
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "scripts"))
+sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "src"))
 import vibes_authoring
-from vibegrade.data.rows import normalize_intent
+
+ROOT = Path(__file__).resolve().parents[2]
 
 COLORS = ("red", "orange", "yellow", "green", "cyan", "blue")
 
@@ -13,7 +16,9 @@ def load_data():
     for p in sorted((ROOT / "data/vibes").glob("*.jsonl")):
         for i, line in enumerate(p.open(), 1):
             if line.strip():
-                o = json.loads(line); o["_file"] = p.name; o["_line"] = i
+                o = json.loads(line)
+                o["_file"] = p.name
+                o["_line"] = i
                 rows.append(o)
     return rows
 

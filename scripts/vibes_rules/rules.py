@@ -1,16 +1,25 @@
 """Trigger vocabularies of STYLE_GUIDE §7 (v2.1), shared by the stats and the checker."""
 import re
-COLOUR = r"\b(red|reds|orange|oranges|yellow|yellows|green|greens|greenish|cyan|blue|blues|bluish|teal|purple|violet|magenta|pink|pinks|purples|cyans|magentas|greys|gold|golden|amber|turquoise|aqua|lavender|crimson|scarlet|emerald|peach|coral|mint|lilac|rose|ochre|terracotta|navy|cobalt|indigo|burgundy)\b"
-SUBJECT = r"\b(sky|skies|sea|ocean|water|lagoon|lake|skin|skintones?|skin tones?|face|faces|portrait|selfie|foliage|forest|leaves|leaf|grass|greenery|food)\b"
+
+COLOUR = (r"\b(red|reds|orange|oranges|yellow|yellows|green|greens|greenish|cyan|blue|blues|bluish|teal|"
+          r"purple|violet|magenta|pink|pinks|purples|cyans|magentas|greys|gold|golden|amber|turquoise|aqua|"
+          r"lavender|crimson|scarlet|emerald|peach|coral|mint|lilac|rose|ochre|terracotta|navy|cobalt|"
+          r"indigo|burgundy)\b")
+SUBJECT = (r"\b(sky|skies|sea|ocean|water|lagoon|lake|skin|skintones?|skin tones?|face|faces|portrait|"
+           r"selfie|foliage|forest|leaves|leaf|grass|greenery|food)\b")
 # Looks whose definition in this guide is a colour range (selective expected even without a colour word)
-COLOUR_LOOKS = r"(golden hour|teal and orange|teal & orange|orange and teal|vintage|retro|kodachrome|portra|ektar|velvia|superia|cinestill|fuji|kodak|agfa|technicolor|matrix|sin city|pleasantville|schindler)"
+COLOUR_LOOKS = (r"(golden hour|teal and orange|teal & orange|orange and teal|vintage|retro|kodachrome|"
+                r"portra|ektar|velvia|superia|cinestill|fuji|kodak|agfa|technicolor|matrix|sin city|"
+                r"pleasantville|schindler)")
 BW = r"\b(b&w|b/w|black and white|black & white|black-and-white|monochrome|grayscale|greyscale|noir)\b"
-NO_PRESET_LOOK = r"\b(natural|realistic|true to life|true colou?rs?|neutral|clean|unedited|raw|no filter|nofilter|minimal|straight out of camera|sooc)\b"
+NO_PRESET_LOOK = (r"\b(natural|realistic|true to life|true colou?rs?|neutral|clean|unedited|raw|no filter|"
+                  r"nofilter|minimal|straight out of camera|sooc)\b")
 DARK = r"\b(noir|moody|dark|darker|gothic|goth|horror|low[- ]key|creepy|spooky|sinister|brooding|gloomy)\b"
 TONED = r"\b(sepia|toned|tone[ds]?|cyanotype|selenium|platinum|gold[- ]toned|brown)\b"
 # Family trigger words (the §1 preset table, as words a request can contain)
 FAMILY = {
- "lovely_day": r"\b(sunny|sunshine|summer|summery|happy|cheerful|holiday|vacation|bright day|picnic|mediterranean|riviera)\b",
+ "lovely_day": r"\b(sunny|sunshine|summer|summery|happy|cheerful|holiday|vacation|bright "
+               r"day|picnic|mediterranean|riviera)\b",
  "fortune": r"\b(golden|gold|amber|honey|luxury|luxurious|opulent|gilded|champagne|candle(light)?)\b",
  "firecracker": r"\b(fire|heat|hot|desert sun|spicy|lava|flames?|sunset|inferno)\b",
  "vivid": r"\b(vivid|vibrant|pop|punchy|saturated|colou?rful|velvia|bold colou?rs?)\b",
@@ -29,7 +38,8 @@ FAMILY = {
  "spring": r"\b(spring|pastel|blossom|easter|mint)\b",
  "enchanted": r"\b(dreamy|dream|magical|magic|fantasy|fairy|fairytale|ethereal)\b",
  "cyberpunk": r"\b(neon|cyberpunk|synthwave|vaporwave|club|80s)\b",
- "darkness": r"\b(dark|darker|moody|low[- ]key|horror|noir|gothic|goth|night|midnight|creepy|spooky|gloomy)\b",
+ "darkness": (r"\b(dark|darker|moody|low[- ]key|horror|noir|gothic|goth|night|midnight|creepy|spooky|"
+              r"gloomy)\b"),
  "action": r"\b(action|sport|sports|gritty|war)\b",
  "night_vision": r"\bnight vision\b", "negative": r"\b(negative|inverted|x-?ray)\b",
  "duotone": r"\b(duotone|sepia|monochrome red|red monochrome|toned)\b",

@@ -38,10 +38,18 @@ _LAZY = {
 
 __all__ = ["__version__", *_LAZY]
 
-if TYPE_CHECKING:
-    from vibegrade.api import grade, load_model, predict, render
-    from vibegrade.schema import Adjust, Filter, SelectiveAdjust, SelectiveColor, ToolChain, parse_chain
-    from vibegrade.tools.filters import preset_names
+if TYPE_CHECKING:  # for type checkers; `x as x` marks an explicit re-export
+    from vibegrade.api import grade as grade
+    from vibegrade.api import load_model as load_model
+    from vibegrade.api import predict as predict
+    from vibegrade.api import render as render
+    from vibegrade.schema import Adjust as Adjust
+    from vibegrade.schema import Filter as Filter
+    from vibegrade.schema import SelectiveAdjust as SelectiveAdjust
+    from vibegrade.schema import SelectiveColor as SelectiveColor
+    from vibegrade.schema import ToolChain as ToolChain
+    from vibegrade.schema import parse_chain as parse_chain
+    from vibegrade.tools.filters import preset_names as preset_names
 
 
 def __getattr__(name: str) -> Any:

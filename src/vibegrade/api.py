@@ -86,8 +86,9 @@ def _student(model: ModelLike) -> Student:
     if model is None or isinstance(model, (str, os.PathLike)):
         return load_model(model)
     if callable(getattr(model, "predict", None)):
-        return model  # type: ignore[return-value]  # any object with predict(list[str]) -> list[ToolChain]
-    raise TypeError(f"model must be a model folder path, a loaded student or None, got {type(model).__name__}")
+        return model  # any object with predict(list[str]) -> list[ToolChain]
+    raise TypeError(
+        f"model must be a model folder path, a loaded student or None, got {type(model).__name__}")
 
 
 def predict(request: str, *, model: ModelLike = None) -> ToolChain:
@@ -126,7 +127,8 @@ def _as_chain(chain: ChainLike) -> ToolChain:
     names = preset_names()
     if isinstance(chain, ToolChain):
         if chain.filter.name != "none" and chain.filter.name not in names:
-            raise ValueError(f"unknown filter preset {chain.filter.name!r} (vibegrade.preset_names() lists them)")
+            raise ValueError(
+                f"unknown filter preset {chain.filter.name!r} (vibegrade.preset_names() lists them)")
         return chain
     if isinstance(chain, str):
         return parse_chain(chain, presets=names)
@@ -158,7 +160,8 @@ def _render_array(a: np.ndarray, chain: ToolChain, lut_size: int | None) -> np.n
 
 # Pillow modes converted to RGB(A) before rendering; 16-bit and float modes have no RGB form in Pillow.
 _PIL_ALPHA_MODES = frozenset({"RGBA", "LA", "PA", "RGBa", "La"})
-_PIL_COLOUR_MODES = frozenset({"RGB", "L", "P", "1", "CMYK", "YCbCr", "RGBX", "LAB", "HSV"}) | _PIL_ALPHA_MODES
+_PIL_COLOUR_MODES = frozenset({"RGB", "L", "P", "1", "CMYK", "YCbCr",
+                               "RGBX", "LAB", "HSV"}) | _PIL_ALPHA_MODES
 _PIL_KEPT_INFO = ("dpi", "icc_profile", "exif")
 
 
@@ -238,7 +241,7 @@ def render(image: np.ndarray | Image.Image | str | os.PathLike[str], chain: Chai
         a = img.rgb if img.alpha is None else np.concatenate([img.rgb, img.alpha[..., None]], axis=2)
         return _render_array(a, c, lut_size)
     if _is_pil(image):
-        return _render_pil(image, c, lut_size)  # type: ignore[arg-type]
+        return _render_pil(image, c, lut_size)
     raise TypeError(f"image must be a NumPy array, a PIL image or a path, got {type(image).__name__}")
 
 

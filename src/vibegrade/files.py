@@ -23,9 +23,9 @@ import os
 import re
 import socket
 import tempfile
+from collections.abc import Iterator
 from functools import lru_cache
 from pathlib import Path
-from typing import Iterator
 
 __all__ = ["atomic_path", "atomic_write_bytes", "atomic_write_text", "sweep_partial_files", "partial_prefix",
            "host_tag", "pid_alive", "config_dir", "cache_dir"]
@@ -92,7 +92,8 @@ def atomic_path(dest: str | os.PathLike[str], suffix: str | None = None) -> Iter
     if not parent.is_dir():
         raise FileNotFoundError(f"output folder does not exist: {parent}")
     sweep_partial_files(parent)
-    fd, tmp = tempfile.mkstemp(prefix=partial_prefix(dest), suffix=suffix if suffix is not None else dest.suffix,
+    fd, tmp = tempfile.mkstemp(prefix=partial_prefix(dest),
+                               suffix=suffix if suffix is not None else dest.suffix,
                                dir=parent)
     os.close(fd)
     tmp_path = Path(tmp)

@@ -1,3 +1,5 @@
+# Not split (~560 lines): the single source of the tool parameters; the models, strict parsing, the
+# lenient clamp and the JSON Schema all derive from the specs here, which is what the module promises.
 """The tool schema: defined once, everything else derives from it.
 
 A *tool chain* sets three editing tools that are applied in the fixed order
@@ -32,14 +34,22 @@ then is the filter name checked. Without them a filter name is checked for its f
 from __future__ import annotations
 
 import json
+import math
 import re
 import sys
-import math
+from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any, Iterable, Literal
+from typing import Any, Literal
 
-from pydantic import (BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, field_validator,
-                      model_validator)
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 
 __all__ = [
     "ParamSpec",
@@ -97,16 +107,20 @@ _POSITIVE = "integer strength, 0..100, 0 = off"
 
 #: The 14 ``adjust`` parameters, in the canonical vector order used by metrics and students.
 ADJUST_PARAMS: tuple[ParamSpec, ...] = (
-    ParamSpec("exposure", -100, 100, 0, _SIGNED + "; 100 = +2 stops", "overall exposure in stops of linear light"),
+    ParamSpec("exposure", -100, 100, 0, _SIGNED + "; 100 = +2 stops",
+              "overall exposure in stops of linear light"),
     ParamSpec("contrast", -100, 100, 0, _SIGNED, "S-curve around middle grey (negative flattens)"),
     ParamSpec("brightness", -100, 100, 0, _SIGNED, "midtone brightness, black and white points fixed"),
     ParamSpec("highlights", -100, 100, 0, _SIGNED, "recover (negative) or boost (positive) bright tones"),
     ParamSpec("shadows", -100, 100, 0, _SIGNED, "lift (positive) or deepen (negative) dark tones"),
     ParamSpec("saturation", -100, 100, 0, _SIGNED + "; -100 = greyscale", "colour intensity of all colours"),
     ParamSpec("vibrance", -100, 100, 0, _SIGNED, "saturation of muted colours, protects skin tones"),
-    ParamSpec("temperature", -100, 100, 0, _SIGNED + "; positive = warmer", "white balance blue (-) to yellow (+)"),
-    ParamSpec("tint", -100, 100, 0, _SIGNED + "; positive = magenta", "white balance green (-) to magenta (+)"),
-    ParamSpec("hue", 0, 360, 0, "integer degrees of hue rotation, 0..360, 0 = unchanged", "rotates every hue"),
+    ParamSpec("temperature", -100, 100, 0, _SIGNED + "; positive = warmer",
+              "white balance blue (-) to yellow (+)"),
+    ParamSpec("tint", -100, 100, 0, _SIGNED + "; positive = magenta",
+              "white balance green (-) to magenta (+)"),
+    ParamSpec("hue", 0, 360, 0, "integer degrees of hue rotation, 0..360, 0 = unchanged",
+              "rotates every hue"),
     ParamSpec("linearOffset", -100, 100, 0, _SIGNED, "lifted, faded blacks (+) or crushed blacks (-)"),
     ParamSpec("bloom", 0, 100, 0, _POSITIVE, "soft glow around bright areas", spatial=True),
     ParamSpec("sharpen", 0, 100, 0, _POSITIVE, "unsharp-mask sharpening of fine detail", spatial=True),
@@ -127,7 +141,8 @@ SELECTIVE_CHANNELS: tuple[ParamSpec, ...] = (
     ParamSpec("luminance", -100, 100, 0, _SIGNED, "lightness of this colour range"),
 )
 #: Canonical flattening order of the 12 selective values: colour-major, then saturation, luminance.
-SELECTIVE_KEYS: tuple[tuple[str, str], ...] = tuple((c, ch.name) for c in SELECTIVE_COLORS for ch in SELECTIVE_CHANNELS)
+SELECTIVE_KEYS: tuple[tuple[str, str], ...] = tuple((c, ch.name) for c in SELECTIVE_COLORS
+                                                    for ch in SELECTIVE_CHANNELS)
 
 TOOL_NAMES: tuple[str, ...] = ("adjust", "selective_adjust", "filter")
 FILTER_NONE = "none"
@@ -266,7 +281,8 @@ class ToolChain(_Strict):
 
     @property
     def is_identity(self) -> bool:
-        return not (self.adjust.used or self.selective_adjust.used or (self.filter.used and self.filter.intensity > 0))
+        return not (self.adjust.used or self.selective_adjust.used
+                    or (self.filter.used and self.filter.intensity > 0))
 
     def used(self) -> dict[str, bool]:
         return {"adjust": self.adjust.used, "selective_adjust": self.selective_adjust.used,
@@ -304,7 +320,8 @@ def parse_chain(text_or_obj: str | dict[str, Any], presets: Iterable[str] | None
     if _depth_exceeds(obj, MAX_CHAIN_DEPTH):
         raise ValueError(f"tool chain is nested more than {MAX_CHAIN_DEPTH} levels deep (a chain has 3)")
     try:
-        # strict: numbers must be JSON integers (no true/false, no "10", no 10.5) -- this is the untrusted edge
+        # strict: numbers must be JSON integers (no true/false, no "10", no 10.5) -- this is the untrusted
+        # edge
         return ToolChain.model_validate(obj, strict=True,
                                         context=None if presets is None else preset_context(presets))
     except ValidationError as e:
@@ -314,7 +331,8 @@ def parse_chain(text_or_obj: str | dict[str, Any], presets: Iterable[str] | None
 MAX_CHAIN_DEPTH = 8
 """Deepest nesting of objects/arrays accepted in a tool chain (a valid chain has 3 levels)."""
 MAX_JSON_DEPTH = 64
-"""Deepest nesting :func:`loads_untrusted_json` accepts (Python's parser would overflow its stack near 1000)."""
+"""Deepest nesting :func:`loads_untrusted_json` accepts (Python's parser would overflow its stack near
+1000)."""
 _JSON_OPEN = re.compile(r'"(?:[^"\\]|\\.)*"|[\[\]{}]')
 
 
@@ -387,9 +405,9 @@ def format_validation_error(e: ValidationError) -> str:
     return "; ".join(parts)
 
 
-# ---------------------------------------------------------------------------------------------------------------
+# ----------------------------------------------------------------------------------------------------------
 # Lenient path for untrusted LLM output
-# ---------------------------------------------------------------------------------------------------------------
+# ----------------------------------------------------------------------------------------------------------
 
 
 @dataclass
@@ -476,11 +494,11 @@ def clamp_chain(obj: Any, presets: Iterable[str]) -> ClampReport:
             entry: dict[str, int] = {}
             for chk, chv in cv.items():
                 ch = str(chk).strip().lower()
-                spec = next((s for s in SELECTIVE_CHANNELS if s.name == ch), None)
-                if spec is None:
+                channel = next((s for s in SELECTIVE_CHANNELS if s.name == ch), None)
+                if channel is None:
                     flags.append(f"unknown_key:selective_adjust.{color}.{chk}")
                     continue
-                entry[ch] = _clamp_value(spec, chv, f"selective_adjust.{color}.{ch}", flags)
+                entry[ch] = _clamp_value(channel, chv, f"selective_adjust.{color}.{ch}", flags)
             selective[color] = entry
     else:
         flags.append("not_an_object:selective_adjust")
@@ -503,15 +521,20 @@ def clamp_chain(obj: Any, presets: Iterable[str]) -> ClampReport:
                 name = FILTER_NONE
         filt["name"] = name
         if name != FILTER_NONE:
-            filt["intensity"] = _clamp_value(INTENSITY, filt_raw.get("intensity", 50), "filter.intensity", flags)
+            filt["intensity"] = _clamp_value(INTENSITY, filt_raw.get("intensity", 50),
+                                             "filter.intensity", flags)
     elif filt_raw is not None:
         flags.append("not_an_object:filter")
 
+    # every value is already valid: build the models without validating again
+    adjust_values: dict[str, Any] = {**{k: 0 for k in ADJUST_KEYS}, **adjust}
+    selective_values: dict[str, Any] = {}
+    for c in SELECTIVE_COLORS:
+        channels: dict[str, Any] = {"saturation": 0, "luminance": 0, **selective.get(c, {})}
+        selective_values[c] = SelectiveColor.model_construct(**channels)
     chain = ToolChain.model_construct(
-        adjust=Adjust.model_construct(**{**{k: 0 for k in ADJUST_KEYS}, **adjust}),
-        selective_adjust=SelectiveAdjust.model_construct(**{
-            c: SelectiveColor.model_construct(**{"saturation": 0, "luminance": 0, **selective.get(c, {})})
-            for c in SELECTIVE_COLORS}),
+        adjust=Adjust.model_construct(**adjust_values),
+        selective_adjust=SelectiveAdjust.model_construct(**selective_values),
         filter=Filter.model_construct(**filt),
     )
     return ClampReport(chain=chain, flags=flags)

@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import json
 import math
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import numpy as np
 import pytest
 from scipy.stats import chi2_contingency, chisquare
 from typer.testing import CliRunner
 
-from vibegrade.cli.ab import app, counts_from_file
 from vibegrade.analytics.abstats import (
     ab_report,
     format_report,
@@ -30,13 +29,15 @@ from vibegrade.analytics.experiments import (
     load_experiments,
     parse_experiments,
 )
+from vibegrade.cli.ab import app, counts_from_file
 
 Z = 1.959963984540054
 
 
 def exp(name="exp", weights=(1, 1), **kw) -> Experiment:
     names = ["control", "treatment", "third", "fourth"]
-    return Experiment(name=name, variants=[Variant(name=names[i], weight=w) for i, w in enumerate(weights)], **kw)
+    return Experiment(name=name,
+                      variants=[Variant(name=names[i], weight=w) for i, w in enumerate(weights)], **kw)
 
 
 # ---------------------------------------------------------------- sticky assignment
@@ -141,14 +142,18 @@ def _simulate(rng, p1, p2, n):
 
 def test_power_finds_real_difference():
     e = exp()
-    hits = sum(ab_report(e, _simulate(np.random.default_rng(seed), 0.30, 0.36, 5000))["comparisons"][0]["significant"]
+    hits = sum(ab_report(e,
+                         _simulate(np.random.default_rng(seed),
+                                   0.30, 0.36, 5000))["comparisons"][0]["significant"]
                for seed in range(200))
     assert hits >= 180
 
 
 def test_aa_false_positive_rate_near_alpha():
     e = exp()
-    hits = sum(ab_report(e, _simulate(np.random.default_rng(1000 + s), 0.30, 0.30, 5000))["comparisons"][0]["significant"]
+    hits = sum(ab_report(e,
+                         _simulate(np.random.default_rng(1000 + s),
+                                   0.30, 0.30, 5000))["comparisons"][0]["significant"]
                for s in range(400))
     assert 0.02 * 400 <= hits <= 0.09 * 400
 
@@ -187,7 +192,8 @@ def test_report_shape_and_json():
     e = exp(weights=(1, 1, 1))
     rep = ab_report(e, {"control": (100, 30), "treatment": {"started": 100, "exported": 45}, "third": (0, 0)})
     json.dumps(rep, allow_nan=False)  # JSON-ready, no NaN
-    assert rep["control"] == "control" and [r["name"] for r in rep["variants"]] == ["control", "treatment", "third"]
+    assert rep["control"] == "control" and [r["name"] for r in rep["variants"]] == ["control",
+                                                                                    "treatment", "third"]
     c1, c2 = rep["comparisons"]
     assert c1["diff"] == pytest.approx(0.15) and c1["ratio"] == pytest.approx(1.5) and c1["significant"]
     assert c1["p_value"] == pytest.approx(0.028459, abs=1e-5)
@@ -239,10 +245,10 @@ def test_load_good_toml_and_json(tmp_path):
     e = cfg.get("student-v2")
     assert e.control.name == "control" and e.variants[1].model == "out/students/v2"
     assert e.weights == pytest.approx([0.25, 0.75])
-    assert e.is_active(datetime(2026, 1, 20, tzinfo=timezone.utc))
+    assert e.is_active(datetime(2026, 1, 20, tzinfo=UTC))
     assert e.is_active(datetime(2026, 1, 20))  # naive = UTC
-    assert not e.is_active(datetime(2026, 1, 1, tzinfo=timezone.utc))
-    assert not e.is_active(datetime(2026, 2, 10, tzinfo=timezone.utc))  # stop is exclusive
+    assert not e.is_active(datetime(2026, 1, 1, tzinfo=UTC))
+    assert not e.is_active(datetime(2026, 2, 10, tzinfo=UTC))  # stop is exclusive
     assert cfg.get("always").is_active() and cfg.get("always").variants[0].weight == 1.0
     j = tmp_path / "experiments.json"
     j.write_text(json.dumps(json.loads(cfg.model_dump_json())))
@@ -267,7 +273,8 @@ def _variants(*names, **extra):
      "weight must be > 0 (got -2)"),
     ({"experiments": [{"name": "e", "variants": _variants("a", "a")}]},
      "experiments[0]: duplicate variant name(s) 'a'"),
-    ({"experiments": [{"name": "e", "variants": _variants("a", "b")}, {"name": "e", "variants": _variants("a", "b")}]},
+    ({"experiments": [{"name": "e", "variants": _variants("a", "b")},
+                      {"name": "e", "variants": _variants("a", "b")}]},
      "duplicate experiment name(s) 'e'"),
     ({"experiments": [{"name": "e", "variants": _variants("a", "b"),
                        "start": "2026-02-01T00:00:00Z", "stop": "2026-01-01T00:00:00Z"}]},
@@ -328,7 +335,8 @@ def test_cli_report_table(files):
 
 def test_cli_report_json(files):
     cfg, counts = files
-    r = CliRunner().invoke(app, ["report", "student-v2", "--config", str(cfg), "--counts", str(counts), "--json"])
+    r = CliRunner().invoke(app,
+                           ["report", "student-v2", "--config", str(cfg), "--counts", str(counts), "--json"])
     assert r.exit_code == 0, r.output
     rep = json.loads(r.output)
     assert rep["experiment"] == "student-v2" and rep["comparisons"][0]["significant"] is True
@@ -377,8 +385,10 @@ def test_report_reads_counts_from_the_event_store(tmp_path):
             store.record_export(pid, f"e{i}", {"adjust": True, "selective_adjust": True, "filter": True})
     store.close()
     cfg = tmp_path / "experiments.json"
-    cfg.write_text(_json.dumps({"experiments": [{"name": "exp1", "variants": [{"name": "a"}, {"name": "b"}]}]}))
-    res = CliRunner().invoke(ab_app, ["report", "exp1", "--config", str(cfg), "--database-url", url, "--json"])
+    cfg.write_text(_json.dumps({"experiments": [{"name": "exp1",
+                                                 "variants": [{"name": "a"}, {"name": "b"}]}]}))
+    res = CliRunner().invoke(ab_app,
+                             ["report", "exp1", "--config", str(cfg), "--database-url", url, "--json"])
     assert res.exit_code == 0, res.output
     rep = _json.loads(res.stdout)
     by = {v["name"]: v for v in rep["variants"]}

@@ -5,15 +5,13 @@ from __future__ import annotations
 import json
 
 import pytest
-import uvicorn
 
+from tests.serve.helpers import live_server  # noqa: E402
 from vibegrade.analytics.abstats import ab_report
 from vibegrade.analytics.experiments import load_experiments
 from vibegrade.analytics.simulate import check_loopback, simulate_traffic
 from vibegrade.data.events import EventStore
 from vibegrade.serve.app import Settings, create_app
-
-from tests.serve.helpers import live_server  # noqa: E402
 
 
 @pytest.fixture
@@ -38,7 +36,8 @@ def test_report_finds_a_real_difference_and_no_events_are_lost(server):
     assert counts["projects"] == res.predicts and counts["exports"] == res.exports  # nothing lost
     assert {v: (s["started"], s["exported"]) for v, s in stats.items()} == \
         {v: (s["started"], s["exported"]) for v, s in res.by_variant.items()}
-    rep = ab_report(load_experiments(cfg).get("ab"), {v: (s["started"], s["exported"]) for v, s in stats.items()})
+    rep = ab_report(load_experiments(cfg).get("ab"),
+                    {v: (s["started"], s["exported"]) for v, s in stats.items()})
     assert rep["comparisons"][0]["significant"] and not rep["srm"]["srm"]
 
 

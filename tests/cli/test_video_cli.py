@@ -24,7 +24,8 @@ def _audio_packets(path):
 def test_render_video_keeps_frames_fps_duration_and_audio(cli, tmp_path):
     src = make_test_clip(tmp_path / "clip.mp4", seconds=1.0, size=(160, 96), fps=24, audio=True)
     out = tmp_path / "graded.mp4"
-    res = cli("render", src, out, "--tools", '{"adjust": {"temperature": 80, "exposure": 20}}', "--no-progress")
+    res = cli("render", src, out, "--tools", '{"adjust": {"temperature": 80, "exposure": 20}}',
+              "--no-progress")
     assert res.exit_code == 0, res.output
     a, b = probe_video(src), probe_video(out)
     assert b.frames == a.frames == 24 and float(b.fps) == float(a.fps) == 24

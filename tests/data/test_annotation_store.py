@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import threading
 import uuid
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from alembic import command
@@ -12,7 +12,13 @@ from alembic.config import Config
 from sqlalchemy import inspect, text
 from sqlalchemy.exc import IntegrityError
 
-from tests.store_helpers import head_revision, isolated_pg_store, iter_annotations, record_annotation, revision
+from tests.store_helpers import (
+    head_revision,
+    isolated_pg_store,
+    iter_annotations,
+    record_annotation,
+    revision,
+)
 from vibegrade.data.events import (
     MIGRATIONS_DIR,
     EventStore,
@@ -23,7 +29,7 @@ from vibegrade.data.events import (
 )
 from vibegrade.schema import ToolChain
 
-T0 = datetime(2026, 3, 1, 9, 0, tzinfo=timezone.utc)
+T0 = datetime(2026, 3, 1, 9, 0, tzinfo=UTC)
 
 def chain(**kw) -> dict:
     return ToolChain.model_validate(kw).to_wire()
@@ -225,7 +231,9 @@ def test_concurrent_identical_answers(store):
     rows = [a for a in iter_annotations(store) if a["annotator"] == "alice"]
     assert sorted(a["question"] for a in rows) == ["relevant"] * 6 + ["student_matches_teacher"] * 6
     with store.engine.connect() as c:
-        revs = sorted(r[0] for r in c.execute(text("SELECT revision FROM annotations WHERE question = 'relevant'")))
+        revs = sorted(r[0]
+                      for r in c.execute(
+                          text("SELECT revision FROM annotations WHERE question = 'relevant'")))
     assert revs == [1, 2, 3, 4, 5, 6]
 
 
@@ -260,16 +268,14 @@ def test_migration_upgrades_a_0001_database_with_data(old_store):
     assert revision(s) == "0001_initial"
     with s.engine.execution_options(vibegrade_write=True).begin() as c:
         c.execute(text("INSERT INTO projects (id, created_at, user_id, model, intent, intent_key, tools, "
-                       "source) "
-                       "VALUES ('p1', :t, 'u1', 'default', 'warm', 'warm', :tools, 'student')"),
+                       "source) VALUES ('p1', :t, 'u1', 'default', 'warm', 'warm', :tools, 'student')"),
                   {"t": T0, "tools": '{"adjust": {}, "selective_adjust": {}, "filter": {"name": "none", '
                                      '"intensity": 0}}'})
         c.execute(text("INSERT INTO exports (id, project_id, created_at, event_id, tools_kept) "
                        "VALUES ('e1', 'p1', :t, 'ev1', '{\"adjust\": true}')"), {"t": T0})
         for i, pid in enumerate(("p1", None, "p1")):
             c.execute(text("INSERT INTO annotations (id, project_id, created_at, annotator, question, "
-                           "answer) "
-                           "VALUES (:id, :pid, :t, 'ann', 'looks good?', :a)"),
+                           "answer) VALUES (:id, :pid, :t, 'ann', 'looks good?', :a)"),
                       {"id": f"a{i}", "pid": pid, "t": T0, "a": ("yes", "no", "yes")[i]})
 
     s.migrate()
@@ -321,11 +327,12 @@ def test_migration_0003_keeps_answers_as_revision_1_and_back(store_at_0002):
         c.execute(text("INSERT INTO annotation_tasks (id, key, created_at, position, intent, teacher_tools, "
                        "student_tools, student_model, image) VALUES ('t1', 'k1', :t, 0, 'warm', '{}', '{}', "
                        "'default', 'astronaut')"), {"t": T0})
-        for i, (who, q, a) in enumerate((("Alice", "relevant", "yes"), ("Alice", "student_matches_teacher", "no"),
+        for i, (who, q, a) in enumerate((("Alice", "relevant", "yes"),
+                                         ("Alice", "student_matches_teacher", "no"),
                                          ("bob", "relevant", "no"))):
             c.execute(text("INSERT INTO annotations (id, created_at, annotator, question, answer, task_id) "
-                           "VALUES (:id, :t, :who, :q, :a, 't1')"), {"id": f"a{i}", "t": T0, "who": who, "q": q,
-                                                                       "a": a})
+                           "VALUES (:id, :t, :who, :q, :a, 't1')"),
+                           {"id": f"a{i}", "t": T0, "who": who, "q": q, "a": a})
     s.migrate()
     assert revision(s) == "0003_annotator_tokens"
     with s.engine.connect() as c:

@@ -26,7 +26,8 @@ def adj(**kw):
 
 
 def sel(**kw):
-    return {c: {"saturation": kw.get(c, (0, 0))[0], "luminance": kw.get(c, (0, 0))[1]} for c in SELECTIVE_COLORS}
+    return {c: {"saturation": kw.get(c, (0, 0))[0], "luminance": kw.get(c, (0, 0))[1]}
+            for c in SELECTIVE_COLORS}
 
 
 GOOD = [
@@ -36,9 +37,11 @@ GOOD = [
     {"intent": "Golden  Hour vibes", "category": "time_of_day", "rationale": RAT,
      "adjust": adj(temperature=40, shadows=15, bloom=15), "selective_adjust": sel(orange=(20, 10)),
      "filter": {"name": "lovely_day", "intensity": 45}},
-    {"intent": "x-ray", "category": "effects", "rationale": RAT_XRAY, "adjust": adj(saturation=-100, contrast=40),
+    {"intent": "x-ray", "category": "effects", "rationale": RAT_XRAY,
+     "adjust": adj(saturation=-100, contrast=40),
      "selective_adjust": {}, "filter": {"name": "negative", "intensity": 90}},
-    {"intent": "brighter", "category": "corrections", "rationale": RAT_FIX, "adjust": adj(exposure=25, shadows=10),
+    {"intent": "brighter", "category": "corrections", "rationale": RAT_FIX,
+     "adjust": adj(exposure=25, shadows=10),
      "selective_adjust": {}, "filter": {"name": "none", "intensity": 0}},
 ]
 
@@ -101,12 +104,15 @@ def test_check_cli_json_and_exit_codes(tmp_path):
 
 @pytest.mark.parametrize("mutate, message", [
     (lambda r: r.update(adjust={}, selective_adjust={}, filter={"name": "none", "intensity": 0},
-                        rationale={"adjust": "Not needed", "selective_adjust": "Not needed", "filter": "Not needed"}),
+                        rationale={"adjust": "Not needed", "selective_adjust": "Not needed",
+                                   "filter": "Not needed"}),
      "all tools empty"),
     (lambda r: r["rationale"].update(selective_adjust="Not needed: handled in adjust."), "says 'Not needed'"),
     (lambda r: r.update(selective_adjust={}), "does not start with 'Not needed'"),
-    (lambda r: r["rationale"].update(filter="fortune would be too gold; a light wash"), "does not name the chosen"),
-    (lambda r: r["rationale"].update(filter="lovely_day, warmer than faded_Retro"), "names presets the row does not use"),
+    (lambda r: r["rationale"].update(filter="fortune would be too gold; a light wash"),
+     "does not name the chosen"),
+    (lambda r: r["rationale"].update(filter="lovely_day, warmer than faded_Retro"),
+     "names presets the row does not use"),
     (lambda r: r["rationale"].update(adjust="as the `winter` preset would, but warm"), "winter"),
 ])
 def test_check_enforces_authoring_rules(tmp_path, mutate, message):
@@ -132,7 +138,8 @@ def test_split_by_concept_keeps_concepts_whole_and_holds_out_wordings():
     for i in range(60):
         for j in range(4):
             row = json.loads(json.dumps(GOOD[3]))
-            row.update(intent=f"look {i} wording {j}", concept=f"c/{i}", phrasing="bare" if j == 0 else "variant")
+            row.update(intent=f"look {i} wording {j}", concept=f"c/{i}",
+                       phrasing="bare" if j == 0 else "variant")
             row["adjust"]["exposure"] = 1 + i  # settings alone would not group these rows
             rows.append(parse_row(row)[0])
     sp = split_by_concept(rows, test_fraction=0.2, phrasing_fraction=0.25, seed=3, min_test=10)

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import threading
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
-from sqlalchemy import inspect, text
+from sqlalchemy import inspect
 from typer.testing import CliRunner
 
 from tests.store_helpers import head_revision, iter_annotations, record_annotation, revision
@@ -15,7 +15,7 @@ from vibegrade.data.from_events import dataset_from_events
 from vibegrade.data.rows import read_rows
 from vibegrade.schema import ToolChain, parse_chain
 
-T0 = datetime(2026, 1, 1, 12, 0, tzinfo=timezone.utc)
+T0 = datetime(2026, 1, 1, 12, 0, tzinfo=UTC)
 
 
 def chain(**kw) -> dict:
@@ -41,7 +41,8 @@ def test_migrations_create_tables(store):
     assert revision(store) == head_revision() == "0003_annotator_tokens"
     store.migrate()  # idempotent
     names = set(inspect(store.engine).get_table_names())
-    assert {"projects", "exports", "annotations", "annotation_tasks", "annotators", "alembic_version"} <= names
+    assert {"projects", "exports", "annotations", "annotation_tasks", "annotators",
+            "alembic_version"} <= names
     cols = {c["name"] for c in inspect(store.engine).get_columns("projects")}
     assert {"id", "created_at", "user_id", "experiment", "variant", "model", "intent", "intent_key", "tools",
             "source", "latency_ms"} <= cols
@@ -110,7 +111,8 @@ def test_variant_stats(store):
     store.record_export(ids[0], "e0b", KEEP(True, True, True))  # second export of the same project
     store.record_export(ids[1], "e1", KEEP(True, True, True))
     store.record_export(ids[3], "e3", KEEP(True, True, True))
-    assert store.variant_stats("exp1") == {"a": {"started": 3, "exported": 2}, "b": {"started": 2, "exported": 1},
+    assert store.variant_stats("exp1") == {"a": {"started": 3, "exported": 2},
+                                           "b": {"started": 2, "exported": 1},
                                            None: {"started": 1, "exported": 0}}
     assert store.variant_stats("missing") == {}
 
@@ -193,8 +195,10 @@ def _expected_rows() -> list[dict]:
     return [
         {"intent": "Golden Hour", "rationale": {"adjust": "", "selective_adjust": "", "filter": ""}, **golden,
          "calls": 7},
-        {"intent": "moody", "rationale": {"adjust": "", "selective_adjust": "", "filter": ""}, **moody, "calls": 2},
-        {"intent": "faded", "rationale": {"adjust": "", "selective_adjust": "", "filter": ""}, **empty, "calls": 1},
+        {"intent": "moody", "rationale": {"adjust": "", "selective_adjust": "", "filter": ""},
+         **moody, "calls": 2},
+        {"intent": "faded", "rationale": {"adjust": "", "selective_adjust": "", "filter": ""},
+         **empty, "calls": 1},
     ]
 
 

@@ -1,4 +1,5 @@
-"""The shipped vibes dataset itself: valid, unique, big enough, covering what people type, split by concept."""
+"""The shipped vibes dataset itself: valid, unique, big enough, covering what people type, split by
+concept."""
 
 import collections
 from pathlib import Path
@@ -36,7 +37,8 @@ def test_coverage_list_is_covered():
            if x.strip() and not x.startswith("#")]
     assert len(set(cov)) >= 600
     keys = {r.key for r in _all_rows()}
-    for must in ("vintage", "retro", "cinematic", "cyberpunk", "selfie", "black and white", "slightly warmer"):
+    for must in ("vintage", "retro", "cinematic", "cyberpunk", "selfie", "black and white",
+                 "slightly warmer"):
         assert must in keys
 
 

@@ -7,8 +7,8 @@ import json
 import numpy as np
 from typer.testing import CliRunner
 
-from vibegrade.evaluation.judge import parse_verdict
 from tests.fakes.replay import ReplayServer
+from vibegrade.evaluation.judge import parse_verdict
 from vibegrade.schema import parse_chain
 from vibegrade.students.baselines import MajorityStudent, save_baseline
 
@@ -28,9 +28,8 @@ def test_judge_counts_wins_and_undoes_the_random_order(tmp_path, monkeypatch):
     save_baseline(MajorityStudent(cold), tmp_path / "cold")
     imgs = tmp_path / "imgs"
     imgs.mkdir()
-    from vibegrade.media.image import write_image
+    from vibegrade.media.image import read_image, write_image
     from vibegrade.samples import sample_path
-    from vibegrade.media.image import read_image
     write_image(imgs / "a.png", read_image(sample_path("coffee")).rgb[::4, ::4])
     (tmp_path / "req.txt").write_text("golden hour\nwarm sunset\nsummer afternoon\n")
     seen = []
@@ -42,11 +41,14 @@ def test_judge_counts_wins_and_undoes_the_random_order(tmp_path, monkeypatch):
         assert len(urls) == 3 and all(u.startswith("data:image/jpeg;base64,") for u in urls)
         from base64 import b64decode
         from io import BytesIO
+
         from PIL import Image
-        first, second = (np.asarray(Image.open(BytesIO(b64decode(u.split(",", 1)[1]))), float) for u in urls[1:])
+        first, second = (np.asarray(Image.open(BytesIO(b64decode(u.split(",", 1)[1]))), float)
+                         for u in urls[1:])
         warmth = lambda x: x[..., 0].mean() - x[..., 2].mean()  # noqa: E731
         seen.append(messages[0]["content"])
-        return "FIRST is warmer, SECOND cooler.\nWINNER: " + ("FIRST" if warmth(first) > warmth(second) else "SECOND")
+        return "FIRST is warmer, SECOND cooler.\nWINNER: " + ("FIRST" if warmth(first) > warmth(second)
+                                                              else "SECOND")
 
     with ReplayServer(responder=responder, fallback=None) as srv:
         from vibegrade.cli.main import app

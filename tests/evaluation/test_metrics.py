@@ -18,7 +18,8 @@ def test_hand_computed_example():
     preds = [C({"exposure": 20}, None, ("winter", 40)),        # adjust cos 1, filter right
              C({"contrast": 20, "exposure": 20}, None),         # adjust cos 1/sqrt2, selective missed
              C({"exposure": 5}, None, ("cyberpunk", 50)),       # adjust false positive, filter wrong name
-             C({"exposure": 10, "contrast": 10}, {"blue": {"luminance": 5}}, ("north", 30))]  # sel FP, filter FP
+             # sel FP, filter FP
+             C({"exposure": 10, "contrast": 10}, {"blue": {"luminance": 5}}, ("north", 30))]
     adj = tool_scores(preds, truths, "adjust")
     assert adj.precision == pytest.approx(3 / 4) and adj.recall == 1.0
     assert adj.quality == pytest.approx((1 + 1 / np.sqrt(2) + 1) / 3)

@@ -13,8 +13,8 @@ FIXTURES = Path(__file__).parent / "fixtures"
 ANSWERS = FIXTURES / "teacher_answers.jsonl"
 
 #: Preset names the recorded answers refer to, plus one user-only preset.
-TEST_PRESETS = ("north", "winter", "faded_Retro", "faded_Terra", "teal_and_orange_2", "duotone_red", "cyberpunk",
-                "night_vision", "negative", "my_film_look")
+TEST_PRESETS = ("north", "winter", "faded_Retro", "faded_Terra", "teal_and_orange_2", "duotone_red",
+                "cyberpunk", "night_vision", "negative", "my_film_look")
 
 #: Intents with recorded answers in the fixtures.
 RECORDED_INTENTS = ("golden hour", "the matrix", "x-ray", "Morocco", "winter", "cool morning", "neon nights")
@@ -24,7 +24,8 @@ PRICES = {"gpt-4o": Price(2.50, 10.00), "test-model": Price(1.00, 4.00)}
 
 def fast_config(base_url: str, tmp_path: Path, **kw: Any) -> ClientConfig:
     """A client config with short timeouts and backoff, suited to tests."""
-    defaults: dict[str, Any] = {"model": "test-model", "base_url": base_url, "api_key": "sk-test", "timeout": 2.0,
+    defaults: dict[str, Any] = {"model": "test-model", "base_url": base_url, "api_key": "sk-test",
+                                "timeout": 2.0,
                                 "max_retries": 3, "backoff_base": 0.01, "backoff_max": 0.2, "concurrency": 12,
                                 "cache_dir": tmp_path / "cache", "prices": dict(PRICES)}
     defaults.update(kw)
@@ -36,7 +37,8 @@ def read_rows(path: Path) -> list[dict[str, Any]]:
     return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
 
 
-ROW_KEYS = {"intent", "rationale", "adjust", "selective_adjust", "filter", "flags", "usage", "latency_ms", "model"}
+ROW_KEYS = {"intent", "rationale", "adjust", "selective_adjust", "filter", "flags", "usage",
+            "latency_ms", "model"}
 
 
 def check_row(row: dict[str, Any]) -> None:

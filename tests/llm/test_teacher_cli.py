@@ -16,8 +16,8 @@ from typing import Any
 import pytest
 from typer.testing import CliRunner
 
-from vibegrade.cli.teacher import app
 from tests.fakes.replay import ReplayServer
+from vibegrade.cli.teacher import app
 
 from .helpers import RECORDED_INTENTS, check_row, read_rows
 
@@ -37,8 +37,8 @@ def test_label_end_to_end_and_resume(server: ReplayServer, tmp_path: Path) -> No
     intents = write_intents(tmp_path / "intents.txt",
                             ["golden hour", "", "x" * 301, "the matrix\tfilm", "Golden Hour", "x-ray"])
     out = tmp_path / "out.jsonl"
-    r = invoke("label", intents, "-o", out, "--base-url", server.base_url, "--model", "gpt-4o", "--api-key", "k",
-               "--concurrency", "2", "--no-progress")
+    r = invoke("label", intents, "-o", out, "--base-url", server.base_url, "--model", "gpt-4o", "--api-key",
+               "k", "--concurrency", "2", "--no-progress")
     assert r.exit_code == 0, r.stderr
     assert "intents.txt:2: empty line" in r.stderr
     assert "intents.txt:3: longer than 300 characters" in r.stderr
@@ -53,8 +53,8 @@ def test_label_end_to_end_and_resume(server: ReplayServer, tmp_path: Path) -> No
     assert server.http_calls == 9
     # run again with one more request: the old ones are skipped
     write_intents(intents, ["golden hour", "THE matrix", "x-ray", "Morocco"])
-    r = invoke("label", intents, "-o", out, "--base-url", server.base_url, "--model", "gpt-4o", "--api-key", "k",
-               "--no-progress")
+    r = invoke("label", intents, "-o", out, "--base-url", server.base_url, "--model", "gpt-4o", "--api-key",
+               "k", "--no-progress")
     assert r.exit_code == 0, r.stderr
     assert "resuming: 3 request(s) already in" in r.stderr and "wrote 1 row(s)" in r.stderr
     assert len(read_rows(out)) == 4 and server.http_calls == 12
@@ -110,7 +110,8 @@ def _one_line_error(r: Any, code: int, needle: str) -> None:
 def test_errors_are_one_line(make_server: Callable[..., ReplayServer], tmp_path: Path) -> None:
     intents = write_intents(tmp_path / "i.txt", ["golden hour"])
     out = tmp_path / "o.jsonl"
-    _one_line_error(invoke("label", tmp_path / "nope.txt", "-o", out, "--model", "m"), 2, "intents file not found")
+    _one_line_error(invoke("label", tmp_path / "nope.txt", "-o", out, "--model", "m"), 2,
+                    "intents file not found")
     _one_line_error(invoke("label", intents, "-o", out, "--base-url", "http://x"), 2, "no model")
     _one_line_error(invoke("label", intents, "-o", tmp_path / "no" / "o.jsonl", "--model", "m"), 2,
                     "output folder does not exist")
@@ -121,8 +122,8 @@ def test_errors_are_one_line(make_server: Callable[..., ReplayServer], tmp_path:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         dead = f"http://127.0.0.1:{s.getsockname()[1]}/v1"
-    _one_line_error(invoke("label", intents, "-o", out, "--base-url", dead, "--model", "m", "--max-retries", "0",
-                           "--no-progress"), 1, "cannot reach")
+    _one_line_error(invoke("label", intents, "-o", out, "--base-url", dead, "--model", "m", "--max-retries",
+                           "0", "--no-progress"), 1, "cannot reach")
     srv = make_server(api_key="sk-right")
     _one_line_error(invoke("label", intents, "-o", out, "--base-url", srv.base_url, "--model", "m",
                            "--api-key", "sk-wrong", "--no-progress"), 1, "authentication failed")
@@ -144,7 +145,8 @@ def test_failed_requests_give_nonzero_exit(make_server: Callable[..., ReplayServ
 @pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGKILL], ids=["SIGINT", "SIGKILL"])
 def test_interrupted_process_resumes(make_server: Callable[..., ReplayServer], tmp_path: Path,
                                      sig: signal.Signals) -> None:
-    # slow enough answers (~6 s for the whole batch) that the signal always lands mid-run, even on a busy machine
+    # slow enough answers (~6 s for the whole batch) that the signal always lands mid-run, even on a busy
+    # machine
     srv = make_server(delay=0.3)
     intents = [f"request {i}" for i in range(40)]
     path = write_intents(tmp_path / "i.txt", intents)

@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 
+from tests.fakes.replay import ReplayServer, estimate_tokens
 from vibegrade.llm.client import (
     DEFAULT_PRICES,
     FatalError,
@@ -21,7 +22,6 @@ from vibegrade.llm.client import (
     lookup_price,
 )
 from vibegrade.llm.prompts import teacher_messages
-from tests.fakes.replay import ReplayServer, estimate_tokens
 
 from .helpers import PRICES, TEST_PRESETS, fast_config
 
@@ -49,7 +49,8 @@ def test_plain_call_sends_teacher_parameters(server: ReplayServer, tmp_path: Pat
     assert (call.tool, call.intent, call.model) == ("adjust", "golden hour", "test-model")
 
 
-def test_retries_on_429_and_500_then_succeeds(make_server: Callable[..., ReplayServer], tmp_path: Path) -> None:
+def test_retries_on_429_and_500_then_succeeds(make_server: Callable[..., ReplayServer],
+                                              tmp_path: Path) -> None:
     srv = make_server(faults=["429", "500", "503"])
     (comp,), client = run(_complete(fast_config(srv.base_url, tmp_path)))
     assert comp.content.startswith("ADJUST:")
@@ -66,7 +67,8 @@ def test_retry_after_is_honoured(make_server: Callable[..., ReplayServer], tmp_p
     assert srv.calls[1].start - srv.calls[0].end >= 0.35
 
 
-def test_slow_answer_times_out_and_is_retried(make_server: Callable[..., ReplayServer], tmp_path: Path) -> None:
+def test_slow_answer_times_out_and_is_retried(make_server: Callable[..., ReplayServer],
+                                              tmp_path: Path) -> None:
     srv = make_server(faults=["slow"], slow_delay=3.0)
     t0 = time.monotonic()
     (comp,), _ = run(_complete(fast_config(srv.base_url, tmp_path, timeout=0.4)))
@@ -90,7 +92,8 @@ def test_gives_up_after_max_retries(make_server: Callable[..., ReplayServer], tm
     assert srv.http_calls == 3
 
 
-def test_bad_api_key_is_fatal_without_retries(make_server: Callable[..., ReplayServer], tmp_path: Path) -> None:
+def test_bad_api_key_is_fatal_without_retries(make_server: Callable[..., ReplayServer],
+                                              tmp_path: Path) -> None:
     srv = make_server(api_key="sk-right")
     with pytest.raises(FatalError, match="authentication failed"):
         run(_complete(fast_config(srv.base_url, tmp_path, api_key="sk-wrong")))
@@ -118,7 +121,8 @@ def test_connection_lost_after_first_contact_gets_all_retries(make_server: Calla
     srv = make_server()
 
     async def go() -> Any:
-        async with TeacherClient(fast_config(srv.base_url, tmp_path, max_retries=4, cache_dir=None)) as client:
+        async with TeacherClient(fast_config(srv.base_url, tmp_path, max_retries=4,
+                                             cache_dir=None)) as client:
             await client.complete(MSGS)
             srv.add_faults("drop", "drop", "drop", "drop")
             return await client.complete(MSGS)
@@ -166,7 +170,8 @@ def test_cache_files_and_corruption(server: ReplayServer, tmp_path: Path) -> Non
 
 def test_cost_accounting_matches_tokens_times_prices(server: ReplayServer, tmp_path: Path) -> None:
     cfg = fast_config(server.base_url, tmp_path, model="test-model", cache_dir=None)
-    msgs = [teacher_messages(t, i, TEST_PRESETS) for t in ("adjust", "filter") for i in ("golden hour", "x-ray")]
+    msgs = [teacher_messages(t, i, TEST_PRESETS) for t in ("adjust", "filter")
+            for i in ("golden hour", "x-ray")]
 
     async def go() -> tuple[list[Any], TeacherClient]:
         async with TeacherClient(cfg) as client:
@@ -183,7 +188,8 @@ def test_cost_accounting_matches_tokens_times_prices(server: ReplayServer, tmp_p
     assert t.completion_tokens == sum(c.usage.completion_tokens for c in comps)
     assert t.cost_usd == pytest.approx((t.prompt_tokens * 1.0 + t.completion_tokens * 4.0) / 1e6)
     # recorded token counts where given, the server's estimate otherwise
-    xray = next(c for c, m in zip(comps, msgs) if "x-ray" in m[1]["content"] and "## Tool: adjust" in m[0]["content"])
+    xray = next(c for c, m in zip(comps, msgs) if "x-ray" in m[1]["content"]
+                and "## Tool: adjust" in m[0]["content"])
     assert xray.usage.completion_tokens == estimate_tokens(xray.content)
 
 

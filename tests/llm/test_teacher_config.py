@@ -45,7 +45,8 @@ def test_precedence(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     cfg = resolve_config()
     assert (cfg.base_url, cfg.api_key, cfg.model) == ("http://vg-env/v1", "vg-key", "vg-model")
     cfg = resolve_config(base_url="http://flag/v1", api_key="flag-key", model="flag-model", timeout=3.0)
-    assert (cfg.base_url, cfg.api_key, cfg.model, cfg.timeout) == ("http://flag/v1", "flag-key", "flag-model", 3.0)
+    assert (cfg.base_url, cfg.api_key, cfg.model, cfg.timeout) == ("http://flag/v1", "flag-key",
+                                                                   "flag-model", 3.0)
     assert cfg.max_tokens == 900  # not overridden anywhere else
     assert "flag-key" not in json.dumps(cfg.describe())
 

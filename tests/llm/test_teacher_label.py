@@ -10,8 +10,8 @@ from typing import Any
 
 import pytest
 
-from vibegrade.llm.client import FatalError, TeacherClient
 from tests.fakes.replay import RecordedAnswer, ReplayServer
+from vibegrade.llm.client import FatalError, TeacherClient
 from vibegrade.llm.teacher import (
     IntentLine,
     label_batch,
@@ -31,7 +31,8 @@ async def _label(cfg: Any, intent: str, **kw: Any) -> Any:
 
 
 def test_label_one_request(server: ReplayServer, tmp_path: Path) -> None:
-    lab = asyncio.run(_label(fast_config(server.base_url, tmp_path, model="gpt-4o"), "Morocco", category="place"))
+    lab = asyncio.run(_label(fast_config(server.base_url, tmp_path, model="gpt-4o"), "Morocco",
+                             category="place"))
     row = lab.to_row()
     check_row(row)
     assert row["intent"] == "Morocco" and row["category"] == "place" and row["model"] == "gpt-4o"
@@ -43,7 +44,8 @@ def test_label_one_request(server: ReplayServer, tmp_path: Path) -> None:
     assert set(lab.results) == set(TOOL_NAMES) and set(lab.raw) == set(TOOL_NAMES)
     price = PRICES["gpt-4o"]
     u = row["usage"]
-    assert u["cost_usd"] == pytest.approx((u["prompt_tokens"] * price.input + u["completion_tokens"] * price.output)
+    assert u["cost_usd"] == pytest.approx((u["prompt_tokens"] * price.input + u["completion_tokens"]
+                                           * price.output)
                                           / 1e6)
 
 
@@ -104,7 +106,8 @@ def test_batch_labels_and_resumes(server: ReplayServer, tmp_path: Path) -> None:
     rep = asyncio.run(_batch(cfg, more, out, concurrency=3))
     assert rep.written == len(RECORDED_INTENTS) - 3 and rep.skipped_done == 4  # incl. "GOLDEN  hour"
     rows = read_rows(out)
-    assert sorted(normalize_intent(r["intent"]) for r in rows) == sorted(normalize_intent(i) for i in RECORDED_INTENTS)
+    assert sorted(normalize_intent(r["intent"]) for r in rows) == sorted(normalize_intent(i)
+                                                                         for i in RECORDED_INTENTS)
     for r in rows:
         check_row(r)
     assert server.http_calls == 3 * len(RECORDED_INTENTS)
@@ -164,13 +167,15 @@ def test_half_written_last_line_is_repaired(server: ReplayServer, tmp_path: Path
     assert rep.written == 1 and len(read_rows(out)) == 3
 
 
-def test_failed_requests_are_reported_not_written(make_server: Callable[..., ReplayServer], tmp_path: Path) -> None:
+def test_failed_requests_are_reported_not_written(make_server: Callable[..., ReplayServer],
+                                                  tmp_path: Path) -> None:
     answers = [RecordedAnswer("flaky", "adjust", "ADJUST: x\nJSON: {}", faults=["503"] * 3)]
     srv = make_server(answers=answers)
     out = tmp_path / "rows.jsonl"
     cfg = fast_config(srv.base_url, tmp_path, max_retries=1)
     failures: list[str] = []
-    rep = asyncio.run(_batch(cfg, ["flaky", "golden hour"], out, on_failure=lambda it, m: failures.append(it.intent)))
+    rep = asyncio.run(_batch(cfg, ["flaky", "golden hour"], out, on_failure=lambda it,
+                             m: failures.append(it.intent)))
     assert rep.written == 1 and [i for i, _ in rep.failed] == ["flaky"] == failures
     assert [r["intent"] for r in read_rows(out)] == ["golden hour"]
     rep = asyncio.run(_batch(cfg, ["flaky", "golden hour"], out))  # the server recovered: retried now
@@ -188,11 +193,12 @@ def test_fatal_error_stops_the_batch(make_server: Callable[..., ReplayServer], t
 def test_read_intents(tmp_path: Path) -> None:
     p = tmp_path / "intents.txt"
     long = "x" * 301
-    p.write_text("\ufeffgolden hour\n\n   \nthe  matrix\tfilm\nGolden Hour\n" + long + "\n" + "y" * 300 + "\n",
-                 encoding="utf-8")
+    p.write_text("\ufeffgolden hour\n\n   \nthe  matrix\tfilm\nGolden Hour\n" + long + "\n" + "y" * 300
+                 + "\n", encoding="utf-8")
     f = read_intents(p)
     assert [(i.lineno, i.intent, i.category) for i in f.items] == [(1, "golden hour", None),
-                                                                   (4, "the matrix", "film"), (7, "y" * 300, None)]
+                                                                   (4, "the matrix", "film"),
+                                                                   (7, "y" * 300, None)]
     assert [(b.lineno, b.reason.split()[0]) for b in f.bad] == [(2, "empty"), (3, "empty"), (6, "longer")]
     assert [(d.lineno, d.reason) for d in f.duplicates] == [(5, "repeats line 1")]
     with pytest.raises(ValueError, match="not found"):

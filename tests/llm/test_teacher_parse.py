@@ -9,8 +9,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from vibegrade.llm.parse import combine, lenient_json, parse_answer
 from tests.fakes.replay import load_fixtures
+from vibegrade.llm.parse import combine, lenient_json, parse_answer
 from vibegrade.schema import ADJUST_KEYS, SELECTIVE_COLORS, TOOL_NAMES, ToolChain, preset_context
 from vibegrade.tools.filters import preset_names
 
@@ -197,16 +197,19 @@ def test_lenient_json_reports_strictness() -> None:
         lenient_json("}{")
 
 
-# ---------------------------------------------------------------------------------------------------------------
+# ----------------------------------------------------------------------------------------------------------
 # Fuzz
-# ---------------------------------------------------------------------------------------------------------------
+# ----------------------------------------------------------------------------------------------------------
 
-_KEYS = st.sampled_from([*ADJUST_KEYS, *SELECTIVE_COLORS, "saturation", "luminance", "name", "intensity", "preset",
+_KEYS = st.sampled_from([*ADJUST_KEYS, *SELECTIVE_COLORS, "saturation", "luminance", "name", "intensity",
+                         "preset",
                          "adjust", "filter", "selective_adjust", "red_saturation", "Exposure", "", "junk"])
-_SCALARS = st.one_of(st.integers(-10**6, 10**6), st.floats(allow_nan=True, allow_infinity=True), st.booleans(),
-                     st.none(), st.text(max_size=12), st.sampled_from([*TEST_PRESETS, "none", "Winter", "40%", "+5"]))
+_SCALARS = st.one_of(st.integers(-10**6, 10**6), st.floats(allow_nan=True, allow_infinity=True),
+                     st.booleans(), st.none(), st.text(max_size=12),
+                     st.sampled_from([*TEST_PRESETS, "none", "Winter", "40%", "+5"]))
 _JSONISH = st.recursive(_SCALARS, lambda inner: st.one_of(st.lists(inner, max_size=4),
-                                                          st.dictionaries(_KEYS, inner, max_size=6)), max_leaves=25)
+                                                          st.dictionaries(_KEYS, inner, max_size=6)),
+                                                          max_leaves=25)
 
 
 def _render(obj: Any, quote: str, trailing: bool) -> str:
@@ -228,7 +231,8 @@ def near_json(draw: st.DrawFn) -> str:
     cut = draw(st.integers(0, len(body)))
     if draw(st.booleans()):
         body = body[:cut]  # truncated
-    prefix = draw(st.sampled_from(["", "ADJUST: ok\nJSON: ", "FILTER: hmm\n```json\n", "Sure!\n", "{{", "JSON:"]))
+    prefix = draw(st.sampled_from(["", "ADJUST: ok\nJSON: ", "FILTER: hmm\n```json\n", "Sure!\n",
+                                   "{{", "JSON:"]))
     suffix = draw(st.sampled_from(["", "\n```", "\nHope that helps.", "}}}", "\nJSON: {"]))
     return prefix + body + suffix
 
@@ -274,6 +278,7 @@ def test_fuzz_json_alphabet(text: str) -> None:
 def test_non_string_input_never_raises() -> None:
     for v in (None, 42, b"{}", ["JSON: {}"], {"exposure": 5}):
         for tool in TOOL_NAMES:
-            ToolChain.model_validate(parse_answer(tool, v).chain.to_wire(), context=preset_context(preset_names()))
+            ToolChain.model_validate(parse_answer(tool, v).chain.to_wire(),
+                                     context=preset_context(preset_names()))
     r = parse_answer("crop", '{"exposure": 5}')
     assert "unknown_tool:crop" in r.flags

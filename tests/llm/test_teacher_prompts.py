@@ -32,7 +32,8 @@ from .helpers import TEST_PRESETS
 
 
 def _params(tool: str) -> list:
-    return list(ADJUST_PARAMS) if tool == "adjust" else list(SELECTIVE_CHANNELS) if tool == "selective_adjust" \
+    return list(ADJUST_PARAMS) if tool == "adjust" else list(
+        SELECTIVE_CHANNELS) if tool == "selective_adjust" \
         else [INTENSITY]
 
 

@@ -28,7 +28,6 @@ from vibegrade.media.image import (
     write_image,
 )
 
-
 RNG = np.random.default_rng(1234)
 
 

@@ -1,4 +1,5 @@
-"""The one render entry point (media.pipeline.render_file), the typed media errors and the 16→8-bit rounding."""
+"""The one render entry point (media.pipeline.render_file), the typed media errors and the 16→8-bit
+rounding."""
 
 from __future__ import annotations
 
@@ -24,7 +25,8 @@ IDENTITY = parse_chain({})
 BRIGHTER = parse_chain({"adjust": {"exposure": 40}})
 
 
-# --- 16 -> 8 bits --------------------------------------------------------------------------------------------
+# --- 16 -> 8 bits
+# --------------------------------------------------------------------------------------------
 
 def test_to_8bit_exact_values():
     v = np.array([0, 257, 257 * 100, 257 * 254, 65535, 128, 129, 257 * 7 + 128, 257 * 7 + 129, 65535 - 128],
@@ -38,7 +40,8 @@ def test_to_8bit_is_round_to_nearest_on_every_16bit_value():
     # exact rational arithmetic: floor(v * 255 / 65535 + 1/2) (no value lies on a tie)
     expected = [int(Fraction(int(x) * 255, 65535) + Fraction(1, 2)) for x in range(65536)]
     assert to_8bit(v).tolist() == expected
-    assert all(Fraction(x * 255, 65535) - int(Fraction(x * 255, 65535)) != Fraction(1, 2) for x in range(65536))
+    assert all(Fraction(x * 255, 65535) - int(Fraction(x * 255, 65535)) != Fraction(1, 2)
+               for x in range(65536))
 
 
 def test_to_8bit_keeps_uint8_and_refuses_other_types():
@@ -120,16 +123,19 @@ def test_render_file_answers_in_the_source_format_when_asked(tmp_path):
     assert (res.kind, res.width, res.height) == ("image", 10, 12)
     back = read_image(res.output)
     assert back.rgb.dtype == np.uint16 and np.array_equal(back.alpha, alpha)  # 16 bits and alpha kept
-    assert np.abs(back.rgb.astype(int) - rgb.astype(int)).max() <= 257  # identity chain: within one 8-bit step
+    # identity chain: within one 8-bit step
+    assert np.abs(back.rgb.astype(int) - rgb.astype(int)).max() <= 257
 
 
 def test_render_file_admits_from_the_header_before_decoding(tmp_path, monkeypatch):
     src = _png(tmp_path / "a.png", 40, 30)
     events = []
     real_read = pipeline_mod.read_image
-    monkeypatch.setattr(pipeline_mod, "read_image", lambda *a, **k: events.append("decode") or real_read(*a, **k))
+    monkeypatch.setattr(pipeline_mod, "read_image", lambda *a,
+                        **k: events.append("decode") or real_read(*a, **k))
     real_write = pipeline_mod.write_image
-    monkeypatch.setattr(pipeline_mod, "write_image", lambda *a, **k: events.append("write") or real_write(*a, **k))
+    monkeypatch.setattr(pipeline_mod, "write_image", lambda *a,
+                        **k: events.append("write") or real_write(*a, **k))
 
     @contextlib.contextmanager
     def held():

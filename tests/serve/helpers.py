@@ -5,9 +5,10 @@ from __future__ import annotations
 import socket
 import threading
 import time
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 CHROMIUM = Path("/usr/bin/chromium")
 """Debian's chromium (scripts/test.sh installs it); browser tests never download a browser."""

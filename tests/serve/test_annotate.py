@@ -5,7 +5,7 @@ from __future__ import annotations
 import io
 import json
 import re
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import numpy as np
 import pytest
@@ -15,10 +15,10 @@ from typer.testing import CliRunner
 
 from tests.store_helpers import iter_annotations
 from vibegrade.cli.annotate import assign_images, choose_rows
-from vibegrade.evaluation.annotations import agreeing_pairs, build_report, majority
 from vibegrade.cli.main import app as cli
 from vibegrade.data.events import AnnotationTaskRecord, TaskVotes
 from vibegrade.data.rows import VibeRow, read_rows, write_rows
+from vibegrade.evaluation.annotations import agreeing_pairs, build_report, majority
 from vibegrade.samples import SAMPLE_IMAGES
 from vibegrade.schema import ToolChain
 from vibegrade.serve.app import Settings, create_app
@@ -262,7 +262,8 @@ def test_validation_errors(client):
                        [{k: v for k, v in good.items() if k != "relevant"}, "relevant"],
                        [{**good, "extra": 1}, "extra"]):
         _assert_error(client.post(url, json=bad, headers=alice), 422, "validation_error", field)
-    _assert_error(client.post(url, content=b"not json", headers={"content-type": "application/json", **alice}),
+    _assert_error(client.post(url, content=b"not json",
+                              headers={"content-type": "application/json", **alice}),
                   422)
     _assert_error(client.post("/v1/annotate/tasks/no-such-task/answers", json=good, headers=alice), 404,
                   "task_not_found")
@@ -277,7 +278,8 @@ def test_answers_need_the_annotators_own_token(client, db_url):
     answers = {"relevant": "yes", "student_matches_teacher": "no"}
     for headers in ({}, {"Authorization": "Bearer " + "x" * 32}, {"Authorization": "Basic YWxpY2U6eA=="},
                     {"Authorization": "Bearer a\x00b" + "c" * 20}):
-        for r in (client.get("/v1/annotate/next", headers=headers), client.post(url, json=answers, headers=headers)):
+        for r in (client.get("/v1/annotate/next", headers=headers),
+                  client.post(url, json=answers, headers=headers)):
             err = _assert_error(r, 401, "unauthorized")
             assert "token" in err["message"] and r.headers["www-authenticate"].startswith("Bearer")
     # alice's token cannot answer as bob, nor under a look-alike of another name
@@ -348,7 +350,7 @@ def test_majority_and_pairs():
 
 
 def _tv(i: int, votes: dict) -> TaskVotes:
-    t = AnnotationTaskRecord(id=f"task-{i}", key=str(i), created_at=datetime(2026, 1, 1, tzinfo=timezone.utc),
+    t = AnnotationTaskRecord(id=f"task-{i}", key=str(i), created_at=datetime(2026, 1, 1, tzinfo=UTC),
                              position=i, dataset="d.jsonl", intent=f"request {i}", teacher_tools={},
                              student_tools={}, student_model="default", image="astronaut")
     return TaskVotes(task=t, votes=votes)

@@ -80,7 +80,8 @@ def test_sticky_variant_under_experiment(tmp_path):
     seen = set()
     for i in range(6):
         client.cookies.set(USER_COOKIE, f"user-number-{i:04d}")
-        variants = {client.post("/v1/predict", json={"intent": "film look"}).json()["variant"] for _ in range(3)}
+        variants = {client.post("/v1/predict", json={"intent": "film look"}).json()["variant"]
+                    for _ in range(3)}
         assert len(variants) == 1  # sticky per user
         seen |= variants
     assert seen <= {"control", "treat"} and None not in seen
@@ -208,7 +209,8 @@ def test_bad_tools_json_422(client):
 
 def test_out_of_range_tools_422_names_field(client):
     err = _assert_error(client.post("/v1/edit", files={"file": ("p.png", _png(), "image/png")},
-                                    data={"intent": "warm", "tools": json.dumps({"adjust": {"saturation": 500}})}),
+                                    data={"intent": "warm",
+                                          "tools": json.dumps({"adjust": {"saturation": 500}})}),
                         422, "invalid_tools")
     assert "adjust.saturation" in err["message"]
 
@@ -219,7 +221,6 @@ def test_serve_cli_runs_uvicorn_factory(monkeypatch):
     import uvicorn
 
     from vibegrade.cli.serve import serve
-
     from vibegrade.serve.server import HEADER_TIMEOUT_ENV, HeaderTimeoutH11Protocol
 
     calls = []

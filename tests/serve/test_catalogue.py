@@ -13,8 +13,15 @@ from fastapi.testclient import TestClient
 from PIL import Image
 
 from vibegrade.samples import SAMPLE_IMAGES
-from vibegrade.schema import (ADJUST_KEYS, ADJUST_PARAMS, INTENSITY, SELECTIVE_CHANNELS, SELECTIVE_COLORS,
-                              chain_json_schema, parse_chain)
+from vibegrade.schema import (
+    ADJUST_KEYS,
+    ADJUST_PARAMS,
+    INTENSITY,
+    SELECTIVE_CHANNELS,
+    SELECTIVE_COLORS,
+    chain_json_schema,
+    parse_chain,
+)
 from vibegrade.serve.app import Settings, create_app
 from vibegrade.serve.routes.web import WEB_DIR
 from vibegrade.tools.chain import bake_lut

@@ -16,10 +16,10 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+import schemathesis
 from fastapi.testclient import TestClient
 from hypothesis import given, settings
 from hypothesis import strategies as st
-import schemathesis
 from PIL import Image
 from schemathesis.checks import not_a_server_error
 from schemathesis.config import SchemathesisConfig

@@ -7,7 +7,6 @@ checked at the edge on SQLite and PostgreSQL alike; no path can answer a non-JSO
 from __future__ import annotations
 
 import io
-import json
 import logging
 
 import numpy as np
@@ -42,7 +41,8 @@ def client(tmp_path):
 def db_client(request, tmp_path):
     """A client of a service whose event store is SQLite or PostgreSQL (a throwaway schema)."""
     if request.param == "sqlite":
-        app = create_app(Settings(database_url=f"sqlite:///{tmp_path / 'events.db'}", jobs_dir=tmp_path / "jobs"))
+        app = create_app(Settings(database_url=f"sqlite:///{tmp_path / 'events.db'}",
+                                  jobs_dir=tmp_path / "jobs"))
         with TestClient(app, raise_server_exceptions=False) as c:
             yield c
         return
@@ -127,7 +127,7 @@ def test_multipart_field_not_utf8_is_422(client):
     assert client.app.state.store.counts()["projects"] == 0
     # real UTF-8 is fine
     r = client.post("/v1/edit", files={"file": ("p.png", _png(), "image/png")},
-                    data={"intent": "café au lait".encode("utf-8")})
+                    data={"intent": "café au lait".encode()})
     assert r.status_code == 200, r.text
 
 
@@ -155,7 +155,8 @@ def test_event_id_reused_on_another_project_is_409(db_client):
     kept = {"adjust": True, "selective_adjust": False, "filter": True}
     p1 = db_client.post("/v1/predict", json={"intent": "warm"}).json()["project_id"]
     p2 = db_client.post("/v1/predict", json={"intent": "cold"}).json()["project_id"]
-    assert db_client.post(f"/v1/projects/{p1}/export", json={"event_id": "ev", "tools_kept": kept}).status_code == 201
+    assert db_client.post(f"/v1/projects/{p1}/export",
+                          json={"event_id": "ev", "tools_kept": kept}).status_code == 201
     r = db_client.post(f"/v1/projects/{p1}/export", json={"event_id": "ev", "tools_kept": kept})
     assert r.status_code == 200 and r.json() == {"recorded": False}  # a retry of the same download
     assert_error(db_client.post(f"/v1/projects/{p2}/export", json={"event_id": "ev", "tools_kept": kept}),
@@ -171,7 +172,8 @@ def test_docs_page_works_offline(client):
         assert f"/docs/assets/{asset}" in r.text
         a = client.get(f"/docs/assets/{asset}")
         assert a.status_code == 200 and len(a.content) > 500
-    assert client.get("/docs/assets/swagger-ui-bundle.js").headers["content-type"].startswith("text/javascript")
+    assert client.get("/docs/assets/swagger-ui-bundle.js").headers["content-type"].startswith(
+        "text/javascript")
     assert_error(client.get("/docs/assets/..%2Fpyproject.toml"), 404)
     assert client.get("/openapi.json").status_code == 200
 
@@ -233,7 +235,8 @@ def test_jpeg_shorter_than_its_header_is_422(client):
     # the same picture with all its rows is fine (the check does not reject real files)
     buf = io.BytesIO()
     Image.new("RGB", (640, 480), 0).save(buf, "JPEG", optimize=True, quality=1)
-    r = client.post("/v1/render", files={"file": ("ok.jpg", buf.getvalue(), "image/jpeg")}, data={"tools": "{}"})
+    r = client.post("/v1/render", files={"file": ("ok.jpg", buf.getvalue(), "image/jpeg")},
+                    data={"tools": "{}"})
     assert r.status_code == 200, r.text
 
 
@@ -249,7 +252,8 @@ def test_jpeg_cut_before_its_end_is_422(client):
 
 
 def _budget_client(tmp_path, **kw):
-    app = create_app(Settings(database_url=f"sqlite:///{tmp_path / 'b.db'}", jobs_dir=tmp_path / "jobs", **kw))
+    app = create_app(Settings(database_url=f"sqlite:///{tmp_path / 'b.db'}",
+                              jobs_dir=tmp_path / "jobs", **kw))
     return TestClient(app, raise_server_exceptions=False)
 
 

@@ -362,7 +362,8 @@ def _redis_settings(tmp_path: Path, prefix: str, name: str, **kw) -> Settings:
                     redis_prefix=prefix, jobs_dir=tmp_path / "shared-jobs", **kw)
 
 
-def _start_worker(settings: Settings, **kw) -> tuple[threading.Thread, threading.Event, list[DramatiqJobQueue]]:
+def _start_worker(
+    settings: Settings, **kw) -> tuple[threading.Thread, threading.Event, list[DramatiqJobQueue]]:
     """``run_worker`` (what ``vibegrade worker`` runs) in a thread; returns (thread, stop event, [queue])."""
     stop, ready = threading.Event(), threading.Event()
     started: list[DramatiqJobQueue] = []
@@ -491,8 +492,8 @@ time.sleep(3600)
 
 
 def _mortal_worker(redis_prefix: str, jobs_dir: Path, mode: str, max_attempts: int = 3) -> subprocess.Popen:
-    return subprocess.Popen([sys.executable, "-c", _MORTAL_WORKER, REDIS_URL, redis_prefix, str(jobs_dir), mode,
-                             str(max_attempts)], stdout=subprocess.PIPE, text=True,
+    return subprocess.Popen([sys.executable, "-c", _MORTAL_WORKER, REDIS_URL, redis_prefix, str(jobs_dir),
+                             mode, str(max_attempts)], stdout=subprocess.PIPE, text=True,
                             env={**os.environ, "OMP_NUM_THREADS": "1"})
 
 
@@ -683,14 +684,16 @@ def test_worker_cli_process_runs_a_job_and_stops_on_sigterm(tmp_path, clip, redi
 
 def test_too_many_frames_or_too_high_a_frame_rate_413(tmp_path, clip):
     client = TestClient(create_app(_settings(tmp_path, max_video_frames=FRAMES - 1)))
-    err = _assert_error(client.post("/v1/render", files=_upload(clip), data={"tools": "{}"}), 413, "video_too_long")
+    err = _assert_error(client.post("/v1/render", files=_upload(clip), data={"tools": "{}"}), 413,
+                        "video_too_long")
     assert f"{FRAMES} frames" in err["message"] and f"{FRAMES - 1}" in err["message"]
     client = TestClient(create_app(_settings(tmp_path / "b", max_video_fps=20)))
     err = _assert_error(client.post("/v1/render", files=_upload(clip), data={"tools": "{}"}), 413,
                         "frame_rate_too_high")
     assert "24 frames per second" in err["message"]
     client = TestClient(create_app(_settings(tmp_path / "c", max_video_pixels=64 * 47)))
-    _assert_error(client.post("/v1/render", files=_upload(clip), data={"tools": "{}"}), 413, "video_too_large")
+    _assert_error(client.post("/v1/render", files=_upload(clip), data={"tools": "{}"}), 413,
+                  "video_too_large")
     for d in ("jobs", "b/jobs", "c/jobs"):
         assert not (tmp_path / d).exists() or list((tmp_path / d).iterdir()) == []
 
@@ -702,7 +705,8 @@ def test_a_video_with_more_frames_than_its_index_says_stops_at_the_cap(tmp_path,
         job_id = _submit_clip(jobs, clip, frames_total=4, max_frames=5)
         _wait_until(lambda: jobs.get(job_id).state in ("done", "failed"))
         rec = jobs.get(job_id)
-        assert rec.state == "failed" and rec.error_code == "video_too_long" and "5 frames" in rec.error_message
+        assert rec.state == "failed" and rec.error_code == "video_too_long"
+        assert "5 frames" in rec.error_message
         assert not jobs.output_path(job_id).exists()
     finally:
         jobs.stop()
@@ -723,7 +727,8 @@ def test_each_client_has_a_bounded_number_of_queued_jobs(tmp_path, clip):
             assert "2 video job(s)" in err["message"] and r.headers["retry-after"]
             assert app.state.store.counts()["projects"] == 0  # refused before anything was recorded
             assert bob.post("/v1/render", files=_upload(clip), data={"tools": "{}"}).status_code == 202
-            # clients without a cookie share their address's allowance (a fresh cookie each time does not help)
+            # clients without a cookie share their address's allowance (a fresh cookie each time does not
+            # help)
             anon = TestClient(app)
             codes = []
             for _ in range(3):
@@ -832,7 +837,7 @@ except MissingExtraError as e:
 
 
 def test_serving_without_the_redis_extra_runs_jobs_in_process(tmp_path):
-    res = subprocess.run([sys.executable, "-c", _WITHOUT_DRAMATIQ, str(tmp_path / "jobs")], capture_output=True,
-                         text=True, timeout=TIMEOUT_S, check=False)
+    res = subprocess.run([sys.executable, "-c", _WITHOUT_DRAMATIQ, str(tmp_path / "jobs")],
+                         capture_output=True, text=True, timeout=TIMEOUT_S, check=False)
     assert res.returncode == 0, res.stderr
     assert "pip install 'vibegrade[redis]'" in res.stdout and "dramatiq" in res.stdout

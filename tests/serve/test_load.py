@@ -19,7 +19,6 @@ from dataclasses import dataclass, field
 import httpx
 import numpy as np
 import pytest
-import uvicorn
 from PIL import Image
 
 from tests.store_helpers import isolated_pg_store

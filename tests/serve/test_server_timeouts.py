@@ -6,10 +6,9 @@ import json
 import socket
 import threading
 import time
+from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Iterator
 
-import pytest
 import uvicorn
 from typer.testing import CliRunner
 
@@ -55,7 +54,7 @@ def _closed_after(sock: socket.socket, limit: float = GUARD_S) -> tuple[float, b
             if not chunk:
                 break
             got += chunk
-    except socket.timeout:
+    except TimeoutError:
         return float("inf"), got
     except ConnectionResetError:
         pass

@@ -20,7 +20,6 @@ from .helpers import CHROMIUM, CHROMIUM_ARGS, NO_CHROMIUM_REASON, live_server
 
 if not CHROMIUM.exists():
     pytest.skip(NO_CHROMIUM_REASON, allow_module_level=True)
-import uvicorn  # noqa: E402
 from playwright import sync_api  # noqa: E402
 
 from vibegrade.media.image import read_image  # noqa: E402

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-
+from tests.fakes.replay import ReplayServer
 from vibegrade.data.rows import normalize_intent, parse_row
 from vibegrade.llm.client import ClientConfig
-from tests.fakes.replay import ReplayServer
 from vibegrade.schema import ADJUST_KEYS, parse_chain
 from vibegrade.students.augment import LLMParaphraser, OfflineParaphraser, augment_rows, find_mistakes
 
@@ -13,7 +12,8 @@ RAT = {"adjust": "a", "selective_adjust": "s", "filter": "f"}
 
 
 def row(intent, adjust, filt=("none", 0)):
-    r, errs = parse_row({"intent": intent, "rationale": RAT, "adjust": {k: adjust.get(k, 0) for k in ADJUST_KEYS},
+    r, errs = parse_row({"intent": intent, "rationale": RAT,
+                         "adjust": {k: adjust.get(k, 0) for k in ADJUST_KEYS},
                          "selective_adjust": {}, "filter": {"name": filt[0], "intensity": filt[1]}})
     assert not errs
     return r
@@ -39,7 +39,8 @@ class Scripted:
 
 def test_mistakes_follow_the_definition():
     answers = {
-        "cool morning": parse_chain({"adjust": {"temperature": -40}, "filter": {"name": "north", "intensity": 50}}),
+        "cool morning": parse_chain({"adjust": {"temperature": -40},
+                                     "filter": {"name": "north", "intensity": 50}}),
         "golden hour": parse_chain({"adjust": {"temperature": 40, "bloom": 20},
                                     "filter": {"name": "lovely_day", "intensity": 50}}),
         "dark moody forest": parse_chain({"adjust": {"exposure": 30, "contrast": 20},

@@ -31,9 +31,12 @@ def test_check_helpers():
     grey = parse_chain({"adjust": {"saturation": -100, "contrast": 20}})
     half = parse_chain({"adjust": {"saturation": -40}})
     assert is_black_and_white(grey) and not is_black_and_white(half)
-    a = parse_chain({"adjust": {"temperature": 20, "contrast": 10}, "filter": {"name": "fortune", "intensity": 30}})
-    b = parse_chain({"adjust": {"temperature": 22, "contrast": 9}, "filter": {"name": "fortune", "intensity": 45}})
-    c = parse_chain({"adjust": {"temperature": 20, "contrast": 10}, "filter": {"name": "lovely_day", "intensity": 30}})
+    a = parse_chain({"adjust": {"temperature": 20, "contrast": 10},
+                     "filter": {"name": "fortune", "intensity": 30}})
+    b = parse_chain({"adjust": {"temperature": 22, "contrast": 9},
+                     "filter": {"name": "fortune", "intensity": 45}})
+    c = parse_chain({"adjust": {"temperature": 20, "contrast": 10},
+                     "filter": {"name": "lovely_day", "intensity": 30}})
     assert same_answer(a, b) and not same_answer(a, c)
 
 
@@ -62,8 +65,10 @@ def test_memory_never_reuses_an_answer_that_points_the_other_way(student):
     """Stored answers for one direction must not answer the opposite request, however close the texts."""
     less_red = parse_chain({"selective_adjust": {"red": {"saturation": -30}}})
     under = parse_chain({"adjust": {"exposure": 35, "shadows": 30}})
-    warm_sh = parse_chain({"adjust": {"temperature": 10}, "filter": {"name": "teal_and_orange_3", "intensity": 40}})
-    memory = [("less red", less_red), ("fix underexposed photo", under), ("warm shadows cool highlights", warm_sh)]
+    warm_sh = parse_chain({"adjust": {"temperature": 10},
+                           "filter": {"name": "teal_and_orange_3", "intensity": 40}})
+    memory = [("less red", less_red), ("fix underexposed photo", under),
+              ("warm shadows cool highlights", warm_sh)]
     saved = (student.memory_emb, student.memory_chains, student.memory_intents, student.memory_threshold)
     try:
         student.memory_emb = student.embed([m[0] for m in memory])

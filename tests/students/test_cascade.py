@@ -17,9 +17,9 @@ import pytest
 
 pytest.importorskip("openai")
 
+from tests.fakes.replay import ReplayServer, synthetic_answer  # noqa: E402
 from vibegrade.llm.client import ClientConfig  # noqa: E402
 from vibegrade.llm.parse import combine, parse_answer  # noqa: E402
-from tests.fakes.replay import ReplayServer, synthetic_answer  # noqa: E402
 from vibegrade.schema import TOOL_NAMES, ToolChain  # noqa: E402
 from vibegrade.students.cascade import CascadeStudent, MemoryEntry  # noqa: E402
 
@@ -238,9 +238,11 @@ def test_predict_cli_cascade_with_the_shipped_student(server: ReplayServer, tmp_
     assert ToolChain.model_validate_json(first.stdout.splitlines()[0]) == teacher_chain(request)
     calls = len(server.calls)
     assert calls >= 3 and len(memory_lines(mem)) == 1
-    again = CliRunner().invoke(app, ["predict", request.upper(), "--cascade", "0.9", "--cascade-memory", str(mem)])
+    again = CliRunner().invoke(app,
+                               ["predict", request.upper(), "--cascade", "0.9", "--cascade-memory", str(mem)])
     assert again.exit_code == 0 and again.stdout == first.stdout
     assert len(server.calls) == calls  # served from memory
     # a known look stays with the student
-    known = CliRunner().invoke(app, ["predict", "golden hour", "--cascade", "0.9", "--cascade-memory", str(mem)])
+    known = CliRunner().invoke(app,
+                               ["predict", "golden hour", "--cascade", "0.9", "--cascade-memory", str(mem)])
     assert known.exit_code == 0 and len(server.calls) == calls

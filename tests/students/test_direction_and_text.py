@@ -50,7 +50,8 @@ def test_compatible_requests_do_not_conflict(a, b):
 
 
 def test_signature_reads_regions_and_flips():
-    assert signature("warm shadows cool highlights") == {("temperature@shadows", 1), ("temperature@highlights", -1)}
+    assert signature("warm shadows cool highlights") == {("temperature@shadows", 1),
+                                                         ("temperature@highlights", -1)}
     assert signature("too warm") == {("temperature", -1)}
     assert signature("not too dark") == {("light", 1)}  # "too" flips; one flip per attribute
     assert signature("golden hour") == frozenset()
@@ -82,7 +83,8 @@ def test_canonical_strips_only_the_wrapping(typed, look):
 
 
 @pytest.mark.parametrize("text", ["a little warmer", "a bit warmer", "not too dark", "+1 stop", "-0.5 ev",
-                                  "less red", "b&w", "slightly cooler", "a lot darker", "golden hour but less orange"])
+                                  "less red", "b&w", "slightly cooler", "a lot darker",
+                                  "golden hour but less orange"])
 def test_canonical_keeps_what_changes_the_look(text):
     assert canonical(text) == text
 

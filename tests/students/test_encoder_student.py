@@ -49,7 +49,8 @@ def test_numpy_runtime_matches_torch_including_merged_lora(tiny):
         if hasattr(mod, "lora_B") and "default" in mod.lora_B:
             torch.nn.init.normal_(mod.lora_B["default"].weight, std=0.2)  # non-zero adapters
             key = name.split("base_model.model.", 1)[-1]
-            lora[key] = (mod.lora_A["default"].weight.detach().numpy(), mod.lora_B["default"].weight.detach().numpy(),
+            lora[key] = (mod.lora_A["default"].weight.detach().numpy(),
+                         mod.lora_B["default"].weight.detach().numpy(),
                          8 / 4)
     peft_model.eval()
     ref = torch_embed(peft_model, tok, texts)
@@ -66,17 +67,21 @@ def _rows():
     specs = []
     # every row has its own numbers (the dev split groups rows with identical settings)
     for i, w in enumerate(("warm", "golden", "sunny", "cozy", "summer", "fire")):
-        specs.append((f"{w} look", adj(temperature=50 + i, vibrance=20), {}, {"name": "lovely_day", "intensity": 60}))
+        specs.append((f"{w} look", adj(temperature=50 + i, vibrance=20), {},
+                      {"name": "lovely_day", "intensity": 60}))
     for i, w in enumerate(("cold", "icy", "winter", "snow", "frost", "blue")):
-        specs.append((f"{w} vibes", adj(temperature=-50 - i, saturation=-20), {}, {"name": "winter", "intensity": 70}))
+        specs.append((f"{w} vibes", adj(temperature=-50 - i, saturation=-20), {},
+                      {"name": "winter", "intensity": 70}))
     for i, w in enumerate(("dark", "moody", "horror", "noir", "gloomy", "night")):
-        specs.append((f"{w} film", adj(exposure=-30 - i, contrast=30), {}, {"name": "darkness", "intensity": 60}))
+        specs.append((f"{w} film", adj(exposure=-30 - i, contrast=30), {},
+                      {"name": "darkness", "intensity": 60}))
     for i, w in enumerate(("green", "forest", "matrix", "neon", "pink", "purple")):
         sel = {c: {"saturation": 40 + i if c == "green" else 0, "luminance": 0} for c in SELECTIVE_COLORS}
         specs.append((f"make it {w}", {}, sel, {"name": "none", "intensity": 0}))
     rows = []
     for intent, a, s, f in specs:
-        row, errs = parse_row({"intent": intent, "rationale": rat, "adjust": a, "selective_adjust": s, "filter": f})
+        row, errs = parse_row({"intent": intent, "rationale": rat, "adjust": a,
+                               "selective_adjust": s, "filter": f})
         assert not errs, errs
         rows.append(row)
     return rows
@@ -87,7 +92,8 @@ def test_training_loop_learns_and_saves_small_valid_model(tiny, tmp_path):
     events = []
     out = tmp_path / "student"
     summary = train_encoder_student(rows, out, EncoderTrainConfig(encoder=str(tiny), epochs=12, batch_size=8,
-                                                                  lr_heads=5e-3, lr_adapters=2e-3, dev_fraction=0.25, threads=1,
+                                                                  lr_heads=5e-3, lr_adapters=2e-3,
+                                                                  dev_fraction=0.25, threads=1,
                                                                   seed=1), progress=events.append)
     losses = [e["train_loss"] for e in summary["epochs"]]
     assert losses[-1] < losses[0] * 0.7  # the loss falls
@@ -95,12 +101,14 @@ def test_training_loop_learns_and_saves_small_valid_model(tiny, tmp_path):
     assert summary["best_epoch"] == 1 + int(np.argmax(dev))  # the checkpoint is chosen by the dev score
     assert any("step" in e for e in events) and any("dev_overall" in e for e in events)
     files = {p.name: p.stat().st_size for p in out.iterdir()}
-    assert set(files) == {"config.json", "weights.safetensors", "memory.jsonl", "memory.safetensors", "encoder"}
+    assert set(files) == {"config.json", "weights.safetensors", "memory.jsonl",
+                          "memory.safetensors", "encoder"}
     cfg = json.loads((out / "config.json").read_text())
     assert cfg["kind"] == "encoder" and cfg["lora"]["r"] == 8 and "winter" in cfg["presets"]
     # the folder is self-contained: the encoder ships inside with the adapters merged (float16) ...
     assert cfg["encoder"] == "encoder" and cfg["lora_merged"] > 0
-    assert {p.name for p in (out / "encoder").iterdir()} == {"config.json", "model.safetensors", "tokenizer.json"}
+    assert {p.name for p in (out / "encoder").iterdir()} == {"config.json", "model.safetensors",
+                                                             "tokenizer.json"}
     # ... and every decoder that was compared on the dev rows is reported, with the chosen one
     decs = cfg["training"]["memory"]["decoders"]
     assert {d["decoder"] for d in decs} == {"heads", "retrieval", "hybrid"}
@@ -128,7 +136,8 @@ def test_bundled_encoder_matches_base_plus_adapters(tiny, tmp_path):
     from vibegrade.students.encoder_student import bundle_encoder
 
     out = tmp_path / "m"
-    train_encoder_student(_rows(), out, EncoderTrainConfig(encoder=str(tiny), epochs=2, batch_size=8, dev_fraction=0.25,
+    train_encoder_student(_rows(), out,
+                          EncoderTrainConfig(encoder=str(tiny), epochs=2, batch_size=8, dev_fraction=0.25,
                                                            threads=1, seed=2, bundle_encoder=False))
     texts = ["warm look", "make it matrix", "icy vibes", "noir film please"]
     before = EncoderStudent(out)

@@ -20,13 +20,16 @@ from tests.students.tiny_generative import (  # noqa: E402
 )
 from vibegrade.llm.prompts import student_target  # noqa: E402
 from vibegrade.schema import TOOL_NAMES, ToolChain  # noqa: E402
-from vibegrade.students import StudentLoadError, load_student  # noqa: E402
-from vibegrade.students import generative  # noqa: E402
+from vibegrade.students import (  # noqa: E402
+    StudentLoadError,
+    generative,  # noqa: E402
+    load_student,
+)
 from vibegrade.students.generative import (  # noqa: E402
     GenerativeStudent,
     GenerativeTrainConfig,
-    _Prompter,
     _load_tokenizer,
+    _Prompter,
     char_map_for,
     train_generative_student,
 )
@@ -50,9 +53,10 @@ def bases(tmp_path_factory):
 
 
 def _cfg(family: str, base, **kw) -> GenerativeTrainConfig:
-    args = dict(family=family, base_model=str(base), epochs=5, batch_size=8, lr=3e-2 if family == "causal" else 1e-2,
-                warmup_ratio=0.1, lora_r=8, lora_alpha=16, lora_target_modules="all-linear", max_new_tokens=24,
-                dev_fraction=0.25, seed=1)
+    args = dict(family=family, base_model=str(base), epochs=5, batch_size=8,
+                lr=3e-2 if family == "causal" else 1e-2,
+                warmup_ratio=0.1, lora_r=8, lora_alpha=16, lora_target_modules="all-linear",
+                max_new_tokens=24, dev_fraction=0.25, seed=1)
     args.update(kw)
     return GenerativeTrainConfig(**args)
 
@@ -67,9 +71,9 @@ def trained(request, bases, tmp_path_factory):
     return family, out, summary, events
 
 
-# ---------------------------------------------------------------------------------------------------------------
+# ----------------------------------------------------------------------------------------------------------
 # Examples, labels and the character substitution
-# ---------------------------------------------------------------------------------------------------------------
+# ----------------------------------------------------------------------------------------------------------
 
 
 def test_seq2seq_examples_substitute_characters_the_tokenizer_cannot_write(bases):
@@ -107,15 +111,16 @@ def test_causal_examples_mask_the_prompt_and_end_with_eos(bases, tmp_path):
     assert ids[0] == plain.bos_token_id and plain.decode(ids[1:]).endswith(f"Request: {row.intent}\n")
 
 
-# ---------------------------------------------------------------------------------------------------------------
+# ----------------------------------------------------------------------------------------------------------
 # Training, saving, reloading
-# ---------------------------------------------------------------------------------------------------------------
+# ----------------------------------------------------------------------------------------------------------
 
 
 def test_training_loss_falls_and_best_of_last_three_epochs_is_kept(trained):
     family, out, summary, events = trained
     hist = summary["epochs"]
-    assert len(hist) == 5 and summary["train_rows"] + summary["dev_rows"] == len(rows()) and summary["dev_rows"] > 0
+    assert len(hist) == 5 and summary["train_rows"] + summary["dev_rows"] == len(
+        rows()) and summary["dev_rows"] > 0
     assert summary["train_examples"] == 3 * summary["train_rows"]  # one example per tool
     losses = [e["train_loss"] for e in hist]
     assert losses[-1] < 0.8 * losses[0], losses
@@ -128,7 +133,8 @@ def test_training_loss_falls_and_best_of_last_three_epochs_is_kept(trained):
     assert steps and set(steps[0]) >= {"epoch", "step", "steps", "loss"}
     assert [e["epoch"] for e in ends] == [1, 2, 3, 4, 5] and all("dev_overall" in e for e in ends)
     # the saved adapter is the kept epoch's
-    assert _saved_adapter_norm(out) == pytest.approx(hist[summary["best_epoch"] - 1]["adapter_norm"], rel=1e-5)
+    assert _saved_adapter_norm(out) == pytest.approx(hist[summary["best_epoch"]
+                                                          - 1]["adapter_norm"], rel=1e-5)
 
 
 def _saved_adapter_norm(out) -> float:
@@ -170,7 +176,8 @@ def test_reloaded_student_always_predicts_valid_chains(trained):
         assert chain.filter.name in ("none", *PRESETS)
     with_flags = student.predict_with_flags(intents[:3])
     assert [c for c, _ in with_flags] == preds[:3]  # greedy: deterministic
-    assert all(isinstance(f, list) and not any(x.startswith("no_rationale:") for x in f) for _, f in with_flags)
+    assert all(isinstance(f, list) and not any(x.startswith("no_rationale:") for x in f)
+               for _, f in with_flags)
     texts = student.generate_texts(intents[:2])
     assert len(texts) == 2 and all(set(t) == set(TOOL_NAMES) and all(isinstance(v, str) for v in t.values())
                                    for t in texts)
@@ -201,18 +208,20 @@ def test_kept_epoch_is_the_best_of_the_last_three_even_if_an_earlier_one_scored_
     assert saved != pytest.approx(hist[4]["adapter_norm"], rel=1e-5)  # not simply the last epoch
 
 
-# ---------------------------------------------------------------------------------------------------------------
+# ----------------------------------------------------------------------------------------------------------
 # Clear errors
-# ---------------------------------------------------------------------------------------------------------------
+# ----------------------------------------------------------------------------------------------------------
 
 
 def test_bad_base_model_gives_one_line_error(tmp_path):
     with pytest.raises(ValueError, match=r"cannot load base model .*no such folder") as e:
-        train_generative_student(rows(), tmp_path / "m", GenerativeTrainConfig(base_model=str(tmp_path / "missing")))
+        train_generative_student(rows(), tmp_path / "m",
+                                 GenerativeTrainConfig(base_model=str(tmp_path / "missing")))
     assert "\n" not in str(e.value)
     (tmp_path / "empty").mkdir()
     with pytest.raises(ValueError, match="has no config.json"):
-        train_generative_student(rows(), tmp_path / "m", GenerativeTrainConfig(base_model=str(tmp_path / "empty")))
+        train_generative_student(rows(), tmp_path / "m",
+                                 GenerativeTrainConfig(base_model=str(tmp_path / "empty")))
     assert not (tmp_path / "m").exists()
 
 

@@ -8,9 +8,9 @@ import pytest
 
 from vibegrade.students.spelling import SpellingRepair, add_typo, english_words
 
-STORED = ["vintage", "vintage film", "golden hour", "golden glow", "film noir", "orange and teal", "teal and orange",
-          "village photo", "negative", "brighter", "burnt ornage aesthetic", "action movie", "lush greens",
-          "orange glow", "burnt orange", "less orange", "orange sky"]
+STORED = ["vintage", "vintage film", "golden hour", "golden glow", "film noir", "orange and teal",
+          "teal and orange", "village photo", "negative", "brighter", "burnt ornage aesthetic",
+          "action movie", "lush greens", "orange glow", "burnt orange", "less orange", "orange sky"]
 
 
 @pytest.fixture(scope="module")

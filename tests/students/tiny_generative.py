@@ -20,11 +20,12 @@ from vibegrade.schema import ADJUST_KEYS, SELECTIVE_COLORS, TOOL_NAMES
 #: A few installed presets: short filter prompts keep the tests fast.
 PRESETS = ("lovely_day", "winter", "darkness")
 
-LLAMA_CHAT_TEMPLATE = ("{{ bos_token }}{% for m in messages %}{% if m['role'] == 'user' %}[INST] {{ m['content'] }} "
+LLAMA_CHAT_TEMPLATE = ("{{ bos_token }}{% for m in messages %}{% if m['role'] == 'user' %}[INST] {{ "
+                       "m['content'] }} "
                        "[/INST]{% else %} {{ m['content'] }} {{ eos_token }}{% endif %}{% endfor %}")
 
-_WORDS = ("warm golden sunny cozy summer fire cold icy winter snow frost blue dark moody horror noir gloomy night "
-          "green forest matrix neon pink purple look vibes film make it").split()
+_WORDS = ("warm golden sunny cozy summer fire cold icy winter snow frost blue dark moody horror noir gloomy "
+          "night green forest matrix neon pink purple look vibes film make it").split()
 
 
 def rows() -> list[VibeRow]:
@@ -36,17 +37,21 @@ def rows() -> list[VibeRow]:
     rat = {"adjust": "a", "selective_adjust": "s", "filter": "f"}
     specs = []
     for i, w in enumerate(("warm", "golden", "sunny", "cozy")):
-        specs.append((f"{w} look", adj(temperature=50 + i, vibrance=20), {}, {"name": "lovely_day", "intensity": 60}))
+        specs.append((f"{w} look", adj(temperature=50 + i, vibrance=20), {},
+                      {"name": "lovely_day", "intensity": 60}))
     for i, w in enumerate(("cold", "icy", "winter", "snow")):
-        specs.append((f"{w} vibes", adj(temperature=-50 - i, saturation=-20), {}, {"name": "winter", "intensity": 70}))
+        specs.append((f"{w} vibes", adj(temperature=-50 - i, saturation=-20), {},
+                      {"name": "winter", "intensity": 70}))
     for i, w in enumerate(("dark", "moody", "horror", "noir")):
-        specs.append((f"{w} film", adj(exposure=-30 - i, contrast=30), {}, {"name": "darkness", "intensity": 60}))
+        specs.append((f"{w} film", adj(exposure=-30 - i, contrast=30), {},
+                      {"name": "darkness", "intensity": 60}))
     for i, w in enumerate(("green", "forest", "matrix", "neon")):
         sel = {c: {"saturation": 40 + i if c == "green" else 0, "luminance": 0} for c in SELECTIVE_COLORS}
         specs.append((f"make it {w}", {}, sel, {"name": "none", "intensity": 0}))
     out = []
     for intent, a, s, f in specs:
-        row, errs = parse_row({"intent": intent, "rationale": rat, "adjust": a, "selective_adjust": s, "filter": f})
+        row, errs = parse_row({"intent": intent, "rationale": rat, "adjust": a,
+                               "selective_adjust": s, "filter": f})
         assert not errs and row is not None, errs
         out.append(row)
     return out
@@ -129,7 +134,8 @@ def build_tiny_llama(folder: Path, hidden: int = 32, chat_template: bool = True)
 
     folder.mkdir(parents=True, exist_ok=True)
     tok = build_llama_tokenizer(folder, chat_template=chat_template)
-    cfg = LlamaConfig(vocab_size=len(tok), hidden_size=hidden, intermediate_size=2 * hidden, num_hidden_layers=1,
+    cfg = LlamaConfig(vocab_size=len(tok), hidden_size=hidden, intermediate_size=2 * hidden,
+                      num_hidden_layers=1,
                       num_attention_heads=4, num_key_value_heads=4, max_position_embeddings=512,
                       bos_token_id=tok.bos_token_id, eos_token_id=tok.eos_token_id, tie_word_embeddings=False,
                       initializer_range=0.3)  # a tiny random lm_head needs larger weights to move its logits

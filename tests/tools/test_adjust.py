@@ -19,7 +19,8 @@ def r(img, **adjust):
 
 
 def test_zero_parameters_give_exact_identity(samples):
-    chain = parse_chain({"adjust": {p.name: 0 for p in ADJUST_PARAMS}, "filter": {"name": "none", "intensity": 0}})
+    chain = parse_chain({"adjust": {p.name: 0 for p in ADJUST_PARAMS},
+                         "filter": {"name": "none", "intensity": 0}})
     for img in samples.values():
         out = render(img, chain)
         assert out.dtype == np.uint8 and np.array_equal(out, img)
@@ -30,7 +31,8 @@ def test_zero_parameters_give_exact_identity(samples):
 def test_every_neutral_operation_returns_input():
     x = np.random.default_rng(1).random((50, 3), dtype=np.float32)
     for fn, args in [(A.exposure, (0,)), (A.contrast, (0,)), (A.brightness, (0,)), (A.highlights, (0,)),
-                     (A.shadows, (0,)), (A.saturation, (0,)), (A.vibrance, (0,)), (A.hue, (0,)), (A.hue, (360,)),
+                     (A.shadows, (0,)), (A.saturation, (0,)), (A.vibrance, (0,)), (A.hue, (0,)), (
+                         A.hue, (360,)),
                      (A.linear_offset, (0,)), (A.white_balance, (0, 0))]:
         assert np.array_equal(fn(x, *args), x), fn.__name__
 

@@ -9,9 +9,10 @@ from vibegrade.tools.filters import load_preset, preset_names
 from vibegrade.tools.lut import apply_lut
 
 LOOK = {  # a realistic graded look touching every tool
-    "adjust": {"exposure": 12, "contrast": 25, "brightness": 5, "highlights": -30, "shadows": 25, "saturation": 10,
-               "vibrance": 30, "temperature": 25, "tint": 5, "hue": 0, "linearOffset": 10},
-    "selective_adjust": {"orange": {"saturation": 20, "luminance": 10}, "blue": {"saturation": -30, "luminance": -20}},
+    "adjust": {"exposure": 12, "contrast": 25, "brightness": 5, "highlights": -30, "shadows": 25,
+               "saturation": 10, "vibrance": 30, "temperature": 25, "tint": 5, "hue": 0, "linearOffset": 10},
+    "selective_adjust": {"orange": {"saturation": 20, "luminance": 10},
+                         "blue": {"saturation": -30, "luminance": -20}},
     "filter": {"name": "teal_and_orange_2", "intensity": 50},
 }
 
@@ -88,7 +89,8 @@ def test_sixteen_bit_and_float_paths(samples):
 def test_spatial_only_chain_skips_the_lut(samples):
     chain = parse_chain({"adjust": {"sharpen": 60}})
     assert bake_lut(chain, 5).shape == (5, 5, 5, 3)
-    np.testing.assert_allclose(bake_lut(chain, 5), __import__("vibegrade.tools.lut").tools.lut.identity_grid(5),
+    np.testing.assert_allclose(bake_lut(chain, 5),
+                               __import__("vibegrade.tools.lut").tools.lut.identity_grid(5),
                                atol=1e-6)
     out = render(samples["chelsea"], chain)
     assert np.array_equal(out, render_direct(samples["chelsea"], chain))

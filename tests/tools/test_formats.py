@@ -94,7 +94,8 @@ def _png(width: int, height: int, ctype: int = 2, depth: int = 8, rows: bytes | 
 
     def chunk(kind: bytes, data: bytes) -> bytes:
         return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
-    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, depth, ctype, 0, 0, 0))
+    return (b"\x89PNG\r\n\x1a\n"
+            + chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, depth, ctype, 0, 0, 0))
             + chunk(b"IDAT", zlib.compress(raw)) + chunk(b"IEND", b""))
 
 
@@ -149,7 +150,8 @@ def test_3dl_reads_files_baked_by_opencolorio(tmp_path, fmt):
     lut = np.clip(identity_grid(17) ** 1.4 * np.array([1.0, 0.9, 0.7], np.float32), 0, 1)
     write_cube(cube, lut)
     cfg = ocio.Config()
-    cfg.addColorSpace(ocio.ColorSpace(name="in"))  # not the raw config's "raw": data spaces are never converted
+    # not the raw config's "raw": data spaces are never converted
+    cfg.addColorSpace(ocio.ColorSpace(name="in"))
     cs = ocio.ColorSpace(name="look")
     cs.setTransform(ocio.FileTransform(src=str(cube), interpolation=ocio.INTERP_TETRAHEDRAL),
                     ocio.COLORSPACE_DIR_FROM_REFERENCE)
@@ -294,7 +296,8 @@ def test_xmp_export_reports_what_does_not_map(chain):
     text, left_out = chain_to_xmp(c, "My <look>")
     assert "My &lt;look&gt;" in text and 'crs:Exposure2012="+0.20"' in text
     assert [s.split()[0] for s in left_out] == ["adjust.hue", "adjust.bloom", "filter"]
-    assert {m.crs for m in MAPPING} >= {"Exposure2012", "Clarity2012", "Sharpness", "SaturationAdjustmentAqua"}
+    assert {m.crs for m in MAPPING} >= {"Exposure2012", "Clarity2012", "Sharpness",
+                                        "SaturationAdjustmentAqua"}
 
 
 LIGHTROOM_STYLE = """<x:xmpmeta xmlns:x="adobe:ns:meta/" x:xmptk="Adobe XMP Core 7.0-c000">
@@ -310,7 +313,8 @@ LIGHTROOM_STYLE = """<x:xmpmeta xmlns:x="adobe:ns:meta/" x:xmptk="Adobe XMP Core
    <crs:Name><rdf:Alt><rdf:li xml:lang="x-default">Moody</rdf:li></rdf:Alt></crs:Name>
    <crs:ToneCurvePV2012><rdf:Seq><rdf:li>0, 0</rdf:li><rdf:li>64, 40</rdf:li><rdf:li>192, 220</rdf:li>
     <rdf:li>255, 255</rdf:li></rdf:Seq></crs:ToneCurvePV2012>
-   <crs:ToneCurvePV2012Red><rdf:Seq><rdf:li>0, 0</rdf:li><rdf:li>255, 255</rdf:li></rdf:Seq></crs:ToneCurvePV2012Red>
+   <crs:ToneCurvePV2012Red><rdf:Seq><rdf:li>0, 0</rdf:li>
+    <rdf:li>255, 255</rdf:li></rdf:Seq></crs:ToneCurvePV2012Red>
   </rdf:Description>
  </rdf:RDF>
 </x:xmpmeta>
@@ -328,7 +332,8 @@ def test_xmp_import_of_a_lightroom_style_preset():
     for key in ("Temperature=5500", "Tint=+10", "Whites2012", "Dehaze", "SaturationAdjustmentPurple",
                 "ToneCurvePV2012 (not reproducible"):
         assert key in ignored
-    assert "Blacks2012" not in ignored and "ToneCurvePV2012Red" not in ignored and "WhiteBalance" not in ignored
+    assert "Blacks2012" not in ignored and "ToneCurvePV2012Red" not in ignored
+    assert "WhiteBalance" not in ignored
 
 
 @pytest.mark.parametrize("text, message", [
@@ -356,7 +361,9 @@ def cli():
 
 def test_export_lut_formats_from_extension_and_flag(cli, tmp_path, chain):
     tools = json.dumps(LOOK)
-    for name, check in [("a.3dl", lambda p: read_3dl(p).shape[0] == 17), ("a.png", lambda p: read_hald(p).shape[0] == 64),
+    for name, check in [("a.3dl", lambda p: read_3dl(p).shape[0] == 17), ("a.png",
+                                                                          lambda p: read_hald(p).shape[0]
+                                                                          == 64),
                         ("a.cube", lambda p: "LUT_3D_SIZE 33" in p.read_text()),
                         ("a.xmp", lambda p: "crs:Contrast2012" in p.read_text())]:
         res = cli("export-lut", tmp_path / name, "--tools", tools)
@@ -393,7 +400,8 @@ def test_presets_import_and_import_xmp_cli(cli, tmp_path, monkeypatch):
         bad = tmp_path / "bad.png"
         bad.write_bytes(_png(500, 500))
         res = cli("presets", "import", bad)
-        assert res.exit_code == 2 and len(res.output.strip().splitlines()) == 1 and "HaldCLUT size" in res.output
+        assert res.exit_code == 2 and len(
+            res.output.strip().splitlines()) == 1 and "HaldCLUT size" in res.output
         res = cli("presets", "import", tmp_path / "missing.cube")
         assert res.exit_code == 2 and "no such file" in res.output
         xmp = tmp_path / "moody.xmp"
@@ -404,7 +412,8 @@ def test_presets_import_and_import_xmp_cli(cli, tmp_path, monkeypatch):
         assert parse_chain(out.read_text()).adjust.contrast == 25
         xmp.write_text("<oops")
         res = cli("import-xmp", xmp, "-o", tmp_path / "x.json")
-        assert res.exit_code == 2 and "not valid XML" in res.output and len(res.output.strip().splitlines()) == 1
+        assert res.exit_code == 2 and "not valid XML" in res.output and len(
+            res.output.strip().splitlines()) == 1
         assert not (tmp_path / "x.json").exists()
     finally:
         monkeypatch.delenv("VIBEGRADE_PRESETS_DIR")

@@ -1,8 +1,16 @@
 import numpy as np
 import pytest
 
-from vibegrade.tools.lut import (CubeError, apply_lut, apply_lut_u8, cube_text, identity_grid, parse_cube,
-                                 read_cube, write_cube)
+from vibegrade.tools.lut import (
+    CubeError,
+    apply_lut,
+    apply_lut_u8,
+    cube_text,
+    identity_grid,
+    parse_cube,
+    read_cube,
+    write_cube,
+)
 
 
 def test_cube_round_trip(tmp_path):
@@ -19,7 +27,8 @@ def test_cube_round_trip(tmp_path):
 def test_cube_order_is_red_fastest():
     text = cube_text(identity_grid(2))
     rows = [line for line in text.splitlines() if line and line[0].isdigit()]
-    assert rows[:3] == ["0.000000 0.000000 0.000000", "1.000000 0.000000 0.000000", "0.000000 1.000000 0.000000"]
+    assert rows[:3] == ["0.000000 0.000000 0.000000", "1.000000 0.000000 0.000000",
+                        "0.000000 1.000000 0.000000"]
 
 
 @pytest.mark.parametrize("text, msg", [

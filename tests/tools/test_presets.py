@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 
 import numpy as np
@@ -15,13 +15,13 @@ from vibegrade.tools.filters import (
     BUNDLED_PRESETS,
     CubeError,
     bundled_dir,
+    design,
     load_preset,
+    preset_descriptions,
     preset_names,
     preset_paths,
-    preset_descriptions,
     refresh_presets,
 )
-from vibegrade.tools.filters import design
 from vibegrade.tools.lut import apply_lut, identity_grid, read_cube, write_cube
 
 SIZE = 33
@@ -36,7 +36,7 @@ def _isolated_user_presets(tmp_path_factory, monkeypatch):
     refresh_presets()
 
 
-@lru_cache(maxsize=None)
+@cache
 def shipped_lut(name: str) -> np.ndarray:
     """A bundled .cube file as stored, read straight from the package folder (parsed once per run)."""
     return read_cube(bundled_dir() / f"{name}.cube")[0]

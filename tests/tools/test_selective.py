@@ -55,7 +55,8 @@ def test_luminance_moves_luma_keeps_hue():
     brighter = apply_selective(blue, SelectiveAdjust(blue={"luminance": 80}))
     assert luma(darker)[0] < luma(blue)[0] - 0.02 < luma(blue)[0] + 0.02 < luma(brighter)[0]
     from vibegrade.tools.color import hue_degrees
-    assert hue_degrees(darker)[0] == pytest.approx(240, abs=1) and hue_degrees(brighter)[0] == pytest.approx(240, abs=1)
+    assert hue_degrees(darker)[0] == pytest.approx(240, abs=1) and hue_degrees(brighter)[0] == pytest.approx(
+        240, abs=1)
 
 
 def test_unused_is_identity():

@@ -43,15 +43,16 @@ report stays valid JSON.
 from __future__ import annotations
 
 import math
-from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple, Union
+from collections.abc import Mapping, Sequence
+from typing import Any
 
 import numpy as np
+
+from vibegrade.analytics.experiments import Experiment
 from vibegrade.extras import require
 
 _stats = require("scipy.stats", "analytics", "A/B statistics")
 norm = _stats.norm
-
-from vibegrade.analytics.experiments import Experiment
 
 __all__ = [
     "ALPHA",
@@ -69,7 +70,7 @@ __all__ = [
 ALPHA = 0.05
 SRM_ALPHA = 0.001
 
-Counts = Mapping[str, Union[Tuple[int, int], Sequence[int], Mapping[str, int]]]
+Counts = Mapping[str, tuple[int, int] | Sequence[int] | Mapping[str, int]]
 
 
 def _z(alpha: float) -> float:
@@ -84,14 +85,15 @@ def _count(value: Any, what: str) -> int:
     return int(value)
 
 
-def normalise_counts(counts: Counts) -> Dict[str, Tuple[int, int]]:
+def normalise_counts(counts: Counts) -> dict[str, tuple[int, int]]:
     """Accept ``{name: (started, exported)}`` or ``{name: {"started": n, "exported": m}}``; validate."""
-    out: Dict[str, Tuple[int, int]] = {}
+    out: dict[str, tuple[int, int]] = {}
     for name, value in counts.items():
         if isinstance(value, Mapping):
             unknown = set(value) - {"started", "exported"}
             if unknown:
-                raise ValueError(f"counts for {name!r}: unknown key(s) {', '.join(sorted(map(repr, unknown)))}")
+                raise ValueError(
+                    f"counts for {name!r}: unknown key(s) {', '.join(sorted(map(repr, unknown)))}")
             if "started" not in value or "exported" not in value:
                 raise ValueError(f"counts for {name!r}: need 'started' and 'exported'")
             started, exported = value["started"], value["exported"]
@@ -108,7 +110,7 @@ def normalise_counts(counts: Counts) -> Dict[str, Tuple[int, int]]:
     return out
 
 
-def wilson_ci(exported: int, started: int, alpha: float = ALPHA) -> Tuple[Optional[float], Optional[float]]:
+def wilson_ci(exported: int, started: int, alpha: float = ALPHA) -> tuple[float | None, float | None]:
     """Wilson score interval for a binomial proportion (Wilson 1927; Newcombe 1998, method 3).
 
     Returns ``(None, None)`` when ``started == 0``. Bounds are clipped to [0, 1].
@@ -119,7 +121,7 @@ def wilson_ci(exported: int, started: int, alpha: float = ALPHA) -> Tuple[Option
     return max(0.0, float(ci.low)), min(1.0, float(ci.high))
 
 
-def two_proportion_ztest(x1: int, n1: int, x2: int, n2: int) -> Tuple[Optional[float], Optional[float]]:
+def two_proportion_ztest(x1: int, n1: int, x2: int, n2: int) -> tuple[float | None, float | None]:
     """Pooled two-proportion z-test of ``p2 - p1``; returns ``(z, two-sided p-value)``.
 
     ``(None, None)`` when an arm has no data; ``(0.0, 1.0)`` when the pooled rate is 0 or 1
@@ -137,7 +139,7 @@ def two_proportion_ztest(x1: int, n1: int, x2: int, n2: int) -> Tuple[Optional[f
 
 def ratio_ci(
     x1: int, n1: int, x2: int, n2: int, alpha: float = ALPHA
-) -> Tuple[Optional[float], Optional[float], Optional[float], bool]:
+) -> tuple[float | None, float | None, float | None, bool]:
     """Ratio ``p2 / p1`` with a log-scale (delta method) CI: ``(ratio, low, high, corrected)``.
 
     ``se = sqrt((1-p1)/(p1 n1) + (1-p2)/(p2 n2))``. With a zero export count in either arm,
@@ -158,7 +160,7 @@ def ratio_ci(
 
 def srm_check(
     started: Sequence[int], weights: Sequence[float], threshold: float = SRM_ALPHA
-) -> Dict[str, Any]:
+) -> dict[str, Any]:
     """Chi-square goodness of fit of started counts against the design weights (Kohavi et al.).
 
     Returns ``{"chi2", "df", "p_value", "srm", "threshold", "expected"}``; no SRM when nothing started.
@@ -183,7 +185,7 @@ def srm_check(
 
 def ab_report(
     experiment: Experiment, counts: Counts, alpha: float = ALPHA, srm_threshold: float = SRM_ALPHA
-) -> Dict[str, Any]:
+) -> dict[str, Any]:
     """A JSON-ready report: per-variant rates, treatment-vs-control comparisons, SRM check.
 
     Variants missing from ``counts`` count as zero; names not in the experiment raise ``ValueError``.
@@ -196,7 +198,7 @@ def ab_report(
             f"counts name variant(s) not in experiment {experiment.name!r}: {', '.join(map(repr, unknown))}"
             f" (variants: {', '.join(names)})"
         )
-    rows: List[Dict[str, Any]] = []
+    rows: list[dict[str, Any]] = []
     for v, w in zip(experiment.variants, experiment.weights):
         n, x = data.get(v.name, (0, 0))
         lo, hi = wilson_ci(x, n, alpha)
@@ -206,7 +208,7 @@ def ab_report(
         })
     control = rows[0]
     n1, x1 = control["started"], control["exported"]
-    comparisons: List[Dict[str, Any]] = []
+    comparisons: list[dict[str, Any]] = []
     for row in rows[1:]:
         n2, x2 = row["started"], row["exported"]
         z, p = two_proportion_ztest(x1, n1, x2, n2)
@@ -231,26 +233,30 @@ def ab_report(
     }
 
 
-def _f(value: Optional[float], fmt: str) -> str:
+def _f(value: float | None, fmt: str) -> str:
     return "-" if value is None else format(value, fmt)
 
 
-def _p(value: Optional[float]) -> str:
+def _p(value: float | None) -> str:
     if value is None:
         return "-"
     return "<0.0001" if value < 1e-4 else f"{value:.4f}"
 
 
-def _table(header: List[str], rows: List[List[str]]) -> List[str]:
+def _table(header: list[str], rows: list[list[str]]) -> list[str]:
     widths = [max(len(h), *(len(r[i]) for r in rows)) if rows else len(h) for i, h in enumerate(header)]
-    line = lambda cells: "  ".join(c.rjust(w) if i else c.ljust(w) for i, (c, w) in enumerate(zip(cells, widths)))  # noqa: E731
+
+    def line(cells: list[str]) -> str:
+        return "  ".join(c.rjust(w) if i else c.ljust(w) for i, (c, w) in enumerate(zip(cells, widths)))
+
     return [line(header), "  ".join("-" * w for w in widths)] + [line(r) for r in rows]
 
 
 def format_report(report: Mapping[str, Any]) -> str:
     """A readable plain-text version of :func:`ab_report`'s output."""
     conf = f"{100 * (1 - report['alpha']):g}%"
-    out = [f"experiment {report['experiment']}  (control: {report['control']}; metric: {report['metric']})", ""]
+    out = [
+        f"experiment {report['experiment']}  (control: {report['control']}; metric: {report['metric']})", ""]
     out += _table(
         ["variant", "weight", "started", "exported", "rate", f"{conf} CI (Wilson)"],
         [[r["name"], f"{r['weight']:.3f}", str(r["started"]), str(r["exported"]), _f(r["rate"], ".2%"),
@@ -260,7 +266,9 @@ def format_report(report: Mapping[str, Any]) -> str:
         out.append("")
         out += _table(
             ["vs control", "diff", "ratio", f"{conf} CI", "z", "p-value", "significant"],
-            [[c["variant"], _f(None if c["diff"] is None else 100 * c["diff"], "+.2f") + (" pp" if c["diff"] is not None else ""),
+            [[c["variant"],
+              _f(None if c["diff"] is None else 100 * c["diff"], "+.2f")
+              + (" pp" if c["diff"] is not None else ""),
               _f(c["ratio"], ".3f") + ("*" if c["continuity_corrected"] else ""),
               f"[{_f(c['ratio_ci_low'], '.3f')}, {_f(c['ratio_ci_high'], '.3f')}]",
               _f(c["z"], "+.2f"), _p(c["p_value"]), "YES" if c["significant"] else "no"]

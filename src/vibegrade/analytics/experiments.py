@@ -28,9 +28,9 @@ from __future__ import annotations
 import hashlib
 import json
 import tomllib
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, List, Optional, Union
+from typing import Any, overload
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
@@ -49,11 +49,19 @@ class ExperimentConfigError(ValueError):
     """A bad experiments file; the message is one line."""
 
 
-def _utc(dt: Optional[datetime]) -> Optional[datetime]:
+@overload
+def _utc(dt: datetime) -> datetime: ...
+
+
+@overload
+def _utc(dt: None) -> None: ...
+
+
+def _utc(dt: datetime | None) -> datetime | None:
     """Naive datetimes are taken as UTC, so every comparison is between aware datetimes."""
     if dt is None:
         return None
-    return dt.replace(tzinfo=timezone.utc) if dt.tzinfo is None else dt
+    return dt.replace(tzinfo=UTC) if dt.tzinfo is None else dt
 
 
 class Variant(BaseModel):
@@ -72,18 +80,18 @@ class Experiment(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     name: str = Field(min_length=1)
-    variants: List[Variant] = Field(min_length=2)
-    start: Optional[datetime] = None
-    stop: Optional[datetime] = None
+    variants: list[Variant] = Field(min_length=2)
+    start: datetime | None = None
+    stop: datetime | None = None
     description: str = ""
 
     @field_validator("start", "stop")
     @classmethod
-    def _aware(cls, v: Optional[datetime]) -> Optional[datetime]:
+    def _aware(cls, v: datetime | None) -> datetime | None:
         return _utc(v)
 
     @model_validator(mode="after")
-    def _check(self) -> "Experiment":
+    def _check(self) -> Experiment:
         names = [v.name for v in self.variants]
         dups = sorted({n for n in names if names.count(n) > 1})
         if dups:
@@ -97,7 +105,7 @@ class Experiment(BaseModel):
         return self.variants[0]
 
     @property
-    def weights(self) -> List[float]:
+    def weights(self) -> list[float]:
         """Normalised weights (sum to 1), in variant order."""
         total = sum(v.weight for v in self.variants)
         return [v.weight / total for v in self.variants]
@@ -108,9 +116,9 @@ class Experiment(BaseModel):
                 return v
         raise KeyError(f"experiment {self.name!r} has no variant {name!r}")
 
-    def is_active(self, now: Optional[datetime] = None) -> bool:
+    def is_active(self, now: datetime | None = None) -> bool:
         """True when ``start <= now < stop`` (a missing bound is open). ``now`` defaults to UTC now."""
-        now = _utc(now) if now is not None else datetime.now(timezone.utc)
+        now = _utc(now) if now is not None else datetime.now(UTC)
         if self.start is not None and now < self.start:
             return False
         if self.stop is not None and now >= self.stop:
@@ -123,10 +131,10 @@ class ExperimentsConfig(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    experiments: List[Experiment] = Field(default_factory=list)
+    experiments: list[Experiment] = Field(default_factory=list)
 
     @model_validator(mode="after")
-    def _unique(self) -> "ExperimentsConfig":
+    def _unique(self) -> ExperimentsConfig:
         names = [e.name for e in self.experiments]
         dups = sorted({n for n in names if names.count(n) > 1})
         if dups:
@@ -140,7 +148,7 @@ class ExperimentsConfig(BaseModel):
         known = ", ".join(e.name for e in self.experiments) or "none"
         raise KeyError(f"no experiment named {name!r} (known: {known})")
 
-    def active(self, now: Optional[datetime] = None) -> List[Experiment]:
+    def active(self, now: datetime | None = None) -> list[Experiment]:
         return [e for e in self.experiments if e.is_active(now)]
 
 
@@ -182,7 +190,7 @@ def parse_experiments(data: Any) -> ExperimentsConfig:
         raise ExperimentConfigError(_one_line(e)) from None
 
 
-def load_experiments(path: Union[str, Path]) -> ExperimentsConfig:
+def load_experiments(path: str | Path) -> ExperimentsConfig:
     """Load and validate an experiments file (``.toml`` or ``.json``).
 
     Raises :class:`ExperimentConfigError` (a ``ValueError``) with a one-line message
@@ -200,11 +208,13 @@ def load_experiments(path: Union[str, Path]) -> ExperimentsConfig:
         elif suffix == ".json":
             data = json.loads(text)
         else:
-            raise ExperimentConfigError(f"{path}: unsupported file type {suffix or '(none)'!r} (use .toml or .json)")
+            raise ExperimentConfigError(
+                f"{path}: unsupported file type {suffix or '(none)'!r} (use .toml or .json)")
     except tomllib.TOMLDecodeError as e:
         raise ExperimentConfigError(f"{path}: invalid TOML: {str(e).splitlines()[0]}") from None
     except json.JSONDecodeError as e:
-        raise ExperimentConfigError(f"{path}: invalid JSON: {e.msg} (line {e.lineno}, column {e.colno})") from None
+        raise ExperimentConfigError(
+            f"{path}: invalid JSON: {e.msg} (line {e.lineno}, column {e.colno})") from None
     try:
         return parse_experiments(data)
     except ExperimentConfigError as e:
@@ -217,7 +227,7 @@ def hash_unit(experiment_name: str, user_id: str) -> float:
     Uses the first 64 bits of the digest, so it is stable across processes, machines and
     Python versions (unlike ``hash()``), and experiments with different names hash independently.
     """
-    digest = hashlib.sha256(f"{experiment_name}:{user_id}".encode("utf-8")).digest()
+    digest = hashlib.sha256(f"{experiment_name}:{user_id}".encode()).digest()
     return int.from_bytes(digest[:8], "big") / 2.0**64
 
 

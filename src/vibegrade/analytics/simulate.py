@@ -13,9 +13,9 @@ import ipaddress
 import random
 import time
 import uuid
+from collections.abc import Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from typing import Mapping, Sequence
 from urllib.parse import urlparse
 
 __all__ = ["SimulationResult", "simulate_traffic", "check_loopback"]
@@ -48,8 +48,10 @@ class SimulationResult:
     stopped_early: bool = False
 
     def to_dict(self) -> dict:
-        return {"users": self.users, "predicts": self.predicts, "exports": self.exports, "errors": self.errors,
-                "by_variant": self.by_variant, "seconds": round(self.seconds, 2), "stopped_early": self.stopped_early}
+        return {"users": self.users, "predicts": self.predicts, "exports": self.exports,
+                "errors": self.errors,
+                "by_variant": self.by_variant, "seconds": round(self.seconds, 2),
+                "stopped_early": self.stopped_early}
 
 
 def simulate_traffic(base_url: str, export_prob: Mapping[str, float], *, users: int = 200, seed: int = 0,
@@ -89,7 +91,8 @@ def simulate_traffic(base_url: str, export_prob: Mapping[str, float], *, users: 
                 if rng.random() < export_prob.get(variant, 0.0):
                     e = client.post(f"/v1/projects/{body['project_id']}/export",
                                     json={"event_id": str(uuid.UUID(int=rng.getrandbits(128))),
-                                          "tools_kept": {"adjust": True, "selective_adjust": True, "filter": True}})
+                                          "tools_kept": {"adjust": True, "selective_adjust": True,
+                                                         "filter": True}})
                     e.raise_for_status()
                     exported = True
                 return variant, exported, False
@@ -108,8 +111,8 @@ def simulate_traffic(base_url: str, export_prob: Mapping[str, float], *, users: 
             result.users += 1
             result.predicts += 1
             result.exports += exported
-            v = result.by_variant.setdefault(variant, {"started": 0, "exported": 0})
-            v["started"] += 1
-            v["exported"] += exported
+            tally = result.by_variant.setdefault(variant, {"started": 0, "exported": 0})
+            tally["started"] += 1
+            tally["exported"] += exported
     result.seconds = time.monotonic() - t0
     return result

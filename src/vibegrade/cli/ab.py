@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Dict, List, Optional, Tuple
 
 import typer
 
@@ -24,7 +23,7 @@ def _main() -> None:
     """Online A/B tests between student models."""
 
 
-def counts_from_file(path: Path) -> Dict[str, Tuple[int, int]]:
+def counts_from_file(path: Path) -> dict[str, tuple[int, int]]:
     """Read ``{variant: {"started": n, "exported": m}}`` from a JSON file -> ``{variant: (n, m)}``.
 
     This is one counts source; another (e.g. the event store) only has to return the same mapping.
@@ -46,7 +45,7 @@ def counts_from_file(path: Path) -> Dict[str, Tuple[int, int]]:
         raise ValueError(f"{path}: {e}") from None
 
 
-def counts_from_events(experiment: str, database_url: str | None = None) -> Dict[str, Tuple[int, int]]:
+def counts_from_events(experiment: str, database_url: str | None = None) -> dict[str, tuple[int, int]]:
     """Counts per variant from the event store: projects started, and projects with at least one export."""
     from vibegrade.data.events import EventStore
 
@@ -62,9 +61,10 @@ def counts_from_events(experiment: str, database_url: str | None = None) -> Dict
 @friendly_errors
 def report(
     experiment: str = typer.Argument(..., help="Experiment name (from the config file)."),
-    counts: Optional[Path] = typer.Option(None, "--counts", help='JSON file {variant: {"started": n, "exported": m}}; '
+    counts: Path | None = typer.Option(None, "--counts",
+                                       help='JSON file {variant: {"started": n, "exported": m}}; '
                                           "default: the event store."),
-    database_url: Optional[str] = typer.Option(None, "--database-url", help="Event store URL (default: "
+    database_url: str | None = typer.Option(None, "--database-url", help="Event store URL (default: "
                                                "$VIBEGRADE_DATABASE_URL or the local SQLite file)."),
     config: Path = typer.Option(DEFAULT_CONFIG, "--config", "-c", help="Experiments file (.toml or .json)."),
     as_json: bool = typer.Option(False, "--json", help="Print the report as JSON."),
@@ -82,15 +82,17 @@ def report(
 @app.command()
 @friendly_errors
 def simulate(
-    url: str = typer.Option("http://127.0.0.1:8000", "--url", help="A running vibegrade service on this machine."),
-    prob: List[str] = typer.Option(..., "--prob", help="VARIANT=P export probability, e.g. --prob a=0.3 "
+    url: str = typer.Option("http://127.0.0.1:8000", "--url",
+                            help="A running vibegrade service on this machine."),
+    prob: list[str] = typer.Option(..., "--prob", help="VARIANT=P export probability, e.g. --prob a=0.3 "
                                    "(variant 'none' when no experiment is active)."),
     users: int = typer.Option(200, "--users", min=1, max=100_000, help="Simulated users (one request each)."),
     seed: int = typer.Option(0, "--seed"),
     concurrency: int = typer.Option(4, "--concurrency", min=1, max=32),
     time_limit: float = typer.Option(120.0, "--time-limit", min=1.0, help="Stop after this many seconds."),
 ) -> None:
-    """Bounded simulated traffic against a local service (users export with a given probability per variant)."""
+    """Bounded simulated traffic against a local service (users export with a given probability per
+    variant)."""
     from vibegrade.analytics.simulate import simulate_traffic
 
     probs = {}
@@ -102,5 +104,6 @@ def simulate(
             probs[name.strip()] = float(value)
         except ValueError:
             raise ValueError(f"--prob {item!r}: P must be a number") from None
-    res = simulate_traffic(url, probs, users=users, seed=seed, concurrency=concurrency, time_limit_s=time_limit)
+    res = simulate_traffic(url, probs, users=users, seed=seed, concurrency=concurrency,
+                           time_limit_s=time_limit)
     typer.echo(json.dumps(res.to_dict()))

@@ -14,8 +14,9 @@ from __future__ import annotations
 
 import json
 import random
+from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Any, List, Mapping, Optional, Sequence
+from typing import Any
 
 import typer
 
@@ -102,7 +103,7 @@ def assign_images(count: int, images: Sequence[str], seed: int) -> list[str]:
     return [order[i % len(order)] for i in range(count)]
 
 
-def _image_names(values: Optional[List[str]]) -> list[str]:
+def _image_names(values: list[str] | None) -> list[str]:
     from vibegrade.samples import SAMPLE_IMAGES
 
     if not values:
@@ -123,12 +124,12 @@ def prepare(
                               help="Dataset in the vibes format (JSONL with the teacher's chains)."),
     n: int = typer.Option(50, "--n", min=1, max=100_000,
                           help="How many tasks (distinct requests) to sample."),
-    model: Optional[Path] = typer.Option(None, "--model",
+    model: Path | None = typer.Option(None, "--model",
                                          help="Student model folder (default: the shipped model)."),
     seed: int = typer.Option(0, "--seed", help="Fixes the sample of rows and the image of each task."),
-    images: Optional[List[str]] = typer.Option(None, "--images", help="Sample images to grade, "
+    images: list[str] | None = typer.Option(None, "--images", help="Sample images to grade, "
                                                "comma-separated or repeated (default: all bundled samples)."),
-    database_url: Optional[str] = typer.Option(None, "--database-url", help=DATABASE_HELP),
+    database_url: str | None = typer.Option(None, "--database-url", help=DATABASE_HELP),
 ) -> None:
     """Store reality-check tasks: requests from a dataset with the teacher's and a student's chains.
 
@@ -168,7 +169,7 @@ def report(
     as_json: bool = typer.Option(False, "--json", help="Print the report as JSON."),
     min_votes: int = typer.Option(1, "--min-votes", min=1, help="Only count a task's question with at least "
                                   "this many answers."),
-    database_url: Optional[str] = typer.Option(None, "--database-url", help=DATABASE_HELP),
+    database_url: str | None = typer.Option(None, "--database-url", help=DATABASE_HELP),
 ) -> None:
     """Majority answer per task and question, and per question: shares, annotators and raw agreement."""
     from vibegrade.data.events import EventStore
@@ -190,11 +191,12 @@ def report(
 def invite(
     name: str = typer.Argument(..., help="The annotator's name (compared case-insensitively, after Unicode "
                                          "normalisation: 'Alice' and 'ａｌｉｃｅ' are the same person)."),
-    rotate: bool = typer.Option(False, "--rotate", help="The annotator exists: issue a new token (the old one "
+    rotate: bool = typer.Option(False, "--rotate",
+                                help="The annotator exists: issue a new token (the old one "
                                                         "stops working)."),
     base_url: str = typer.Option("http://127.0.0.1:8000", "--base-url",
                                  help="The service's address, for the link printed."),
-    database_url: Optional[str] = typer.Option(None, "--database-url", help=DATABASE_HELP),
+    database_url: str | None = typer.Option(None, "--database-url", help=DATABASE_HELP),
 ) -> None:
     """Give an annotator a personal token; prints their link to the /annotate page (shown once)."""
     from vibegrade.data.events import EventStore

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import List, Optional
 
 import typer
 
@@ -16,7 +15,7 @@ app = typer.Typer(help="Dataset tools: check, stats, sheet, split.", no_args_is_
 @app.command()
 @friendly_errors
 def check(
-    files: List[Path] = typer.Argument(..., help="JSONL files in the dataset row format."),
+    files: list[Path] = typer.Argument(..., help="JSONL files in the dataset row format."),
     as_json: bool = typer.Option(False, "--json", help="Print one JSON object."),
     max_errors: int = typer.Option(50, "--max-errors", help="Errors listed in text mode."),
 ) -> None:
@@ -44,8 +43,8 @@ def check(
 @app.command()
 @friendly_errors
 def stats(
-    files: List[Path] = typer.Argument(..., help="JSONL files in the dataset row format."),
-    plots: Optional[Path] = typer.Option(None, "--plots", help="Folder for PNG plots."),
+    files: list[Path] = typer.Argument(..., help="JSONL files in the dataset row format."),
+    plots: Path | None = typer.Option(None, "--plots", help="Folder for PNG plots."),
     as_json: bool = typer.Option(False, "--json", help="Print the statistics as JSON."),
 ) -> None:
     """Per-parameter range, mean and standard deviation; preset frequencies; optional PNG plots."""
@@ -99,7 +98,7 @@ def sheet(
 @app.command()
 @friendly_errors
 def split(
-    files: List[Path] = typer.Argument(..., help="JSONL files in the dataset row format."),
+    files: list[Path] = typer.Argument(..., help="JSONL files in the dataset row format."),
     out_dir: Path = typer.Option(..., "-o", "--out-dir", help="Folder for train.jsonl and test.jsonl."),
     test_fraction: float = typer.Option(0.15, "--test-fraction", min=0.01, max=0.9),
     min_test: int = typer.Option(450, "--min-test", min=1),
@@ -120,7 +119,8 @@ def split(
     write_rows(out_dir / "train.jsonl", sp.train)
     write_rows(out_dir / "test.jsonl", sp.test)
     write_rows(out_dir / "phrasing.jsonl", sp.phrasing)
-    typer.echo(f"train {len(sp.train)}, test {len(sp.test)}, phrasing {len(sp.phrasing)} -> {out_dir}", err=True)
+    typer.echo(
+        f"train {len(sp.train)}, test {len(sp.test)}, phrasing {len(sp.phrasing)} -> {out_dir}", err=True)
 
 
 from vibegrade.cli.events import from_events_command  # noqa: E402

@@ -6,7 +6,8 @@ import contextlib
 import functools
 import signal
 import threading
-from typing import Any, Callable, Iterator, TypeVar
+from collections.abc import Callable, Iterator
+from typing import Any, TypeVar
 
 import typer
 

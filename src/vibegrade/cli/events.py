@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Optional
 
 import typer
 
@@ -21,8 +20,9 @@ def _group() -> None:
 @friendly_errors
 def from_events_command(
     output: Path = typer.Option(..., "-o", "--output", help="JSONL file to write (vibes row format)."),
-    database_url: Optional[str] = typer.Option(
-        None, "--database-url", help="Event store URL (default: $VIBEGRADE_DATABASE_URL or the local SQLite file)."),
+    database_url: str | None = typer.Option(
+        None, "--database-url",
+        help="Event store URL (default: $VIBEGRADE_DATABASE_URL or the local SQLite file)."),
 ) -> None:
     """Per request and tool, keep the served setting users exported most (see docs/events.md)."""
     from vibegrade.data.events import EventStore

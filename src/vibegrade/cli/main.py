@@ -9,7 +9,6 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
-from typing import Optional
 
 import typer
 
@@ -27,14 +26,15 @@ def render(
     tools: str = typer.Option(..., "--tools", "-t", help=TOOLS_HELP),
     lut_size: int = typer.Option(33, "--lut-size", min=2, max=65, help="Grid size of the baked 3D LUT."),
     quality: int = typer.Option(95, "--quality", min=1, max=100, help="JPEG/WebP quality."),
-    max_pixels: Optional[int] = typer.Option(None, "--max-pixels", help="Reject larger images (bomb guard)."),
+    max_pixels: int | None = typer.Option(None, "--max-pixels", help="Reject larger images (bomb guard)."),
     progress: bool = typer.Option(True, "--progress/--no-progress", help="Progress bar for videos."),
 ) -> None:
     """Render a tool chain on an image or a video."""
     from vibegrade.media.pipeline import render_file
 
     chain = load_chain_arg(tools)
-    res = render_file(resolve_input(input), output, chain, lut_size=lut_size, quality=quality, max_pixels=max_pixels,
+    res = render_file(resolve_input(input), output, chain, lut_size=lut_size, quality=quality,
+                      max_pixels=max_pixels,
                       progress=progress and sys.stderr.isatty())
     extra = f", {res.frames} frames" if res.kind == "video" else ""
     typer.echo(f"wrote {res.output} ({res.width}x{res.height}{extra})", err=True)
@@ -47,7 +47,8 @@ app.add_typer(presets_app, name="presets")
 @presets_app.callback(invoke_without_command=True)
 @friendly_errors
 def presets(ctx: typer.Context,
-            paths: bool = typer.Option(False, "--paths", help="Also print each preset's .cube path.")) -> None:
+            paths: bool = typer.Option(False, "--paths",
+                                       help="Also print each preset's .cube path.")) -> None:
     """List the filter presets (bundled and user presets), one per line."""
     if ctx.invoked_subcommand is not None:
         return
@@ -62,8 +63,10 @@ def presets(ctx: typer.Context,
 @friendly_errors
 def presets_import(
     file: Path = typer.Argument(..., help="A .cube, .3dl or HaldCLUT .png 3D LUT."),
-    name: Optional[str] = typer.Option(None, "--name", help="Preset name (default: the file name without extension)."),
-    force: bool = typer.Option(False, "--force", help="Replace a user preset of that name, or override a bundled one."),
+    name: str | None = typer.Option(None, "--name",
+                                    help="Preset name (default: the file name without extension)."),
+    force: bool = typer.Option(False, "--force",
+                               help="Replace a user preset of that name, or override a bundled one."),
 ) -> None:
     """Install your own 3D LUT as a filter preset (validated, converted to .cube, written atomically)."""
     from vibegrade.tools.formats import install_preset
@@ -76,14 +79,19 @@ def presets_import(
 @app.command("export-lut")
 @friendly_errors
 def export_lut(
-    output: Path = typer.Argument(..., help="Output file: .cube, .3dl, .png (HaldCLUT) or .xmp (Lightroom preset)."),
+    output: Path = typer.Argument(
+        ..., help="Output file: .cube, .3dl, .png (HaldCLUT) or .xmp (Lightroom preset)."),
     tools: str = typer.Option(..., "--tools", "-t", help=TOOLS_HELP),
-    size: Optional[int] = typer.Option(None, "--size", min=2, max=129,
-                                       help="LUT grid size: .cube default 33, .3dl default 17 (ffmpeg reads 17 only)."),
-    title: Optional[str] = typer.Option(None, "--title", help="TITLE written into the .cube (preset name in .xmp)."),
-    fmt: Optional[str] = typer.Option(None, "--format", help="cube, 3dl, hald or xmp (default: from the extension)."),
-    level: int = typer.Option(8, "--level", min=2, max=16, help="HaldCLUT level L: L^3 x L^3 pixels, L^2 grid points."),
-    bits: Optional[int] = typer.Option(None, "--bits", help="HaldCLUT PNG depth 8 or 16 (default 16); "
+    size: int | None = typer.Option(None, "--size", min=2, max=129,
+                                       help="LUT grid size: .cube default 33, .3dl default 17 (ffmpeg reads "
+                                            "17 only)."),
+    title: str | None = typer.Option(None, "--title",
+                                     help="TITLE written into the .cube (preset name in .xmp)."),
+    fmt: str | None = typer.Option(None, "--format",
+                                   help="cube, 3dl, hald or xmp (default: from the extension)."),
+    level: int = typer.Option(8, "--level", min=2, max=16,
+                              help="HaldCLUT level L: L^3 x L^3 pixels, L^2 grid points."),
+    bits: int | None = typer.Option(None, "--bits", help="HaldCLUT PNG depth 8 or 16 (default 16); "
                                                             ".3dl output codes 10, 12 (default) or 16 bits."),
 ) -> None:
     """Write the colour part of a chain as a 3D LUT (.cube, .3dl, HaldCLUT PNG) or as a Lightroom/Camera Raw
@@ -95,7 +103,8 @@ def export_lut(
     suffix_fmt = format_from_suffix(output)
     if fmt is None:
         if suffix_fmt is None:
-            raise ValueError(f"{output}: the output must end in .cube, .3dl, .png (HaldCLUT) or .xmp, or give --format")
+            raise ValueError(
+                f"{output}: the output must end in .cube, .3dl, .png (HaldCLUT) or .xmp, or give --format")
         fmt = suffix_fmt
     fmt = fmt.lower()
     expected = {"cube": ".cube", "3dl": ".3dl", "hald": ".png", "xmp": ".xmp"}
@@ -103,11 +112,13 @@ def export_lut(
         raise ValueError(f"--format {fmt!r}: choose cube, 3dl, hald or xmp")
     if output.suffix.lower() != expected[fmt]:
         raise ValueError(f"{output}: --format {fmt} writes a {expected[fmt]} file")
-    if bits is not None and (fmt == "hald" and bits not in (8, 16) or fmt == "3dl" and bits not in (10, 12, 16)
+    if bits is not None and (fmt == "hald" and bits not in (8, 16) or fmt == "3dl"
+                             and bits not in (10, 12, 16)
                              or fmt in ("cube", "xmp")):
         raise ValueError(f"--bits {bits} does not apply to --format {fmt} (hald: 8 or 16; 3dl: 10, 12 or 16)")
     if size is not None and fmt in ("hald", "xmp"):
-        raise ValueError(f"--size does not apply to --format {fmt}" + (" (use --level)" if fmt == "hald" else ""))
+        raise ValueError(f"--size does not apply to --format {fmt}"
+                         + (" (use --level)" if fmt == "hald" else ""))
     chain = load_chain_arg(tools)
     if fmt == "xmp":
         from vibegrade.tools.formats.xmp import write_xmp
@@ -118,12 +129,14 @@ def export_lut(
         typer.echo(f"wrote {output} (Camera Raw preset, parametric part)", err=True)
         return
     if chain.adjust.spatial_used:
-        typer.echo("note: bloom, sharpen and structure cannot be expressed in a LUT and were left out", err=True)
+        typer.echo(
+            "note: bloom, sharpen and structure cannot be expressed in a LUT and were left out", err=True)
     if fmt == "hald":
         from vibegrade.tools.formats.hald import write_hald
 
         write_hald(output, bake_lut(chain, level * level), bits or 16)
-        typer.echo(f"wrote {output} (HaldCLUT level {level}, {level**3}x{level**3}, {bits or 16}-bit)", err=True)
+        typer.echo(
+            f"wrote {output} (HaldCLUT level {level}, {level**3}x{level**3}, {bits or 16}-bit)", err=True)
         return
     if fmt == "3dl":
         from vibegrade.tools.formats.threedl import write_3dl
@@ -145,9 +158,11 @@ def export_lut(
 @friendly_errors
 def import_xmp(
     file: Path = typer.Argument(..., help="A Lightroom / Camera Raw preset (or sidecar) .xmp file."),
-    output: Optional[Path] = typer.Option(None, "--output", "-o", help="Write the chain here (default: stdout)."),
+    output: Path | None = typer.Option(None, "--output", "-o",
+                                       help="Write the chain here (default: stdout)."),
 ) -> None:
-    """Turn a Lightroom / Camera Raw XMP preset into a tool chain (the settings that map; the rest is listed)."""
+    """Turn a Lightroom / Camera Raw XMP preset into a tool chain (the settings that map; the rest is
+    listed)."""
     from vibegrade.tools.formats.xmp import read_xmp
 
     if not file.exists():
@@ -169,7 +184,8 @@ def import_xmp(
 
 @app.command()
 @friendly_errors
-def schema(presets_enum: bool = typer.Option(True, "--enum/--no-enum", help="List preset names as an enum.")) -> None:
+def schema(presets_enum: bool = typer.Option(True, "--enum/--no-enum",
+                                             help="List preset names as an enum.")) -> None:
     """Print the JSON Schema of a tool chain."""
     from vibegrade.schema import chain_json_schema
     from vibegrade.tools.filters import preset_names
@@ -183,7 +199,7 @@ def demo(
     output: Path = typer.Option(Path("out/demo.jpg"), "--output", "-o", help="Graded image."),
     sample: str = typer.Option("astronaut", "--sample", help="Bundled sample image name."),
     look: str = typer.Option("golden_hour", "--look", help="Bundled example look (a tool chain file)."),
-    compare: Optional[Path] = typer.Option(None, "--compare", help="Also write a before/after image here."),
+    compare: Path | None = typer.Option(None, "--compare", help="Also write a before/after image here."),
 ) -> None:
     """The main job on embedded defaults: grade a bundled sample with a bundled example look."""
     from vibegrade.media.pipeline import before_after, render_file
@@ -209,7 +225,8 @@ def demo(
 def bench_render(
     as_json: bool = typer.Option(False, "--json", help="Print one JSON object."),
     repeats: int = typer.Option(10, "--repeats", min=1, help="Timed repetitions per figure (median)."),
-    video_seconds: float = typer.Option(3.0, "--video-seconds", min=0.5, help="Length of the generated clip."),
+    video_seconds: float = typer.Option(3.0, "--video-seconds", min=0.5,
+                                        help="Length of the generated clip."),
     skip_video: bool = typer.Option(False, "--skip-video", help="Only the still-image figures."),
 ) -> None:
     """Render speed on a 1080p frame and a 1080p clip, against Pillow and ffmpeg in the same run."""

@@ -23,7 +23,8 @@ def serve(
     header_timeout: float = typer.Option(
         10.0, min=0.1, max=600, help="Seconds a client gets to send a request's headers; slower "
                                      "connections are closed (slow-loris)."),
-    keep_alive: float = typer.Option(5.0, min=0.1, max=600, help="Seconds an idle keep-alive connection is kept."),
+    keep_alive: float = typer.Option(5.0, min=0.1, max=600,
+                                     help="Seconds an idle keep-alive connection is kept."),
     limit_concurrency: int = typer.Option(
         200, min=1, help="Open connections (or running requests) per process beyond which new requests get "
                          "a 503."),

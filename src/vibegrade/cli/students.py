@@ -4,19 +4,24 @@ from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Callable
+from functools import partial
 from pathlib import Path
-from typing import List, Optional
+from typing import TYPE_CHECKING, Any
 
 import typer
 
-from vibegrade.cli.errors import friendly_errors
 from vibegrade.cli.app import INPUT_HELP, app, bench_app, resolve_input
+from vibegrade.cli.errors import friendly_errors
+
+if TYPE_CHECKING:
+    from vibegrade.evaluation.report import Predictor
 
 DEFAULT_TRAIN = Path("data/vibes/split/train.jsonl")
 MODEL_HELP = "Model folder (default: the shipped model)."
 
 
-def _load(model: Optional[Path]):
+def _load(model: Path | None):
     from vibegrade.api import load_model
 
     return load_model(model)
@@ -25,13 +30,15 @@ def _load(model: Optional[Path]):
 @app.command()
 @friendly_errors
 def predict(
-    intent: Optional[str] = typer.Argument(None, help="A look request, e.g. 'golden hour'."),
-    file: Optional[Path] = typer.Option(None, "--file", "-f", help="One request per line; one JSON line out each."),
-    model: Optional[Path] = typer.Option(None, "--model", "-m", help=MODEL_HELP),
-    cascade: Optional[float] = typer.Option(None, "--cascade", min=-1.0, max=1.0,
+    intent: str | None = typer.Argument(None, help="A look request, e.g. 'golden hour'."),
+    file: Path | None = typer.Option(None, "--file", "-f",
+                                     help="One request per line; one JSON line out each."),
+    model: Path | None = typer.Option(None, "--model", "-m", help=MODEL_HELP),
+    cascade: float | None = typer.Option(None, "--cascade", min=-1.0, max=1.0,
                                             help="Teacher cascade (off by default): requests whose student "
                                                  "confidence is below this go to the teacher configured by "
-                                                 "VIBEGRADE_TEACHER_* (docs/teacher.md); answers are remembered."),
+                                                 "VIBEGRADE_TEACHER_* (docs/teacher.md); answers are "
+                                                 "remembered."),
     cascade_memory: Path = typer.Option(Path("vibegrade_cascade.jsonl"), "--cascade-memory",
                                         help="File of remembered teacher answers (JSON lines)."),
 ) -> None:
@@ -79,9 +86,9 @@ def edit(
     input: Path = typer.Argument(..., help=INPUT_HELP),
     output: Path = typer.Argument(..., help="Output path (format from the extension)."),
     intent: str = typer.Argument(..., help="The look you want, e.g. 'golden hour'."),
-    model: Optional[Path] = typer.Option(None, "--model", "-m", help=MODEL_HELP),
+    model: Path | None = typer.Option(None, "--model", "-m", help=MODEL_HELP),
     show_tools: bool = typer.Option(True, "--show-tools/--quiet", help="Print the chosen tool chain."),
-    compare: Optional[Path] = typer.Option(None, "--compare", help="Also write a before/after image (images)."),
+    compare: Path | None = typer.Option(None, "--compare", help="Also write a before/after image (images)."),
 ) -> None:
     """Grade an image or a video from a look request (student -> tool chain -> render)."""
     from vibegrade.api import predict as predict_chain
@@ -102,45 +109,46 @@ def edit(
 @app.command()
 @friendly_errors
 def train(
-    data: List[Path] = typer.Option(..., "--data", "-d", help="Training JSONL file(s) in the dataset format."),
+    data: list[Path] = typer.Option(..., "--data", "-d",
+                                    help="Training JSONL file(s) in the dataset format."),
     output: Path = typer.Option(..., "--output", "-o", help="Model folder to write."),
     student: str = typer.Option("encoder", "--student", help="encoder | seq2seq | causal"),
-    epochs: Optional[int] = typer.Option(None, "--epochs", min=1),
-    base_model: Optional[str] = typer.Option(None, "--base-model", help="Encoder / base model id or path."),
-    config: Optional[Path] = typer.Option(None, "--config", help="JSON file with training config fields."),
+    epochs: int | None = typer.Option(None, "--epochs", min=1),
+    base_model: str | None = typer.Option(None, "--base-model", help="Encoder / base model id or path."),
+    config: Path | None = typer.Option(None, "--config", help="JSON file with training config fields."),
     seed: int = typer.Option(0, "--seed"),
 ) -> None:
     """Train a student on dataset rows, with a progress bar."""
-    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
-
     import importlib.util
+
+    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 
     from vibegrade.data.rows import read_rows
 
     missing = [m for m in ("torch", "transformers", "peft") if importlib.util.find_spec(m) is None]
     if missing:
-        raise ValueError(f"training needs {', '.join(missing)}: install them with `bash scripts/setup.sh --train` "
+        raise ValueError(f"training needs {', '.join(missing)}: install them with `bash scripts/setup.sh "
+                         "--train` "
                          "(or pip install 'vibegrade[train]' after pip install torch==2.13.0)")
     rows = read_rows(data)
     overrides = json.loads(config.read_text()) if config else {}
     overrides["seed"] = seed
     if epochs:
         overrides["epochs"] = epochs
+    train: Callable[..., dict[str, Any]]  # the chosen student's trainer, its configuration bound
     if student == "encoder":
         from vibegrade.students.encoder_student import EncoderTrainConfig, train_encoder_student
 
         if base_model:
             overrides["encoder"] = base_model
-        cfg = EncoderTrainConfig(**overrides)
-        fn = train_encoder_student
+        train = partial(train_encoder_student, cfg=EncoderTrainConfig(**overrides))
     elif student in ("seq2seq", "causal"):
         from vibegrade.students.generative import GenerativeTrainConfig, train_generative_student
 
         overrides["family"] = student
         if base_model:
             overrides["base_model"] = base_model
-        cfg = GenerativeTrainConfig(**overrides)
-        fn = train_generative_student
+        train = partial(train_generative_student, cfg=GenerativeTrainConfig(**overrides))
     else:
         raise ValueError(f"unknown student {student!r}: choose encoder, seq2seq or causal")
 
@@ -157,7 +165,7 @@ def train(
                 bar.console.print(f"epoch {ev['epoch']}: train loss {ev['train_loss']:.4f}, "
                                   f"dev overall {ev['dev_overall']:.4f}")
 
-        summary = fn(rows, output, cfg, progress=progress)
+        summary = train(rows, output, progress=progress)
     typer.echo(json.dumps({"output": str(output), "best_epoch": summary.get("best_epoch"),
                            "train_seconds": summary.get("train_seconds")}))
 
@@ -165,12 +173,13 @@ def train(
 @app.command("eval")
 @friendly_errors
 def eval_cmd(
-    data: List[Path] = typer.Option(..., "--data", "-d", help="Test JSONL file(s)."),
-    model: Optional[Path] = typer.Option(None, "--model", "-m", help=MODEL_HELP),
-    train_data: Optional[List[Path]] = typer.Option(None, "--train", help="Training rows for the baselines "
+    data: list[Path] = typer.Option(..., "--data", "-d", help="Test JSONL file(s)."),
+    model: Path | None = typer.Option(None, "--model", "-m", help=MODEL_HELP),
+    train_data: list[Path] | None = typer.Option(None, "--train", help="Training rows for the baselines "
                                                      "(default: data/vibes/split/train.jsonl if present)."),
     as_json: bool = typer.Option(False, "--json", help="Print one JSON object."),
-    perceptual: bool = typer.Option(True, "--perceptual/--no-perceptual", help="Render-based CIEDE2000 view."),
+    perceptual: bool = typer.Option(True, "--perceptual/--no-perceptual",
+                                    help="Render-based CIEDE2000 view."),
     baselines: bool = typer.Option(True, "--baselines/--no-baselines"),
 ) -> None:
     """Offline scores of a student (and the baselines) on test rows."""
@@ -179,14 +188,15 @@ def eval_cmd(
 
     rows = read_rows(data)
     student = _load(model)
-    bl = {}
+    bl: dict[str, Predictor] = {}
     if baselines:
         paths = list(train_data or ([DEFAULT_TRAIN] if DEFAULT_TRAIN.is_file() else []))
         if paths:
             from vibegrade.students.baselines import MajorityStudent, NearestNeighbourStudent
 
             train_rows = read_rows(paths)
-            bl = {"nearest_neighbour": NearestNeighbourStudent(train_rows), "majority": MajorityStudent.fit(train_rows)}
+            bl = {"nearest_neighbour": NearestNeighbourStudent(train_rows),
+                  "majority": MajorityStudent.fit(train_rows)}
         else:
             typer.echo("note: no training rows for the baselines (use --train)", err=True)
     rep = evaluate_student(student, rows, baselines=bl, perceptual=perceptual)
@@ -201,7 +211,7 @@ def eval_cmd(
 @app.command("behaviour")
 @friendly_errors
 def behaviour_cmd(
-    model: Optional[Path] = typer.Option(None, "--model", "-m", help=MODEL_HELP),
+    model: Path | None = typer.Option(None, "--model", "-m", help=MODEL_HELP),
     as_json: bool = typer.Option(False, "--json", help="Print one JSON object (with every failure)."),
     show: int = typer.Option(10, "--show", min=0, help="Failures to print."),
 ) -> None:
@@ -233,7 +243,7 @@ def _print_report(name: str, rep: dict) -> None:
 @bench_app.command("predict")
 @friendly_errors
 def bench_predict(
-    model: Optional[Path] = typer.Option(None, "--model", "-m", help=MODEL_HELP),
+    model: Path | None = typer.Option(None, "--model", "-m", help=MODEL_HELP),
     as_json: bool = typer.Option(False, "--json"),
     requests: int = typer.Option(300, "--requests", min=10, help="Single-request calls to time."),
     batch: int = typer.Option(256, "--batch", min=1, help="Batch size for the throughput figure."),
@@ -252,25 +262,27 @@ def bench_predict(
 @app.command()
 @friendly_errors
 def augment(
-    data: List[Path] = typer.Option(..., "--data", "-d", help="Training rows (JSONL)."),
+    data: list[Path] = typer.Option(..., "--data", "-d", help="Training rows (JSONL)."),
     output: Path = typer.Option(..., "--output", "-o", help="Where to write the new rows (JSONL)."),
-    model: Optional[Path] = typer.Option(None, "--model", "-m", help="Student whose mistakes drive the round."),
+    model: Path | None = typer.Option(None, "--model", "-m", help="Student whose mistakes drive the round."),
     generator: str = typer.Option("offline", "--generator", help="offline | llm"),
     sample: int = typer.Option(1000, "--sample", min=1, help="Training requests to check for mistakes."),
     per_request: int = typer.Option(3, "--per-request", min=1, max=20, help="Similar requests per mistake."),
     seed: int = typer.Option(0, "--seed"),
-    retrain: Optional[Path] = typer.Option(None, "--retrain", help="Also train an encoder student on "
+    retrain: Path | None = typer.Option(None, "--retrain", help="Also train an encoder student on "
                                            "training + new rows into this folder."),
-    base_url: Optional[str] = typer.Option(None, "--base-url", help="LLM generator: OpenAI-compatible URL."),
-    llm_model: Optional[str] = typer.Option(None, "--llm-model", help="LLM generator: model name."),
-    api_key: Optional[str] = typer.Option(None, "--api-key", help="LLM generator: API key."),
+    base_url: str | None = typer.Option(None, "--base-url", help="LLM generator: OpenAI-compatible URL."),
+    llm_model: str | None = typer.Option(None, "--llm-model", help="LLM generator: model name."),
+    api_key: str | None = typer.Option(None, "--api-key", help="LLM generator: API key."),
 ) -> None:
-    """One augmentation round: find the student's mistakes, add similar requests with the teacher's answers."""
+    """One augmentation round: find the student's mistakes, add similar requests with the teacher's
+    answers."""
     from vibegrade.data.rows import read_rows, write_rows
-    from vibegrade.students.augment import LLMParaphraser, OfflineParaphraser, augment_rows
+    from vibegrade.students.augment import LLMParaphraser, OfflineParaphraser, Paraphraser, augment_rows
 
     rows = read_rows(data)
     student = _load(model)
+    gen: Paraphraser
     if generator == "offline":
         gen = OfflineParaphraser(seed)
     elif generator == "llm":
@@ -294,14 +306,15 @@ def augment(
 def judge(
     a: Path = typer.Option(..., "--a", help="Model folder A."),
     b: Path = typer.Option(..., "--b", help="Model folder B."),
-    data: List[Path] = typer.Option(..., "--data", "-d", help="Requests (dataset JSONL, or a text file with one "
+    data: list[Path] = typer.Option(..., "--data", "-d",
+                                    help="Requests (dataset JSONL, or a text file with one "
                                     "request per line)."),
     images: Path = typer.Option(..., "--images", help="Folder of photos to render the looks on."),
     n: int = typer.Option(50, "--n", min=1, help="Requests to judge (first N)."),
     max_images: int = typer.Option(2, "--max-images", min=1, help="Photos per request."),
-    base_url: Optional[str] = typer.Option(None, "--base-url", help="OpenAI-compatible URL of a vision model."),
-    judge_model: Optional[str] = typer.Option(None, "--model", help="Vision model name."),
-    api_key: Optional[str] = typer.Option(None, "--api-key"),
+    base_url: str | None = typer.Option(None, "--base-url", help="OpenAI-compatible URL of a vision model."),
+    judge_model: str | None = typer.Option(None, "--model", help="Vision model name."),
+    api_key: str | None = typer.Option(None, "--api-key"),
     seed: int = typer.Option(0, "--seed", help="Seed for the order in which the two results are shown."),
     as_json: bool = typer.Option(False, "--json"),
 ) -> None:

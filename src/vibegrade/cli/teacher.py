@@ -16,7 +16,7 @@ from __future__ import annotations
 import asyncio
 import json
 from pathlib import Path
-from typing import Any, Optional
+from typing import Any
 
 import typer
 
@@ -34,9 +34,9 @@ def _note(msg: str) -> None:
     typer.echo(msg, err=True)
 
 
-def _config(base_url: Optional[str], api_key: Optional[str], model: Optional[str], config: Optional[Path],
-            prices: Optional[Path], cache_dir: Optional[Path], timeout: Optional[float],
-            max_retries: Optional[int], concurrency: Optional[int]) -> Any:
+def _config(base_url: str | None, api_key: str | None, model: str | None, config: Path | None,
+            prices: Path | None, cache_dir: Path | None, timeout: float | None,
+            max_retries: int | None, concurrency: int | None) -> Any:
     from vibegrade.llm.config import ConfigError, resolve_config
 
     try:
@@ -71,17 +71,17 @@ def label(
                                    dir_okay=False),
     output: Path = typer.Option(..., "--output", "-o", help="Output JSONL (appended to; re-run to resume).",
                                 dir_okay=False),
-    base_url: Optional[str] = _BASE_URL,
-    model: Optional[str] = _MODEL,
-    api_key: Optional[str] = _API_KEY,
+    base_url: str | None = _BASE_URL,
+    model: str | None = _MODEL,
+    api_key: str | None = _API_KEY,
     concurrency: int = typer.Option(4, "--concurrency", "-c", min=1,
                                     help="Requests labeled at once (each makes 3 concurrent calls)."),
-    config: Optional[Path] = _CONFIG,
-    prices: Optional[Path] = _PRICES,
-    cache_dir: Optional[Path] = _CACHE_DIR,
+    config: Path | None = _CONFIG,
+    prices: Path | None = _PRICES,
+    cache_dir: Path | None = _CACHE_DIR,
     no_cache: bool = _NO_CACHE,
-    timeout: Optional[float] = _TIMEOUT,
-    max_retries: Optional[int] = _RETRIES,
+    timeout: float | None = _TIMEOUT,
+    max_retries: int | None = _RETRIES,
     progress: bool = typer.Option(True, "--progress/--no-progress", help="Show a progress bar."),
 ) -> None:
     """Label every request of INTENTS with the teacher and append dataset rows to OUTPUT."""
@@ -178,15 +178,15 @@ def label(
 @app.command()
 def ask(
     request: str = typer.Argument(..., help="The look, e.g. \"golden hour\"."),
-    base_url: Optional[str] = _BASE_URL,
-    model: Optional[str] = _MODEL,
-    api_key: Optional[str] = _API_KEY,
-    config: Optional[Path] = _CONFIG,
-    prices: Optional[Path] = _PRICES,
-    cache_dir: Optional[Path] = _CACHE_DIR,
+    base_url: str | None = _BASE_URL,
+    model: str | None = _MODEL,
+    api_key: str | None = _API_KEY,
+    config: Path | None = _CONFIG,
+    prices: Path | None = _PRICES,
+    cache_dir: Path | None = _CACHE_DIR,
     no_cache: bool = _NO_CACHE,
-    timeout: Optional[float] = _TIMEOUT,
-    max_retries: Optional[int] = _RETRIES,
+    timeout: float | None = _TIMEOUT,
+    max_retries: int | None = _RETRIES,
     as_json: bool = typer.Option(False, "--json", help="Print the dataset row as JSON instead."),
     raw: bool = typer.Option(False, "--raw", help="Also print the teacher's raw answers."),
 ) -> None:

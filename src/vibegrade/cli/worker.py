@@ -18,7 +18,7 @@ import logging
 import signal
 import threading
 from pathlib import Path
-from typing import Any, Optional
+from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 import typer
@@ -41,25 +41,25 @@ def _redact(url: str) -> str:
 
 @friendly_errors
 def worker(
-    redis_url: Optional[str] = typer.Option(
+    redis_url: str | None = typer.Option(
         None, "--redis-url",
         help="Redis URL, e.g. redis://localhost:6379/0 (default: $VIBEGRADE_REDIS_URL)."),
-    jobs_dir: Optional[Path] = typer.Option(
+    jobs_dir: Path | None = typer.Option(
         None, "--jobs-dir", help="Jobs folder shared with the API processes (default: $VIBEGRADE_JOBS_DIR, "
                                  "else ~/.local/share/vibegrade/jobs).", file_okay=False),
     concurrency: int = typer.Option(1, "--concurrency", "-c", min=1, max=64,
                                     help="Jobs run at the same time (threads)."),
-    prefix: Optional[str] = typer.Option(
+    prefix: str | None = typer.Option(
         None, "--prefix", help="Redis key prefix; must match the API's (default: $VIBEGRADE_REDIS_PREFIX or "
                                "'vibegrade')."),
     grace: float = typer.Option(30.0, "--grace", min=0.0,
                                 help="Seconds running jobs may take to finish after SIGTERM/Ctrl-C before "
                                      "they are put back on the queue."),
-    max_attempts: Optional[int] = typer.Option(
+    max_attempts: int | None = typer.Option(
         None, "--max-attempts", min=1, max=100,
         help="Starts of one job by workers that then died before it is failed (default: "
              "$VIBEGRADE_JOB_MAX_ATTEMPTS or 3)."),
-    heartbeat_timeout: Optional[float] = typer.Option(
+    heartbeat_timeout: float | None = typer.Option(
         None, "--heartbeat-timeout", min=1.0, max=3600.0,
         help="Seconds without a heartbeat after which a worker counts as dead and its jobs run again "
              "(default: $VIBEGRADE_JOB_HEARTBEAT_TIMEOUT_SECONDS or 60)."),

@@ -12,10 +12,10 @@ from __future__ import annotations
 
 import collections
 import os
-from pathlib import Path
-from typing import Any, Iterable
-
 import re
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
 
 from vibegrade.data.rows import VibeRow, iter_rows
 from vibegrade.schema import TOOL_NAMES
@@ -43,7 +43,8 @@ def mentioned_presets(text: str, presets: Iterable[str]) -> set[str]:
             out.add(name)
             continue
         n = re.escape(name)
-        if re.search(rf"[`'\"]{n}[`'\"]|\b(preset|filter|lut)\s+{n}\b|\b{n}\s+(preset|filter|lut)\b", text, re.I):
+        if re.search(
+            rf"[`'\"]{n}[`'\"]|\b(preset|filter|lut)\s+{n}\b|\b{n}\s+(preset|filter|lut)\b", text, re.I):
             out.add(name)
     return out
 
@@ -81,9 +82,9 @@ def check_files(paths: Iterable[str | os.PathLike[str]]) -> dict[str, Any]:
     errors: list[str] = []
     concepts: set[str] = set()
     seen: dict[str, str] = {}
-    used = collections.Counter()
-    presets = collections.Counter()
-    categories = collections.Counter()
+    used: collections.Counter[str] = collections.Counter()
+    presets: collections.Counter[str] = collections.Counter()
+    categories: collections.Counter[str] = collections.Counter()
     n = 0
     with_calls = 0
     for path in paths:

@@ -27,9 +27,10 @@ from __future__ import annotations
 
 import json
 from collections import Counter
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Iterable, Mapping
+from typing import Any
 
 from vibegrade.data.events import EventStore, ProjectRecord
 from vibegrade.data.rows import VibeRow

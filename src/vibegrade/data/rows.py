@@ -11,17 +11,18 @@ One JSON object per line::
 ``category`` and ``calls`` are optional; so are ``concept`` (an id shared by the phrasing variants of one
 look, e.g. ``"time_of_day/golden-hour"``), ``group`` (concepts that are the same look written twice --
 "tulip field" / "tulip fields" -- share a group; the split keeps a group on one side) and ``phrasing``
-(``"bare"`` for the clean request, ``"variant"`` for a rewording). Teacher-labelled rows may carry extra keys (``flags``,
-``usage``, ``latency_ms``, ``model``), which are kept in :attr:`VibeRow.extra`.
+(``"bare"`` for the clean request, ``"variant"`` for a rewording). Teacher-labelled rows may carry extra keys
+(``flags``, ``usage``, ``latency_ms``, ``model``), which are kept in :attr:`VibeRow.extra`.
 """
 
 from __future__ import annotations
 
 import json
 import os
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterable, Iterator
+from typing import Any
 
 from vibegrade.files import atomic_write_text
 from vibegrade.schema import (
@@ -29,17 +30,18 @@ from vibegrade.schema import (
     SELECTIVE_COLORS,
     TOOL_NAMES,
     ToolChain,
+    ValidationError,
     format_validation_error,
     preset_context,
-    ValidationError,
 )
 from vibegrade.tools.filters import preset_names
 
-__all__ = ["MAX_INTENT_CHARS", "VibeRow", "RowError", "clean_intent", "normalize_intent", "parse_row", "read_rows", "iter_rows",
-           "write_rows"]
+__all__ = ["MAX_INTENT_CHARS", "VibeRow", "RowError", "clean_intent", "normalize_intent", "parse_row",
+           "read_rows", "iter_rows", "write_rows"]
 
 MAX_INTENT_CHARS = 300
-_CORE_KEYS = {"intent", "concept", "group", "category", "phrasing", "rationale", "adjust", "selective_adjust", "filter", "calls"}
+_CORE_KEYS = {"intent", "concept", "group", "category", "phrasing", "rationale", "adjust", "selective_adjust",
+              "filter", "calls"}
 PHRASINGS = ("bare", "variant")
 
 
@@ -131,7 +133,8 @@ def parse_row(obj: Any, where: str = "row") -> tuple[VibeRow | None, list[RowErr
     if errs:
         return None, errs
     try:
-        chain = ToolChain.model_validate({t: obj[t] for t in TOOL_NAMES}, context=preset_context(preset_names()))
+        chain = ToolChain.model_validate({t: obj[t] for t in TOOL_NAMES},
+                                         context=preset_context(preset_names()))
     except ValidationError as e:
         err(format_validation_error(e))
         return None, errs

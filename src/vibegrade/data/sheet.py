@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import os
 import textwrap
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Sequence
 
 import numpy as np
 from PIL import Image, ImageDraw, ImageFont
@@ -40,7 +40,8 @@ def contact_sheet(rows: Sequence[VibeRow], image: np.ndarray, out: str | os.Path
     for i, (label, detail, img) in enumerate(cells):
         x = 6 + (i % cols) * (w + 6)
         y = 6 + (i // cols) * (h + label_h + 6)
-        draw.text((x, y), textwrap.shorten(label, width=max(10, w // 6), placeholder="…"), fill=(0, 0, 0), font=font)
+        draw.text((x, y), textwrap.shorten(label, width=max(10, w // 6), placeholder="…"),
+                  fill=(0, 0, 0), font=font)
         if show_settings and detail:
             draw.text((x, y + 13), detail, fill=(90, 90, 90), font=font)
         sheet.paste(Image.fromarray(img), (x, y + label_h))

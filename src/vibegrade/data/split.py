@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import hashlib
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Sequence
 
 from vibegrade.data.rows import VibeRow
 
@@ -93,7 +93,8 @@ def split_by_concept(rows: Sequence[VibeRow], test_fraction: float = 0.15, phras
     eligible.sort(key=lambda k: _order(seed + 1, k))
     held: set[int] = set()
     for key in eligible[:round(phrasing_fraction * len(eligible))]:
-        variants = sorted((r for r in groups[key] if r.phrasing != "bare"), key=lambda r: _order(seed + 2, r.intent))
+        variants = sorted((r for r in groups[key] if r.phrasing != "bare"),
+                          key=lambda r: _order(seed + 2, r.intent))
         held.add(id(variants[0]))
     phrasing = [r for r in train if id(r) in held]
     train = [r for r in train if id(r) not in held]

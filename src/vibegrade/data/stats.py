@@ -4,21 +4,23 @@ from __future__ import annotations
 
 import collections
 import os
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any
 
 import numpy as np
 
 from vibegrade.data.rows import VibeRow
-from vibegrade.schema import ADJUST_PARAMS, SELECTIVE_KEYS
 from vibegrade.files import atomic_path
+from vibegrade.schema import ADJUST_PARAMS, SELECTIVE_KEYS
 
 __all__ = ["dataset_stats", "write_plots"]
 
 
 def dataset_stats(rows: Sequence[VibeRow]) -> dict[str, Any]:
     """Range, mean and standard deviation of every parameter over the rows that use its tool."""
-    adj = np.array([r.chain.adjust.vector() for r in rows if r.chain.adjust.used], dtype=float).reshape(-1, 14)
+    adj = np.array([r.chain.adjust.vector() for r in rows
+                    if r.chain.adjust.used], dtype=float).reshape(-1, 14)
     sel = np.array([r.chain.selective_adjust.vector() for r in rows if r.chain.selective_adjust.used],
                    dtype=float).reshape(-1, 12)
     ints = np.array([r.chain.filter.intensity for r in rows if r.chain.filter.used], dtype=float)
@@ -71,13 +73,16 @@ def write_plots(rows: Sequence[VibeRow], out_dir: str | os.PathLike[str]) -> lis
         ("selective_adjust", [f"{c}.{ch}" for c, ch in SELECTIVE_KEYS], "selective_adjust (rows using it)"),
     ):
         if tool == "adjust":
-            data = np.array([r.chain.adjust.vector() for r in rows if r.chain.adjust.used], float).reshape(-1, 14)
+            data = np.array([r.chain.adjust.vector() for r in rows
+                             if r.chain.adjust.used], float).reshape(-1, 14)
         else:
-            data = np.array([r.chain.selective_adjust.vector() for r in rows if r.chain.selective_adjust.used],
+            data = np.array([r.chain.selective_adjust.vector() for r in rows
+                             if r.chain.selective_adjust.used],
                             float).reshape(-1, 12)
         fig, ax = plt.subplots(figsize=(10, 0.45 * len(keys) + 1.5))
         if data.shape[0]:
-            ax.boxplot([data[:, i] for i in range(len(keys))], orientation="horizontal", tick_labels=keys, showmeans=True,
+            ax.boxplot([data[:, i] for i in range(len(keys))], orientation="horizontal", tick_labels=keys,
+                       showmeans=True,
                        flierprops={"markersize": 2, "alpha": 0.4})
             for i, k in enumerate(keys):
                 s = stats[tool][k]

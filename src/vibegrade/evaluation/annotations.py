@@ -7,7 +7,8 @@ Plain Python on :meth:`vibegrade.data.events.EventStore.annotation_votes` (used 
 from __future__ import annotations
 
 from collections import Counter
-from typing import Any, Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
 
 from vibegrade.data.events import ANNOTATION_ANSWERS, ANNOTATION_QUESTIONS
 
@@ -49,8 +50,9 @@ def build_report(tasks: Iterable[Any], min_votes: int = 1,
     questions = tuple(questions or ANNOTATION_QUESTIONS)
     answers = tuple(answers or ANNOTATION_ANSWERS)
     outcomes = (*answers, TIE)
-    summary = {q: {"tasks": 0, "majority_counts": {o: 0 for o in outcomes}, "annotators": set(),
-                   "agreeing_pairs": 0, "pairs": 0} for q in questions}
+    summary: dict[str, dict[str, Any]] = {
+        q: {"tasks": 0, "majority_counts": {o: 0 for o in outcomes}, "annotators": set(),
+            "agreeing_pairs": 0, "pairs": 0} for q in questions}
     out_tasks = []
     total = 0
     for tv in tasks:

@@ -13,9 +13,10 @@ import base64
 import io
 import random
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any
 
 import numpy as np
 
@@ -102,8 +103,10 @@ def load_images(folder: str | Path, max_images: int = 4, max_side: int = 512) ->
     return out
 
 
-def run_judge(client_config, student_a, student_b, intents: Sequence[str], images: Sequence[tuple[str, np.ndarray]],
-              *, names: tuple[str, str] = ("a", "b"), seed: int = 0, skip_identical: bool = True) -> JudgeResult:
+def run_judge(client_config, student_a, student_b, intents: Sequence[str],
+              images: Sequence[tuple[str, np.ndarray]],
+              *, names: tuple[str, str] = ("a", "b"), seed: int = 0,
+              skip_identical: bool = True) -> JudgeResult:
     """Compare two students on every (request, image) pair with a vision model."""
     rng = random.Random(seed)
     chains_a: list[ToolChain] = student_a.predict(list(intents))
@@ -114,7 +117,8 @@ def run_judge(client_config, student_a, student_b, intents: Sequence[str], image
         for img_name, img in images:
             if skip_identical and ca == cb:
                 result.wins["tie"] += 1
-                result.decisions.append({"intent": intent, "image": img_name, "winner": "tie", "reason": "identical"})
+                result.decisions.append({"intent": intent, "image": img_name, "winner": "tie",
+                                         "reason": "identical"})
                 continue
             swap = rng.random() < 0.5
             ra, rb = render(img, ca), render(img, cb)
@@ -138,6 +142,7 @@ def run_judge(client_config, student_a, student_b, intents: Sequence[str], image
         else:
             winner = ("b" if v == "FIRST" else "a") if swap else ("a" if v == "FIRST" else "b")
         result.wins[winner] += 1
-        result.decisions.append({"intent": intent, "image": img_name, "winner": winner, "shown_first": "b" if swap else "a",
+        result.decisions.append({"intent": intent, "image": img_name, "winner": winner,
+                                 "shown_first": "b" if swap else "a",
                                  "answer": (text or "")[:2000]})
     return result

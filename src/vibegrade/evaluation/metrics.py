@@ -17,8 +17,9 @@ perceptual score in :mod:`vibegrade.evaluation.perceptual`.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass
-from typing import Any, Sequence
+from typing import Any
 
 import numpy as np
 
@@ -27,7 +28,8 @@ from vibegrade.schema import ADJUST_PARAMS, SELECTIVE_CHANNELS, SELECTIVE_KEYS, 
 __all__ = ["ToolScores", "tool_scores", "evaluate_chains", "harmonic_mean", "cosine"]
 
 _ADJ_SCALE = np.array([max(p.hi - p.neutral, p.neutral - p.lo) for p in ADJUST_PARAMS], dtype=float)
-_SEL_SCALE = np.array([max(SELECTIVE_CHANNELS[0].hi, -SELECTIVE_CHANNELS[0].lo)] * len(SELECTIVE_KEYS), dtype=float)
+_SEL_SCALE = np.array([max(SELECTIVE_CHANNELS[0].hi, -SELECTIVE_CHANNELS[0].lo)]
+                      * len(SELECTIVE_KEYS), dtype=float)
 
 
 @dataclass
@@ -110,7 +112,8 @@ def evaluate_chains(preds: Sequence[ToolChain], truths: Sequence[ToolChain],
         ps = [preds[i] for i in idx]
         ts = [truths[i] for i in idx]
         tools = {tool: tool_scores(ps, ts, tool).to_dict() for tool in TOOL_NAMES}
-        return {"n": len(idx), "tools": tools, "overall": round(float(np.mean([tools[t]["final"] for t in TOOL_NAMES])), 4)}
+        return {"n": len(idx), "tools": tools,
+                "overall": round(float(np.mean([tools[t]["final"] for t in TOOL_NAMES])), 4)}
 
     out = block(range(len(preds)))
     subsets: dict[str, Any] = {}
@@ -144,5 +147,6 @@ def value_spread(preds: Sequence[ToolChain], truths: Sequence[ToolChain]) -> dic
         tm = float(t[t[:, i] > 0, i].mean())
         pv = p[p[:, i] > 0, i] if len(p) else np.zeros(0)
         pm = float(pv.mean()) if len(pv) else 0.0
-        out[spec.name] = {"student": round(pm, 2), "teacher": round(tm, 2), "ratio": round(pm / tm, 3) if tm else 0.0}
+        out[spec.name] = {"student": round(pm, 2), "teacher": round(tm, 2),
+                          "ratio": round(pm / tm, 3) if tm else 0.0}
     return out

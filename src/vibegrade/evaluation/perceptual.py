@@ -10,8 +10,9 @@ noticeable difference.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from functools import lru_cache
-from typing import Any, Sequence
+from typing import Any
 
 import numpy as np
 
@@ -31,9 +32,9 @@ def sample_thumbnails(max_side: int = 96) -> tuple[np.ndarray, ...]:
     out = []
     for path in SAMPLE_IMAGES.values():
         with Image.open(path) as im:
-            im = im.convert("RGB")
-            im.thumbnail((max_side, max_side), Image.Resampling.LANCZOS)
-            out.append(np.asarray(im, dtype=np.float32) / 255.0)
+            rgb = im.convert("RGB")
+            rgb.thumbnail((max_side, max_side), Image.Resampling.LANCZOS)
+            out.append(np.asarray(rgb, dtype=np.float32) / 255.0)
     return tuple(out)
 
 

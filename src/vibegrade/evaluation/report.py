@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import time
-from typing import Any, Mapping, Protocol, Sequence
+from collections.abc import Mapping, Sequence
+from typing import Any, Protocol
 
 from vibegrade.data.rows import VibeRow
 from vibegrade.evaluation.metrics import evaluate_chains

@@ -31,11 +31,10 @@ Config file (TOML; every key optional)::
 
 from __future__ import annotations
 
-import os
 import tomllib
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any, Optional
+from typing import Any
 
 from pydantic import AliasChoices, Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -71,12 +70,12 @@ class TeacherEnv(BaseSettings):
 
     model_config = SettingsConfigDict(case_sensitive=True, env_ignore_empty=True, extra="ignore")
 
-    model: Optional[str] = _env_field("VIBEGRADE_TEACHER_MODEL")
-    base_url: Optional[str] = _env_field("VIBEGRADE_TEACHER_BASE_URL", "OPENAI_BASE_URL")
-    api_key: Optional[str] = _env_field("VIBEGRADE_TEACHER_API_KEY", "OPENAI_API_KEY")
-    cache_dir: Optional[str] = _env_field("VIBEGRADE_CACHE_DIR")
-    prices_file: Optional[str] = _env_field("VIBEGRADE_TEACHER_PRICES")
-    config_file: Optional[str] = _env_field("VIBEGRADE_TEACHER_CONFIG")
+    model: str | None = _env_field("VIBEGRADE_TEACHER_MODEL")
+    base_url: str | None = _env_field("VIBEGRADE_TEACHER_BASE_URL", "OPENAI_BASE_URL")
+    api_key: str | None = _env_field("VIBEGRADE_TEACHER_API_KEY", "OPENAI_API_KEY")
+    cache_dir: str | None = _env_field("VIBEGRADE_CACHE_DIR")
+    prices_file: str | None = _env_field("VIBEGRADE_TEACHER_PRICES")
+    config_file: str | None = _env_field("VIBEGRADE_TEACHER_CONFIG")
 
 
 def default_config_path() -> Path:

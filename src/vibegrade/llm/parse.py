@@ -1,3 +1,5 @@
+# Not split (~580 lines): one parsing pipeline (lenient JSON reader, locating the JSON, per-tool
+# normalisation, clamp) whose private pieces serve parse_answer only.
 """Robust parsing of teacher (and generative student) answers.
 
 An answer for one tool should look like::
@@ -80,9 +82,9 @@ class ToolResult:
         return bool(self.chain.used()[self.tool]) if self.tool in TOOL_NAMES else False
 
 
-# ---------------------------------------------------------------------------------------------------------------
+# ----------------------------------------------------------------------------------------------------------
 # Lenient JSON
-# ---------------------------------------------------------------------------------------------------------------
+# ----------------------------------------------------------------------------------------------------------
 
 
 class _Fail(Exception):
@@ -318,9 +320,9 @@ def find_json(text: str) -> _Found | None:
     return None
 
 
-# ---------------------------------------------------------------------------------------------------------------
+# ----------------------------------------------------------------------------------------------------------
 # Rationale
-# ---------------------------------------------------------------------------------------------------------------
+# ----------------------------------------------------------------------------------------------------------
 
 _LABELS = (r"(?:selective[ _-]?adjust(?:ment)?|adjust(?:ment)?|filter|rationale|reasoning|explanation"
            r"|thoughts?)")
@@ -360,9 +362,9 @@ def _rationale(text: str, found: _Found | None) -> str:
     return r
 
 
-# ---------------------------------------------------------------------------------------------------------------
+# ----------------------------------------------------------------------------------------------------------
 # Tool-level normalisation
-# ---------------------------------------------------------------------------------------------------------------
+# ----------------------------------------------------------------------------------------------------------
 
 _WRAPPERS = ("settings", "parameters", "params", "values", "json", "output", "answer")
 _CHANNEL_ALIASES = {"sat": "saturation", "saturation": "saturation", "lum": "luminance",
@@ -467,6 +469,7 @@ def _chain_for(tool: str, settings: Any, presets: Iterable[str], flags: list[str
     report = clamp_chain({tool: settings}, presets)
     flags.extend(report.flags)
     c = report.chain
+    parts: dict[str, Any]
     if tool == "adjust":
         parts = {"adjust": c.adjust}
     elif tool == "selective_adjust":

@@ -29,9 +29,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from vibegrade.data.rows import normalize_intent
 from vibegrade.llm.client import FatalError, RequestFailed, TeacherClient, UsageTotals
 from vibegrade.llm.parse import ToolResult, combine, parse_answer
-from vibegrade.data.rows import normalize_intent
 from vibegrade.llm.prompts import MAX_INTENT_CHARS, installed_presets, teacher_messages
 from vibegrade.schema import TOOL_NAMES, ToolChain
 
@@ -136,9 +136,9 @@ async def label_request(client: TeacherClient, intent: str, *, category: str | N
                    latency_ms=latency, model=client.config.model, category=category, results=results, raw=raw)
 
 
-# ---------------------------------------------------------------------------------------------------------------
+# ----------------------------------------------------------------------------------------------------------
 # Intents file
-# ---------------------------------------------------------------------------------------------------------------
+# ----------------------------------------------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
@@ -208,9 +208,9 @@ def read_intents(path: str | Path, max_chars: int = MAX_INTENT_CHARS) -> IntentF
     return IntentFile(items, bad, dups)
 
 
-# ---------------------------------------------------------------------------------------------------------------
+# ----------------------------------------------------------------------------------------------------------
 # Output file / resume
-# ---------------------------------------------------------------------------------------------------------------
+# ----------------------------------------------------------------------------------------------------------
 
 
 @dataclass

@@ -22,9 +22,10 @@ import platform
 import statistics
 import tempfile
 import time
+from collections.abc import Callable
 from fractions import Fraction
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import numpy as np
 from PIL import Image, ImageFilter
@@ -40,8 +41,10 @@ __all__ = ["bench_render", "test_frame", "make_test_clip", "bench_video", "ffmpe
 
 COLOR_CHAIN: dict[str, Any] = {
     "adjust": {"exposure": 20, "contrast": 30, "brightness": 10, "highlights": -25, "shadows": 20,
-               "saturation": 15, "vibrance": 25, "temperature": 30, "tint": -10, "hue": 10, "linearOffset": 10},
-    "selective_adjust": {"orange": {"saturation": 20, "luminance": 10}, "blue": {"saturation": -20, "luminance": -10}},
+               "saturation": 15, "vibrance": 25, "temperature": 30, "tint": -10, "hue": 10,
+               "linearOffset": 10},
+    "selective_adjust": {"orange": {"saturation": 20, "luminance": 10},
+                         "blue": {"saturation": -20, "luminance": -10}},
     "filter": {"name": "teal_and_orange_1", "intensity": 60},
 }
 SPATIAL = {"bloom": 40, "sharpen": 40, "structure": 40}
@@ -201,6 +204,7 @@ def ffmpeg_lut3d_transcode(src: str | os.PathLike[str], dst: str | os.PathLike[s
 
         vout = out.add_stream("libx264", rate=vin.average_rate or 30)
         vout.width, vout.height, vout.pix_fmt = vin.codec_context.width, vin.codec_context.height, "yuv420p"
+        assert vin.time_base is not None, "a demuxed video stream has a time base"
         vout.time_base = vin.time_base
         vout.codec_context.time_base = vin.time_base
         vout.options = {"crf": str(crf), "preset": str(preset)}
@@ -214,6 +218,7 @@ def ffmpeg_lut3d_transcode(src: str | os.PathLike[str], dst: str | os.PathLike[s
                     f = graph.pull()
                 except (av.BlockingIOError, av.EOFError):
                     return
+                assert isinstance(f, av.VideoFrame), "a video filter graph yields video frames"
                 f.pict_type = av.video.frame.PictureType.NONE
                 for pkt in vout.encode(f):
                     out.mux(pkt)

@@ -8,7 +8,8 @@ __all__ = ["to_8bit"]
 
 
 def to_8bit(a: np.ndarray) -> np.ndarray:
-    """``uint16`` values (0..65535) to the nearest ``uint8`` value (0..255); ``uint8`` input is returned as is.
+    """``uint16`` values (0..65535) to the nearest ``uint8`` value (0..255); ``uint8`` input is returned
+    as is.
 
     Rounding: round to nearest, ``round(v * 255 / 65535)`` = ``round(v / 257)``, computed exactly in
     integers as ``(v + 128) // 257``. There are no ties (``v / 257`` is never ``k + 0.5`` for an integer

@@ -27,7 +27,8 @@ class UnsupportedFormat(MediaError):
 
 
 class Corrupt(MediaError):
-    """The file claims a supported type but its content cannot be decoded: unidentifiable, cut short, damaged."""
+    """The file claims a supported type but its content cannot be decoded: unidentifiable, cut short,
+    damaged."""
 
 
 class WriteError(MediaError):

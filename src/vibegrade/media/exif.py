@@ -11,7 +11,8 @@ import struct
 
 import numpy as np
 
-__all__ = ["ORIENTATION_TAG", "EXIF_IFD", "GPS_IFD", "INTEROP_IFD", "XMP_TAG", "ICC_TAG", "TIFF_STRUCTURAL_TAGS",
+__all__ = ["ORIENTATION_TAG", "EXIF_IFD", "GPS_IFD", "INTEROP_IFD", "XMP_TAG", "ICC_TAG",
+           "TIFF_STRUCTURAL_TAGS",
            "read_exif", "exif_reset_orientation", "xmp_reset_orientation", "apply_orientation"]
 
 log = logging.getLogger("vibegrade.media.image")  # one logger for every part of image I/O

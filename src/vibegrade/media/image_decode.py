@@ -51,7 +51,8 @@ def open_checked(p: Path, limit: int):
     try:
         fmt = READ_FORMATS.get(im.format or "")
         if fmt is None:
-            raise UnsupportedFormat(f"{p}: unsupported image format {im.format} (supported: JPEG, PNG, WebP, TIFF)")
+            raise UnsupportedFormat(
+                f"{p}: unsupported image format {im.format} (supported: JPEG, PNG, WebP, TIFF)")
         w, h = im.size
         if w <= 0 or h <= 0:
             raise Corrupt(f"{p}: image has no pixels ({w}×{h})")
@@ -290,7 +291,6 @@ def _cv2_applies_orientation(fmt: str) -> bool:
     miss nor double the turn whatever the OpenCV build does (4.x/5.x TIFF: applied; PNG: not).
     """
     import cv2
-
     from PIL import Image
 
     stored = np.array([[[1, 2, 3], [4, 5, 6]]], dtype=np.uint16)

@@ -15,9 +15,11 @@ from __future__ import annotations
 
 import contextlib
 import os
+from collections.abc import Callable
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, ContextManager, Literal, Optional, Union
+from typing import Literal, TypeAlias
 
 from vibegrade.media.bitdepth import to_8bit
 from vibegrade.media.errors import MediaError, UnsupportedFormat
@@ -28,11 +30,11 @@ from vibegrade.tools.chain import DEFAULT_LUT_SIZE, Renderer
 
 __all__ = ["RenderResult", "Destination", "Admission", "render_file", "before_after", "MediaError"]
 
-PathLike = Union[str, os.PathLike[str]]
-Destination = Union[PathLike, Callable[[str], PathLike]]
+PathLike: TypeAlias = str | os.PathLike[str]
+Destination: TypeAlias = PathLike | Callable[[str], PathLike]
 """Where :func:`render_file` writes: a path, or (images) a function of the source's format name
 (``'JPEG'``, ``'PNG'``, ``'WEBP'``, ``'TIFF'``) returning the path, to answer in the source's format."""
-Admission = Callable[[ImageHeader], ContextManager[object]]
+Admission = Callable[[ImageHeader], AbstractContextManager[object]]
 """Called with an image's header once every header check passed and before any pixel is decoded; may
 refuse the image by raising, else returns a context held while the image is decoded, rendered and written
 (the service reserves its decode memory budget this way)."""
@@ -45,8 +47,9 @@ class RenderResult:
     width: int
     height: int
     frames: int = 1
-    source_format: Optional[str] = None
-    """Images: Pillow format name of the source (``'JPEG'``, ``'PNG'``, ``'WEBP'``, ``'TIFF'``); videos: None."""
+    source_format: str | None = None
+    """Images: Pillow format name of the source (``'JPEG'``, ``'PNG'``, ``'WEBP'``, ``'TIFF'``); videos:
+    None."""
 
 
 def render_file(src: PathLike, dst: Destination, chain: ToolChain, *,
@@ -87,12 +90,14 @@ def render_file(src: PathLike, dst: Destination, chain: ToolChain, *,
     if kind == "video" or (kind is None and is_video_path(src)):
         if fixed is None or not is_video_path(fixed):
             where = fixed if fixed is not None else src
-            raise UnsupportedFormat(f"{where}: a video must be written to a video file (.mp4, .mov, .mkv, ...)")
+            raise UnsupportedFormat(
+                f"{where}: a video must be written to a video file (.mp4, .mov, .mkv, ...)")
         info = transcode_video(src, fixed, renderer, progress=progress, max_pixels=max_pixels)
         return RenderResult("video", fixed, info.width, info.height, info.frames)
     if fixed is not None:
         _check_image_output(fixed)
-    guard = contextlib.nullcontext() if admit is None else admit(read_image_header(src, max_pixels=max_pixels))
+    guard = (contextlib.nullcontext() if admit is None
+             else admit(read_image_header(src, max_pixels=max_pixels)))
     with guard:
         img = read_image(src, max_pixels=max_pixels)
         out = fixed if fixed is not None else Path(dst(img.format))  # type: ignore[operator]

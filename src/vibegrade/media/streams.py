@@ -1,4 +1,5 @@
-"""Opening a video and reading facts off its streams, shared by probing and transcoding (internal to media/)."""
+"""Opening a video and reading facts off its streams, shared by probing and transcoding (internal to
+media/)."""
 
 from __future__ import annotations
 

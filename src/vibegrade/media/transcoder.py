@@ -11,11 +11,12 @@ import logging
 import queue
 import threading
 import time
+from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import numpy as np
 
@@ -82,8 +83,14 @@ def _progress_reporter(progress: bool | ProgressCallback, total: int, label: str
     if not progress:
         return (lambda done: None), (lambda: None)
     from rich.console import Console
-    from rich.progress import (BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn,
-                               TimeRemainingColumn)
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeElapsedColumn,
+        TimeRemainingColumn,
+    )
 
     bar = Progress(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
                    TextColumn("{task.fields[fps]:>6.1f} fps"), TimeElapsedColumn(), TimeRemainingColumn(),
@@ -190,7 +197,8 @@ class Transcoder:
             self._shutdown()
 
     def _shutdown(self) -> None:
-        """Stop the reader (draining the queue so that it is never stuck on a full one), the pool, the files."""
+        """Stop the reader (draining the queue so that it is never stuck on a full one), the pool, the
+        files."""
         self.stop.set()
         if self.reader is not None:
             while self.reader.is_alive():
@@ -215,7 +223,8 @@ class Transcoder:
         vin = self.vin = video_stream(self.inp, self.src)
         icc = self.icc = vin.codec_context
         if icc.width and icc.height and icc.width * icc.height > self.limit:
-            raise TooLarge(f"{self.src}: {icc.width}×{icc.height} frames are over the limit of {self.limit} pixels")
+            raise TooLarge(
+                f"{self.src}: {icc.width}×{icc.height} frames are over the limit of {self.limit} pixels")
         vin.thread_type = "AUTO"
         icc.thread_count = 0
         self.ain = list(self.inp.streams.audio)
@@ -260,7 +269,8 @@ class Transcoder:
     # ------------------------------------------------------------------------- reader thread
 
     def _put(self, item, force: bool = False) -> None:
-        """Queue ``item``, waiting for room; raise :class:`_Stopped` once asked to stop (``force``: give up)."""
+        """Queue ``item``, waiting for room; raise :class:`_Stopped` once asked to stop (``force``: give
+        up)."""
         while True:
             if self.stop.is_set() and not force:
                 raise _Stopped()
@@ -272,7 +282,8 @@ class Transcoder:
                     return
 
     def _convert(self, frame) -> _VideoItem:
-        """A decoded frame as RGB at the first frame's size, handed to the pool (or kept, without ``process``)."""
+        """A decoded frame as RGB at the first frame's size, handed to the pool (or kept, without
+        ``process``)."""
         if self.first is None:
             w0, h0 = int(frame.width), int(frame.height)
             if w0 * h0 > self.limit:
@@ -354,13 +365,15 @@ class Transcoder:
             self._mux_audio(packet)
 
     def _start_video(self) -> None:
-        """At the first video frame: the output size (padded to even for 4:2:0) and rotation, then the header."""
+        """At the first video frame: the output size (padded to even for 4:2:0) and rotation, then the
+        header."""
         f0 = self.first
         assert f0 is not None  # the reader sets it before queuing any frame
         ew, eh = f0.width + (f0.width & 1), f0.height + (f0.height & 1)
         self.size = (f0.width, f0.height, ew, eh)
         if (ew, eh) != (f0.width, f0.height):
-            self.notes.append(f"frame size {f0.width}×{f0.height} padded to {ew}×{eh} (4:2:0 needs even sizes)")
+            self.notes.append(
+                f"frame size {f0.width}×{f0.height} padded to {ew}×{eh} (4:2:0 needs even sizes)")
         self.vout.width, self.vout.height = ew, eh
         if f0.rotation:
             self.vout.set_display_rotation(f0.rotation)

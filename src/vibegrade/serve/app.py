@@ -13,24 +13,29 @@ router per area). Endpoints are listed in ``docs/service.md``. Every error is JS
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from typing import AsyncIterator
 
 from fastapi import FastAPI
 from pydantic import BaseModel
 from starlette.concurrency import run_in_threadpool
 
+from vibegrade.analytics.experiments import ExperimentsConfig, load_experiments
 from vibegrade.data.events import EventStore
 from vibegrade.serve.deps import USER_COOKIE
 from vibegrade.serve.docs_ui import install_docs
-from vibegrade.serve.errors import ApiError, BodyLimitMiddleware, install_error_handlers, require_utf8_multipart
-from vibegrade.analytics.experiments import ExperimentsConfig, load_experiments
+from vibegrade.serve.errors import (
+    ApiError,
+    BodyLimitMiddleware,
+    install_error_handlers,
+    require_utf8_multipart,
+)
 from vibegrade.serve.jobs import SHUTDOWN_GRACE_S, make_job_queue
 from vibegrade.serve.limits import DecodeBudget
 from vibegrade.serve.model_cache import ModelCache
+from vibegrade.serve.routes import annotate as annotate_routes
 from vibegrade.serve.routes import grading
 from vibegrade.serve.routes import jobs as jobs_routes
-from vibegrade.serve.routes import annotate as annotate_routes
 from vibegrade.serve.routes import web as web_routes
 from vibegrade.serve.settings import Settings
 

@@ -162,8 +162,8 @@ class ServiceProcess:
 
 def bench_jpeg(width: int = 1920, height: int = 1080) -> bytes:
     """A natural-looking JPEG (bundled rocket photo resized to ``width``x``height``, quality 95)."""
-    from vibegrade.media.image import write_image
     from vibegrade.media.bench import test_frame
+    from vibegrade.media.image import write_image
 
     with tempfile.TemporaryDirectory(prefix="vibegrade-bench-") as tmp:
         p = Path(tmp) / "frame.jpg"

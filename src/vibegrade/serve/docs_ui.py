@@ -58,4 +58,5 @@ def install_docs(app: FastAPI) -> None:
             raise ApiError(404, "not_found", f"no docs asset {name!r}")
         data = (_assets_dir() / name).read_bytes()
         return Response(data, media_type=media_type,
-                        headers={"Cache-Control": "public, max-age=86400", "X-Content-Type-Options": "nosniff"})
+                        headers={"Cache-Control": "public, max-age=86400",
+                                 "X-Content-Type-Options": "nosniff"})

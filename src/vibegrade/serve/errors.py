@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import uuid
-from typing import Any, Optional
+from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -53,7 +53,8 @@ def error_response(status: int, code: str, message: str, field: str | None = Non
 
 
 _HTTP_CODES = {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found",
-               405: "method_not_allowed", 408: "request_timeout", 413: "payload_too_large", 415: "unsupported_media_type",
+               405: "method_not_allowed", 408: "request_timeout", 413: "payload_too_large",
+               415: "unsupported_media_type",
                409: "conflict", 422: "invalid_request", 429: "too_many_requests", 503: "unavailable"}
 
 
@@ -71,7 +72,8 @@ gives ``(status, code, field)``; errors about the uploaded file are prefixed ``f
 def media_api_error(e: MediaError, message: str | None = None) -> ApiError:
     """The :class:`ApiError` for a media error of an image request (see :data:`MEDIA_ERRORS`).
 
-    ``message``: the text to show instead of ``str(e)`` (e.g. with server paths replaced by the upload's name).
+    ``message``: the text to show instead of ``str(e)`` (e.g. with server paths replaced by the upload's
+    name).
     """
     msg = str(e) if message is None else message
     for cls, status, code, field in MEDIA_ERRORS:
@@ -115,7 +117,8 @@ class BodyLimitMiddleware:
                 except ValueError:
                     declared = -1
                 if declared < 0:
-                    await error_response(400, "bad_request", "invalid Content-Length header")(scope, receive, send)
+                    await error_response(400, "bad_request", "invalid Content-Length header")(
+                        scope, receive, send)
                     return
                 if declared > limit:
                     await error_response(413, "payload_too_large", too_large_message(limit))(
@@ -130,7 +133,7 @@ class BodyLimitMiddleware:
             else:
                 try:
                     message = await asyncio.wait_for(receive(), timeout)
-                except asyncio.TimeoutError:
+                except TimeoutError:
                     state["timed_out"] = True
                     raise _BodyTimeout() from None
             if message["type"] == "http.request":
@@ -160,7 +163,8 @@ class BodyLimitMiddleware:
         if state["too_large"]:
             await error_response(413, "payload_too_large", too_large_message(limit))(scope, receive, send)
         elif state["timed_out"]:
-            resp = error_response(408, "request_timeout", f"the request body stopped arriving for {timeout:g} s")
+            resp = error_response(408, "request_timeout",
+                                  f"the request body stopped arriving for {timeout:g} s")
             resp.headers["Connection"] = "close"
             await resp(scope, receive, send)
 
@@ -254,18 +258,19 @@ def require_utf8_multipart() -> None:
 
     if not hasattr(formparsers, "_user_safe_decode"):
         raise RuntimeError("starlette.formparsers._user_safe_decode is gone: update require_utf8_multipart")
-    formparsers._user_safe_decode = _strict_utf8_decode  # type: ignore[attr-defined]
+    formparsers._user_safe_decode = _strict_utf8_decode
 
 
 
 class ErrorDetail(BaseModel):
     code: str
     message: str
-    field: Optional[str] = None
+    field: str | None = None
 
 
 class ErrorResponse(BaseModel):
     error: ErrorDetail
 
 
-ERRORS = {status: {"model": ErrorResponse} for status in (413, 415, 422, 503)}
+ERRORS: dict[int | str, dict[str, Any]] = {status: {"model": ErrorResponse}
+                                           for status in (413, 415, 422, 503)}

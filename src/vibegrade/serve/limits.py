@@ -15,7 +15,7 @@ import contextlib
 import math
 import threading
 import time
-from typing import Iterator
+from collections.abc import Iterator
 
 __all__ = ["DecodeBudget", "DecodeBusy", "BYTES_PER_PIXEL", "decode_cost"]
 

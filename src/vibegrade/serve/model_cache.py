@@ -42,7 +42,8 @@ class ModelCache:
                 try:
                     model = load_student(path)
                 except (ValueError, OSError) as e:
-                    raise ApiError(503, "model_unavailable", f"model {name!r} cannot be loaded: {e}") from None
+                    raise ApiError(503, "model_unavailable",
+                                   f"model {name!r} cannot be loaded: {e}") from None
                 with self._lock:
                     self._models[key] = model
         return model

@@ -92,7 +92,8 @@ class HeaderTimeoutH11Protocol(H11Protocol):
     def _on_header_timeout(self) -> None:
         self._header_timer = None
         if self.transport is not None and not self.transport.is_closing() and self._waiting_for_headers():
-            self.logger.debug("closing a connection whose request headers took over %.1f s", self.header_timeout)
+            self.logger.debug("closing a connection whose request headers took over %.1f s",
+                              self.header_timeout)
             self.transport.close()
 
 

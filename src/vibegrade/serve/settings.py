@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Optional
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -18,15 +17,16 @@ class Settings(BaseSettings):
 
     model_config = SettingsConfigDict(env_prefix="VIBEGRADE_", extra="ignore")
 
-    database_url: Optional[str] = Field(
+    database_url: str | None = Field(
         default=None, description="SQLAlchemy URL of the event store (None: the EventStore default)")
-    experiments_file: Optional[Path] = Field(
+    experiments_file: Path | None = Field(
         default=None, description="TOML/JSON experiments file (None: no A/B tests)")
     max_upload_bytes: int = Field(default=DEFAULT_MAX_UPLOAD_BYTES, gt=0,
                                   description="largest accepted request body in bytes")
     body_timeout_seconds: float = Field(default=30.0, gt=0, le=3600,
-                                        description="a request body that stops arriving for this long gets a 408")
-    max_pixels: Optional[int] = Field(default=None, gt=0,
+                                        description="a request body that stops arriving for this long gets "
+                                                    "a 408")
+    max_pixels: int | None = Field(default=None, gt=0,
                                       description="largest accepted image in pixels (None: library default)")
     # memory: images graded at once (vibegrade.serve.limits)
     decode_memory_mb: int = Field(default=1536, gt=0,
@@ -37,22 +37,23 @@ class Settings(BaseSettings):
                                         description="images decoded and graded at once (more wait)")
     decode_wait_seconds: float = Field(default=10.0, ge=0, le=300,
                                        description="how long an upload waits for room before a 503")
-    default_model: Optional[str] = Field(
+    default_model: str | None = Field(
         default=None, description="model folder used for 'default' (None: the shipped model)")
     # video edit jobs (vibegrade.serve.jobs)
-    redis_url: Optional[str] = Field(
+    redis_url: str | None = Field(
         default=None, description="Redis URL of the shared job queue (Dramatiq's broker and the job states; "
                                   "None: jobs run in this process only)")
     redis_prefix: str = Field(default="vibegrade", min_length=1, max_length=100,
                               pattern=r"^[A-Za-z0-9_.:-]+$",
                               description="prefix of every Redis key of the job queue")
     job_max_attempts: int = Field(default=3, ge=1, le=100,
-                                  description="starts of one job by workers that then died before it is failed "
+                                  description="starts of one job by workers that then died before it is "
+                                              "failed "
                                               "(worker_lost); with redis_url")
     job_heartbeat_timeout_seconds: float = Field(
         default=60.0, ge=1.0, le=3600.0,
         description="a worker silent for this long is dead and its jobs are delivered again; with redis_url")
-    jobs_dir: Optional[Path] = Field(
+    jobs_dir: Path | None = Field(
         default=None, description="folder of job inputs and outputs, shared by all API processes and "
                                   "workers (None: $VIBEGRADE_DATA_DIR/jobs or ~/.local/share/vibegrade/jobs)")
     job_workers: int = Field(default=1, ge=0, le=64,

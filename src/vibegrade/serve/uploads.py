@@ -5,8 +5,9 @@ from __future__ import annotations
 import contextlib
 import json
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, BinaryIO, ContextManager, Iterator
+from typing import TYPE_CHECKING, Any, BinaryIO
 
 from fastapi import Response, UploadFile
 
@@ -57,7 +58,8 @@ def sniff(head: bytes) -> str:
         return "image"
     if head[4:8] == b"ftyp" or head.startswith(b"\x1a\x45\xdf\xa3") or head.startswith(b"\x00\x00\x01\xba") \
             or (head[:4] == b"RIFF" and head[8:12] == b"AVI ") or head.startswith(b"FLV") \
-            or head.startswith(b"\x30\x26\xb2\x75") or (len(head) > 188 and head[0] == 0x47 and head[188] == 0x47):
+            or head.startswith(b"\x30\x26\xb2\x75") or (len(head) > 188 and head[0] == 0x47
+                                                        and head[188] == 0x47):
         return "video"
     return "other"
 
@@ -144,14 +146,15 @@ def _admission(budget: DecodeBudget | None) -> Admission | None:
     if budget is None:
         return None
 
-    def admit(header: ImageHeader) -> ContextManager[None]:
+    def admit(header: ImageHeader) -> contextlib.AbstractContextManager[None]:
         cost = decode_cost(header.pixels, header.bits)
         if cost > budget.max_bytes:
             mp = budget.max_bytes // BYTES_PER_PIXEL[8] / 1e6
             raise ApiError(413, "image_too_large",
                            f"file: {header.width}×{header.height} ({header.bits}-bit) would take about "
                            f"{cost / 2**20:,.0f} MB to grade, over this service's limit of "
-                           f"{budget.max_bytes / 2**20:,.0f} MB (about {mp:.1f} megapixels at 8 bits)", "file")
+                           f"{budget.max_bytes / 2**20:,.0f} MB (about {mp:.1f} megapixels at 8 bits)",
+                           "file")
         return _reserved(budget, cost)
 
     return admit
@@ -167,7 +170,8 @@ def _reserved(budget: DecodeBudget | None, cost: int) -> Iterator[None]:
         cm.__enter__()
     except DecodeBusy as e:
         raise ApiError(503, "busy", "the service is grading as many images as its memory allows; "
-                       f"try again in {e.retry_after} s", headers={"Retry-After": str(e.retry_after)}) from None
+                       f"try again in {e.retry_after} s",
+                       headers={"Retry-After": str(e.retry_after)}) from None
     try:
         yield
     finally:

@@ -20,15 +20,16 @@ from __future__ import annotations
 
 import random
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Protocol, Sequence
+from typing import Protocol
 
 import numpy as np
 
 from vibegrade.data.rows import MAX_INTENT_CHARS, VibeRow, normalize_intent
 from vibegrade.evaluation.metrics import cosine
-from vibegrade.schema import ToolChain
 from vibegrade.llm.client import TeacherClient
+from vibegrade.schema import ToolChain
 
 __all__ = ["Mistakes", "find_mistakes", "OfflineParaphraser", "LLMParaphraser", "augment_rows", "Paraphraser"]
 
@@ -79,20 +80,23 @@ class Paraphraser(Protocol):
 
 # Look vocabulary: each group holds words users use interchangeably in look requests.
 _SYNONYM_GROUPS = [
-    ["cold", "cool", "chilly", "icy", "frosty"], ["warm", "cozy", "toasty"], ["dark", "moody", "gloomy", "dim"],
+    ["cold", "cool", "chilly", "icy", "frosty"], ["warm", "cozy", "toasty"],
+    ["dark", "moody", "gloomy", "dim"],
     ["bright", "sunny", "light", "airy"], ["old", "vintage", "retro", "aged", "antique"],
     ["night", "midnight", "nighttime"], ["morning", "dawn", "sunrise"], ["evening", "dusk", "sunset"],
     ["vivid", "vibrant", "colorful", "saturated", "punchy"], ["faded", "washed out", "muted", "matte"],
     ["dreamy", "ethereal", "soft", "hazy"], ["creepy", "eerie", "spooky", "scary"],
     ["happy", "cheerful", "joyful"], ["sad", "melancholic", "melancholy", "blue mood"],
     ["movie", "film", "cinematic"], ["photo", "picture", "pic", "shot"], ["city", "urban", "downtown"],
-    ["forest", "woods"], ["beach", "seaside", "coast"], ["autumn", "fall"], ["black and white", "b&w", "monochrome"],
+    ["forest", "woods"], ["beach", "seaside", "coast"], ["autumn", "fall"],
+    ["black and white", "b&w", "monochrome"],
     ["neon", "glowing", "electric"], ["gritty", "grungy", "raw"], ["pastel", "soft colors"],
 ]
 _WORD_TO_GROUP = {w: g for g in _SYNONYM_GROUPS for w in g}
-_WRAPPERS = ["{x}", "{x} vibes", "{x} look", "{x} filter", "{x} aesthetic", "{x} style", "make it look like {x}",
-             "like {x}", "{x} feel", "give it a {x} look", "{x} mood", "{x} tones"]
-_STRIP = re.compile(r"^(make it look like|make it|like|give it an?|give it)\s+|\s+(vibes?|look|filter|aesthetic|style|"
+_WRAPPERS = ["{x}", "{x} vibes", "{x} look", "{x} filter", "{x} aesthetic", "{x} style",
+             "make it look like {x}", "like {x}", "{x} feel", "give it a {x} look", "{x} mood", "{x} tones"]
+_STRIP = re.compile(r"^(make it look like|make it|like|give it an?|give "
+                    r"it)\s+|\s+(vibes?|look|filter|aesthetic|style|"
                     r"feel|mood|tones?|effect)$")
 _KEYS = "qwertyuiop asdfghjkl zxcvbnm".split()
 
@@ -161,9 +165,9 @@ class OfflineParaphraser:
         seen = {normalize_intent(intent)}
         out = []
         for c in candidates:
-            k = normalize_intent(c)
-            if k not in seen:
-                seen.add(k)
+            key = normalize_intent(c)
+            if key not in seen:
+                seen.add(key)
                 out.append(c)
             if len(out) == n:
                 break

@@ -12,8 +12,8 @@ from __future__ import annotations
 import collections
 import json
 import os
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Sequence
 
 import numpy as np
 
@@ -31,7 +31,7 @@ class MajorityStudent:
         self.chain = chain
 
     @classmethod
-    def fit(cls, rows: Sequence[VibeRow]) -> "MajorityStudent":
+    def fit(cls, rows: Sequence[VibeRow]) -> MajorityStudent:
         n = len(rows)
         if n == 0:
             raise ValueError("no training rows")
@@ -44,7 +44,8 @@ class MajorityStudent:
         flt_used = [r.chain.filter for r in rows if r.chain.filter.used]
         adjust = Adjust.model_validate_json(most_common([a.model_dump_json() for a in adj_used])) \
             if len(adj_used) * 2 > n else Adjust()
-        selective = SelectiveAdjust.model_validate_json(most_common([s.model_dump_json() for s in sel_used])) \
+        selective = SelectiveAdjust.model_validate_json(most_common([s.model_dump_json()
+                                                                     for s in sel_used])) \
             if len(sel_used) * 2 > n else SelectiveAdjust()
         if len(flt_used) * 2 > n:
             name = most_common([f.name for f in flt_used])
@@ -77,7 +78,8 @@ class NearestNeighbourStudent:
         return [self.rows[i].chain for i in best]
 
 
-def save_baseline(student: MajorityStudent | NearestNeighbourStudent, out_dir: str | os.PathLike[str]) -> None:
+def save_baseline(student: MajorityStudent | NearestNeighbourStudent,
+                  out_dir: str | os.PathLike[str]) -> None:
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     if isinstance(student, MajorityStudent):

@@ -13,7 +13,8 @@ import numpy as np
 from vibegrade.students import Student
 
 #: Requests of typical shapes (1-4 words, some longer) used for timing.
-REQUESTS = ["golden hour", "the matrix", "x-ray", "morocco", "wes anderson vibes", "make it look like blade runner",
+REQUESTS = ["golden hour", "the matrix", "x-ray", "morocco", "wes anderson vibes",
+            "make it look like blade runner",
             "cozy autumn evening", "less yellow", "portra 400", "cyberpunk city at night", "moody forest",
             "make it look like an old photo from the 70s", "brighter", "studio ghibli", "winter morning fog"]
 

@@ -169,7 +169,8 @@ class CascadeStudent:
 
     @property
     def name(self) -> str:
-        inner = getattr(self.student, "name", None) or getattr(self.student, "kind", type(self.student).__name__)
+        inner = getattr(self.student, "name", None) or getattr(self.student, "kind",
+                                                               type(self.student).__name__)
         return f"cascade({inner} -> {self.client_config.model})"
 
     def __len__(self) -> int:
@@ -270,9 +271,9 @@ class CascadeStudent:
 
             fallback: list[int] = []
             for i, was_routed in zip(rest, mask):
-                entry = answers.get(normalize_intent(intents[i]))
-                if entry is not None:
-                    out[i] = entry.chain
+                answered = answers.get(normalize_intent(intents[i]))
+                if answered is not None:
+                    out[i] = answered.chain
                 else:
                     fallback.append(i)
                     self.stats.teacher_failures += int(was_routed)
@@ -315,7 +316,8 @@ class CascadeStudent:
                 if bad:
                     log.warning("teacher answer for %r not usable (%s)", intent, ", ".join(bad))
                     return None
-                return MemoryEntry(intent=intent, chain=lab.chain, model=lab.model, time=round(time.time(), 3))
+                return MemoryEntry(intent=intent, chain=lab.chain, model=lab.model,
+                                   time=round(time.time(), 3))
 
             results = await asyncio.gather(*(one(t) for t in intents))
         return {normalize_intent(t): r for t, r in zip(intents, results) if r is not None}

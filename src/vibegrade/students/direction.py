@@ -29,22 +29,24 @@ def _add(attr: str, sign: int, *words: str) -> None:
 
 _add("temperature", +1, "warm", "warmer", "warmest", "warmth", "warming", "hotter", "hot")
 _add("temperature", -1, "cool", "cooler", "coolest", "cold", "colder", "coldest", "chilly", "icy", "icier")
-_add("light", +1, "bright", "brighter", "brighten", "brightest", "lighter", "lighten", "lift", "lifted", "lifting",
-     "open", "brightness")
-_add("light", -1, "dark", "darker", "darken", "darkest", "dim", "dimmer", "crush", "crushed", "deepen", "deeper",
-     "deep")
+_add("light", +1, "bright", "brighter", "brighten", "brightest", "lighter", "lighten", "lift", "lifted",
+     "lifting", "open", "brightness")
+_add("light", -1, "dark", "darker", "darken", "darkest", "dim", "dimmer", "crush", "crushed", "deepen",
+     "deeper", "deep")
 _add("exposure", +1, "overexposed", "overexposure", "overexpose", "blown")
 _add("exposure", -1, "underexposed", "underexposure", "underexpose")
 _add("exposure_level", +1, "exposure", "ev", "stop", "stops")
 _add("glow", +1, "glow", "glowy", "bloom", "glowing")
 _add("contrast", +1, "contrast", "contrasty", "punchy", "punchier", "harsh", "harsher")
 _add("contrast", -1, "flat", "flatter", "low-contrast")
-_add("saturation", +1, "saturation", "vibrance", "colors", "colours", "saturated", "vibrant", "vivid", "colorful", "colourful", "richer", "rich", "intense")
-_add("saturation", -1, "desaturated", "desaturate", "muted", "mute", "dull", "duller", "washed", "faded", "pale",
-     "paler")
+_add("saturation", +1, "saturation", "vibrance", "colors", "colours", "saturated", "vibrant", "vivid",
+     "colorful", "colourful", "richer", "rich", "intense")
+_add("saturation", -1, "desaturated", "desaturate", "muted", "mute", "dull", "duller", "washed", "faded",
+     "pale", "paler")
 _add("sharpness", +1, "sharp", "sharper", "sharpen", "crisp", "crisper", "clarity", "detail", "detailed")
 _add("sharpness", -1, "soft", "softer", "soften", "blurry", "dreamy", "hazy")
-_add("magenta", +1, "magenta", "magentas", "pink", "pinks", "pinker", "purple", "purples", "violet", "violets")
+_add("magenta", +1, "magenta", "magentas", "pink", "pinks", "pinker", "purple", "purples",
+     "violet", "violets")
 _add("red", +1, "red", "reds", "redder", "redness", "crimson")
 _add("orange", +1, "orange", "oranges")
 _add("yellow", +1, "yellow", "yellows", "yellower")
@@ -54,9 +56,9 @@ _add("blue", +1, "blue", "blues", "bluer")
 COLOURS = frozenset({"magenta", "red", "orange", "yellow", "green", "cyan", "blue"})
 
 # words that turn the sign of the attribute that follows them (within two words)
-_FLIP = frozenset({"less", "too", "reduce", "reduced", "remove", "fix", "lower", "decrease", "not", "no", "without",
-                   "fewer", "minus", "tone", "kill", "cut", "eliminate", "correct", "overly", "excess", "down",
-                   "mute", "muted", "desaturate", "dull", "calm", "dim"})
+_FLIP = frozenset({"less", "too", "reduce", "reduced", "remove", "fix", "lower", "decrease", "not", "no",
+                   "without", "fewer", "minus", "tone", "kill", "cut", "eliminate", "correct", "overly",
+                   "excess", "down", "mute", "muted", "desaturate", "dull", "calm", "dim"})
 # words right after an attribute that lower it ("contrast down 30%", "saturation off")
 _POST_FLIP = frozenset({"down", "off", "lower", "less", "minus"})
 # words that make the attribute explicit in its given sign (they only stop a flip from reaching further)
@@ -126,11 +128,13 @@ def signature(text: str) -> frozenset[tuple[str, int]]:
     return frozenset(out)
 
 
-_SLIGHT = frozenset({"slightly", "slight", "bit", "little", "touch", "tad", "lil", "subtle", "subtly", "somewhat",
-                     "mildly", "mild", "gently", "gentle", "hint", "smidge", "faint", "faintly", "softly", "light", "lightly"})
-_STRONG = frozenset({"very", "much", "way", "lot", "heavily", "heavy", "really", "super", "extremely", "extreme", "so",
-                     "hugely", "massively", "strong", "strongly", "intense", "drastically", "dramatically", "seriously",
-                     "max", "maximum", "crazy", "insanely", "totally", "hard", "significantly", "lots", "tons"})
+_SLIGHT = frozenset({"slightly", "slight", "bit", "little", "touch", "tad", "lil", "subtle", "subtly",
+                     "somewhat", "mildly", "mild", "gently", "gentle", "hint", "smidge", "faint", "faintly",
+                     "softly", "light", "lightly"})
+_STRONG = frozenset({"very", "much", "way", "lot", "heavily", "heavy", "really", "super", "extremely",
+                     "extreme", "so", "hugely", "massively", "strong", "strongly", "intense", "drastically",
+                     "dramatically", "seriously", "max", "maximum", "crazy", "insanely", "totally", "hard",
+                     "significantly", "lots", "tons"})
 
 
 @lru_cache(maxsize=4096)

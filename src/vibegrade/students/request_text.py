@@ -19,10 +19,12 @@ _LEAD = [
     r"(?:hey|hi|hello|ok|okay|so|um+|yo)\b[,! ]*",
     r"(?:can|could|would|will) (?:you|u|ya)(?: please| pls| plz| kindly)?(?: just)? ",
     r"(?:please|pls|plz|kindly)\b[, ]*",
-    r"i(?:'d| would)? (?:like|love|want|need)(?: it| this| my {MEDIA})?(?: to)?(?: be| have| look| get)?(?: like)? ",
+    r"i(?:'d| would)? (?:like|love|want|need)(?: it| this| my {MEDIA})?(?: to)?(?: be| have| look| get)?(?: "
+    r"like)? ",
     r"i wanna (?:have |get |see )?",
     r"(?:let'?s|lets) (?:go |do |try |make it |get )?",
-    r"(?:make|turn|edit|grade|change|transform|style|do)(?: it| this| my {MEDIA}| the {MEDIA}| them| everything)?"
+    r"(?:make|turn|edit|grade|change|transform|style|do)(?: it| this| my {MEDIA}| the {MEDIA}| them| "
+    r"everything)?"
     r"(?: into| to| in)?(?: look)?(?: like)? (?=\w)",
     r"(?:give|add|apply|put|use)(?: me| it| this| my {MEDIA})?(?: some| that)? ",
     r"(?:go|going|went) (?:for )?(?:a |an |the )?",
@@ -32,13 +34,15 @@ _LEAD = [
 _TRAIL = [
     r"[, ]+(?:please|pls|plz|thx|thanks|thank you|ty|lol|haha|asap|now)$",
     r" (?:filter|vibes?|vibey|aesthetic|look|style|effect|edit|preset|lut|grade|grading|feel|mood|theme)$",
-    r" (?:to|on|for) (?:it|this|my (?:photo|pic|picture|image|video|selfie|shot|clip)|the (?:photo|pic|picture|image|video))$",
+    r" (?:to|on|for) (?:it|this|my (?:photo|pic|picture|image|video|selfie|shot|clip)|the "
+    r"(?:photo|pic|picture|image|video))$",
     r" (?:on|for) (?:me|us)$",
     r" (?:style|type) (?:photo|pic|picture|image)$",
     r" (?:photo|pic|picture|image) (?:filter|edit|look)$",
 ]
 # only the medium is wrapping: "make the water brighter" keeps "the water", "make my photo brighter" does not
-_MEDIA = r"(?:photo|photos|pic|pics|picture|pictures|image|images|video|videos|selfie|shot|shots|clip|footage|edit)"
+_MEDIA = (r"(?:photo|photos|pic|pics|picture|pictures|image|images|video|videos|selfie|shot|shots|clip"
+          r"|footage|edit)")
 _LEAD_RE = [re.compile("^" + p.replace("{MEDIA}", _MEDIA)) for p in _LEAD]
 _TRAIL_RE = [re.compile(p) for p in _TRAIL]
 

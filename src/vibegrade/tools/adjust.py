@@ -20,11 +20,11 @@ import numpy as np
 from vibegrade.schema import Adjust
 from vibegrade.tools.color import (
     chroma,
+    hsv_to_rgb,
     hue_degrees,
     hue_window,
     linear_to_srgb,
     luma,
-    hsv_to_rgb,
     rgb_to_hsv,
     scale_chroma,
     smoothstep,
@@ -32,7 +32,7 @@ from vibegrade.tools.color import (
 )
 
 #: sRGB-encoded value of 18 % linear grey, the pivot of the contrast curve.
-MIDDLE_GREY = float(linear_to_srgb(np.float32(0.18)))
+MIDDLE_GREY = float(linear_to_srgb(np.asarray(0.18, np.float32)))
 
 __all__ = [
     "MIDDLE_GREY",
@@ -197,8 +197,8 @@ def vibrance(rgb: np.ndarray, value: int) -> np.ndarray:
     """Saturation that favours muted colours and protects skin tones.
 
     Chroma gain ``1 + v (1 - C)^2 (1 - 0.7 w_skin)`` with ``C`` the hexcone chroma and ``w_skin`` a
-    raised-cosine window around hue 25 deg (orange-red skin hues), faded in over chroma 0..0.4. Negative values desaturate with the
-    same weighting.
+    raised-cosine window around hue 25 deg (orange-red skin hues), faded in over chroma 0..0.4. Negative
+    values desaturate with the same weighting.
     """
     if value == 0:
         return rgb

@@ -17,9 +17,9 @@ baked path is tested against, and what the baking evaluates.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Callable
 
 import cv2
 import numpy as np

@@ -20,7 +20,8 @@ REC709 = np.array([0.2126, 0.7152, 0.0722], dtype=np.float32)
 def srgb_to_linear(x: np.ndarray) -> np.ndarray:
     """Decode sRGB-encoded values in [0, 1] to linear light (IEC 61966-2-1 piecewise curve)."""
     x = np.asarray(x, dtype=np.float32)
-    return np.where(x <= 0.04045, x / 12.92, ((np.maximum(x, 0.04045) + 0.055) / 1.055) ** 2.4).astype(np.float32)
+    return np.where(x <= 0.04045, x / 12.92,
+                    ((np.maximum(x, 0.04045) + 0.055) / 1.055) ** 2.4).astype(np.float32)
 
 
 def linear_to_srgb(y: np.ndarray) -> np.ndarray:
@@ -122,6 +123,7 @@ def smoothstep(e0: float, e1: float, x: np.ndarray) -> np.ndarray:
 
 
 def hue_window(hue: np.ndarray, center: float, half_width: float) -> np.ndarray:
-    """Raised-cosine weight of ``hue`` (degrees) around ``center``: 1 at the centre, 0 beyond ``half_width``."""
+    """Raised-cosine weight of ``hue`` (degrees) around ``center``: 1 at the centre, 0 beyond
+    ``half_width``."""
     d = np.abs((hue - center + 180.0) % 360.0 - 180.0)
     return np.where(d < half_width, 0.5 + 0.5 * np.cos(np.pi * d / half_width), 0.0).astype(np.float32)

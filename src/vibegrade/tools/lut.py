@@ -56,9 +56,9 @@ def identity_grid(size: int) -> np.ndarray:
 
 
 
-# ---------------------------------------------------------------------------------------------------------------
+# ----------------------------------------------------------------------------------------------------------
 # .cube I/O
-# ---------------------------------------------------------------------------------------------------------------
+# ----------------------------------------------------------------------------------------------------------
 
 _NUM = r"[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?"
 _ROW = re.compile(rf"^\s*({_NUM})\s+({_NUM})\s+({_NUM})\s*$")
@@ -171,9 +171,9 @@ def write_cube(path: str | os.PathLike[str], lut: np.ndarray, title: str | None 
     atomic_write_text(path, cube_text(lut, title=title, comment=comment))
 
 
-# ---------------------------------------------------------------------------------------------------------------
+# ----------------------------------------------------------------------------------------------------------
 # Application
-# ---------------------------------------------------------------------------------------------------------------
+# ----------------------------------------------------------------------------------------------------------
 
 _CHUNK = 1 << 20  # pixels per vectorised chunk (bounds temporary memory)
 
@@ -254,7 +254,8 @@ def _tetrahedral(x: np.ndarray, lut: np.ndarray) -> np.ndarray:
 
 @lru_cache(maxsize=1)
 def _pool() -> ThreadPoolExecutor:
-    return ThreadPoolExecutor(max_workers=max(1, min(8, os.cpu_count() or 1)), thread_name_prefix="vibegrade-lut")
+    return ThreadPoolExecutor(max_workers=max(1, min(8, os.cpu_count() or 1)),
+                              thread_name_prefix="vibegrade-lut")
 
 
 def pillow_lut(lut: np.ndarray):  # -> PIL.ImageFilter.Color3DLUT

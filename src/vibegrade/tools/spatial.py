@@ -68,7 +68,7 @@ def _structure_delta(y: np.ndarray, value: int, short: int) -> np.ndarray:
     base = _blur(y, 0.02 * short)
     k = np.float32(4.0 * 0.8 * value / 100.0)
     # (y - base) * k * y * (1 - y)
-    return cv2.multiply(cv2.subtract(y, base), cv2.multiply(y, cv2.subtract(1.0, y)), scale=float(k))
+    return cv2.multiply(cv2.subtract(y, base), cv2.multiply(y, 1.0 - y), scale=float(k))
 
 
 def _sharpen_delta(y: np.ndarray, value: int, short: int) -> np.ndarray:
@@ -104,7 +104,8 @@ def _glow(img: np.ndarray, value: int) -> tuple[np.ndarray, int]:
     y = _luma(lin_small)
     t = np.clip((y - 0.55) / 0.45, 0.0, 1.0)
     mask = t * t * (3.0 - 2.0 * t)
-    glow = cv2.GaussianBlur(lin_small * mask[..., None], (0, 0), sigma / factor, borderType=cv2.BORDER_REFLECT)
+    glow = cv2.GaussianBlur(lin_small * mask[..., None], (0, 0), sigma / factor,
+                            borderType=cv2.BORDER_REFLECT)
     return linear_to_srgb(np.clip(glow * np.float32(1.2 * value / 100.0), 0.0, 1.0)), factor
 
 
@@ -159,7 +160,7 @@ def apply_spatial_u8(img: np.ndarray, a: Adjust) -> np.ndarray:
         y8 = np.ascontiguousarray(y8)
         short = _short(img)
         # the same maths as _detail_delta, in 8-bit levels, on OpenCV's integer / LUT kernels
-        delta = np.zeros(y8.shape, np.float32)
+        delta: np.ndarray = np.zeros(y8.shape, np.float32)
         if a.sharpen > 0:
             k = 1.5 * a.sharpen / 100.0
             blur = cv2.GaussianBlur(y8, (0, 0), max(0.8, short / 1080.0), borderType=cv2.BORDER_REFLECT)

@@ -172,7 +172,8 @@ def preset_descriptions() -> dict[str, str]:
                 with path.open(encoding="utf-8", errors="replace") as f:
                     for _, line in zip(range(20), f):
                         if line.upper().startswith("TITLE"):
-                            title = line.split(None, 1)[1].strip().strip('"') if len(line.split()) > 1 else None
+                            title = line.split(None, 1)[1].strip().strip('"') if len(
+                                line.split()) > 1 else None
                             break
             except OSError:
                 title = None

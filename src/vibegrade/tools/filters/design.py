@@ -1,3 +1,5 @@
+# Not split (~760 lines): the small, pure colour operations and the 33 recipes built only from them
+# belong together, so a preset's look can be read, tuned and re-baked in one place.
 """Recipes for the 33 bundled ``filter`` presets, and the script that bakes them into ``.cube`` files.
 
 Every look is built from a handful of small colour operations defined below. Each operation takes a
@@ -26,13 +28,14 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Callable, Sequence
+from typing import overload
 
 import numpy as np
 
-from vibegrade.tools.filters import bundled_dir
 from vibegrade.tools.color import REC709, luma, smoothstep
+from vibegrade.tools.filters import bundled_dir
 from vibegrade.tools.lut import identity_grid, write_cube
 
 __all__ = [
@@ -183,6 +186,14 @@ class Curve:
         out = ((2 * t3 - 3 * t2 + 1) * self.y[k] + (t3 - 2 * t2 + t) * h * self.m[k]
                + (-2 * t3 + 3 * t2) * self.y[k + 1] + (t3 - t2) * h * self.m[k + 1])
         return out.astype(np.float32)
+
+
+@overload
+def _curve(c: Curve | Sequence[tuple[float, float]]) -> Curve: ...
+
+
+@overload
+def _curve(c: None) -> None: ...
 
 
 def _curve(c: Curve | Sequence[tuple[float, float]] | None) -> Curve | None:

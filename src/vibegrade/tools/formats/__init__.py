@@ -18,12 +18,13 @@ from typing import Literal
 
 import numpy as np
 
-from vibegrade.tools.filters import BUNDLED_PRESETS, _VALID_NAME, refresh_presets, user_presets_dir
+from vibegrade.tools.filters import _VALID_NAME, BUNDLED_PRESETS, refresh_presets, user_presets_dir
 from vibegrade.tools.formats.hald import read_hald
 from vibegrade.tools.formats.threedl import read_3dl
 from vibegrade.tools.lut import CubeError, read_cube, write_cube
 
-__all__ = ["LutFormat", "ExportFormat", "format_from_suffix", "read_lut_file", "install_preset", "PresetExists"]
+__all__ = ["LutFormat", "ExportFormat", "format_from_suffix", "read_lut_file", "install_preset",
+           "PresetExists"]
 
 LutFormat = Literal["cube", "3dl", "hald"]
 ExportFormat = Literal["cube", "3dl", "hald", "xmp"]
@@ -69,8 +70,9 @@ def install_preset(src: str | os.PathLike[str], name: str | None = None, *, forc
     """Install a user's ``.cube``/``.3dl``/HaldCLUT as a filter preset; returns the installed path.
 
     The file is fully validated (:func:`read_lut_file`), converted to ``.cube`` (the format the filter
-    tool reads) and written atomically as ``NAME.cube`` into :func:`~vibegrade.tools.filters.user_presets_dir`,
-    which is created if needed. The preset is then usable as ``{"filter": {"name": NAME, "intensity": ...}}``.
+    tool reads) and written atomically as ``NAME.cube`` into
+    :func:`~vibegrade.tools.filters.user_presets_dir`, which is created if needed. The preset is then usable
+    as ``{"filter": {"name": NAME, "intensity": ...}}``.
 
     Raises:
         ValueError: invalid name, ``none``, or the name of a bundled preset (unless ``force``).
@@ -83,7 +85,8 @@ def install_preset(src: str | os.PathLike[str], name: str | None = None, *, forc
         raise ValueError(f"invalid preset name {preset!r} (letters, digits, '_', '-', '.', spaces; "
                          "starting with a letter or digit; not 'none')")
     if preset in BUNDLED_PRESETS and not force:
-        raise ValueError(f"{preset!r} is a bundled preset name; choose another --name (or --force to override it)")
+        raise ValueError(
+            f"{preset!r} is a bundled preset name; choose another --name (or --force to override it)")
     lut = read_lut_file(p)
     folder = user_presets_dir()
     dest = folder / f"{preset}.cube"

@@ -22,8 +22,8 @@ from pathlib import Path
 
 import numpy as np
 
-from vibegrade.tools.lut import CubeError
 from vibegrade.files import atomic_write_bytes
+from vibegrade.tools.lut import CubeError
 
 __all__ = ["HaldError", "hald_image", "hald_to_lut", "write_hald", "read_hald", "MIN_LEVEL", "MAX_LEVEL",
            "DEFAULT_LEVEL"]
@@ -132,7 +132,8 @@ def read_hald(path: str | os.PathLike[str]) -> np.ndarray:
         raise HaldError(f"{p.name}: a HaldCLUT is square, this image is {width}x{height}")
     level = round(width ** (1 / 3))
     if level**3 != width or not MIN_LEVEL <= level <= MAX_LEVEL:
-        raise HaldError(f"{p.name}: {width}x{height} is not a HaldCLUT size (level L gives L^3 pixels a side: "
+        raise HaldError(f"{p.name}: {width}x{height} is not a HaldCLUT size (level L gives L^3 pixels a "
+                        "side: "
                         f"64, 125, 216, 343, 512, ... for levels {MIN_LEVEL}..{MAX_LEVEL})")
     if ctype not in (2, 6):
         kind = {0: "greyscale", 3: "palette", 4: "greyscale+alpha"}.get(ctype, f"colour type {ctype}")

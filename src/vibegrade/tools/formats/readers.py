@@ -48,13 +48,14 @@ def colour_apply(rgb: np.ndarray, path: str | os.PathLike[str]) -> np.ndarray:
 
 def _run_graph(frames: list[tuple[np.ndarray, str]], name: str, args: str) -> np.ndarray:
     import av
+    from av.video.format import VideoFormat
 
     graph = av.filter.Graph()
     node = graph.add(name, args)
     sources = []
     for k, (img, fmt) in enumerate(frames):
         h, w = img.shape[:2]
-        src = graph.add_buffer(width=w, height=h, format=fmt, time_base="1/25")
+        src = graph.add_buffer(width=w, height=h, format=VideoFormat(fmt), time_base=Fraction(1, 25))
         src.link_to(node, 0, k)
         sources.append(src)
     sink = graph.add("buffersink")
@@ -67,7 +68,9 @@ def _run_graph(frames: list[tuple[np.ndarray, str]], name: str, args: str) -> np
         src.push(frame)
     for src in sources:
         src.push(None)
-    return graph.pull().to_ndarray(format="rgb24")
+    out = graph.pull()
+    assert isinstance(out, av.VideoFrame), "a video filter graph yields video frames"
+    return out.to_ndarray(format="rgb24")
 
 
 def ffmpeg_lut3d(rgb: np.ndarray, path: str | os.PathLike[str]) -> np.ndarray:

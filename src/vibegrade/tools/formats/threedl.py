@@ -29,8 +29,8 @@ from pathlib import Path
 
 import numpy as np
 
-from vibegrade.tools.lut import CubeError
 from vibegrade.files import atomic_write_text
+from vibegrade.tools.lut import CubeError
 
 __all__ = ["ThreeDLError", "threedl_text", "write_3dl", "read_3dl", "parse_3dl", "mesh_values", "OUTPUT_BITS"]
 
@@ -112,7 +112,8 @@ def parse_3dl(text: str, name: str = "<3dl>") -> np.ndarray:
         values = [int(v) for v in line.split()]
         if mesh is None:
             if len(values) < 2:
-                raise ThreeDLError(f"{name}:{lineno}: the first line must be the input mesh (e.g. 0 64 ... 1023)")
+                raise ThreeDLError(
+                    f"{name}:{lineno}: the first line must be the input mesh (e.g. 0 64 ... 1023)")
             mesh = values
             continue
         if len(values) != 3:
@@ -135,7 +136,8 @@ def parse_3dl(text: str, name: str = "<3dl>") -> np.ndarray:
         if not out_bits:
             raise ThreeDLError(f"{name}: output code {top_code} exceeds 16 bits")
     elif top_code > (1 << out_bits) - 1:
-        raise ThreeDLError(f"{name}: output code {top_code} exceeds the {out_bits}-bit depth of its Mesh line")
+        raise ThreeDLError(
+            f"{name}: output code {top_code} exceeds the {out_bits}-bit depth of its Mesh line")
     lut = (data.astype(np.float64) / ((1 << out_bits) - 1)).astype(np.float32)
     return np.ascontiguousarray(lut.reshape(size, size, size, 3))
 

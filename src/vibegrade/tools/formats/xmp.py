@@ -84,8 +84,10 @@ NOT_MAPPED: dict[str, str] = {
 
 # crs keys that describe the preset rather than set a slider: skipped silently on import
 _METADATA = {
-    "PresetType", "Cluster", "UUID", "SupportsAmount", "SupportsAmount2", "SupportsColor", "SupportsMonochrome",
-    "SupportsHighDynamicRange", "SupportsNormalDynamicRange", "SupportsSceneReferred", "SupportsOutputReferred",
+    "PresetType", "Cluster", "UUID", "SupportsAmount", "SupportsAmount2", "SupportsColor",
+    "SupportsMonochrome",
+    "SupportsHighDynamicRange", "SupportsNormalDynamicRange", "SupportsSceneReferred",
+    "SupportsOutputReferred",
     "RequiresRGBTables", "CameraModelRestriction", "Copyright", "ContactInfo", "Version", "ProcessVersion",
     "HasSettings", "Name", "ShortName", "SortName", "Group", "Description", "ToneCurveName2012",
     "AlreadyApplied", "HasCrop", "Amount",
