@@ -94,7 +94,8 @@ def test_canonical_keeps_what_changes_the_look(text):
     ("green cast pls fix", {("green", -1)}),
     ("blue cast fix it pls", {("blue", -1)}),
     ("shadows too dark fix", {("light@shadows", +1)}),  # "too" already turned it: "fix" does not turn it back
-    ("warm and bright, fix the blur", {("temperature", +1), ("light", +1)}),  # the fix is about something else
+    ("warm and bright, fix the blur", {("temperature", +1), ("light",
+                                                             +1)}),  # the fix is about something else
 ])
 def test_a_trailing_fix_turns_the_named_problem(text: str, expected: set) -> None:
     assert signature(text) == expected

@@ -18,8 +18,8 @@ the pass rate per capability. ``vibegrade eval behaviour`` prints the table; tes
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Callable, Sequence
 
 import numpy as np
 
@@ -69,7 +69,10 @@ def same_answer(a: ToolChain, b: ToolChain, min_cos: float = 0.95) -> bool:
 
 
 def _mft(cap: str, reqs: Sequence[str], pred: Callable[[ToolChain], bool], expect: str) -> list[Case]:
-    return [Case("MFT", cap, (r,), (lambda cs, p=pred: p(cs[0])), expect) for r in reqs]
+    def check(cs: Sequence[ToolChain]) -> bool:
+        return pred(cs[0])
+
+    return [Case("MFT", cap, (r,), check, expect) for r in reqs]
 
 
 def _warm(c: ToolChain) -> bool:
@@ -114,21 +117,27 @@ def build_suite() -> list[Case]:
           "kodak tri-x 400", "tri-x", "ilford hp5", "ilford delta 3200", "kodak t-max 400", "fomapan 400",
           "film noir", "noir", "ansel adams", "make it black and white", "no colour", "leica monochrom"]
     cases += _mft("black_and_white", bw, is_black_and_white, "saturation -100 (a grey picture)")
-    cases += _mft("special_presets", ["x-ray", "xray", "x ray effect", "negative", "invert colors", "inverted"],
-                  lambda c: c.filter.name == "negative" and c.filter.intensity >= 80, "negative preset, strong")
+    cases += _mft("special_presets", ["x-ray", "xray", "x ray effect", "negative", "invert colors",
+                                      "inverted"],
+                  lambda c: c.filter.name == "negative" and c.filter.intensity >= 80,
+                  "negative preset, strong")
     cases += _mft("special_presets", ["night vision", "night vision goggles", "nightvision"],
                   lambda c: c.filter.name == "night_vision", "night_vision preset")
     cases += _mft("special_presets", ["sepia", "sepia tone", "old sepia photo"],
-                  lambda c: c.adjust.saturation <= -60 and c.filter.name in ("duotone_orange", "duotone_yellow", "faded_Retro"),
+                  lambda c: c.adjust.saturation <= -60 and c.filter.name in ("duotone_orange",
+                                                                             "duotone_yellow", "faded_Retro"),
                   "desaturated with a brown/yellow tone")
-    cases += _mft("named_looks", ["cinematic", "cinematic look", "movie look", "blockbuster", "teal and orange",
+    cases += _mft("named_looks", ["cinematic", "cinematic look", "movie look", "blockbuster",
+                                  "teal and orange",
                                   "orange and teal"],
                   lambda c: c.filter.name.startswith("teal_and_orange"), "a teal_and_orange preset")
     cases += _mft("named_looks", ["cyberpunk", "neon city", "cyberpunk 2077"],
                   lambda c: c.filter.name == "cyberpunk", "cyberpunk preset")
     cases += _mft("named_looks", ["vintage", "retro", "old photo", "70s"],
-                  lambda c: c.adjust.linearOffset > 0 or c.filter.name.startswith("faded"), "faded / lifted blacks")
-    cases += _mft("named_looks", ["the matrix", "matrix"], lambda c: c.adjust.tint < 0 or c.filter.name == "duotone_green",
+                  lambda c: c.adjust.linearOffset > 0 or c.filter.name.startswith("faded"),
+                  "faded / lifted blacks")
+    cases += _mft("named_looks", ["the matrix", "matrix"],
+                  lambda c: c.adjust.tint < 0 or c.filter.name == "duotone_green",
                   "green cast")
     warm = ["warmer", "make it warmer", "slightly warmer", "a bit warmer", "much warmer", "warm it up",
             "more warmth", "warmer tones", "too cold", "too blue", "fix blue cast", "warmer white balance",
@@ -142,35 +151,45 @@ def build_suite() -> list[Case]:
     cases += _mft("temperature", ["icy", "winter", "frozen", "arctic"],
                   lambda c: _cool(c) or (c.filter.name in ("winter", "north") and c.filter.intensity >= 30),
                   "temperature < 0 or a cold preset")
-    cases += _mft("tint", ["too green", "fix the green cast", "remove green tint", "fix fluorescent light", "more magenta"],
+    cases += _mft("tint", ["too green", "fix the green cast", "remove green tint", "fix fluorescent light",
+                           "more magenta"],
                   lambda c: c.adjust.tint > 0, "tint > 0 (towards magenta)")
     cases += _mft("tint", ["too magenta", "too pink", "less magenta", "more green tint"],
                   lambda c: c.adjust.tint < 0 or _sel(c, "red")[0] < 0, "tint < 0 or less red/pink")
     # bare "underexposed" / "overexposed" can name the look itself (round one answers them so); the fixes
     # are unambiguous
-    brighter = ["brighter", "make it brighter", "slightly brighter", "much brighter", "too dark", "fix underexposed photo",
-                "underexposed photo fix", "brighten", "brighten it up", "lighter", "dim photo", "raise exposure", "+1 stop",
+    brighter = ["brighter", "make it brighter", "slightly brighter", "much brighter", "too dark",
+                "fix underexposed photo",
+                "underexposed photo fix", "brighten", "brighten it up", "lighter", "dim photo",
+                "raise exposure", "+1 stop",
                 "it's too dark", "a bit brighter"]
     cases += _mft("exposure", brighter, _brighter, "exposure/brightness up, exposure not down")
-    darker = ["darker", "make it darker", "slightly darker", "much darker", "too bright", "fix overexposed photo",
-              "overexposed photo fix", "fix overexposure", "darken", "lower exposure", "-1 stop", "tone down the brightness",
+    darker = ["darker", "make it darker", "slightly darker", "much darker", "too bright",
+              "fix overexposed photo",
+              "overexposed photo fix", "fix overexposure", "darken", "lower exposure", "-1 stop",
+              "tone down the brightness",
               "a bit darker"]
     cases += _mft("exposure", darker, _darker, "exposure/brightness down, exposure not up")
-    cases += _mft("exposure", ["recover highlights", "blown out highlights", "sky is blown out", "highlights too bright"],
+    cases += _mft("exposure", ["recover highlights", "blown out highlights", "sky is blown out",
+                               "highlights too bright"],
                   lambda c: c.adjust.highlights < 0 and c.adjust.exposure <= 0, "highlights < 0")
-    cases += _mft("exposure", ["lift the shadows", "brighten shadows", "open up the shadows", "shadows too dark"],
+    cases += _mft("exposure", ["lift the shadows", "brighten shadows", "open up the shadows",
+                               "shadows too dark"],
                   lambda c: c.adjust.shadows > 0, "shadows > 0")
     cases += _mft("contrast", ["more contrast", "add contrast", "higher contrast", "punchier", "too flat",
                                "increase contrast", "a bit more contrast"],
                   lambda c: c.adjust.contrast > 0, "contrast > 0")
-    cases += _mft("contrast", ["less contrast", "lower contrast", "reduce contrast", "softer contrast", "too contrasty",
+    cases += _mft("contrast", ["less contrast", "lower contrast", "reduce contrast", "softer contrast",
+                               "too contrasty",
                                "flatter", "a little less contrast"],
                   lambda c: c.adjust.contrast < 0, "contrast < 0")
-    cases += _mft("saturation", ["more saturated", "more saturation", "more colorful", "more vibrant", "boost the colors",
+    cases += _mft("saturation", ["more saturated", "more saturation", "more colorful", "more vibrant",
+                                 "boost the colors",
                                  "colors look dull", "increase saturation", "make colors pop"],
                   lambda c: (c.adjust.saturation > 0 or c.adjust.vibrance > 0) and c.adjust.saturation > -50,
                   "saturation or vibrance > 0")
-    cases += _mft("saturation", ["less saturated", "desaturate", "desaturate a bit", "too saturated", "oversaturated",
+    cases += _mft("saturation", ["less saturated", "desaturate", "desaturate a bit", "too saturated",
+                                 "oversaturated",
                                  "muted colors", "decrease saturation", "tone down the colors"],
                   lambda c: (c.adjust.saturation < 0 or c.adjust.vibrance < 0) and c.adjust.saturation > -95,
                   "saturation or vibrance < 0 (but not black and white)")
@@ -191,15 +210,18 @@ def build_suite() -> list[Case]:
                   lambda c: _sel(c, "blue")[0] > 0 or _sel(c, "cyan")[0] > 0, "blue/cyan saturation > 0")
     cases += _mft("colour_ranges", ["greener grass", "greener trees", "lusher greens"],
                   _more_colour("green"), "green saturation > 0")
-    cases += _mft("no_silent_noop", ["slightly warmer", "a little warmer", "slightly cooler", "fix white balance",
+    cases += _mft("no_silent_noop", ["slightly warmer", "a little warmer", "slightly cooler",
+                                     "fix white balance",
                                      "more clarity", "natural look", "improve", "make it better", "polished",
                                      "fix phone photo", "subtle enhance", "sharpen a bit", "more green",
-                                     "brighter eyes", "balance the colors", "realistic colors", "portrait", "beijing"],
+                                     "brighter eyes", "balance the colors", "realistic colors", "portrait",
+                                     "beijing"],
                   lambda c: any(c.used().values()), "some tool is used")
 
     # invariance: wrappers people type around a request
     bases = ["golden hour", "black and white", "cinematic", "vintage", "warmer", "less red", "x-ray",
-             "night vision", "the matrix", "moody", "summer", "cyberpunk", "sepia", "brighter", "more contrast",
+             "night vision", "the matrix", "moody", "summer", "cyberpunk", "sepia", "brighter",
+             "more contrast",
              "teal and orange", "film noir", "sunset", "cooler", "polaroid"]
     wraps = ["{} please", "make it look {}", "{} pls", "{}!!", "{} ✨", "can you make this {}", "{} vibes",
              "i want {}", "{} filter", "give me {}"]
@@ -211,7 +233,8 @@ def build_suite() -> list[Case]:
 
     # invariance: the typing slips people make (hand-written, one or two per request)
     typos = [("vintage", "vintgae"), ("cinematic", "cinematik"), ("black and white", "balck and white"),
-             ("golden hour", "goldne hour"), ("warmer", "warmre"), ("brighter", "brigther"), ("sunset", "sunsett"),
+             ("golden hour", "goldne hour"), ("warmer", "warmre"), ("brighter", "brigther"), ("sunset",
+                                                                                              "sunsett"),
              ("cyberpunk", "cyberpnk"), ("polaroid", "polaroyd"), ("negative", "negatve"),
              ("more contrast", "more contrats"), ("less saturated", "less saturatd"), ("summer", "sumer"),
              ("teal and orange", "teal and ornage"), ("night vision", "nigth vision"), ("dreamy", "dreamey"),
@@ -230,10 +253,15 @@ def build_suite() -> list[Case]:
         return lambda c: sign * float(getattr(c.adjust, attr))
 
     ladders = [  # (slight, plain, strong) wordings, the parameter that carries the size, its direction
-        (("slightly warmer", "a bit warmer", "a little warmer"), "warmer", ("much warmer", "way warmer"), "temperature", +1),
-        (("slightly cooler", "a bit cooler", "a little cooler"), "cooler", ("much cooler", "way cooler"), "temperature", -1),
-        (("slightly brighter", "a bit brighter", "a little brighter"), "brighter", ("much brighter", "way brighter"), "exposure", +1),
-        (("slightly darker", "a bit darker", "a little darker"), "darker", ("much darker", "way darker"), "exposure", -1),
+        (("slightly warmer", "a bit warmer", "a little warmer"), "warmer", ("much warmer", "way warmer"),
+         "temperature", +1),
+        (("slightly cooler", "a bit cooler", "a little cooler"), "cooler", ("much cooler", "way cooler"),
+         "temperature", -1),
+        (("slightly brighter", "a bit brighter", "a little brighter"), "brighter", ("much brighter",
+                                                                                    "way brighter"),
+                                                                                    "exposure", +1),
+        (("slightly darker", "a bit darker", "a little darker"), "darker", ("much darker", "way darker"),
+         "exposure", -1),
         (("slightly more contrast", "a bit more contrast", "a little more contrast"), "more contrast",
          ("much more contrast", "a lot more contrast"), "contrast", +1),
         (("slightly less contrast", "a bit less contrast", "a little less contrast"), "less contrast",
@@ -247,7 +275,7 @@ def build_suite() -> list[Case]:
         f = mag(attr, sign)
         steps = [(x, plain) for x in slights] + [(plain, y) for y in strongs] + [(slights[0], strongs[0])]
         for small, big in steps:
-            cases.append(Case("DIR", "size_order", (small, big), (lambda cs, f=f: 0 < f(cs[0]) < f(cs[1])),
+            cases.append(Case("DIR", "size_order", (small, big), _grows(f),
                               f"{attr}: |{small}| < |{big}|, same direction"))
     pairs = [("golden hour", "golden hour but warmer", "temperature", +1),
              ("golden hour", "golden hour, less warm", "temperature", -1),
@@ -256,10 +284,23 @@ def build_suite() -> list[Case]:
              ("cinematic", "cinematic, less contrast", "contrast", -1),
              ("summer", "summer but cooler", "temperature", -1)]
     for base, mod, attr, sign in pairs:
-        cases.append(Case("DIR", "modifiers", (base, mod),
-                          (lambda cs, a=attr, s=sign: s * (getattr(cs[1].adjust, a) - getattr(cs[0].adjust, a)) > 0),
+        cases.append(Case("DIR", "modifiers", (base, mod), _moves(attr, sign),
                           f"{attr} moves {'up' if sign > 0 else 'down'} from the base look"))
     return cases
+
+
+def _grows(size: Callable[[ToolChain], float]) -> Callable[[Sequence[ToolChain]], bool]:
+    """The second answer moves ``size`` further than the first, both in the asked direction."""
+    def check(cs: Sequence[ToolChain]) -> bool:
+        return 0 < size(cs[0]) < size(cs[1])
+    return check
+
+
+def _moves(attr: str, sign: int) -> Callable[[Sequence[ToolChain]], bool]:
+    """The modified look (second answer) moves adjust ``attr`` in direction ``sign`` from the base look."""
+    def check(cs: Sequence[ToolChain]) -> bool:
+        return sign * (getattr(cs[1].adjust, attr) - getattr(cs[0].adjust, attr)) > 0
+    return check
 
 
 def run_suite(predict: Callable[[list[str]], list[ToolChain]], cases: Sequence[Case] | None = None) -> dict:

@@ -76,7 +76,8 @@ def _ends_with_fix(rest: list[str]) -> bool:
     return False
 
 
-_KEEP = frozenset({"more", "add", "increase", "boost", "extra", "plus", "make", "go", "raise", "higher", "up"})
+_KEEP = frozenset({"more", "add", "increase", "boost", "extra", "plus", "make", "go", "raise", "higher",
+                   "up"})
 _REGIONS = {"shadow": "shadows", "shadows": "shadows", "blacks": "shadows", "black": "shadows",
             "highlight": "highlights", "highlights": "highlights", "whites": "highlights",
             "midtones": "midtones", "mids": "midtones", "skin": "skin", "face": "skin", "faces": "skin",

@@ -24,19 +24,20 @@ import math
 import os
 import random
 import time
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Any, Callable, Sequence
+from typing import Any
 
 import numpy as np
 
 from vibegrade.data.rows import normalize_intent
 from vibegrade.schema import ToolChain
 from vibegrade.students.direction import conflicts, size_class
-from vibegrade.students.request_text import canonical
-from vibegrade.students.spelling import SpellingRepair, add_typo
 from vibegrade.students.encoders import DEFAULT_ENCODER, NumpyBertEncoder, _gelu_exact, resolve_encoder_path
 from vibegrade.students.heads import ADJUST_SCALE, N_ADJUST, N_SELECTIVE, HeadLayout, decode, encode_targets
+from vibegrade.students.request_text import canonical
+from vibegrade.students.spelling import SpellingRepair, add_typo
 
 __all__ = ["EncoderTrainConfig", "EncoderStudent", "train_encoder_student", "MODEL_KIND"]
 
@@ -45,7 +46,11 @@ MODEL_KIND = "encoder"
 #: above which the nearest answer is returned as is, and the answer cosine that counts as "same mode".
 # lexical: weight of the char-trigram Jaccard similarity added to the embedding cosine when ranking stored
 # requests (robust to slips the word pieces cannot read; docs/experiments.md, "Wording")
-RETRIEVAL_DEFAULTS: dict[str, float] = {"k": 4, "tau": 0.02, "exact": 0.97, "mode_cos": 0.9, "size_penalty": 0.04,
+# use probabilities, filter logits, intensity, adjust values, selective values (one row per request)
+HeadOutputs = tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]
+
+RETRIEVAL_DEFAULTS: dict[str, float] = {"k": 4, "tau": 0.02, "exact": 0.97, "mode_cos": 0.9,
+                                        "size_penalty": 0.04,
                                          "lexical": 0.1}
 LORA_TARGETS = ("query", "key", "value", "attention.output.dense", "intermediate.dense", "output.dense")
 
@@ -71,20 +76,22 @@ class EncoderTrainConfig:
     tune_thresholds: bool = True  # per-tool use thresholds chosen on the dev slice
     memory: bool = True  # keep the teacher's answers for (near-)identical requests, threshold tuned on dev
     freeze_encoder: bool = False  # True: heads only (no adapters), much faster
-    retrieval_weight: float = 0.0  # weight of an answer-similarity loss on the embedding (docs/experiments.md: off)
+    # weight of an answer-similarity loss on the embedding (docs/experiments.md: off)
+    retrieval_weight: float = 0.0
     retrieval_tau: float = 0.05  # temperature of embedding similarities in that loss
     answer_tau: float = 0.1  # temperature of answer similarities (the soft targets)
     canonical_text: bool = True  # read requests without wrappers, emoji and case (students.request_text)
     decoder: str = "retrieval"  # heads | retrieval | hybrid (docs/experiments.md compares them)
-    tune_decoder: bool = False  # True: choose the decoder on the dev slice instead (the grid is reported either way)
+    # True: choose the decoder on the dev slice instead (the grid is reported either way)
+    tune_decoder: bool = False
     bundle_encoder: bool = True  # ship the encoder (adapters merged, float16) inside the model folder
     typo_rate: float = 0.0  # share of training requests read with one random typo (docs/experiments.md)
     threads: int | None = None
 
 
-# ---------------------------------------------------------------------------------------------------------------
+# ----------------------------------------------------------------------------------------------------------
 # Serving (NumPy)
-# ---------------------------------------------------------------------------------------------------------------
+# ----------------------------------------------------------------------------------------------------------
 
 
 class EncoderStudent:
@@ -92,7 +99,8 @@ class EncoderStudent:
 
     kind = MODEL_KIND
 
-    def __init__(self, path: str | os.PathLike[str], encoder_path: str | os.PathLike[str] | None = None) -> None:
+    def __init__(self, path: str | os.PathLike[str],
+                 encoder_path: str | os.PathLike[str] | None = None) -> None:
         from safetensors.numpy import load_file
 
         from vibegrade.tools.filters import preset_names
@@ -118,7 +126,8 @@ class EncoderStudent:
                                         max_length=self.config.get("max_length", 64))
         self.heads = {k[len("head."):]: v for k, v in w.items() if k.startswith("head.")}
         self.layout = HeadLayout(tuple(self.config["presets"]))
-        self.thresholds = self.config.get("thresholds") or {"adjust": 0.5, "selective_adjust": 0.5, "filter": 0.5}
+        self.thresholds = self.config.get("thresholds") or {"adjust": 0.5, "selective_adjust": 0.5,
+                                                            "filter": 0.5}
         self.memory_emb: np.ndarray | None = None
         self.memory_chains: list[ToolChain] = []
         self.memory_intents: list[str] = []
@@ -129,7 +138,8 @@ class EncoderStudent:
             self._load_memory()
         installed = set(preset_names())
         # presets the model knows but that are not installed cannot be chosen
-        self._filter_mask = np.array([0.0] + [0.0 if p in installed else -np.inf for p in self.layout.presets],
+        self._filter_mask = np.array([0.0] + [0.0 if p in installed else -np.inf
+                                              for p in self.layout.presets],
                                      dtype=np.float32)
 
     def _load_memory(self) -> None:
@@ -149,7 +159,7 @@ class EncoderStudent:
     def name(self) -> str:
         return self.config.get("name", self.path.name)
 
-    def _heads(self, e: np.ndarray) -> tuple[np.ndarray, ...]:
+    def _heads(self, e: np.ndarray) -> HeadOutputs:
         h = self.heads
         z = _gelu_exact(e @ h["shared.weight"].T + h["shared.bias"])  # as trained (torch's exact GELU)
         use = 1.0 / (1.0 + np.exp(-(z @ h["use.weight"].T + h["use.bias"])))
@@ -219,8 +229,11 @@ class EncoderStudent:
         if self.memory_emb is not None and self.memory_threshold <= 1.0:
             sims = emb @ self.memory_emb.T
             m = min(8, sims.shape[1])
-            part = np.argpartition(-sims, m - 1, axis=1)[:, :m] if m < sims.shape[1] else np.tile(np.arange(m), (len(sims), 1))
-            order = np.take_along_axis(part, np.argsort(-np.take_along_axis(sims, part, axis=1), axis=1), axis=1)
+            part = np.argpartition(-sims, m - 1, axis=1)[:,
+                                                         :m] if m < sims.shape[1] else np.tile(np.arange(m),
+                                                                                               (len(sims), 1))
+            order = np.take_along_axis(part, np.argsort(-np.take_along_axis(sims, part, axis=1), axis=1),
+                                       axis=1)
             for i in range(len(intents)):
                 for j in order[i]:
                     if sims[i, j] < self.memory_threshold:
@@ -301,7 +314,8 @@ class EncoderStudent:
         same: list[tuple[ToolChain, float]] = []
         for (j, _), wi in zip(nb, w):
             c = self.memory_chains[j]
-            if c.used() == anchor.used() and c.filter.name == anchor.filter.name and _same_mode(c, anchor, r["mode_cos"]):
+            if c.used() == anchor.used() and c.filter.name == anchor.filter.name and _same_mode(c, anchor,
+                                                                                                r["mode_cos"]):
                 same.append((c, float(wi)))
         if len(same) <= 1:
             return anchor
@@ -371,15 +385,17 @@ def _average(items: list[tuple[ToolChain, float]], anchor: ToolChain,
     used = {t: u and t in tools for t, u in anchor.used().items()}
     adj = Adjust()
     if used["adjust"]:
-        vals = sum(np.asarray(c.adjust.vector(), dtype=np.float64) * w for c, w in items) / wsum
+        vals = np.sum([np.asarray(c.adjust.vector(), dtype=np.float64) * w for c, w in items], axis=0) / wsum
         kw = {k: int(round(v)) for k, v in zip(type(adj).model_fields, vals)}
         kw["hue"] = anchor.adjust.hue  # an average of angles is meaningless
         adj = Adjust(**kw)
     sel = SelectiveAdjust()
     if used["selective_adjust"]:
-        vals = sum(np.asarray(c.selective_adjust.vector(), dtype=np.float64) * w for c, w in items) / wsum
+        vals = np.sum([np.asarray(c.selective_adjust.vector(), dtype=np.float64) * w for c, w in items],
+                      axis=0) / wsum
         colors = list(type(sel).model_fields)
-        sel = SelectiveAdjust(**{col: SelectiveColor(saturation=int(round(vals[2 * i])), luminance=int(round(vals[2 * i + 1])))
+        sel = SelectiveAdjust(**{col: SelectiveColor(saturation=int(round(vals[2 * i])),
+                                                     luminance=int(round(vals[2 * i + 1])))
                                  for i, col in enumerate(colors)})
     flt = anchor.filter
     if used["filter"]:
@@ -414,9 +430,9 @@ def _clean(text: str, canonical_text: bool = False) -> str:
     return t if t else "[empty]"
 
 
-# ---------------------------------------------------------------------------------------------------------------
+# ----------------------------------------------------------------------------------------------------------
 # Training (torch)
-# ---------------------------------------------------------------------------------------------------------------
+# ----------------------------------------------------------------------------------------------------------
 
 
 def _build_torch_model(cfg: EncoderTrainConfig, encoder_dir: Path, layout: HeadLayout):
@@ -525,8 +541,8 @@ def _export(model, cfg: EncoderTrainConfig, layout: HeadLayout, out_dir: Path, m
         for name, mod in model.encoder.named_modules():
             if hasattr(mod, "lora_A") and "default" in getattr(mod, "lora_A", {}):
                 base = name.split("base_model.model.", 1)[-1]
-                tensors[f"lora.{base}.A"] = mod.lora_A["default"].weight.detach().cpu().numpy().astype(np.float32)
-                tensors[f"lora.{base}.B"] = mod.lora_B["default"].weight.detach().cpu().numpy().astype(np.float32)
+                for part, lin in (("A", mod.lora_A["default"]), ("B", mod.lora_B["default"])):
+                    tensors[f"lora.{base}.{part}"] = lin.weight.detach().cpu().numpy().astype(np.float32)
     out_dir.mkdir(parents=True, exist_ok=True)
     save_file(tensors, str(out_dir / "weights.safetensors"))
     config = {
@@ -544,7 +560,8 @@ def _export(model, cfg: EncoderTrainConfig, layout: HeadLayout, out_dir: Path, m
     (out_dir / "config.json").write_text(json.dumps(config, indent=2))
 
 
-def train_encoder_student(rows: Sequence[Any], out_dir: str | os.PathLike[str], cfg: EncoderTrainConfig | None = None,
+def train_encoder_student(rows: Sequence[Any], out_dir: str | os.PathLike[str],
+                          cfg: EncoderTrainConfig | None = None,
                           progress: Callable[[dict[str, Any]], None] | None = None,
                           presets: Sequence[str] | None = None) -> dict[str, Any]:
     """Train on dataset rows (:class:`vibegrade.data.rows.VibeRow`) and save to ``out_dir``.
@@ -593,7 +610,7 @@ def train_encoder_student(rows: Sequence[Any], out_dir: str | os.PathLike[str], 
             by: dict[str, list[int]] = {}
             for i in idx:
                 by.setdefault(data[i].concept or f"row{i}", []).append(i)
-            chunks = []
+            chunks: list[list[int]] = []
             for members in by.values():
                 random.shuffle(members)
                 chunks.extend(members[s:s + 2] for s in range(0, len(members), 2))
@@ -646,16 +663,17 @@ def train_encoder_student(rows: Sequence[Any], out_dir: str | os.PathLike[str], 
             loss = loss + cfg.retrieval_weight * -(target * logp).sum(1).mean()
         return loss
 
-    def head_outputs(data: Sequence[Any]) -> tuple[np.ndarray, ...]:
+    def head_outputs(data: Sequence[Any]) -> HeadOutputs:
         model.eval()
-        parts: list[tuple[np.ndarray, ...]] = []
+        parts: list[HeadOutputs] = []
         with torch.no_grad():
             for b in batches(data, shuffle=False):
                 ids, mask, _ = tensors(b)
                 use, filt, inten, adj, sel, _ = model(ids, mask)
-                parts.append((torch.sigmoid(use).numpy(), filt.numpy(), torch.sigmoid(inten).numpy(), adj.numpy(),
-                              sel.numpy()))
-        return tuple(np.concatenate([p[i] for p in parts]) for i in range(5))
+                parts.append((torch.sigmoid(use).numpy(), filt.numpy(), torch.sigmoid(inten).numpy(),
+                              adj.numpy(), sel.numpy()))
+        u, f, i, a, s = (np.concatenate([p[k] for p in parts]) for k in range(5))
+        return u, f, i, a, s
 
     def predict_rows(data: Sequence[Any], thresholds: dict[str, float] | None = None) -> list[ToolChain]:
         return decode(*head_outputs(data), layout, thresholds)
@@ -687,7 +705,8 @@ def train_encoder_student(rows: Sequence[Any], out_dir: str | os.PathLike[str], 
             sched.step()
             total += float(loss.detach())
             if progress:
-                progress({"epoch": epoch, "epochs": cfg.epochs, "step": step, "steps": steps, "loss": float(loss.detach())})
+                progress({"epoch": epoch, "epochs": cfg.epochs, "step": step, "steps": steps,
+                          "loss": float(loss.detach())})
         rec: dict[str, Any] = {"epoch": epoch, "train_loss": round(total / steps, 5)}
         if dev_rows:
             rep = evaluate_chains(predict_rows(dev_rows), [r.chain for r in dev_rows])
@@ -706,13 +725,15 @@ def train_encoder_student(rows: Sequence[Any], out_dir: str | os.PathLike[str], 
     thresholds = {"adjust": 0.5, "selective_adjust": 0.5, "filter": 0.5}
     if dev_rows and cfg.tune_thresholds:
         thresholds = _tune_thresholds(head_outputs(dev_rows), [r.chain for r in dev_rows], layout)
-    summary = {"epochs": history, "best_epoch": best[1], "train_rows": len(train_rows), "dev_rows": len(dev_rows),
+    summary = {"epochs": history, "best_epoch": best[1], "train_rows": len(train_rows),
+               "dev_rows": len(dev_rows),
                "train_seconds": round(time.perf_counter() - t0, 1), "thresholds": thresholds}
     _export(model, cfg, layout, out, {"name": out.name, "training": summary, "thresholds": thresholds})
     if cfg.bundle_encoder:
         bundle_encoder(out, cfg.encoder)
     if cfg.memory:
-        summary["memory"] = build_memory(out, train_rows, dev_rows, decoders=cfg.tune_decoder, decoder=cfg.decoder)
+        summary["memory"] = build_memory(out, train_rows, dev_rows, decoders=cfg.tune_decoder,
+                                         decoder=cfg.decoder)
         cfg_json = json.loads((out / "config.json").read_text())
         cfg_json["training"]["memory"] = summary["memory"]
         (out / "config.json").write_text(json.dumps(cfg_json, indent=2))
@@ -776,8 +797,10 @@ def build_memory(model_dir: str | os.PathLike[str], train_rows: Sequence[Any], d
             spread = value_spread(preds, truths)
             ratios = [v["ratio"] for v in spread.values()]
             ok = bool(ratios) and all(abs(r - 1) <= SPREAD_TOLERANCE for r in ratios)
-            return {"decoder": name, "params": params, "dev_overall": evaluate_chains(preds, truths)["overall"],
-                    "spread_min": min(ratios, default=0.0), "spread_max": max(ratios, default=0.0), "keeps_spread": ok}
+            return {"decoder": name, "params": params, "dev_overall": evaluate_chains(preds,
+                                                                                      truths)["overall"],
+                    "spread_min": min(ratios, default=0.0), "spread_max": max(ratios, default=0.0),
+                    "keeps_spread": ok}
 
         table.append(measure("heads", {}))
         table.extend(measure(n, p) for n, p in DECODER_GRID)
@@ -788,7 +811,8 @@ def build_memory(model_dir: str | os.PathLike[str], train_rows: Sequence[Any], d
         rows += list(dev_rows)
     emb = student.embed([r.intent for r in rows]).astype(np.float16)
     save_file({"embeddings": emb}, str(out / "memory.safetensors"))
-    (out / "memory.jsonl").write_text("".join(json.dumps({"intent": r.intent, "tools": r.chain.to_wire()}) + "\n"
+    (out / "memory.jsonl").write_text("".join(json.dumps({"intent": r.intent,
+                                                          "tools": r.chain.to_wire()}) + "\n"
                                               for r in rows), encoding="utf-8")
     cfg = json.loads((out / "config.json").read_text())
     cfg["memory_threshold"] = chosen
@@ -799,7 +823,8 @@ def build_memory(model_dir: str | os.PathLike[str], train_rows: Sequence[Any], d
             "decoder": decoder, "retrieval": retrieval}
 
 
-def _tune_thresholds(outputs: tuple[np.ndarray, ...], truths: Sequence[ToolChain], layout: HeadLayout) -> dict[str, float]:
+def _tune_thresholds(outputs: HeadOutputs, truths: Sequence[ToolChain],
+                     layout: HeadLayout) -> dict[str, float]:
     """Per tool, the use threshold (0.2 .. 0.7) with the best final score on the dev rows."""
     from vibegrade.evaluation.metrics import tool_scores
 
