@@ -1,0 +1,51 @@
+#!/usr/bin/env python3
+"""Render the first requests people type (issue #10's table, plus a few plain ones) with the shipped student
+on one photo, as a labelled contact sheet: what a new user sees.
+
+    .venv/bin/python scripts/first_requests_sheet.py ../shared/photos/red_barn_pond_sky.jpg docs/images/v2_first_requests_barn.jpg
+"""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+REQUESTS = ["(original)", "black and white", "monochrome", "kodak tri-x 400", "slightly warmer",
+            "fix overexposed photo", "make it a bit cooler", "can you make this look cinematic please",
+            "vintage", "golden hour", "cyberpunk", "x-ray", "vintgae", "less orange"]
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("photo", type=Path)
+    ap.add_argument("out", type=Path)
+    ap.add_argument("--model", type=Path, default=None, help="model folder (default: the shipped student)")
+    ap.add_argument("--width", type=int, default=300, help="width of each tile in pixels")
+    a = ap.parse_args()
+
+    from PIL import Image, ImageDraw
+
+    import vibegrade
+
+    src = Image.open(a.photo).convert("RGB")
+    src = src.resize((a.width, round(src.height * a.width / src.width)), Image.Resampling.LANCZOS)
+    tiles = []
+    for req in REQUESTS:
+        img = src if req == "(original)" else vibegrade.grade(src, req, model=a.model)
+        tile = Image.new("RGB", (src.width, src.height + 22), "white")
+        tile.paste(img, (0, 22))
+        ImageDraw.Draw(tile).text((4, 5), req[:46], fill="black")
+        tiles.append(tile)
+    cols = 7
+    rows = -(-len(tiles) // cols)
+    sheet = Image.new("RGB", (cols * tiles[0].width, rows * tiles[0].height), "white")
+    for i, t in enumerate(tiles):
+        sheet.paste(t, ((i % cols) * t.width, (i // cols) * t.height))
+    a.out.parent.mkdir(parents=True, exist_ok=True)
+    sheet.save(a.out, quality=88)
+    print(f"wrote {a.out} ({sheet.width}x{sheet.height})")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
