@@ -161,7 +161,7 @@ def annotator_identity(request: Request,
     token = token.strip()
     if scheme.lower() != "bearer" or not 16 <= len(token) <= 128 or not set(token) <= _TOKEN_CHARS:
         raise _unauthorized("the Authorization header must be 'Bearer TOKEN' with an annotator token")
-    name = request.app.state.store.annotator_for_token(token)
+    name = request.app.state.store.annotators.for_token(token)
     if name is None:
         raise _unauthorized(f"unknown annotator token; {_HOW_TO_GET_ONE}")
     return name
@@ -239,14 +239,14 @@ _NOT_FOUND = {404: {"model": ErrorResponse}, 422: {"model": ErrorResponse}}
 
 
 def _task_or_404(store: EventStore, task_id: str) -> AnnotationTaskRecord:
-    task = store.annotation_task(task_id)
+    task = store.tasks.get(task_id)
     if task is None:
         raise ApiError(404, "task_not_found", f"unknown annotation task {task_id!r}")
     return task
 
 
 def _progress(store: EventStore, annotator: str) -> AnnotationProgress:
-    p = store.annotation_progress(annotator)
+    p = store.annotations.progress(annotator)
     return AnnotationProgress(answered_by_you=p["answered"], total=p["total"])
 
 
@@ -279,7 +279,7 @@ def next_task(request: Request, store: StoreDep, identity: AnnotatorDep,
     done. Needs ``Authorization: Bearer TOKEN``."""
     _check_claimed(annotator, identity, "annotator")
     name = identity
-    task = store.next_annotation_task(name)
+    task = store.annotations.next_task(name)
     progress = _progress(store, name)
     if task is None:
         return NextTaskResponse(annotator=name, task=None, progress=progress)
@@ -324,7 +324,7 @@ def answer_task(task_id: IdPath, body: AnswerRequest, store: StoreDep, identity:
     again adds a new revision (the report counts the latest)."""
     _check_claimed(body.annotator, identity, "annotator")
     try:
-        revision = store.record_task_answers(task_id, identity, {
+        revision = store.annotations.record(task_id, identity, {
             "relevant": body.relevant, "student_matches_teacher": body.student_matches_teacher})
     except UnknownAnnotationTaskError:
         raise ApiError(404, "task_not_found", f"unknown annotation task {task_id!r}") from None

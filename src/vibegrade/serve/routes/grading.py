@@ -116,7 +116,7 @@ def predict_chain(intent: str, user_id: str, models: ModelCache, experiments: Ex
 def _record_project(store: EventStore, user_id: str, intent: str, p: _Prediction,
                     override: ToolChain | None) -> str:
     """Record a served prediction (``source`` is ``user`` when the client sent its own ``tools``)."""
-    return store.record_project(user_id=user_id, intent=intent, tools=p.chain, model=p.model,
+    return store.projects.record(user_id=user_id, intent=intent, tools=p.chain, model=p.model,
                                 source="user" if override is not None else "student",
                                 latency_ms=p.latency_ms if override is None else None,
                                 experiment=p.experiment, variant=p.variant)
@@ -201,7 +201,7 @@ def render(request: Request, file: Annotated[UploadFile, File(description=_FILE_
 def export(project_id: IdPath, body: ExportRequest, response: Response, store: StoreDep) -> ExportResponse:
     """Record that the user downloaded a project's result (idempotent per ``event_id``)."""
     try:
-        recorded = store.record_export(project_id, body.event_id, body.tools_kept.model_dump())
+        recorded = store.exports.record(project_id, body.event_id, body.tools_kept.model_dump())
     except UnknownProjectError:
         raise ApiError(404, "project_not_found", f"unknown project {project_id!r}") from None
     except EventIdConflictError as e:
