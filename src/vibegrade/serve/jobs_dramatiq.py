@@ -21,7 +21,8 @@ Redis transactions (``WATCH``/``MULTI``):
 * a job interrupted by a worker's shutdown is put back: queued, its attempt not counted, a new message
   with a new ticket sent.
 
-The job runner itself is :meth:`vibegrade.serve.jobs.JobQueue.run`; nothing here renders.
+This is the transport only: each delivered job is run by the queue's
+:class:`~vibegrade.serve.jobs.runner.JobRunner` (:meth:`~vibegrade.serve.jobs.queue.JobQueue.run`); nothing here renders.
 """
 
 from __future__ import annotations
@@ -35,8 +36,9 @@ import threading
 import time
 from typing import Any, Iterator
 
-from vibegrade.serve.jobs import (ACTIVE_STATES, DEFAULT_MAX_ATTEMPTS, PROGRESS_INTERVAL_S, JobQueue,
-                                  JobQueueUnavailable, JobRecord, JobSpec, JobState)
+from vibegrade.serve.jobs.model import (ACTIVE_STATES, DEFAULT_MAX_ATTEMPTS, PROGRESS_INTERVAL_S,
+                                        JobQueueUnavailable, JobRecord, JobSpec, JobState)
+from vibegrade.serve.jobs.queue import JobQueue
 
 __all__ = ["DramatiqJobQueue", "QUEUE_NAME", "ACTOR_NAME", "DEFAULT_HEARTBEAT_TIMEOUT_S",
            "DEFAULT_MAINTENANCE_CHANCE"]
