@@ -1,29 +1,28 @@
-"""Grading endpoints: predict a chain, grade an upload, render an explicit chain, record an export."""
+"""Grading endpoints: predict a chain, grade an upload, render an explicit chain, record an export.
+
+Thin: the model choice (A/B assignment), prediction and project record are
+:mod:`vibegrade.serve.services.grading`; video uploads become jobs through
+:mod:`vibegrade.serve.services.video_jobs`."""
 
 from __future__ import annotations
 
-import time
 from typing import Annotated, Any, Optional
 
 from fastapi import APIRouter, File, Form, Request, Response, UploadFile
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, field_validator
 
-from vibegrade import api
-from vibegrade.data.events import EventIdConflictError, EventStore, UnknownProjectError
+from vibegrade.data.events import EventIdConflictError, UnknownProjectError
 from vibegrade.data.rows import MAX_INTENT_CHARS, clean_intent
-from vibegrade.schema import ToolChain
-from vibegrade.serve.deps import (ID_PATTERN, MAX_ID_CHARS, BudgetDep, ExperimentsDep, IdPath, JobsDep, ModelsDep,
-                                  SettingsDep, StoreDep, UserDep, carry_user_cookie, client_key)
+from vibegrade.serve.deps import (ID_PATTERN, MAX_ID_CHARS, BudgetDep, ExperimentsDep, IdPath, JobsDep,
+                                  ModelsDep, SettingsDep, StoreDep, UserDep, carry_user_cookie, client_key)
 from vibegrade.serve.errors import ERRORS, ApiError, ErrorResponse
-from vibegrade.analytics.experiments import Experiment, ExperimentsConfig, assign
-from vibegrade.serve.model_cache import ModelCache
-from vibegrade.serve.routes.jobs import (JOB_ACCEPTED_RESPONSE, accept_video, job_accepted_response,
-                                         queue_video)
+from vibegrade.serve.services.grading import predict_chain, record_project
+from vibegrade.serve.services.video_jobs import (JOB_ACCEPTED_RESPONSE, accept_video, job_accepted_response,
+                                                 queue_video)
 from vibegrade.serve.uploads import (IMAGE_RESPONSES, compact, grade_upload, image_response, intent_or_422,
                                      tools_or_422, upload_kind)
 
-__all__ = ["router", "PredictRequest", "PredictResponse", "ToolsKept", "ExportRequest", "ExportResponse",
-           "predict_chain"]
+__all__ = ["router", "PredictRequest", "PredictResponse", "ToolsKept", "ExportRequest", "ExportResponse"]
 
 router = APIRouter()
 
@@ -74,60 +73,12 @@ class ExportResponse(BaseModel):
     recorded: bool
 
 
-
-class _Prediction(BaseModel):
-    chain: ToolChain
-    experiment: Optional[str]
-    variant: Optional[str]
-    model: str
-    latency_ms: float
-
-
-def _active_experiment(experiments: ExperimentsConfig) -> Experiment | None:
-    active = experiments.active()
-    return active[0] if active else None
-
-
-def _choose_model(experiments: ExperimentsConfig, user_id: str, models: ModelCache
-                  ) -> tuple[str | None, str | None, str]:
-    exp = _active_experiment(experiments)
-    if exp is None:
-        name = "default"
-        return None, None, models.resolve(name) or name
-    variant = assign(exp, user_id)
-    return exp.name, variant.name, variant.model if variant.model != "default" else (
-        models.resolve("default") or "default")
-
-
-def predict_chain(intent: str, user_id: str, models: ModelCache, experiments: ExperimentsConfig,
-                  override: ToolChain | None = None) -> _Prediction:
-    experiment, variant, model_name = _choose_model(experiments, user_id, models)
-    if override is not None:
-        return _Prediction(chain=override, experiment=experiment, variant=variant, model=model_name,
-                           latency_ms=0.0)
-    student = models.get(model_name)
-    t0 = time.perf_counter()
-    chain = api.predict(intent, model=student)
-    latency_ms = (time.perf_counter() - t0) * 1000.0
-    return _Prediction(chain=chain, experiment=experiment, variant=variant, model=model_name,
-                       latency_ms=round(latency_ms, 3))
-
-
-def _record_project(store: EventStore, user_id: str, intent: str, p: _Prediction,
-                    override: ToolChain | None) -> str:
-    """Record a served prediction (``source`` is ``user`` when the client sent its own ``tools``)."""
-    return store.projects.record(user_id=user_id, intent=intent, tools=p.chain, model=p.model,
-                                source="user" if override is not None else "student",
-                                latency_ms=p.latency_ms if override is None else None,
-                                experiment=p.experiment, variant=p.variant)
-
-
 @router.post("/v1/predict", response_model=PredictResponse, responses=ERRORS, tags=["grading"])
 def predict(body: PredictRequest, user_id: UserDep, store: StoreDep, models: ModelsDep,
             experiments: ExperimentsDep) -> PredictResponse:
     """Predict the tool chain for a look request and record it as a project."""
     p = predict_chain(body.intent, user_id, models, experiments)
-    project_id = _record_project(store, user_id, body.intent, p, None)
+    project_id = record_project(store, user_id, body.intent, p, None)
     return PredictResponse(project_id=project_id, experiment=p.experiment, variant=p.variant,
                            model=p.model, tools=p.chain.to_wire(), latency_ms=p.latency_ms)
 
@@ -158,7 +109,7 @@ def edit(request: Request, file: Annotated[UploadFile, File(description=_FILE_DE
         video = accept_video(file, settings, jobs, client_key(request))
         try:
             p = predict_chain(intent, user_id, models, experiments, override)
-            project_id = _record_project(store, user_id, intent, p, override)
+            project_id = record_project(store, user_id, intent, p, override)
             job = queue_video(jobs, video, p.chain, project_id)
         except BaseException:
             jobs.discard_job_dir(video.job_id)
@@ -169,7 +120,7 @@ def edit(request: Request, file: Annotated[UploadFile, File(description=_FILE_DE
         return resp
     p = predict_chain(intent, user_id, models, experiments, override)
     data, media_type = grade_upload(file, p.chain, settings, budget)
-    project_id = _record_project(store, user_id, intent, p, override)
+    project_id = record_project(store, user_id, intent, p, override)
     resp = image_response(data, media_type, {"X-Project-Id": project_id, "X-Tools": compact(p.chain)})
     carry_user_cookie(request, resp)
     return resp
