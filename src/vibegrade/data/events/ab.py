@@ -26,4 +26,5 @@ class ABStore:
              .group_by(Project.variant))
         with self._db.read() as s:
             rows = s.execute(q).all()
-        return {v: {"started": int(n), "exported": int(e)} for v, n, e in sorted(rows, key=lambda r: str(r[0]))}
+        return {v: {"started": int(n), "exported": int(e)}
+                for v, n, e in sorted(rows, key=lambda r: str(r[0]))}

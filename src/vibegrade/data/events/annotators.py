@@ -68,8 +68,9 @@ class AnnotatorStore:
         with self._db.write.begin() as s:
             row = s.scalar(select(Annotator).where(Annotator.name == key))
             if row is not None and not rotate:
-                raise AnnotatorExistsError(f"annotator {key!r} already has a token (names are compared after "
-                                           "case folding and Unicode normalisation); use --rotate for a new one")
+                raise AnnotatorExistsError(
+                    f"annotator {key!r} already has a token (names are compared after case folding and "
+                    "Unicode normalisation); use --rotate for a new one")
             if row is None and rotate:
                 raise ValueError(f"no annotator {key!r} to rotate; invite them first")
             if row is None:

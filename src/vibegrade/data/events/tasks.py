@@ -98,8 +98,8 @@ def _task_row(i: int, t: NewAnnotationTask, when: datetime) -> AnnotationTask:
     if not image or len(image) > 64:
         raise ValueError(f"task {i}: the image name must be 1..64 characters")
     dataset = None if t.dataset is None else str(t.dataset)[-512:]
-    return AnnotationTask(id=str(uuid.uuid4()), key=annotation_task_key(intent, teacher, student, model, image),
-                          created_at=when, position=i, dataset=dataset, intent=intent, teacher_tools=teacher,
+    key = annotation_task_key(intent, teacher, student, model, image)
+    return AnnotationTask(id=str(uuid.uuid4()), key=key, created_at=when, position=i, dataset=dataset, intent=intent, teacher_tools=teacher,
                           student_tools=student, student_model=model, image=image)
 
 
