@@ -2,7 +2,8 @@
 """Render the first requests people type (issue #10's table, plus a few plain ones) with the shipped student
 on one photo, as a labelled contact sheet: what a new user sees.
 
-    .venv/bin/python scripts/first_requests_sheet.py ../shared/photos/red_barn_pond_sky.jpg docs/images/v2_first_requests_barn.jpg
+    .venv/bin/python scripts/first_requests_sheet.py ../shared/photos/red_barn_pond_sky.jpg \
+        docs/images/v2_first_requests_barn.jpg
 """
 
 from __future__ import annotations

@@ -10,8 +10,10 @@ they are: ``.{stem}.vgtmp-{host}-{pid}-{random}{suffix}``. The next write into t
 ones of this host whose process is gone (:func:`sweep_partial_files`). (The CLI turns SIGTERM into an
 exception, so a terminated render removes its own.)
 
-**Folders**: :func:`config_dir` and :func:`cache_dir` follow the XDG base directories (``$XDG_CONFIG_HOME``,
-``$XDG_CACHE_HOME``, else ``~/.config`` and ``~/.cache``) on every platform, as the CLI and docs describe.
+**Folders**: :func:`config_dir`, :func:`cache_dir` and :func:`data_dir` follow the XDG base directories
+(``$XDG_CONFIG_HOME``, ``$XDG_CACHE_HOME``, ``$XDG_DATA_HOME``, else ``~/.config``, ``~/.cache`` and
+``~/.local/share``) on every platform, as the CLI and docs describe; ``$VIBEGRADE_DATA_DIR`` overrides the
+data folder.
 """
 
 from __future__ import annotations
@@ -28,7 +30,7 @@ from functools import lru_cache
 from pathlib import Path
 
 __all__ = ["atomic_path", "atomic_write_bytes", "atomic_write_text", "sweep_partial_files", "partial_prefix",
-           "host_tag", "pid_alive", "config_dir", "cache_dir"]
+           "host_tag", "pid_alive", "config_dir", "cache_dir", "data_dir"]
 
 log = logging.getLogger(__name__)
 _PARTIAL = re.compile(r"^\..*\.vgtmp-(?P<host>[0-9a-f]{8})-(?P<pid>\d+)-[^.]*(?:\.[^.]+)?$")
@@ -127,3 +129,12 @@ def config_dir() -> Path:
 def cache_dir() -> Path:
     """``$XDG_CACHE_HOME/vibegrade``, else ``~/.cache/vibegrade`` (the teacher's response cache)."""
     return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "vibegrade"
+
+
+def data_dir() -> Path:
+    """``$VIBEGRADE_DATA_DIR``, else ``$XDG_DATA_HOME/vibegrade``, else ``~/.local/share/vibegrade`` (the
+    SQLite event store, the video jobs' folders)."""
+    override = os.environ.get("VIBEGRADE_DATA_DIR", "").strip()
+    if override:
+        return Path(override).expanduser()
+    return Path(os.environ.get("XDG_DATA_HOME") or Path.home() / ".local" / "share") / "vibegrade"

@@ -379,10 +379,10 @@ def test_report_reads_counts_from_the_event_store(tmp_path):
     chain = parse_chain({"adjust": {"exposure": 10}})
     for i in range(40):
         variant = "a" if i % 2 else "b"
-        pid = store.record_project(user_id=f"u{i}", intent="golden hour", tools=chain, model="m",
+        pid = store.projects.record(user_id=f"u{i}", intent="golden hour", tools=chain, model="m",
                                    experiment="exp1", variant=variant)
         if i % 4 == 0 or (variant == "a" and i % 3 == 0):
-            store.record_export(pid, f"e{i}", {"adjust": True, "selective_adjust": True, "filter": True})
+            store.exports.record(pid, f"e{i}", {"adjust": True, "selective_adjust": True, "filter": True})
     store.close()
     cfg = tmp_path / "experiments.json"
     cfg.write_text(_json.dumps({"experiments": [{"name": "exp1",

@@ -31,7 +31,7 @@ def test_report_finds_a_real_difference_and_no_events_are_lost(server):
     assert res.errors == 0 and res.users == 160 and not res.stopped_early
     store = EventStore(url)
     counts = store.counts()
-    stats = store.variant_stats("ab")
+    stats = store.ab.variant_stats("ab")
     store.close()
     assert counts["projects"] == res.predicts and counts["exports"] == res.exports  # nothing lost
     assert {v: (s["started"], s["exported"]) for v, s in stats.items()} == \

@@ -48,7 +48,7 @@ def task(intent: str, teacher: dict = WARM, student: dict = COOL, image: str = "
 
 
 def three_tasks(store) -> list[str]:
-    res = store.add_annotation_tasks([task("golden hour"), task("icy winter", COOL, WARM, "rocket"),
+    res = store.tasks.add([task("golden hour"), task("icy winter", COOL, WARM, "rocket"),
                                       task("film noir", MONO, MONO, "coffee")], created_at=T0)
     assert res.added == 3
     return list(res.ids)
@@ -79,70 +79,70 @@ def test_head_is_0003_with_annotation_tables(store):
 
 def test_add_tasks_is_idempotent_and_validated(store):
     ids = three_tasks(store)
-    assert len(set(ids)) == 3 and store.annotation_task_count() == 3
-    t = store.annotation_task(ids[1])
+    assert len(set(ids)) == 3 and store.tasks.count() == 3
+    t = store.tasks.get(ids[1])
     assert t.intent == "icy winter" and t.image == "rocket" and t.student_model == "default"
     assert t.teacher_tools == COOL and t.student_tools == WARM and t.dataset == "rows.jsonl"
     assert t.key == annotation_task_key("icy winter", COOL, WARM, "default", "rocket")
 
     # same content again (the request differs only in case and spaces): nothing new, the stored ids back
-    again = store.add_annotation_tasks([task("  Golden   HOUR "), task("icy winter", COOL, WARM, "rocket")])
+    again = store.tasks.add([task("  Golden   HOUR "), task("icy winter", COOL, WARM, "rocket")])
     assert again.added == 0 and again.ids == (ids[0], ids[1])
     # another student chain, model or image is another task
-    more = store.add_annotation_tasks([task("golden hour", student=MONO), task("golden hour", model="m2"),
+    more = store.tasks.add([task("golden hour", student=MONO), task("golden hour", model="m2"),
                                        task("golden hour", image="chelsea"),
                                        task("golden hour", image="chelsea")])
     assert more.added == 3 and more.ids[2] == more.ids[3] and ids[0] not in more.ids
-    assert store.annotation_task_count() == 6
+    assert store.tasks.count() == 6
 
     with pytest.raises(ValueError):
-        store.add_annotation_tasks([task("fine"), task("   ")])  # empty request
+        store.tasks.add([task("fine"), task("   ")])  # empty request
     with pytest.raises(ValueError):
-        store.add_annotation_tasks([task("fine", student={"adjust": {"exposure": 900}})])
+        store.tasks.add([task("fine", student={"adjust": {"exposure": 900}})])
     with pytest.raises(ValueError):
-        store.add_annotation_tasks([task("fine", image="")])
-    assert store.annotation_task_count() == 6  # nothing of a rejected batch was written
-    assert store.annotation_task("no-such-id") is None
+        store.tasks.add([task("fine", image="")])
+    assert store.tasks.count() == 6  # nothing of a rejected batch was written
+    assert store.tasks.get("no-such-id") is None
 
 
 def test_next_task_prefers_fewest_annotators(store):
     t1, t2, t3 = three_tasks(store)
-    assert store.annotation_progress("alice") == {"answered": 0, "total": 3}
-    assert store.next_annotation_task("alice").id == t1  # all unanswered: preparation order
-    store.record_task_answers(t1, "alice", BOTH)
-    assert store.next_annotation_task("alice").id == t2
-    assert store.next_annotation_task("bob").id == t2  # t1 already has an annotator
-    store.record_task_answers(t2, "bob", BOTH)
-    assert store.next_annotation_task("carol").id == t3
-    store.record_task_answers(t3, "carol", BOTH)
+    assert store.annotations.progress("alice") == {"answered": 0, "total": 3}
+    assert store.annotations.next_task("alice").id == t1  # all unanswered: preparation order
+    store.annotations.record(t1, "alice", BOTH)
+    assert store.annotations.next_task("alice").id == t2
+    assert store.annotations.next_task("bob").id == t2  # t1 already has an annotator
+    store.annotations.record(t2, "bob", BOTH)
+    assert store.annotations.next_task("carol").id == t3
+    store.annotations.record(t3, "carol", BOTH)
     # every task has one annotator now: back to preparation order, skipping what carol answered
-    assert store.next_annotation_task("carol").id == t1
-    store.record_task_answers(t1, "carol", BOTH)
-    assert store.next_annotation_task("bob").id == t3  # t1 has two annotators, t3 one
+    assert store.annotations.next_task("carol").id == t1
+    store.annotations.record(t1, "carol", BOTH)
+    assert store.annotations.next_task("bob").id == t3  # t1 has two annotators, t3 one
     for t in (t2, t3):
-        store.record_task_answers(t, "alice", BOTH)
-    assert store.next_annotation_task("alice") is None
-    assert store.annotation_progress("alice") == {"answered": 3, "total": 3}
-    assert store.annotation_progress(" bob ") == {"answered": 1, "total": 3}
+        store.annotations.record(t, "alice", BOTH)
+    assert store.annotations.next_task("alice") is None
+    assert store.annotations.progress("alice") == {"answered": 3, "total": 3}
+    assert store.annotations.progress(" bob ") == {"answered": 1, "total": 3}
 
 
 def test_partly_answered_task_is_offered_again(store):
-    [t1] = store.add_annotation_tasks([task("golden hour")]).ids
-    store.record_task_answers(t1, "dave", {"relevant": "unsure"})
-    assert store.next_annotation_task("dave").id == t1
-    assert store.annotation_progress("dave")["answered"] == 0
-    store.record_task_answers(t1, "dave", {"student_matches_teacher": "yes"})
-    assert store.next_annotation_task("dave") is None
-    assert store.annotation_progress("dave")["answered"] == 1
+    [t1] = store.tasks.add([task("golden hour")]).ids
+    store.annotations.record(t1, "dave", {"relevant": "unsure"})
+    assert store.annotations.next_task("dave").id == t1
+    assert store.annotations.progress("dave")["answered"] == 0
+    store.annotations.record(t1, "dave", {"student_matches_teacher": "yes"})
+    assert store.annotations.next_task("dave") is None
+    assert store.annotations.progress("dave")["answered"] == 1
 
 
 def test_answering_again_keeps_every_revision(store):
     t1, t2, _ = three_tasks(store)
-    assert store.record_task_answers(t1, "alice", BOTH, created_at=T0) == 1
-    assert store.record_task_answers(t1, "bob", {"relevant": "no", "student_matches_teacher": "no"}) == 1
-    assert store.record_task_answers(t1, "Alice", {"relevant": "no", "student_matches_teacher": "unsure"},
+    assert store.annotations.record(t1, "alice", BOTH, created_at=T0) == 1
+    assert store.annotations.record(t1, "bob", {"relevant": "no", "student_matches_teacher": "no"}) == 1
+    assert store.annotations.record(t1, "Alice", {"relevant": "no", "student_matches_teacher": "unsure"},
                                      created_at=T0 + timedelta(minutes=5)) == 2
-    votes = {v.task.id: v.votes for v in store.annotation_votes()}
+    votes = {v.task.id: v.votes for v in store.annotations.votes()}
     assert votes[t1] == {"relevant": {"alice": "no", "bob": "no"},  # the latest revision counts
                          "student_matches_teacher": {"alice": "unsure", "bob": "no"}}
     assert votes[t2] == {}
@@ -155,7 +155,7 @@ def test_answering_again_keeps_every_revision(store):
     from vibegrade.data.events import Annotation
 
     with pytest.raises(IntegrityError):
-        with store._write.begin() as s:
+        with store.db.write.begin() as s:
             s.add(Annotation(id=str(uuid.uuid4()), task_id=t1, annotator="alice", question="relevant",
                              answer="yes", created_at=T0, revision=2))
 
@@ -166,17 +166,17 @@ def test_look_alike_names_are_one_annotator(store):
 
     assert {normalize_annotator(n) for n in ("alice", "Alice", "ALICE", "ａｌｉｃｅ", " alice ")} == {"alice"}
     for name in ("alice", "Alice", "ａｌｉｃｅ"):
-        store.record_task_answers(t1, name, BOTH)
-    [v1] = [v.votes for v in store.annotation_votes() if v.task.id == t1]
+        store.annotations.record(t1, name, BOTH)
+    [v1] = [v.votes for v in store.annotations.votes() if v.task.id == t1]
     assert v1 == {"relevant": {"alice": "yes"}, "student_matches_teacher": {"alice": "no"}}
-    key, token = store.add_annotator("Alice")
-    assert key == "alice" and len(token) >= 32 and store.annotator_for_token(token) == "alice"
+    key, token = store.annotators.add("Alice")
+    assert key == "alice" and len(token) >= 32 and store.annotators.for_token(token) == "alice"
     with pytest.raises(AnnotatorExistsError):
-        store.add_annotator("ａｌｉｃｅ")
-    _, new_token = store.add_annotator("ALICE", rotate=True)
-    assert store.annotator_for_token(token) is None and store.annotator_for_token(new_token) == "alice"
+        store.annotators.add("ａｌｉｃｅ")
+    _, new_token = store.annotators.add("ALICE", rotate=True)
+    assert store.annotators.for_token(token) is None and store.annotators.for_token(new_token) == "alice"
     with pytest.raises(ValueError):
-        store.add_annotator("nobody", rotate=True)
+        store.annotators.add("nobody", rotate=True)
     with store.engine.connect() as c:  # only the hash is stored
         stored = [r[0] for r in c.execute(text("SELECT token_hash FROM annotators"))]
     assert stored and new_token not in stored and token not in stored
@@ -185,14 +185,14 @@ def test_look_alike_names_are_one_annotator(store):
 def test_answer_validation(store):
     t1, *_ = three_tasks(store)
     with pytest.raises(UnknownAnnotationTaskError) as e:
-        store.record_task_answers("no-such-task", "alice", BOTH)
+        store.annotations.record("no-such-task", "alice", BOTH)
     assert isinstance(e.value, KeyError) and "no-such-task" in str(e.value)
     for bad in ({"relevant": "maybe"}, {"pretty": "yes"}, {}):
         with pytest.raises(ValueError):
-            store.record_task_answers(t1, "alice", bad)
+            store.annotations.record(t1, "alice", bad)
     for name in ("", "   ", "tab\x00name", "x" * 129):
         with pytest.raises(ValueError):
-            store.record_task_answers(t1, name, BOTH)
+            store.annotations.record(t1, name, BOTH)
     assert list(iter_annotations(store)) == []
     assert clean_annotator("  Ada   Lovelace ") == "Ada Lovelace"
     with pytest.raises(ValueError):
@@ -201,10 +201,10 @@ def test_answer_validation(store):
 
 def test_votes_in_preparation_order(store):
     t1, t2, t3 = three_tasks(store)
-    later = store.add_annotation_tasks([task("sunset")], created_at=T0 + timedelta(days=1)).ids[0]
-    earlier = store.add_annotation_tasks([task("dawn")], created_at=T0 - timedelta(days=1)).ids[0]
-    store.record_task_answers(t3, "alice", BOTH)
-    votes = store.annotation_votes()
+    later = store.tasks.add([task("sunset")], created_at=T0 + timedelta(days=1)).ids[0]
+    earlier = store.tasks.add([task("dawn")], created_at=T0 - timedelta(days=1)).ids[0]
+    store.annotations.record(t3, "alice", BOTH)
+    votes = store.annotations.votes()
     assert [v.task.id for v in votes] == [earlier, t1, t2, t3, later]
     assert votes[3].votes == {"relevant": {"alice": "yes"}, "student_matches_teacher": {"alice": "no"}}
 
@@ -217,7 +217,7 @@ def test_concurrent_identical_answers(store):
     def submit(i: int) -> None:
         try:
             barrier.wait()
-            store.record_task_answers(t1, "alice", {"relevant": ("yes", "no")[i % 2],
+            store.annotations.record(t1, "alice", {"relevant": ("yes", "no")[i % 2],
                                                     "student_matches_teacher": "unsure"})
         except BaseException as e:  # noqa: BLE001 - reported below
             errors.append(e)
@@ -287,13 +287,13 @@ def test_migration_upgrades_a_0001_database_with_data(old_store):
     with s.engine.connect() as c:
         assert c.execute(text("SELECT COUNT(*) FROM annotations WHERE task_id IS NULL")).scalar() == 3
     # the old rows do not clash with the new unique constraint (NULL task ids), new answers work
-    [t1] = s.add_annotation_tasks([task("golden hour")]).ids
-    s.record_task_answers(t1, "ann", BOTH)
+    [t1] = s.tasks.add([task("golden hour")]).ids
+    s.annotations.record(t1, "ann", BOTH)
     record_annotation(s, annotator="ann", question="looks good?", answer="yes", project_id="p1")
     assert len(list(iter_annotations(s))) == 6
     # foreign keys still hold after the table was rebuilt (SQLite batch mode)
     with pytest.raises(IntegrityError):
-        with s._write.begin() as ses:
+        with s.db.write.begin() as ses:
             ses.execute(text("INSERT INTO annotations (id, created_at, annotator, question, answer, task_id) "
                              "VALUES ('bad', :t, 'x', 'relevant', 'yes', 'no-such-task')"), {"t": T0})
 
@@ -337,11 +337,11 @@ def test_migration_0003_keeps_answers_as_revision_1_and_back(store_at_0002):
     assert revision(s) == "0003_annotator_tokens"
     with s.engine.connect() as c:
         assert c.execute(text("SELECT COUNT(*) FROM annotations WHERE revision = 1")).scalar() == 3
-    [v] = [v.votes for v in s.annotation_votes()]
+    [v] = [v.votes for v in s.annotations.votes()]
     assert v == {"relevant": {"alice": "yes", "bob": "no"}, "student_matches_teacher": {"alice": "no"}}
-    assert s.record_task_answers("t1", "bob", {"relevant": "yes"}) == 2
-    assert s.record_task_answers("t1", "bob", {"relevant": "unsure"}) == 3
-    s.add_annotator("carol")
+    assert s.annotations.record("t1", "bob", {"relevant": "yes"}) == 2
+    assert s.annotations.record("t1", "bob", {"relevant": "unsure"}) == 3
+    s.annotators.add("carol")
     _upgrade_to(s, "0002_annotation_tasks", downgrade=True)
     assert revision(s) == "0002_annotation_tasks"
     insp = inspect(s.engine)

@@ -71,24 +71,24 @@ def test_default_url(monkeypatch, tmp_path):
 
 
 def test_record_export_idempotent(store):
-    pid = store.record_project(user_id="u1", intent="  Golden   hour ", tools=OUT_A, model="student-v1",
+    pid = store.projects.record(user_id="u1", intent="  Golden   hour ", tools=OUT_A, model="student-v1",
                                source="student", latency_ms=12.5, experiment="exp", variant="a")
-    [p] = list(store.iter_projects())
+    [p] = list(store.projects.iter_all())
     assert p.id == pid and p.intent == "Golden hour" and p.intent_key == "golden hour"
     assert p.tools == OUT_A and p.latency_ms == 12.5 and p.created_at.tzinfo is not None
-    assert store.record_export(pid, "ev-1", KEEP(True, False, True)) is True
-    assert store.record_export(pid, "ev-1", KEEP(False, False, False)) is False
+    assert store.exports.record(pid, "ev-1", KEEP(True, False, True)) is True
+    assert store.exports.record(pid, "ev-1", KEEP(False, False, False)) is False
     assert store.counts() == {"projects": 1, "exports": 1}
-    [p] = list(store.iter_projects())
+    [p] = list(store.projects.iter_all())
     assert [e.tools_kept for e in p.exports] == [KEEP(True, False, True)]
-    assert store.record_export(pid, "ev-2", {"adjust": True}) is True  # missing tools = not kept
-    assert list(store.iter_projects())[0].exports[1].tools_kept == KEEP(True, False, False)
+    assert store.exports.record(pid, "ev-2", {"adjust": True}) is True  # missing tools = not kept
+    assert list(store.projects.iter_all())[0].exports[1].tools_kept == KEEP(True, False, False)
     with pytest.raises(ValueError):
-        store.record_export(pid, "ev-3", {"curves": True})
+        store.exports.record(pid, "ev-3", {"curves": True})
     with pytest.raises(ValueError):
-        store.record_project(user_id="u", intent="x", tools={"adjust": {"exposure": 500}}, model="m")
+        store.projects.record(user_id="u", intent="x", tools={"adjust": {"exposure": 500}}, model="m")
     with pytest.raises(ValueError):
-        store.record_project(user_id="u", intent="x", tools=OUT_A, model="m", project_id=pid)
+        store.projects.record(user_id="u", intent="x", tools=OUT_A, model="m", project_id=pid)
     aid = record_annotation(store, annotator="ann", question="good?", answer="yes", project_id=pid)
     assert [a["id"] for a in iter_annotations(store)] == [aid]
     record_annotation(store, annotator="ann", question="general", answer="ok")
@@ -96,29 +96,29 @@ def test_record_export_idempotent(store):
 
 def test_unknown_project(store):
     with pytest.raises(KeyError, match="unknown project"):
-        store.record_export("nope", "ev-x", KEEP(True, True, True))
+        store.exports.record("nope", "ev-x", KEEP(True, True, True))
     assert store.counts() == {"projects": 0, "exports": 0}
 
 
 def test_variant_stats(store):
     ids = {}
     for i, v in enumerate(["a", "a", "a", "b", "b", None]):
-        ids[i] = store.record_project(user_id=f"u{i}", intent="golden hour", tools=OUT_A, model="m",
+        ids[i] = store.projects.record(user_id=f"u{i}", intent="golden hour", tools=OUT_A, model="m",
                                       experiment="exp1", variant=v)
-    store.record_project(user_id="x", intent="golden hour", tools=OUT_A, model="m", experiment="other",
+    store.projects.record(user_id="x", intent="golden hour", tools=OUT_A, model="m", experiment="other",
                          variant="a")
-    store.record_export(ids[0], "e0", KEEP(True, True, True))
-    store.record_export(ids[0], "e0b", KEEP(True, True, True))  # second export of the same project
-    store.record_export(ids[1], "e1", KEEP(True, True, True))
-    store.record_export(ids[3], "e3", KEEP(True, True, True))
-    assert store.variant_stats("exp1") == {"a": {"started": 3, "exported": 2},
-                                           "b": {"started": 2, "exported": 1},
-                                           None: {"started": 1, "exported": 0}}
-    assert store.variant_stats("missing") == {}
+    store.exports.record(ids[0], "e0", KEEP(True, True, True))
+    store.exports.record(ids[0], "e0b", KEEP(True, True, True))  # second export of the same project
+    store.exports.record(ids[1], "e1", KEEP(True, True, True))
+    store.exports.record(ids[3], "e3", KEEP(True, True, True))
+    assert store.ab.variant_stats("exp1") == {"a": {"started": 3, "exported": 2},
+                                              "b": {"started": 2, "exported": 1},
+                                              None: {"started": 1, "exported": 0}}
+    assert store.ab.variant_stats("missing") == {}
 
 
 def test_concurrent_exports(store):
-    pids = [store.record_project(user_id=f"u{i}", intent="moody", tools=OUT_B, model="m") for i in range(4)]
+    pids = [store.projects.record(user_id=f"u{i}", intent="moody", tools=OUT_B, model="m") for i in range(4)]
     n_threads, per_thread = 8, 15
     errors: list[BaseException] = []
     results: list[bool] = []
@@ -131,7 +131,7 @@ def test_concurrent_exports(store):
             for j in range(per_thread):
                 # every event is sent twice by two different threads: exactly one write must win
                 ev = f"ev-{(t // 2)}-{j}"
-                r = store.record_export(pids[j % len(pids)], ev, KEEP(True, j % 2 == 0, True))
+                r = store.exports.record(pids[j % len(pids)], ev, KEEP(True, j % 2 == 0, True))
                 with lock:
                     results.append(r)
         except BaseException as e:  # noqa: BLE001
@@ -153,7 +153,7 @@ def _script_history(store: EventStore) -> dict[str, str]:
     ids: dict[str, str] = {}
 
     def proj(name: str, intent: str, tools: dict) -> str:
-        ids[name] = store.record_project(user_id=f"user-{name}", intent=intent, tools=tools, model="student",
+        ids[name] = store.projects.record(user_id=f"user-{name}", intent=intent, tools=tools, model="student",
                                          created_at=next(t))
         return ids[name]
 
@@ -165,18 +165,18 @@ def _script_history(store: EventStore) -> dict[str, str]:
     proj("a3", "Golden Hour", OUT_A)
     proj("b2", "golden hour ", OUT_B)
     proj("a4", "Golden Hour", OUT_A)
-    store.record_export(ids["a1"], "g1", KEEP(True, True, False))
-    store.record_export(ids["a2"], "g2", KEEP(True, False, False))
-    store.record_export(ids["a2"], "g2-again", KEEP(True, False, False))  # same project: counts once
-    store.record_export(ids["b1"], "g3", KEEP(False, False, True))
-    store.record_export(ids["b2"], "g4", KEEP(True, False, True))
+    store.exports.record(ids["a1"], "g1", KEEP(True, True, False))
+    store.exports.record(ids["a2"], "g2", KEEP(True, False, False))
+    store.exports.record(ids["a2"], "g2-again", KEEP(True, False, False))  # same project: counts once
+    store.exports.record(ids["b1"], "g3", KEEP(False, False, True))
+    store.exports.record(ids["b2"], "g4", KEEP(True, False, True))
     # rates: adjust A 2/4 = B 1/2 -> tie, A has more projects; selective A 1/4, B 0; filter A 0, B 2/2
 
     # "moody": two outputs with 1 project each, both exported with adjust kept -> earliest wins (E)
     proj("e1", "moody", chain(adjust={"contrast": 30}, filter={"name": "darkness", "intensity": 50}))
     proj("d1", "Moody", chain(adjust={"contrast": -30}, selective_adjust=S3))
-    store.record_export(ids["d1"], "m1", KEEP(True, True, False))
-    store.record_export(ids["e1"], "m2", KEEP(True, False, False))
+    store.exports.record(ids["d1"], "m1", KEEP(True, True, False))
+    store.exports.record(ids["e1"], "m2", KEEP(True, False, False))
 
     # "noir": never exported -> dropped
     proj("n1", "noir", OUT_C)
@@ -184,7 +184,7 @@ def _script_history(store: EventStore) -> dict[str, str]:
 
     # "faded": exported with every tool disabled -> an all-unused row
     proj("f1", "faded", OUT_B)
-    store.record_export(ids["f1"], "f-1", KEEP(False, False, False))
+    store.exports.record(ids["f1"], "f-1", KEEP(False, False, False))
     return ids
 
 

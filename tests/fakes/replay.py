@@ -40,7 +40,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
-from vibegrade.llm.prompts import answer_label, clean_intent, prompt_info
+from vibegrade.llm.prompts import answer_label, prompt_info, prompt_intent
 from vibegrade.schema import ADJUST_KEYS, FILTER_NONE, INTENSITY, SELECTIVE_CHANNELS, SELECTIVE_COLORS
 
 __all__ = ["CallRecord", "RecordedAnswer", "ReplayServer", "estimate_tokens", "load_fixtures",
@@ -121,7 +121,8 @@ def synthetic_answer(tool: str, intent: str) -> str:
         settings: dict[str, Any] = {k: 0 for k in ADJUST_KEYS}
         for i, k in enumerate(("exposure", "contrast", "saturation", "temperature", "shadows")):
             settings[k] = val(i, -30, 30)
-        why = f"A balanced global grade for {clean_intent(intent)!r}: moderate exposure, contrast and warmth."
+        why = (f"A balanced global grade for {prompt_intent(intent)!r}: moderate exposure, contrast and "
+               "warmth.")
     elif tool == "selective_adjust":
         if h[0] % 2:
             settings = {}

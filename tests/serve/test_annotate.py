@@ -78,7 +78,7 @@ def _auth(client: TestClient, name: str) -> dict:
     tokens = client.app.state.__dict__.setdefault("_test_tokens", {})
     key = normalize_annotator(name)
     if key not in tokens:
-        tokens[key] = _store(client).add_annotator(name)[1]
+        tokens[key] = _store(client).annotators.add(name)[1]
     return {"Authorization": f"Bearer {tokens[key]}"}
 
 
@@ -116,7 +116,7 @@ def test_prepare_stores_tasks_once(db_url, rows_file):
 
     store = EventStore(db_url)
     try:
-        tasks = [v.task for v in store.annotation_votes()]
+        tasks = [v.task for v in store.annotations.votes()]
     finally:
         store.close()
     assert sorted(t.intent for t in tasks) == sorted(ROWS)
@@ -192,7 +192,7 @@ def test_annotation_flow(client):
     assert set(task) == {"task_id", "intent", "image", "source_url", "teacher_url", "student_url"}
     assert task["intent"] in ROWS and task["image"] in ("astronaut", "rocket")
 
-    record = _store(client).annotation_task(task["task_id"])
+    record = _store(client).tasks.get(task["task_id"])
     assert record.teacher_tools != record.student_tools
     imgs = {}
     for kind in ("source", "teacher", "student"):
@@ -226,7 +226,7 @@ def test_annotation_flow(client):
     assert _next(client, "bob")["progress"] == {"answered_by_you": 0, "total": 4}
     r = _answer(client, task["task_id"], "alice", "unsure", "yes")
     assert r.status_code == 201 and r.json()["replaced"] is True and r.json()["revision"] == 2
-    votes = {v.task.id: v.votes for v in _store(client).annotation_votes()}
+    votes = {v.task.id: v.votes for v in _store(client).annotations.votes()}
     assert votes[task["task_id"]] == {"relevant": {"alice": "unsure"},
                                       "student_matches_teacher": {"alice": "yes"}}
     kept = [a for a in iter_annotations(_store(client)) if a["annotator"] == "alice"]
@@ -293,7 +293,7 @@ def test_answers_need_the_annotators_own_token(client, db_url):
         r = client.post(url, json={**answers, "annotator": spelling}, headers=alice)
         assert r.status_code == 201 and r.json()["annotator"] == "alice"
     assert {a["annotator"] for a in iter_annotations(_store(client))} == {"alice"}
-    [votes] = [v.votes for v in _store(client).annotation_votes() if v.task.id == task_id]
+    [votes] = [v.votes for v in _store(client).annotations.votes() if v.task.id == task_id]
     assert votes == {"relevant": {"alice": "yes"}, "student_matches_teacher": {"alice": "no"}}  # one voter
 
 
@@ -307,13 +307,13 @@ def test_invite_cli(db_url):
     from vibegrade.data.events import EventStore
 
     with EventStore(db_url) as store:
-        assert store.annotator_for_token(token) == "alice"
+        assert store.annotators.for_token(token) == "alice"
     again = runner.invoke(cli, ["annotate", "invite", "ａｌｉｃｅ", "--database-url", db_url])
     assert again.exit_code == 2 and "already has a token" in again.output and "Traceback" not in again.output
     rotated = runner.invoke(cli, ["annotate", "invite", "ALICE", "--rotate", "--database-url", db_url])
     assert rotated.exit_code == 0
     with EventStore(db_url) as store:
-        assert store.annotator_for_token(token) is None
+        assert store.annotators.for_token(token) is None
     bad = runner.invoke(cli, ["annotate", "invite", "a\x07b", "--database-url", db_url])
     assert bad.exit_code == 2 and bad.output.startswith("error:")
 
@@ -433,8 +433,8 @@ def test_page_in_a_browser_with_the_keyboard(tmp_path, rows_file):
     db_url = f"sqlite:///{tmp_path / 'events.db'}"
     assert _prepare(db_url, rows_file, "--n", "2").exit_code == 0
     app = create_app(Settings(database_url=db_url, jobs_dir=tmp_path / "jobs"))
-    _, token = app.state.store.add_annotator("Alice")
-    _, bob_token = app.state.store.add_annotator("bob")
+    _, token = app.state.store.annotators.add("Alice")
+    _, bob_token = app.state.store.annotators.add("bob")
     problems: list[str] = []
     with live_server(app) as base, sync_api.sync_playwright() as p:
         browser = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
@@ -482,7 +482,7 @@ def test_page_in_a_browser_with_the_keyboard(tmp_path, rows_file):
                                "'1 of 2 answered'")
         page.wait_for_function(f"() => document.getElementById('intent').textContent !== "
                                f"{json.dumps(intent)}")
-        [votes] = [v.votes for v in app.state.store.annotation_votes() if v.task.intent == intent]
+        [votes] = [v.votes for v in app.state.store.annotations.votes() if v.task.intent == intent]
         assert votes == {"relevant": {"alice": "yes"}, "student_matches_teacher": {"alice": "no"}}
         assert page.is_hidden("#error")
 
@@ -496,7 +496,7 @@ def test_page_in_a_browser_with_the_keyboard(tmp_path, rows_file):
         page.wait_for_selector("#done:not([hidden])")
         assert "answered all 2" in page.text_content("#done-text")
         assert page.is_hidden("#task")
-        assert app.state.store.annotation_progress("alice") == {"answered": 2, "total": 2}
+        assert app.state.store.annotations.progress("alice") == {"answered": 2, "total": 2}
 
         # the token is remembered: a reload goes straight to the done state
         page.reload()

@@ -64,7 +64,7 @@ def test_predict_returns_chain_records_project_and_sets_cookie(client):
     assert set_cookie.startswith(f"{USER_COOKIE}=") and "HttpOnly" in set_cookie
     assert "samesite=lax" in set_cookie.lower()
     assert _store(client).counts() == {"projects": 1, "exports": 0}
-    rec = next(iter(_store(client).iter_projects()))
+    rec = next(iter(_store(client).projects.iter_all()))
     assert rec.id == body["project_id"] and rec.user_id == client.cookies[USER_COOKIE]
     # the same cookie is reused, not replaced
     r2 = client.post("/v1/predict", json={"intent": "moody teal"})
@@ -85,7 +85,7 @@ def test_sticky_variant_under_experiment(tmp_path):
         assert len(variants) == 1  # sticky per user
         seen |= variants
     assert seen <= {"control", "treat"} and None not in seen
-    recs = list(_store(client).iter_projects())
+    recs = list(_store(client).projects.iter_all())
     assert len(recs) == 18 and {r.experiment for r in recs} == {"exp1"}
 
 
@@ -100,7 +100,7 @@ def test_edit_png_same_size_and_headers(client):
         assert im.format == "PNG" and im.size == (24, 16)
     assert parse_chain(r.headers["x-tools"])
     assert " " not in r.headers["x-tools"]
-    assert r.headers["x-project-id"] == next(iter(_store(client).iter_projects())).id
+    assert r.headers["x-project-id"] == next(iter(_store(client).projects.iter_all())).id
     assert r.headers["set-cookie"].startswith(f"{USER_COOKIE}=")
 
 

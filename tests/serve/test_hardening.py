@@ -76,7 +76,7 @@ def test_unexpected_errors_are_json_500_with_an_id(client, caplog, monkeypatch):
     def boom(*_a, **_k):
         raise RuntimeError("secret internal detail")
 
-    monkeypatch.setattr(client.app.state.store, "record_project", boom)
+    monkeypatch.setattr(client.app.state.store.projects, "record", boom)
     with caplog.at_level(logging.ERROR, logger="vibegrade.serve"):
         r = client.post("/v1/predict", json={"intent": "warm"})
     err = assert_error(r, 500, "internal_error")

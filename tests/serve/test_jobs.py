@@ -146,7 +146,7 @@ def test_edit_video_is_a_job_end_to_end(tmp_path, clip):
         assert body["model"] == "default" and body["variant"] is None
         assert r.headers["set-cookie"].startswith(f"{USER_COOKIE}=")  # a new user gets the cookie
         store = app.state.store
-        rec = next(iter(store.iter_projects()))
+        rec = next(iter(store.projects.iter_all()))
         assert rec.id == body["project_id"] and rec.source == "student" and rec.tools == body["tools"]
         assert rec.user_id == client.cookies[USER_COOKIE]
 
@@ -185,7 +185,7 @@ def test_edit_video_with_tools_override_and_render_records_nothing(tmp_path, cli
         assert r.json()["tools"]["adjust"]["saturation"] == -100
         status, _ = _wait(client, r.json()["job_id"])
         _assert_grey_copy_of(_download(client, status, tmp_path / "edit.mp4"), clip)
-        rec = next(iter(app.state.store.iter_projects()))
+        rec = next(iter(app.state.store.projects.iter_all()))
         assert rec.source == "user" and rec.id == status["project_id"]
 
         r = client.post("/v1/render", files=_upload(clip, "c.mov"), data={"tools": GREY})

@@ -151,7 +151,7 @@ def test_concurrent_clients_lose_no_events(service):
     n_predict = sum(s[("predict", 200)] for s in (log.statuses for log in logs))
     n_edit = sum(s[("edit", 200)] for s in (log.statuses for log in logs))
     assert store.counts() == {"projects": n_predict + n_edit, "exports": len(events)}
-    records = {p.id: p for p in store.iter_projects()}
+    records = {p.id: p for p in store.projects.iter_all()}
     assert set(records) == set(made)
     for pid, (user_id, source) in made.items():
         rec = records[pid]
@@ -193,7 +193,7 @@ def test_bench_clients_talk_to_a_real_server(service):
     rps, latencies = _run_clients(port, 3, 7, edit)
     assert rps > 0 and len(latencies) == 7 and min(latencies) > 0
     assert seen == [(200, b"\xff\xd8\xff")] * 10  # 7 timed + one warm-up per client
-    projects = list(store.iter_projects())
+    projects = list(store.projects.iter_all())
     assert len(projects) == 10
     assert {p.user_id for p in projects} == {f"bench-client-{k:04d}" for k in range(3)}
 

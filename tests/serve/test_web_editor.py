@@ -81,7 +81,7 @@ def _store(server):
 
 
 def _project(server, project_id: str):
-    return next(p for p in _store(server).iter_projects() if p.id == project_id)
+    return next(p for p in _store(server).projects.iter_all() if p.id == project_id)
 
 
 def _wait_exports(server, project_id: str, n: int = 1, timeout: float = 10.0):

@@ -51,7 +51,7 @@ def counts_from_events(experiment: str, database_url: str | None = None) -> dict
 
     store = EventStore(database_url)
     try:
-        stats = store.variant_stats(experiment)
+        stats = store.ab.variant_stats(experiment)
     finally:
         store.close()
     return {str(v): (s["started"], s["exported"]) for v, s in stats.items() if v is not None}

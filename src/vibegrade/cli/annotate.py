@@ -154,8 +154,8 @@ def prepare(
              for r, p, img in zip(chosen, predictions, assign_images(len(chosen), names, seed), strict=True)]
     store = EventStore(database_url)
     try:
-        res = store.add_annotation_tasks(tasks)
-        total = store.annotation_task_count()
+        res = store.tasks.add(tasks)
+        total = store.tasks.count()
     finally:
         store.close()
     typer.echo(f"{len(tasks)} tasks from {data} (model {model_name}, seed {seed}): {res.added} new, "
@@ -176,7 +176,7 @@ def report(
 
     store = EventStore(database_url)
     try:
-        votes = store.annotation_votes()
+        votes = store.annotations.votes()
     finally:
         store.close()
     rep = build_report(votes, min_votes=min_votes)
@@ -203,7 +203,7 @@ def invite(
 
     store = EventStore(database_url)
     try:
-        key, token = store.add_annotator(name, rotate=rotate)
+        key, token = store.annotators.add(name, rotate=rotate)
     finally:
         store.close()
     typer.echo(f"annotator {key!r}: {'new ' if rotate else ''}token {token}")

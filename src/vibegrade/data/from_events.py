@@ -113,4 +113,4 @@ def dataset_from_events(store: EventStore) -> list[VibeRow]:
     """Dataset rows chosen by what users exported (see the module docstring for the exact rule):
     per request and per tool, the served setting with the highest per-tool export rate; tools never
     exported kept are left unused; requests never exported are dropped; ``calls`` = projects."""
-    return rows_from_projects(store.iter_projects())
+    return rows_from_projects(store.projects.iter_all())

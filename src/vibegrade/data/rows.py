@@ -36,8 +36,8 @@ from vibegrade.schema import (
 )
 from vibegrade.tools.filters import preset_names
 
-__all__ = ["MAX_INTENT_CHARS", "VibeRow", "RowError", "clean_intent", "normalize_intent", "parse_row",
-           "read_rows", "iter_rows", "write_rows"]
+__all__ = ["MAX_INTENT_CHARS", "VibeRow", "RowError", "clean_text", "clean_intent", "normalize_intent",
+           "parse_row", "read_rows", "iter_rows", "write_rows"]
 
 MAX_INTENT_CHARS = 300
 _CORE_KEYS = {"intent", "concept", "group", "category", "phrasing", "rationale", "adjust", "selective_adjust",
@@ -45,22 +45,41 @@ _CORE_KEYS = {"intent", "concept", "group", "category", "phrasing", "rationale",
 PHRASINGS = ("bare", "variant")
 
 
+def clean_text(text: object, *, subject: str, max_chars: int, empty: str | None = None,
+               reject_control: bool = False, strict: bool = True) -> str:
+    """The one cleaner of short user text (requests, annotator names): characters that are not printable
+    become spaces, whitespace runs become one space, the ends are trimmed.
+
+    ``strict`` (default): raise ``ValueError`` with a message for the user, naming ``subject``, when ``text``
+    is not a string, is empty after cleaning (``empty``: that message instead), is longer than
+    ``max_chars``, or (``reject_control``) contains control characters other than whitespace. Not
+    ``strict``: never raise; ``str(text)`` cleaned and cut to ``max_chars`` (text placed into a prompt).
+    """
+    if not strict:
+        text = str(text)
+    elif not isinstance(text, str):
+        raise ValueError(f"{subject} must be text")
+    elif reject_control and any(not ch.isprintable() and not ch.isspace() for ch in text):
+        raise ValueError(f"{subject} must not contain control characters")
+    t = " ".join("".join(ch if ch.isprintable() else " " for ch in text).split())
+    if not strict:
+        return t[:max_chars]
+    if not t:
+        raise ValueError(empty or f"{subject} must not be empty")
+    if len(t) > max_chars:
+        raise ValueError(f"{subject} is {len(t)} characters long; the limit is {max_chars}")
+    return t
+
+
 def clean_intent(text: object) -> str:
     """Validate a user request at the edge: returns it with whitespace collapsed and control characters
-    removed, or raises ``ValueError`` with a message meant for the user.
+    removed, or raises ``ValueError`` with a message meant for the user (:func:`clean_text`).
 
     Anything else (symbols only, other languages, instructions aimed at the model) is a valid request:
     students map every text to a valid tool chain and never follow instructions in it.
     """
-    if not isinstance(text, str):
-        raise ValueError("the request must be text")
-    t = "".join(ch if ch.isprintable() else " " for ch in text)
-    t = " ".join(t.split())
-    if not t:
-        raise ValueError("empty request: describe the look you want, e.g. 'golden hour'")
-    if len(t) > MAX_INTENT_CHARS:
-        raise ValueError(f"request is {len(t)} characters long; the limit is {MAX_INTENT_CHARS}")
-    return t
+    return clean_text(text, subject="request", max_chars=MAX_INTENT_CHARS,
+                      empty="empty request: describe the look you want, e.g. 'golden hour'")
 
 
 def normalize_intent(text: str) -> str:

@@ -1,6 +1,6 @@
 """Annotator votes: majority answer per task and question, and agreement between annotators.
 
-Plain Python on :meth:`vibegrade.data.events.EventStore.annotation_votes` (used by
+Plain Python on :meth:`vibegrade.data.events.AnnotationStore.votes` (used by
 ``vibegrade annotate report``; see ``docs/annotate.md``).
 """
 

@@ -30,7 +30,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from vibegrade.data.rows import MAX_INTENT_CHARS  # one request-length limit for the whole project
+from vibegrade.data.rows import MAX_INTENT_CHARS, clean_text  # one request-length limit, one text cleaner
 from vibegrade.schema import (
     ADJUST_PARAMS,
     FILTER_NONE,
@@ -49,9 +49,9 @@ __all__ = [
     "Message",
     "PromptInfo",
     "answer_label",
-    "clean_intent",
     "installed_presets",
     "prompt_info",
+    "prompt_intent",
     "student_messages",
     "student_prompt",
     "student_target",
@@ -79,9 +79,10 @@ def _presets(presets: Iterable[str] | None) -> list[str]:
     return out
 
 
-def clean_intent(intent: str) -> str:
-    """The request as it is placed into a prompt: one line, whitespace collapsed, length-capped."""
-    return " ".join(str(intent).split())[:MAX_INTENT_CHARS]
+def prompt_intent(intent: object) -> str:
+    """The request as it is placed into a prompt: one line, whitespace collapsed, length-capped (the
+    project's one text cleaner, :func:`vibegrade.data.rows.clean_text`, in its lenient mode: never raises)."""
+    return clean_text(intent, subject="request", max_chars=MAX_INTENT_CHARS, strict=False)
 
 
 def answer_label(tool: str) -> str:
@@ -331,7 +332,7 @@ def teacher_messages(tool: str, intent: str, presets: Iterable[str] | None = Non
     """Chat messages asking the teacher for ``tool``'s settings for ``intent``."""
     return [
         {"role": "system", "content": teacher_system_prompt(tool, presets, descriptions)},
-        {"role": "user", "content": _REQUEST.format(intent=clean_intent(intent))},
+        {"role": "user", "content": _REQUEST.format(intent=prompt_intent(intent))},
     ]
 
 
@@ -355,7 +356,7 @@ def student_prompt(tool: str, intent: str, presets: Iterable[str] | None = None)
                 f"Answer with JSON only: {{\"name\": ..., \"{INTENSITY.name}\": ...}}; "
                 f"\"{FILTER_NONE}\" if no preset fits closely.")
     return (f"Tool: {tool}\nSet the {tool} tool of a colour grade for the look below.\n{body}\n"
-            f"{_REQUEST.format(intent=clean_intent(intent))}")
+            f"{_REQUEST.format(intent=prompt_intent(intent))}")
 
 
 def student_messages(tool: str, intent: str, presets: Iterable[str] | None = None) -> list[Message]:

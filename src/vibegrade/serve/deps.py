@@ -13,15 +13,17 @@ from typing import Annotated
 
 from fastapi import Depends, Path, Request, Response
 
-from vibegrade.data.events import EventStore
 from vibegrade.analytics.experiments import ExperimentsConfig
+from vibegrade.data.events import EventStore
 from vibegrade.serve.jobs import JobQueue
 from vibegrade.serve.limits import DecodeBudget
 from vibegrade.serve.model_cache import ModelCache
 from vibegrade.serve.settings import Settings
 
-__all__ = ["USER_COOKIE", "ID_PATTERN", "MAX_ID_CHARS", "IdPath", "SettingsDep", "StoreDep", "BudgetDep", "ModelsDep", "ExperimentsDep", "UserDep", "JobsDep",
-           "get_settings", "get_jobs", "client_key", "get_store", "get_models", "get_experiments", "get_user_id",
+__all__ = ["USER_COOKIE", "ID_PATTERN", "MAX_ID_CHARS", "IdPath", "SettingsDep", "StoreDep", "BudgetDep",
+           "ModelsDep", "ExperimentsDep", "UserDep", "JobsDep",
+           "get_settings", "get_jobs", "client_key", "get_store", "get_models", "get_experiments",
+           "get_user_id",
            "carry_user_cookie"]
 
 USER_COOKIE = "vg_uid"

@@ -21,7 +21,9 @@ Redis transactions (``WATCH``/``MULTI``):
 * a job interrupted by a worker's shutdown is put back: queued, its attempt not counted, a new message
   with a new ticket sent.
 
-The job runner itself is :meth:`vibegrade.serve.jobs.JobQueue.run`; nothing here renders.
+This is the transport only: each delivered job is run by the queue's
+:class:`~vibegrade.serve.jobs.runner.JobRunner` (:meth:`~vibegrade.serve.jobs.queue.JobQueue.run`);
+nothing here renders.
 """
 
 from __future__ import annotations
@@ -33,10 +35,19 @@ import secrets
 import socket
 import threading
 import time
-from typing import Any, Iterator
+from collections.abc import Iterator
+from typing import Any
 
-from vibegrade.serve.jobs import (ACTIVE_STATES, DEFAULT_MAX_ATTEMPTS, PROGRESS_INTERVAL_S, JobQueue,
-                                  JobQueueUnavailable, JobRecord, JobSpec, JobState)
+from vibegrade.serve.jobs.model import (
+    ACTIVE_STATES,
+    DEFAULT_MAX_ATTEMPTS,
+    PROGRESS_INTERVAL_S,
+    JobQueueUnavailable,
+    JobRecord,
+    JobSpec,
+    JobState,
+)
+from vibegrade.serve.jobs.queue import JobQueue
 
 __all__ = ["DramatiqJobQueue", "QUEUE_NAME", "ACTOR_NAME", "DEFAULT_HEARTBEAT_TIMEOUT_S",
            "DEFAULT_MAINTENANCE_CHANCE"]
@@ -181,7 +192,7 @@ class DramatiqJobQueue(JobQueue):
             return None
         total = h.get("frames_total")
         return JobRecord(
-            job_id=job_id, state=h["state"],  # type: ignore[arg-type]
+            job_id=job_id, state=h["state"],
             created_at=float(h.get("created_at") or 0), updated_at=float(h.get("updated_at") or 0),
             download_name=h.get("download_name") or "video.mp4", frames_done=int(h.get("frames_done") or 0),
             frames_total=int(total) if total else None, error_code=h.get("error_code") or None,
@@ -242,7 +253,8 @@ class DramatiqJobQueue(JobQueue):
         from dramatiq.middleware import Retries
 
         retries = Retries(max_retries=TRANSITION_RETRIES, min_backoff=1000, max_backoff=30_000,
-                          retry_when=lambda n, e: n < TRANSITION_RETRIES and isinstance(e, JobQueueUnavailable))
+                          retry_when=lambda n, e: n < TRANSITION_RETRIES and isinstance(e,
+                                                                                        JobQueueUnavailable))
         broker = self._make_broker(middleware=[retries])
         self.worker_id = f"{socket.gethostname()}-{os.getpid()}-{secrets.token_hex(4)}"
         broker.broker_id = self.worker_id  # names this worker's heartbeat and ack set in Redis
@@ -251,10 +263,10 @@ class DramatiqJobQueue(JobQueue):
         worker = dramatiq.Worker(broker, worker_threads=self.workers, worker_timeout=1000)
         worker.queue_prefetch = self.workers  # hold no more jobs than there are threads to run them
         worker.start()
-        for i, t in enumerate(worker.workers):
-            t.name = f"vibegrade-job-{i}"
-        for name, t in worker.consumers.items():
-            t.name = f"vibegrade-job-consumer-{name}"
+        for i, w in enumerate(worker.workers):
+            w.name = f"vibegrade-job-{i}"
+        for name, c in worker.consumers.items():
+            c.name = f"vibegrade-job-consumer-{name}"
         self._worker = worker
         self._threads = [*worker.workers, *worker.consumers.values()]
 
@@ -375,7 +387,8 @@ class DramatiqJobQueue(JobQueue):
         for attempt in range(5):  # the outcome matters: retry through a short Redis outage
             try:
                 if not self._write_if_runner(spec.job_id, fields, expire=True):
-                    log.info("job %s: outcome not recorded (the job was given to another worker)", spec.job_id)
+                    log.info("job %s: outcome not recorded (the job was given to another worker)",
+                             spec.job_id)
                 return
             except JobQueueUnavailable:
                 if attempt == 4:

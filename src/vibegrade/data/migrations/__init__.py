@@ -1,1 +1,1 @@
-"""Alembic environment of the event store (run by :meth:`vibegrade.data.events.EventStore.migrate`)."""
+"""Alembic environment of the event store (run by :meth:`vibegrade.data.events.Database.migrate`)."""

@@ -1,6 +1,6 @@
 """Alembic environment for the vibegrade event store.
 
-Run programmatically by :meth:`vibegrade.data.events.EventStore.migrate`, which passes an open
+Run programmatically by :meth:`vibegrade.data.events.Database.migrate`, which passes an open
 connection in ``config.attributes["connection"]``; no ``alembic.ini`` is needed. Without a connection
 (e.g. ``alembic -x`` use from a shell) the URL comes from the ``sqlalchemy.url`` option or
 ``$VIBEGRADE_DATABASE_URL``.
@@ -12,7 +12,8 @@ from alembic import context
 from sqlalchemy import create_engine
 from sqlalchemy.engine import Connection
 
-from vibegrade.data.events import Base, default_database_url, normalize_database_url
+from vibegrade.data.events.database import default_database_url, normalize_database_url
+from vibegrade.data.events.models import Base
 
 config = context.config
 target_metadata = Base.metadata

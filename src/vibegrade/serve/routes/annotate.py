@@ -16,8 +16,9 @@ from __future__ import annotations
 import io
 import threading
 from collections import OrderedDict
+from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated, Callable, Literal, Optional, get_args
+from typing import Annotated, Any, Literal, get_args
 
 import numpy as np
 from fastapi import APIRouter, Depends, Header, Query, Request, Response
@@ -143,7 +144,8 @@ PreviewsDep = Annotated[PreviewCache, Depends(get_previews)]
 # --------------------------------------------------------------------------------------------- identity
 
 _TOKEN_CHARS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_")
-_HOW_TO_GET_ONE = "whoever runs the study gives each annotator a link with a token (vibegrade annotate invite NAME)"
+_HOW_TO_GET_ONE = ("whoever runs the study gives each annotator a link with a token "
+                   "(vibegrade annotate invite NAME)")
 
 
 def _unauthorized(message: str) -> ApiError:
@@ -151,17 +153,18 @@ def _unauthorized(message: str) -> ApiError:
 
 
 def annotator_identity(request: Request,
-                       authorization: Annotated[Optional[str], Header(
+                       authorization: Annotated[str | None, Header(
                            description="Bearer TOKEN, the annotator's token from `vibegrade annotate invite`")
                        ] = None) -> str:
     """The annotator the request's token belongs to (normalised name); 401 without a valid token."""
     if not authorization:
-        raise _unauthorized(f"an annotator token is required (Authorization: Bearer TOKEN); {_HOW_TO_GET_ONE}")
+        raise _unauthorized("an annotator token is required (Authorization: Bearer TOKEN); "
+                            f"{_HOW_TO_GET_ONE}")
     scheme, _, token = authorization.strip().partition(" ")
     token = token.strip()
     if scheme.lower() != "bearer" or not 16 <= len(token) <= 128 or not set(token) <= _TOKEN_CHARS:
         raise _unauthorized("the Authorization header must be 'Bearer TOKEN' with an annotator token")
-    name = request.app.state.store.annotator_for_token(token)
+    name = request.app.state.store.annotators.for_token(token)
     if name is None:
         raise _unauthorized(f"unknown annotator token; {_HOW_TO_GET_ONE}")
     return name
@@ -204,7 +207,7 @@ class AnnotationTaskOut(BaseModel):
 
 class NextTaskResponse(BaseModel):
     annotator: str = Field(description="the annotator the token belongs to (normalised name)")
-    task: Optional[AnnotationTaskOut] = Field(
+    task: AnnotationTaskOut | None = Field(
         description="the next task, or null when this annotator is done")
     progress: AnnotationProgress
 
@@ -212,7 +215,7 @@ class NextTaskResponse(BaseModel):
 class AnswerRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    annotator: Optional[str] = Field(default=None, min_length=1, max_length=200,
+    annotator: str | None = Field(default=None, min_length=1, max_length=200,
                                      description="optional: the token's annotator name (anything else is a "
                                                  "403); the token decides who answers", examples=["alice"])
     relevant: Answer = Field(description="is the teacher's grade relevant to the request?")
@@ -220,7 +223,7 @@ class AnswerRequest(BaseModel):
 
     @field_validator("annotator")
     @classmethod
-    def _clean(cls, v: Optional[str]) -> Optional[str]:
+    def _clean(cls, v: str | None) -> str | None:
         return None if v is None else _annotator(v)
 
 
@@ -233,20 +236,20 @@ class AnswerResponse(BaseModel):
     progress: AnnotationProgress
 
 
-_AUTH = {401: {"model": ErrorResponse, "description": "missing or unknown annotator token"},
+_AUTH: dict[int | str, dict[str, Any]] = {401: {"model": ErrorResponse, "description": "missing or unknown annotator token"},
          403: {"model": ErrorResponse, "description": "the annotator named is not the token's"}}
-_NOT_FOUND = {404: {"model": ErrorResponse}, 422: {"model": ErrorResponse}}
+_NOT_FOUND: dict[int | str, dict[str, Any]] = {404: {"model": ErrorResponse}, 422: {"model": ErrorResponse}}
 
 
 def _task_or_404(store: EventStore, task_id: str) -> AnnotationTaskRecord:
-    task = store.annotation_task(task_id)
+    task = store.tasks.get(task_id)
     if task is None:
         raise ApiError(404, "task_not_found", f"unknown annotation task {task_id!r}")
     return task
 
 
 def _progress(store: EventStore, annotator: str) -> AnnotationProgress:
-    p = store.annotation_progress(annotator)
+    p = store.annotations.progress(annotator)
     return AnnotationProgress(answered_by_you=p["answered"], total=p["total"])
 
 
@@ -271,7 +274,7 @@ def annotate_asset(asset: str, request: Request) -> Response:
 @router.get("/v1/annotate/next", response_model=NextTaskResponse,
             responses={422: {"model": ErrorResponse}, **_AUTH}, tags=["annotate"])
 def next_task(request: Request, store: StoreDep, identity: AnnotatorDep,
-              annotator: Annotated[Optional[str], Query(
+              annotator: Annotated[str | None, Query(
                   min_length=1, max_length=200,
                   description="optional: the token's annotator name (anything else is a 403)")] = None,
               ) -> NextTaskResponse:
@@ -279,7 +282,7 @@ def next_task(request: Request, store: StoreDep, identity: AnnotatorDep,
     done. Needs ``Authorization: Bearer TOKEN``."""
     _check_claimed(annotator, identity, "annotator")
     name = identity
-    task = store.next_annotation_task(name)
+    task = store.annotations.next_task(name)
     progress = _progress(store, name)
     if task is None:
         return NextTaskResponse(annotator=name, task=None, progress=progress)
@@ -288,7 +291,8 @@ def next_task(request: Request, store: StoreDep, identity: AnnotatorDep,
     def url(kind: str) -> str:
         return base + request.app.url_path_for("annotate_task_image", task_id=task.id, kind=kind)
 
-    return NextTaskResponse(annotator=name, task=AnnotationTaskOut(task_id=task.id, intent=task.intent, image=task.image,
+    return NextTaskResponse(annotator=name, task=AnnotationTaskOut(task_id=task.id, intent=task.intent,
+                                                                   image=task.image,
                                                    source_url=url("source"), teacher_url=url("teacher"),
                                                    student_url=url("student")),
                             progress=progress)
@@ -319,12 +323,13 @@ def task_image(task_id: IdPath, kind: ImageKind, store: StoreDep, previews: Prev
 
 @router.post("/v1/annotate/tasks/{task_id}/answers", response_model=AnswerResponse, status_code=201,
              responses={**_NOT_FOUND, **_AUTH}, tags=["annotate"])
-def answer_task(task_id: IdPath, body: AnswerRequest, store: StoreDep, identity: AnnotatorDep) -> AnswerResponse:
+def answer_task(task_id: IdPath, body: AnswerRequest, store: StoreDep,
+                identity: AnnotatorDep) -> AnswerResponse:
     """Record the token's annotator's two answers on a task (``Authorization: Bearer TOKEN``); answering
     again adds a new revision (the report counts the latest)."""
     _check_claimed(body.annotator, identity, "annotator")
     try:
-        revision = store.record_task_answers(task_id, identity, {
+        revision = store.annotations.record(task_id, identity, {
             "relevant": body.relevant, "student_matches_teacher": body.student_matches_teacher})
     except UnknownAnnotationTaskError:
         raise ApiError(404, "task_not_found", f"unknown annotation task {task_id!r}") from None

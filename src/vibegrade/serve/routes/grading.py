@@ -1,29 +1,51 @@
-"""Grading endpoints: predict a chain, grade an upload, render an explicit chain, record an export."""
+"""Grading endpoints: predict a chain, grade an upload, render an explicit chain, record an export.
+
+Thin: the model choice (A/B assignment), prediction and project record are
+:mod:`vibegrade.serve.services.grading`; video uploads become jobs through
+:mod:`vibegrade.serve.services.video_jobs`."""
 
 from __future__ import annotations
 
-import time
-from typing import Annotated, Any, Optional
+from typing import Annotated, Any
 
 from fastapi import APIRouter, File, Form, Request, Response, UploadFile
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, field_validator
 
-from vibegrade import api
-from vibegrade.data.events import EventIdConflictError, EventStore, UnknownProjectError
+from vibegrade.data.events import EventIdConflictError, UnknownProjectError
 from vibegrade.data.rows import MAX_INTENT_CHARS, clean_intent
-from vibegrade.schema import ToolChain
-from vibegrade.serve.deps import (ID_PATTERN, MAX_ID_CHARS, BudgetDep, ExperimentsDep, IdPath, JobsDep, ModelsDep,
-                                  SettingsDep, StoreDep, UserDep, carry_user_cookie, client_key)
+from vibegrade.serve.deps import (
+    ID_PATTERN,
+    MAX_ID_CHARS,
+    BudgetDep,
+    ExperimentsDep,
+    IdPath,
+    JobsDep,
+    ModelsDep,
+    SettingsDep,
+    StoreDep,
+    UserDep,
+    carry_user_cookie,
+    client_key,
+)
 from vibegrade.serve.errors import ERRORS, ApiError, ErrorResponse
-from vibegrade.analytics.experiments import Experiment, ExperimentsConfig, assign
-from vibegrade.serve.model_cache import ModelCache
-from vibegrade.serve.routes.jobs import (JOB_ACCEPTED_RESPONSE, accept_video, job_accepted_response,
-                                         queue_video)
-from vibegrade.serve.uploads import (IMAGE_RESPONSES, compact, grade_upload, image_response, intent_or_422,
-                                     tools_or_422, upload_kind)
+from vibegrade.serve.services.grading import predict_chain, record_project
+from vibegrade.serve.services.video_jobs import (
+    JOB_ACCEPTED_RESPONSE,
+    accept_video,
+    job_accepted_response,
+    queue_video,
+)
+from vibegrade.serve.uploads import (
+    IMAGE_RESPONSES,
+    compact,
+    grade_upload,
+    image_response,
+    intent_or_422,
+    tools_or_422,
+    upload_kind,
+)
 
-__all__ = ["router", "PredictRequest", "PredictResponse", "ToolsKept", "ExportRequest", "ExportResponse",
-           "predict_chain"]
+__all__ = ["router", "PredictRequest", "PredictResponse", "ToolsKept", "ExportRequest", "ExportResponse"]
 
 router = APIRouter()
 
@@ -45,8 +67,8 @@ class PredictRequest(BaseModel):
 
 class PredictResponse(BaseModel):
     project_id: str
-    experiment: Optional[str] = Field(default=None, description="active experiment, if any")
-    variant: Optional[str] = Field(description="variant served (null when no experiment is active)")
+    experiment: str | None = Field(default=None, description="active experiment, if any")
+    variant: str | None = Field(description="variant served (null when no experiment is active)")
     model: str = Field(description="model folder path, or 'default'")
     tools: dict[str, Any] = Field(description="the predicted tool chain (wire form)")
     latency_ms: float
@@ -74,60 +96,12 @@ class ExportResponse(BaseModel):
     recorded: bool
 
 
-
-class _Prediction(BaseModel):
-    chain: ToolChain
-    experiment: Optional[str]
-    variant: Optional[str]
-    model: str
-    latency_ms: float
-
-
-def _active_experiment(experiments: ExperimentsConfig) -> Experiment | None:
-    active = experiments.active()
-    return active[0] if active else None
-
-
-def _choose_model(experiments: ExperimentsConfig, user_id: str, models: ModelCache
-                  ) -> tuple[str | None, str | None, str]:
-    exp = _active_experiment(experiments)
-    if exp is None:
-        name = "default"
-        return None, None, models.resolve(name) or name
-    variant = assign(exp, user_id)
-    return exp.name, variant.name, variant.model if variant.model != "default" else (
-        models.resolve("default") or "default")
-
-
-def predict_chain(intent: str, user_id: str, models: ModelCache, experiments: ExperimentsConfig,
-                  override: ToolChain | None = None) -> _Prediction:
-    experiment, variant, model_name = _choose_model(experiments, user_id, models)
-    if override is not None:
-        return _Prediction(chain=override, experiment=experiment, variant=variant, model=model_name,
-                           latency_ms=0.0)
-    student = models.get(model_name)
-    t0 = time.perf_counter()
-    chain = api.predict(intent, model=student)
-    latency_ms = (time.perf_counter() - t0) * 1000.0
-    return _Prediction(chain=chain, experiment=experiment, variant=variant, model=model_name,
-                       latency_ms=round(latency_ms, 3))
-
-
-def _record_project(store: EventStore, user_id: str, intent: str, p: _Prediction,
-                    override: ToolChain | None) -> str:
-    """Record a served prediction (``source`` is ``user`` when the client sent its own ``tools``)."""
-    return store.record_project(user_id=user_id, intent=intent, tools=p.chain, model=p.model,
-                                source="user" if override is not None else "student",
-                                latency_ms=p.latency_ms if override is None else None,
-                                experiment=p.experiment, variant=p.variant)
-
-
 @router.post("/v1/predict", response_model=PredictResponse, responses=ERRORS, tags=["grading"])
 def predict(body: PredictRequest, user_id: UserDep, store: StoreDep, models: ModelsDep,
             experiments: ExperimentsDep) -> PredictResponse:
     """Predict the tool chain for a look request and record it as a project."""
     p = predict_chain(body.intent, user_id, models, experiments)
-    project_id = _record_project(store, user_id, body.intent, p, None)
+    project_id = record_project(store, user_id, body.intent, p, None)
     return PredictResponse(project_id=project_id, experiment=p.experiment, variant=p.variant,
                            model=p.model, tools=p.chain.to_wire(), latency_ms=p.latency_ms)
 
@@ -135,7 +109,8 @@ def predict(body: PredictRequest, user_id: UserDep, store: StoreDep, models: Mod
 _FILE_DESCRIPTION = "JPEG, PNG, WebP or TIFF image, or a video (MP4, MOV, MKV, WebM, AVI, ...)"
 _UPLOAD_RESPONSES = {**IMAGE_RESPONSES, 202: JOB_ACCEPTED_RESPONSE,
                      429: {"model": ErrorResponse,
-                           "description": "too many video jobs of this client queued or running (too_many_jobs)"}}
+                           "description": "too many video jobs of this client queued or running "
+                                          "(too_many_jobs)"}}
 
 
 @router.post("/v1/edit", response_class=Response, responses=_UPLOAD_RESPONSES, tags=["grading"])
@@ -144,7 +119,7 @@ def edit(request: Request, file: Annotated[UploadFile, File(description=_FILE_DE
                                      examples=[_INTENT_EXAMPLE])],
          user_id: UserDep, store: StoreDep, models: ModelsDep, experiments: ExperimentsDep,
          settings: SettingsDep, jobs: JobsDep, budget: BudgetDep,
-         tools: Annotated[Optional[str], Form(description="tool chain JSON overriding the prediction",
+         tools: Annotated[str | None, Form(description="tool chain JSON overriding the prediction",
                                               examples=[_TOOLS_EXAMPLE])] = None,
          ) -> Response:
     """Grade an image from a look request (or explicit ``tools``); records a project.
@@ -158,18 +133,19 @@ def edit(request: Request, file: Annotated[UploadFile, File(description=_FILE_DE
         video = accept_video(file, settings, jobs, client_key(request))
         try:
             p = predict_chain(intent, user_id, models, experiments, override)
-            project_id = _record_project(store, user_id, intent, p, override)
+            project_id = record_project(store, user_id, intent, p, override)
             job = queue_video(jobs, video, p.chain, project_id)
         except BaseException:
             jobs.discard_job_dir(video.job_id)
             raise
-        resp = job_accepted_response(job, p.chain, experiment=p.experiment, variant=p.variant, model=p.model,
-                                     headers={"X-Project-Id": project_id, "X-Tools": compact(p.chain)})
-        carry_user_cookie(request, resp)
-        return resp
+        accepted = job_accepted_response(job, p.chain, experiment=p.experiment, variant=p.variant,
+                                         model=p.model,
+                                         headers={"X-Project-Id": project_id, "X-Tools": compact(p.chain)})
+        carry_user_cookie(request, accepted)
+        return accepted
     p = predict_chain(intent, user_id, models, experiments, override)
     data, media_type = grade_upload(file, p.chain, settings, budget)
-    project_id = _record_project(store, user_id, intent, p, override)
+    project_id = record_project(store, user_id, intent, p, override)
     resp = image_response(data, media_type, {"X-Project-Id": project_id, "X-Tools": compact(p.chain)})
     carry_user_cookie(request, resp)
     return resp
@@ -195,13 +171,14 @@ def render(request: Request, file: Annotated[UploadFile, File(description=_FILE_
 @router.post("/v1/projects/{project_id}/export", response_model=ExportResponse, status_code=201,
              responses={200: {"model": ExportResponse, "description": "event already recorded"},
                         404: {"model": ErrorResponse},
-                        409: {"model": ErrorResponse, "description": "event_id already used for another project"},
+                        409: {"model": ErrorResponse,
+                              "description": "event_id already used for another project"},
                         422: {"model": ErrorResponse}},
              tags=["events"])
 def export(project_id: IdPath, body: ExportRequest, response: Response, store: StoreDep) -> ExportResponse:
     """Record that the user downloaded a project's result (idempotent per ``event_id``)."""
     try:
-        recorded = store.record_export(project_id, body.event_id, body.tools_kept.model_dump())
+        recorded = store.exports.record(project_id, body.event_id, body.tools_kept.model_dump())
     except UnknownProjectError:
         raise ApiError(404, "project_not_found", f"unknown project {project_id!r}") from None
     except EventIdConflictError as e:

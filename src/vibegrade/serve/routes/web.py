@@ -18,7 +18,7 @@ from __future__ import annotations
 import mimetypes
 import re
 from pathlib import Path
-from typing import Any, Optional
+from typing import Any
 
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import FileResponse
@@ -218,7 +218,7 @@ class LutRequest(BaseModel):
     tools: dict[str, Any] = Field(description="the tool chain (wire form, as in X-Tools)")
     size: int = Field(default=DEFAULT_LUT_SIZE, ge=MIN_LUT_SIZE, le=MAX_LUT_SIZE,
                       description=f"grid points per axis, {MIN_LUT_SIZE}..{MAX_LUT_SIZE} (33 is usual)")
-    title: Optional[str] = Field(default=None, max_length=100, pattern=r"^[^\"\r\n]*$",
+    title: str | None = Field(default=None, max_length=100, pattern=r"^[^\"\r\n]*$",
                                  description="TITLE written into the file (default 'vibegrade look')")
 
 

@@ -1,0 +1,6 @@
+"""What the service does, below its routers: the routers in :mod:`vibegrade.serve.routes` parse HTTP and
+call these modules; no router imports another router.
+
+* :mod:`.grading` -- which model serves a request (the A/B assignment), the prediction, its record;
+* :mod:`.video_jobs` -- a video upload accepted as a job: saved, probed, queued, answered with 202.
+"""
