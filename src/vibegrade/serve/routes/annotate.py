@@ -236,8 +236,9 @@ class AnswerResponse(BaseModel):
     progress: AnnotationProgress
 
 
-_AUTH: dict[int | str, dict[str, Any]] = {401: {"model": ErrorResponse, "description": "missing or unknown annotator token"},
-         403: {"model": ErrorResponse, "description": "the annotator named is not the token's"}}
+_AUTH: dict[int | str, dict[str, Any]] = {
+    401: {"model": ErrorResponse, "description": "missing or unknown annotator token"},
+    403: {"model": ErrorResponse, "description": "the annotator named is not the token's"}}
 _NOT_FOUND: dict[int | str, dict[str, Any]] = {404: {"model": ErrorResponse}, 422: {"model": ErrorResponse}}
 
 
