@@ -22,7 +22,8 @@ from pathlib import Path
 from vibegrade.data.rows import read_rows
 from vibegrade.evaluation.metrics import evaluate_chains
 from vibegrade.students.augment import OfflineParaphraser, augment_rows
-from vibegrade.students.encoder_student import EncoderStudent, EncoderTrainConfig, train_encoder_student
+from vibegrade.students.encoder_student import EncoderStudent
+from vibegrade.students.encoder_training import EncoderTrainConfig, train_encoder_student
 
 ROOT = Path(__file__).resolve().parents[1]
 

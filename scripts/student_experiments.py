@@ -43,12 +43,8 @@ def main() -> int:
     from vibegrade.evaluation.behaviour import run_suite
     from vibegrade.evaluation.metrics import evaluate_chains, value_spread
     from vibegrade.students.baselines import MajorityStudent, NearestNeighbourStudent
-    from vibegrade.students.encoder_student import (
-        RETRIEVAL_DEFAULTS,
-        EncoderStudent,
-        EncoderTrainConfig,
-        train_encoder_student,
-    )
+    from vibegrade.students.encoder_student import RETRIEVAL_DEFAULTS, EncoderStudent
+    from vibegrade.students.encoder_training import EncoderTrainConfig, train_encoder_student
 
     train = read_rows([a.split / "train.jsonl"])
     test = read_rows([a.split / "test.jsonl"])

@@ -12,7 +12,8 @@ torch = pytest.importorskip("torch")
 from tests.students.tiny import build_tiny_bert  # noqa: E402
 from vibegrade.data.rows import parse_row  # noqa: E402
 from vibegrade.schema import ADJUST_KEYS, SELECTIVE_COLORS, ToolChain  # noqa: E402
-from vibegrade.students.encoder_student import EncoderStudent, EncoderTrainConfig, train_encoder_student  # noqa: E402
+from vibegrade.students.encoder_student import EncoderStudent  # noqa: E402
+from vibegrade.students.encoder_training import EncoderTrainConfig, train_encoder_student  # noqa: E402
 from vibegrade.students.encoders import NumpyBertEncoder  # noqa: E402
 
 
@@ -41,7 +42,7 @@ def test_numpy_runtime_matches_torch_including_merged_lora(tiny):
     np.testing.assert_allclose(NumpyBertEncoder(tiny, exact_gelu=True).encode(texts), ref_base, atol=2e-5)
     np.testing.assert_allclose(NumpyBertEncoder(tiny).encode(texts), ref_base, atol=1e-3)  # fast tanh GELU
 
-    from vibegrade.students.encoder_student import _lora_target_names
+    from vibegrade.students.encoder_training import _lora_target_names
     peft_model = get_peft_model(base, LoraConfig(r=4, lora_alpha=8, target_modules=_lora_target_names(base)))
     torch.manual_seed(0)
     lora = {}
@@ -133,7 +134,7 @@ def test_training_loop_learns_and_saves_small_valid_model(tiny, tmp_path):
 def test_bundled_encoder_matches_base_plus_adapters(tiny, tmp_path):
     """Serving without the encoder package: the merged float16 encoder inside the model folder gives the
     same embeddings as base weights + LoRA adapters, and the same answers."""
-    from vibegrade.students.encoder_student import bundle_encoder
+    from vibegrade.students.encoder_training import bundle_encoder
 
     out = tmp_path / "m"
     train_encoder_student(_rows(), out,

@@ -137,7 +137,7 @@ def train(
         overrides["epochs"] = epochs
     train: Callable[..., dict[str, Any]]  # the chosen student's trainer, its configuration bound
     if student == "encoder":
-        from vibegrade.students.encoder_student import EncoderTrainConfig, train_encoder_student
+        from vibegrade.students.encoder_training import EncoderTrainConfig, train_encoder_student
 
         if base_model:
             overrides["encoder"] = base_model
@@ -295,7 +295,7 @@ def augment(
     write_rows(output, new)
     typer.echo(json.dumps(stats))
     if retrain is not None:
-        from vibegrade.students.encoder_student import EncoderTrainConfig, train_encoder_student
+        from vibegrade.students.encoder_training import EncoderTrainConfig, train_encoder_student
 
         summary = train_encoder_student(rows + new, retrain, EncoderTrainConfig(seed=seed))
         typer.echo(json.dumps({"retrained": str(retrain), "best_epoch": summary["best_epoch"]}))

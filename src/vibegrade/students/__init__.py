@@ -3,7 +3,8 @@
 Every student has ``kind`` and ``predict(intents) -> list[ToolChain]`` (same order, always valid
 chains). Families:
 
-* ``encoder`` (default, :mod:`.encoder_student`): sentence encoder + heads, NumPy at inference.
+* ``encoder`` (default, :mod:`.encoder_student` to serve, :mod:`.encoder_training` to train): sentence
+  encoder, answers retrieved from the taught requests (or heads), NumPy at inference.
 * ``seq2seq`` / ``causal`` (:mod:`.generative`): LoRA-tuned generative models prompted per tool,
   outputs parsed by the teacher parser.
 * baselines (:mod:`.baselines`): nearest-neighbour retrieval and the majority answer.
