@@ -85,7 +85,7 @@ _REGIONS = {"shadow": "shadows", "shadows": "shadows", "blacks": "shadows", "bla
 _TOKEN = re.compile(r"[a-z]+(?:-[a-z]+)?")
 
 
-@lru_cache(maxsize=4096)
+@lru_cache(maxsize=65536)
 def signature(text: str) -> frozenset[tuple[str, int]]:
     """The (attribute, sign) pairs a request's words point to; attributes tied to a region ("warm
     shadows") are written ``attribute@region``."""
@@ -138,7 +138,7 @@ _STRONG = frozenset({"very", "much", "way", "lot", "heavily", "heavy", "really",
                      "significantly", "lots", "tons"})
 
 
-@lru_cache(maxsize=4096)
+@lru_cache(maxsize=65536)
 def size_class(text: str) -> int:
     """-1 for "slightly"-type wording, +1 for "very"-type, 0 for neither (or both)."""
     toks = set(_TOKEN.findall(str(text).lower()))

@@ -9,6 +9,7 @@ merged in the model folder), and an answer is assembled from the nearest taught 
 
 from __future__ import annotations
 
+import bisect
 import json
 import os
 from collections.abc import Sequence
@@ -175,7 +176,8 @@ class EncoderStudent:
 
     def _decode(self, intents: Sequence[str], emb: np.ndarray) -> list[ToolChain]:
         if self.decoder == "retrieval" and self.memory_emb is not None:
-            return [self._retrieve(intents[i], emb[i]) for i in range(len(intents))]
+            sims = emb @ self.memory_emb.T  # one matrix product for the batch
+            return [self._retrieve(intents[i], emb[i], sims[i]) for i in range(len(intents))]
         preds = decode(*self._heads(emb), self.layout, self.thresholds)
         if self.decoder == "hybrid" and self.memory_emb is not None:
             return [self._hybrid(intents[i], emb[i], preds[i]) for i in range(len(intents))]
@@ -212,27 +214,40 @@ class EncoderStudent:
             out[i] = nb[0][1] if nb else -1.0
         return out
 
-    def neighbours(self, intent: str, emb: np.ndarray, k: int) -> list[tuple[int, float]]:
+    def neighbours(self, intent: str, emb: np.ndarray, k: int, sims: np.ndarray | None = None,
+                   top: np.ndarray | None = None) -> list[tuple[int, float]]:
         """The ``k`` most similar stored requests whose direction words do not conflict with ``intent``,
         best first. A stored request whose size words differ ("slightly" vs plain vs "very") scores
         ``size_penalty`` lower per step, so "lift the shadows a lot" prefers "lift shadows way up" to
-        "lift the shadows a bit"."""
+        "lift the shadows a bit". ``sims`` (the request's cosines to every stored request) and ``top`` (the
+        indices of its ``4k + 16`` best) may come from the caller: a batch computes them at once."""
         assert self.memory_emb is not None
-        sims = self.memory_emb @ emb
+        if sims is None:
+            sims = self.memory_emb @ emb
         pen = float(self.retrieval.get("size_penalty", 0.0))
         q_size = size_class(intent)
         scored: list[tuple[float, int, float]] = []
         m = min(len(sims), 4 * k + 16)
-        top = np.argpartition(-sims, m - 1)[:m] if m < len(sims) else np.arange(len(sims))
+        if top is None or len(top) < m:
+            top = _top(sims, m)
         lex = float(self.retrieval.get("lexical", 0.0))
         q_grams = _char_grams(intent) if lex else frozenset()
+        best: list[float] = []  # the k best scores so far, rising: a candidate that cannot reach the
+        kth = -np.inf           # k-th ends the search
         for j in top[np.argsort(-sims[top])]:
+            s = float(sims[j])
+            if s + lex < kth:  # candidates come in falling cosine; the bonus is at most `lex`
+                break
             other = self._memory_read(int(j))
             if conflicts(intent, other):
                 continue
-            s = float(sims[j])
             bonus = lex * _jaccard(q_grams, self._memory_grams(int(j))) if lex else 0.0
             scored.append((s + bonus - pen * abs(q_size - size_class(other)), int(j), s))
+            bisect.insort(best, scored[-1][0])
+            if len(best) > k:
+                best.pop(0)
+            if len(best) == k:
+                kth = best[0]
         scored.sort(key=lambda t: -t[0])
         return [(j, s) for _, j, s in scored[:k]]
 
@@ -250,12 +265,13 @@ class EncoderStudent:
             self._grams_for = self.memory_intents
         return self._grams[j]
 
-    def _retrieve(self, intent: str, emb: np.ndarray) -> ToolChain:
+    def _retrieve(self, intent: str, emb: np.ndarray, sims: np.ndarray | None = None,
+                  top: np.ndarray | None = None) -> ToolChain:
         """Mode-preserving retrieval: the nearest stored answer sets the mode (which tools, which preset,
         the direction of every value); answers of other close neighbours in the same mode are averaged in
         with softmax weights, so values are refined but never pulled towards another look."""
         r = self.retrieval
-        nb = self.neighbours(intent, emb, int(r["k"]))
+        nb = self.neighbours(intent, emb, int(r["k"]), sims, top)
         if not nb:  # every close answer points the other way: fall back to the heads
             return decode(*self._heads(emb[None, :]), self.layout, self.thresholds)[0]
         top_j, top_s = nb[0]
@@ -365,6 +381,17 @@ def answer_vectors(chains: Sequence[ToolChain], layout: HeadLayout) -> np.ndarra
     onehot[np.arange(len(chains)), t["filter"]] = 2.0
     flags = np.array([[float(u) for u in c.used().values()] for c in chains], np.float32)
     return np.concatenate([t["adjust"], t["selective"], onehot, flags], axis=1)
+
+
+def _top(sims: np.ndarray, m: int) -> np.ndarray:
+    """Indices of the ``m`` largest values of ``sims`` (any order). Only values near the maximum can be
+    among them, so the partition usually runs on a few dozen values instead of every stored request."""
+    if m >= len(sims):
+        return np.arange(len(sims))
+    near = np.flatnonzero(sims >= sims.max() - 0.25)
+    if len(near) >= m:
+        return near[np.argpartition(-sims[near], m - 1)[:m]]
+    return np.argpartition(-sims, m - 1)[:m]
 
 
 def _char_grams(text: str, n: int = 3) -> frozenset[str]:
