@@ -253,17 +253,25 @@ class EncoderStudent:
 
     def _memory_read(self, j: int) -> str:
         """Stored request ``j`` read like a new one (typos repaired too: the data holds "less yelow", whose
-        direction words must be read as "less yellow")."""
-        if getattr(self, "_reads_for", None) is not self.memory_intents:
-            self._reads = [self.read(t) for t in self.memory_intents]
-            self._reads_for = self.memory_intents
-        return self._reads[j]
+        direction words must be read as "less yellow"). Read on first use: a request looks at a few dozen
+        stored requests, so nothing is read up front."""
+        reads = self._memory_memo()[0]
+        if j not in reads:
+            reads[j] = self.read(self.memory_intents[j])
+        return reads[j]
 
     def _memory_grams(self, j: int) -> frozenset[str]:
-        if getattr(self, "_grams_for", None) is not self.memory_intents:
-            self._grams = [_char_grams(self._memory_read(k)) for k in range(len(self.memory_intents))]
-            self._grams_for = self.memory_intents
-        return self._grams[j]
+        grams = self._memory_memo()[1]
+        if j not in grams:
+            grams[j] = _char_grams(self._memory_read(j))
+        return grams[j]
+
+    def _memory_memo(self) -> tuple[dict[int, str], dict[int, frozenset[str]]]:
+        """Per stored request: its reading and its character trigrams (emptied when the memory changes)."""
+        if getattr(self, "_memo_for", None) is not self.memory_intents:
+            self._memo: tuple[dict[int, str], dict[int, frozenset[str]]] = ({}, {})
+            self._memo_for = self.memory_intents
+        return self._memo
 
     def _retrieve(self, intent: str, emb: np.ndarray, sims: np.ndarray | None = None,
                   top: np.ndarray | None = None) -> ToolChain:

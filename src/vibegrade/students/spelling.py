@@ -15,8 +15,8 @@ words into pieces that mean something else ("vila" + "##ge"), so the request lan
 * if the word itself is stored (the data has typos too: "burnt ornage aesthetic"), the neighbour must be
   stored :data:`TYPO_RATIO` times as often.
 
-Lookup is SymSpell's symmetric-delete index (the ``symspellpy`` package, pure Python), built once per
-model from the stored requests: microseconds per word.
+Lookup is SymSpell's symmetric-delete index (the ``symspellpy`` package, pure Python), built when
+the first unknown word arrives, from the stored requests: microseconds per word.
 """
 
 from __future__ import annotations
@@ -26,6 +26,10 @@ import re
 from collections import Counter
 from collections.abc import Iterable
 from functools import lru_cache
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from symspellpy import SymSpell
 
 __all__ = ["MIN_LENGTH", "TYPO_RATIO", "SpellingRepair", "add_typo", "english_words"]
 
@@ -54,16 +58,20 @@ class SpellingRepair:
     """
 
     def __init__(self, texts: Iterable[str], known: Iterable[str] = ()) -> None:
+        self._counts = Counter(w for t in texts for w in _WORD.findall(t.lower()))
+        self._known = {w.lower() for w in known} | english_words()
+        self._sym: SymSpell | None = None  # built on the first unknown word: most requests have none
+        self._cache: dict[str, str] = {}
+
+    def _index(self) -> SymSpell:
         from symspellpy import SymSpell
 
-        counts = Counter(w for t in texts for w in _WORD.findall(t.lower()))
-        self._counts = counts
-        self._known = {w.lower() for w in known} | english_words()
-        self._sym = SymSpell(max_dictionary_edit_distance=1, prefix_length=7)
-        for w, c in counts.items():
-            if len(w) >= MIN_LENGTH - 1:
-                self._sym.create_dictionary_entry(w, c)
-        self._cache: dict[str, str] = {}
+        if self._sym is None:
+            self._sym = SymSpell(max_dictionary_edit_distance=1, prefix_length=7)
+            for w, c in self._counts.items():
+                if len(w) >= MIN_LENGTH - 1:
+                    self._sym.create_dictionary_entry(w, c)
+        return self._sym
 
     def word(self, w: str) -> str:
         """The repaired word (``w`` itself when it is known, short, or has no close stored word)."""
@@ -74,7 +82,7 @@ class SpellingRepair:
         if hit is None:
             from symspellpy import Verbosity
 
-            found = [s for s in self._sym.lookup(lw, Verbosity.ALL, max_edit_distance=1)
+            found = [s for s in self._index().lookup(lw, Verbosity.ALL, max_edit_distance=1)
                      if s.distance == 1 and s.term[0] == lw[0]
                      and (len(lw) >= MIN_LENGTH or sorted(s.term) == sorted(lw))]  # 4 letters: swaps only
             best = max(found, key=lambda s: s.count) if found else None
