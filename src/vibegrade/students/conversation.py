@@ -17,9 +17,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from vibegrade.schema import ToolChain
+from vibegrade.schema import ADJUST_KEYS, SELECTIVE_KEYS, ToolChain
 
-__all__ = ["History", "Entry", "HISTORY_OPS", "Op"]
+__all__ = ["History", "Entry", "HISTORY_OPS", "Op", "changes"]
 
 #: What a follow-up request does (see ``data/refine/STYLE_GUIDE.md`` §1).
 Op = Literal["start", "edit", "toward", "replace", "undo", "redo", "reset"]
@@ -110,3 +110,21 @@ class History:
         if not 0 <= cursor < len(entries):
             raise ValueError(f"history cursor {cursor} outside 0..{len(entries) - 1}")
         return cls(entries, cursor)
+
+
+def changes(before: ToolChain, after: ToolChain) -> list[str]:
+    """What moved between two chains, for people: ``["temperature 35→55", "filter fortune 35→24"]``."""
+    out = []
+    for key, a, b in zip(ADJUST_KEYS, before.adjust.vector(), after.adjust.vector()):
+        if a != b:
+            out.append(f"{key} {a}→{b}")
+    for (colour, channel), a, b in zip(SELECTIVE_KEYS, before.selective_adjust.vector(),
+                                       after.selective_adjust.vector()):
+        if a != b:
+            out.append(f"{colour} {channel} {a}→{b}")
+    fb, fa = before.filter, after.filter
+    if (fb.name, fb.intensity if fb.used else 0) != (fa.name, fa.intensity if fa.used else 0):
+        left = f"{fb.name} {fb.intensity}" if fb.used else "none"
+        right = f"{fa.name} {fa.intensity}" if fa.used else "none"
+        out.append(f"filter {left}→{right}")
+    return out

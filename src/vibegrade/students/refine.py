@@ -13,13 +13,36 @@ Public interface (the model behind :func:`load_refiner` is trained on ``data/ref
 
 from __future__ import annotations
 
+import json
+import os
+import re
+import threading
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Protocol, runtime_checkable
+from pathlib import Path
+from typing import Any, Protocol, cast, runtime_checkable
 
-from vibegrade.schema import ToolChain
+import numpy as np
+
+from vibegrade.schema import FILTER_NONE, ToolChain
+from vibegrade.students import Student, StudentLoadError, load_student
 from vibegrade.students.conversation import History, Op
+from vibegrade.students.direction import conflicts, signature
+from vibegrade.students.encoders import gelu
+from vibegrade.students.refine_features import (
+    FUNCTION_WORDS,
+    PARAM_KEYS,
+    bag_of_ngrams,
+    chain_vector,
+    lexical,
+    vector_chain,
+)
+from vibegrade.students.spelling import SpellingRepair
 
-__all__ = ["Refinement", "Refiner", "apply"]
+__all__ = ["Refinement", "Refiner", "apply", "RefineModel", "load_refiner", "blend_toward", "scale_chain",
+           "OPS",
+           "HEAD_OPS", "look_words",
+           "DEFAULT_REFINER_DIR", "MODEL_KIND"]
 
 
 @dataclass(frozen=True)
@@ -49,3 +72,294 @@ def apply(history: History, refinement: Refinement) -> bool:
         raise ValueError(f"a {refinement.op!r} refinement carries the next chain")
     history.push(refinement.chain, refinement.request, refinement.op)
     return True
+
+
+# ----------------------------------------------------------------------------------------- the model
+
+#: ``kind`` in the refinement model's config.json.
+MODEL_KIND = "refine-bilinear"
+#: The shipped refinement model (trained on all of data/refine; see docs/refine.md).
+DEFAULT_REFINER_DIR = Path(__file__).with_name("refine_model")
+#: Operations the model chooses between, in the order of its op head.
+OPS: tuple[Op, ...] = ("edit", "toward", "replace", "undo", "redo", "reset")
+#: The op head's classes: the operations, with ``scale`` (an edit that multiplies the whole look) apart.
+HEAD_OPS: tuple[str, ...] = ("edit", "scale", "toward", "replace", "undo", "redo", "reset")
+
+
+class RefineModel:
+    """The learned refinement model (``docs/refine.md``).
+
+    Reads a follow-up as :math:`\\varphi` = [encoder embedding, lexical features, 1]
+    (:mod:`vibegrade.students.refine_features`) and answers with four linear heads over it:
+
+    * **op** (6 classes, argmax): edit, toward, replace, undo, redo, reset;
+    * **delta** for ``edit``: each of the 27 values moves by ``a_p·φ + (b_p·φ)·c_p/100`` where ``c_p`` is
+      its current value, so one model says both "add 25 to temperature" (warmer) and "keep 60 % of
+      every value" (less, too much) — and "set saturation to −100" (a = −100, b = −100);
+      moves under ``min_move`` are dropped;
+    * **filter** for ``edit``: keep the current preset, drop it, or switch to a named one;
+    * **amount** for ``toward``: how far to blend toward the look the vibes student reads from the same
+      words (``new = c + amount·(look − c)`` on the values the look sets; its preset is taken when its
+      share is at least 10 and larger than the current one).
+
+    ``replace`` answers the vibes student's chain for the request; undo / redo / reset return no chain.
+    The heads are ridge regressions fitted in closed form (:mod:`vibegrade.students.refine_training`);
+    the encoder is the vibes student's, so the model folder holds only the heads (a few MB).
+    """
+
+    kind = MODEL_KIND
+
+    def __init__(self, path: str | os.PathLike[str] = DEFAULT_REFINER_DIR,
+                 student: Student | None = None) -> None:
+        from safetensors.numpy import load_file
+
+        self.path = Path(path)
+        cfg_path = self.path / "config.json"
+        if not cfg_path.is_file():
+            raise StudentLoadError(f"{self.path}: not a refinement model folder (no config.json)")
+        self.config: dict[str, Any] = json.loads(cfg_path.read_text(encoding="utf-8"))
+        if self.config.get("kind") != MODEL_KIND:
+            raise StudentLoadError(f"{self.path}: not a refinement model (kind={self.config.get('kind')!r})")
+        w = load_file(str(self.path / "weights.safetensors"))
+        self.op_w = w["op"].astype(np.float64)           # (D, 6)
+        self.delta_a = w["delta.a"].astype(np.float64)   # (27, D)
+        self.delta_b = w["delta.b"].astype(np.float64)   # (27, D)
+        self.filter_w = w["filter"].astype(np.float64)   # (D, K)
+        self.amount_w = w["amount"].astype(np.float64)   # (D,)
+        self.factor_w = w["factor"].astype(np.float64)   # (D,): log of the scale factor
+        # edit programs per taught concept and the classifier that picks one (design "linear")
+        self.programs = ((w["program.rule"].astype(np.int64), w["program.const"].astype(np.float64),
+                          w["program.filter"].astype(np.int64), w["concept"].astype(np.float64))
+                         if "concept" in w and self.config.get("edit_decoder", "program") == "program"
+                         else None)
+        # design "mlp": the heads read a hidden layer gelu(φ W + b), plus a constant 1
+        self.hidden = ((w["hidden.w"].astype(np.float64), w["hidden.b"].astype(np.float64))
+                       if "hidden.w" in w else None)
+        self.filter_classes: list[str] = list(self.config["filter_classes"])
+        self.vocab: list[str] = list(self.config["direction_vocab"])
+        self.emb_weight = float(self.config["emb_weight"])
+        self.grams: list[str] = list(self.config.get("ngram_vocab") or [])
+        self.bow_weight = float(self.config.get("bow_weight", 1.0))
+        self.min_move = float(self.config.get("min_move", 2.0))
+        if student is None:
+            ref = self.config.get("student")
+            student = load_student(None if ref in (None, "default") else self.path / ref)
+        self.student = student
+        self._requests: list[str] = list(self.config.get("requests") or [])
+        self._spelling: SpellingRepair | None = None
+
+    def read(self, request: str) -> str:
+        """The follow-up as the model reads it: lower case, typos repaired against the words of the
+        requests it was trained on and the vibes student's (e.g. "warmr" → "warmer")."""
+        text = " ".join(str(request).lower().split())
+        if self._spelling is None:
+            memory = list(getattr(self.student, "memory_intents", []) or [])
+            encoder = getattr(self.student, "encoder", None)
+            vocab = [t for t in encoder.tokenizer.get_vocab() if t.isalpha()] if encoder is not None else []
+            self._spelling = SpellingRepair([*self._requests, *memory], known=[*vocab, *FUNCTION_WORDS])
+        return self._spelling(text)
+
+    def features(self, requests: Sequence[str]) -> np.ndarray:
+        """φ of each request: (n, D) = [embedding · emb_weight, lexical, n-grams · bow_weight, 1]."""
+        texts = [self.read(r) for r in requests]
+        emb = embed_texts(self.student, texts) * self.emb_weight
+        phi = np.hstack([emb, lexical(texts, self.vocab), bag_of_ngrams(texts, self.grams) * self.bow_weight,
+                         np.ones((len(texts), 1))])
+        if self.hidden is None:
+            return phi
+        h = gelu(phi @ self.hidden[0] + self.hidden[1])  # exact GELU, as torch's default
+        return np.hstack([h, np.ones((len(h), 1))])
+
+    def refine(self, chain: ToolChain, request: str) -> Refinement:
+        return self.refine_many([(chain, request)])[0]
+
+    def refine_many(self, pairs: Sequence[tuple[ToolChain, str]]) -> list[Refinement]:
+        """Refinements of several (current chain, follow-up) pairs at once (one encoder batch)."""
+        if not pairs:
+            return []
+        phi = self.features([r for _, r in pairs])
+        ops = np.argmax(phi @ self.op_w, axis=1)
+        looks_for = [i for i, o in enumerate(ops) if HEAD_OPS[o] in ("toward", "replace")]
+        looks = (dict(zip(looks_for, self.student.predict([look_words(pairs[i][1]) for i in looks_for])))
+                 if looks_for else {})
+        out = []
+        for i, (chain, request) in enumerate(pairs):
+            op = HEAD_OPS[int(ops[i])]
+            if op == "scale":
+                factor = float(np.exp(np.clip(phi[i] @ self.factor_w, np.log(0.2), np.log(2.5))))
+                out.append(Refinement("edit", scale_chain(chain, factor), request))
+            elif op in ("undo", "redo", "reset"):
+                out.append(Refinement(cast(Op, op), None, request))
+            elif op == "replace":
+                out.append(Refinement("replace", looks[i], request))
+            elif op == "toward":
+                amount = float(np.clip(phi[i] @ self.amount_w, 0.1, 1.0))
+                out.append(Refinement("toward", blend_toward(chain, looks[i], amount), request))
+            else:
+                out.append(Refinement("edit", self._edit(chain, phi[i], self.read(request)), request))
+        return out
+
+    def _edit(self, chain: ToolChain, phi: np.ndarray, request: str) -> ToolChain:
+        delta = self._delta(chain, phi)
+        if self.programs is None:
+            return delta
+        program = self._program(chain, phi, request)
+        # the program gives the taught sizes and set values; the delta head reads directions better on
+        # wordings it was not taught: take the program unless the two disagree on a direction
+        c, dp, dd = chain_vector(chain), chain_vector(program), chain_vector(delta)
+        both = (np.abs(dd - c) >= 3) & (np.abs(dp - c) >= 1)
+        opposite = np.any(np.sign(dp[both] - c[both]) != np.sign(dd[both] - c[both]))
+        missed = np.any((np.abs(dd - c) >= 5) & (dp == c))  # a clear move the program does not make
+        return delta if opposite or missed or program == chain else program
+
+    def _delta(self, chain: ToolChain, phi: np.ndarray) -> ToolChain:
+        c = chain_vector(chain)
+        d = self.delta_a @ phi + (self.delta_b @ phi) * (c / 100.0)
+        d[np.abs(d) < self.min_move] = 0.0
+        d[PARAM_KEYS.index("hue")] = 0.0  # hue rotation is never moved by a follow-up
+        nxt = c + d
+        choice = self.filter_classes[int(np.argmax(phi @ self.filter_w))]
+        name = chain.filter.name if choice == "keep" else choice
+        if choice not in ("keep", FILTER_NONE) and not chain.filter.used and nxt[-1] < 1:
+            nxt[-1] = 35.0  # a preset switched on without a learned strength: the usual band (vibes §1)
+        return vector_chain(nxt, name)
+
+    def _program(self, chain: ToolChain, phi: np.ndarray, request: str) -> ToolChain:
+        rules, consts, filt, concept_w = self.programs  # type: ignore[misc]
+        scores = phi @ concept_w
+        words = self.config.get("concept_words") or []
+        if signature(request):
+            for k in np.argsort(-scores):
+                if not conflicts(request, words[k]):
+                    break
+            else:
+                k = int(np.argmax(scores))
+        else:
+            k = int(np.argmax(scores))
+        return run_program(chain, rules[k], consts[k], self.filter_classes[int(filt[k])])
+
+
+# words around a look's name in a follow-up ("nah, make it more like the matrix instead pls")
+_LOOK_FILLER = frozenset("""
+    instead actually nah nope no ok okay hmm ugh lol nvm go do try make it more like a an bit the look looks
+    vibe vibes vibey pls please plz just switch to feel lean into push toward towards much way lot hint of
+    touch slightly little give me let's lets can you u could kinda sort somewhat some add bring closer style
+    version aesthetic scrap scratch that forget change turn same ish y new different idea rather
+    """.split())
+_CLAUSES = re.compile(r"[.!?;:,]| - |—|\bbut\b|\binstead of\b")
+
+
+def look_words(request: str) -> str:
+    """The look a ``toward`` / ``replace`` follow-up names, for the vibes student: the last clause that
+    says something besides filler ("ugh too cold. just do golden hour instead" → "golden hour"). The
+    request itself when nothing is left."""
+    text = request.lower()
+    for clause in reversed(_CLAUSES.split(text)):
+        words = [w for w in re.findall(r"[a-z0-9&'\-]+", clause) if w not in _LOOK_FILLER]
+        if words:
+            return " ".join(words)
+    return request
+
+
+def run_program(chain: ToolChain, rules: np.ndarray, consts: np.ndarray, filter_rule: str) -> ToolChain:
+    """Apply an edit program: per value keep (0), add (1), multiply (2) or set (3) a constant; the preset
+    kept (``keep``), dropped (``none``) or switched to a named one (at the program's intensity, else 35)."""
+    c = chain_vector(chain)
+    nxt = np.where(rules == 1, c + consts, np.where(rules == 2, c * consts, np.where(rules == 3, consts, c)))
+    name = chain.filter.name if filter_rule == "keep" else filter_rule
+    if filter_rule not in ("keep", FILTER_NONE) and nxt[-1] < 1:
+        nxt[-1] = 35.0
+    return vector_chain(nxt, name)
+
+
+def scale_chain(chain: ToolChain, factor: float) -> ToolChain:
+    """Every value of ``chain`` (adjust but hue, selective, filter intensity) times ``factor``, rounded
+    half away from zero and clamped; the preset stays (``data/refine/STYLE_GUIDE.md`` §3)."""
+    v = chain_vector(chain)
+    hue = PARAM_KEYS.index("hue")
+    out = v * factor
+    out[hue] = v[hue]
+    return vector_chain(out, chain.filter.name)
+
+
+def blend_toward(chain: ToolChain, look: ToolChain, amount: float) -> ToolChain:
+    """``chain`` moved ``amount`` (0..1) of the way toward ``look`` on the values ``look`` sets; the look's
+    preset is taken at ``amount`` × its intensity when that is at least 10 and stronger than the current
+    filter's share (``data/refine/STYLE_GUIDE.md`` §4)."""
+    c, t = chain_vector(chain), chain_vector(look)
+    mask = t != 0
+    mask[-1] = False
+    nxt = c.copy()
+    nxt[mask] = c[mask] + amount * (t[mask] - c[mask])
+    name = chain.filter.name
+    if look.filter.used:
+        share = round(amount * look.filter.intensity)
+        if share >= 10 and (not chain.filter.used or chain.filter.intensity < share):
+            name, nxt[-1] = look.filter.name, float(share)
+    return vector_chain(nxt, name)
+
+
+def embed_texts(student: Student, texts: Sequence[str]) -> np.ndarray:
+    """Sentence embeddings of ``texts`` by the student's encoder (an encoder student is required)."""
+    encoder = getattr(student, "encoder", None)
+    if encoder is None:
+        raise StudentLoadError(f"the refinement model needs an encoder student, not {student.kind!r}")
+    return np.asarray(encoder.encode(list(texts)), dtype=np.float64)
+
+
+_loaded: dict[str, RefineModel] = {}
+_lock = threading.Lock()
+
+
+def load_refiner(path: str | os.PathLike[str] | None = None, student: Student | None = None) -> RefineModel:
+    """The refinement model in folder ``path`` (``None``: the shipped one), loaded once per folder.
+
+    ``student``: the vibes student it was trained with, when the caller has it loaded already (the
+    shipped model uses the shipped student); by default it is loaded from the model's config."""
+    p = Path(path) if path is not None else DEFAULT_REFINER_DIR
+    key = str(p.resolve())
+    with _lock:
+        if key not in _loaded:
+            _loaded[key] = RefineModel(p, student=student)
+        return _loaded[key]
+
+
+class TeacherRefiner:
+    """Refinement by the teacher: any OpenAI-compatible chat model, asked with
+    :func:`vibegrade.llm.refine_prompt.refine_messages` and parsed by
+    :func:`~vibegrade.llm.refine_prompt.parse_refine_answer` (values clamped).
+
+    An unusable answer or a failed call falls back to ``fallback`` (e.g. the learned model) when one is
+    given, else raises :class:`vibegrade.llm.client.TeacherError`. ``last_rationale`` keeps the teacher's
+    explanation of the latest answer.
+    """
+
+    def __init__(self, client_config: Any, fallback: Refiner | None = None,
+                 presets: Sequence[str] | None = None) -> None:
+        from vibegrade.tools.filters import preset_names
+
+        self.client_config = client_config
+        self.fallback = fallback
+        self.presets = list(presets) if presets is not None else preset_names()
+        self.last_rationale = ""
+
+    def refine(self, chain: ToolChain, request: str) -> Refinement:
+        import asyncio
+
+        from vibegrade.llm.client import TeacherClient, TeacherError
+        from vibegrade.llm.refine_prompt import parse_refine_answer, refine_messages
+
+        async def ask() -> str:
+            async with TeacherClient(self.client_config) as client:
+                return (await client.complete(refine_messages(chain, request, self.presets))).content
+
+        try:
+            answer = parse_refine_answer(asyncio.run(ask()), self.presets)
+            if answer.op is None:
+                raise TeacherError(f"unusable refinement answer ({', '.join(answer.flags)})")
+        except TeacherError:
+            if self.fallback is None:
+                raise
+            return self.fallback.refine(chain, request)
+        self.last_rationale = answer.rationale
+        return Refinement(answer.op, answer.chain, request)  # type: ignore[arg-type]
