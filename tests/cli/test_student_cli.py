@@ -102,3 +102,23 @@ def test_bench_predict_prints_figures(cli):
     assert res.exit_code == 0, res.output
     out = json.loads(res.stdout)
     assert out["p50_ms"] > 0 and out["p95_ms"] >= out["p50_ms"] and out["throughput_rps"] > 0
+
+
+def test_edit_then_refines_the_look_turn_by_turn(cli, tmp_path):
+    out = tmp_path / "g.jpg"
+    first = cli("edit", "sample:astronaut", tmp_path / "a.jpg", "golden hour")
+    base = parse_chain(json.loads(first.stdout.splitlines()[0]))
+    res = cli("edit", "sample:astronaut", out, "golden hour", "--then", "much warmer", "--then", "undo",
+              "--then", "redo")
+    assert res.exit_code == 0, res.output
+    final = parse_chain(json.loads(res.stdout.splitlines()[-1]))
+    assert final.adjust.temperature > base.adjust.temperature  # undo then redo: the warmer look again
+    assert "[1] 'much warmer' -> edit: temperature" in res.stderr
+    assert "[2] 'undo' -> undo" in res.stderr and "[3] 'redo' -> redo" in res.stderr
+    assert read_image(out).rgb.shape == read_image(sample_path("astronaut")).rgb.shape
+
+
+def test_edit_then_rejects_an_empty_follow_up_and_writes_nothing(cli, tmp_path):
+    out = tmp_path / "g.jpg"
+    res = cli("edit", "sample:astronaut", out, "golden hour", "--then", "   ")
+    assert res.exit_code == 2 and "empty request" in res.stderr and not out.exists()

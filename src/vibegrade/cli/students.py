@@ -16,6 +16,7 @@ from vibegrade.cli.errors import friendly_errors
 
 if TYPE_CHECKING:
     from vibegrade.evaluation.report import Predictor
+    from vibegrade.schema import ToolChain
 
 DEFAULT_TRAIN = Path("data/vibes/split/train.jsonl")
 MODEL_HELP = "Model folder (default: the shipped model)."
@@ -89,13 +90,21 @@ def edit(
     model: Path | None = typer.Option(None, "--model", "-m", help=MODEL_HELP),
     show_tools: bool = typer.Option(True, "--show-tools/--quiet", help="Print the chosen tool chain."),
     compare: Path | None = typer.Option(None, "--compare", help="Also write a before/after image (images)."),
+    then: list[str] | None = typer.Option(
+        None, "--then", help="A follow-up that refines the look, e.g. --then 'less orange' --then 'more "
+                             "contrast' (also 'undo', 'redo', 'start over'); repeat for several turns."),
+    refiner: Path | None = typer.Option(None, "--refiner",
+                                        help="Refinement model folder (default: the shipped one)."),
 ) -> None:
-    """Grade an image or a video from a look request (student -> tool chain -> render)."""
+    """Grade an image or a video from a look request (student -> tool chain -> render), optionally refined
+    by follow-ups (--then)."""
     from vibegrade.api import predict as predict_chain
     from vibegrade.media.pipeline import before_after, render_file
 
     chain = predict_chain(intent, model=model)
-    if show_tools:
+    if then:
+        chain = _refine_turns(chain, intent, then, refiner, show_tools)
+    elif show_tools:
         typer.echo(chain.to_json())
     src = resolve_input(input)
     res = render_file(src, output, chain, progress=sys.stderr.isatty())
@@ -104,6 +113,30 @@ def edit(
         before_after(src, output, compare)
         typer.echo(f"before/after: {compare}", err=True)
 
+
+
+def _refine_turns(chain: ToolChain, intent: str, turns: list[str], refiner_path: Path | None,
+                  show_tools: bool) -> ToolChain:
+    """Apply the follow-ups in order on a history started with ``chain``; print one line per turn."""
+    from vibegrade.api import load_model
+    from vibegrade.data.rows import clean_intent
+    from vibegrade.students.conversation import History, changes
+    from vibegrade.students.refine import apply, load_refiner
+
+    requests = [clean_intent(t) for t in turns]  # empty / too long follow-ups fail here, before any work
+    refiner = load_refiner(refiner_path, student=load_model(None) if refiner_path is None else None)
+    history = History.start(chain, intent)
+    for n, text in enumerate(requests, start=1):
+        before = history.current
+        r = refiner.refine(before, text)
+        if not apply(history, r):
+            what = f"nothing to {r.op}"
+        else:
+            what = ", ".join(changes(before, history.current)) or "no change"
+        typer.echo(f"[{n}] {text!r} -> {r.op}: {what}", err=True)
+    if show_tools:
+        typer.echo(history.current.to_json())
+    return history.current
 
 
 @app.command()

@@ -1,0 +1,172 @@
+"""The refinement model: value vectors, blending, training on real triples, and the shipped model's behaviour
+on the follow-ups people type first (directions must be right on every starting look)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from vibegrade.schema import ToolChain
+from vibegrade.students.refine import blend_toward, load_refiner
+from vibegrade.students.refine_features import PARAM_KEYS, chain_vector, lexical, vector_chain
+from vibegrade.students.refine_training import read_triples, scale_factor, split_phrasings, split_triples
+
+ROOT = Path(__file__).resolve().parents[2]
+DATA = sorted(p for p in (ROOT / "data/refine").glob("*.jsonl") if p.name != "pool.jsonl")
+
+
+def _pool() -> list[ToolChain]:
+    rows = [json.loads(line) for line in (ROOT / "data/refine/pool.jsonl").open(encoding="utf-8")]
+    return [ToolChain.model_validate(r["chain"]) for r in rows]
+
+
+def test_vectors_round_trip_round_half_away_and_clamp() -> None:
+    c = ToolChain.model_validate({"adjust": {"temperature": 35, "bloom": 10},
+                                  "selective_adjust": {"blue": {"luminance": -5}},
+                                  "filter": {"name": "fortune", "intensity": 35}})
+    v = chain_vector(c)
+    assert len(v) == len(PARAM_KEYS) == 27
+    assert vector_chain(v, "fortune") == c
+    v2 = v.copy()
+    v2[PARAM_KEYS.index("temperature")] = 2.5
+    v2[PARAM_KEYS.index("bloom")] = -40          # bloom is 0..100
+    v2[PARAM_KEYS.index("blue.luminance")] = -2.5
+    out = vector_chain(v2, "fortune")
+    assert out.adjust.temperature == 3 and out.adjust.bloom == 0 and out.selective_adjust.blue.luminance == -3
+    v2[-1] = 0.4                                 # a preset at intensity 0 is no preset
+    assert not vector_chain(v2, "fortune").filter.used
+    assert not vector_chain(v, "none").filter.used
+
+
+def test_blend_toward_moves_only_what_the_look_sets() -> None:
+    cur = ToolChain.model_validate({"adjust": {"temperature": 40, "contrast": 10},
+                                    "filter": {"name": "fortune", "intensity": 30}})
+    look = ToolChain.model_validate({"adjust": {"temperature": -20, "tint": -50},
+                                     "filter": {"name": "duotone_green", "intensity": 40}})
+    half = blend_toward(cur, look, 0.5)
+    assert (half.adjust.temperature, half.adjust.tint, half.adjust.contrast) == (10, -25, 10)
+    assert half.filter.name == "fortune"        # 0.5 x 40 = 20 < 30: the current preset stays
+    full = blend_toward(cur, look, 1.0)
+    assert full.filter.name == "duotone_green" and full.filter.intensity == 40
+
+
+def test_lexical_features_separate_opposite_directions() -> None:
+    vocab = ["contrast:+1", "contrast:-1", "temperature:+1", "temperature:-1"]
+    f = lexical(["more contrast", "less contrast", "slightly warmer", "much warmer"], vocab)
+    assert f[0, 0] == 1 and f[0, 1] == 0 and f[1, 1] == 1 and f[1, 0] == 0
+    assert f[2, 2] == 1 and f[2, len(vocab) + 2] == -1 and f[3, len(vocab) + 2] == 1
+
+
+def test_dataset_rows_are_valid_and_split_by_concept() -> None:
+    triples = read_triples(DATA)
+    assert len(triples) >= 2000
+    train, test = split_triples(triples)
+    assert {t.concept for t in train}.isdisjoint({t.concept for t in test})
+    assert 0.15 * len(triples) <= len(test) <= 0.3 * len(triples)
+    p_train, p_test = split_phrasings(triples)
+    seen = {" ".join(t.request.lower().split()) for t in p_train}
+    assert p_test and not any(" ".join(t.request.lower().split()) in seen for t in p_test)
+    assert {t.concept for t in p_test} <= {t.concept for t in p_train}
+    for t in triples:
+        if t.op in ("edit", "toward"):
+            assert t.after != t.before, f"silent no-op: {t.request!r}"
+        if t.op in ("undo", "redo", "reset"):
+            assert t.after is None
+
+
+def test_scale_rows_are_recognised_and_nothing_else_is() -> None:
+    triples = read_triples(DATA)
+    for t in triples:
+        k = scale_factor(t)
+        if t.concept.startswith("refine/scale/"):
+            assert k is not None and abs(k - float(t.concept.split("-")[-1])) < 0.08, t.request
+        elif t.op != "edit" or not t.concept.startswith("refine/filter/"):
+            assert k is None, t.request
+
+
+def test_training_writes_a_model_that_loads_and_learns_direction(tmp_path) -> None:
+    from vibegrade.students import load_student
+    from vibegrade.students.refine_training import train_refiner
+
+    triples = [t for t in read_triples(DATA) if t.concept.startswith(("refine/wb/", "refine/history/"))]
+    model = train_refiner(triples[::2], load_student(), tmp_path / "m")
+    assert (tmp_path / "m/config.json").is_file() and (tmp_path / "m/weights.safetensors").is_file()
+    cool = ToolChain.model_validate({"adjust": {"temperature": -30}})
+    warm = model.refine(cool, "warmer please")
+    assert warm.op == "edit" and warm.chain is not None and warm.chain.adjust.temperature > -30
+    assert model.refine(cool, "undo").op == "undo"
+
+
+# ----------------------------------------------------------------------------- the shipped model
+
+
+@pytest.fixture(scope="module")
+def refiner():
+    return load_refiner()
+
+
+@pytest.fixture(scope="module")
+def starts() -> list[ToolChain]:
+    pool = _pool()
+    rng = np.random.default_rng(0)
+    picks = [pool[i] for i in rng.choice(np.arange(1, len(pool)), size=12, replace=False)]
+    return [pool[0], *picks]
+
+
+def _v(chain: ToolChain, key: str) -> float:
+    return float(chain_vector(chain)[PARAM_KEYS.index(key)])
+
+
+# follow-up, parameter (or a|b: either), sign: typed as people type them, none of them a training request
+DIRECTIONS = [
+    ("warmer pls", "temperature", +1), ("make it a touch cooler", "temperature", -1),
+    ("way too warm", "temperature", -1), ("its too blue", "temperature", +1),
+    ("brighter", "exposure|brightness", +1), ("darker please", "exposure|brightness", -1),
+    ("more contrast", "contrast", +1), ("less contrast pls", "contrast", -1),
+    ("lift the shadows a bit", "shadows", +1), ("more saturated", "saturation|vibrance", +1),
+    ("less saturation", "saturation|vibrance", -1), ("sharper", "sharpen|structure", +1),
+    ("fix the green cast", "tint", +1),
+]
+
+
+@pytest.mark.parametrize("request_text,keys,sign", DIRECTIONS)
+def test_shipped_model_moves_the_right_way_on_every_start(refiner, starts, request_text, keys, sign) -> None:
+    for start in starts:
+        r = refiner.refine(start, request_text)
+        assert r.op == "edit" and r.chain is not None, (request_text, r.op)
+        moved = [sign * (_v(r.chain, k) - _v(start, k)) for k in keys.split("|")]
+        assert max(moved) > 0 and min(moved) >= 0, (request_text, start.to_wire(), r.chain.to_wire())
+
+
+def test_shipped_model_sizes_follow_the_words(refiner, starts) -> None:
+    start = starts[0]
+    steps = [_v(refiner.refine(start, t).chain, "temperature") for t in  # type: ignore[arg-type]
+             ("slightly warmer", "warmer", "much warmer")]
+    assert 0 < steps[0] < steps[1] < steps[2]
+
+
+def test_shipped_model_less_shrinks_the_look_and_keeps_the_preset(refiner, starts) -> None:
+    for start in starts[1:]:
+        r = refiner.refine(start, "hmm too much, tone it down")
+        assert r.chain is not None
+        b, a = np.abs(chain_vector(start)), np.abs(chain_vector(r.chain))
+        assert np.all(a <= b + 1e-9) and a.sum() < b.sum(), start.to_wire()
+        assert r.chain.filter.name == start.filter.name or not start.filter.used
+
+
+@pytest.mark.parametrize("text,op", [("undo", "undo"), ("go back pls", "undo"), ("redo that", "redo"),
+                                     ("start over", "reset"),
+                                     ("actually, make it cyberpunk instead", "replace")])
+def test_shipped_model_history_and_replace(refiner, starts, text, op) -> None:
+    assert refiner.refine(starts[3], text).op == op
+
+
+def test_shipped_model_black_and_white_and_drop_filter(refiner, starts) -> None:
+    for start in starts[1:6]:
+        bw = refiner.refine(start, "make it black and white").chain
+        assert bw is not None and bw.adjust.saturation == -100
+        nofilter = refiner.refine(start, "drop the filter").chain
+        assert nofilter is not None and not nofilter.filter.used
