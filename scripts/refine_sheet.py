@@ -51,7 +51,7 @@ def main() -> int:
         for x, (label, chain) in enumerate(tiles):
             tile = Image.new("RGB", (src.width, th), "white")
             tile.paste(vibegrade.render(src, chain), (0, 22))
-            ImageDraw.Draw(tile).text((4, 5), ("→ " if x else "") + label[:40], fill="black")
+            ImageDraw.Draw(tile).text((4, 5), ("> " if x else "") + label[:40], fill="black")
             sheet.paste(tile, (x * src.width, y * th))
     a.out.parent.mkdir(parents=True, exist_ok=True)
     sheet.save(a.out, quality=88)

@@ -82,6 +82,8 @@ MODEL_KIND = "refine-bilinear"
 DEFAULT_REFINER_DIR = Path(__file__).with_name("refine_model")
 #: Operations the model chooses between, in the order of its op head.
 OPS: tuple[Op, ...] = ("edit", "toward", "replace", "undo", "redo", "reset")
+#: A move of the delta head the edit program does not make is taken when at least this large.
+MISSED = 5.0
 #: The op head's classes: the operations, with ``scale`` (an edit that multiplies the whole look) apart.
 HEAD_OPS: tuple[str, ...] = ("edit", "scale", "toward", "replace", "undo", "redo", "reset")
 
@@ -207,10 +209,17 @@ class RefineModel:
         # the program gives the taught sizes and set values; the delta head reads directions better on
         # wordings it was not taught: take the program unless the two disagree on a direction
         c, dp, dd = chain_vector(chain), chain_vector(program), chain_vector(delta)
+        if program == chain:
+            return delta
         both = (np.abs(dd - c) >= 3) & (np.abs(dp - c) >= 1)
-        opposite = np.any(np.sign(dp[both] - c[both]) != np.sign(dd[both] - c[both]))
-        missed = np.any((np.abs(dd - c) >= 5) & (dp == c))  # a clear move the program does not make
-        return delta if opposite or missed or program == chain else program
+        opposite = both & (np.sign(dp - c) != np.sign(dd - c))
+        missed = (np.abs(dd - c) >= MISSED) & (dp == c)  # a clear move the program does not make
+        take = opposite | missed
+        if not take.any():
+            return program
+        # value by value: the delta head's where it disagrees or moves what the program leaves
+        name = delta.filter.name if take[-1] else program.filter.name
+        return vector_chain(np.where(take, dd, dp), name)
 
     def _delta(self, chain: ToolChain, phi: np.ndarray) -> ToolChain:
         c = chain_vector(chain)
