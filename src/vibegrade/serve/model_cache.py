@@ -1,4 +1,5 @@
-"""Student models loaded once per folder, shared by all requests of an app."""
+"""Models loaded once and shared by all requests of an app: the students (one per folder) and the
+refinement model."""
 
 from __future__ import annotations
 
@@ -6,8 +7,9 @@ import threading
 from typing import Any
 
 from vibegrade.serve.errors import ApiError
+from vibegrade.students.refine import Refiner
 
-__all__ = ["ModelCache"]
+__all__ = ["ModelCache", "RefinerCache"]
 
 
 class ModelCache:
@@ -52,3 +54,36 @@ class ModelCache:
         with self._lock:
             return sorted(self._models)
 
+
+
+class RefinerCache:
+    """The refinement model (:func:`vibegrade.students.refine.load_refiner`; ``path`` None = the shipped
+    one), loaded on first use, once, thread-safely. A model that cannot be loaded answers 503
+    ``refiner_unavailable`` (and is tried again on the next request)."""
+
+    def __init__(self, path: str | None = None) -> None:
+        self.path = path
+        self._refiner: Refiner | None = None
+        self._lock = threading.Lock()
+
+    def get(self) -> Refiner:
+        with self._lock:
+            if self._refiner is None:
+                self._refiner = self._load()
+            return self._refiner
+
+    def _load(self) -> Refiner:
+        from vibegrade.students import refine
+
+        # looked up by name: the loader ships with the model (docs/refine.md)
+        load = getattr(refine, "load_refiner", None)
+        if load is None:
+            raise ApiError(503, "refiner_unavailable", "this installation has no refinement model")
+        try:
+            refiner = load(self.path)
+        except (ValueError, OSError, ImportError) as e:
+            raise ApiError(503, "refiner_unavailable",
+                           f"the refinement model cannot be loaded: {e}") from None
+        if not isinstance(refiner, Refiner):
+            raise ApiError(503, "refiner_unavailable", "the refinement model has no refine() method")
+        return refiner
