@@ -1,4 +1,5 @@
-"""Migration 0004 (the ``turns`` table) on SQLite and PostgreSQL: up on a 0003 database with data, and down."""
+"""Migration 0004 (the ``turns`` table) on SQLite and PostgreSQL: up on a 0003 database with data, then
+down."""
 
 from __future__ import annotations
 
@@ -40,7 +41,8 @@ def test_0004_adds_turns_to_a_0003_database_and_back(store_at_0003):
     assert revision(s) == head_revision() == "0004_conversation_turns"
     insp = inspect(s.engine)
     cols = {c["name"]: c for c in insp.get_columns("turns")}
-    assert set(cols) == {"id", "project_id", "turn", "created_at", "op", "request", "tools", "cursor", "changed"}
+    assert set(cols) == {"id", "project_id", "turn", "created_at", "op", "request", "tools", "cursor",
+                         "changed"}
     assert not any(c["nullable"] for c in cols.values())
     uniques = {u["name"]: u["column_names"] for u in insp.get_unique_constraints("turns")}
     assert uniques["uq_turns_project_turn"] == ["project_id", "turn"]

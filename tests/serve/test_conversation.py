@@ -351,14 +351,23 @@ def test_refiner_is_loaded_once_through_load_refiner(tmp_path, monkeypatch):
 def test_a_refiner_that_cannot_load_is_503(tmp_path, monkeypatch):
     from vibegrade.students import refine as refine_module
 
+    loads: list = []
+
     def broken(path=None):
+        loads.append(path)
         raise OSError("refine model folder is missing weights.npz")
 
     monkeypatch.setattr(refine_module, "load_refiner", broken, raising=False)
     c = TestClient(_app(tmp_path), raise_server_exceptions=False)
     c.cookies.set(USER_COOKIE, USER)
     pid = _project(c.app.state.store)
+    # requests refused before a refinement is needed do not touch the model
+    assert_error(c.post(f"/v1/projects/{pid}/refine", json={}), 422)
+    assert_error(c.post("/v1/projects/unknown-1/refine", json={"request": "warmer"}), 404,
+                 "project_not_found")
+    assert loads == []
     err = assert_error(c.post(f"/v1/projects/{pid}/refine", json={"request": "warmer"}), 503,
                        "refiner_unavailable")
-    assert "weights.npz" in err["message"]
+    assert "weights.npz" in err["message"] and loads == [None]
+    assert c.app.state.store.turns.count() == 0
     assert c.get(f"/v1/projects/{pid}/history").status_code == 200  # reading needs no model

@@ -49,10 +49,10 @@ def get_models(request: Request) -> ModelCache:
 
 
 def get_refiner(request: Request) -> Refiner:
-    """The refinement model, loaded on first use (:class:`~vibegrade.serve.model_cache.RefinerCache`: 503
-    ``refiner_unavailable`` when it cannot be). Tests put a fake in its place with
-    ``app.dependency_overrides[get_refiner]``."""
-    return request.app.state.refiner.get()
+    """The refinement model: the app's :class:`~vibegrade.serve.model_cache.RefinerCache`, which loads it
+    when the first refinement is asked for (503 ``refiner_unavailable`` when it cannot). Tests put a fake
+    in its place with ``app.dependency_overrides[get_refiner]``."""
+    return request.app.state.refiner
 
 
 def get_experiments(request: Request) -> ExperimentsConfig:

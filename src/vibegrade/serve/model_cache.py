@@ -6,8 +6,9 @@ from __future__ import annotations
 import threading
 from typing import Any
 
+from vibegrade.schema import ToolChain
 from vibegrade.serve.errors import ApiError
-from vibegrade.students.refine import Refiner
+from vibegrade.students.refine import Refinement, Refiner
 
 __all__ = ["ModelCache", "RefinerCache"]
 
@@ -59,7 +60,11 @@ class ModelCache:
 class RefinerCache:
     """The refinement model (:func:`vibegrade.students.refine.load_refiner`; ``path`` None = the shipped
     one), loaded on first use, once, thread-safely. A model that cannot be loaded answers 503
-    ``refiner_unavailable`` (and is tried again on the next request)."""
+    ``refiner_unavailable`` (and is tried again on the next request).
+
+    The cache is itself a :class:`~vibegrade.students.refine.Refiner`: :meth:`refine` loads the model
+    when a refinement is first asked for, so a request refused before that (a bad body, an unknown
+    project) never loads it."""
 
     def __init__(self, path: str | None = None) -> None:
         self.path = path
@@ -71,6 +76,9 @@ class RefinerCache:
             if self._refiner is None:
                 self._refiner = self._load()
             return self._refiner
+
+    def refine(self, chain: ToolChain, request: str) -> Refinement:
+        return self.get().refine(chain, request)
 
     def _load(self) -> Refiner:
         from vibegrade.students import refine
