@@ -106,7 +106,8 @@ _SCALE_UP = re.compile(r"^\W*(a (bit|little|touch) |slightly |much |way )?(more|
                        r"intensify|crank it up)\W*$")
 
 
-def check_row(row: dict[str, Any], before: dict[str, Any], after: dict[str, Any] | None) -> tuple[list[str], list[str]]:
+def check_row(row: dict[str, Any], before: dict[str, Any],
+              after: dict[str, Any] | None) -> tuple[list[str], list[str]]:
     errors: list[str] = []
     warnings: list[str] = []
     op = row["op"]
@@ -119,7 +120,8 @@ def check_row(row: dict[str, Any], before: dict[str, Any], after: dict[str, Any]
         errors.append("silent no-op: the after chain equals the before chain")
     if op == "edit" and not row.get("is_compound"):
         for pattern, keys, sign in _DIRECTION_RULES:
-            if re.search(pattern, req) and not (sign and re.search(r"\b(less|not|no) " + pattern.strip("\\b()"), req)):
+            if re.search(pattern, req) and not (
+                    sign and re.search(r"\b(less|not|no) " + pattern.strip("\\b()"), req)):
                 moved = [k for k in keys.split("|") if k in fb and (fa[k] - fb[k]) * sign > 0]
                 wrong = [k for k in keys.split("|") if k in fb and (fa[k] - fb[k]) * sign < 0]
                 if wrong or not moved:
@@ -136,8 +138,8 @@ def check_row(row: dict[str, Any], before: dict[str, Any], after: dict[str, Any]
     rationale = row.get("rationale", "")
     named = {p for p in PRESETS if re.search(rf"(?<![\w]){re.escape(p)}(?![\w])", rationale)}
     if named - {fa["filter"], fb["filter"]}:
-        errors.append(f"rationale names preset(s) {sorted(named - {fa['filter'], fb['filter']})} that neither "
-                      "chain uses")
+        errors.append(f"rationale names preset(s) {sorted(named - {fa['filter'], fb['filter']})} that "
+                      "neither chain uses")
     return errors, warnings
 
 
@@ -176,12 +178,15 @@ def build(rows: list[dict[str, Any]], batch: str) -> tuple[list[dict[str, Any]],
                 if values["filter"] == "none":
                     values["intensity"] = 0
                 elif values["intensity"] == 0:
-                    raise ValueError(f"filter {values['filter']} at intensity 0: say 'filter': 'none' instead")
+                    raise ValueError(f"filter {values['filter']} at intensity 0: "
+                                     "say 'filter': 'none' instead")
                 after = unflat(values)
-            if op == "toward" and not (isinstance(row.get("amount"), (int, float)) and 0 < row["amount"] <= 1):
+            amount = row.get("amount")
+            if op == "toward" and not (isinstance(amount, (int, float)) and 0 < amount <= 1):
                 raise ValueError("a toward row needs 'amount' in (0, 1]")
             if op in ("toward", "replace") and not isinstance(row.get("look"), str):
-                raise ValueError(f"a {op} row needs 'look' (the look it moves to, as the vibes data names it)")
+                raise ValueError(f"a {op} row needs 'look' (the look it moves to, as the vibes data "
+                                 "names it)")
             e, w = check_row(row, before, after)
             errors += [f"{where}: {m}" for m in e]
             warnings += [f"{where}: {m}" for m in w]

@@ -39,7 +39,8 @@ def main() -> None:
         rng.shuffle(rows)
         for row in rows[: PER_CATEGORY.get(cat, DEFAULT_PER_CATEGORY)]:
             adjust = {k: v for k, v in (row.get("adjust") or {}).items() if v}
-            sel = {c: {k: v for k, v in ch.items() if v} for c, ch in (row.get("selective_adjust") or {}).items()}
+            sel = {c: {k: v for k, v in ch.items() if v}
+                   for c, ch in (row.get("selective_adjust") or {}).items()}
             sel = {c: ch for c, ch in sel.items() if ch}
             pool.append({"id": "", "intent": row["intent"], "category": cat,
                          "chain": {"adjust": adjust, "selective_adjust": sel, "filter": row["filter"]}})
