@@ -467,7 +467,8 @@ function refine() {
       { focus: ui.refineInput });
   }
   const shown = state.controls.getChain(); // slider changes since the last turn are kept
-  return runTurn((id) => refineProject(id, text, shown), { context: "Could not refine the look", clearInput: true });
+  return runTurn((id) => refineProject(id, text, shown),
+    { context: "Could not refine the look", clearInput: true });
 }
 
 function stepTo(index) {
