@@ -55,6 +55,20 @@ def revision(store: EventStore) -> str | None:
         return MigrationContext.configure(conn).get_current_revision()
 
 
+def upgrade_to(store: EventStore, revision: str, downgrade: bool = False) -> None:
+    """Migrate ``store``'s database up (or down) to ``revision`` exactly (not to the head)."""
+    from alembic import command
+    from alembic.config import Config
+
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS_DIR))
+    with store.engine.execution_options(vibegrade_write=True).begin() as conn:
+        if store.schema:
+            conn.exec_driver_sql(f'CREATE SCHEMA IF NOT EXISTS "{store.schema}"')
+        cfg.attributes["connection"] = conn
+        (command.downgrade if downgrade else command.upgrade)(cfg, revision)
+
+
 def head_revision() -> str | None:
     """The newest migration shipped with the package."""
     from alembic.config import Config

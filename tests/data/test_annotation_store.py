@@ -7,8 +7,6 @@ import uuid
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from alembic import command
-from alembic.config import Config
 from sqlalchemy import inspect, text
 from sqlalchemy.exc import IntegrityError
 
@@ -18,9 +16,9 @@ from tests.store_helpers import (
     iter_annotations,
     record_annotation,
     revision,
+    upgrade_to,
 )
 from vibegrade.data.events import (
-    MIGRATIONS_DIR,
     EventStore,
     NewAnnotationTask,
     UnknownAnnotationTaskError,
@@ -56,9 +54,9 @@ def three_tasks(store) -> list[str]:
 
 # ------------------------------------------------------------------------------------------ schema
 
-def test_head_is_0003_with_annotation_tables(store):
+def test_head_has_the_annotation_tables(store):
     store.migrate()
-    assert revision(store) == head_revision() == "0003_annotator_tokens"
+    assert revision(store) == head_revision()
     insp = inspect(store.engine)
     assert "annotation_tasks" in insp.get_table_names()
     cols = {c["name"]: c for c in insp.get_columns("annotations")}
@@ -239,27 +237,17 @@ def test_concurrent_identical_answers(store):
 
 # ------------------------------------------------------------------------------------------ migration
 
-def _upgrade_to(store: EventStore, revision: str, downgrade: bool = False) -> None:
-    cfg = Config()
-    cfg.set_main_option("script_location", str(MIGRATIONS_DIR))
-    with store.engine.execution_options(vibegrade_write=True).begin() as conn:
-        if store.schema:
-            conn.exec_driver_sql(f'CREATE SCHEMA IF NOT EXISTS "{store.schema}"')
-        cfg.attributes["connection"] = conn
-        (command.downgrade if downgrade else command.upgrade)(cfg, revision)
-
-
 @pytest.fixture(params=["sqlite", "postgresql"])
 def old_store(request, tmp_path):
     """A store whose database is at revision 0001 (migrate() not run yet)."""
     if request.param == "sqlite":
         s = EventStore(f"sqlite:///{tmp_path / 'old.db'}")
-        _upgrade_to(s, "0001_initial")
+        upgrade_to(s, "0001_initial")
         yield s
         s.close()
         return
     with isolated_pg_store(request.getfixturevalue("pg_url")) as s:
-        _upgrade_to(s, "0001_initial")
+        upgrade_to(s, "0001_initial")
         yield s
 
 
@@ -279,7 +267,7 @@ def test_migration_upgrades_a_0001_database_with_data(old_store):
                       {"id": f"a{i}", "pid": pid, "t": T0, "a": ("yes", "no", "yes")[i]})
 
     s.migrate()
-    assert revision(s) == "0003_annotator_tokens"
+    assert revision(s) == head_revision()
     assert s.counts() == {"projects": 1, "exports": 1}
     old = sorted(iter_annotations(s), key=lambda a: a["id"])
     assert [(a["id"], a["project_id"], a["answer"]) for a in old] == [("a0", "p1", "yes"), ("a1", None, "no"),
@@ -297,7 +285,7 @@ def test_migration_upgrades_a_0001_database_with_data(old_store):
             ses.execute(text("INSERT INTO annotations (id, created_at, annotator, question, answer, task_id) "
                              "VALUES ('bad', :t, 'x', 'relevant', 'yes', 'no-such-task')"), {"t": T0})
 
-    _upgrade_to(s, "0001_initial", downgrade=True)
+    upgrade_to(s, "0001_initial", downgrade=True)
     assert revision(s) == "0001_initial"
     insp = inspect(s.engine)
     assert "annotation_tasks" not in insp.get_table_names()
@@ -311,12 +299,12 @@ def store_at_0002(request, tmp_path):
     """A store whose database is at revision 0002 (migrate() not run yet)."""
     if request.param == "sqlite":
         s = EventStore(f"sqlite:///{tmp_path / 'v2.db'}")
-        _upgrade_to(s, "0002_annotation_tasks")
+        upgrade_to(s, "0002_annotation_tasks")
         yield s
         s.close()
         return
     with isolated_pg_store(request.getfixturevalue("pg_url")) as s:
-        _upgrade_to(s, "0002_annotation_tasks")
+        upgrade_to(s, "0002_annotation_tasks")
         yield s
 
 
@@ -334,7 +322,7 @@ def test_migration_0003_keeps_answers_as_revision_1_and_back(store_at_0002):
                            "VALUES (:id, :t, :who, :q, :a, 't1')"),
                            {"id": f"a{i}", "t": T0, "who": who, "q": q, "a": a})
     s.migrate()
-    assert revision(s) == "0003_annotator_tokens"
+    assert revision(s) == head_revision()
     with s.engine.connect() as c:
         assert c.execute(text("SELECT COUNT(*) FROM annotations WHERE revision = 1")).scalar() == 3
     [v] = [v.votes for v in s.annotations.votes()]
@@ -342,7 +330,7 @@ def test_migration_0003_keeps_answers_as_revision_1_and_back(store_at_0002):
     assert s.annotations.record("t1", "bob", {"relevant": "yes"}) == 2
     assert s.annotations.record("t1", "bob", {"relevant": "unsure"}) == 3
     s.annotators.add("carol")
-    _upgrade_to(s, "0002_annotation_tasks", downgrade=True)
+    upgrade_to(s, "0002_annotation_tasks", downgrade=True)
     assert revision(s) == "0002_annotation_tasks"
     insp = inspect(s.engine)
     assert "annotators" not in insp.get_table_names()

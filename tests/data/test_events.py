@@ -38,10 +38,10 @@ KEEP = lambda a, s, f: {"adjust": a, "selective_adjust": s, "filter": f}  # noqa
 def test_migrations_create_tables(store):
     assert revision(store) is None or revision(store) == head_revision()
     store.migrate()
-    assert revision(store) == head_revision() == "0003_annotator_tokens"
+    assert revision(store) == head_revision() == "0004_conversation_turns"
     store.migrate()  # idempotent
     names = set(inspect(store.engine).get_table_names())
-    assert {"projects", "exports", "annotations", "annotation_tasks", "annotators",
+    assert {"projects", "exports", "annotations", "annotation_tasks", "annotators", "turns",
             "alembic_version"} <= names
     cols = {c["name"] for c in inspect(store.engine).get_columns("projects")}
     assert {"id", "created_at", "user_id", "experiment", "variant", "model", "intent", "intent_key", "tools",

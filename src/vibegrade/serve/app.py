@@ -6,9 +6,10 @@ lives on ``app.state`` and reaches the endpoints through the dependencies in :mo
 there are no module-level singletons, so several apps (e.g. one per test) can live in one process.
 
 Layout: ``settings.py`` (configuration), ``errors.py`` (JSON errors, body limit), ``deps.py``
-(dependencies), ``model_cache.py``, ``uploads.py`` (saving and grading uploads) and ``routes/`` (one
-router per area). Endpoints are listed in ``docs/service.md``. Every error is JSON
-``{"error": {"code": ..., "message": ...}}`` with a 4xx status for bad input.
+(dependencies), ``model_cache.py`` (students and the refinement model, loaded once), ``uploads.py``
+(saving and grading uploads), ``routes/`` (one router per area) and ``services/`` (what the routers
+call). Endpoints are listed in ``docs/service.md``. Every error is JSON ``{"error": {"code": ...,
+"message": ...}}`` with a 4xx status for bad input.
 """
 
 from __future__ import annotations
@@ -32,9 +33,9 @@ from vibegrade.serve.errors import (
 )
 from vibegrade.serve.jobs import SHUTDOWN_GRACE_S, make_job_queue
 from vibegrade.serve.limits import DecodeBudget
-from vibegrade.serve.model_cache import ModelCache
+from vibegrade.serve.model_cache import ModelCache, RefinerCache
 from vibegrade.serve.routes import annotate as annotate_routes
-from vibegrade.serve.routes import grading
+from vibegrade.serve.routes import conversation, grading
 from vibegrade.serve.routes import jobs as jobs_routes
 from vibegrade.serve.routes import web as web_routes
 from vibegrade.serve.settings import Settings
@@ -74,6 +75,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     app.state.store = store
     app.state.models = ModelCache(settings.default_model)
+    app.state.refiner = RefinerCache(settings.refine_model)
     app.state.experiments = experiments
     app.state.jobs = jobs
     app.state.decode_budget = DecodeBudget(settings.decode_memory_mb * 2**20, settings.max_concurrent_decodes,
@@ -89,6 +91,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         return HealthResponse(ok=True)
 
     app.include_router(grading.router)
+    app.include_router(conversation.router)
     app.include_router(jobs_routes.router)
     app.include_router(web_routes.router)
     app.include_router(annotate_routes.router)

@@ -19,11 +19,12 @@ from vibegrade.serve.jobs import JobQueue
 from vibegrade.serve.limits import DecodeBudget
 from vibegrade.serve.model_cache import ModelCache
 from vibegrade.serve.settings import Settings
+from vibegrade.students.refine import Refiner
 
 __all__ = ["USER_COOKIE", "ID_PATTERN", "MAX_ID_CHARS", "IdPath", "SettingsDep", "StoreDep", "BudgetDep",
-           "ModelsDep", "ExperimentsDep", "UserDep", "JobsDep",
+           "ModelsDep", "ExperimentsDep", "UserDep", "JobsDep", "RefinerDep",
            "get_settings", "get_jobs", "client_key", "get_store", "get_models", "get_experiments",
-           "get_user_id",
+           "get_refiner", "get_user_id",
            "carry_user_cookie"]
 
 USER_COOKIE = "vg_uid"
@@ -45,6 +46,13 @@ def get_store(request: Request) -> EventStore:
 
 def get_models(request: Request) -> ModelCache:
     return request.app.state.models
+
+
+def get_refiner(request: Request) -> Refiner:
+    """The refinement model: the app's :class:`~vibegrade.serve.model_cache.RefinerCache`, which loads it
+    when the first refinement is asked for (503 ``refiner_unavailable`` when it cannot). Tests put a fake
+    in its place with ``app.dependency_overrides[get_refiner]``."""
+    return request.app.state.refiner
 
 
 def get_experiments(request: Request) -> ExperimentsConfig:
@@ -96,6 +104,7 @@ def carry_user_cookie(request: Request, response: Response) -> None:
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 StoreDep = Annotated[EventStore, Depends(get_store)]
 ModelsDep = Annotated[ModelCache, Depends(get_models)]
+RefinerDep = Annotated[Refiner, Depends(get_refiner)]
 ExperimentsDep = Annotated[ExperimentsConfig, Depends(get_experiments)]
 UserDep = Annotated[str, Depends(get_user_id)]
 JobsDep = Annotated[JobQueue, Depends(get_jobs)]

@@ -39,6 +39,9 @@ class Settings(BaseSettings):
                                        description="how long an upload waits for room before a 503")
     default_model: str | None = Field(
         default=None, description="model folder used for 'default' (None: the shipped model)")
+    refine_model: str | None = Field(
+        default=None,
+        description="refinement model folder for /v1/projects/{id}/refine (None: the shipped one)")
     # video edit jobs (vibegrade.serve.jobs)
     redis_url: str | None = Field(
         default=None, description="Redis URL of the shared job queue (Dramatiq's broker and the job states; "

@@ -8,6 +8,9 @@ Tables (created by the Alembic migrations in :mod:`vibegrade.data.migrations`):
   whitespace-cleaned), ``intent_key`` (:func:`~vibegrade.data.rows.normalize_intent`, indexed),
   ``tools`` (the chain's canonical wire form, JSON), ``source`` (``student``/``teacher``/``override``...),
   ``latency_ms``.
+* ``turns`` -- the conversation of a project after its first chain: one row per follow-up (a refinement
+  such as "warmer" or "undo", a step in its history, a slider change), numbered 1, 2, ... per project
+  (unique), with the request, the op, and the current chain and history cursor after it.
 * ``exports`` -- the user downloaded the result of a project: ``event_id`` is unique (idempotency key
   sent by the client), ``tools_kept`` is ``{"adjust": bool, "selective_adjust": bool, "filter": bool}``.
 * ``annotations`` -- answers to questions on an annotation page (``project_id`` nullable); answers on
@@ -27,6 +30,7 @@ the migrations); :class:`EventStore` (:mod:`.store`) holds them together:
 
 * :mod:`.projects` -- :class:`ProjectStore` (``store.projects``); :mod:`.exports` -- :class:`ExportStore`
   (``store.exports``); :mod:`.ab` -- :class:`ABStore` (``store.ab``, per-variant counts);
+* :mod:`.turns` -- :class:`TurnStore` (``store.turns``, conversation turns);
 * :mod:`.tasks` -- :class:`TaskStore` (``store.tasks``); :mod:`.annotators` -- :class:`AnnotatorStore`
   (``store.annotators``); :mod:`.annotations` -- :class:`AnnotationStore` (``store.annotations``).
 
@@ -59,7 +63,7 @@ from vibegrade.data.events.database import (
                                                normalize_database_url,
 )
 from vibegrade.data.events.exports import EventIdConflictError, ExportStore, UnknownProjectError
-from vibegrade.data.events.models import Annotation, AnnotationTask, Annotator, Base, Export, Project
+from vibegrade.data.events.models import Annotation, AnnotationTask, Annotator, Base, Export, Project, Turn
 from vibegrade.data.events.projects import ExportRecord, ProjectRecord, ProjectStore
 from vibegrade.data.events.store import EventStore
 from vibegrade.data.events.tasks import (
@@ -70,6 +74,7 @@ from vibegrade.data.events.tasks import (
                                                UnknownAnnotationTaskError,
                                                annotation_task_key,
 )
+from vibegrade.data.events.turns import SPOKEN_OPS, TURN_OPS, TurnConflictError, TurnRecord, TurnStore
 
 __all__ = [
     "EventStore",
@@ -83,6 +88,12 @@ __all__ = [
     "Base",
     "Project",
     "Export",
+    "Turn",
+    "TurnStore",
+    "TurnRecord",
+    "TurnConflictError",
+    "TURN_OPS",
+    "SPOKEN_OPS",
     "Annotation",
     "AnnotationTask",
     "Annotator",

@@ -6,10 +6,22 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import JSON, DateTime, Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
-__all__ = ["Base", "Project", "Export", "AnnotationTask", "Annotation", "Annotator", "utcnow", "as_utc"]
+__all__ = ["Base", "Project", "Export", "Turn", "AnnotationTask", "Annotation", "Annotator", "utcnow",
+           "as_utc"]
 
 
 def utcnow() -> datetime:
@@ -51,6 +63,27 @@ class Export(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     event_id: Mapped[str] = mapped_column(String(128), unique=True)
     tools_kept: Mapped[dict[str, bool]] = mapped_column(JSON)
+
+
+class Turn(Base):
+    """One turn of a project's conversation (numbered 1, 2, ... per project): what was asked (``request``,
+    empty for a history step or a slider change), what it did (``op``) and the conversation after it: the
+    current chain (``tools``, canonical wire form) and the history's ``cursor``."""
+
+    __tablename__ = "turns"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    project_id: Mapped[str] = mapped_column(
+        ForeignKey("projects.id", ondelete="CASCADE", name="fk_turns_project_id"))
+    turn: Mapped[int] = mapped_column(Integer)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    op: Mapped[str] = mapped_column(String(16))
+    request: Mapped[str] = mapped_column(Text)
+    tools: Mapped[dict[str, Any]] = mapped_column(JSON)
+    cursor: Mapped[int] = mapped_column(Integer)
+    changed: Mapped[bool] = mapped_column(Boolean)
+
+    __table_args__ = (UniqueConstraint("project_id", "turn", name="uq_turns_project_turn"),)
 
 
 class AnnotationTask(Base):

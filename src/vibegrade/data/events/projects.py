@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -50,6 +50,18 @@ def canonical_tools(tools: ToolChain | Mapping[str, Any] | str) -> dict[str, Any
     if isinstance(tools, ToolChain):
         return tools.to_wire()
     return parse_chain(tools if isinstance(tools, str) else dict(tools), presets=preset_names()).to_wire()
+
+
+def _export_record(e: Export) -> ExportRecord:
+    return ExportRecord(id=e.id, project_id=e.project_id, created_at=as_utc(e.created_at),
+                        event_id=e.event_id, tools_kept=dict(e.tools_kept))
+
+
+def _record(p: Project, exports: Iterable[ExportRecord]) -> ProjectRecord:
+    return ProjectRecord(id=p.id, created_at=as_utc(p.created_at), user_id=p.user_id,
+                         experiment=p.experiment, variant=p.variant, model=p.model,
+                         intent=p.intent, intent_key=p.intent_key, tools=dict(p.tools),
+                         source=p.source, latency_ms=p.latency_ms, exports=tuple(exports))
 
 
 class ProjectStore:
@@ -116,19 +128,23 @@ class ProjectStore:
                 exports: dict[str, list[ExportRecord]] = {}
                 for e in s.scalars(select(Export).where(Export.project_id.in_(ids))
                                    .order_by(Export.created_at, Export.id)):
-                    exports.setdefault(e.project_id, []).append(
-                        ExportRecord(id=e.id, project_id=e.project_id, created_at=as_utc(e.created_at),
-                                     event_id=e.event_id, tools_kept=dict(e.tools_kept)))
+                    exports.setdefault(e.project_id, []).append(_export_record(e))
                 last = (projects[-1].created_at, projects[-1].id)
-                batch = [ProjectRecord(id=p.id, created_at=as_utc(p.created_at), user_id=p.user_id,
-                                       experiment=p.experiment, variant=p.variant, model=p.model,
-                                       intent=p.intent, intent_key=p.intent_key, tools=dict(p.tools),
-                                       source=p.source, latency_ms=p.latency_ms,
-                                       exports=tuple(exports.get(p.id, ())))
-                         for p in projects]
+                batch = [_record(p, exports.get(p.id, ())) for p in projects]
             yield from batch
             if len(projects) < batch_size:
                 return
+
+    def get(self, project_id: str) -> ProjectRecord | None:
+        """The project with this id (with its exports, oldest first), or None."""
+        self._db.ensure()
+        with self._db.read() as s:
+            p = s.get(Project, str(project_id))
+            if p is None:
+                return None
+            exports = s.scalars(select(Export).where(Export.project_id == p.id)
+                                .order_by(Export.created_at, Export.id))
+            return _record(p, [_export_record(e) for e in exports])
 
     def count(self) -> int:
         """How many projects are stored."""

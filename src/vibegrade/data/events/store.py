@@ -13,6 +13,7 @@ from vibegrade.data.events.database import Database
 from vibegrade.data.events.exports import ExportStore
 from vibegrade.data.events.projects import ProjectStore
 from vibegrade.data.events.tasks import TaskStore
+from vibegrade.data.events.turns import TurnStore
 
 __all__ = ["EventStore"]
 
@@ -25,6 +26,7 @@ class EventStore:
 
     * :attr:`projects` (:class:`ProjectStore`): record a served request, read them all;
     * :attr:`exports` (:class:`ExportStore`): record a download;
+    * :attr:`turns` (:class:`TurnStore`): the follow-ups of a project's conversation;
     * :attr:`ab` (:class:`ABStore`): per-variant counts of an experiment;
     * :attr:`tasks` (:class:`TaskStore`): reality-check tasks;
     * :attr:`annotators` (:class:`AnnotatorStore`): invited annotators and their tokens;
@@ -37,6 +39,7 @@ class EventStore:
         self.db = Database(url, schema=schema, echo=echo)
         self.projects = ProjectStore(self.db)
         self.exports = ExportStore(self.db)
+        self.turns = TurnStore(self.db)
         self.ab = ABStore(self.db)
         self.tasks = TaskStore(self.db)
         self.annotators = AnnotatorStore(self.db)

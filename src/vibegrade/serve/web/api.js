@@ -111,3 +111,29 @@ export async function recordExport(projectId, toolsKept, { attempts = 5, eventId
     }
   }
 }
+
+// ------------------------------------------------------------------------- a project's conversation
+
+const projectUrl = (projectId, tail) => `/v1/projects/${encodeURIComponent(projectId)}/${tail}`;
+
+/** The project's history: {project_id, turn, tools, history: {cursor, entries: [{request, op, tools}]}}. */
+export async function getHistory(projectId) {
+  return getJson(projectUrl(projectId, "history"));
+}
+
+/**
+ * Refine the project's current chain with a follow-up ("warmer", "less", "undo"). `tools`, the chain on
+ * screen, is recorded first when the sliders moved it away from the current entry.
+ * Answers the history as getHistory does, plus `op` and `changed`.
+ */
+export async function refineProject(projectId, text, tools) {
+  const res = await postJson(projectUrl(projectId, "refine"), { request: text, tools });
+  return res.json();
+}
+
+/** Make entry `index` of the project's history current (its list, the undo/redo buttons). */
+export async function stepProject(projectId, index) {
+  const res = await request(projectUrl(projectId, `history/${index}`),
+    { method: "POST", headers: { Accept: "application/json" } });
+  return res.json();
+}

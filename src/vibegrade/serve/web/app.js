@@ -4,9 +4,16 @@
 // move comes back quickly; "Download" renders the ORIGINAL file at full resolution with the same chain.
 // Videos: sliders re-render one still frame; the whole clip is graded as a background job on the service
 // (POST /v1/edit or /v1/render answer 202 with a job; GET /v1/jobs/{id} reports its progress).
+// Refining: a follow-up ("warmer", "less", "undo") goes to POST /v1/projects/{id}/refine; the history
+// lives on the service, the page shows it and keeps the project id in its address (#project=...), so a
+// reload brings the conversation back.
 
-import { ApiError, getJson, isAbort, postForm, postJson, readBlob, recordExport, request } from "./api.js";
+import {
+  ApiError, getHistory, getJson, isAbort, postForm, postJson, readBlob, recordExport, refineProject, request,
+  stepProject,
+} from "./api.js";
 import { buildControls } from "./controls.js";
+import { describeEntry, isTextField, renderHistory } from "./history.js";
 import { extFor, grabFrame, isVideoFile, makePreview, once, saveBlob, stemOf } from "./media.js";
 
 const DEBOUNCE_MS = 120; // wait this long after the last slider move before re-rendering
@@ -24,6 +31,8 @@ const ui = {
   jobBar: $("job-bar"), jobFill: $("job-fill"), jobPercent: $("job-percent"), download: $("download"),
   renderVideo: $("render-video"), frame: $("frame"), cube: $("download-cube"), lutNote: $("lut-note"),
   reset: $("reset"), controlsHint: $("controls-hint"), toolControls: $("tool-controls"),
+  refineForm: $("refine-form"), refineInput: $("refine-input"), refineSend: $("refine-send"), undo: $("undo"),
+  redo: $("redo"), history: $("history"),
 };
 
 const state = {
@@ -33,6 +42,10 @@ const state = {
   preview: null, // {blob, name, width, height, decoded}: what grading and slider renders upload
   projectId: null,
   suggestion: null, // the predicted chain (wire form), for "Reset to suggestion"
+  history: null, // the project's conversation as the service answered it: {cursor, entries}
+  turnBusy: false, // a refine or history step is on its way
+  sample: null, // name of the bundled sample being edited (kept in the address with the project)
+  restored: false, // the conversation came back from the address and waits for its photo
   generation: 0, // bumped for every new file: answers about an older file are dropped
   renderSeq: 0, // number of the newest render requested
   shownSeq: 0, // number of the render on screen (never replaced by an older one)
@@ -65,6 +78,7 @@ function clearError() {
   ui.alert.dataset.empty = "true";
   ui.alertClose.hidden = true;
   ui.look.removeAttribute("aria-invalid");
+  ui.refineInput.removeAttribute("aria-invalid");
   ui.fileInput.removeAttribute("aria-invalid");
 }
 
@@ -128,6 +142,8 @@ function setEditing(on) {
   ui.download.disabled = !on;
   ui.cube.disabled = !on;
   ui.renderVideo.disabled = !on;
+  ui.refineInput.disabled = ui.refineSend.disabled = !on;
+  updateUndoRedo();
   ui.controlsHint.textContent = on ? "Every change re-renders the preview. Switch a tool off to leave it out."
     : "Grade a photo to get a suggestion, then fine-tune every tool.";
 }
@@ -150,13 +166,21 @@ function cancelRenders() {
   state.shownSeq = state.renderSeq;
 }
 
-async function chooseFile(file) {
+async function chooseFile(file, { sample = null } = {}) {
   if (!file) return;
   clearError();
   state.generation += 1;
   const gen = state.generation;
   cancelRenders();
-  Object.assign(state, { file, preview: null, projectId: null, suggestion: null, video: null, job: null });
+  // the first photo chosen after a reload continues the conversation in the address; any other starts anew
+  const keep = state.restored && state.projectId !== null;
+  state.restored = false;
+  Object.assign(state, { file, preview: null, video: null, job: null, sample });
+  if (!keep) {
+    Object.assign(state, { projectId: null, suggestion: null, history: null });
+    showHistory();
+    saveLocation();
+  }
   state.kind = isVideoFile(file) ? "video" : "image";
   ui.fileName.textContent = `${file.name} (${formatSize(file.size)})`;
   resetAfter();
@@ -181,7 +205,8 @@ async function chooseFile(file) {
       ui.dropHint.hidden = false;
       ui.dropHint.textContent = "This browser cannot show this file; the service will still try to grade it.";
     }
-    setStatus(`${file.name} is ready. Type a look and press Enter.`);
+    if (keep) continueConversation();
+    else setStatus(`${file.name} is ready. Type a look and press Enter.`);
     return;
   }
 
@@ -200,12 +225,22 @@ async function chooseFile(file) {
     if (gen !== state.generation) return;
     state.preview = await grabFrame(ui.beforeVideo, stemOf(file.name));
     ui.frame.disabled = false;
-    setStatus(`${file.name} is ready. Type a look and press Enter.`);
+    if (keep) continueConversation();
+    else setStatus(`${file.name} is ready. Type a look and press Enter.`);
   } catch {
     if (gen !== state.generation) return;
+    if (keep) setEditing(true);
     setStatus(`${file.name} is ready, but this browser cannot show its frames: slider previews are off; ` +
       "use Render video to see changes.");
   }
+}
+
+/** A restored conversation got its photo back: edit it with the current chain. */
+function continueConversation() {
+  setEditing(true);
+  saveLocation();
+  renderNow();
+  setStatus("Your look is back; refine it or download.");
 }
 
 async function chooseSample(sample, button) {
@@ -215,7 +250,8 @@ async function chooseSample(sample, button) {
     const res = await request(sample.url);
     const blob = await readBlob(res);
     const ext = extFor(sample.media_type, sample.url);
-    await chooseFile(new File([blob], `${sample.name}.${ext}`, { type: sample.media_type }));
+    const file = new File([blob], `${sample.name}.${ext}`, { type: sample.media_type });
+    await chooseFile(file, { sample: sample.name });
   } catch (err) {
     if (!isAbort(err)) showError(err, { context: `Could not load the sample “${sample.name}”` });
   } finally {
@@ -246,12 +282,16 @@ function buildSamples(samples) {
 
 // ----------------------------------------------------------------------------------------- grade/edit
 
-function applySuggestion(tools, projectId) {
+function applySuggestion(tools, projectId, look) {
   cancelRenders(); // renders of the previous settings must not land over the new suggestion
   state.suggestion = tools;
   state.projectId = projectId;
+  state.history = { cursor: 0, entries: [{ request: look, op: "start", tools }] }; // a new conversation
+  state.restored = false;
   state.controls.setChain(tools);
   setEditing(true);
+  showHistory();
+  saveLocation();
   updateLutNote();
 }
 
@@ -277,7 +317,7 @@ async function grade() {
     if (res.status === 202) {
       const job = await res.json();
       if (gen !== state.generation) return;
-      applySuggestion(job.tools, job.project_id);
+      applySuggestion(job.tools, job.project_id, look);
       setStatus("Grading the video in the background; the preview shows one frame.");
       if (state.preview) renderNow();
       followJob(job, chainKey(state.controls.getChain()), gen).catch((err) => {
@@ -288,7 +328,7 @@ async function grade() {
     const blob = await readBlob(res);
     if (gen !== state.generation) return;
     const tools = res.headers.get("X-Tools");
-    applySuggestion(JSON.parse(tools), res.headers.get("X-Project-Id"));
+    applySuggestion(JSON.parse(tools), res.headers.get("X-Project-Id"), look);
     showAfterImage(blob, tools);
     setStatus(`Graded in ${((performance.now() - t0) / 1000).toFixed(1)} s. Fine-tune the tools, then download.`);
   } catch (err) {
@@ -343,6 +383,141 @@ function resetToSuggestion() {
   state.controls.setChain(state.suggestion);
   onControlsChanged();
   setStatus("Back to the suggested settings.");
+}
+
+// -------------------------------------------------------------------------------------- conversation
+
+function showHistory() {
+  renderHistory(ui.history, state.history, stepTo);
+  updateUndoRedo();
+}
+
+function updateUndoRedo() {
+  const h = state.history;
+  const on = Boolean(h && state.projectId && !ui.toolControls.disabled);
+  ui.undo.disabled = !(on && h.cursor > 0);
+  ui.redo.disabled = !(on && h.cursor < h.entries.length - 1);
+}
+
+/** Keep the project (and the sample) in the address, so a reload can bring the conversation back. */
+function saveLocation() {
+  const params = new URLSearchParams();
+  if (state.projectId) params.set("project", state.projectId);
+  if (state.projectId && state.sample) params.set("sample", state.sample);
+  const hash = params.toString() ? `#${params}` : "";
+  if (location.hash !== hash) window.history.replaceState(null, "", location.pathname + location.search + hash);
+}
+
+const TURN_MESSAGES = {
+  undo: "Undone.", redo: "Redone.", reset: "Back to the original photo; undo brings the look back.",
+};
+
+function turnMessage(res) {
+  if (!res.changed) {
+    if (res.op === "undo") return "Nothing to undo: this is the first look.";
+    if (res.op === "redo") return "Nothing to redo.";
+    return "";
+  }
+  if (res.op === "go") {
+    const { cursor, entries } = res.history;
+    return `Now at “${describeEntry(entries[cursor], cursor).text}” (${cursor + 1} of ${entries.length}).`;
+  }
+  if (TURN_MESSAGES[res.op]) return TURN_MESSAGES[res.op];
+  const entry = res.history.entries[res.history.cursor];
+  return `Refined: “${entry.request}” (${res.op}).`;
+}
+
+/** The service answered a turn: its chain goes on the sliders and is rendered, the history is redrawn. */
+function applyTurn(res) {
+  cancelRenders(); // renders of the settings before the turn must not land over it
+  state.history = res.history;
+  state.controls.setChain(res.tools);
+  showHistory();
+  onControlsChanged();
+  setStatus(turnMessage(res));
+}
+
+/** Run one turn (`call` talks to the service); turns go one at a time. */
+async function runTurn(call, { context, clearInput = false } = {}) {
+  if (state.turnBusy || !state.projectId) return;
+  const projectId = state.projectId;
+  state.turnBusy = true;
+  ui.refineSend.disabled = true;
+  setBusy(+1);
+  try {
+    const res = await call(projectId);
+    if (projectId !== state.projectId) return; // another look was started meanwhile
+    applyTurn(res);
+    if (clearInput) ui.refineInput.value = "";
+  } catch (err) {
+    if (!isAbort(err) && projectId === state.projectId) showError(err, { context });
+  } finally {
+    state.turnBusy = false;
+    ui.refineSend.disabled = ui.refineInput.disabled;
+    setBusy(-1);
+  }
+}
+
+function refine() {
+  clearError();
+  const text = ui.refineInput.value.trim();
+  if (!state.projectId) return showError("Grade a photo first, then refine its look.", { focus: ui.look });
+  if (!text) {
+    return showError("Say how to change the look first, for example “warmer” or “undo”.",
+      { focus: ui.refineInput });
+  }
+  const shown = state.controls.getChain(); // slider changes since the last turn are kept
+  return runTurn((id) => refineProject(id, text, shown),
+    { context: "Could not refine the look", clearInput: true });
+}
+
+function stepTo(index) {
+  clearError();
+  return runTurn((id) => stepProject(id, index), { context: "Could not go to that step" });
+}
+
+function undo() {
+  if (state.history && state.history.cursor > 0 && !ui.undo.disabled) stepTo(state.history.cursor - 1);
+}
+
+function redo() {
+  const h = state.history;
+  if (h && h.cursor < h.entries.length - 1 && !ui.redo.disabled) stepTo(h.cursor + 1);
+}
+
+/** After a reload: the conversation in the address comes back (and its sample photo, if it was one). */
+async function restoreFromLocation(samples) {
+  const params = new URLSearchParams(location.hash.slice(1));
+  const projectId = params.get("project");
+  if (!projectId) return;
+  let res;
+  try {
+    res = await getHistory(projectId);
+  } catch (err) {
+    if (err instanceof ApiError && err.status === 404) {
+      window.history.replaceState(null, "", location.pathname + location.search);
+      setStatus("The earlier look is not available any more; start a new one.");
+    } else {
+      showError(err, { context: "Could not bring the earlier look back" });
+    }
+    return;
+  }
+  if (state.projectId || state.file) return; // the user started something else meanwhile
+  Object.assign(state, { projectId, suggestion: res.history.entries[0].tools, history: res.history,
+    restored: true });
+  ui.look.value = res.history.entries[0].request;
+  state.controls.setChain(res.tools);
+  setEditing(true);
+  ui.download.disabled = true; // until the photo is back
+  showHistory();
+  updateLutNote();
+  const sample = samples.find((s) => s.name === params.get("sample"));
+  const button = sample && ui.samples.querySelector(`[data-sample="${CSS.escape(sample.name)}"]`);
+  if (sample && button) {
+    await chooseSample(sample, button);
+  } else {
+    setStatus("Your look is back. Choose the same photo again to keep refining it.");
+  }
 }
 
 // ------------------------------------------------------------------------------------------ video jobs
@@ -436,6 +611,9 @@ async function previewCurrentFrame() {
 async function download() {
   clearError();
   if (!state.projectId) return showError("Grade first: there is nothing to download yet.");
+  if (!state.file) {
+    return showError("Choose the photo again first: the page does not keep it.", { focus: ui.fileInput });
+  }
   const chain = state.controls.getChain();
   const kept = state.controls.getEnabled();
   const { projectId, file } = state;
@@ -523,7 +701,21 @@ function wire() {
   });
   document.addEventListener("keydown", (e) => {
     if (e.key === "Escape" && ui.alert.dataset.empty === "false") clearError();
+    // Ctrl+Z / Ctrl+Shift+Z (Cmd on a Mac) step through the look's history, except while typing
+    if ((e.ctrlKey || e.metaKey) && !e.altKey && e.key.toLowerCase() === "z" && !isTextField(e.target)) {
+      if (!state.history) return;
+      e.preventDefault();
+      if (e.shiftKey) redo();
+      else undo();
+    }
   });
+  ui.refineForm.addEventListener("submit", (e) => {
+    e.preventDefault();
+    refine();
+  });
+  ui.refineInput.addEventListener("input", () => ui.refineInput.removeAttribute("aria-invalid"));
+  ui.undo.addEventListener("click", undo);
+  ui.redo.addEventListener("click", redo);
   ui.reset.addEventListener("click", resetToSuggestion);
   ui.download.addEventListener("click", download);
   ui.cube.addEventListener("click", downloadCube);
@@ -541,6 +733,7 @@ async function init() {
     const [catalogue, samples] = await Promise.all([getJson("/v1/tools"), getJson("/v1/samples")]);
     state.controls = buildControls(ui.toolControls, catalogue, onControlsChanged);
     buildSamples(samples);
+    await restoreFromLocation(samples);
     document.body.dataset.ready = "true";
   } catch (err) {
     showError(err, { context: "Could not load the editor" });
