@@ -371,3 +371,22 @@ def test_a_refiner_that_cannot_load_is_503(tmp_path, monkeypatch):
     assert "weights.npz" in err["message"] and loads == [None]
     assert c.app.state.store.turns.count() == 0
     assert c.get(f"/v1/projects/{pid}/history").status_code == 200  # reading needs no model
+
+
+def test_the_shipped_refinement_model_serves_a_conversation(tmp_path):
+    """No override: the service loads the shipped refinement model on the first refinement."""
+    store = EventStore(f"sqlite:///{tmp_path / 'real.db'}")
+    app = _app(tmp_path)
+    app.state.store.close()
+    app.state.store = store
+    c = TestClient(app, raise_server_exceptions=False)
+    c.cookies.set(USER_COOKIE, USER)
+    pid = _project(store)
+    warmer = _refine(c, pid, "a bit warmer pls")
+    assert warmer["op"] == "edit" and warmer["tools"]["adjust"]["temperature"] > 10
+    undo = _refine(c, pid, "undo")
+    assert undo["op"] == "undo" and undo["tools"] == START
+    bw = _refine(c, pid, "make it black and white")
+    assert bw["tools"]["adjust"]["saturation"] == -100
+    assert [e["request"] for e in bw["history"]["entries"]][-1] == "make it black and white"
+    store.close()
