@@ -130,12 +130,21 @@ def main() -> None:
     ap.add_argument("--design", choices=("linear", "mlp"), default="linear",
                     help="the refinement model's design (docs/refine.md)")
     ap.add_argument("--edit-decoder", choices=("program", "delta"), default="program")
+    ap.add_argument("--extra-train", default="",
+                    help="comma-separated batches kept out of the split and added to training only "
+                         "(e.g. f,g,h,i: the second round's wordings, measured on the first round's test)")
     ap.add_argument("--split", choices=("phrasing", "concept"), default="phrasing",
                     help="phrasing: new wordings of taught meanings (default); "
                          "concept: meanings never taught")
     args = ap.parse_args()
     triples = read_triples(DATA)
-    train, test = (split_phrasings if args.split == "phrasing" else split_triples)(triples)
+    extra_batches = {b for b in args.extra_train.split(",") if b}
+    extra = [t for t in triples if t.batch in extra_batches]
+    train, test = (split_phrasings if args.split == "phrasing" else split_triples)(
+        [t for t in triples if t.batch not in extra_batches])
+    held = {" ".join(t.request.lower().split()) for t in test}
+    train += [t for t in extra if " ".join(t.request.lower().split()) not in held
+              and (args.split == "phrasing" or t.concept not in {x.concept for x in test})]
     print(f"{len(triples)} triples ({len({t.concept for t in triples})} concepts), {args.split} split: "
           f"train {len(train)}, test {len(test)} ({len({t.concept for t in test})} concepts)", flush=True)
     student = load_student()
@@ -143,8 +152,8 @@ def main() -> None:
     cfg = RefineConfig(design=args.design, edit_decoder=args.edit_decoder)
     if args.cv:
         if args.design == "linear":
-            grid = [RefineConfig(emb_weight=e, bow_weight=b, ridge=r, ridge_delta=r)
-                    for e in (0.5, 1.0, 2.0) for b in (0.5, 1.0) for r in (0.3, 1.0, 3.0)]
+            grid = [RefineConfig(emb_weight=e, bow_weight=1.0, ridge=r, ridge_delta=r)
+                    for e in (0.5, 1.0, 2.0) for r in (0.3, 1.0, 3.0)]
         else:
             grid = [RefineConfig(design="mlp", hidden=h, epochs=ep, dropout=dr)
                     for h in (256, 512) for ep in (200, 400) for dr in (0.1, 0.3)]
@@ -173,7 +182,8 @@ def main() -> None:
               f"overall {r['overall']:.3f} direction {r['direction_correct']} "
               f"main {r['main_direction_correct']} wrong-way {r['wrong_way']}",
               flush=True)
-    out = {"split": args.split, "n": len(triples), "train": len(train), "test": len(test),
+    out = {"split": args.split, "extra_train": sorted(extra_batches), "n": len(triples), "train": len(train),
+           "test": len(test),
            "config": cfg.__dict__,
            "fit_seconds": round(fit_s, 1), "designs": results, "bilinear_by_op": by_op}
     if args.ship:

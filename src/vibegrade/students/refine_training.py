@@ -57,6 +57,7 @@ class Triple:
     amount: float | None = None
     look: str | None = None
     phrasing: str = "variant"
+    batch: str = ""
 
 
 @dataclass(frozen=True)
@@ -103,7 +104,7 @@ def read_triples(paths: Iterable[str | os.PathLike[str]]) -> list[Triple]:
                     raise ValueError(f"a {op!r} row needs 'after'")
                 out.append(Triple(ToolChain.model_validate(row["before"]), str(row["request"]), op, after,
                                   str(row["concept"]), row.get("amount"), row.get("look"),
-                                  row.get("phrasing", "variant")))
+                                  row.get("phrasing", "variant"), str(row.get("batch", ""))))
             except (KeyError, TypeError, ValueError, json.JSONDecodeError) as e:
                 raise ValueError(f"{p}:{n}: {e}") from None
     return out
