@@ -202,6 +202,9 @@ class RefineModel:
         return out
 
     def _edit(self, chain: ToolChain, phi: np.ndarray, request: str) -> ToolChain:
+        """The next chain of an ``edit``: the taught program of the nearest meaning, value by value, except
+        where the delta head moves a value the other way or makes a clear move the program does not (both
+        by at least :data:`MISSED`)."""
         delta = self._delta(chain, phi)
         if self.programs is None:
             return delta
@@ -211,7 +214,7 @@ class RefineModel:
         c, dp, dd = chain_vector(chain), chain_vector(program), chain_vector(delta)
         if program == chain:
             return delta
-        both = (np.abs(dd - c) >= 3) & (np.abs(dp - c) >= 1)
+        both = (np.abs(dd - c) >= MISSED) & (np.abs(dp - c) >= 1)
         opposite = both & (np.sign(dp - c) != np.sign(dd - c))
         missed = (np.abs(dd - c) >= MISSED) & (dp == c)  # a clear move the program does not make
         take = opposite | missed
@@ -239,7 +242,8 @@ class RefineModel:
         words = self.config.get("concept_words") or []
         if signature(request):
             for k in np.argsort(-scores):
-                if not conflicts(request, words[k]):
+                said = [w for w in (words[k] if isinstance(words[k], list) else [words[k]]) if signature(w)]
+                if 2 * sum(conflicts(request, w) for w in said) <= len(said):  # most of them agree
                     break
             else:
                 k = int(np.argmax(scores))

@@ -64,10 +64,10 @@ class Triple:
 class RefineConfig:
     """Hyper-parameters (chosen by grouped cross-validation on the training split, docs/refine.md)."""
 
-    emb_weight: float = 1.0
+    emb_weight: float = 2.0
     bow_weight: float = 1.0
     ridge: float = 1.0
-    ridge_delta: float = 3.0
+    ridge_delta: float = 1.0
     min_move: float = 2.0
     min_ngram_count: int = 2
     #: ``linear``: the heads read φ directly (ridge, closed form); ``mlp``: they read a learned hidden
@@ -240,13 +240,10 @@ def fit_programs(phi: np.ndarray, triples: Sequence[Triple], classes: Sequence[s
     for r, i in enumerate(edit):
         y[r, index[triples[i].concept]] = 1.0
     concept_w = _ridge(phi[edit], y, cfg.ridge)
-    # each concept's words (its bare request, else its first): a request whose direction words conflict
-    # with them never gets that concept (students/direction.py)
-    words = []
-    for c in concepts:
-        members = [triples[i] for i in edit if triples[i].concept == c]
-        bare = [t.request for t in members if t.phrasing == "bare"]
-        words.append(" ".join((bare or [members[0].request])[0].lower().split()))
+    # each concept's wordings: a request whose direction words conflict with most of them (of those with
+    # direction words) never gets that concept (students/direction.py)
+    words = [sorted({" ".join(triples[i].request.lower().split()) for i in edit if triples[i].concept == c})
+             for c in concepts]
     return {"program.rule": rules, "program.const": consts, "program.filter": filt, "concept": concept_w,
             "concept_words": words}
 
