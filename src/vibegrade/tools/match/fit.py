@@ -60,6 +60,8 @@ _N = _N_ADJ + _N_SEL
 
 #: A filter is kept only if its fit lowers the objective by at least this fraction.
 FILTER_GAIN = 0.10
+#: No filter is tried once the sliders alone reach this cost (about one just-noticeable difference).
+_GOOD_ENOUGH = 1.0
 #: Presets fitted jointly with the sliders after the screening.
 _REFIT_PRESETS = 2
 _SCREEN_INTENSITIES = np.linspace(0.2, 1.0, 5)
@@ -75,10 +77,11 @@ _W_HUE_C = 0.6    # mean C* per colour range
 _W_HUE_L = 0.4    # mean L* per colour range
 _HUBER = 3.0      # residuals beyond this (in weighted CIELAB units) count linearly, not squared
 _SHARE_FULL = 0.05  # a colour range counts fully once it covers this share of both pictures
-_REG_ADJ = 1.5    # penalty per unit (100 slider steps) of an adjust slider
-_REG_SEL = 3.0    # ... of a selective_adjust slider
+_REG_ADJ = 4.0    # penalty per unit (100 slider steps) of an adjust slider
+_REG_SEL = 6.0    # ... of a selective_adjust slider
 _REG_INT = 1.0    # ... of the filter intensity
 _STEP = 0.02      # finite-difference step (2 slider steps)
+_JAC_STRIDE = 2   # the Jacobian is measured on every second pixel
 _FTOL, _XTOL = 1e-2, 1e-3
 _WORKERS = 2
 _MAX_NFEV = 40
@@ -93,7 +96,8 @@ class MatchResult:
         before: distance between the input and the reference (working copies).
         after: distance between the input rendered with ``chain`` and the reference.
         seconds: wall time of the fit.
-        filters_tried: presets screened as candidates (0 with ``filters=False``).
+        filters_tried: presets screened as candidates (0 with ``filters=False``, or when the sliders alone
+            already match within about one just-noticeable difference).
     """
 
     chain: ToolChain
@@ -175,49 +179,45 @@ class _Problem:
     """The least-squares problem for one filter choice: the variables are the sliders / 100 (adjust, then
     selective) and, with a preset, its intensity / 100.
 
-    The Jacobian is taken by forward differences, one column per variable, on a thread pool; a column
-    renders only the tools from the one its variable belongs to onwards (the output of the tools before
-    it is reused).
+    The Jacobian is taken by forward differences on every :data:`_JAC_STRIDE`-th pixel of the working copy
+    (the residuals themselves use every pixel), one column per variable on a thread pool; a column renders
+    only the tools from the one its variable belongs to onwards, reusing the output of the tools before it.
     """
 
     def __init__(self, obj: _Objective, preset: str, pool: ThreadPoolExecutor) -> None:
         self.obj, self.preset, self.pool = obj, preset, pool
         self.with_filter = preset != FILTER_NONE
         self.n = _N + int(self.with_filter)
-        self._last: tuple[bytes, np.ndarray, list[np.ndarray]] | None = None
+        self.px_jac = obj.px[::_JAC_STRIDE]
+        self._last: tuple[bytes, np.ndarray] | None = None
 
     def _split(self, v: np.ndarray) -> tuple[np.ndarray, float | None]:
         return (v[:_N], float(v[_N])) if self.with_filter else (v, None)
 
-    def _outputs(self, v: np.ndarray) -> tuple[np.ndarray, list[np.ndarray]]:
-        key = v.tobytes()
-        if self._last is not None and self._last[0] == key:
-            return self._last[1], self._last[2]
+    def _residual(self, v: np.ndarray, px: np.ndarray, first: int = 0) -> tuple[np.ndarray, list[np.ndarray]]:
+        """Residuals of ``v`` on the pixels ``px`` (the input to tool ``first``), and every tool's output."""
         p, t = self._split(v)
-        outs = [self.obj.px]
-        for stage in color_stages(_float_chain(p, self.preset, t or 0.0)):
+        outs = [px]
+        for stage in color_stages(_float_chain(p, self.preset, t or 0.0))[first:]:
             outs.append(stage(outs[-1]))
         r = np.concatenate([self.obj.stats_residual(np.clip(outs[-1], 0.0, 1.0)), self.obj.penalty(p, t)])
-        self._last = (key, r, outs)
         return r, outs
 
     def fun(self, v: np.ndarray) -> np.ndarray:
-        return self._outputs(v)[0]
+        key = v.tobytes()
+        if self._last is None or self._last[0] != key:
+            self._last = (key, self._residual(v, self.obj.px)[0])
+        return self._last[1]
 
     def jac(self, v: np.ndarray) -> np.ndarray:
-        r0, outs = self._outputs(v)
+        r0, outs = self._residual(v, self.px_jac)
 
         def column(i: int) -> np.ndarray:
-            h = _STEP if v[i] + _STEP <= (1.0 if i < _N else 1.0) else -_STEP
+            h = _STEP if v[i] + _STEP <= 1.0 else -_STEP
             w = v.copy()
             w[i] += h
-            p, t = self._split(w)
             first = 0 if i < _N_ADJ else 1 if i < _N else 2  # the tool this variable belongs to
-            x = outs[first]
-            for stage in color_stages(_float_chain(p, self.preset, t or 0.0))[first:]:
-                x = stage(x)
-            r = np.concatenate([self.obj.stats_residual(np.clip(x, 0.0, 1.0)), self.obj.penalty(p, t)])
-            return (r - r0) / h
+            return (self._residual(w, outs[first], first)[0] - r0) / h
 
         return np.column_stack(list(self.pool.map(column, range(self.n))))
 
@@ -348,7 +348,8 @@ def match_look(image: np.ndarray, reference: np.ndarray, *, filters: bool | Iter
         p_plain, cost_plain = _Problem(obj, FILTER_NONE, pool).solve(p0, _MAX_NFEV)
         best: tuple[np.ndarray, str, float] = (p_plain, FILTER_NONE, 0.0)
         best_cost = cost_plain
-        if names:
+        screened = names if cost_plain > _GOOD_ENOUGH else []
+        if screened:
             # each preset at its best intensity, on top of the fitted sliders and on the input alone
             on_fit = _screen(obj, obj.render(p_plain), obj.penalty(p_plain), names, pool)
             alone = _screen(obj, px, obj.penalty(np.zeros(_N)), names, pool)
@@ -367,4 +368,4 @@ def match_look(image: np.ndarray, reference: np.ndarray, *, filters: bool | Iter
 
     chain = _int_chain(best[0], best[1], best[2], installed)
     return MatchResult(chain=chain, before=compare(px, ref), after=compare(color_transform(chain)(px), ref),
-                       seconds=time.perf_counter() - t0, filters_tried=len(names))
+                       seconds=time.perf_counter() - t0, filters_tried=len(screened))
