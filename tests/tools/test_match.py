@@ -80,8 +80,10 @@ def test_working_pixels_downscale_and_validate(lighthouse):
     assert px.dtype == np.float32 and px.shape == (round(h * s) * round(w * s), 3)
     assert 0.0 <= px.min() and px.max() <= 1.0
     np.testing.assert_allclose(px.mean(0), lighthouse.reshape(-1, 3).mean(0) / 255, atol=0.01)
-    small = working_pixels(np.full((5, 7, 4), 65535, np.uint16))  # smaller images are kept, alpha dropped
-    assert small.shape == (35, 3) and np.all(small == 1.0)
+    small = working_pixels(np.full((5, 17, 4), 65535, np.uint16))  # smaller images are kept, alpha dropped
+    assert small.shape == (85, 3) and np.all(small == 1.0)
+    tiny = working_pixels(np.array([[[255, 0, 0], [0, 0, 255]]], np.uint8))  # tiled: every band is defined
+    assert len(tiny) >= 64 and np.mean(tiny[:, 0]) == 0.5 and np.isfinite(describe(tiny).bands).all()
     for bad in (np.zeros((4, 4), np.uint8), np.zeros((0, 4, 3), np.uint8), np.zeros((4, 4, 3), np.int32)):
         with pytest.raises(ValueError):
             working_pixels(bad)

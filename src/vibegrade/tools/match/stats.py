@@ -38,6 +38,9 @@ C_PERCENTILES = np.array([25, 50, 75, 90], dtype=np.float64)
 FIT_BANDS = 3
 #: Lightness bands of the reported distance (finer than the statistics).
 REPORT_BANDS = 5
+#: Fewest pixels of a working copy: smaller images are tiled up to it (same colour distribution), so that
+#: every band and percentile is defined (a 1x1 reference is a plain colour to match).
+MIN_PIXELS = 64
 
 
 def working_pixels(rgb: np.ndarray, side: int = WORKING_SIDE) -> np.ndarray:
@@ -45,7 +48,7 @@ def working_pixels(rgb: np.ndarray, side: int = WORKING_SIDE) -> np.ndarray:
     pixels in [0, 1].
 
     ``rgb`` is uint8, uint16 or float in [0, 1]. The long side becomes at most ``side`` pixels (area
-    averaging, aspect kept); smaller images are used as they are.
+    averaging, aspect kept); smaller images are used as they are, tiled up to :data:`MIN_PIXELS` pixels.
 
     Raises:
         ValueError: not an RGB(A) image, or empty.
@@ -70,7 +73,10 @@ def working_pixels(rgb: np.ndarray, side: int = WORKING_SIDE) -> np.ndarray:
     if scale < 1.0:
         size = (max(1, round(w * scale)), max(1, round(h * scale)))
         x = cv2.resize(np.ascontiguousarray(x), size, interpolation=cv2.INTER_AREA)
-    return np.ascontiguousarray(x.reshape(-1, 3), dtype=np.float32)
+    px = x.reshape(-1, 3)
+    if len(px) < MIN_PIXELS:
+        px = np.tile(px, (-(-MIN_PIXELS // len(px)), 1))
+    return np.ascontiguousarray(px, dtype=np.float32)
 
 
 def to_lab(rgb: np.ndarray) -> np.ndarray:
