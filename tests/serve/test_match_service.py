@@ -1,5 +1,5 @@
-"""``POST /v1/match``: a fitted chain as JSON and a recorded project; the upload limits of /v1/edit, with errors
-naming the field (``file`` or ``reference``)."""
+"""``POST /v1/match``: a fitted chain as JSON and a recorded project; the upload limits of /v1/edit, with
+errors naming the field (``file`` or ``reference``)."""
 
 from __future__ import annotations
 
