@@ -198,3 +198,14 @@ def test_bad_arguments(street, kwargs, message):
         match_look(street, street, **kwargs)
     with pytest.raises(ValueError, match="expected an"):
         match_look(street[..., 0], street)
+
+
+def test_range_weights_are_the_selective_tool_weights():
+    """The statistics' colour-range weights are the selective tool's own, from a table over hue."""
+    from vibegrade.tools.match.stats import range_weights
+    from vibegrade.tools.selective import color_weights
+
+    rng = np.random.default_rng(5)
+    x = np.concatenate([rng.random((5000, 3), dtype=np.float32),
+                        np.repeat(rng.random((50, 1), dtype=np.float32), 3, axis=1)])  # and greys
+    np.testing.assert_allclose(range_weights(x), color_weights(x), atol=3e-4)

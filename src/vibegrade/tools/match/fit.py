@@ -12,9 +12,10 @@ What is fitted:
   and linearOffset. ``hue`` (a rotation of every hue) stays 0: no colour statistic asks for it and it makes
   the problem periodic; bloom, sharpen and structure stay 0: they are spatial and the statistics are not.
 * ``selective_adjust``: saturation and luminance of the six colour ranges.
-* ``filter``: optionally, each installed preset is tried as a discrete candidate at its best intensity on
-  top of the chain fitted without one; the most promising presets are fitted jointly with the sliders, and
-  one is kept only if it lowers the objective clearly (see :data:`FILTER_GAIN`).
+* ``filter``: optionally, each installed preset is screened as a discrete candidate at its best intensity,
+  on top of the sliders fitted without one and on the input alone; the two most promising are fitted
+  jointly with the sliders, and one is kept only if it lowers the objective clearly (see
+  :data:`FILTER_GAIN`).
 
 The optimiser starts from analytic guesses (exposure from the median luminance, temperature and tint from
 the grey-world white balance, saturation from the median chroma) and works on continuous slider values;
@@ -26,7 +27,6 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterable, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
@@ -36,6 +36,7 @@ from vibegrade.schema import (
     ADJUST_KEYS,
     FILTER_NONE,
     SELECTIVE_COLORS,
+    SELECTIVE_KEYS,
     Adjust,
     Filter,
     SelectiveAdjust,
@@ -54,9 +55,10 @@ __all__ = ["FITTED_ADJUST", "FILTER_GAIN", "MatchResult", "match_look", "initial
 #: The ``adjust`` sliders the fit moves (the others stay 0).
 FITTED_ADJUST: tuple[str, ...] = ("exposure", "contrast", "brightness", "highlights", "shadows", "saturation",
                                   "vibrance", "temperature", "tint", "linearOffset")
-_SELECTIVE = tuple((c, ch) for c in SELECTIVE_COLORS for ch in ("saturation", "luminance"))
-_N_ADJ, _N_SEL = len(FITTED_ADJUST), len(_SELECTIVE)
-_N = _N_ADJ + _N_SEL
+# the variables: the fitted adjust sliders, then selective_adjust in SELECTIVE_KEYS order (colour-major,
+# saturation then luminance), all in slider units / 100; with a preset, its intensity / 100 last
+_N_ADJ = len(FITTED_ADJUST)
+_N = _N_ADJ + len(SELECTIVE_KEYS)
 
 #: A filter is kept only if its fit lowers the objective by at least this fraction.
 FILTER_GAIN = 0.10
@@ -83,7 +85,6 @@ _REG_INT = 1.0    # ... of the filter intensity
 _STEP = 0.02      # finite-difference step (2 slider steps)
 _JAC_STRIDE = 2   # the Jacobian is measured on every second pixel
 _FTOL, _XTOL = 1e-2, 1e-3
-_WORKERS = 2
 _MAX_NFEV = 40
 
 
@@ -180,12 +181,12 @@ class _Problem:
     selective) and, with a preset, its intensity / 100.
 
     The Jacobian is taken by forward differences on every :data:`_JAC_STRIDE`-th pixel of the working copy
-    (the residuals themselves use every pixel), one column per variable on a thread pool; a column renders
+    (the residuals themselves use every pixel), one column per variable; a column renders
     only the tools from the one its variable belongs to onwards, reusing the output of the tools before it.
     """
 
-    def __init__(self, obj: _Objective, preset: str, pool: ThreadPoolExecutor) -> None:
-        self.obj, self.preset, self.pool = obj, preset, pool
+    def __init__(self, obj: _Objective, preset: str) -> None:
+        self.obj, self.preset = obj, preset
         self.with_filter = preset != FILTER_NONE
         self.n = _N + int(self.with_filter)
         self.px_jac = obj.px[::_JAC_STRIDE]
@@ -219,7 +220,7 @@ class _Problem:
             first = 0 if i < _N_ADJ else 1 if i < _N else 2  # the tool this variable belongs to
             return (self._residual(w, outs[first], first)[0] - r0) / h
 
-        return np.column_stack(list(self.pool.map(column, range(self.n))))
+        return np.column_stack([column(i) for i in range(self.n)])
 
     def solve(self, v0: np.ndarray, max_nfev: int) -> tuple[np.ndarray, float]:
         from scipy.optimize import least_squares
@@ -287,8 +288,8 @@ def _white_balance_guess(mean_in: np.ndarray, mean_ref: np.ndarray) -> tuple[flo
     return float(t[i]), float(m[i])
 
 
-def _screen(obj: _Objective, base: np.ndarray, pen: np.ndarray, names: Sequence[str],
-            pool: ThreadPoolExecutor) -> list[tuple[float, str, float]]:
+def _screen(obj: _Objective, base: np.ndarray, pen: np.ndarray, names: Sequence[str]
+            ) -> list[tuple[float, str, float]]:
     """``(cost, preset, intensity)`` of every preset at its best intensity on top of the pixels ``base``
     (a coarse estimate on every :data:`_SCREEN_STRIDE`-th pixel, to rank the presets)."""
     sub = base[::_SCREEN_STRIDE]
@@ -303,7 +304,7 @@ def _screen(obj: _Objective, base: np.ndarray, pen: np.ndarray, names: Sequence[
                 best = (c, name, float(t))
         return best
 
-    return list(pool.map(one, names))
+    return [one(name) for name in names]
 
 
 def match_look(image: np.ndarray, reference: np.ndarray, *, filters: bool | Iterable[str] = True,
@@ -344,27 +345,26 @@ def match_look(image: np.ndarray, reference: np.ndarray, *, filters: bool | Iter
     p0 = initial_guess(px, ref)
     if _cost(obj.residual(np.zeros(_N))) <= _cost(obj.residual(p0)):
         p0 = np.zeros(_N)
-    with ThreadPoolExecutor(max_workers=_WORKERS) as pool:
-        p_plain, cost_plain = _Problem(obj, FILTER_NONE, pool).solve(p0, _MAX_NFEV)
-        best: tuple[np.ndarray, str, float] = (p_plain, FILTER_NONE, 0.0)
-        best_cost = cost_plain
-        screened = names if cost_plain > _GOOD_ENOUGH else []
-        if screened:
-            # each preset at its best intensity, on top of the fitted sliders and on the input alone
-            on_fit = _screen(obj, obj.render(p_plain), obj.penalty(p_plain), names, pool)
-            alone = _screen(obj, px, obj.penalty(np.zeros(_N)), names, pool)
-            starts = sorted([(c, n, t, p_plain) for c, n, t in on_fit]
-                            + [(c, n, t, np.zeros(_N)) for c, n, t in alone], key=lambda s: s[0])
-            refit: list[str] = []
-            for c, name, t, p_start in starts:
-                if len(refit) == _REFIT_PRESETS or c >= (1.0 - FILTER_GAIN) * cost_plain:
-                    break
-                if name in refit:
-                    continue
-                refit.append(name)
-                v, cost = _Problem(obj, name, pool).solve(np.append(p_start, t), _MAX_NFEV)
-                if cost < (1.0 - FILTER_GAIN) * cost_plain and cost < best_cost:
-                    best, best_cost = (v[:_N], name, float(v[_N])), cost
+    p_plain, cost_plain = _Problem(obj, FILTER_NONE).solve(p0, _MAX_NFEV)
+    best: tuple[np.ndarray, str, float] = (p_plain, FILTER_NONE, 0.0)
+    best_cost = cost_plain
+    screened = names if cost_plain > _GOOD_ENOUGH else []
+    if screened:
+        # each preset at its best intensity, on top of the fitted sliders and on the input alone
+        on_fit = _screen(obj, obj.render(p_plain), obj.penalty(p_plain), names)
+        alone = _screen(obj, px, obj.penalty(np.zeros(_N)), names)
+        starts = sorted([(c, n, t, p_plain) for c, n, t in on_fit]
+                        + [(c, n, t, np.zeros(_N)) for c, n, t in alone], key=lambda s: s[0])
+        refit: list[str] = []
+        for c, name, t, p_start in starts:
+            if len(refit) == _REFIT_PRESETS or c >= (1.0 - FILTER_GAIN) * cost_plain:
+                break
+            if name in refit:
+                continue
+            refit.append(name)
+            v, cost = _Problem(obj, name).solve(np.append(p_start, t), _MAX_NFEV)
+            if cost < (1.0 - FILTER_GAIN) * cost_plain and cost < best_cost:
+                best, best_cost = (v[:_N], name, float(v[_N])), cost
 
     chain = _int_chain(best[0], best[1], best[2], installed)
     return MatchResult(chain=chain, before=compare(px, ref), after=compare(color_transform(chain)(px), ref),

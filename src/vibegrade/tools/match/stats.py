@@ -6,10 +6,11 @@ image, see :func:`working_pixels`), and measures in CIELAB (D65 white; L* 0..100
 
 * **tone**: percentiles of L* (the tonal curve, black and white points);
 * **colour per tonal band**: the pixels sorted by L* and cut into bands of equal count (darkest first); the
-  mean a*, b* and chroma C* of each band capture white balance and split toning (warm highlights over
-  teal shadows), independent of how much of the picture is dark or bright;
+  mean a*, b* and chroma C* of each band, and the mean a*, b* of its less colourful half (its colour cast),
+  capture white balance and split toning (warm highlights over teal shadows), independent of how much of
+  the picture is dark or bright;
 * **colour per hue sector**: for the six colour ranges of ``selective_adjust`` (their soft hue weights,
-  :func:`vibegrade.tools.selective.color_weights`), the share of the picture, mean chroma and mean L*.
+  :func:`range_weights`), the share of the picture, mean chroma and mean L*.
 
 :func:`compare` reports how far two images are apart in these terms, in ΔE-like units: the mean CIEDE2000
 between the mean colours of five lightness bands, and Wasserstein-1 (earth mover's) distances between the
@@ -23,10 +24,13 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
+from vibegrade.tools.color import chroma as chroma_of
+from vibegrade.tools.color import hsv_to_rgb, hue_degrees, smoothstep
 from vibegrade.tools.selective import color_weights
 
-__all__ = ["WORKING_SIDE", "L_PERCENTILES", "C_PERCENTILES", "FIT_BANDS", "REPORT_BANDS", "working_pixels",
-           "to_lab", "ciede2000", "Stats", "describe", "band_means", "wasserstein1", "Distance", "compare"]
+__all__ = ["WORKING_SIDE", "L_PERCENTILES", "C_PERCENTILES", "FIT_BANDS", "REPORT_BANDS", "MIN_PIXELS",
+           "working_pixels", "to_lab", "ciede2000", "range_weights", "Stats", "describe", "band_means",
+           "wasserstein1", "Distance", "compare"]
 
 #: Long side, in pixels, of the working copy the statistics are measured on.
 WORKING_SIDE = 96
@@ -160,22 +164,47 @@ class Stats:
     hue_lightness: np.ndarray
 
 
+def _pure_hue_weights(step: float) -> np.ndarray:
+    """``color_weights`` of fully saturated colours at hues ``0, step, ..., 360``: ``(360 / step + 1, 6)``."""
+    h = np.arange(0.0, 360.0 + step / 2, step, dtype=np.float32)
+    ones = np.ones_like(h)
+    return color_weights(hsv_to_rgb(np.stack([h, ones, ones], axis=-1)))
+
+
+_HUE_STEP = 0.5
+_HUE_TABLE = _pure_hue_weights(_HUE_STEP)
+
+
+def range_weights(px: np.ndarray) -> np.ndarray:
+    """The weights of the six colour ranges of ``selective_adjust`` for each pixel, ``(N, 6)``: the same
+    function as :func:`vibegrade.tools.selective.color_weights` (hue weights times a chroma ramp),
+    interpolated from a table over hue in steps of 0.5 degrees (within 2e-4 of it, and faster)."""
+    pos = hue_degrees(px) / np.float32(_HUE_STEP)
+    i = np.minimum(pos.astype(np.intp), len(_HUE_TABLE) - 2)
+    f = (pos - i.astype(np.float32))[:, None]
+    w = _HUE_TABLE[i] * (1.0 - f) + _HUE_TABLE[i + 1] * f
+    return (w * smoothstep(0.0, 0.4, chroma_of(px))[:, None]).astype(np.float32)
+
+
 def describe(px: np.ndarray) -> Stats:
     """The :class:`Stats` of float32 sRGB pixels ``(N, 3)`` in [0, 1]."""
     lab = to_lab(px).astype(np.float64)
     light = lab[:, 0]
     chroma = np.hypot(lab[:, 1], lab[:, 2])
-    order = np.argsort(light, kind="stable")
     n = len(light)
-    sorted_l = light[order]
-    l_pct = sorted_l[np.clip(np.round(L_PERCENTILES / 100.0 * (n - 1)).astype(int), 0, n - 1)]
+    # a partial sort is enough: the percentiles and the band boundaries land in place, every band's pixels
+    # fall between its boundaries
+    pct_at = np.clip(np.round(L_PERCENTILES / 100.0 * (n - 1)).astype(int), 0, n - 1)
+    bounds = np.cumsum([len(b) for b in np.array_split(np.arange(n), FIT_BANDS)])[:-1]
+    order = np.argpartition(light, np.unique(np.concatenate([pct_at, bounds])))
+    l_pct = light[order[pct_at]]
     c_pct = np.percentile(chroma, C_PERCENTILES)
     lac = np.column_stack([lab[:, 1], lab[:, 2], chroma])[order]
-    parts = np.array_split(lac, FIT_BANDS)
+    parts = np.split(lac, bounds)
     bands = np.stack([p.mean(axis=0) for p in parts])
     casts = np.stack([p[np.argpartition(p[:, 2], len(p) // 2)[: max(1, len(p) // 2)], :2].mean(axis=0)
                       for p in parts])
-    w = color_weights(px)
+    w = range_weights(px)
     # one product gives each colour range's total weight, weighted chroma and weighted lightness
     sums = w.T.astype(np.float64) @ np.column_stack([np.ones(n), chroma, light])
     safe = np.maximum(sums[:, 0], 1e-9)
