@@ -272,3 +272,42 @@ def test_grade_checks_the_image_before_predicting():
         vibegrade.grade(42, "golden hour")
     with pytest.raises(ValueError, match="empty request"):
         vibegrade.grade(np.zeros((2, 2, 3), np.uint8), "  ")
+
+
+# -------------------------------------------------------------------------------------------------- match
+
+def test_match_takes_arrays_pil_images_and_paths_alike(samples):
+    from vibegrade.samples import sample_path
+
+    coffee = samples["coffee"]
+    graded = vibegrade.render(coffee, {"adjust": {"exposure": -30, "temperature": -40}})
+    by_array = vibegrade.match(coffee, graded, filters=False)
+    by_pil = vibegrade.match(Image.fromarray(coffee), Image.fromarray(graded), filters=False)
+    rgba = np.dstack([coffee, np.full(coffee.shape[:2], 9, np.uint8)])  # alpha is ignored
+    by_path_and_rgba = vibegrade.match(sample_path("coffee"), rgba, filters=False)
+    assert by_array == by_pil
+    assert by_array.adjust.exposure < -5 and by_array.adjust.temperature < -15
+    assert by_path_and_rgba.is_identity or max(abs(v) for v in by_path_and_rgba.adjust.vector()) <= 3
+    fit = vibegrade.match_fit(coffee.astype(np.float32) / 255, graded.astype(np.uint16) * 257, filters=False)
+    assert fit.after.bands_de00 < fit.before.bands_de00 / 4
+
+
+@pytest.mark.parametrize("image, reference, error, message", [
+    ("not an image", np.zeros((4, 4, 3), np.uint8), MediaError, "not an image: file not found"),
+    (np.zeros((4, 4, 3), np.uint8), 12, TypeError, "reference must be a NumPy array"),
+    (np.zeros((4, 4, 3), np.int32), np.zeros((4, 4, 3), np.uint8), TypeError,
+     "image: unsupported pixel type"),
+    (np.zeros((0, 4, 3), np.uint8), np.zeros((4, 4, 3), np.uint8), ValueError, "image: the image is empty"),
+    (np.zeros((4, 4, 3), np.uint8), Image.new("I;16", (4, 4)), ValueError, "reference: PIL images in mode"),
+])
+def test_match_bad_input(image, reference, error, message):
+    with pytest.raises(error, match=message):
+        vibegrade.match(image, reference)
+
+
+def test_match_bad_filters():
+    grey = np.full((8, 8, 3), 100, np.uint8)
+    with pytest.raises(TypeError, match="single string"):
+        vibegrade.match(grey, grey, filters="winter")  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match="unknown filter preset 'nope'"):
+        vibegrade.match(grey, grey, filters=["nope"])

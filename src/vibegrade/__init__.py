@@ -10,6 +10,7 @@ The public API (``docs/api.md``)::
     chain = vibegrade.predict("golden hour")          # -> vibegrade.ToolChain
     graded = vibegrade.render("photo.jpg", chain)     # -> NumPy array (array/PIL in -> same kind out)
     graded = vibegrade.grade(pil_image, "moody film")  # predict, then render
+    chain = vibegrade.match("photo.jpg", "reference.jpg")  # the reference's look as a chain
 
 The names below are imported on first use, so ``import vibegrade`` stays cheap (no NumPy, no models).
 """
@@ -26,6 +27,8 @@ _LAZY = {
     "predict": "vibegrade.api",
     "render": "vibegrade.api",
     "grade": "vibegrade.api",
+    "match": "vibegrade.api",
+    "match_fit": "vibegrade.api",
     "load_model": "vibegrade.api",
     "ToolChain": "vibegrade.schema",
     "Adjust": "vibegrade.schema",
@@ -41,6 +44,8 @@ __all__ = ["__version__", *_LAZY]
 if TYPE_CHECKING:  # for type checkers; `x as x` marks an explicit re-export
     from vibegrade.api import grade as grade
     from vibegrade.api import load_model as load_model
+    from vibegrade.api import match as match
+    from vibegrade.api import match_fit as match_fit
     from vibegrade.api import predict as predict
     from vibegrade.api import render as render
     from vibegrade.schema import Adjust as Adjust

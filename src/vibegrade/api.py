@@ -1,10 +1,12 @@
 """The public Python API: a look request becomes a tool chain, a tool chain becomes pixels.
 
-Three functions cover the product (all re-exported by :mod:`vibegrade`)::
+Three functions cover the product, a fourth takes the look from a reference image (all re-exported by
+:mod:`vibegrade`)::
 
     chain = vibegrade.predict("golden hour")     # request -> ToolChain (the shipped student)
     out = vibegrade.render(image, chain)         # image + ToolChain -> graded image
     out = vibegrade.grade(image, "golden hour")  # both at once
+    chain = vibegrade.match(image, reference)    # the chain that gives image the reference's look
 
 ``image`` is a NumPy array, a PIL image or a path, and the result is of the same kind (a path gives an
 array; write it with :func:`vibegrade.media.image.write_image`, or grade a file into a file, metadata and
@@ -19,7 +21,7 @@ from __future__ import annotations
 import os
 import threading
 from collections import OrderedDict
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Union, overload
 
@@ -30,8 +32,9 @@ if TYPE_CHECKING:
 
     from vibegrade.schema import ToolChain
     from vibegrade.students import Student
+    from vibegrade.tools.match import MatchResult
 
-__all__ = ["predict", "render", "grade", "load_model", "ChainLike", "ModelLike"]
+__all__ = ["predict", "render", "grade", "match", "match_fit", "load_model", "ChainLike", "ModelLike"]
 
 #: A tool chain, its wire form as a dict, or that dict as JSON text.
 ChainLike = Union["ToolChain", Mapping[str, Any], str]
@@ -267,3 +270,82 @@ def grade(image: np.ndarray | Image.Image | str | os.PathLike[str], request: str
     if not (isinstance(image, (np.ndarray, str, os.PathLike)) or _is_pil(image)):
         raise TypeError(f"image must be a NumPy array, a PIL image or a path, got {type(image).__name__}")
     return render(image, predict(request, model=model), lut_size=lut_size)
+
+
+# -------------------------------------------------------------------------------------------------- match
+
+
+def _match_rgb(image: object, what: str) -> np.ndarray:
+    """``image`` (array, PIL image or path) as an ``(H, W, 3)`` array for the look matcher."""
+    if isinstance(image, np.ndarray):
+        if image.dtype not in ARRAY_DTYPES:
+            raise TypeError(f"{what}: unsupported pixel type {image.dtype}: use uint8, uint16, float32 or "
+                            "float64 (floats in [0, 1])")
+        if image.ndim != 3 or image.shape[2] not in (3, 4):
+            raise ValueError(f"{what}: expected an (H, W, 3) RGB or (H, W, 4) RGBA array, got shape "
+                             f"{image.shape}")
+        if image.shape[0] == 0 or image.shape[1] == 0:
+            raise ValueError(f"{what}: the image is empty (shape {image.shape})")
+        return image[..., :3]
+    if isinstance(image, (str, os.PathLike)):
+        from vibegrade.media.image import read_image
+
+        return read_image(image).rgb
+    if _is_pil(image):
+        from PIL import Image
+
+        assert isinstance(image, Image.Image)
+        if image.mode not in _PIL_COLOUR_MODES:
+            raise ValueError(f"{what}: PIL images in mode {image.mode!r} (16-bit or float) are not "
+                             "supported: pass a NumPy array (uint16 or float) or the file path instead")
+        if image.width == 0 or image.height == 0:
+            raise ValueError(f"{what}: the image is empty ({image.width}x{image.height})")
+        return np.asarray(image.convert("RGB"))
+    raise TypeError(f"{what} must be a NumPy array, a PIL image or a path, got {type(image).__name__}")
+
+
+def match_fit(image: np.ndarray | Image.Image | str | os.PathLike[str],
+              reference: np.ndarray | Image.Image | str | os.PathLike[str], *,
+              filters: bool | Iterable[str] = True) -> MatchResult:
+    """Fit the tool chain that gives ``image`` the colour and tone of ``reference``, with how well it fits.
+
+    Takes the images as :func:`match` does. Returns a :class:`vibegrade.tools.match.MatchResult`: ``chain``,
+    the statistics distances ``before`` and ``after`` (CIELAB units, see ``docs/match.md``), ``seconds`` and
+    ``filters_tried``; ``report()`` gives them as a JSON-ready dict.
+    """
+    from vibegrade.tools.match import match_look
+
+    if isinstance(filters, str):
+        raise TypeError("filters must be True, False or a list of preset names, not a single string")
+    return match_look(_match_rgb(image, "image"), _match_rgb(reference, "reference"), filters=filters)
+
+
+def match(image: np.ndarray | Image.Image | str | os.PathLike[str],
+          reference: np.ndarray | Image.Image | str | os.PathLike[str], *,
+          filters: bool | Iterable[str] = True) -> ToolChain:
+    """The tool chain that gives ``image`` the colour and tone of ``reference`` (a *reference look*).
+
+    The chain's sliders (exposure, contrast, brightness, highlights, shadows, saturation, vibrance,
+    temperature, tint, linearOffset and the selective saturation and luminance of six colour ranges) are
+    optimised so that the colour statistics of ``image`` rendered with the chain approach those of
+    ``reference``: tone percentiles, the colour cast and colour of shadows, mid-tones and highlights, and the
+    chroma and lightness of each colour range. Filter presets are tried as candidates. ``hue``, bloom,
+    sharpen and structure stay 0. The result is an editable chain: render it with :func:`render`, change a
+    slider, store it. It takes a second or a few (both images are measured on copies about 100 px wide).
+
+    Args:
+        image: the photo to grade, and ``reference`` the photo whose look it should take on; each a NumPy
+            array ``(H, W, 3)`` or ``(H, W, 4)`` (alpha ignored; uint8, uint16 or float in 0..1), a PIL
+            image, or a path to a JPEG, PNG, WebP or TIFF file (decoded as :func:`render` decodes it).
+        filters: ``True`` to try every installed filter preset, ``False`` for sliders only, or a list of
+            preset names to try.
+
+    Returns:
+        A :class:`~vibegrade.schema.ToolChain`; identical images give the identity chain.
+
+    Raises:
+        TypeError: an image is not an array, a PIL image or a path; an unsupported dtype.
+        ValueError: a wrong array shape or PIL mode, an empty image, an unknown preset name; an unreadable
+            file (:class:`vibegrade.media.image.MediaError`).
+    """
+    return match_fit(image, reference, filters=filters).chain

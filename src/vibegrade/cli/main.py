@@ -275,10 +275,12 @@ def _register_subcommands() -> None:
     from vibegrade.cli.ab import app as ab_app
     from vibegrade.cli.annotate import app as annotate_app
     from vibegrade.cli.data import app as data_app
+    from vibegrade.cli.match import match
     from vibegrade.cli.serve import serve
     from vibegrade.cli.teacher import app as teacher_app
     from vibegrade.cli.worker import worker
 
+    app.command("match")(match)
     app.command("serve")(serve)
     app.command("worker")(worker)
     app.add_typer(data_app, name="data")

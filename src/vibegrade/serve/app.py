@@ -37,6 +37,7 @@ from vibegrade.serve.model_cache import ModelCache, RefinerCache
 from vibegrade.serve.routes import annotate as annotate_routes
 from vibegrade.serve.routes import conversation, grading
 from vibegrade.serve.routes import jobs as jobs_routes
+from vibegrade.serve.routes import match as match_routes
 from vibegrade.serve.routes import web as web_routes
 from vibegrade.serve.settings import Settings
 
@@ -92,6 +93,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     app.include_router(grading.router)
     app.include_router(conversation.router)
+    app.include_router(match_routes.router)
     app.include_router(jobs_routes.router)
     app.include_router(web_routes.router)
     app.include_router(annotate_routes.router)

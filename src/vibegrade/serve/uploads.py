@@ -9,6 +9,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, BinaryIO
 
+import numpy as np
 from fastapi import Response, UploadFile
 
 from vibegrade.data.rows import clean_intent
@@ -23,7 +24,7 @@ if TYPE_CHECKING:
     from vibegrade.media.pipeline import Admission
 
 __all__ = ["OUTPUT_FORMATS", "IMAGE_RESPONSES", "intent_or_422", "tools_or_422", "sniff", "is_video_upload",
-           "upload_kind", "save_upload", "grade_upload", "image_response", "compact"]
+           "upload_kind", "save_upload", "grade_upload", "read_upload_image", "image_response", "compact"]
 
 # format name (LoadedImage.format) -> (extension for write_image, media type)
 OUTPUT_FORMATS = {
@@ -138,6 +139,51 @@ def grade_upload(upload: UploadFile, chain: ToolChain, settings: Settings,
             raise media_api_error(e, msg) from None
         data = res.output.read_bytes()
     return data, OUTPUT_FORMATS[res.source_format or ""][1]
+
+
+def read_upload_image(upload: UploadFile, settings: Settings, budget: DecodeBudget | None = None, *,
+                      field: str = "file", max_side: int = 256) -> np.ndarray:
+    """An uploaded image decoded (orientation and ICC profile applied, as for grading) and downscaled so that
+    its long side is at most ``max_side`` pixels: ``(H, W, 3)`` uint8 or uint16.
+
+    The same checks and limits as :func:`grade_upload`: upload size (413), empty file (422), not an image
+    (415; videos included), the pixel limit and the decode memory ``budget`` (413/503), corrupt data (422).
+    Errors name the form ``field`` the upload came in.
+    """
+    import cv2
+
+    from vibegrade.media.errors import MediaError
+    from vibegrade.media.image import read_image, read_image_header
+
+    name = Path(upload.filename or "upload").name or "upload"
+    try:
+        with tempfile.TemporaryDirectory(prefix="vibegrade-upload-") as tmp:
+            src = Path(tmp) / "input"
+            save_upload(upload, src, settings.max_upload_bytes)
+            kind = upload_kind(upload)
+            if kind != "image":
+                what = "a video" if kind == "video" else "not a supported image"
+                raise ApiError(415, "unsupported_media_type",
+                               f"file: {name!r} is {what}; this needs a JPEG, PNG, WebP or TIFF image",
+                               "file")
+            try:
+                admit = _admission(budget)
+                header = read_image_header(src, max_pixels=settings.max_pixels)
+                with admit(header) if admit is not None else contextlib.nullcontext():
+                    rgb = read_image(src, max_pixels=settings.max_pixels).rgb
+                    h, w = rgb.shape[:2]
+                    scale = max_side / max(h, w)
+                    if scale < 1.0:
+                        rgb = cv2.resize(rgb, (max(1, round(w * scale)), max(1, round(h * scale))),
+                                         interpolation=cv2.INTER_AREA)
+                    return np.ascontiguousarray(rgb)
+            except MediaError as e:
+                raise media_api_error(e, str(e).replace(str(src), name)) from None
+    except ApiError as e:
+        if field == "file" or e.field != "file":
+            raise
+        msg = f"{field}: {e.message[len('file: '):]}" if e.message.startswith("file: ") else e.message
+        raise ApiError(e.status, e.code, msg, field, e.headers) from None
 
 
 def _admission(budget: DecodeBudget | None) -> Admission | None:

@@ -31,8 +31,8 @@ from vibegrade.tools.lut import Interpolation, _pool, apply_lut, apply_lut_u8, i
 from vibegrade.tools.selective import apply_selective
 from vibegrade.tools.spatial import apply_spatial, apply_spatial_u8
 
-__all__ = ["DEFAULT_LUT_SIZE", "color_transform", "bake_lut", "has_color_work", "render", "render_direct",
-           "Renderer"]
+__all__ = ["DEFAULT_LUT_SIZE", "Stage", "color_stages", "color_transform", "bake_lut", "has_color_work",
+           "render", "render_direct", "Renderer"]
 
 #: Grid size of the baked LUT. 33 is the common size of .cube looks (and Pillow's fast path
 #: accepts up to 65); see ``docs/tools.md`` for the measured accuracy.
@@ -44,19 +44,43 @@ def has_color_work(chain: ToolChain) -> bool:
         chain.filter.used and chain.filter.intensity > 0)
 
 
-def color_transform(chain: ToolChain) -> Callable[[np.ndarray], np.ndarray]:
-    """The per-pixel colour part of ``chain`` as a function of float32 ``(..., 3)`` encoded RGB."""
+Stage = Callable[[np.ndarray], np.ndarray]
+"""One tool's per-pixel colour work: float32 ``(..., 3)`` encoded RGB in [0, 1] to the same."""
+
+
+def color_stages(chain: ToolChain) -> tuple[Stage, Stage, Stage]:
+    """The per-pixel colour work of ``chain`` as one function per tool, in the chain's order: ``adjust``
+    (its per-pixel part), ``selective_adjust``, ``filter`` (the preset blended by its intensity).
+
+    :func:`color_transform` composes them; a caller that varies one tool (the look matcher) evaluates the
+    tools before it once and reuses their output. A stage of an unused tool returns its input.
+    """
     preset = load_preset(chain.filter.name) if chain.filter.used and chain.filter.intensity > 0 else None
     amount = np.float32(chain.filter.intensity / 100.0)
 
+    def adjust(x: np.ndarray) -> np.ndarray:
+        return apply_color(x, chain.adjust) if chain.adjust.color_used else x
+
+    def selective(x: np.ndarray) -> np.ndarray:
+        return apply_selective(x, chain.selective_adjust)
+
+    def filter_(x: np.ndarray) -> np.ndarray:
+        if preset is None:
+            return x
+        y = apply_lut(x, preset, "tetrahedral")
+        return x + amount * (y - x)
+
+    return adjust, selective, filter_
+
+
+def color_transform(chain: ToolChain) -> Callable[[np.ndarray], np.ndarray]:
+    """The per-pixel colour part of ``chain`` as a function of float32 ``(..., 3)`` encoded RGB."""
+    stages = color_stages(chain)
+
     def fn(rgb: np.ndarray) -> np.ndarray:
         x = np.clip(np.asarray(rgb, dtype=np.float32), 0.0, 1.0)
-        if chain.adjust.color_used:
-            x = apply_color(x, chain.adjust)
-        x = apply_selective(x, chain.selective_adjust)
-        if preset is not None:
-            y = apply_lut(x, preset, "tetrahedral")
-            x = x + amount * (y - x)
+        for stage in stages:
+            x = stage(x)
         return np.clip(x, 0.0, 1.0).astype(np.float32)
 
     return fn

@@ -36,6 +36,16 @@ def luma(rgb: np.ndarray) -> np.ndarray:
     return rgb @ REC709
 
 
+def channel_max(rgb: np.ndarray) -> np.ndarray:
+    """``max(r, g, b)`` per colour (the same as ``rgb.max(axis=-1)``, several times faster on ``(N, 3)``)."""
+    return np.maximum(np.maximum(rgb[..., 0], rgb[..., 1]), rgb[..., 2])
+
+
+def channel_min(rgb: np.ndarray) -> np.ndarray:
+    """``min(r, g, b)`` per colour (the same as ``rgb.min(axis=-1)``)."""
+    return np.minimum(np.minimum(rgb[..., 0], rgb[..., 1]), rgb[..., 2])
+
+
 def hue_degrees(rgb: np.ndarray) -> np.ndarray:
     """HSV/HSL hue angle in degrees [0, 360) of each colour (0 = red, 120 = green, 240 = blue).
 
@@ -56,7 +66,7 @@ def hue_degrees(rgb: np.ndarray) -> np.ndarray:
 
 def chroma(rgb: np.ndarray) -> np.ndarray:
     """``max(r, g, b) - min(r, g, b)``: the hexcone chroma in [0, 1]."""
-    return (rgb.max(axis=-1) - rgb.min(axis=-1)).astype(np.float32)
+    return (channel_max(rgb) - channel_min(rgb)).astype(np.float32)
 
 
 def scale_chroma(rgb: np.ndarray, factor: np.ndarray | float) -> np.ndarray:
@@ -76,8 +86,8 @@ def scale_chroma(rgb: np.ndarray, factor: np.ndarray | float) -> np.ndarray:
     down = y[..., None] + np.minimum(k, 1.0)[..., None] * (x - y[..., None])
     if not np.any(k > 1.0):
         return np.clip(down, 0.0, 1.0).astype(np.float32)
-    v = x.max(axis=-1)
-    mn = x.min(axis=-1)
+    v = channel_max(x)
+    mn = channel_min(x)
     with np.errstate(divide="ignore", invalid="ignore"):
         s = np.where(v > 1e-6, (v - mn) / v, 0.0)
         kk = np.maximum(k, 1.0) ** 2  # the luma restore below gives back part of the gain
@@ -97,8 +107,8 @@ def scale_chroma(rgb: np.ndarray, factor: np.ndarray | float) -> np.ndarray:
 
 def rgb_to_hsv(rgb: np.ndarray) -> np.ndarray:
     """HSV with H in degrees [0, 360), S and V in [0, 1] (hexcone model, A. R. Smith 1978)."""
-    v = rgb.max(axis=-1)
-    c = v - rgb.min(axis=-1)
+    v = channel_max(rgb)
+    c = v - channel_min(rgb)
     with np.errstate(divide="ignore", invalid="ignore"):
         s = np.where(v > 1e-12, c / np.where(v > 1e-12, v, 1.0), 0.0)
     return np.stack([hue_degrees(rgb), s, v], axis=-1).astype(np.float32)

@@ -62,9 +62,12 @@ def predict_chain(intent: str, user_id: str, models: ModelCache, experiments: Ex
 
 
 def record_project(store: EventStore, user_id: str, intent: str, p: Prediction,
-                   override: ToolChain | None) -> str:
-    """Record a served prediction (``source`` is ``user`` when the client sent its own ``tools``)."""
+                   override: ToolChain | None, *, source: str | None = None) -> str:
+    """Record a served prediction (``source`` is ``user`` when the client sent its own ``tools``, else
+    ``student``, unless given: ``match`` for a chain fitted to a reference image)."""
+    if source is None:
+        source = "user" if override is not None else "student"
     return store.projects.record(user_id=user_id, intent=intent, tools=p.chain, model=p.model,
-                                 source="user" if override is not None else "student",
+                                 source=source,
                                  latency_ms=p.latency_ms if override is None else None,
                                  experiment=p.experiment, variant=p.variant)
