@@ -17,7 +17,8 @@ The development is fixed and plain, so that the look comes from the grade and no
 * **Metadata**: none is carried over (rawpy exposes no EXIF block), except the sRGB profile.
 * **Bombs**: the sensor and output sizes are read from the header (LibRaw's ``open_file``, which decodes
   no pixel) and checked against the limit before ``unpack``.
-* **Errors**: a cut-short file is found from its structure first (:mod:`vibegrade.media.raw_layout`);
+* **Errors**: a cut-short file is found from its structure before LibRaw decodes
+  (:mod:`vibegrade.media.raw_layout`);
   LibRaw's own failures map to :class:`~vibegrade.media.errors.Corrupt` (damaged, truncated, not a RAW
   LibRaw can read), :class:`~vibegrade.media.errors.UnsupportedFormat` (a variant LibRaw does not
   implement) or :class:`~vibegrade.media.errors.TooLarge`.
@@ -91,9 +92,6 @@ def _opened(p: Path, limit: int) -> Iterator[tuple[Any, RawSize]]:
     """LibRaw opened on ``p`` (header only) with the structure and size checks passed."""
     import rawpy
 
-    why = truncation(p)
-    if why is not None:
-        raise Corrupt(f"{p}: truncated RAW file: {why}")
     raw = rawpy.RawPy()
     try:
         try:
@@ -112,6 +110,9 @@ def _opened(p: Path, limit: int) -> Iterator[tuple[Any, RawSize]]:
             raise TooLarge(
                 f"{p}: {w}×{h} RAW image ({biggest / 1e6:.1f} megapixels to decode) is over the limit of "
                 f"{limit / 1e6:.1f} megapixels (raise it with max_pixels or env VIBEGRADE_MAX_PIXELS)")
+        why = truncation(p)
+        if why is not None:
+            raise Corrupt(f"{p}: truncated RAW file: {why}")
         yield raw, size
     finally:
         raw.close()
