@@ -1,4 +1,4 @@
-"""HEIC/HEIF (pillow-heif) and camera RAW (rawpy/LibRaw) inputs, on real files made from the bundled photos."""
+"""HEIC/HEIF (pillow-heif) and camera RAW (rawpy/LibRaw) inputs, on real files made from bundled photos."""
 
 from __future__ import annotations
 

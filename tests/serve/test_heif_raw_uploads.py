@@ -69,6 +69,6 @@ def test_truncated_heic_or_raw_422(tmp_path, files, kind, name):
 
 @pytest.mark.parametrize("kind, name", [("heic", "p.heic"), ("dng", "c.dng")])
 def test_heic_or_raw_over_the_pixel_limit_413(tmp_path, files, kind, name):
-    r = _client(tmp_path, max_pixels=10_000).post("/v1/render", files={"file": (name, files[kind], "image/x")},
-                                                  data=TOOLS)
+    client = _client(tmp_path, max_pixels=10_000)
+    r = client.post("/v1/render", files={"file": (name, files[kind], "image/x")}, data=TOOLS)
     assert_error(r, 413, "image_too_large")
