@@ -4,6 +4,11 @@ from __future__ import annotations
 
 import os
 import shutil
+import signal
+import subprocess
+import sys
+import textwrap
+import time
 from pathlib import Path
 
 import numpy as np
@@ -26,6 +31,12 @@ def crash_on_boom(src: str, dst: str, *args):
     """A worker that dies outright (as a crashing decoder would) on files named ``boom*``."""
     if Path(src).name.startswith("boom"):
         os._exit(3)
+    return grade_one(src, dst, *args)
+
+
+def slow_worker(src: str, dst: str, *args):
+    """A worker still busy long after the test interrupts it."""
+    time.sleep(30)
     return grade_one(src, dst, *args)
 
 
@@ -92,6 +103,7 @@ def test_recursive_mirrors_subfolders_and_never_scans_the_output(photos, tmp_pat
     sub = photos / "trip" / "day1"
     sub.mkdir(parents=True)
     Image.fromarray(coffee).save(sub / "beach.png")
+    os.symlink(photos, sub / "back_to_top")  # a loop, not followed
     out = photos / "graded"  # inside the input folder
     assert "beach.png" not in _names(plan_folder(photos, out)[0])  # not recursive by default
     report = grade_folder(photos, out, CHAIN, recursive=True, jobs=1)
@@ -138,3 +150,28 @@ def test_empty_folder_and_bad_jobs(tmp_path):
         grade_folder(tmp_path / "in", tmp_path / "out", CHAIN)
     with pytest.raises(MediaError, match="jobs"):
         grade_folder(tmp_path / "in", tmp_path / "out", CHAIN, jobs=0)
+
+
+def test_ctrl_c_ends_the_workers_and_leaves_no_partial_file(photos, tmp_path):
+    out = tmp_path / "out"
+    code = textwrap.dedent(f"""
+        from tests.media.test_batch import CHAIN, slow_worker
+        from vibegrade.media.batch import grade_folder
+        grade_folder({str(photos)!r}, {str(out)!r}, CHAIN, jobs=2, worker=slow_worker)
+    """)
+    root = Path(__file__).resolve().parents[2]
+    p = subprocess.Popen([sys.executable, "-c", code], cwd=root, start_new_session=True,
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        deadline = time.monotonic() + 120
+        while not out.exists() and p.poll() is None and time.monotonic() < deadline:
+            time.sleep(0.05)
+        time.sleep(1.0)  # the workers have their first files
+        os.killpg(p.pid, signal.SIGINT)  # what Ctrl-C in a terminal does: the whole process group
+        _, err = p.communicate(timeout=25)  # not the 30 s the workers would still need
+    finally:
+        if p.poll() is None:
+            os.killpg(p.pid, signal.SIGKILL)
+            p.wait()
+    assert "KeyboardInterrupt" in err
+    assert list(out.iterdir()) == []  # nothing written, no temporary file left

@@ -18,10 +18,13 @@ sub-folders, mirrored in the output folder); :func:`grade_folder` grades the ima
 * **Processes**: ``jobs`` worker processes (default: the CPUs this process may use), each with one thread
   for OpenCV and OpenMP, fed one file at a time; ``jobs=1`` grades in this process. A worker that dies is
   replaced; the files it was grading are retried one at a time, and a file that kills a worker alone fails.
+  Ctrl-C ends the workers at once: the images they had in hand are not written (their temporary files are
+  removed), those already written stay.
 """
 
 from __future__ import annotations
 
+import contextlib
 import multiprocessing
 import os
 import signal
@@ -34,6 +37,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
+from vibegrade.files import sweep_partial_files
 from vibegrade.media.errors import MediaError
 from vibegrade.media.image import READ_EXTENSIONS
 from vibegrade.media.sniff import HEIF_EXTENSIONS, RAW_EXTENSIONS
@@ -114,7 +118,8 @@ def default_jobs() -> int:
 
 
 def _scan(root: Path, recursive: bool, exclude: Path | None) -> Iterator[Path]:
-    """Files under ``root`` in name order (sub-folders after the folder's own files), hidden ones left out."""
+    """Files under ``root`` in name order (sub-folders after the folder's own files, links to folders not
+    followed), hidden ones left out."""
     try:
         entries = sorted(root.iterdir(), key=lambda p: p.name)
     except OSError as e:
@@ -123,8 +128,8 @@ def _scan(root: Path, recursive: bool, exclude: Path | None) -> Iterator[Path]:
     for p in entries:
         if p.name.startswith("."):
             continue
-        if p.is_dir():
-            if recursive and (exclude is None or p.resolve() != exclude):
+        if p.is_dir():  # links to folders are not followed (a link to a parent would never end)
+            if recursive and not p.is_symlink() and (exclude is None or p.resolve() != exclude):
                 subdirs.append(p)
         elif p.is_file():
             yield p
@@ -224,7 +229,7 @@ def _without_path(msg: str, src: str) -> str:
 
 
 def _init_worker() -> None:
-    """Each worker: Ctrl-C is the parent's business (it stops handing out files), one thread per library."""
+    """Each worker: Ctrl-C is the parent's business (it ends the workers), one thread per library."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     os.environ["OMP_NUM_THREADS"] = "1"  # LibRaw's OpenMP, loaded later with rawpy
     import cv2
@@ -271,7 +276,8 @@ def _run_pool(items: list[BatchItem], jobs: int, args: tuple, worker: Worker, em
         width = 1 if solo else min(jobs, len(queue))
         running: dict[Future[WorkResult], BatchItem] = {}
         broken = False
-        with ProcessPoolExecutor(max_workers=width, mp_context=ctx, initializer=_init_worker) as pool:
+        with ProcessPoolExecutor(max_workers=width, mp_context=ctx, initializer=_init_worker) as pool, \
+                _stopped_at_once(pool, running):
             while not broken and (source or running):
                 while not broken and len(running) < width and source:
                     item = source.popleft()
@@ -296,6 +302,27 @@ def _run_pool(items: list[BatchItem], jobs: int, args: tuple, worker: Worker, em
                              reason="its worker process died (a decoder crashed or ran out of memory)"))
         elif broken:
             suspects.extend(running.values())
+
+
+@contextlib.contextmanager
+def _stopped_at_once(pool: ProcessPoolExecutor,
+                     running: dict[Future[WorkResult], BatchItem]) -> Iterator[None]:
+    """On Ctrl-C (or any error) in this process: end the workers now instead of waiting for the images in
+    their hands, and remove the temporary files those left (finished outputs stay)."""
+    try:
+        yield
+    except BaseException:
+        stop = getattr(pool, "terminate_workers", None)  # Python 3.14
+        if stop is not None:
+            stop()
+        else:
+            for proc in list((getattr(pool, "_processes", None) or {}).values()):
+                proc.terminate()
+            for proc in list((getattr(pool, "_processes", None) or {}).values()):
+                proc.join(timeout=5)
+        for folder in {item.dst.parent for item in running.values()}:
+            sweep_partial_files(folder)
+        raise
 
 
 def grade_folder(input_dir: str | os.PathLike[str], output_dir: str | os.PathLike[str], chain: ToolChain, *,
