@@ -19,17 +19,19 @@ def edit_folder(input: Path, output: Path, intent: str, *, model: Path | None, s
                 compare: Path | None, recursive: bool, jobs: int | None, out_format: str | None) -> None:
     """Grade the images of the folder ``input`` into the folder ``output``; exit code 2 if any failed."""
     from vibegrade.api import predict as predict_chain
-    from vibegrade.media.batch import grade_folder, plan_folder
+    from vibegrade.media.batch import default_jobs, grade_folder, plan_folder, start_fork_server
 
     if not input.is_dir():
         raise ValueError(f"{input}: --recursive, --jobs and --format need a folder as input")
     if compare is not None:
         raise ValueError("--compare works with one image, not a folder")
-    plan_folder(input, output, recursive=recursive, out_format=out_format)  # bad folders fail before predict
+    items, skipped = plan_folder(input, output, recursive=recursive, out_format=out_format)  # before predict
+    if min(jobs or default_jobs(), len(items)) > 1:
+        start_fork_server()  # its imports overlap the prediction
     chain = predict_chain(intent, model=model)
     if show_tools:
         typer.echo(chain.to_json())
-    bar = _ProgressBar() if sys.stderr.isatty() else None
+    bar = _ProgressBar(len(items) + len(skipped)) if sys.stderr.isatty() else None
     try:
         report = grade_folder(input, output, chain, jobs=jobs, recursive=recursive, out_format=out_format,
                               on_outcome=bar.update if bar is not None else None)
@@ -63,7 +65,7 @@ def _summary(report: BatchReport) -> None:
 class _ProgressBar:
     """A rich progress bar on stderr: files finished of all, images per second, time left."""
 
-    def __init__(self) -> None:
+    def __init__(self, total: int) -> None:
         from rich.console import Console
         from rich.progress import (
             BarColumn,
@@ -78,7 +80,7 @@ class _ProgressBar:
                              TextColumn("{task.fields[failed]} failed"), TimeElapsedColumn(),
                              TimeRemainingColumn(), TextColumn("{task.fields[name]}"),
                              console=Console(stderr=True), transient=False)
-        self._task = self._bar.add_task("grading", total=None, failed=0, name="")
+        self._task = self._bar.add_task("grading", total=total, failed=0, name="")
         self._failed = 0
         self._bar.start()
 

@@ -46,7 +46,7 @@ from vibegrade.schema import ToolChain
 from vibegrade.tools.chain import DEFAULT_LUT_SIZE
 
 __all__ = ["OUTPUT_FORMATS", "CONVERTED", "BatchItem", "Outcome", "BatchReport", "default_jobs",
-           "plan_folder", "grade_folder", "grade_one"]
+           "plan_folder", "grade_folder", "grade_one", "start_fork_server"]
 
 OUTPUT_FORMATS: dict[str, str] = {"jpg": ".jpg", "png": ".png", "tif": ".tif"}
 """``out_format`` values and the extension each writes."""
@@ -235,6 +235,16 @@ def _init_worker() -> None:
     import cv2
 
     cv2.setNumThreads(1)
+
+
+def start_fork_server() -> None:
+    """Start the fork server (and its import of the pipeline) now, so that it overlaps the caller's own work
+    (the CLI predicts the chain meanwhile); a no-op where there is no fork server."""
+    if "forkserver" in multiprocessing.get_all_start_methods():
+        from multiprocessing import forkserver
+
+        _context()
+        forkserver.ensure_running()
 
 
 def _context() -> multiprocessing.context.BaseContext:
