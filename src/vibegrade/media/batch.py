@@ -116,7 +116,10 @@ def _init_worker() -> None:
     os.environ["OMP_NUM_THREADS"] = "1"  # LibRaw's OpenMP, loaded later with rawpy
     import cv2
 
+    from vibegrade.tools.lut import set_max_threads
+
     cv2.setNumThreads(1)
+    set_max_threads(1)
 
 
 def start_fork_server() -> None:
