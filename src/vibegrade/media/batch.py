@@ -191,6 +191,8 @@ def _run_pool(items: list[BatchItem], jobs: int, args: tuple, worker: Worker, em
                         broken = True
                         continue
                     emit(_outcome(running.pop(fut), result))
+        if broken and not running:
+            raise MediaError("the worker processes could not start; grade with --jobs 1 (jobs=1) instead")
         if broken and solo:
             for item in running.values():
                 emit(Outcome(item.src, "failed",
