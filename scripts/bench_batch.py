@@ -15,6 +15,10 @@ is given next to it, and the load average before and after.
 
     .venv/bin/python scripts/bench_batch.py                       # ../shared/photos, jobs 1 and CPU count
     .venv/bin/python scripts/bench_batch.py PHOTOS --jobs 1,2,4 --copies 3 --runs 3 --json
+    .venv/bin/python scripts/bench_batch.py --as-dng        # the photos as camera RAW (DNG) files
+
+``--as-dng`` turns every photo into a DNG (a Bayer mosaic written with tifffile, as the tests do:
+tests/media/formats_helpers.py), so the run measures RAW development (LibRaw) as well.
 """
 
 from __future__ import annotations
@@ -32,12 +36,18 @@ import time
 from pathlib import Path
 
 from vibegrade.api import predict
-from vibegrade.media.batch import default_jobs, grade_folder
+from vibegrade.media.batch import CONVERTED, default_jobs, grade_folder
 from vibegrade.media.image import READ_EXTENSIONS, read_image_header
 from vibegrade.media.pipeline import render_file
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
 LOOK = "golden hour"
+
+
+def _out_name(p: Path) -> str:
+    """The name folder grading gives ``p``'s output (HEIC -> .jpg, RAW -> .tif, others kept)."""
+    return p.stem + CONVERTED.get(p.suffix.lower(), p.suffix)
 
 
 def _images(folder: Path) -> list[Path]:
@@ -57,6 +67,7 @@ def main() -> None:
     ap.add_argument("--copies", type=int, default=2, help="copies of each image in the benchmark folder")
     ap.add_argument("--runs", type=int, default=3)
     ap.add_argument("--cli-files", type=int, default=6, help="images for the per-file CLI baseline (0: skip)")
+    ap.add_argument("--as-dng", action="store_true", help="grade the photos as DNG files (RAW development)")
     ap.add_argument("--json", action="store_true")
     args = ap.parse_args()
 
@@ -66,25 +77,32 @@ def main() -> None:
     pixels = sum(read_image_header(p).pixels for p in src) * args.copies
     chain = predict(LOOK)
     jobs = [int(j) for j in args.jobs.split(",")]
-    res: dict = {"load_before": os.getloadavg(), "folder": str(args.folder), "images": len(src) * args.copies,
+    res: dict = {"load_before": os.getloadavg(), "folder": str(args.folder), "as_dng": args.as_dng,
+                 "images": len(src) * args.copies,
                  "megapixels": round(pixels / 1e6, 1), "look": LOOK, "cpus": default_jobs(),
                  "python": platform.python_version(), "machine": platform.machine(), "results": {}}
     with tempfile.TemporaryDirectory(prefix="vibegrade-bench-batch-") as tmp:
         inp = Path(tmp) / "in"
         inp.mkdir()
+        if args.as_dng:
+            from tests.media.formats_helpers import write_dng
+            from vibegrade.media.image import read_image
         for k in range(args.copies):
             for p in src:
-                shutil.copy(p, inp / f"{p.stem}_{k}{p.suffix}")
+                if args.as_dng:
+                    write_dng(inp / f"{p.stem}_{k}.dng", read_image(p).rgb)
+                else:
+                    shutil.copy(p, inp / f"{p.stem}_{k}{p.suffix}")
         files = _images(inp)
         n = len(files)
-        render_file(files[0], Path(tmp) / f"warm{files[0].suffix}", chain)  # LUT baked, imports done
+        render_file(files[0], Path(tmp) / _out_name(files[0]), chain)  # LUT baked, imports done
 
         def loop() -> float:
             out = Path(tmp) / "loop"
             out.mkdir(exist_ok=True)
             t = time.perf_counter()
             for f in files:
-                render_file(f, out / f.name, chain)
+                render_file(f, out / _out_name(f), chain)
             return time.perf_counter() - t
 
         def batch(j: int) -> float:
@@ -108,8 +126,8 @@ def main() -> None:
             out.mkdir()
             t = time.perf_counter()
             for f in sub:
-                subprocess.run([str(exe), "edit", str(f), str(out / f.name), LOOK, "--quiet"], check=True,
-                               capture_output=True)
+                subprocess.run([str(exe), "edit", str(f), str(out / _out_name(f)), LOOK, "--quiet"],
+                               check=True, capture_output=True)
             res["results"]["cli per file"] = _rates(len(sub), [time.perf_counter() - t])
     res["load_after"] = os.getloadavg()
     base = res["results"]["loop"]["images_per_s"]
@@ -118,7 +136,8 @@ def main() -> None:
     if args.json:
         print(json.dumps(res, indent=2))
         return
-    print(f"{res['images']} images ({res['megapixels']} MP) from {args.folder}, look {LOOK!r}, "
+    print(f"{res['images']} images ({res['megapixels']} MP) from {args.folder}"
+          f"{' as DNG' if args.as_dng else ''}, look {LOOK!r}, "
           f"{res['cpus']} CPUs, best and median of {args.runs} runs")
     print(f"{'configuration':<14} {'images/s':>9} {'seconds':>8} {'vs loop':>8} {'median images/s':>16}")
     for name, r in res["results"].items():
