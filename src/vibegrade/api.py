@@ -210,9 +210,10 @@ def render(image: np.ndarray | Image.Image | str | os.PathLike[str], chain: Chai
               (0..255), ``uint16`` (0..65535) or ``float32`` / ``float64`` (0.0..1.0), sRGB-encoded;
             * a PIL image (mode ``RGB``, ``RGBA``, ``L``, ``LA``, ``P``, ``CMYK``, ...; 16-bit and float
               modes are refused, pass an array instead);
-            * a path (``str`` or ``os.PathLike``) to a JPEG, PNG, WebP or TIFF file. It is decoded the way
-              the CLI does: EXIF orientation applied, an embedded ICC profile converted to sRGB, 16-bit
-              kept, at most ``VIBEGRADE_MAX_PIXELS`` (default 100 million) pixels.
+            * a path (``str`` or ``os.PathLike``) to a JPEG, PNG, WebP, TIFF, HEIC/HEIF or camera RAW file.
+              It is decoded the way the CLI does: EXIF orientation applied, an embedded ICC profile
+              converted to sRGB, 16-bit kept (RAW: developed at 16 bits, see ``docs/formats.md``), at most
+              ``VIBEGRADE_MAX_PIXELS`` (default 100 million) pixels.
 
         chain: a :class:`~vibegrade.schema.ToolChain`, its wire form as a dict, or that dict as JSON.
         lut_size: grid size of the baked 3D LUT, 2..256 (``None``: 33, see ``docs/tools.md``).

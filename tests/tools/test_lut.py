@@ -9,6 +9,7 @@ from vibegrade.tools.lut import (
     identity_grid,
     parse_cube,
     read_cube,
+    set_max_threads,
     write_cube,
 )
 
@@ -65,6 +66,23 @@ def test_pillow_fast_path_matches_numpy(rgb_cube_u8):
     fast = apply_lut_u8(rgb_cube_u8, lut).astype(int)
     ref = np.round(apply_lut(rgb_cube_u8 / 255.0, lut, "trilinear") * 255).astype(int)
     assert np.abs(fast - ref).max() <= 1
+
+
+def test_one_thread_gives_the_same_pixels(astronaut):
+    import os
+
+    from vibegrade.tools import lut as lut_module
+
+    lut = (identity_grid(17) ** 0.8).astype(np.float32)
+    spread = apply_lut_u8(astronaut, lut, threads=4)
+    try:
+        set_max_threads(1)  # what each worker of folder grading does
+        assert lut_module._pool()._max_workers == 1
+        one = apply_lut_u8(astronaut, lut)
+    finally:
+        set_max_threads(None)
+    assert lut_module._pool()._max_workers == max(1, min(8, os.cpu_count() or 1))
+    assert np.array_equal(one, spread)
 
 
 def test_domain_sets_input_range_and_is_resampled():

@@ -58,7 +58,8 @@ def load_chain_arg(value: str) -> ToolChain:
 
 
 TOOLS_HELP = "Tool chain: a JSON file path or an inline JSON string."
-INPUT_HELP = "Input image (JPEG, PNG, WebP, TIFF) or video; 'sample:NAME' for a bundled sample photo."
+INPUT_HELP = ("Input image (JPEG, PNG, WebP, TIFF, HEIC/HEIF, camera RAW) or video; 'sample:NAME' for a "
+              "bundled sample photo.")
 
 
 def resolve_input(path: Path) -> Path:

@@ -85,7 +85,8 @@ def predict(
 @friendly_errors
 def edit(
     input: Path = typer.Argument(..., help=INPUT_HELP),
-    output: Path = typer.Argument(..., help="Output path (format from the extension)."),
+    output: Path = typer.Argument(..., help="Output path (format from the extension); a folder when INPUT "
+                                            "is a folder."),
     intent: str = typer.Argument(..., help="The look you want, e.g. 'golden hour'."),
     model: Path | None = typer.Option(None, "--model", "-m", help=MODEL_HELP),
     show_tools: bool = typer.Option(True, "--show-tools/--quiet", help="Print the chosen tool chain."),
@@ -95,9 +96,28 @@ def edit(
                              "contrast' (also 'undo', 'redo', 'start over'); repeat for several turns."),
     refiner: Path | None = typer.Option(None, "--refiner",
                                         help="Refinement model folder (default: the shipped one)."),
+    recursive: bool = typer.Option(False, "--recursive", "-r",
+                                   help="Folder input: also grade its sub-folders (mirrored in OUTPUT)."),
+    jobs: int | None = typer.Option(None, "--jobs", "-j", min=1,
+                                    help="Folder input: worker processes (default: one per CPU)."),
+    out_format: str | None = typer.Option(None, "--format",
+                                          help="Folder input: write every image as jpg, png or tif (default: "
+                                               "keep each extension; HEIC/HEIF -> .jpg, RAW -> .tif)."),
 ) -> None:
     """Grade an image or a video from a look request (student -> tool chain -> render), optionally refined
-    by follow-ups (--then)."""
+    by follow-ups (--then).
+
+    With a folder as INPUT, every image in it is graded with the one predicted (and refined) look into the
+    folder OUTPUT, in parallel, with a summary at the end (exit code 2 if any image failed).
+    """
+    if input.is_dir() or recursive or jobs is not None or out_format is not None:  # a folder: cli/batch.py
+        from vibegrade.cli.batch import edit_folder
+
+        turns = list(then or [])
+        edit_folder(input, output, intent, model=model, show_tools=show_tools, compare=compare,
+                    recursive=recursive, jobs=jobs, out_format=out_format,
+                    refine=(lambda c: _refine_turns(c, intent, turns, refiner, False)) if turns else None)
+        return
     from vibegrade.api import predict as predict_chain
     from vibegrade.media.pipeline import before_after, render_file
 

@@ -1,9 +1,14 @@
-"""Read and write still images (JPEG, PNG, WebP, TIFF) as NumPy arrays, robustly.
+"""Read still images (JPEG, PNG, WebP, TIFF, HEIC/HEIF, camera RAW) and write them (JPEG, PNG, WebP, TIFF)
+as NumPy arrays, robustly.
 
 What :func:`read_image` guarantees
 ----------------------------------
 * ``rgb`` is an ``(H, W, 3)`` array, ``uint8`` (8-bit sources) or ``uint16`` (16-bit PNG/TIFF sources,
-  full 0..65535 range, all 16 bits kept), **sRGB-encoded**, in display orientation.
+  10/12-bit HEIF sources and camera RAW files; full 0..65535 range, all 16 bits kept), **sRGB-encoded**,
+  in display orientation.
+* HEIF/HEIC files (by content; see :mod:`vibegrade.media.heif_decode`) and camera RAW files (by extension
+  or content; see :mod:`vibegrade.media.raw_decode` for the development choices) have their own decoders
+  with the same guarantees below; their ``format`` is ``'HEIF'`` or ``'RAW'``.
 * Greyscale (``L``, ``1``, 16-bit grey), palette (``P``) and CMYK sources are converted to RGB
   (grey is replicated into the three channels; palette colours are expanded).
 * ``alpha`` is the source's alpha channel, ``(H, W)`` with the dtype of ``rgb``, bit-exact (palette
@@ -64,20 +69,30 @@ import numpy as np
 from vibegrade.files import atomic_path
 from vibegrade.media.bitdepth import to_8bit
 from vibegrade.media.errors import Corrupt, MediaError, UnsupportedFormat, WriteError, short
-from vibegrade.media.image_decode import DECODE_ERRORS, decode, is_16bit_colour, jpeg_min_bytes, open_checked
+from vibegrade.media.image_decode import (
+    DECODE_ERRORS,
+    check_readable_file,
+    decode,
+    is_16bit_colour,
+    jpeg_min_bytes,
+    open_checked,
+)
 from vibegrade.media.image_encode import encode, validate_arrays
+from vibegrade.media.sniff import HEIF_EXTENSIONS, RAW_EXTENSIONS, container_of_file
 
 __all__ = [
     "MediaError",
     "LoadedImage",
     "DEFAULT_MAX_PIXELS",
     "IMAGE_EXTENSIONS",
+    "READ_EXTENSIONS",
     "read_image",
     "read_image_header",
     "ImageHeader",
     "jpeg_min_bytes",
     "write_image",
     "is_image_path",
+    "is_readable_image_path",
     "max_pixels_limit",
 ]
 
@@ -96,7 +111,10 @@ _EXT_FORMAT = {
     ".tiff": "TIFF",
 }
 IMAGE_EXTENSIONS: frozenset[str] = frozenset(_EXT_FORMAT)
-"""Lower-case file extensions (with the dot) that :func:`read_image` / :func:`write_image` handle."""
+"""Lower-case file extensions (with the dot) that :func:`read_image` and :func:`write_image` both handle."""
+
+READ_EXTENSIONS: frozenset[str] = IMAGE_EXTENSIONS | HEIF_EXTENSIONS | RAW_EXTENSIONS
+"""Lower-case file extensions of every image :func:`read_image` reads (adds HEIC/HEIF and camera RAW)."""
 
 
 @dataclass
@@ -106,7 +124,8 @@ class LoadedImage:
     Attributes:
         rgb: ``(H, W, 3)`` ``uint8`` or ``uint16`` array, sRGB-encoded, display orientation.
         alpha: ``(H, W)`` array with ``rgb``'s dtype (untouched source alpha) or ``None``.
-        format: Pillow format name of the source: ``'JPEG'``, ``'PNG'``, ``'WEBP'`` or ``'TIFF'``.
+        format: format name of the source: ``'JPEG'``, ``'PNG'``, ``'WEBP'``, ``'TIFF'`` (Pillow's names),
+            ``'HEIF'`` or ``'RAW'``.
         metadata: what :func:`write_image` needs to carry metadata over. Keys (all optional):
             ``exif`` (bytes, ``b"Exif\\0\\0"`` + TIFF structure, orientation reset to 1),
             ``icc_profile`` (bytes, sRGB after conversion), ``dpi`` (``(x, y)`` floats, dots per inch),
@@ -131,8 +150,14 @@ class LoadedImage:
 
 
 def is_image_path(path: str | os.PathLike[str]) -> bool:
-    """True when ``path``'s extension is one of :data:`IMAGE_EXTENSIONS` (case-insensitive)."""
+    """True when ``path``'s extension is one of :data:`IMAGE_EXTENSIONS` (case-insensitive): an image type
+    that is both read and written."""
     return Path(path).suffix.lower() in IMAGE_EXTENSIONS
+
+
+def is_readable_image_path(path: str | os.PathLike[str]) -> bool:
+    """True when ``path``'s extension is one of :data:`READ_EXTENSIONS` (case-insensitive)."""
+    return Path(path).suffix.lower() in READ_EXTENSIONS
 
 
 def max_pixels_limit(max_pixels: int | None = None) -> int:
@@ -188,6 +213,18 @@ def read_image_header(path: str | os.PathLike[str], max_pixels: int | None = Non
     """
     p = Path(path)
     limit = max_pixels_limit(max_pixels)
+    check_readable_file(p)
+    kind = container_of_file(p)
+    if kind == "HEIF":
+        from vibegrade.media.heif_decode import heif_bits, open_heif_checked
+
+        img = open_heif_checked(p, limit)
+        return ImageHeader(width=img.size[0], height=img.size[1], format="HEIF", bits=heif_bits(img))
+    if kind == "RAW":
+        from vibegrade.media.raw_decode import raw_size
+
+        size = raw_size(p, limit)
+        return ImageHeader(width=size.width, height=size.height, format="RAW", bits=16)
     im, fmt = open_checked(p, limit)
     with im:
         sixteen = is_16bit_colour(im) or im.mode.startswith("I")
@@ -198,7 +235,8 @@ def read_image(path: str | os.PathLike[str], max_pixels: int | None = None) -> L
     """Decode an image file into an sRGB :class:`LoadedImage` (see the module docstring for the guarantees).
 
     Args:
-        path: a JPEG, PNG, WebP or TIFF file (the content decides, not the extension).
+        path: a JPEG, PNG, WebP, TIFF or HEIF file (the content decides, not the extension), or a camera RAW
+            file (a RAW extension such as ``.dng``/``.cr3``/``.nef``/``.arw``, or RAW content).
         max_pixels: refuse images with more than this many pixels (width × height), checked from the header
             before decoding; ``None`` uses env ``VIBEGRADE_MAX_PIXELS`` or :data:`DEFAULT_MAX_PIXELS`.
 
@@ -213,6 +251,10 @@ def read_image(path: str | os.PathLike[str], max_pixels: int | None = None) -> L
         # Some library switched Pillow to padding truncated files with grey: we never want that.
         log.warning("PIL.ImageFile.LOAD_TRUNCATED_IMAGES was on; turning it off (truncated files are errors)")
         ImageFile.LOAD_TRUNCATED_IMAGES = False
+    check_readable_file(p)
+    kind = container_of_file(p)
+    if kind is not None:
+        return _read_container(p, kind, limit)
     im, fmt = open_checked(p, limit)
     w, h = im.size
     with im:
@@ -225,6 +267,22 @@ def read_image(path: str | os.PathLike[str], max_pixels: int | None = None) -> L
         except DECODE_ERRORS as e:
             raise Corrupt(f"{p}: corrupt or truncated {fmt} file ({short(e)})") from e
     return LoadedImage(rgb=rgb, alpha=alpha, format=fmt, metadata=meta)
+
+
+def _read_container(p: Path, kind: str, limit: int) -> LoadedImage:
+    """HEIF and RAW files, through their own decoders (which make the same checks before decoding)."""
+    try:
+        if kind == "HEIF":
+            from vibegrade.media.heif_decode import decode_heif, open_heif_checked
+
+            rgb, alpha, meta = decode_heif(p, open_heif_checked(p, limit))
+            return LoadedImage(rgb=rgb, alpha=alpha, format="HEIF", metadata=meta)
+        from vibegrade.media.raw_decode import decode_raw
+
+        rgb, meta = decode_raw(p, limit)
+        return LoadedImage(rgb=rgb, alpha=None, format="RAW", metadata=meta)
+    except MemoryError:
+        raise MediaError(f"{p}: not enough memory to decode this {kind} image") from None
 
 
 # ----------------------------------------------------------------------------------------------------

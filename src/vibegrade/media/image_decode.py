@@ -23,11 +23,14 @@ from vibegrade.media.exif import ORIENTATION_TAG, apply_orientation, read_exif, 
 from vibegrade.media.icc import convert_icc_16, convert_icc_pil
 from vibegrade.media.image_encode import encode_png, encode_tiff
 
-__all__ = ["READ_FORMATS", "DECODE_ERRORS", "open_checked", "is_16bit_colour", "decode", "jpeg_min_bytes"]
+__all__ = ["READ_FORMATS", "SUPPORTED", "DECODE_ERRORS", "check_readable_file", "open_checked",
+           "is_16bit_colour", "decode", "jpeg_min_bytes"]
 
 log = logging.getLogger("vibegrade.media.image")  # one logger for every part of image I/O
 
 READ_FORMATS = {"JPEG": "JPEG", "MPO": "JPEG", "PNG": "PNG", "WEBP": "WEBP", "TIFF": "TIFF"}
+SUPPORTED = "JPEG, PNG, WebP, TIFF, HEIC/HEIF, camera RAW"
+"""The readable formats, as error messages name them (HEIF and RAW are decoded by their own modules)."""
 
 _PIL_LIMIT_LOCK = threading.Lock()
 DECODE_ERRORS = (OSError, SyntaxError, ValueError, EOFError, struct.error, zlib.error, IndexError, KeyError,
@@ -38,13 +41,13 @@ def open_checked(p: Path, limit: int):
     """Open ``p`` with Pillow and make every header check; returns ``(image, format)`` (caller closes)."""
     from PIL import Image
 
-    _check_readable_file(p)
+    check_readable_file(p)
     try:
         im = _open_pillow(p)
     except MediaError:
         raise
     except Image.UnidentifiedImageError:
-        raise Corrupt(f"{p}: not a readable image (supported: JPEG, PNG, WebP, TIFF) "
+        raise Corrupt(f"{p}: not a readable image (supported: {SUPPORTED}) "
                          f"or the file is corrupt") from None
     except DECODE_ERRORS as e:
         raise Corrupt(f"{p}: cannot read image header ({short(e)})") from e
@@ -52,7 +55,7 @@ def open_checked(p: Path, limit: int):
         fmt = READ_FORMATS.get(im.format or "")
         if fmt is None:
             raise UnsupportedFormat(
-                f"{p}: unsupported image format {im.format} (supported: JPEG, PNG, WebP, TIFF)")
+                f"{p}: unsupported image format {im.format} (supported: {SUPPORTED})")
         w, h = im.size
         if w <= 0 or h <= 0:
             raise Corrupt(f"{p}: image has no pixels ({w}×{h})")
@@ -146,7 +149,8 @@ def _check_jpeg_data_size(p: Path, im) -> None:
                          f"{need:,} bytes of image data, but the file has {size:,} bytes")
 
 
-def _check_readable_file(p: Path) -> None:
+def check_readable_file(p: Path) -> None:
+    """Raise :class:`MediaError` unless ``p`` is an existing, non-empty, readable regular file."""
     if not p.exists():
         raise MediaError(f"{p}: file not found")
     if p.is_dir():

@@ -33,7 +33,8 @@ __all__ = ["RenderResult", "Destination", "Admission", "render_file", "before_af
 PathLike: TypeAlias = str | os.PathLike[str]
 Destination: TypeAlias = PathLike | Callable[[str], PathLike]
 """Where :func:`render_file` writes: a path, or (images) a function of the source's format name
-(``'JPEG'``, ``'PNG'``, ``'WEBP'``, ``'TIFF'``) returning the path, to answer in the source's format."""
+(``'JPEG'``, ``'PNG'``, ``'WEBP'``, ``'TIFF'``, ``'HEIF'``, ``'RAW'``) returning the path, to answer in the
+source's format (or, for HEIF and RAW, which are not written, in one the caller picks)."""
 Admission = Callable[[ImageHeader], AbstractContextManager[object]]
 """Called with an image's header once every header check passed and before any pixel is decoded; may
 refuse the image by raising, else returns a context held while the image is decoded, rendered and written
@@ -48,8 +49,8 @@ class RenderResult:
     height: int
     frames: int = 1
     source_format: str | None = None
-    """Images: Pillow format name of the source (``'JPEG'``, ``'PNG'``, ``'WEBP'``, ``'TIFF'``); videos:
-    None."""
+    """Images: format name of the source (``'JPEG'``, ``'PNG'``, ``'WEBP'``, ``'TIFF'``, ``'HEIF'``,
+    ``'RAW'``); videos: None."""
 
 
 def render_file(src: PathLike, dst: Destination, chain: ToolChain, *,

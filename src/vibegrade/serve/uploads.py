@@ -23,16 +23,22 @@ if TYPE_CHECKING:
     from vibegrade.media.image import ImageHeader
     from vibegrade.media.pipeline import Admission
 
-__all__ = ["OUTPUT_FORMATS", "IMAGE_RESPONSES", "intent_or_422", "tools_or_422", "sniff", "is_video_upload",
-           "upload_kind", "save_upload", "grade_upload", "read_upload_image", "image_response", "compact"]
+__all__ = ["OUTPUT_FORMATS", "SUPPORTED_UPLOADS", "IMAGE_RESPONSES", "intent_or_422", "tools_or_422", "sniff",
+           "is_video_upload", "upload_kind", "save_upload", "grade_upload", "read_upload_image",
+           "image_response", "compact"]
 
-# format name (LoadedImage.format) -> (extension for write_image, media type)
+# format name (LoadedImage.format) -> (extension for write_image, media type): the answer is in the uploaded
+# format, except HEIF and camera RAW, which we do not write: they are answered as JPEG (what every browser
+# shows; the CLI's folder grading writes RAW to 16-bit TIFF instead).
 OUTPUT_FORMATS = {
     "JPEG": (".jpg", "image/jpeg"),
     "PNG": (".png", "image/png"),
     "WEBP": (".webp", "image/webp"),
     "TIFF": (".tif", "image/tiff"),
+    "HEIF": (".jpg", "image/jpeg"),
+    "RAW": (".jpg", "image/jpeg"),
 }
+SUPPORTED_UPLOADS = "JPEG, PNG, WebP, TIFF, HEIC/HEIF or camera RAW"
 
 
 def intent_or_422(intent: str) -> str:
@@ -54,8 +60,11 @@ _MAGIC_IMAGE = (b"\x89PNG\r\n\x1a\n", b"\xff\xd8\xff", b"II*\x00", b"MM\x00*")
 
 
 def sniff(head: bytes) -> str:
-    """'image', 'video' or 'other' from the first bytes of a file."""
-    if head.startswith(_MAGIC_IMAGE) or (head[:4] == b"RIFF" and head[8:12] == b"WEBP"):
+    """'image', 'video' or 'other' from the first bytes of a file (HEIF and RAW containers are images)."""
+    from vibegrade.media.sniff import container_of_head
+
+    if head.startswith(_MAGIC_IMAGE) or (head[:4] == b"RIFF" and head[8:12] == b"WEBP") \
+            or container_of_head(head) is not None:
         return "image"
     if head[4:8] == b"ftyp" or head.startswith(b"\x1a\x45\xdf\xa3") or head.startswith(b"\x00\x00\x01\xba") \
             or (head[:4] == b"RIFF" and head[8:12] == b"AVI ") or head.startswith(b"FLV") \
@@ -115,14 +124,18 @@ def grade_upload(upload: UploadFile, chain: ToolChain, settings: Settings,
     """
     from vibegrade.media.errors import MediaError
     from vibegrade.media.pipeline import render_file
+    from vibegrade.media.sniff import RAW_EXTENSIONS
 
     name = Path(upload.filename or "upload").name or "upload"
+    suffix = Path(name).suffix.lower()
     with tempfile.TemporaryDirectory(prefix="vibegrade-upload-") as tmp:
-        src = Path(tmp) / "input"
+        # TIFF-based RAWs (NEF, ARW, ...) are told from TIFFs by their extension: keep a RAW one
+        src = Path(tmp) / ("input" + (suffix if suffix in RAW_EXTENSIONS else ""))
         save_upload(upload, src, settings.max_upload_bytes)  # 413, or 422 for an empty file
-        if upload_kind(upload) != "image":  # callers hand videos to the job queue before this
+        if upload_kind(upload) != "image" and suffix not in RAW_EXTENSIONS:
+            # callers hand videos to the job queue before this
             raise ApiError(415, "unsupported_media_type",
-                           f"file: {name!r} is not a supported image (JPEG, PNG, WebP or TIFF)", "file")
+                           f"file: {name!r} is not a supported image ({SUPPORTED_UPLOADS})", "file")
         paths = [src]
 
         def output_path(fmt: str) -> Path:  # answer in the source's format
@@ -245,7 +258,7 @@ def compact(chain: ToolChain) -> str:
 IMAGE_RESPONSES: dict[int | str, dict[str, Any]] = {
     200: {"content": {media: {"schema": {"type": "string", "format": "binary"}}
                       for _, media in OUTPUT_FORMATS.values()},
-          "description": "the graded image, in the uploaded format",
+          "description": "the graded image, in the uploaded format (HEIC/HEIF and camera RAW: JPEG)",
           "headers": {
               "X-Tools": {"description": "the tool chain used, compact JSON", "required": True,
                           "schema": {"type": "string"}},

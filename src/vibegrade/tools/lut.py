@@ -38,6 +38,7 @@ __all__ = [
     "cube_text",
     "apply_lut",
     "apply_lut_u8",
+    "set_max_threads",
     "CubeError",
 ]
 
@@ -252,9 +253,22 @@ def _tetrahedral(x: np.ndarray, lut: np.ndarray) -> np.ndarray:
     return c0 * w0 + c1 * w1 + c2 * w2 + c3 * w3
 
 
+_max_threads: int | None = None
+
+
+def set_max_threads(threads: int | None) -> None:
+    """Cap the threads :func:`apply_lut_u8` splits an image over (``None``: the CPU count, at most 8).
+
+    Processes that already share the CPUs among themselves (the workers of folder grading) set 1.
+    """
+    global _max_threads
+    _max_threads = None if threads is None else max(1, int(threads))
+    _pool.cache_clear()
+
+
 @lru_cache(maxsize=1)
 def _pool() -> ThreadPoolExecutor:
-    return ThreadPoolExecutor(max_workers=max(1, min(8, os.cpu_count() or 1)),
+    return ThreadPoolExecutor(max_workers=_max_threads or max(1, min(8, os.cpu_count() or 1)),
                               thread_name_prefix="vibegrade-lut")
 
 

@@ -106,7 +106,8 @@ def predict(body: PredictRequest, user_id: UserDep, store: StoreDep, models: Mod
                            model=p.model, tools=p.chain.to_wire(), latency_ms=p.latency_ms)
 
 
-_FILE_DESCRIPTION = "JPEG, PNG, WebP or TIFF image, or a video (MP4, MOV, MKV, WebM, AVI, ...)"
+_FILE_DESCRIPTION = ("JPEG, PNG, WebP, TIFF, HEIC/HEIF or camera RAW (DNG, CR2, CR3, NEF, ARW, ...) image, "
+                     "or a video (MP4, MOV, MKV, WebM, AVI, ...)")
 _UPLOAD_RESPONSES = {**IMAGE_RESPONSES, 202: JOB_ACCEPTED_RESPONSE,
                      429: {"model": ErrorResponse,
                            "description": "too many video jobs of this client queued or running "
