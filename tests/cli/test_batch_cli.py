@@ -107,3 +107,15 @@ def test_truncated_heic_or_raw_exits_2_with_one_line(cli, tmp_path, coffee, kind
     assert res.stderr.startswith(f"error: {cut}: ") and "truncated" in res.stderr
     assert len(res.stderr.strip().splitlines()) == 1
     assert not (tmp_path / "o.jpg").exists()
+
+
+def test_edit_folder_then_grades_every_image_with_the_refined_look(cli, folder, tmp_path):
+    base = json.loads(cli("edit", folder, tmp_path / "a", "golden hour", "-j", "1").stdout.splitlines()[0])
+    res = cli("edit", folder, tmp_path / "b", "golden hour", "--then", "much cooler", "-j", "1")
+    assert res.exit_code == 0, res.output
+    refined = json.loads(res.stdout.splitlines()[0])
+    assert refined["adjust"]["temperature"] < base["adjust"]["temperature"]
+    assert "[1] 'much cooler' -> edit: temperature" in res.stderr
+    a = read_image(tmp_path / "a" / "coffee.png").rgb.astype(int)
+    b = read_image(tmp_path / "b" / "coffee.png").rgb.astype(int)
+    assert (b[..., 2] - a[..., 2]).mean() > 1  # cooler: bluer than the plain golden hour
