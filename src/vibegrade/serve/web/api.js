@@ -112,6 +112,16 @@ export async function recordExport(projectId, toolsKept, { attempts = 5, eventId
   }
 }
 
+/**
+ * Fit the chain that gives `photo` the colour and tone of `reference` (each [Blob, filename]) and start a
+ * project with it: {project_id, tools, fit}. The service names the reference in the project's first
+ * request ("match: <filename>"). Takes a second or a few.
+ */
+export async function matchReference(photo, reference, signal) {
+  const res = await postForm("/v1/match", { file: photo, reference }, signal);
+  return res.json();
+}
+
 // ------------------------------------------------------------------------- a project's conversation
 
 const projectUrl = (projectId, tail) => `/v1/projects/${encodeURIComponent(projectId)}/${tail}`;

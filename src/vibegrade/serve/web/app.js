@@ -7,19 +7,22 @@
 // Refining: a follow-up ("warmer", "less", "undo") goes to POST /v1/projects/{id}/refine; the history
 // lives on the service, the page shows it and keeps the project id in its address (#project=...), so a
 // reload brings the conversation back.
+// Reference: instead of words, a reference photo; POST /v1/match fits the chain that gives the photo the
+// reference's colour and tone and starts a project with it ("match: <name>"), refined like any other look.
 
 import {
-  ApiError, getHistory, getJson, isAbort, postForm, postJson, readBlob, recordExport, refineProject, request,
-  stepProject,
+  ApiError, getHistory, getJson, isAbort, matchReference, postForm, postJson, readBlob, recordExport,
+  refineProject, request, stepProject,
 } from "./api.js";
 import { buildControls } from "./controls.js";
-import { describeEntry, isTextField, renderHistory } from "./history.js";
+import { describeEntry, isTextField, matchedReference, renderHistory } from "./history.js";
 import { extFor, grabFrame, isVideoFile, makePreview, once, saveBlob, stemOf } from "./media.js";
 
 const DEBOUNCE_MS = 120; // wait this long after the last slider move before re-rendering
 const POLL_MS = 500; // video job status polling interval
 const POLL_NETWORK_RETRIES = 5; // consecutive failed polls tolerated before giving up
 const LUT_SIZE = 33;
+const REFERENCE_EDGE = 512; // long edge (px) the reference is sent at: the fit measures copies ~100 px wide
 
 const $ = (id) => document.getElementById(id);
 const ui = {
@@ -32,8 +35,10 @@ const ui = {
   renderVideo: $("render-video"), frame: $("frame"), cube: $("download-cube"), lutNote: $("lut-note"),
   reset: $("reset"), controlsHint: $("controls-hint"), toolControls: $("tool-controls"),
   refineForm: $("refine-form"), refineInput: $("refine-input"), refineSend: $("refine-send"), undo: $("undo"),
-  redo: $("redo"), history: $("history"),
+  redo: $("redo"), history: $("history"), referenceZone: $("reference"), referenceFile: $("reference-file"),
+  referenceThumb: $("reference-thumb"), referenceNote: $("reference-note"),
 };
+const REFERENCE_HINT = ui.referenceNote.textContent.replace(/\s+/g, " ").trim();
 
 const state = {
   controls: null,
@@ -44,6 +49,8 @@ const state = {
   suggestion: null, // the predicted chain (wire form), for "Reset to suggestion"
   history: null, // the project's conversation as the service answered it: {cursor, entries}
   turnBusy: false, // a refine or history step is on its way
+  grading: false, // a look is being graded (POST /v1/edit)
+  matching: false, // a reference is being matched (POST /v1/match)
   sample: null, // name of the bundled sample being edited (kept in the address with the project)
   restored: false, // the conversation came back from the address and waits for its photo
   generation: 0, // bumped for every new file: answers about an older file are dropped
@@ -80,6 +87,7 @@ function clearError() {
   ui.look.removeAttribute("aria-invalid");
   ui.refineInput.removeAttribute("aria-invalid");
   ui.fileInput.removeAttribute("aria-invalid");
+  ui.referenceFile.removeAttribute("aria-invalid");
 }
 
 function setStatus(text) {
@@ -178,6 +186,7 @@ async function chooseFile(file, { sample = null } = {}) {
   Object.assign(state, { file, preview: null, video: null, job: null, sample });
   if (!keep) {
     Object.assign(state, { projectId: null, suggestion: null, history: null });
+    showReference(null);
     showHistory();
     saveLocation();
   }
@@ -282,7 +291,8 @@ function buildSamples(samples) {
 
 // ----------------------------------------------------------------------------------------- grade/edit
 
-function applySuggestion(tools, projectId, look) {
+/** A new conversation starts with `tools`, asked for by `look`; `reference`: see showReference. */
+function applySuggestion(tools, projectId, look, reference = null) {
   cancelRenders(); // renders of the previous settings must not land over the new suggestion
   state.suggestion = tools;
   state.projectId = projectId;
@@ -290,6 +300,7 @@ function applySuggestion(tools, projectId, look) {
   state.restored = false;
   state.controls.setChain(tools);
   setEditing(true);
+  showReference(reference);
   showHistory();
   saveLocation();
   updateLutNote();
@@ -304,11 +315,13 @@ async function grade() {
     return showError("Type the look you want first, for example “golden hour, warm and soft”.", { focus: ui.look });
   }
   if (!state.preview && state.kind === "image") return showError("The file is still being read; try again in a moment.");
+  if (state.matching || state.grading) return showError("Wait for the look on its way, then try again.");
   const gen = state.generation;
   cancelRenders();
   const video = state.kind === "video";
   const upload = video ? [state.file, state.file.name] : [state.preview.blob, state.preview.name];
   setBusy(+1);
+  state.grading = true;
   ui.grade.disabled = true;
   setStatus(video ? "Uploading the video…" : "Grading…");
   const t0 = performance.now();
@@ -338,7 +351,86 @@ async function grade() {
     }
   } finally {
     setBusy(-1);
-    ui.grade.disabled = false;
+    state.grading = false;
+    ui.grade.disabled = state.matching;
+  }
+}
+
+// ------------------------------------------------------------------------------------ reference photo
+
+/**
+ * Show the reference photo of the current conversation next to its picker: `{name, blob}` (blob null when
+ * the browser cannot show it, or after a reload), or null for a look asked for in words.
+ */
+function showReference(reference) {
+  const url = objectUrl("reference", reference && reference.blob ? reference.blob : null);
+  ui.referenceThumb.hidden = !url;
+  if (url) {
+    ui.referenceThumb.src = url;
+    ui.referenceThumb.alt = `Reference: ${reference.name}`;
+  } else {
+    ui.referenceThumb.removeAttribute("src");
+    ui.referenceThumb.alt = "";
+  }
+  ui.referenceNote.textContent = reference
+    ? `The look of ${reference.name}. Refine it below, or choose another reference.` : REFERENCE_HINT;
+}
+
+function setMatching(on) {
+  state.matching = on;
+  setBusy(on ? +1 : -1);
+  ui.referenceZone.setAttribute("aria-busy", String(on));
+  ui.referenceFile.disabled = on;
+  ui.grade.disabled = on || state.grading;
+  ui.refineSend.disabled = on || ui.refineInput.disabled || state.turnBusy;
+}
+
+/**
+ * Give the photo the look of the reference `file`: POST /v1/match with the photo's preview and a small copy
+ * of the reference, then the new project's history; only when both answered is anything on screen changed
+ * (the sliders, the history, the address, the thumbnail), and the preview is re-rendered with the chain.
+ */
+async function matchFile(file) {
+  if (!file) return;
+  clearError();
+  if (!state.controls) return showError("The editor could not load its tools; reload the page.");
+  if (!state.file) {
+    return showError("Choose the photo to grade first (or pick a sample), then the reference photo.",
+      { focus: ui.fileInput });
+  }
+  if (state.matching || state.grading || state.turnBusy) {
+    return showError("Wait for the request on its way, then choose the reference again.");
+  }
+  if (!state.preview) {
+    return showError(state.kind === "video"
+      ? "This browser cannot show the video's frames, so there is no picture to match; describe the look instead."
+      : "The photo is still being read; try again in a moment.");
+  }
+  const gen = state.generation;
+  const photo = state.preview; // a video is matched on the frame the preview shows
+  setMatching(true);
+  setStatus(`Matching the look of ${file.name}… this takes a few seconds.`);
+  let failure = null;
+  try {
+    const ref = await makePreview(file, REFERENCE_EDGE); // sent as it is when undecodable: the service says why
+    const res = await matchReference([photo.blob, photo.name], [ref.blob, file.name]);
+    const conv = await getHistory(res.project_id); // the first request as the service recorded it
+    if (gen !== state.generation) return; // another photo was chosen meanwhile
+    const first = conv.history.entries[0].request;
+    const thumb = ref.decoded ? ref.blob : null;
+    applySuggestion(res.tools, res.project_id, first, { name: file.name, blob: thumb });
+    renderNow();
+    setStatus(`Matched the look of ${file.name} in ${Number(res.fit.seconds).toFixed(1)} s. ` +
+      "Refine it below, tweak the tools, or download.");
+  } catch (err) {
+    failure = err;
+  } finally {
+    setMatching(false); // before the message, so that the picker it focuses is enabled again
+  }
+  if (failure && !isAbort(failure) && gen === state.generation) {
+    showError(failure, { context: "Could not match the reference",
+      focus: failure instanceof ApiError && failure.field === "reference" ? ui.referenceFile : null });
+    setStatus("");
   }
 }
 
@@ -439,7 +531,7 @@ function applyTurn(res) {
 
 /** Run one turn (`call` talks to the service); turns go one at a time. */
 async function runTurn(call, { context, clearInput = false } = {}) {
-  if (state.turnBusy || !state.projectId) return;
+  if (state.turnBusy || state.matching || !state.projectId) return;
   const projectId = state.projectId;
   state.turnBusy = true;
   ui.refineSend.disabled = true;
@@ -453,7 +545,7 @@ async function runTurn(call, { context, clearInput = false } = {}) {
     if (!isAbort(err) && projectId === state.projectId) showError(err, { context });
   } finally {
     state.turnBusy = false;
-    ui.refineSend.disabled = ui.refineInput.disabled;
+    ui.refineSend.disabled = ui.refineInput.disabled || state.matching;
     setBusy(-1);
   }
 }
@@ -505,9 +597,12 @@ async function restoreFromLocation(samples) {
   if (state.projectId || state.file) return; // the user started something else meanwhile
   Object.assign(state, { projectId, suggestion: res.history.entries[0].tools, history: res.history,
     restored: true });
-  ui.look.value = res.history.entries[0].request;
+  const first = res.history.entries[0].request;
+  const reference = matchedReference(first);
+  if (reference === null) ui.look.value = first; // a matched look was not asked for in words
   state.controls.setChain(res.tools);
   setEditing(true);
+  showReference(reference === null ? null : { name: reference, blob: null });
   ui.download.disabled = true; // until the photo is back
   showHistory();
   updateLutNote();
@@ -666,12 +761,10 @@ async function downloadCube() {
 
 // ------------------------------------------------------------------------------------------ wiring
 
-function wireDropZone() {
-  const zone = ui.beforePane;
-  const hasFiles = (e) => e.dataTransfer && [...e.dataTransfer.types].includes("Files");
-  // Dropping a file anywhere else must not make the browser navigate away from the editor.
-  window.addEventListener("dragover", (e) => { if (hasFiles(e)) e.preventDefault(); });
-  window.addEventListener("drop", (e) => { if (hasFiles(e)) e.preventDefault(); });
+const hasFiles = (e) => e.dataTransfer && [...e.dataTransfer.types].includes("Files");
+
+/** A file dropped on `zone` goes to `onFile` (the first one, when several are dropped). */
+function wireDropZone(zone, onFile) {
   zone.addEventListener("dragenter", (e) => { if (hasFiles(e)) zone.classList.add("dragging"); });
   zone.addEventListener("dragover", (e) => {
     if (!hasFiles(e)) return;
@@ -684,7 +777,7 @@ function wireDropZone() {
     e.preventDefault();
     zone.classList.remove("dragging");
     const file = e.dataTransfer.files && e.dataTransfer.files[0];
-    if (file) chooseFile(file);
+    if (file) onFile(file);
   });
 }
 
@@ -694,6 +787,11 @@ function wire() {
     grade();
   });
   ui.fileInput.addEventListener("change", () => chooseFile(ui.fileInput.files[0]));
+  ui.referenceFile.addEventListener("change", () => {
+    const file = ui.referenceFile.files[0];
+    ui.referenceFile.value = ""; // choosing the same file again is a new match
+    matchFile(file);
+  });
   ui.look.addEventListener("input", () => ui.look.removeAttribute("aria-invalid"));
   ui.alertClose.addEventListener("click", () => {
     clearError();
@@ -721,7 +819,11 @@ function wire() {
   ui.cube.addEventListener("click", downloadCube);
   ui.renderVideo.addEventListener("click", renderVideo);
   ui.frame.addEventListener("click", previewCurrentFrame);
-  wireDropZone();
+  // Dropping a file anywhere else must not make the browser navigate away from the editor.
+  window.addEventListener("dragover", (e) => { if (hasFiles(e)) e.preventDefault(); });
+  window.addEventListener("drop", (e) => { if (hasFiles(e)) e.preventDefault(); });
+  wireDropZone(ui.beforePane, (file) => chooseFile(file));
+  wireDropZone(ui.referenceZone, (file) => matchFile(file));
   window.addEventListener("unhandledrejection", (e) => {
     if (!isAbort(e.reason)) showError(e.reason instanceof Error ? e.reason : String(e.reason));
   });

@@ -3,10 +3,20 @@
 // makes it current.
 
 const OP_LABELS = { start: "first look", edit: "edit", toward: "toward", replace: "new look", reset: "reset" };
+const MATCH_PREFIX = "match: "; // the service's request for a look matched to a reference photo (/v1/match)
+
+/** The reference photo's name when `request` is the first request of a matched look, else null. */
+export function matchedReference(request) {
+  if (typeof request !== "string" || !request.startsWith(MATCH_PREFIX)) return null;
+  return request.slice(MATCH_PREFIX.length);
+}
 
 /** What an entry shows: its request (or a description when nobody typed one) and its op. */
 export function describeEntry(entry, index) {
-  if (index === 0) return { text: entry.request || "First look", op: OP_LABELS.start };
+  if (index === 0) {
+    const op = matchedReference(entry.request) === null ? OP_LABELS.start : "reference";
+    return { text: entry.request || "First look", op };
+  }
   if (entry.op === "edit" && !entry.request) return { text: "Slider changes", op: "sliders" };
   if (entry.op === "reset") return { text: entry.request || "Reset", op: OP_LABELS.reset };
   return { text: entry.request, op: OP_LABELS[entry.op] || entry.op };

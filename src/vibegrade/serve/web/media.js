@@ -44,14 +44,14 @@ function fit(width, height, edge) {
 
 /**
  * The image the editor grades and re-renders while you tweak: the original when it is small enough
- * and a web format, else a copy with its long edge at PREVIEW_EDGE (PNG when the source may have
- * transparency, JPEG otherwise).
+ * and a web format, else a copy with its long edge at `edge` pixels (PREVIEW_EDGE unless told; PNG when the
+ * source may have transparency, JPEG otherwise).
  *
  * Returns {blob, name, width, height, decoded}. When the browser cannot decode the file (TIFF, or not an
  * image at all) the original is returned with decoded=false: the service then grades it or explains why
  * it cannot.
  */
-export async function makePreview(file) {
+export async function makePreview(file, edge = PREVIEW_EDGE) {
   let bitmap;
   try {
     bitmap = await createImageBitmap(file);
@@ -59,7 +59,7 @@ export async function makePreview(file) {
     return { blob: file, name: file.name, width: 0, height: 0, decoded: false };
   }
   const { width, height } = bitmap;
-  const [w, h] = fit(width, height, PREVIEW_EDGE);
+  const [w, h] = fit(width, height, edge);
   if (w === width && h === height && PASSTHROUGH.has(file.type)) {
     bitmap.close();
     return { blob: file, name: file.name, width, height, decoded: true };
