@@ -123,35 +123,26 @@ def fit_heads(phi: np.ndarray, triples: Sequence[Triple], presets: Sequence[str]
               cfg: RefineConfig) -> dict[str, Any]:
     """The four heads from features ``phi`` (n, D) of ``triples``."""
     d = phi.shape[1]
-    factors = [scale_factor(t) for t in triples]
-    ops = np.zeros((len(triples), len(HEAD_OPS)))
-    for i, t in enumerate(triples):
-        ops[i, HEAD_OPS.index("scale" if factors[i] is not None else t.op)] = 1.0
+    tg = _targets(triples, presets)
+    factors = tg["scale"]
+    ops = np.eye(len(HEAD_OPS))[tg["op"]]
     # classes weighted by 1/√count so the few history rows are not drowned by the edits
     sw = 1.0 / np.sqrt(ops.sum(0)[ops.argmax(1)])
     sw = np.sqrt(sw / sw.mean())[:, None]
     op_w = _ridge(phi * sw, ops * sw, cfg.ridge)
 
-    scaled = [i for i, f in enumerate(factors) if f is not None]
-    log_k = np.log(np.array([factors[i] for i in scaled], dtype=np.float64))
-    factor_w = (_ridge(phi[scaled], log_k, cfg.ridge)
-                if scaled else np.zeros(d))
+    scaled = np.flatnonzero(~np.isnan(tg["factor"]))
+    factor_w = _ridge(phi[scaled], tg["factor"][scaled], cfg.ridge) if len(scaled) else np.zeros(d)
 
-    edit = [i for i, t in enumerate(triples) if t.op == "edit" and factors[i] is None]
-    classes = ["keep", FILTER_NONE, *presets]
-    fy = np.zeros((len(edit), len(classes)))
-    for r, i in enumerate(edit):
-        b, a = triples[i].before.filter, triples[i].after.filter  # type: ignore[union-attr]
-        label = "keep" if a.name == b.name else a.name
-        fy[r, classes.index(label)] = 1.0
-    filter_w = _ridge(phi[edit], fy, cfg.ridge) if edit else np.zeros((d, len(classes)))
+    edit = np.flatnonzero(tg["edit"])
+    classes = tg["classes"]
+    fy = np.eye(len(classes))[tg["filter"][edit]]
+    filter_w = _ridge(phi[edit], fy, cfg.ridge) if len(edit) else np.zeros((d, len(classes)))
 
-    toward = [i for i, t in enumerate(triples) if t.op == "toward" and t.amount is not None]
-    amount_w = (_ridge(phi[toward], np.array([float(triples[i].amount) for i in toward]), cfg.ridge)  # type: ignore[arg-type]
-                if toward else np.zeros(d))
+    toward = np.flatnonzero(~np.isnan(tg["amount"]))
+    amount_w = _ridge(phi[toward], tg["amount"][toward], cfg.ridge) if len(toward) else np.zeros(d)
 
-    before = np.array([chain_vector(triples[i].before) for i in edit])
-    after = np.array([chain_vector(triples[i].after) for i in edit])  # type: ignore[arg-type]
+    before, after = tg["before"][edit], tg["after"][edit]
     pe = phi[edit]
     delta_a = np.zeros((len(PARAM_KEYS), d))
     delta_b = np.zeros((len(PARAM_KEYS), d))
@@ -263,7 +254,7 @@ def _targets(triples: Sequence[Triple], presets: Sequence[str]) -> dict[str, Any
             after[i] = chain_vector(t.after)
             filt[i] = 0 if t.after.filter.name == t.before.filter.name else classes.index(t.after.filter.name)
     return {"classes": classes, "op": op, "edit": edit, "filter": filt, "before": before, "after": after,
-            "factor": np.array([np.log(f) if f is not None else np.nan for f in factors]),
+            "scale": factors, "factor": np.array([np.log(f) if f is not None else np.nan for f in factors]),
             "amount": np.array([float(t.amount) if t.op == "toward" and t.amount is not None else np.nan
                                 for t in triples])}
 
