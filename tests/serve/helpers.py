@@ -56,3 +56,30 @@ def live_server(app: Any, *, stop_timeout: float = 15.0) -> Iterator[str]:
     finally:
         srv.should_exit = True
         thread.join(timeout=stop_timeout)
+
+
+@contextmanager
+def chromium() -> Iterator[Any]:
+    """Debian's Chromium, headless, through Playwright (imported here: callers skip without Chromium)."""
+    from playwright import sync_api
+
+    with sync_api.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@contextmanager
+def editor_page(browser: Any, base: str, timeout_ms: int, **context: Any) -> Iterator[Any]:
+    """A fresh browser context on the web editor at ``base``, ready to use; on a normal exit, fails if the
+    page raised an uncaught error. ``context``: extra ``new_context`` options (e.g. accept_downloads)."""
+    ctx = browser.new_context(viewport={"width": 1280, "height": 900}, **context)
+    ctx.set_default_timeout(timeout_ms)
+    pg = ctx.new_page()
+    errors: list[str] = []
+    pg.on("pageerror", lambda e: errors.append(str(e)))
+    pg.goto(base + "/")
+    pg.wait_for_selector("body[data-ready=true]")
+    yield pg
+    ctx.close()
+    assert not errors, f"uncaught errors in the page: {errors}"

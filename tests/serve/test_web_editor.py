@@ -16,7 +16,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from .helpers import CHROMIUM, CHROMIUM_ARGS, NO_CHROMIUM_REASON, live_server
+from .helpers import CHROMIUM, NO_CHROMIUM_REASON, chromium, editor_page, live_server
 
 if not CHROMIUM.exists():
     pytest.skip(NO_CHROMIUM_REASON, allow_module_level=True)
@@ -42,25 +42,14 @@ def server(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def browser():
-    with sync_api.sync_playwright() as p:
-        b = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+    with chromium() as b:
         yield b
-        b.close()
 
 
 @pytest.fixture
 def page(browser, server):
-    base, _ = server
-    ctx = browser.new_context(accept_downloads=True, viewport={"width": 1280, "height": 900})
-    ctx.set_default_timeout(TIMEOUT_MS)
-    pg = ctx.new_page()
-    errors: list[str] = []
-    pg.on("pageerror", lambda e: errors.append(str(e)))
-    pg.goto(base + "/")
-    pg.wait_for_selector("body[data-ready=true]")
-    yield pg
-    ctx.close()
-    assert not errors, f"uncaught errors in the page: {errors}"
+    with editor_page(browser, server[0], TIMEOUT_MS, accept_downloads=True) as pg:
+        yield pg
 
 
 @pytest.fixture(scope="module")

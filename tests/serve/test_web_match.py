@@ -17,11 +17,10 @@ from PIL import Image
 
 from tests.fakes.refiner import WARMER_STEP, FakeRefiner
 
-from .helpers import CHROMIUM, CHROMIUM_ARGS, NO_CHROMIUM_REASON, live_server
+from .helpers import CHROMIUM, NO_CHROMIUM_REASON, chromium, editor_page, live_server
 
 if not CHROMIUM.exists():
     pytest.skip(NO_CHROMIUM_REASON, allow_module_level=True)
-from playwright import sync_api  # noqa: E402
 
 import vibegrade  # noqa: E402
 from vibegrade.samples import sample_path  # noqa: E402
@@ -46,24 +45,14 @@ def server(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def browser():
-    with sync_api.sync_playwright() as p:
-        b = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+    with chromium() as b:
         yield b
-        b.close()
 
 
 @pytest.fixture
 def page(browser, server):
-    ctx = browser.new_context(viewport={"width": 1280, "height": 900})
-    ctx.set_default_timeout(TIMEOUT_MS)
-    pg = ctx.new_page()
-    errors: list[str] = []
-    pg.on("pageerror", lambda e: errors.append(str(e)))
-    pg.goto(server[0] + "/")
-    pg.wait_for_selector("body[data-ready=true]")
-    yield pg
-    ctx.close()
-    assert not errors, f"uncaught errors in the page: {errors}"
+    with editor_page(browser, server[0], TIMEOUT_MS) as pg:
+        yield pg
 
 
 def _reference(folder: Path, name: str, temperature: int) -> Path:
