@@ -62,10 +62,15 @@ __all__ = [
     "SELECTIVE_KEYS",
     "TOOL_NAMES",
     "FILTER_NONE",
+    "REGION_NAMES",
+    "REGIONAL_ADJUST_KEYS",
+    "MAX_REGIONAL_EDITS",
     "Adjust",
     "SelectiveColor",
     "SelectiveAdjust",
     "Filter",
+    "RegionalAdjust",
+    "RegionalEdit",
     "ToolChain",
     "ClampReport",
     "clamp_chain",
@@ -264,34 +269,124 @@ class Filter(_Strict):
         return {"name": self.name, "intensity": self.intensity if self.used else 0}
 
 
+#: Regions of the ``regional`` tool, each a soft mask computed once per image (:mod:`vibegrade.tools.regions`):
+#: tonal bands, the six hue ranges of selective_adjust plus skin tones, semantic areas, and geometric ones
+#: (``center`` is a radial spotlight, ``edges`` its complement, a vignette; ``top`` and ``bottom`` are
+#: linear gradients such as a graduated sky filter).
+REGION_NAMES: tuple[str, ...] = (
+    "shadows", "midtones", "highlights",
+    "reds", "oranges", "yellows", "greens", "cyans", "blues", "skin",
+    "sky", "people", "faces", "subject", "background",
+    "center", "edges", "top", "bottom",
+)
+#: The adjust parameters a regional edit may set: the per-pixel tone and colour ones (no hue rotation, no
+#: offset, no spatial effects).
+REGIONAL_ADJUST_KEYS: tuple[str, ...] = ("exposure", "contrast", "brightness", "highlights", "shadows",
+                                         "saturation", "vibrance", "temperature", "tint")
+#: At most this many regional edits in one chain.
+MAX_REGIONAL_EDITS = 8
+
+
+class RegionalAdjust(_Strict):
+    """The adjust subset of one regional edit (:data:`REGIONAL_ADJUST_KEYS`); missing keys are neutral."""
+
+    exposure: int = _int_field(_ADJUST_SPEC["exposure"])
+    contrast: int = _int_field(_ADJUST_SPEC["contrast"])
+    brightness: int = _int_field(_ADJUST_SPEC["brightness"])
+    highlights: int = _int_field(_ADJUST_SPEC["highlights"])
+    shadows: int = _int_field(_ADJUST_SPEC["shadows"])
+    saturation: int = _int_field(_ADJUST_SPEC["saturation"])
+    vibrance: int = _int_field(_ADJUST_SPEC["vibrance"])
+    temperature: int = _int_field(_ADJUST_SPEC["temperature"])
+    tint: int = _int_field(_ADJUST_SPEC["tint"])
+
+    @property
+    def used(self) -> bool:
+        return any(getattr(self, k) != 0 for k in REGIONAL_ADJUST_KEYS)
+
+    def as_adjust(self) -> Adjust:
+        """The same values as a full :class:`Adjust` (the rest neutral)."""
+        return Adjust.model_construct(**{k: 0 for k in ADJUST_KEYS},
+                                      **{k: getattr(self, k) for k in REGIONAL_ADJUST_KEYS})
+
+    def to_wire(self) -> dict[str, int]:
+        """Only the keys that are set."""
+        return {k: getattr(self, k) for k in REGIONAL_ADJUST_KEYS if getattr(self, k) != 0}
+
+
+class RegionalEdit(_Strict):
+    """Adjustments applied inside one region's soft mask: ``out = in + mask * (adjusted(in) - in)``."""
+
+    region: str = Field(description="one of REGION_NAMES")
+    adjust: RegionalAdjust = RegionalAdjust()
+
+    @field_validator("region")
+    @classmethod
+    def _known_region(cls, v: str) -> str:
+        if v not in REGION_NAMES:
+            close = _closest(v, REGION_NAMES)
+            hint = f"; did you mean {close!r}?" if close else ""
+            raise ValueError(f"unknown region {v!r}{hint} (one of: {', '.join(REGION_NAMES)})")
+        return v
+
+    @property
+    def used(self) -> bool:
+        return self.adjust.used
+
+    def to_wire(self) -> dict[str, Any]:
+        return {"region": self.region, "adjust": self.adjust.to_wire()}
+
+
 class ToolChain(_Strict):
-    """The settings of all three tools, applied as adjust -> selective_adjust -> filter."""
+    """The settings of the tools, applied as adjust -> selective_adjust -> regional -> filter.
+
+    ``regional`` (a list of :class:`RegionalEdit`, empty by default) is the agent's tool: language
+    students answer the other three; a chain without regional edits is written and rendered exactly as
+    before it existed."""
 
     adjust: Adjust = Adjust()
     selective_adjust: SelectiveAdjust = SelectiveAdjust()
+    regional: tuple[RegionalEdit, ...] = Field(default=(), max_length=MAX_REGIONAL_EDITS)
     filter: Filter = Filter()
 
     @model_validator(mode="before")
     @classmethod
     def _none_is_empty(cls, data: Any) -> Any:
-        # ``null`` for a tool means "not used", like ``{}``.
+        # ``null`` for a tool means "not used", like ``{}``; the regional list arrives as a JSON array
         if isinstance(data, dict):
-            return {k: ({} if v is None else v) for k, v in data.items()}
+            out = {k: ({} if v is None else v) for k, v in data.items()}
+            if isinstance(out.get("regional"), list) or out.get("regional") == {}:
+                out["regional"] = tuple(out["regional"] or ())
+            return out
         return data
 
     @property
     def is_identity(self) -> bool:
-        return not (self.adjust.used or self.selective_adjust.used
+        return not (self.adjust.used or self.selective_adjust.used or self.regional_used
                     or (self.filter.used and self.filter.intensity > 0))
 
+    @property
+    def regional_used(self) -> bool:
+        return any(e.used for e in self.regional)
+
     def used(self) -> dict[str, bool]:
+        """Which of the three language tools (:data:`TOOL_NAMES`) are used; see :attr:`regional_used`."""
         return {"adjust": self.adjust.used, "selective_adjust": self.selective_adjust.used,
                 "filter": self.filter.used}
 
     def to_wire(self) -> dict[str, Any]:
-        """Canonical JSON-ready dict (unused tools written as ``{}`` / ``none``)."""
-        return {"adjust": self.adjust.to_wire(), "selective_adjust": self.selective_adjust.to_wire(),
-                "filter": self.filter.to_wire()}
+        """Canonical JSON-ready dict (unused tools written as ``{}`` / ``none``; ``regional`` only when a
+        regional edit is set, so chains without one are written exactly as before it existed)."""
+        wire: dict[str, Any] = {"adjust": self.adjust.to_wire(),
+                                "selective_adjust": self.selective_adjust.to_wire()}
+        if self.regional_used:
+            wire["regional"] = [e.to_wire() for e in self.regional if e.used]
+        wire["filter"] = self.filter.to_wire()
+        return wire
+
+    def without_regional(self) -> ToolChain:
+        """The same chain with no regional edits (what a LUT can hold)."""
+        return self.model_copy(update={"regional": ()}) if self.regional else self
 
     def to_json(self, **kwargs: Any) -> str:
         return json.dumps(self.to_wire(), **kwargs)
@@ -399,6 +494,8 @@ def format_validation_error(e: ValidationError) -> str:
             msg = f"must be a whole number, got {kind}"
         elif err["type"] == "string_type":
             msg = "must be text"
+        elif err["type"] in ("tuple_type", "list_type"):
+            msg = "must be a list"
         elif err["type"] in ("model_type", "dict_type", "model_attributes_type"):
             msg = "must be an object"
         parts.append(f"{loc}: {msg}")
