@@ -1,11 +1,29 @@
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 from PIL import Image
 
 from tests.store_helpers import find_pg_url
 from vibegrade.samples import SAMPLE_IMAGES
+
+
+#: The shared photographs (licences in LICENSES.md): ``../shared/photos`` beside the checkout, as laid out
+#: for developers and CI.
+SHARED_PHOTOS = Path(__file__).resolve().parents[1].parent / "shared" / "photos"
+
+
+def shared_photo(name: str) -> np.ndarray:
+    """One shared photo as 8-bit RGB, EXIF-oriented (the test is skipped when the folder is missing)."""
+    from PIL import ImageOps
+
+    path = SHARED_PHOTOS / name
+    if not path.is_file():
+        pytest.skip(f"shared photo {path} missing")
+    with Image.open(path) as im:
+        return np.asarray(ImageOps.exif_transpose(im).convert("RGB"))
 
 
 @pytest.fixture(scope="module")
