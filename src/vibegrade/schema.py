@@ -306,8 +306,8 @@ class RegionalAdjust(_Strict):
 
     def as_adjust(self) -> Adjust:
         """The same values as a full :class:`Adjust` (the rest neutral)."""
-        return Adjust.model_construct(**{k: 0 for k in ADJUST_KEYS},
-                                      **{k: getattr(self, k) for k in REGIONAL_ADJUST_KEYS})
+        return Adjust.model_construct(**{k: getattr(self, k) if k in REGIONAL_ADJUST_KEYS else 0
+                                         for k in ADJUST_KEYS})
 
     def to_wire(self) -> dict[str, int]:
         """Only the keys that are set."""

@@ -120,6 +120,11 @@ def export_lut(
         raise ValueError(f"--size does not apply to --format {fmt}"
                          + (" (use --level)" if fmt == "hald" else ""))
     chain = load_chain_arg(tools)
+    if chain.regional_used:
+        regions = ", ".join(e.region for e in chain.regional if e.used)
+        typer.echo(f"note: regional edits ({regions}) follow the picture and cannot live in a LUT or a "
+                   "preset; they were left out", err=True)
+        chain = chain.without_regional()
     if fmt == "xmp":
         from vibegrade.tools.formats.xmp import write_xmp
 

@@ -1,4 +1,4 @@
-"""Render a tool chain: adjust -> selective_adjust -> filter.
+"""Render a tool chain: adjust -> selective_adjust -> regional -> filter.
 
 The render path:
 
@@ -10,6 +10,10 @@ The render path:
    size configurable, cached per chain) and applied to the pixels with trilinear or tetrahedral
    interpolation. 8-bit images go through Pillow's C trilinear kernel on threads; 16-bit and float
    images through the NumPy interpolators in :mod:`vibegrade.tools.lut`.
+4. A chain with ``regional`` edits cannot be one LUT (its masks follow the picture): it renders as
+   adjust + selective_adjust (one LUT), the regional edits inside their masks
+   (:mod:`vibegrade.tools.regional`; masks from the input image, or given), then the filter (a second
+   LUT). A chain without regional edits never takes this path.
 
 :func:`color_transform` evaluates the same colour work directly per pixel; it is the reference the
 baked path is tested against, and what the baking evaluates.
@@ -17,22 +21,23 @@ baked path is tested against, and what the baking evaluates.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 
 import cv2
 import numpy as np
 
-from vibegrade.schema import ToolChain
+from vibegrade.schema import FILTER_NONE, Filter, ToolChain
 from vibegrade.tools.adjust import apply_color
 from vibegrade.tools.filters import load_preset
 from vibegrade.tools.lut import Interpolation, _pool, apply_lut, apply_lut_u8, identity_grid, pillow_lut
+from vibegrade.tools.regional import apply_regional_float, apply_regional_u8
 from vibegrade.tools.selective import apply_selective
 from vibegrade.tools.spatial import apply_spatial, apply_spatial_u8
 
 __all__ = ["DEFAULT_LUT_SIZE", "Stage", "color_stages", "color_transform", "bake_lut", "has_color_work",
-           "render", "render_direct", "Renderer"]
+           "render", "render_direct", "Renderer", "RegionalInLutError", "Masks", "masks_for"]
 
 #: Grid size of the baked LUT. 33 is the common size of .cube looks (and Pillow's fast path
 #: accepts up to 65); see ``docs/tools.md`` for the measured accuracy.
@@ -42,6 +47,31 @@ DEFAULT_LUT_SIZE = 33
 def has_color_work(chain: ToolChain) -> bool:
     return chain.adjust.color_used or chain.selective_adjust.used or (
         chain.filter.used and chain.filter.intensity > 0)
+
+
+Masks = Mapping[str, np.ndarray]
+"""Soft masks by region name: float32 ``(H, W)`` in [0, 1] (see :mod:`vibegrade.tools.regions`)."""
+
+
+class RegionalInLutError(ValueError):
+    """A LUT was asked of a chain with regional edits (their masks follow the picture, a LUT cannot)."""
+
+
+def _check_no_regional(chain: ToolChain) -> None:
+    if chain.regional_used:
+        raise RegionalInLutError(
+            "this look has regional edits (" + ", ".join(e.region for e in chain.regional if e.used)
+            + "), which follow the picture and cannot live in a LUT; export the look without them "
+            "(chain.without_regional()) or render the picture instead")
+
+
+def masks_for(img: np.ndarray, chain: ToolChain) -> dict[str, np.ndarray]:
+    """The masks of the regions ``chain``'s regional edits use, computed from ``img`` (the picture before
+    the chain)."""
+    from vibegrade.tools.regions import compute_masks
+
+    names = sorted({e.region for e in chain.regional if e.used})
+    return compute_masks(img, names) if names else {}
 
 
 Stage = Callable[[np.ndarray], np.ndarray]
@@ -74,7 +104,10 @@ def color_stages(chain: ToolChain) -> tuple[Stage, Stage, Stage]:
 
 
 def color_transform(chain: ToolChain) -> Callable[[np.ndarray], np.ndarray]:
-    """The per-pixel colour part of ``chain`` as a function of float32 ``(..., 3)`` encoded RGB."""
+    """The per-pixel colour part of ``chain`` as a function of float32 ``(..., 3)`` encoded RGB.
+
+    Raises :class:`RegionalInLutError` for a chain with regional edits (not a function of colour alone)."""
+    _check_no_regional(chain)
     stages = color_stages(chain)
 
     def fn(rgb: np.ndarray) -> np.ndarray:
@@ -104,7 +137,10 @@ def _bake_cached(chain_json: str, size: int) -> np.ndarray:
 
 
 def bake_lut(chain: ToolChain, size: int = DEFAULT_LUT_SIZE) -> np.ndarray:
-    """The chain's per-pixel colour work as a ``(size, size, size, 3)`` LUT (read-only, cached)."""
+    """The chain's per-pixel colour work as a ``(size, size, size, 3)`` LUT (read-only, cached).
+
+    Raises :class:`RegionalInLutError` when the chain has regional edits."""
+    _check_no_regional(chain)
     if not 2 <= size <= 256:
         raise ValueError("LUT size must be within 2..256")
     return _bake_cached(chain.model_dump_json(), size)
@@ -156,15 +192,20 @@ class Renderer:
     interpolation: Interpolation = "tetrahedral"
     u8_fast: bool = True
 
-    def __call__(self, img: np.ndarray) -> np.ndarray:
-        return self.render(img)
+    def __call__(self, img: np.ndarray, masks: Masks | None = None) -> np.ndarray:
+        return self.render(img, masks)
 
-    def render(self, img: np.ndarray) -> np.ndarray:
-        """Render an ``(H, W, 3)`` uint8, uint16 or float array; returns the same dtype and shape."""
+    def render(self, img: np.ndarray, masks: Masks | None = None) -> np.ndarray:
+        """Render an ``(H, W, 3)`` uint8, uint16 or float array; returns the same dtype and shape.
+
+        ``masks``: the regional edits' masks (any size; resized to the image), e.g. frozen from an original
+        while an agent edits a proxy; by default they are computed from ``img``."""
         _check(img)
         chain = self.chain
         if chain.is_identity:
             return img.copy()
+        if chain.regional_used:
+            return self._render_regional(img, masks)
         dtype = img.dtype
         spatial = chain.adjust.spatial_used
         color = has_color_work(chain)
@@ -184,22 +225,46 @@ class Renderer:
         lut = _bake_cached(key, self.lut_size)
         return _from_float(apply_lut(_to_float(x), lut, self.interpolation), dtype)
 
+    def _render_regional(self, img: np.ndarray, masks: Masks | None) -> np.ndarray:
+        chain = self.chain
+        if masks is None:
+            masks = masks_for(img, chain)
+        base = chain.model_copy(update={"regional": (), "filter": Filter(name=FILTER_NONE)})
+        look = ToolChain(filter=chain.filter)
+        edits = [e for e in chain.regional if e.used]
+        x = Renderer(base, self.lut_size, self.interpolation, self.u8_fast).render(img)
+        if img.dtype == np.uint8 and self.u8_fast:
+            x = apply_regional_u8(x, edits, masks)
+        else:
+            x = _from_float(apply_regional_float(_to_float(x), edits, masks), img.dtype)
+        return Renderer(look, self.lut_size, self.interpolation, self.u8_fast).render(x)
+
 
 def render(img: np.ndarray, chain: ToolChain, *, lut_size: int = DEFAULT_LUT_SIZE,
-           interpolation: Interpolation = "tetrahedral", u8_fast: bool = True) -> np.ndarray:
+           interpolation: Interpolation = "tetrahedral", u8_fast: bool = True,
+           masks: Masks | None = None) -> np.ndarray:
     """Render ``chain`` on an ``(H, W, 3)`` RGB array (uint8, uint16 or float in [0, 1]); same dtype out.
 
+    ``masks``: for regional edits, masks frozen from another picture (default: computed from ``img``).
     Alpha is not handled here: callers split it off and put it back untouched (see
     :mod:`vibegrade.media.image`).
     """
-    return Renderer(chain, lut_size, interpolation, u8_fast).render(img)
+    return Renderer(chain, lut_size, interpolation, u8_fast).render(img, masks)
 
 
-def render_direct(img: np.ndarray, chain: ToolChain) -> np.ndarray:
+def render_direct(img: np.ndarray, chain: ToolChain, masks: Masks | None = None) -> np.ndarray:
     """Reference path: evaluate every pixel directly, no LUT. Slow; for tests and accuracy checks."""
     _check(img)
     if chain.is_identity:
         return img.copy()
+    if chain.regional_used:
+        masks = masks_for(img, chain) if masks is None else masks
+        base = chain.model_copy(update={"regional": (), "filter": Filter(name=FILTER_NONE)})
+        x = _to_float(render_direct(img, base)) if not base.is_identity else _to_float(img)
+        x = apply_regional_float(x, [e for e in chain.regional if e.used], masks, direct=True)
+        look = ToolChain(filter=chain.filter)
+        return render_direct(_from_float(x, img.dtype), look) if not look.is_identity else _from_float(
+            x, img.dtype)
     if chain.adjust.spatial_used and img.dtype == np.uint8:
         x = _to_float(apply_spatial_u8(img, chain.adjust))
     elif chain.adjust.spatial_used:

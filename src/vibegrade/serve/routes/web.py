@@ -225,13 +225,15 @@ class LutRequest(BaseModel):
 @router.post("/v1/lut", response_class=Response, tags=["catalogue"],
              responses={200: {"content": {"text/plain": {}},
                               "description": "the .cube file; header X-Lut-Omitted lists the spatial "
-                                             "parameters in use that a LUT cannot hold"},
+                                             "parameters and regional edits (regional:<region>) in use "
+                                             "that a LUT cannot hold"},
                         422: {"model": ErrorResponse}})
 def lut(body: LutRequest) -> Response:
     """The colour part of a tool chain as a standard ``.cube`` 3D LUT (Resolve, Premiere, ffmpeg).
 
     Bloom, sharpen and structure work on neighbourhoods of pixels, not single colours, so they cannot be
-    part of a LUT: those in use are left out and named in ``X-Lut-Omitted`` (comma-separated).
+    part of a LUT: those in use are left out and named in ``X-Lut-Omitted`` (comma-separated); so are
+    regional edits, whose masks follow the picture (named ``regional:<region>``).
     """
     from vibegrade.tools.chain import bake_lut
     from vibegrade.tools.lut import cube_text
@@ -241,6 +243,11 @@ def lut(body: LutRequest) -> Response:
     note = "exported by vibegrade; per-pixel colour work only"
     if omitted:
         note += f"; left out (spatial, cannot be part of a LUT): {', '.join(omitted)}"
+    if chain.regional_used:
+        regions = [e.region for e in chain.regional if e.used]
+        note += f"; left out (regional edits follow the picture, cannot be part of a LUT): {', '.join(regions)}"
+        omitted = [*omitted, *(f"regional:{r}" for r in regions)]
+        chain = chain.without_regional()
     text = cube_text(bake_lut(chain, body.size), title=body.title or "vibegrade look", comment=note)
     headers = {"Content-Disposition": 'attachment; filename="vibegrade-look.cube"'}
     if omitted:
