@@ -1,0 +1,233 @@
+"""One agent run: plan, orchestrate on a proxy with frozen masks, judge, and trace.
+
+``run_agent(image, request)``:
+
+1. **Plan**: the planner turns the request into a checklist (infeasible parts are reported, never acted on).
+2. **Regions**: the masks the checklist needs are computed once from the original photo
+   (:func:`vibegrade.tools.regions.compute_masks`), and a proxy of long side
+   :data:`~vibegrade.agent.search.PROXY_SIZE` is made with its masks downsampled (frozen from the original).
+3. **Baseline**: the single-shot student's global chain for the same request, scored by the same judge.
+4. **Orchestrate** (``mode``):
+
+   * ``rules`` -- each acting item gets its first template at the first-guess strength, no judge;
+   * ``search`` -- judge-guided best-of-``budget`` search (:mod:`vibegrade.agent.search`);
+   * ``policy`` -- the learned orchestrator's top choice per item, rendered once, no search;
+   * ``policy+search`` -- the policy's ranking orders a small search (the default when a policy ships).
+
+5. **Judge** the final chain on the proxy; the caller renders it at full size with the same masks
+   (:attr:`AgentResult.masks`).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+import cv2
+import numpy as np
+
+from vibegrade.agent.actions import Action, action_for, apply_action, apply_actions, templates
+from vibegrade.agent.checklist import Checklist
+from vibegrade.agent.judge import Verdict
+from vibegrade.agent.planner import Planner
+from vibegrade.agent.policy import Policy
+from vibegrade.agent.search import PROXY_SIZE, Evaluator, Step, search
+from vibegrade.schema import ToolChain
+from vibegrade.tools.regions import compute_masks
+
+__all__ = ["Mode", "MODES", "DEFAULT_BUDGET", "AgentResult", "run_agent", "proxy_of", "needed_regions"]
+
+Mode = Literal["rules", "search", "policy", "policy+search"]
+MODES: tuple[str, ...] = ("rules", "search", "policy", "policy+search")
+#: Candidates tried per item and pass by default (``policy+search``: the policy's top ones).
+DEFAULT_BUDGET = 4
+#: The judge's preservation and skin checks read these masks whatever the checklist names.
+_ALWAYS = ("skin", "faces")
+
+
+def proxy_of(image: np.ndarray, size: int = PROXY_SIZE) -> np.ndarray:
+    """``image`` as an 8-bit proxy whose long side is at most ``size`` (area-averaged)."""
+    if image.dtype == np.uint16:
+        image = (image / 257.0 + 0.5).astype(np.uint8)
+    elif image.dtype != np.uint8:
+        image = (np.clip(image, 0, 1) * 255 + 0.5).astype(np.uint8)
+    h, w = image.shape[:2]
+    s = min(1.0, size / max(h, w))
+    if s >= 1.0:
+        return np.ascontiguousarray(image)
+    return cv2.resize(image, (max(1, round(w * s)), max(1, round(h * s))), interpolation=cv2.INTER_AREA)
+
+
+def needed_regions(checklist: Checklist) -> list[str]:
+    return sorted({i.region for i in checklist.items if i.region != "global"} | set(_ALWAYS))
+
+
+@dataclass
+class AgentResult:
+    """What one run did; :meth:`trace` is its JSON form."""
+
+    request: str
+    checklist: Checklist
+    steps: list[Step]
+    actions: list[Action]
+    chain: ToolChain
+    verdict: Verdict
+    baseline_chain: ToolChain
+    baseline_verdict: Verdict
+    masks: dict[str, np.ndarray]
+    mode: str
+    budget: int
+    evaluations: int = 0
+    timings: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def checklist_satisfied(self) -> float:
+        return float(self.verdict.checklist_satisfied)
+
+    def chain_without(self, step_indices: Sequence[int]) -> ToolChain:
+        """The final chain with the given steps switched off (the other steps replayed in order)."""
+        off = set(step_indices)
+        bad = sorted(i for i in off if not 0 <= i < len(self.actions))
+        if bad:
+            raise ValueError(f"no step {bad[0]} (this run has {len(self.actions)} steps)")
+        start = self.actions_start()
+        return apply_actions(start, [a for i, a in enumerate(self.actions) if i not in off])
+
+    def actions_start(self) -> ToolChain:
+        return ToolChain()
+
+    def trace(self) -> dict[str, Any]:
+        return {
+            "request": self.request,
+            "mode": self.mode,
+            "budget": self.budget,
+            "checklist": self.checklist.to_wire()["items"],
+            "steps": [s.to_dict() for s in self.steps],
+            "chain": self.chain.to_wire(),
+            "final": {"checklist_satisfied": round(self.checklist_satisfied, 4),
+                      "judge": self.verdict.to_dict()},
+            "baseline": {"single_shot": {"chain": self.baseline_chain.to_wire(),
+                                         "checklist_satisfied": round(
+                                             float(self.baseline_verdict.checklist_satisfied), 4),
+                                         "judge": self.baseline_verdict.to_dict()}},
+            "evaluations": self.evaluations,
+            "timings_ms": {k: round(v * 1000, 1) for k, v in self.timings.items()},
+        }
+
+
+def _rules(checklist: Checklist) -> list[Action]:
+    out = []
+    for item in sorted(checklist.feasible, key=lambda i: -i.weight):
+        ts = templates(item)
+        if ts:
+            out.append(action_for(item, ts[0]))
+    return out
+
+
+def run_agent(image: np.ndarray, request: str, *, planner: Planner | None = None,
+              policy: Policy | None = None, student: Any = None, mode: Mode | None = None,
+              budget: int = DEFAULT_BUDGET, checklist: Checklist | None = None,
+              masks: Mapping[str, np.ndarray] | None = None,
+              progress: Callable[[str, float], None] | None = None) -> AgentResult:
+    """Run the agent on an ``(H, W, 3)`` RGB array (uint8, uint16 or float in [0, 1]).
+
+    ``planner`` defaults to the shipped offline planner, ``policy`` to the shipped policy, ``student`` to
+    the shipped vibes student (the single-shot baseline); ``mode`` defaults to ``policy+search`` when a
+    policy is available, else ``search``. ``checklist`` skips planning (given plans, evaluation);
+    ``masks`` gives the photo's region masks computed before (they must cover :func:`needed_regions`)."""
+    if not isinstance(request, str) or not request.strip():
+        raise ValueError("the request is empty")
+    if len(request) > 500:
+        raise ValueError("the request is longer than 500 characters")
+    if image.ndim != 3 or image.shape[2] != 3:
+        raise ValueError(f"expected an (H, W, 3) RGB image, got shape {image.shape}")
+    if budget < 1 or budget > 64:
+        raise ValueError("budget must be within 1..64")
+    if mode is not None and mode not in MODES:
+        raise ValueError(f"unknown mode {mode!r} (one of: {', '.join(MODES)})")
+    t: dict[str, float] = {}
+    say = progress or (lambda _msg, _frac: None)
+
+    t0 = time.perf_counter()
+    if checklist is None:
+        say("planning", 0.02)
+        if planner is None:
+            from vibegrade.agent.planner import load_planner
+
+            planner = load_planner()
+        checklist = planner.plan(request)
+    t["plan"] = time.perf_counter() - t0
+
+    t0 = time.perf_counter()
+    say("finding regions", 0.1)
+    need = needed_regions(checklist)
+    if masks is None or any(r not in masks for r in need):
+        masks = compute_masks(image, need)
+    masks = {r: masks[r] for r in need}
+    proxy = proxy_of(image)
+    ph, pw = proxy.shape[:2]
+    proxy_masks = {k: cv2.resize(m, (pw, ph), interpolation=cv2.INTER_AREA) for k, m in masks.items()}
+    t["regions"] = time.perf_counter() - t0
+
+    t0 = time.perf_counter()
+    evaluate = Evaluator(proxy, proxy_masks, checklist)
+    if student is None:
+        from vibegrade.students import load_student
+
+        student = load_student()
+    baseline = student.predict([request])[0]
+    baseline_verdict = evaluate(baseline)
+    t["baseline"] = time.perf_counter() - t0
+
+    if mode is None:
+        if policy is None:
+            from vibegrade.agent.policy import load_policy
+
+            policy = load_policy()
+        mode = "policy+search" if policy is not None else "search"
+    if mode in ("policy", "policy+search") and policy is None:
+        raise ValueError(f"mode {mode!r} needs a trained policy")
+
+    t0 = time.perf_counter()
+    say("orchestrating", 0.3)
+    steps: list[Step] = []
+    actions: list[Action]
+    if mode == "search":
+        out = search(evaluate, checklist, budget=budget, passes=2,
+                     progress=lambda m, f: say(m, 0.3 + 0.65 * f))
+        chain, actions, steps, verdict = out.chain, out.actions, out.steps, out.verdict
+    elif mode == "policy+search":
+        assert policy is not None
+        pol = policy
+        out = search(evaluate, checklist, budget=budget, passes=1,
+                     choices=lambda item: pol.ranking(item, evaluate.scene),
+                     progress=lambda m, f: say(m, 0.3 + 0.65 * f))
+        chain, actions, steps, verdict = out.chain, out.actions, out.steps, out.verdict
+    else:
+        if mode == "policy":
+            assert policy is not None
+            picked = [policy.decide(i, evaluate.scene) for i in sorted(checklist.feasible, key=lambda i: -i.weight)]
+            actions = [a for a in picked if a is not None]
+        else:
+            actions = _rules(checklist)
+        chain = ToolChain()
+        before = evaluate(chain)
+        kept: list[Action] = []
+        for a in actions:
+            try:
+                chain = apply_action(chain, a)
+                kept.append(a)
+            except ValueError:
+                continue
+        actions = kept
+        verdict = evaluate(chain)
+        # without search nothing is judged between steps: each step carries the final score
+        steps = [Step(a.item_id, a.tool, a.region, dict(a.params), before.adherence, verdict.adherence,
+                      before.reward, verdict.reward) for a in actions]
+    t["orchestrate"] = time.perf_counter() - t0
+    say("done", 1.0)
+    return AgentResult(request=request, checklist=checklist, steps=steps, actions=actions, chain=chain,
+                       verdict=verdict, baseline_chain=baseline, baseline_verdict=baseline_verdict,
+                       masks=masks, mode=mode, budget=budget, evaluations=evaluate.calls, timings=t)

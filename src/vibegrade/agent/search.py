@@ -1,0 +1,167 @@
+"""Judge-guided search over actions: the exact search that Plan2Pix can only approximate.
+
+Colour and tone actions are deterministic and cheap on a small proxy of the photo (long side
+:data:`PROXY_SIZE`, masks frozen from the original), so for every checklist item the orchestrator can try
+its candidate actions, render each, let the judge score the whole checklist, and keep the best one when it
+raises the reward. Items are worked on in order of weight, in up to ``passes`` passes (a later pass only
+revisits items that are still unmet). ``budget`` caps the candidates tried per item per pass.
+
+The trajectory (what was tried, what was kept and by how much it raised the reward) is the training data of
+the learned orchestrator (:mod:`vibegrade.agent.policy`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from vibegrade.agent.actions import Action, Candidate, Template, apply_action, candidates
+from vibegrade.agent.checklist import Checklist, ChecklistItem
+from vibegrade.agent.judge import Scene, Verdict, judge
+from vibegrade.schema import ToolChain
+from vibegrade.tools.chain import render
+
+__all__ = ["PROXY_SIZE", "SEARCH_LUT_SIZE", "Evaluator", "Step", "Decision", "SearchOutcome", "search",
+           "ChoiceFn"]
+
+#: Long side of the proxy the agent searches on, in pixels.
+PROXY_SIZE = 384
+#: LUT grid of the proxy renders (the final render uses the full 33-point grid).
+SEARCH_LUT_SIZE = 17
+#: A candidate is kept only when it raises the reward by more than this.
+MIN_GAIN = 1e-3
+
+
+class Evaluator:
+    """Renders chains on the proxy and judges them; counts and caches the evaluations.
+
+    Args:
+        proxy: the original proxy, uint8 ``(h, w, 3)``.
+        masks: its region masks, float32 ``(h, w)``, frozen from the original.
+        checklist: what the judge checks.
+        judge_fn: ``(scene, checklist, rgb) -> Verdict``; the programmatic judge by default.
+    """
+
+    def __init__(self, proxy: np.ndarray, masks: Mapping[str, np.ndarray], checklist: Checklist,
+                 judge_fn: Callable[[Scene, Checklist, np.ndarray], Verdict] = judge) -> None:
+        self.proxy = proxy
+        self.masks = dict(masks)
+        self.checklist = checklist
+        self.scene = Scene.from_image(proxy.astype(np.float32) / 255.0, self.masks)
+        self.judge_fn = judge_fn
+        self.calls = 0
+        self._cache: dict[str, Verdict] = {}
+
+    def render(self, chain: ToolChain) -> np.ndarray:
+        return render(self.proxy, chain, masks=self.masks, lut_size=SEARCH_LUT_SIZE)
+
+    def __call__(self, chain: ToolChain) -> Verdict:
+        key = chain.model_dump_json()
+        hit = self._cache.get(key)
+        if hit is not None:
+            return hit
+        self.calls += 1
+        v = self.judge_fn(self.scene, self.checklist, self.render(chain).astype(np.float32) / 255.0)
+        self._cache[key] = v
+        return v
+
+
+@dataclass
+class Step:
+    """One executed action with the checklist score (judge adherence) before and after it."""
+
+    item_id: str
+    tool: str
+    region: str
+    params: dict[str, Any]
+    score_before: float
+    score_after: float
+    reward_before: float
+    reward_after: float
+    kept: bool = True
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"item": self.item_id, "tool": self.tool, "region": self.region, "params": self.params,
+                "score_before": round(self.score_before, 4), "score_after": round(self.score_after, 4),
+                "reward_before": round(self.reward_before, 4), "reward_after": round(self.reward_after, 4),
+                "kept": self.kept}
+
+
+@dataclass
+class Decision:
+    """What the search chose for one item in one pass (``template`` None: no candidate helped) -- a
+    training example of the learned orchestrator."""
+
+    item: ChecklistItem
+    pass_index: int
+    template: Template | None
+    multiplier: float
+    gain: float
+
+
+@dataclass
+class SearchOutcome:
+    chain: ToolChain
+    actions: list[Action]
+    steps: list[Step]
+    verdict: Verdict
+    decisions: list[Decision] = field(default_factory=list)
+    evaluations: int = 0
+
+
+ChoiceFn = Callable[[ChecklistItem], list[tuple[Template, float]] | None]
+"""The order of (template, multiplier) choices to try for an item (``None``: the default order)."""
+
+
+def _item_open(verdict: Verdict, item_id: str) -> bool:
+    for iv in verdict.items:
+        if iv.id == item_id:
+            return bool(iv.applicable and not iv.satisfied)
+    return False
+
+
+def _item_applicable(verdict: Verdict, item_id: str) -> bool:
+    return any(iv.id == item_id and iv.applicable for iv in verdict.items)
+
+
+def search(evaluate: Evaluator, checklist: Checklist, start: ToolChain | None = None, *, budget: int = 8,
+           passes: int = 2, choices: ChoiceFn | None = None,
+           progress: Callable[[str, float], None] | None = None) -> SearchOutcome:
+    """Greedy best-of-``budget`` search per item (see the module docstring)."""
+    chain = start if start is not None else ToolChain()
+    verdict = evaluate(chain)
+    actions: list[Action] = []
+    steps: list[Step] = []
+    decisions: list[Decision] = []
+    items = sorted((i for i in checklist.feasible if i.direction != "keep"), key=lambda i: -i.weight)
+    total = max(1, len(items) * passes)
+    done = 0
+    for p in range(passes):
+        for item in items:
+            done += 1
+            if progress is not None:
+                progress(f"pass {p + 1}: {item.id}", done / total)
+            if not (_item_open(verdict, item.id) if p else _item_applicable(verdict, item.id)):
+                continue
+            best: tuple[float, Candidate, ToolChain, Verdict] | None = None
+            for cand in candidates(item, budget, choices(item) if choices is not None else None):
+                try:
+                    nxt = apply_action(chain, cand.action)
+                except ValueError:
+                    continue  # e.g. no room for another regional edit
+                v = evaluate(nxt)
+                if best is None or v.reward > best[0]:
+                    best = (v.reward, cand, nxt, v)
+            if best is None or best[0] <= verdict.reward + MIN_GAIN:
+                decisions.append(Decision(item, p, None, 0.0, 0.0))
+                continue
+            _, cand, chain, v = best
+            steps.append(Step(item.id, cand.action.tool, cand.action.region, dict(cand.action.params),
+                              verdict.adherence, v.adherence, verdict.reward, v.reward))
+            decisions.append(Decision(item, p, cand.template, cand.multiplier, v.reward - verdict.reward))
+            actions.append(cand.action)
+            verdict = v
+    return SearchOutcome(chain, actions, steps, verdict, decisions, evaluate.calls)

@@ -1,0 +1,131 @@
+"""Learning from experience: the pieces of the agent's training recipe (``scripts/agent/experiments.py``).
+
+1. :func:`~vibegrade.agent.planner.concept_split` -- authored requests split by meaning (no concept on
+   both sides), seeded.
+2. :class:`PhotoBank` -- each photo's proxy and region masks, computed once from the original.
+3. :func:`make_pairs` -- a corpus of (photo, request) pairs.
+4. :func:`run_search` -- the judge-guided search on every pair with the authored checklist: its decisions
+   are the trajectories; :func:`policy_examples` keeps those of high-reward trajectories (expert
+   iteration) as training examples of :mod:`vibegrade.agent.policy`.
+5. :func:`satisfaction_by_signature` -- which kinds of checklist items the search could satisfy where they
+   applied: the planner is refined by dropping the kinds it never could (:func:`unworkable_signatures`).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import cv2
+import numpy as np
+from PIL import Image, ImageOps
+
+from vibegrade.agent.planner import PlanRow, concept_split, signature_of
+from vibegrade.agent.policy import PolicyExample, choice_key, item_features, valid_choices, CHOICES
+from vibegrade.agent.run import proxy_of
+from vibegrade.agent.search import Evaluator, SearchOutcome, search
+from vibegrade.schema import REGION_NAMES
+from vibegrade.tools.regions import compute_masks
+
+__all__ = ["concept_split", "PhotoBank", "Pair", "make_pairs", "SearchRecord", "run_search", "policy_examples",
+           "satisfaction_by_signature", "unworkable_signatures"]
+
+
+def _order(seed: int, key: str) -> str:
+    return hashlib.sha256(f"{seed}:{key}".encode()).hexdigest()
+
+
+class PhotoBank:
+    """Proxies and masks of photos in a folder, computed once per photo (masks from the original)."""
+
+    def __init__(self, folder: str | Path) -> None:
+        self.folder = Path(folder)
+        self._cache: dict[str, tuple[np.ndarray, dict[str, np.ndarray]]] = {}
+
+    def load(self, name: str) -> np.ndarray:
+        with Image.open(self.folder / name) as im:
+            return np.asarray(ImageOps.exif_transpose(im).convert("RGB"))
+
+    def get(self, name: str) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+        if name not in self._cache:
+            full = self.load(name)
+            masks = compute_masks(full, REGION_NAMES)
+            proxy = proxy_of(full)
+            h, w = proxy.shape[:2]
+            self._cache[name] = (proxy, {k: cv2.resize(m, (w, h), interpolation=cv2.INTER_AREA)
+                                         for k, m in masks.items()})
+        return self._cache[name]
+
+
+@dataclass(frozen=True)
+class Pair:
+    photo: str
+    row: PlanRow
+
+
+def make_pairs(photos: Sequence[str], rows: Sequence[PlanRow], n: int, seed: int = 5) -> list[Pair]:
+    """``n`` (photo, request) pairs: rows and photos in seeded orders, cycled, so every row and photo is
+    used about equally often."""
+    rows_o = sorted(rows, key=lambda r: _order(seed, r.id))
+    photos_o = sorted(photos, key=lambda p: _order(seed + 1, p))
+    return [Pair(photos_o[i % len(photos_o)], rows_o[i % len(rows_o)]) for i in range(n)]
+
+
+@dataclass
+class SearchRecord:
+    pair: Pair
+    outcome: SearchOutcome
+    evaluator: Evaluator
+
+
+def run_search(bank: PhotoBank, pairs: Sequence[Pair], *, budget: int = 8, passes: int = 2,
+               progress: Callable[[int, int], None] | None = None) -> list[SearchRecord]:
+    """The judge-guided search on every pair, with each row's authored checklist."""
+    out = []
+    for i, pair in enumerate(pairs):
+        proxy, masks = bank.get(pair.photo)
+        ev = Evaluator(proxy, masks, pair.row.checklist)
+        out.append(SearchRecord(pair, search(ev, pair.row.checklist, budget=budget, passes=passes), ev))
+        if progress is not None:
+            progress(i + 1, len(pairs))
+    return out
+
+
+def policy_examples(records: Sequence[SearchRecord], min_satisfied: float = 0.5) -> list[PolicyExample]:
+    """First-pass decisions of the trajectories whose final checklist satisfaction is at least
+    ``min_satisfied`` (reward filtering), each weighted by one plus its reward gain."""
+    index = {c: i for i, c in enumerate(CHOICES)}
+    out = []
+    for rec in records:
+        if rec.outcome.verdict.checklist_satisfied < min_satisfied:
+            continue
+        for d in rec.outcome.decisions:
+            if d.pass_index != 0:
+                continue
+            out.append(PolicyExample(item_features(d.item, rec.evaluator.scene), valid_choices(d.item),
+                                     index[choice_key(d.template, d.multiplier)], 1.0 + max(0.0, d.gain)))
+    return out
+
+
+def satisfaction_by_signature(records: Sequence[SearchRecord]) -> dict[str, tuple[int, int]]:
+    """{signature: (times applicable, times satisfied)} over the searched pairs."""
+    stats: dict[str, list[int]] = {}
+    for rec in records:
+        items = {i.id: i for i in rec.pair.row.checklist.items}
+        for iv in rec.outcome.verdict.items:
+            item = items.get(iv.id)
+            if item is None or not item.feasible or item.direction == "keep" or not iv.applicable:
+                continue
+            s = stats.setdefault(signature_of(item), [0, 0])
+            s[0] += 1
+            s[1] += int(bool(iv.satisfied))
+    return {k: (v[0], v[1]) for k, v in stats.items()}
+
+
+def unworkable_signatures(stats: dict[str, tuple[int, int]], min_seen: int = 5, max_rate: float = 0.1
+                          ) -> list[str]:
+    """Signatures applicable at least ``min_seen`` times that the search satisfied at most ``max_rate`` of
+    the time: the refined planner stops promising them."""
+    return sorted(s for s, (n, k) in stats.items() if n >= min_seen and k / n <= max_rate)
