@@ -20,7 +20,7 @@ import numpy as np
 from vibegrade.schema import REGION_NAMES
 from vibegrade.tools.regions.faces import face_ellipses, face_mask
 from vibegrade.tools.regions.geometric import GEOMETRIC_NAMES, geometric_masks
-from vibegrade.tools.regions.guided import guided_upsample
+from vibegrade.tools.regions.guided import ColourGuide
 from vibegrade.tools.regions.hue import HUE_NAMES, hue_masks
 from vibegrade.tools.regions.people import people_mask
 from vibegrade.tools.regions.proxy import Proxy
@@ -143,21 +143,22 @@ def compute_masks(rgb: np.ndarray, names: Iterable[str] | None = None, *, workin
     semantic = [n for n in wanted if n in _SEMANTIC]
     if semantic:
         guide_hi = None
+        upsampler = None
         if not proxy.is_full:
+            upsampler = ColourGuide(proxy.rgb, max(1, round(2 * max(proxy.shape) / 512)), 1e-3)
             full = proxy.full_u8.astype(np.float32) * np.float32(1.0 / 255.0)
             guide_hi = [np.ascontiguousarray(full[..., c]) for c in range(3)]
-        radius = max(1, round(2 * max(proxy.shape) / 512))
         for n in semantic:
             src = lo["subject"] if n == "background" else lo[n]
             if "subject" in out and n == "background":
                 out[n] = 1.0 - out["subject"]
                 continue
-            if guide_hi is None:
+            if guide_hi is None or upsampler is None:
                 m = src.copy()
             elif not src.any():
                 m = np.zeros((height, width), dtype=np.float32)
             else:
-                m = guided_upsample(proxy.rgb, src, guide_hi, radius=radius, eps=1e-3)
+                m = upsampler.upsample(src, guide_hi)
             out[n] = (1.0 - m) if n == "background" else m
 
     geo = tuple(n for n in wanted if n in GEOMETRIC_NAMES)

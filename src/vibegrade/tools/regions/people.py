@@ -17,8 +17,6 @@ from typing import TYPE_CHECKING
 import cv2
 import numpy as np
 
-from vibegrade.tools.regions.guided import guided_filter
-
 if TYPE_CHECKING:
     from vibegrade.tools.regions.faces import Face
     from vibegrade.tools.regions.proxy import Proxy
@@ -88,4 +86,4 @@ def people_mask(proxy: Proxy) -> np.ndarray:
     except cv2.error:  # a degenerate model (e.g. no background pixels): keep the template
         fg = templ.astype(np.float32)
     up = cv2.resize(fg, (w, h), interpolation=cv2.INTER_LINEAR)
-    return guided_filter(proxy.rgb, up, radius=max(2, round(0.01 * max(h, w))), eps=1e-3)
+    return proxy.refine_guide.filter(up)

@@ -14,6 +14,8 @@ from typing import TYPE_CHECKING
 import cv2
 import numpy as np
 
+from vibegrade.tools.regions.guided import ColourGuide
+
 if TYPE_CHECKING:
     from vibegrade.tools.regions.faces import Face
 
@@ -97,6 +99,12 @@ class Proxy:
     def gray(self) -> np.ndarray:
         """Working-resolution luma float32 in [0, 1], ``(h, w)``."""
         return cv2.cvtColor(self.rgb, cv2.COLOR_RGB2GRAY)
+
+    @cached_property
+    def refine_guide(self) -> ColourGuide:
+        """The colour guided filter over the working-resolution picture that snaps the semantic masks'
+        edges to it (radius 1 % of the long side, eps 1e-3)."""
+        return ColourGuide(self.rgb, max(2, round(0.01 * max(self.shape))), 1e-3)
 
     @cached_property
     def faces(self) -> list[Face]:

@@ -27,7 +27,6 @@ import cv2
 import numpy as np
 
 from vibegrade.tools.color import smoothstep
-from vibegrade.tools.regions.guided import guided_filter
 
 if TYPE_CHECKING:
     from vibegrade.tools.regions.proxy import Proxy
@@ -98,5 +97,5 @@ def sky_mask(proxy: Proxy) -> np.ndarray:
     sky_u8 = keep[labels].astype(np.uint8)
     k = max(3, round(3 * scale) | 1)
     sky_u8 = cv2.morphologyEx(sky_u8, cv2.MORPH_CLOSE, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (k, k)))
-    soft = guided_filter(proxy.rgb, sky_u8.astype(np.float32), radius=max(2, round(4 * scale)), eps=1e-3)
+    soft = proxy.refine_guide.filter(sky_u8.astype(np.float32))
     return np.clip(soft * (0.5 + 0.5 * smoothstep(0.1, 0.5, colour)), 0.0, 1.0).astype(np.float32)

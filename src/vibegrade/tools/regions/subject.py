@@ -21,8 +21,6 @@ from typing import TYPE_CHECKING
 import cv2
 import numpy as np
 
-from vibegrade.tools.regions.guided import guided_filter
-
 if TYPE_CHECKING:
     from vibegrade.tools.regions.proxy import Proxy
 
@@ -95,4 +93,4 @@ def subject_mask(proxy: Proxy, people: np.ndarray, sky: np.ndarray) -> np.ndarra
     except cv2.error:
         cut = seed.astype(np.float32)
     up = cv2.resize(cut, (w, h), interpolation=cv2.INTER_LINEAR)
-    return guided_filter(proxy.rgb, up, radius=max(2, round(0.01 * max(h, w))), eps=1e-3)
+    return proxy.refine_guide.filter(up)
