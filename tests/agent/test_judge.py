@@ -258,6 +258,16 @@ def test_banding_guard_sees_a_steep_curve() -> None:
     assert v.guards["banding"] > GUARD_LIMITS["banding"] and "banding" in v.violations
     assert judge(scene, cl, img).guards["banding"] == 0.0
     assert judge(scene, cl, render(img, {"adjust": {"temperature": 30}})).guards["banding"] < 1.0
+    # a feathered mask edge through the smooth sky adds a smooth ramp, not contours (nor a halo)
+    import cv2
+
+    h, w = img.shape[:2]
+    top = np.zeros((h, w), np.float32)
+    top[:60] = 1.0
+    soft = cv2.GaussianBlur(top, (0, 0), 8)
+    edit = regional(img, soft, {"adjust": {"exposure": -40}})
+    feathered = judge(Scene.from_image(img, {"top": soft}), cl, edit)
+    assert feathered.guards["banding"] < 1.0 and feathered.guards["halo"] < GUARD_LIMITS["halo"]
 
 
 def test_skin_shift(barn: np.ndarray) -> None:

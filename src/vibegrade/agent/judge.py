@@ -30,9 +30,11 @@
   - ``banding``: the effective quantisation step in smooth gradients. A grade whose local tone slope is
     ``s`` turns each 8-bit step of the source into ``s`` output steps; from about 2 the codes in between
     are skipped and smooth gradients (skies, walls) break into visible contours. The slope is estimated
-    per pixel as the ratio of local L* gradient magnitudes after / before (5×5 box sums of |∂x L*| +
-    |∂y L*|), only in smooth, non-flat areas of the original (local gradient between
-    :data:`SMOOTH_GRADIENT` bounds, where contours are visible and the ratio is defined). Reported as the
+    per pixel as the ratio of the local fine detail after / before (5×5 mean of |L* − its 3×3 mean|: grain
+    and texture scale with the tone curve's slope, while a smooth spatial ramp such as a mask's feathered
+    edge does not enter it), only in smooth, non-flat areas of the original (5×5 mean of |∂x L*| + |∂y L*|
+    between :data:`SMOOTH_GRADIENT` bounds, where contours are visible and the ratio is defined; a
+    darkened sky's feathered edge measures 0.1-1.9 %, contrast +100 12-32 %). Reported as the
     weighted share (%) of those areas where the slope exceeds the :data:`BAND_SLOPE` ramp (0 at 1.5, full
     at 2.5). Measured against the original, so it is a growth by construction. (A histogram-gap measure
     would need the 8-bit source: the proxy is an area average, so its tones are denser than the source's.)
@@ -118,7 +120,8 @@ HALO_EPS = 4.0
 HALO_EDGE: tuple[float, float] = (0.01, 0.03)
 #: The halo guard compares the band with pixels of the same local contrast elsewhere, in this many strata.
 HALO_STRATA = 8
-_BOX = 5  # window of the banding guard's gradient sums
+_BOX = 5  # window of the banding guard's sums (pixels of a 384-px proxy)
+_MIN_DETAIL = 1e-3  # L*: less fine detail than this and the slope is undefined
 
 
 # ----------------------------------------------------------------------------------------------------------
@@ -266,13 +269,10 @@ class Scene:
         mx = rgb.max(axis=-1)
         return (mx >= np.float32(CLIP_HIGH)) | (mx <= np.float32(CLIP_LOW))
 
-    def _gradient(self, lum: np.ndarray, out: np.ndarray | None = None,
-                  tmp: np.ndarray | None = None) -> np.ndarray:
-        """|∂x L*| + |∂y L*| (central differences) in L* per pixel of a 384-px proxy."""
-        gx = cv2.Sobel(lum, cv2.CV_32F, 1, 0, ksize=1, scale=0.5 / self._px, dst=out)
-        gy = cv2.Sobel(lum, cv2.CV_32F, 0, 1, ksize=1, scale=0.5 / self._px, dst=tmp)
-        np.abs(gx, out=gx)
-        np.abs(gy, out=gy)
+    def _gradient(self, x: np.ndarray) -> np.ndarray:
+        """|∂x| + |∂y| (central differences) per pixel of a 384-px proxy."""
+        gx = np.abs(cv2.Sobel(x, cv2.CV_32F, 1, 0, ksize=1, scale=0.5 / self._px))
+        gy = np.abs(cv2.Sobel(x, cv2.CV_32F, 0, 1, ksize=1, scale=0.5 / self._px))
         return np.add(gx, gy, out=gx)
 
     def _prepare_skin(self) -> None:
@@ -291,19 +291,28 @@ class Scene:
         a, b = self._flat[1][idx], self._flat[2][idx]
         self._skin_hue = cv2.phase(a, b, angleInDegrees=True).reshape(-1)
 
+    def _detail(self, lum: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
+        """Local mean of |L* − its 3x3 mean| (fine detail: grain and texture) over the banding window."""
+        d = cv2.boxFilter(lum, -1, (3, 3), dst=out, borderType=cv2.BORDER_REFLECT)
+        np.subtract(lum, d, out=d)
+        np.abs(d, out=d)
+        return cv2.boxFilter(d, -1, (self._band_box, self._band_box), dst=d, borderType=cv2.BORDER_REFLECT)
+
     def _prepare_banding(self) -> None:
-        g = self._gradient(self._planes[0])
         self._band_box = max(3, round(_BOX / self._px) | 1)
+        g = self._gradient(self._planes[0])
         gb = cv2.boxFilter(g, -1, (self._band_box, self._band_box), borderType=cv2.BORDER_REFLECT)
         lo, full, none = SMOOTH_GRADIENT
-        wt = (np.clip((np.float32(none) - gb) / np.float32(none - full), 0.0, 1.0) * (gb >= lo)).reshape(-1)
+        detail = self._detail(self._planes[0])
+        wt = np.clip((np.float32(none) - gb) / np.float32(none - full), 0.0, 1.0) * (gb >= lo)
+        wt = (wt * (detail > _MIN_DETAIL)).reshape(-1)
         idx = np.flatnonzero(wt > 0)
         norm = _normalised(wt[idx])
         self._smooth_idx: np.ndarray | None = None
         if norm is not None:
             self._smooth_idx = idx
             self._smooth_w = norm
-            self._smooth_before = gb.reshape(-1)[idx]
+            self._smooth_before = detail.reshape(-1)[idx]
 
     def _prepare_halo(self) -> None:
         self._halo_band_idx: np.ndarray | None = None
@@ -671,10 +680,8 @@ def _banding(scene: Scene, work: _Work, lum: np.ndarray) -> float:
     idx = scene._smooth_idx
     if idx is None:
         return 0.0
-    t = work.t
-    g = scene._gradient(lum, out=t[1], tmp=t[2])
-    gb = cv2.boxFilter(g, -1, (scene._band_box, scene._band_box), dst=t[3], borderType=cv2.BORDER_REFLECT)
-    slope = gb.reshape(-1)[idx] / scene._smooth_before
+    detail = scene._detail(lum, out=work.t[1])
+    slope = detail.reshape(-1)[idx] / scene._smooth_before
     return 100.0 * float(np.dot(scene._smooth_w, _ramp(slope, *BAND_SLOPE)))
 
 
