@@ -46,10 +46,13 @@
     masks (:data:`HALO_REGIONS`, where the mask changes by more than :data:`HALO_EDGE` per pixel, widened
     by the filter radius) and compared with its mean over pixels of the same local contrast elsewhere
     (:data:`HALO_STRATA` strata of the original's local L* standard deviation: a strong global curve leaves
-    residuals on textured pixels wherever they are): ``halo`` = max(0, band − elsewhere), in L*. On the
-    mountain photo of the shared set with its sky darkened (exposure −40), a hard seam across the smooth
-    sky measures 0.9, a feathered mask that misses the sky's last pixels above the ridge (a bright rim)
-    1.3, one that spills 8 px onto the snow 0.5; global edits up to exposure +100 stay under 0.3.
+    residuals on textured pixels wherever they are; clipped pixels are left out, the clipping guard counts
+    them): ``halo`` = max(0, band − elsewhere), in L*. On the mountain photo of the shared set with its sky
+    darkened (exposure −40), a hard seam across the smooth sky measures 0.9-1.2, a feathered mask that
+    misses the sky's last pixels above the ridge (a bright rim) 1.3, one that spills 8 px onto the snow 0.5;
+    with the masks of :func:`vibegrade.tools.regions.compute_masks`, a darkened sky measures 0.36-0.75 on
+    five sky photos (visible glows around a propeller plane and a lighthouse at the top), global edits up to
+    exposure +60 at most 0.28.
 * **violations**: the guards above their :data:`GUARD_LIMITS`; **reward**: adherence minus the penalties
   of :class:`RewardWeights` (module defaults, to be calibrated on authored pairwise preferences; recompute
   with :func:`reward`).
@@ -651,7 +654,7 @@ def judge(scene: Scene, checklist: Checklist, rgb: np.ndarray, *,
     guards = {"clipping_increase": max(0.0, 100.0 * float(np.count_nonzero(clipped())) / clipped().size
                                        - scene._clipped_pct),
               "banding": _banding(scene, work, planes[0]),
-              "halo": _halo(scene, work, planes[0])}
+              "halo": _halo(scene, work, planes[0], clipped())}
     violations = tuple(k for k, v in guards.items()
                        if v > GUARD_LIMITS[k] and not (k == "clipping_increase" and plan.allow_clipping))
     v = Verdict(items=tuple(verdicts), checklist_satisfied=satisfied, adherence=adherence,
@@ -685,7 +688,7 @@ def _banding(scene: Scene, work: _Work, lum: np.ndarray) -> float:
     return 100.0 * float(np.dot(scene._smooth_w, _ramp(slope, *BAND_SLOPE)))
 
 
-def _halo(scene: Scene, work: _Work, lum: np.ndarray) -> float:
+def _halo(scene: Scene, work: _Work, lum: np.ndarray, clipped: np.ndarray) -> float:
     if scene._halo_band_idx is None:
         return 0.0
     t = work.t
@@ -706,6 +709,7 @@ def _halo(scene: Scene, work: _Work, lum: np.ndarray) -> float:
     q += mean_b
     np.subtract(d, q, out=q)
     r = np.abs(q, out=q).reshape(-1)
+    r[clipped] = 0.0  # clipped pixels follow no curve (the clipping guard counts them)
     band = float(np.dot(scene._halo_band_w, r[scene._halo_band_idx]))
     per_stratum = np.bincount(scene._halo_rest_bins, weights=r[scene._halo_rest_idx], minlength=HALO_STRATA)
     return max(0.0, band - float(np.dot(scene._halo_rest_coef, per_stratum)))
