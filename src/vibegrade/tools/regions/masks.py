@@ -124,9 +124,10 @@ def compute_masks(rgb: np.ndarray, names: Iterable[str] | None = None, *, workin
         lo["subject"] = subject_mask(proxy, lo["people"], lo["sky"])
 
     if need_skin:
-        if proxy.faces:
+        if lo["people"].any():
+            reach = 0.5 * min(f.w for f in proxy.faces) if proxy.faces else 0.01 * max(proxy.shape)
             gate_lo = cv2.dilate(lo["people"], cv2.getStructuringElement(
-                cv2.MORPH_ELLIPSE, (max(3, round(0.5 * min(f.w for f in proxy.faces)) | 1),) * 2))
+                cv2.MORPH_ELLIPSE, (max(3, round(reach) | 1),) * 2))
             gate = cv2.resize(gate_lo, (width, height), interpolation=cv2.INTER_LINEAR)
             if direct:
                 if full_rgb is None:

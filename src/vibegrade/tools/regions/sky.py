@@ -13,8 +13,10 @@ resolution:
    split into connected parts; a part is sky when it reaches the top 3 % of the frame, or when it
    matches the colour of the sky already found and lies above its lower edge (sky seen through branches
    or between towers).
-4. The kept parts are closed over small holes (birds, wires), softened by the colour guided filter so the
-   edge follows skylines and branches, and weighted by the colour likelihood.
+4. The kept parts are closed over small gaps (birds, wires); enclosed parts that are smooth and not
+   dark, and meet the frame's edge only above the sky's lower edge, join them (clouds, the glow of a
+   sunset); the result is softened by the colour guided filter so the edge follows skylines and
+   branches.
 
 A picture without such parts (indoors, close-ups) gives an all-zero mask.
 """
@@ -97,5 +99,29 @@ def sky_mask(proxy: Proxy) -> np.ndarray:
     sky_u8 = keep[labels].astype(np.uint8)
     k = max(3, round(3 * scale) | 1)
     sky_u8 = cv2.morphologyEx(sky_u8, cv2.MORPH_CLOSE, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (k, k)))
-    soft = proxy.refine_guide.filter(sky_u8.astype(np.float32))
-    return np.clip(soft * (0.5 + 0.5 * smoothstep(0.1, 0.5, colour)), 0.0, 1.0).astype(np.float32)
+    horizon = np.quantile(np.nonzero(sky_u8)[0], 0.99) + 0.02 * h  # the sky's lowest rows
+    sky_u8 |= _holes(sky_u8, lab[..., 0], smooth, horizon)
+    return proxy.refine_guide.filter(sky_u8.astype(np.float32))
+
+
+def _holes(sky: np.ndarray, lum: np.ndarray, smooth: np.ndarray, low_edge: float) -> np.ndarray:
+    """Clouds and glow inside the sky: the parts that are not sky yet, meet the frame's edge only above
+    the sky's lowest row (``low_edge``), are smooth on average, not dark (mean L* >= 30) and
+    smaller than the sky; uint8 0 / 1."""
+    h, w = sky.shape
+    n, labels, stats, _ = cv2.connectedComponentsWithStats((sky == 0).astype(np.uint8), connectivity=4)
+    if n <= 1:
+        return np.zeros_like(sky)
+    lowest = np.full(n, -1, dtype=np.int64)  # the lowest row at which each part meets the frame's edge
+    rows = np.arange(h)
+    np.maximum.at(lowest, labels[:, 0], rows)
+    np.maximum.at(lowest, labels[:, -1], rows)
+    np.maximum.at(lowest, labels[-1, :], h - 1)
+    np.maximum.at(lowest, labels[0, :], 0)
+    flat = labels.ravel()
+    area = np.maximum(stats[:, cv2.CC_STAT_AREA], 1)
+    mean_l = np.bincount(flat, weights=lum.ravel(), minlength=n) / area
+    mean_smooth = np.bincount(flat, weights=smooth.ravel(), minlength=n) / area
+    fill = (lowest <= low_edge) & (mean_l >= 30.0) & (mean_smooth >= 0.5) & (area <= int(sky.sum()))
+    fill[0] = False  # the label of the sky itself
+    return fill[labels].astype(np.uint8)

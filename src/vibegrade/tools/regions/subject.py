@@ -1,6 +1,7 @@
 """Main subject (and background = 1 - subject): what the photo is about.
 
-With people found (faces), the subject is the people. Otherwise a classical salient-object estimate
+With faces found, the subject is the people (:mod:`.people`); standing figures found without a face
+join the salient object below. Otherwise a classical salient-object estimate
 at a ~128 px proxy, then cut out at working resolution:
 
 * Boundary contrast (the background prior of Wei et al., "Geodesic saliency using background priors",
@@ -75,7 +76,7 @@ def subject_mask(proxy: Proxy, people: np.ndarray, sky: np.ndarray) -> np.ndarra
     thr, fg = cv2.threshold(sal_u8, 0, 1, cv2.THRESH_BINARY | cv2.THRESH_OTSU)
     n, labels, stats, _ = cv2.connectedComponentsWithStats(fg, connectivity=8)
     if n <= 1:
-        return np.zeros(proxy.shape, dtype=np.float32)
+        return people.copy()
     mass = np.bincount(labels.ravel(), weights=sal_s.ravel(), minlength=n)
     mass[0] = 0
     keep = mass >= 0.25 * mass.max()
@@ -93,4 +94,5 @@ def subject_mask(proxy: Proxy, people: np.ndarray, sky: np.ndarray) -> np.ndarra
     except cv2.error:
         cut = seed.astype(np.float32)
     up = cv2.resize(cut, (w, h), interpolation=cv2.INTER_LINEAR)
-    return proxy.refine_guide.filter(up)
+    # figures found without a face (less certain than a face) join the salient object
+    return np.maximum(proxy.refine_guide.filter(up), people)
