@@ -80,7 +80,8 @@ def detect_faces(proxy: Proxy) -> list[Face]:
     skin = generic_skin(det.astype(np.float32) / 255.0)
     k = proxy.scale / s
     kept: list[Face] = []
-    for (x, y, w, h), n in sorted(zip(rects.tolist(), np.ravel(neighbours).tolist()), key=lambda r: -r[1]):
+    for (x, y, w, h), n in sorted(zip(np.asarray(rects).reshape(-1, 4).tolist(),
+                                        np.ravel(neighbours).tolist()), key=lambda r: -r[1]):
         # the skin check on the box's inner part (cheeks, nose, mouth)
         inner = skin[int(y + 0.3 * h):int(y + 0.8 * h), int(x + 0.25 * w):int(x + 0.75 * w)]
         share = float((inner > 0.5).mean()) if inner.size else 0.0

@@ -43,7 +43,7 @@ HOG_THRESHOLD = 0.5
 @lru_cache(maxsize=1)
 def _hog() -> cv2.HOGDescriptor:
     hog = cv2.HOGDescriptor()
-    hog.setSVMDetector(cv2.HOGDescriptor_getDefaultPeopleDetector())
+    hog.setSVMDetector(np.asarray(cv2.HOGDescriptor.getDefaultPeopleDetector(), dtype=np.float32))
     return hog
 
 
@@ -132,7 +132,7 @@ def people_mask(proxy: Proxy) -> np.ndarray:
     bgd, fgd = np.zeros((1, 65), np.float64), np.zeros((1, 65), np.float64)
     cv2.setRNGSeed(0)
     try:
-        cv2.grabCut(cv2.cvtColor(small, cv2.COLOR_RGB2BGR), gc, None, bgd, fgd, CUT_ITERATIONS,
+        cv2.grabCut(cv2.cvtColor(small, cv2.COLOR_RGB2BGR), gc, (0, 0, 1, 1), bgd, fgd, CUT_ITERATIONS,
                     cv2.GC_INIT_WITH_MASK)
         fg = ((gc == cv2.GC_FGD) | (gc == cv2.GC_PR_FGD)).astype(np.float32)
     except cv2.error:  # a degenerate model (e.g. no background pixels): keep the template

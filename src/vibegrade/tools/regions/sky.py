@@ -55,8 +55,8 @@ def sky_colour(lab: np.ndarray, bright: float = 100.0) -> np.ndarray:
 
 
 def _texture(lum: np.ndarray, scale: float) -> np.ndarray:
-    gx = cv2.Sobel(lum, cv2.CV_32F, 1, 0, ksize=3) / 8.0
-    gy = cv2.Sobel(lum, cv2.CV_32F, 0, 1, ksize=3) / 8.0
+    gx = cv2.Sobel(lum, cv2.CV_32F, 1, 0, ksize=3, scale=0.125)
+    gy = cv2.Sobel(lum, cv2.CV_32F, 0, 1, ksize=3, scale=0.125)
     mag = cv2.magnitude(gx, gy)
     return cv2.GaussianBlur(mag, (0, 0), max(1.0, 2.0 * scale))
 
@@ -100,7 +100,7 @@ def sky_mask(proxy: Proxy) -> np.ndarray:
     k = max(3, round(3 * scale) | 1)
     sky_u8 = cv2.morphologyEx(sky_u8, cv2.MORPH_CLOSE, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (k, k)))
     horizon = np.quantile(np.nonzero(sky_u8)[0], 0.99) + 0.02 * h  # the sky's lowest rows
-    sky_u8 |= _holes(sky_u8, lab[..., 0], smooth, horizon)
+    sky_u8 = np.maximum(sky_u8, _holes(sky_u8, lab[..., 0], smooth, horizon))
     return proxy.refine_guide.filter(sky_u8.astype(np.float32))
 
 

@@ -48,7 +48,7 @@ def saliency(proxy: Proxy, sky: np.ndarray | None = None) -> np.ndarray:
     d2 = (flat * flat).sum(1)[:, None] - 2 * flat @ samples.T + (samples * samples).sum(1)[None, :]
     contrast = np.sqrt(np.maximum(np.partition(d2, 2, axis=1)[:, 2], 0)).reshape(sh, sw)
     contrast = cv2.GaussianBlur(contrast, (0, 0), 2.0)
-    contrast /= max(float(contrast.max()), 1e-6)
+    contrast = np.asarray(contrast, dtype=np.float32) / max(float(contrast.max()), 1e-6)
     # focus from the working-resolution L*, pooled to the saliency size
     lap = np.abs(cv2.Laplacian(proxy.lab[..., 0], cv2.CV_32F, ksize=3))
     focus = cv2.resize(cv2.GaussianBlur(lap, (0, 0), 3.0), (sw, sh), interpolation=cv2.INTER_AREA)
@@ -89,7 +89,8 @@ def subject_mask(proxy: Proxy, people: np.ndarray, sky: np.ndarray) -> np.ndarra
     bgd, fgd = np.zeros((1, 65), np.float64), np.zeros((1, 65), np.float64)
     cv2.setRNGSeed(0)
     try:
-        cv2.grabCut(cv2.cvtColor(small, cv2.COLOR_RGB2BGR), gc, None, bgd, fgd, 3, cv2.GC_INIT_WITH_MASK)
+        cv2.grabCut(cv2.cvtColor(small, cv2.COLOR_RGB2BGR), gc, (0, 0, 1, 1), bgd, fgd, 3,
+                    cv2.GC_INIT_WITH_MASK)
         cut = ((gc == cv2.GC_FGD) | (gc == cv2.GC_PR_FGD)).astype(np.float32)
     except cv2.error:
         cut = seed.astype(np.float32)

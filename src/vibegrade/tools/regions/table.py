@@ -36,10 +36,8 @@ def grid_colours() -> np.ndarray:
 def grid_index(u8: np.ndarray) -> np.ndarray:
     """Grid index ``(H, W)`` intp of every pixel of an 8-bit ``(H, W, 3)`` image."""
     codes = cv2.LUT(np.ascontiguousarray(u8), _CODE)
-    idx = codes[..., 0].astype(np.intp) << (2 * BITS)
-    idx |= codes[..., 1].astype(np.intp) << BITS
-    idx |= codes[..., 2]
-    return idx
+    c = np.asarray(codes).astype(np.intp)
+    return (c[..., 0] << (2 * BITS)) | (c[..., 1] << BITS) | c[..., 2]
 
 
 def lookup(values: np.ndarray, index: np.ndarray) -> np.ndarray:
