@@ -5,8 +5,8 @@ resolution:
 
 1. Colour likelihood in CIE L*a*b*: blue (``b*`` below -4, any lightness: day, dusk and night skies),
    bright and near-neutral (L* > 55, C*ab < 18, and near the picture's brightest: clouds, haze,
-   overcast), or bright and warm near the top
-   (sunsets), each a smooth window in [0, 1].
+   overcast), or bright and warm (sunsets), each a smooth window in [0, 1]; in a picture with faces,
+   blue only (pale smooth areas above people are mostly walls and backdrops).
 2. Smoothness: sky has little texture; the local mean of the L* gradient magnitude (Sobel, L* units per
    working pixel) must stay small (soft threshold around 2.5).
 3. Candidates (colour x smoothness x a prior falling over the lower half of the frame, above 0.35) are
@@ -39,11 +39,13 @@ __all__ = ["sky_colour", "sky_mask"]
 MIN_AREA = 0.005
 
 
-def sky_colour(lab: np.ndarray, bright: float = 100.0) -> np.ndarray:
+def sky_colour(lab: np.ndarray, bright: float = 100.0, only_blue: bool = False) -> np.ndarray:
     """Sky-colour likelihood in [0, 1] of CIE L*a*b* pixels ``(..., 3)``, ignoring position.
 
     ``bright`` is the picture's bright L* (its 90th percentile): a near-neutral sky (overcast, haze) is
     among the brightest things in its picture, while a grey wall or a studio backdrop usually is not.
+    ``only_blue`` keeps the blue sky alone (for pictures with faces in them, where a smooth pale area
+    above the people is far more often a wall or a backdrop than an overcast sky).
     """
     lum, a, b = lab[..., 0], lab[..., 1], lab[..., 2]
     c = np.hypot(a, b)
@@ -51,6 +53,8 @@ def sky_colour(lab: np.ndarray, bright: float = 100.0) -> np.ndarray:
     neutral = (smoothstep(50.0, 70.0, lum) * (1.0 - smoothstep(12.0, 22.0, c))
                * smoothstep(bright - 10.0, bright - 2.0, lum))
     warm = smoothstep(55.0, 75.0, lum) * smoothstep(-5.0, 10.0, b) * (1.0 - smoothstep(45.0, 70.0, c))
+    if only_blue:
+        return blue.astype(np.float32)
     return np.maximum(np.maximum(blue, neutral), 0.8 * warm).astype(np.float32)
 
 
@@ -66,7 +70,7 @@ def sky_mask(proxy: Proxy) -> np.ndarray:
     lab = proxy.lab
     h, w = proxy.shape
     scale = max(h, w) / 512.0
-    colour = sky_colour(lab, float(np.percentile(lab[..., 0], 90)))
+    colour = sky_colour(lab, float(np.percentile(lab[..., 0], 90)), only_blue=bool(proxy.faces))
     smooth = 1.0 - smoothstep(1.5, 4.0, _texture(lab[..., 0], scale) / scale)
     v = ((np.arange(h, dtype=np.float32) + 0.5) / h)[:, None]
     prior = 1.0 - smoothstep(0.45, 0.95, v)
