@@ -28,6 +28,11 @@ if TYPE_CHECKING:
 __all__ = ["saliency", "subject_mask"]
 
 SALIENCY_SIZE = 128
+#: the centre prior's standard deviation (frame sizes) and the weight of focus in the saliency
+CENTRE_SIGMA = 0.35
+FOCUS_WEIGHT = 0.6
+#: below this fraction of the Otsu threshold, saliency marks certain background for the cut
+BG_FRACTION = 0.5
 CUT_SIZE = 200
 BORDER_SAMPLES = 256
 
@@ -55,8 +60,8 @@ def saliency(proxy: Proxy, sky: np.ndarray | None = None) -> np.ndarray:
     focus = np.clip(focus / max(float(np.quantile(focus, 0.98)), 1e-6), 0.0, 1.0)
     yy = ((np.arange(sh, dtype=np.float32) + 0.5) / sh - 0.5)[:, None]
     xx = ((np.arange(sw, dtype=np.float32) + 0.5) / sw - 0.5)[None, :]
-    centre = np.exp(-(xx * xx + yy * yy) / (2 * 0.35 ** 2))
-    sal = contrast * (0.4 + 0.6 * focus) * centre
+    centre = np.exp(-(xx * xx + yy * yy) / (2 * CENTRE_SIGMA ** 2))
+    sal = contrast * (1.0 - FOCUS_WEIGHT + FOCUS_WEIGHT * focus) * centre
     if sky is not None:
         sal *= 1.0 - cv2.resize(sky, (sw, sh), interpolation=cv2.INTER_AREA)
     sal = sal / max(float(sal.max()), 1e-6)
@@ -82,7 +87,9 @@ def subject_mask(proxy: Proxy, people: np.ndarray, sky: np.ndarray) -> np.ndarra
     keep = mass >= 0.25 * mass.max()
     seed = keep[labels]
     gc = np.full((ch, cw), cv2.GC_PR_BGD, dtype=np.uint8)
-    gc[sal_s < 0.5 * thr / 255.0] = cv2.GC_BGD
+    sure_bg = sal_s < BG_FRACTION * thr / 255.0
+    sky_s = cv2.resize(sky, (cw, ch), interpolation=cv2.INTER_AREA) > 0.5
+    gc[sure_bg | sky_s] = cv2.GC_BGD
     gc[seed] = cv2.GC_PR_FGD
     gc[seed & (sal_s > min(0.95, 1.5 * thr / 255.0))] = cv2.GC_FGD
     small = cv2.resize(proxy.u8, (cw, ch), interpolation=cv2.INTER_AREA)
