@@ -15,8 +15,9 @@ resolution:
    or between towers).
 4. The kept parts are closed over small gaps (birds, wires); enclosed parts that are smooth and not
    dark, and meet the frame's edge only above the sky's lower edge, join them (clouds, the glow of a
-   sunset); the result is softened by the colour guided filter so the edge follows skylines and
-   branches.
+   sunset), and so do smooth parts beside it above its lower edge within Delta E 25 of its colour (a
+   storm front of a darker shade); the result is softened by the colour guided filter so the edge
+   follows skylines and branches.
 
 A picture without such parts (indoors, close-ups) gives an all-zero mask.
 """
@@ -105,6 +106,7 @@ def sky_mask(proxy: Proxy) -> np.ndarray:
     sky_u8 = cv2.morphologyEx(sky_u8, cv2.MORPH_CLOSE, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (k, k)))
     horizon = np.quantile(np.nonzero(sky_u8)[0], 0.99) + 0.02 * h  # the sky's lowest rows
     sky_u8 = np.maximum(sky_u8, _holes(sky_u8, lab[..., 0], smooth, horizon))
+    sky_u8 = np.maximum(sky_u8, _extension(sky_u8, lab, smooth, horizon))
     return proxy.refine_guide.filter(sky_u8.astype(np.float32))
 
 
@@ -129,3 +131,24 @@ def _holes(sky: np.ndarray, lum: np.ndarray, smooth: np.ndarray, low_edge: float
     fill = (lowest <= low_edge) & (mean_l >= 30.0) & (mean_smooth >= 0.5) & (area <= int(sky.sum()))
     fill[0] = False  # the label of the sky itself
     return fill[labels].astype(np.uint8)
+
+
+def _extension(sky: np.ndarray, lab: np.ndarray, smooth: np.ndarray, horizon: float) -> np.ndarray:
+    """Sky of another shade beside the sky found (a darker storm front, a brighter glow): smooth, not
+    dark parts lying (on average) above the sky's lowest row, off the bottom edge, no larger than the
+    sky and within Delta E 25 of its mean colour; uint8 0 / 1."""
+    h, w = sky.shape
+    cand = ((sky == 0) & (smooth > 0.5) & (lab[..., 0] >= 30.0)).astype(np.uint8)
+    n, labels, stats, centroids = cv2.connectedComponentsWithStats(cand, connectivity=4)
+    if n <= 1:
+        return np.zeros_like(sky)
+    flat = labels.ravel()
+    area = np.maximum(stats[:, cv2.CC_STAT_AREA], 1)
+    means = np.stack([np.bincount(flat, weights=lab[..., c].ravel(), minlength=n) for c in range(3)], -1)
+    means /= area[:, None]
+    sky_mean = lab[sky > 0].mean(axis=0)
+    bottom = stats[:, cv2.CC_STAT_TOP] + stats[:, cv2.CC_STAT_HEIGHT]
+    grow = ((centroids[:, 1] < horizon) & (bottom < h) & (area <= int(sky.sum()))
+            & (area >= 0.002 * h * w) & (np.linalg.norm(means - sky_mean, axis=1) < 25.0))
+    grow[0] = False
+    return grow[labels].astype(np.uint8)
