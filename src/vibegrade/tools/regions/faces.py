@@ -3,7 +3,7 @@
 Detector: Viola & Jones' boosted Haar cascade for frontal faces as trained for OpenCV
 (``haarcascade_frontalface_default.xml``), shipped inside the ``opencv-contrib-python-headless`` wheel
 (``cv2.data.haarcascades``); nothing is downloaded. It runs on histogram-equalised luma with the long side
-at :data:`DETECT_SIZE` px, so it finds faces of about 4 % of the long side and more (a portrait, a group
+at :data:`DETECT_SIZE` px, so it finds faces of about 5 % of the long side and more (a portrait, a group
 at a meeting; not the tiny faces of a wide beach scene, and no faces seen in profile or under helmets).
 A detection is kept only when the inner part of its box is mostly skin-coloured (the generic model of
 :mod:`.skin`), which removes the cascade's false alarms on textures, windows and ornaments.
@@ -29,7 +29,7 @@ __all__ = ["Face", "detect_faces", "face_ellipses", "face_mask"]
 #: smallest face searched for (px at the detection size)
 MIN_FACE_PX = 20
 #: the detection image's long side (px)
-DETECT_SIZE = 512
+DETECT_SIZE = 448
 #: share of a face box's inner pixels that must be skin-coloured
 MIN_SKIN_SHARE = 0.5
 #: cascade neighbours (overlapping raw detections) that make a face certain without the skin check's
