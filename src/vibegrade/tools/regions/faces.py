@@ -3,7 +3,7 @@
 Detector: Viola & Jones' boosted Haar cascade for frontal faces as trained for OpenCV
 (``haarcascade_frontalface_default.xml``), shipped inside the ``opencv-contrib-python-headless`` wheel
 (``cv2.data.haarcascades``); nothing is downloaded. It runs on histogram-equalised luma with the long side
-at :data:`DETECT_SIZE` px, so it finds faces of about 4 % of the long side and more (a portrait, a group
+at :data:`DETECT_SIZE` px, so it finds faces of about 5 % of the long side and more (a portrait, a group
 at a meeting; not the tiny faces of a wide beach scene, and no faces seen in profile or under helmets).
 A detection is kept only when the inner part of its box is mostly skin-coloured (the generic model of
 :mod:`.skin`), which removes the cascade's false alarms on textures, windows and ornaments.
@@ -29,7 +29,7 @@ __all__ = ["Face", "detect_faces", "face_ellipses", "face_mask"]
 #: smallest face searched for (px at the detection size)
 MIN_FACE_PX = 20
 #: the detection image's long side (px)
-DETECT_SIZE = 512
+DETECT_SIZE = 448
 #: share of a face box's inner pixels that must be skin-coloured
 MIN_SKIN_SHARE = 0.5
 #: cascade neighbours (overlapping raw detections) that make a face certain without the skin check's
@@ -80,7 +80,8 @@ def detect_faces(proxy: Proxy) -> list[Face]:
     skin = generic_skin(det.astype(np.float32) / 255.0)
     k = proxy.scale / s
     kept: list[Face] = []
-    for (x, y, w, h), n in sorted(zip(rects.tolist(), np.ravel(neighbours).tolist()), key=lambda r: -r[1]):
+    for (x, y, w, h), n in sorted(zip(np.asarray(rects).reshape(-1, 4).tolist(),
+                                        np.ravel(neighbours).tolist()), key=lambda r: -r[1]):
         # the skin check on the box's inner part (cheeks, nose, mouth)
         inner = skin[int(y + 0.3 * h):int(y + 0.8 * h), int(x + 0.25 * w):int(x + 0.75 * w)]
         share = float((inner > 0.5).mean()) if inner.size else 0.0
@@ -91,7 +92,7 @@ def detect_faces(proxy: Proxy) -> list[Face]:
 
 
 #: the face ellipse relative to the cascade's box: centre offset (x, y) and radii, in box sizes
-ELLIPSE = (0.0, 0.08, 0.40, 0.56)
+ELLIPSE = (0.0, 0.0, 0.40, 0.56)
 
 
 def face_ellipses(faces: list[Face], shape: tuple[int, int], scale: float = 1.0,

@@ -47,7 +47,7 @@ def geometric_masks(shape: tuple[int, int], names: tuple[str, ...] = GEOMETRIC_N
         gv = ((np.arange(gh, dtype=np.float32) + 0.5) / gh)[:, None]
         gu = ((np.arange(gw, dtype=np.float32) + 0.5) / gw)[None, :]
         r = np.sqrt((2 * gu - 1) ** 2 + (2 * gv - 1) ** 2)
-        center = 1.0 - smoothstep(CENTER_EDGES[0], CENTER_EDGES[1], r)
+        center: np.ndarray = 1.0 - smoothstep(CENTER_EDGES[0], CENTER_EDGES[1], r)
         if (gh, gw) != (height, width):
             center = cv2.resize(center, (width, height), interpolation=cv2.INTER_LINEAR)
         if "center" in names:

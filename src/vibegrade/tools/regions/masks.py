@@ -124,9 +124,10 @@ def compute_masks(rgb: np.ndarray, names: Iterable[str] | None = None, *, workin
         lo["subject"] = subject_mask(proxy, lo["people"], lo["sky"])
 
     if need_skin:
-        if proxy.faces:
+        if lo["people"].any():
+            reach = 0.5 * min(f.w for f in proxy.faces) if proxy.faces else 0.01 * max(proxy.shape)
             gate_lo = cv2.dilate(lo["people"], cv2.getStructuringElement(
-                cv2.MORPH_ELLIPSE, (max(3, round(0.5 * min(f.w for f in proxy.faces)) | 1),) * 2))
+                cv2.MORPH_ELLIPSE, (max(3, round(reach) | 1),) * 2))
             gate = cv2.resize(gate_lo, (width, height), interpolation=cv2.INTER_LINEAR)
             if direct:
                 if full_rgb is None:
@@ -146,8 +147,9 @@ def compute_masks(rgb: np.ndarray, names: Iterable[str] | None = None, *, workin
         upsampler = None
         if not proxy.is_full:
             upsampler = ColourGuide(proxy.rgb, max(1, round(2 * max(proxy.shape) / 512)), 1e-3)
-            full = proxy.full_u8.astype(np.float32) * np.float32(1.0 / 255.0)
-            guide_hi = [np.ascontiguousarray(full[..., c]) for c in range(3)]
+            guide_hi = [c.astype(np.float32) for c in cv2.split(proxy.full_u8)]
+            for c in guide_hi:
+                c *= np.float32(1.0 / 255.0)
         for n in semantic:
             src = lo["subject"] if n == "background" else lo[n]
             if "subject" in out and n == "background":

@@ -1,6 +1,7 @@
 """Main subject (and background = 1 - subject): what the photo is about.
 
-With people found (faces), the subject is the people. Otherwise a classical salient-object estimate
+With faces found, the subject is the people (:mod:`.people`); standing figures found without a face
+join the salient object below. Otherwise a classical salient-object estimate
 at a ~128 px proxy, then cut out at working resolution:
 
 * Boundary contrast (the background prior of Wei et al., "Geodesic saliency using background priors",
@@ -27,6 +28,11 @@ if TYPE_CHECKING:
 __all__ = ["saliency", "subject_mask"]
 
 SALIENCY_SIZE = 128
+#: the centre prior's standard deviation (frame sizes) and the weight of focus in the saliency
+CENTRE_SIGMA = 0.35
+FOCUS_WEIGHT = 0.6
+#: below this fraction of the Otsu threshold, saliency marks certain background for the cut
+BG_FRACTION = 0.5
 CUT_SIZE = 200
 BORDER_SAMPLES = 256
 
@@ -47,15 +53,15 @@ def saliency(proxy: Proxy, sky: np.ndarray | None = None) -> np.ndarray:
     d2 = (flat * flat).sum(1)[:, None] - 2 * flat @ samples.T + (samples * samples).sum(1)[None, :]
     contrast = np.sqrt(np.maximum(np.partition(d2, 2, axis=1)[:, 2], 0)).reshape(sh, sw)
     contrast = cv2.GaussianBlur(contrast, (0, 0), 2.0)
-    contrast /= max(float(contrast.max()), 1e-6)
+    contrast = np.asarray(contrast, dtype=np.float32) / max(float(contrast.max()), 1e-6)
     # focus from the working-resolution L*, pooled to the saliency size
     lap = np.abs(cv2.Laplacian(proxy.lab[..., 0], cv2.CV_32F, ksize=3))
     focus = cv2.resize(cv2.GaussianBlur(lap, (0, 0), 3.0), (sw, sh), interpolation=cv2.INTER_AREA)
     focus = np.clip(focus / max(float(np.quantile(focus, 0.98)), 1e-6), 0.0, 1.0)
     yy = ((np.arange(sh, dtype=np.float32) + 0.5) / sh - 0.5)[:, None]
     xx = ((np.arange(sw, dtype=np.float32) + 0.5) / sw - 0.5)[None, :]
-    centre = np.exp(-(xx * xx + yy * yy) / (2 * 0.35 ** 2))
-    sal = contrast * (0.4 + 0.6 * focus) * centre
+    centre = np.exp(-(xx * xx + yy * yy) / (2 * CENTRE_SIGMA ** 2))
+    sal = contrast * (1.0 - FOCUS_WEIGHT + FOCUS_WEIGHT * focus) * centre
     if sky is not None:
         sal *= 1.0 - cv2.resize(sky, (sw, sh), interpolation=cv2.INTER_AREA)
     sal = sal / max(float(sal.max()), 1e-6)
@@ -75,22 +81,26 @@ def subject_mask(proxy: Proxy, people: np.ndarray, sky: np.ndarray) -> np.ndarra
     thr, fg = cv2.threshold(sal_u8, 0, 1, cv2.THRESH_BINARY | cv2.THRESH_OTSU)
     n, labels, stats, _ = cv2.connectedComponentsWithStats(fg, connectivity=8)
     if n <= 1:
-        return np.zeros(proxy.shape, dtype=np.float32)
+        return people.copy()
     mass = np.bincount(labels.ravel(), weights=sal_s.ravel(), minlength=n)
     mass[0] = 0
     keep = mass >= 0.25 * mass.max()
     seed = keep[labels]
     gc = np.full((ch, cw), cv2.GC_PR_BGD, dtype=np.uint8)
-    gc[sal_s < 0.5 * thr / 255.0] = cv2.GC_BGD
+    sure_bg = sal_s < BG_FRACTION * thr / 255.0
+    sky_s = cv2.resize(sky, (cw, ch), interpolation=cv2.INTER_AREA) > 0.5
+    gc[sure_bg | sky_s] = cv2.GC_BGD
     gc[seed] = cv2.GC_PR_FGD
     gc[seed & (sal_s > min(0.95, 1.5 * thr / 255.0))] = cv2.GC_FGD
     small = cv2.resize(proxy.u8, (cw, ch), interpolation=cv2.INTER_AREA)
     bgd, fgd = np.zeros((1, 65), np.float64), np.zeros((1, 65), np.float64)
     cv2.setRNGSeed(0)
     try:
-        cv2.grabCut(cv2.cvtColor(small, cv2.COLOR_RGB2BGR), gc, None, bgd, fgd, 3, cv2.GC_INIT_WITH_MASK)
+        cv2.grabCut(cv2.cvtColor(small, cv2.COLOR_RGB2BGR), gc, (0, 0, 1, 1), bgd, fgd, 3,
+                    cv2.GC_INIT_WITH_MASK)
         cut = ((gc == cv2.GC_FGD) | (gc == cv2.GC_PR_FGD)).astype(np.float32)
     except cv2.error:
         cut = seed.astype(np.float32)
     up = cv2.resize(cut, (w, h), interpolation=cv2.INTER_LINEAR)
-    return proxy.refine_guide.filter(up)
+    # figures found without a face (less certain than a face) join the salient object
+    return np.maximum(proxy.refine_guide.filter(up), people)

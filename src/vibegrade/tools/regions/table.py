@@ -15,12 +15,14 @@ from functools import lru_cache
 import cv2
 import numpy as np
 
-__all__ = ["BITS", "grid_colours", "grid_index", "lookup"]
+__all__ = ["BITS", "evaluate_on_grid", "grid_colours", "grid_index", "lookup"]
 
 BITS = 6
 _LEVELS = 1 << BITS
 #: 8-bit code -> nearest grid level (0..63)
-_CODE = np.round(np.arange(256) * (_LEVELS - 1) / 255.0).astype(np.uint8)
+_CODE_F = np.round(np.arange(256) * (_LEVELS - 1) / 255.0).astype(np.float32)
+#: grid level (r, g, b) -> index r * 4096 + g * 64 + b (sums of integers below 2^18: exact in float32)
+_WEIGHTS = np.array([[_LEVELS * _LEVELS, _LEVELS, 1]], dtype=np.float32)
 
 
 @lru_cache(maxsize=1)
@@ -34,12 +36,9 @@ def grid_colours() -> np.ndarray:
 
 
 def grid_index(u8: np.ndarray) -> np.ndarray:
-    """Grid index ``(H, W)`` intp of every pixel of an 8-bit ``(H, W, 3)`` image."""
-    codes = cv2.LUT(np.ascontiguousarray(u8), _CODE)
-    idx = codes[..., 0].astype(np.intp) << (2 * BITS)
-    idx |= codes[..., 1].astype(np.intp) << BITS
-    idx |= codes[..., 2]
-    return idx
+    """Grid index ``(H, W)`` int32 of every pixel of an 8-bit ``(H, W, 3)`` image."""
+    codes = cv2.LUT(np.ascontiguousarray(u8), _CODE_F)  # float32 grid levels, exact integers
+    return np.asarray(cv2.transform(codes, _WEIGHTS)).astype(np.int32)
 
 
 def lookup(values: np.ndarray, index: np.ndarray) -> np.ndarray:
