@@ -216,19 +216,21 @@ def test_errors_are_clear(barn: np.ndarray, barn_scene: Scene) -> None:
 
 
 def test_item_score_shape() -> None:
-    up = parse_checklist({"items": [item("x", "global", "warmth", "increase")]}).items[0]  # target 4
+    up = parse_checklist({"items": [item("x", "global", "warmth", "increase")]}).items[0]
+    t = up.target
     assert item_score(up, 0.0) == (0.0, False) and item_score(up, -3.0) == (0.0, False)
-    assert item_score(up, 2.0) == (0.5, False) and item_score(up, 4.0) == (1.0, True)
-    assert item_score(up, 12.0) == (1.0, True)  # up to 3x the target
-    assert item_score(up, 24.0) == (0.5, True)  # 6x: penalised, still met
-    assert item_score(up, 48.0) == (0.0, True)
+    assert item_score(up, t / 2) == (0.5, False) and item_score(up, t) == (1.0, True)
+    assert item_score(up, 3 * t) == (1.0, True)  # up to 3x the target
+    assert item_score(up, 6 * t) == (0.5, True)  # 6x: penalised, still met
+    assert item_score(up, 12 * t) == (0.0, True)
     down = parse_checklist({"items": [item("x", "global", "warmth", "decrease")]}).items[0]
-    assert item_score(down, -4.0) == (1.0, True) and item_score(down, 4.0) == (0.0, False)
+    assert item_score(down, -t) == (1.0, True) and item_score(down, t) == (0.0, False)
     keep = parse_checklist({"items": [item("x", "global", "color", "keep")]}).items[0]  # target 3 ΔE00
     assert item_score(keep, 3.0) == (1.0, True) and item_score(keep, 4.5) == (0.5, False)
     assert item_score(keep, 6.0) == (0.0, False)
-    keep_l = parse_checklist({"items": [item("x", "global", "luminance", "keep")]}).items[0]  # 6 L*
-    assert item_score(keep_l, -6.0) == (1.0, True) and item_score(keep_l, -9.0) == (0.5, False)
+    keep_l = parse_checklist({"items": [item("x", "global", "luminance", "keep")]}).items[0]
+    t = keep_l.target
+    assert item_score(keep_l, -t) == (1.0, True) and item_score(keep_l, -1.5 * t) == (0.5, False)
 
 
 def test_halo_guard_sees_a_seam_in_a_smooth_sky() -> None:

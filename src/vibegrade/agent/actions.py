@@ -63,15 +63,16 @@ LEVERS: dict[str, tuple[tuple[str, int], ...]] = {
 
 #: First-guess slider amount for a ``moderate`` item, per property and lever (slider units): the amount
 #: that moves the whole picture by the moderate target at the median slope measured on the shared photos
-#: (``scripts/agent/calibrate_amounts.py``: exposure 22, brightness 19, contrast 35, temperature 53, tint 28,
-#: saturation 27, vibrance 55). Shadows and highlights act on part of the tonal range, so their global slope
-#: says little; they get the amount that moves their own band (they are mostly used there).
+#: (``scripts/agent/calibrate_amounts.py``: per moderate target, exposure 33, brightness 29, contrast 52,
+#: temperature 79, tint 42, saturation 41, vibrance 83). Shadows and highlights act on part of the tonal
+#: range, so their global slope says little; they get the amount that moves their own band (where they are
+#: mostly used).
 BASE_AMOUNT: dict[str, dict[str, float]] = {
-    "luminance": {"exposure": 22, "brightness": 20, "shadows": 45, "highlights": 45},
-    "contrast": {"contrast": 35},
-    "warmth": {"temperature": 50},
-    "tint": {"tint": 28},
-    "saturation": {"saturation": 27, "vibrance": 55},
+    "luminance": {"exposure": 33, "brightness": 30, "shadows": 60, "highlights": 60},
+    "contrast": {"contrast": 50},
+    "warmth": {"temperature": 75},
+    "tint": {"tint": 42},
+    "saturation": {"saturation": 40, "vibrance": 80},
     "clipping": {"highlights": 40, "exposure": 25, "shadows": 30},
 }
 SIZE_FACTOR: dict[str, float] = {"slight": 0.5, "moderate": 1.0, "strong": 2.0}

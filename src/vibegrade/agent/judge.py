@@ -491,7 +491,10 @@ class ItemVerdict:
 
 @dataclass(frozen=True)
 class RewardWeights:
-    """Penalty weights of :func:`reward` (to be calibrated against authored pairwise preferences).
+    """Penalty weights of :func:`reward`, calibrated against authored pairwise preferences
+    (``scripts/agent/judge_agreement.py``): the authors never let banding flags decide (the flagged answer
+    was often the one they preferred), so banding is reported as a guard but not penalised, and the other
+    penalties at half their first weights agreed with the authors as well as or better than at full.
 
     Attributes:
         preservation: per ΔE00 of mean change outside the named regions beyond ``preservation_free``.
@@ -501,13 +504,13 @@ class RewardWeights:
         halo: per L* of mask-edge rim beyond ``halo_free``.
     """
 
-    preservation: float = 0.04
+    preservation: float = 0.02
     preservation_free: float = 1.0
-    skin: float = 0.02
+    skin: float = 0.01
     skin_free: float = 2.0
-    clipping: float = 0.05
-    banding: float = 0.01
-    halo: float = 0.2
+    clipping: float = 0.025
+    banding: float = 0.0
+    halo: float = 0.1
     halo_free: float = 0.25
 
 
