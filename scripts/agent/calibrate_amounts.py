@@ -33,7 +33,7 @@ def main() -> int:
     names = sorted(p.name for p in PHOTOS.glob("*.jpg"))
     ones = None
     for prop, levers in LEVERS.items():
-        for lever, sign in levers:
+        for lever, _sign in levers:
             slopes = []
             for name in names:
                 proxy = bank.load(name)
@@ -49,7 +49,8 @@ def main() -> int:
                     slopes.append(abs(after - before) / 20)
             slope = float(np.median(slopes))
             amount = TARGETS[prop]["moderate"] / slope if slope > 1e-6 else float("inf")
-            print(f"{prop:10s} {lever:12s} slope {slope:.3f}/unit  moderate target {TARGETS[prop]['moderate']:g}"
+            target = TARGETS[prop]["moderate"]
+            print(f"{prop:10s} {lever:12s} slope {slope:.3f}/unit  moderate target {target:g}"
                   f" -> amount {amount:.0f}")
     return 0
 

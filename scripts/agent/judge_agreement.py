@@ -104,7 +104,8 @@ def main() -> int:
         "author_choices": {"a": {c: list(a.values()).count(c) for c in ("a", "b", "tie")},
                            "b": {c: list(b.values()).count(c) for c in ("a", "b", "tie")}},
         "authors_agree": {"pairs": len(both_sided),
-                          "agreement": round(sum(a[i] == b[i] for i in both_sided) / max(1, len(both_sided)), 4)},
+                          "agreement": round(sum(a[i] == b[i] for i in both_sided)
+                                             / max(1, len(both_sided)), 4)},
         "default_weights": {"author_a": agreement(ids, judged, a), "author_b": agreement(ids, judged, b),
                             "consensus": agreement(ids, judged, consensus)},
         "calibrated_cross_validated": {"author_a": agreement(ids, cv_judged, a),

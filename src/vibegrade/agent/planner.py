@@ -5,12 +5,13 @@
   *signature* (region, property, direction; or "infeasible"): each signature is scored by a ridge head over
   the request's sentence embedding (the vibes student's encoder, so the planner ships only its heads) and
   its hashed words and word pairs (:func:`lexical`: "sky", "faces", "warm" name signatures directly),
-  mixed with a similarity-weighted vote of the nearest authored requests (by embedding); signatures over the threshold
-  become items, with the size and weight their nearest authored items use. An infeasible part is
-  reported with the text and reason of the nearest authored infeasible item. Mixing weight, neighbour count
-  and threshold are chosen on held-out concepts (``scripts/agent/train_planner.py``).
+  mixed with a similarity-weighted vote of the nearest authored requests (by embedding); signatures over
+  the threshold become items, with the size and weight their nearest authored items use. An infeasible part
+  is reported with the text and reason of the nearest authored infeasible item. Mixing weight, neighbour
+  count, threshold, ridge and the words' weight are chosen on held-out concepts
+  (``scripts/agent/train_planner.py``).
 * :class:`TeacherPlanner` -- any OpenAI-compatible chat model through the teacher client
-  (prompt and parser in :mod:`vibegrade.llm.plan_prompt`), falling back to a given planner on failure.
+  (prompt and parser in :mod:`vibegrade.agent.plan_prompt`), falling back to a given planner on failure.
 
 Both give a validated :class:`~vibegrade.agent.checklist.Checklist`.
 """
@@ -30,7 +31,8 @@ import numpy as np
 
 from vibegrade.agent.checklist import Checklist, ChecklistItem
 
-__all__ = ["Planner", "TeacherPlanner", "lexical", "design", "LEXICAL_DIM", "PlanRow", "Signature", "INFEASIBLE", "signature_of", "item_text",
+__all__ = ["Planner", "TeacherPlanner", "lexical", "design", "LEXICAL_DIM", "PlanRow", "Signature",
+           "INFEASIBLE", "signature_of", "item_text",
            "OfflinePlanner",
            "fit_planner", "DEFAULT_PLANNER_DIR", "load_planner", "read_plan_rows", "concept_split"]
 

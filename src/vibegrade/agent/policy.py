@@ -7,12 +7,15 @@ satisfaction reaches a threshold are imitated).
 
 Model: a masked softmax over *choices* = (template, strength) pairs plus "do nothing", linear in features of
 the item and of the photo measured in the item's region (:func:`item_features`): the property, direction and
-size of the item, the kind of region, how much of the picture it covers, and how the region's value of the
-property compares with the whole picture. Choices a template cannot make for the item are masked out. Fitted
-with full-batch gradient descent (Adam, L2); prediction is one matrix product per item.
+size of the item, the kind of region, how much of the picture it covers, how the region's value of the
+property compares with the whole picture, and how far the item already is (its progress on the evolving
+picture, so the same policy answers the first move and a later correction). Choices a template cannot make
+for the item are masked out. Fitted with full-batch gradient descent (Adam, L2); prediction is one matrix
+product per item.
 
-Without search the policy answers each item with its top choice and the chain is rendered once
-(:func:`act`); with a small search its ranking orders the candidates (:meth:`Policy.ranking`).
+Without search the policy answers each item with its top choice, observes the item's progress on the
+picture and corrects in a second pass (one action per item and pass, nothing compared); with a small search
+its ranking orders the candidates (:meth:`Policy.ranking`).
 """
 
 from __future__ import annotations
@@ -68,8 +71,9 @@ def choice_key(template: Template | None, multiplier: float) -> str:
     return NONE if template is None else f"{template.key}x{multiplier:g}"
 
 
-def item_features(item: ChecklistItem, scene: Scene) -> np.ndarray:
-    """Features of one acting item on one photo (see the module docstring)."""
+def item_features(item: ChecklistItem, scene: Scene, progress: float = 0.0) -> np.ndarray:
+    """Features of one acting item on one photo, ``progress`` (:func:`~vibegrade.agent.search.progress_of`)
+    of the way to its target already made (see the module docstring)."""
     head = np.zeros(len(_ACTING) * 2)
     head[_ACTING.index(item.property) * 2 + (item.direction == "decrease")] = 1.0
     mask = scene.masks.get(item.region) if item.region != "global" else None
@@ -84,7 +88,8 @@ def item_features(item: ChecklistItem, scene: Scene) -> np.ndarray:
             *(float(_kind(item.region) == k) for k in _KINDS),
             area, float(area > 0.3), float(area < 0.05),
             sign * (here - glob),  # how far the region already leans the asked way, relative to the picture
-            sign * here, sign * glob]
+            sign * here, sign * glob,
+            progress, float(progress >= 1.0), float(progress <= 0.0)]
     return np.outer(head, np.asarray(body)).ravel()
 
 
@@ -124,23 +129,23 @@ class Policy:
         self.W = np.asarray(weights, dtype=np.float64)
         self.meta = dict(meta or {})
 
-    def scores(self, item: ChecklistItem, scene: Scene) -> np.ndarray:
-        z = item_features(item, scene) @ self.W
+    def scores(self, item: ChecklistItem, scene: Scene, progress: float = 0.0) -> np.ndarray:
+        z = item_features(item, scene, progress) @ self.W
         return np.where(valid_choices(item), z, -np.inf)
 
-    def ranking(self, item: ChecklistItem, scene: Scene, top: int | None = None
+    def ranking(self, item: ChecklistItem, scene: Scene, progress: float = 0.0, top: int | None = None
                 ) -> list[tuple[Template, float]]:
         """The item's (template, strength) choices, best first ("do nothing" left out)."""
-        s = self.scores(item, scene)
+        s = self.scores(item, scene, progress)
         out = [c for i in np.argsort(-s, kind="stable")
                if np.isfinite(s[i]) and (c := _parse_choice(CHOICES[i])) is not None]
         return out[:top] if top is not None else out
 
-    def decide(self, item: ChecklistItem, scene: Scene) -> Action | None:
+    def decide(self, item: ChecklistItem, scene: Scene, progress: float = 0.0) -> Action | None:
         """The top choice for ``item`` as an action (``None`` when doing nothing scores best)."""
         if not templates(item):
             return None
-        best = _parse_choice(CHOICES[int(np.argmax(self.scores(item, scene)))])
+        best = _parse_choice(CHOICES[int(np.argmax(self.scores(item, scene, progress)))])
         return None if best is None else action_for(item, *best)
 
     def save(self, folder: str | os.PathLike[str]) -> Path:

@@ -11,7 +11,8 @@
 
    * ``rules`` -- each acting item gets its first template at the first-guess strength, no judge;
    * ``search`` -- judge-guided best-of-``budget`` search (:mod:`vibegrade.agent.search`);
-   * ``policy`` -- the learned orchestrator's top choice per item, rendered once, no search;
+   * ``policy`` -- the learned orchestrator without search: its one choice per item and pass, given the
+     item's measured progress on the evolving picture (nothing compared);
    * ``policy+search`` -- the policy's ranking orders a small search (the default when a policy ships).
 
 5. **Judge** the final chain on the proxy; the caller renders it at full size with the same masks
@@ -33,7 +34,7 @@ from vibegrade.agent.checklist import Checklist
 from vibegrade.agent.judge import Verdict
 from vibegrade.agent.planner import Planner
 from vibegrade.agent.policy import Policy
-from vibegrade.agent.search import PROXY_SIZE, Evaluator, Step, search
+from vibegrade.agent.search import PROXY_SIZE, Evaluator, Step, progress_of, search
 from vibegrade.schema import ToolChain
 from vibegrade.tools.regions import compute_masks
 
@@ -126,6 +127,35 @@ def _rules(checklist: Checklist) -> list[Action]:
     return out
 
 
+def _policy_loop(policy: Policy, evaluate: Evaluator, checklist: Checklist, passes: int = 2
+                 ) -> tuple[ToolChain, list[Action], list[Step], Verdict]:
+    """The learned orchestrator without search: per item and pass, the policy's one choice given the item's
+    progress on the evolving picture; an item already met is left alone. Nothing is compared or undone."""
+    chain = ToolChain()
+    verdict = evaluate(chain)
+    actions: list[Action] = []
+    steps: list[Step] = []
+    items = sorted((i for i in checklist.feasible if i.direction != "keep"), key=lambda i: -i.weight)
+    for p in range(passes):
+        for item in items:
+            iv = next((v for v in verdict.items if v.id == item.id), None)
+            if iv is None or not iv.applicable or (p and iv.satisfied):
+                continue
+            a = policy.decide(item, evaluate.scene, progress_of(verdict, item))
+            if a is None:
+                continue
+            try:
+                nxt = apply_action(chain, a)
+            except ValueError:
+                continue
+            v = evaluate(nxt)
+            steps.append(Step(a.item_id, a.tool, a.region, dict(a.params), verdict.adherence, v.adherence,
+                              verdict.reward, v.reward))
+            chain, verdict = nxt, v
+            actions.append(a)
+    return chain, actions, steps, verdict
+
+
 def run_agent(image: np.ndarray, request: str, *, planner: Planner | None = None,
               policy: Policy | None = None, student: Any = None, mode: Mode | None = None,
               budget: int = DEFAULT_BUDGET, checklist: Checklist | None = None,
@@ -201,30 +231,25 @@ def run_agent(image: np.ndarray, request: str, *, planner: Planner | None = None
     elif mode == "policy+search":
         assert policy is not None
         pol = policy
-        out = search(evaluate, checklist, budget=budget, passes=1,
-                     choices=lambda item: pol.ranking(item, evaluate.scene),
+        out = search(evaluate, checklist, budget=budget, passes=2,
+                     choices=lambda item, progress: pol.ranking(item, evaluate.scene, progress),
                      progress=lambda m, f: say(m, 0.3 + 0.65 * f))
         chain, actions, steps, verdict = out.chain, out.actions, out.steps, out.verdict
+    elif mode == "policy":
+        assert policy is not None
+        chain, actions, steps, verdict = _policy_loop(policy, evaluate, checklist)
     else:
-        if mode == "policy":
-            assert policy is not None
-            ordered = sorted(checklist.feasible, key=lambda i: -i.weight)
-            picked = [policy.decide(i, evaluate.scene) for i in ordered]
-            actions = [a for a in picked if a is not None]
-        else:
-            actions = _rules(checklist)
         chain = ToolChain()
         before = evaluate(chain)
-        kept: list[Action] = []
-        for a in actions:
+        actions = []
+        for a in _rules(checklist):
             try:
                 chain = apply_action(chain, a)
-                kept.append(a)
+                actions.append(a)
             except ValueError:
                 continue
-        actions = kept
         verdict = evaluate(chain)
-        # without search nothing is judged between steps: each step carries the final score
+        # rules judge nothing between steps: each step carries the final score
         steps = [Step(a.item_id, a.tool, a.region, dict(a.params), before.adherence, verdict.adherence,
                       before.reward, verdict.reward) for a in actions]
     t["orchestrate"] = time.perf_counter() - t0

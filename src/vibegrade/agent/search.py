@@ -25,7 +25,7 @@ from vibegrade.schema import ToolChain
 from vibegrade.tools.chain import render
 
 __all__ = ["PROXY_SIZE", "SEARCH_LUT_SIZE", "Evaluator", "Step", "Decision", "SearchOutcome", "search",
-           "ChoiceFn"]
+           "ChoiceFn", "progress_of"]
 
 #: Long side of the proxy the agent searches on, in pixels.
 PROXY_SIZE = 384
@@ -100,6 +100,17 @@ class Decision:
     template: Template | None
     multiplier: float
     gain: float
+    progress: float = 0.0
+
+
+def progress_of(verdict: Verdict, item: ChecklistItem) -> float:
+    """How far ``item`` already is in the asked direction, in units of its target (0 = untouched, 1 = met;
+    negative = moved the wrong way), clipped to [-2, 3]."""
+    for iv in verdict.items:
+        if iv.id == item.id and iv.change is not None and item.target > 0:
+            signed = iv.change if item.direction == "increase" else -iv.change
+            return float(min(3.0, max(-2.0, signed / item.target)))
+    return 0.0
 
 
 @dataclass
@@ -112,8 +123,9 @@ class SearchOutcome:
     evaluations: int = 0
 
 
-ChoiceFn = Callable[[ChecklistItem], list[tuple[Template, float]] | None]
-"""The order of (template, multiplier) choices to try for an item (``None``: the default order)."""
+ChoiceFn = Callable[[ChecklistItem, float], list[tuple[Template, float]] | None]
+"""The order of (template, multiplier) choices to try for an item at its current progress
+(:func:`progress_of`; ``None``: the default order)."""
 
 
 def _item_open(verdict: Verdict, item_id: str) -> bool:
@@ -147,7 +159,8 @@ def search(evaluate: Evaluator, checklist: Checklist, start: ToolChain | None = 
             if not (_item_open(verdict, item.id) if p else _item_applicable(verdict, item.id)):
                 continue
             best: tuple[float, Candidate, ToolChain, Verdict] | None = None
-            for cand in candidates(item, budget, choices(item) if choices is not None else None):
+            order = choices(item, progress_of(verdict, item)) if choices is not None else None
+            for cand in candidates(item, budget, order):
                 try:
                     nxt = apply_action(chain, cand.action)
                 except ValueError:
@@ -155,13 +168,15 @@ def search(evaluate: Evaluator, checklist: Checklist, start: ToolChain | None = 
                 v = evaluate(nxt)
                 if best is None or v.reward > best[0]:
                     best = (v.reward, cand, nxt, v)
+            now = progress_of(verdict, item)
             if best is None or best[0] <= verdict.reward + MIN_GAIN:
-                decisions.append(Decision(item, p, None, 0.0, 0.0))
+                decisions.append(Decision(item, p, None, 0.0, 0.0, now))
                 continue
             _, cand, chain, v = best
             steps.append(Step(item.id, cand.action.tool, cand.action.region, dict(cand.action.params),
                               verdict.adherence, v.adherence, verdict.reward, v.reward))
-            decisions.append(Decision(item, p, cand.template, cand.multiplier, v.reward - verdict.reward))
+            decisions.append(Decision(item, p, cand.template, cand.multiplier, v.reward - verdict.reward,
+                                      now))
             actions.append(cand.action)
             verdict = v
     return SearchOutcome(chain, actions, steps, verdict, decisions, evaluate.calls)

@@ -94,17 +94,17 @@ def run_search(bank: PhotoBank, pairs: Sequence[Pair], *, budget: int = 8, passe
 
 
 def policy_examples(records: Sequence[SearchRecord], min_satisfied: float = 0.5) -> list[PolicyExample]:
-    """First-pass decisions of the trajectories whose final checklist satisfaction is at least
-    ``min_satisfied`` (reward filtering), each weighted by one plus its reward gain."""
+    """The decisions (both passes, with the item's progress at the time) of the trajectories whose final
+    checklist satisfaction is at least ``min_satisfied`` (reward filtering), each weighted by one plus its
+    reward gain."""
     index = {c: i for i, c in enumerate(CHOICES)}
     out = []
     for rec in records:
         if rec.outcome.verdict.checklist_satisfied < min_satisfied:
             continue
         for d in rec.outcome.decisions:
-            if d.pass_index != 0:
-                continue
-            out.append(PolicyExample(item_features(d.item, rec.evaluator.scene), valid_choices(d.item),
+            out.append(PolicyExample(item_features(d.item, rec.evaluator.scene, d.progress),
+                                     valid_choices(d.item),
                                      index[choice_key(d.template, d.multiplier)], 1.0 + max(0.0, d.gain)))
     return out
 
