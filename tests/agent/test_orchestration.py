@@ -19,7 +19,8 @@ from vibegrade.tools.regions import compute_masks
 
 DRAMATIC_SKY = parse_checklist({"items": [
     {"id": "sky_cool", "text": "cooler sky", "region": "sky", "property": "warmth", "direction": "decrease"},
-    {"id": "sky_deep", "text": "deeper sky", "region": "sky", "property": "luminance", "direction": "decrease",
+    {"id": "sky_deep", "text": "deeper sky", "region": "sky", "property": "luminance",
+     "direction": "decrease",
      "size": "slight"},
     {"id": "barn_kept", "text": "the rest stays", "region": "background", "property": "color",
      "direction": "keep", "weight": 0.5},
@@ -90,7 +91,8 @@ def test_a_run_writes_the_trace_the_issue_names(barn, mode) -> None:
     assert trace["request"] == "dramatic sky, add birds"
     assert {"id", "text", "region", "feasible"} <= set(trace["checklist"][0])
     assert any(not c["feasible"] and c["reason"] for c in trace["checklist"])
-    assert trace["steps"] and {"tool", "region", "params", "score_before", "score_after"} <= set(trace["steps"][0])
+    keys = {"tool", "region", "params", "score_before", "score_after"}
+    assert trace["steps"] and keys <= set(trace["steps"][0])
     assert 0.0 <= trace["final"]["checklist_satisfied"] <= 1.0 and "reward" in trace["final"]["judge"]
     assert "checklist_satisfied" in trace["baseline"]["single_shot"]
     assert ToolChain.model_validate(trace["chain"]) == res.chain

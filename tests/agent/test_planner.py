@@ -19,7 +19,8 @@ def row(i: int, concept: str, request: str, *items) -> PlanRow:
 
 
 def it(id_, region, prop, direction, size="moderate", **kw):
-    return {"id": id_, "text": id_, "region": region, "property": prop, "direction": direction, "size": size, **kw}
+    return {"id": id_, "text": id_, "region": region, "property": prop, "direction": direction, "size": size,
+            **kw}
 
 
 SNOW = it("snow", "global", "content", "increase", feasible=False, reason="colour tools cannot add snow")
@@ -29,7 +30,8 @@ ROWS = [
     row(3, "warm", "warm it up", it("w", "global", "warmth", "increase")),
     row(4, "cold", "make it colder", it("c", "global", "warmth", "decrease", "strong")),
     row(5, "cold", "colder and icy", it("c", "global", "warmth", "decrease", "strong")),
-    row(6, "sky", "dramatic sky", it("s", "sky", "contrast", "increase"), it("d", "sky", "luminance", "decrease")),
+    row(6, "sky", "dramatic sky", it("s", "sky", "contrast", "increase"),
+        it("d", "sky", "luminance", "decrease")),
     row(7, "sky", "make the sky dramatic", it("s", "sky", "contrast", "increase"),
         it("d", "sky", "luminance", "decrease")),
     row(8, "snow", "cold with falling snow", it("c", "global", "warmth", "decrease", "strong"), SNOW),
@@ -49,7 +51,8 @@ def sigs(cl) -> set[str]:
 
 def test_plans_follow_the_taught_requests(planner) -> None:
     assert sigs(planner.plan("warmer")) == {"global:warmth:increase"}
-    assert sigs(planner.plan("the sky should be dramatic")) == {"sky:contrast:increase", "sky:luminance:decrease"}
+    assert sigs(planner.plan("the sky should be dramatic")) == {"sky:contrast:increase",
+                                                               "sky:luminance:decrease"}
     cold = planner.plan("icy and colder")
     assert sigs(cold) == {"global:warmth:decrease"} and cold.items[0].size == "strong"
 
