@@ -92,7 +92,7 @@ def detect_faces(proxy: Proxy) -> list[Face]:
 
 
 #: the face ellipse relative to the cascade's box: centre offset (x, y) and radii, in box sizes
-ELLIPSE = (0.0, 0.0, 0.40, 0.56)
+ELLIPSE = (0.0, 0.05, 0.46, 0.56)
 
 
 def face_ellipses(faces: list[Face], shape: tuple[int, int], scale: float = 1.0,
