@@ -91,6 +91,8 @@ def detect_faces(proxy: Proxy) -> list[Face]:
     return kept
 
 
+#: the face mask's value on non-skin pixels inside the ellipse (1 on skin)
+SKIN_FLOOR = 0.2
 #: the face ellipse relative to the cascade's box: centre offset (x, y) and radii, in box sizes
 ELLIPSE = (0.0, 0.05, 0.46, 0.56)
 
@@ -125,4 +127,5 @@ def face_mask(proxy: Proxy, skin_colour: np.ndarray) -> np.ndarray:
         return ell
     # inside the ellipse keep the skin-coloured pixels (eyes, brows and lips stay in through the blur)
     skin = cv2.GaussianBlur(skin_colour, (0, 0), max(1.0, 0.01 * max(proxy.shape)))
-    return np.clip(ell * (0.35 + 0.65 * np.clip(skin * 1.5, 0, 1)), 0.0, 1.0).astype(np.float32)
+    floor = SKIN_FLOOR
+    return np.clip(ell * (floor + (1 - floor) * np.clip(skin * 1.5, 0, 1)), 0.0, 1.0).astype(np.float32)
