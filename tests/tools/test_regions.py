@@ -49,6 +49,13 @@ def test_uint16_and_float_inputs_give_the_uint8_masks(astronaut, dtype):
         np.testing.assert_allclose(got[k], ref[k], atol=1e-6, err_msg=k)
 
 
+@pytest.mark.parametrize("shape", [(1, 1), (2, 3), (1, 700), (700, 1), (64, 1200)])
+def test_tiny_and_extreme_shapes(girl, shape):
+    img = cv2.resize(girl, (shape[1], shape[0]), interpolation=cv2.INTER_AREA).reshape(shape + (3,))
+    for name, m in compute_masks(img).items():
+        assert m.shape == shape and 0.0 <= float(m.min()) <= float(m.max()) <= 1.0, name
+
+
 def test_names_subset_in_the_asked_order(girl):
     m = compute_masks(girl, ["top", "shadows", "faces"])
     assert list(m) == ["top", "shadows", "faces"]
