@@ -34,7 +34,7 @@ __all__ = ["body_template", "people_mask"]
 
 #: long side (px) of the image GrabCut runs on
 CUT_SIZE = 200
-CUT_ITERATIONS = 3
+CUT_ITERATIONS = 2
 #: long side (px) of the image the HOG people detector runs on, and its SVM score threshold
 HOG_SIZE = 400
 HOG_THRESHOLD = 0.5

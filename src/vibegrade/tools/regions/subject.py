@@ -34,6 +34,7 @@ FOCUS_WEIGHT = 0.6
 #: below this fraction of the Otsu threshold, saliency marks certain background for the cut
 BG_FRACTION = 0.5
 CUT_SIZE = 200
+CUT_ITERATIONS = 2
 BORDER_SAMPLES = 256
 
 
@@ -96,7 +97,7 @@ def subject_mask(proxy: Proxy, people: np.ndarray, sky: np.ndarray) -> np.ndarra
     bgd, fgd = np.zeros((1, 65), np.float64), np.zeros((1, 65), np.float64)
     cv2.setRNGSeed(0)
     try:
-        cv2.grabCut(cv2.cvtColor(small, cv2.COLOR_RGB2BGR), gc, (0, 0, 1, 1), bgd, fgd, 3,
+        cv2.grabCut(cv2.cvtColor(small, cv2.COLOR_RGB2BGR), gc, (0, 0, 1, 1), bgd, fgd, CUT_ITERATIONS,
                     cv2.GC_INIT_WITH_MASK)
         cut = ((gc == cv2.GC_FGD) | (gc == cv2.GC_PR_FGD)).astype(np.float32)
     except cv2.error:
