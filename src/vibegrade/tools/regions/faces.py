@@ -14,8 +14,8 @@ towards the skin-coloured pixels inside it; values in [0, 1], 0 where no face wa
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass
-from functools import cache
 from typing import TYPE_CHECKING
 
 import cv2
@@ -53,13 +53,19 @@ class Face:
         return self.x + self.w / 2, self.y + self.h / 2
 
 
-@cache
+_LOCAL = threading.local()
+
+
 def _cascade(name: str) -> cv2.CascadeClassifier:
-    path = cv2.data.haarcascades + name  # type: ignore[attr-defined]
-    c = cv2.CascadeClassifier(path)
-    if c.empty():
-        raise RuntimeError(f"OpenCV Haar cascade {path} missing: install opencv-contrib-python-headless")
-    return c
+    """The cascade, loaded once per thread (a CascadeClassifier is not safe to share between threads)."""
+    cascades: dict[str, cv2.CascadeClassifier] = _LOCAL.__dict__.setdefault("cascades", {})
+    if name not in cascades:
+        path = cv2.data.haarcascades + name  # type: ignore[attr-defined]
+        c = cv2.CascadeClassifier(path)
+        if c.empty():
+            raise RuntimeError(f"OpenCV Haar cascade {path} missing: install opencv-contrib-python-headless")
+        cascades[name] = c
+    return cascades[name]
 
 
 def detect_faces(proxy: Proxy) -> list[Face]:
