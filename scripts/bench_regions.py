@@ -9,8 +9,9 @@ same with the semantic masks upsampled by a plain bilinear resize instead of the
 baseline); and on a 512x288 proxy (what the agent's judge works on). Upsampling one working-size
 (512 px) mask to 1080p: plain ``cv2.resize`` (the baseline, not edge-aware), our fast colour guided
 filter (coefficients at 512 px, applied at 1080p), and OpenCV contrib's full-resolution
-``cv2.ximgproc.guidedFilter`` (radius 8). Each figure: median and fastest of ``--rounds`` runs after
-a warm-up (on a shared machine the fastest is the closer estimate of the uncontended cost).
+``cv2.ximgproc.guidedFilter`` (radius 8). Each figure: median and fastest wall time of ``--rounds``
+runs after a warm-up, and the median CPU time of the process (all threads), which other processes on a
+shared machine hardly change: on two free cores the wall time lies between half of it and all of it.
 """
 
 from __future__ import annotations
@@ -29,15 +30,18 @@ from PIL import Image, ImageOps
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def timed(fn: Callable[[], object], rounds: int) -> tuple[float, float]:
-    """(median, fastest) wall time of ``fn`` in ms over ``rounds`` runs after one warm-up run."""
+def timed(fn: Callable[[], object], rounds: int) -> tuple[float, float, float]:
+    """(median wall, fastest wall, median CPU) time of ``fn`` in ms over ``rounds`` runs after one
+    warm-up run. CPU time is this process's, all threads: it hardly moves when other processes share
+    the cores, and the wall time on two free cores lies between half of it and all of it."""
     fn()
-    out = []
+    wall, cpu = [], []
     for _ in range(rounds):
-        t = time.perf_counter()
+        t, c = time.perf_counter(), time.process_time()
         fn()
-        out.append(time.perf_counter() - t)
-    return float(np.median(out) * 1000), float(np.min(out) * 1000)
+        wall.append(time.perf_counter() - t)
+        cpu.append(time.process_time() - c)
+    return float(np.median(wall) * 1000), float(np.min(wall) * 1000), float(np.median(cpu) * 1000)
 
 
 def main() -> None:
@@ -54,9 +58,10 @@ def main() -> None:
     with Image.open(a.photos / a.photo) as im:
         img = np.asarray(ImageOps.exif_transpose(im).convert("RGB"))
     img = cv2.resize(img, (1920, 1080), interpolation=cv2.INTER_CUBIC)
+    load = os.getloadavg()[0]
     print(f"{a.photo} at 1920x1080, cv2 threads {cv2.getNumThreads()}, cpus {os.cpu_count()}, "
-          f"{a.rounds} rounds; ms median / fastest")
-    rows: dict[str, tuple[float, float]] = {}
+          f"load average {load:.1f} at the start, {a.rounds} rounds; ms median / fastest")
+    rows: dict[str, tuple[float, float, float]] = {}
     for n in REGION_NAMES:
         rows[n] = timed(lambda n=n: compute_masks(img, [n]), a.rounds)
     rows["ALL (one call)"] = timed(lambda: compute_masks(img), a.rounds)
@@ -78,17 +83,20 @@ def main() -> None:
     if hasattr(cv2, "ximgproc"):
         up["cv2.ximgproc.guidedFilter at 1080p"] = timed(
             lambda: cv2.ximgproc.guidedFilter(full, cv2.resize(mask_lo, (1920, 1080)), 8, 1e-3), a.rounds)
-    print(f"\n{'masks':42s} {'median':>8s} {'fastest':>8s}")
-    for k, (med, best) in rows.items():
-        print(f"{k:42s} {med:8.1f} {best:8.1f}")
-    print(f"\n{'upsample one 512 px mask to 1080p':42s} {'median':>8s} {'fastest':>8s}")
-    for k, (med, best) in up.items():
-        print(f"{k:42s} {med:8.1f} {best:8.1f}")
+    head = f"{'median':>8s} {'fastest':>8s} {'CPU':>8s}"
+    print(f"\n{'masks':42s} {head}")
+    for k, (med, best, cpu) in rows.items():
+        print(f"{k:42s} {med:8.1f} {best:8.1f} {cpu:8.1f}")
+    print(f"\n{'upsample one 512 px mask to 1080p':42s} {head}")
+    for k, (med, best, cpu) in up.items():
+        print(f"{k:42s} {med:8.1f} {best:8.1f} {cpu:8.1f}")
     if a.json:
-        def ms(d: dict[str, tuple[float, float]]) -> dict[str, dict[str, float]]:
-            return {k: {"median": round(m, 1), "fastest": round(b, 1)} for k, (m, b) in d.items()}
+        def ms(d: dict[str, tuple[float, float, float]]) -> dict[str, dict[str, float]]:
+            return {k: {"median": round(m, 1), "fastest": round(b, 1), "cpu_median": round(c, 1)}
+                    for k, (m, b, c) in d.items()}
 
         out = {"photo": a.photo, "size": [1920, 1080], "rounds": a.rounds, "cpus": os.cpu_count(),
+               "load_average_at_start": round(load, 2), "load_average_at_end": round(os.getloadavg()[0], 2),
                "masks_ms": ms(rows), "upsample_ms": ms(up)}
         a.json.write_text(json.dumps(out, indent=1) + "\n")
         print(f"\nwrote {a.json}")

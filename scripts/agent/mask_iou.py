@@ -98,6 +98,7 @@ def main() -> int:
     for x in rows:
         print(f"{x['photo'][:44]:44s} {x['split']:8s}" + "".join(cell(x, r) for r in REFERENCE_REGIONS))
     result = {"threshold": 0.5, "working_size": a.working_size,
+              "tuned_on": sorted(x["photo"] for x in rows if x["split"] == "tuned"),
               "summary": {"all": _summary(rows, REFERENCE_REGIONS),
                           "tuned": _summary([x for x in rows if x["split"] == "tuned"], REFERENCE_REGIONS),
                           "held_out": _summary([x for x in rows if x["split"] == "held_out"],

@@ -3,6 +3,8 @@ sky / faces found where they are and not where they are not, edge-aware upsampli
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
+
 import cv2
 import numpy as np
 import pytest
@@ -47,6 +49,13 @@ def test_uint16_and_float_inputs_give_the_uint8_masks(astronaut, dtype):
     for k in ref:
         assert got[k].shape == img.shape[:2] and got[k].dtype == np.float32
         np.testing.assert_allclose(got[k], ref[k], atol=1e-6, err_msg=k)
+
+
+@pytest.mark.parametrize("shape", [(1, 1), (2, 3), (1, 700), (700, 1), (64, 1200)])
+def test_tiny_and_extreme_shapes(girl, shape):
+    img = cv2.resize(girl, (shape[1], shape[0]), interpolation=cv2.INTER_AREA).reshape(shape + (3,))
+    for name, m in compute_masks(img).items():
+        assert m.shape == shape and 0.0 <= float(m.min()) <= float(m.max()) <= 1.0, name
 
 
 def test_names_subset_in_the_asked_order(girl):
@@ -113,10 +122,14 @@ def test_background_is_one_minus_subject_and_geometry(girl_masks):
     assert np.all(np.diff(top[:, 0]) <= 0) and np.all(np.diff(bottom[:, 0]) >= 0)
 
 
-def test_deterministic(girl):
+def test_deterministic_also_across_threads(girl):
     a, b = compute_masks(girl), compute_masks(girl.copy())
     for k in a:
         assert np.array_equal(a[k], b[k]), k
+    with ThreadPoolExecutor(3) as pool:  # the service computes masks on worker threads
+        for got in pool.map(lambda im: compute_masks(im, ["faces", "people", "subject"]), [girl] * 3):
+            for k, m in got.items():
+                assert np.array_equal(m, a[k]), k
 
 
 def test_guided_upsampling_puts_the_edge_on_the_full_size_edge():

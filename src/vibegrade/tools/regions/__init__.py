@@ -10,11 +10,14 @@ image.
   ``background`` (:mod:`.subject`);
 * ``center / edges`` (radial) and ``top / bottom`` (linear gradients, :mod:`.geometric`).
 
-Components: OpenCV (``opencv-contrib-python-headless``: its bundled Haar face cascade, GrabCut, filters)
-and NumPy. No installable wheel here ships a face or person segmentation network usable with NumPy 2
-(mediapipe's wheels that carry their .tflite models need NumPy < 2 and jax; its current ones carry no
-models), so people, subject and sky are classical estimates; their quality against hand-drawn references
-is measured by ``scripts/agent/mask_iou.py``.
+Components: OpenCV (``opencv-contrib-python-headless``, a superset of the plain headless wheel, 28 MB
+more installed: its bundled Haar face cascade, the HOG people detector, GrabCut, filters) and NumPy;
+nothing is downloaded at run time. No installable wheel here ships a face or person segmentation
+network usable with NumPy 2 (mediapipe's wheels that carry their .tflite models need NumPy < 2, jax
+and the GUI build of OpenCV; its current wheels carry no models), so people, subject and sky are
+classical estimates. Their IoU against hand-drawn references is measured by
+``scripts/agent/mask_iou.py`` (``docs/results/masks_iou.json``), their speed by
+``scripts/bench_regions.py``.
 """
 
 from vibegrade.tools.regions.masks import compute_masks, resolve_names

@@ -14,8 +14,8 @@ towards the skin-coloured pixels inside it; values in [0, 1], 0 where no face wa
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass
-from functools import cache
 from typing import TYPE_CHECKING
 
 import cv2
@@ -53,13 +53,19 @@ class Face:
         return self.x + self.w / 2, self.y + self.h / 2
 
 
-@cache
+_LOCAL = threading.local()
+
+
 def _cascade(name: str) -> cv2.CascadeClassifier:
-    path = cv2.data.haarcascades + name  # type: ignore[attr-defined]
-    c = cv2.CascadeClassifier(path)
-    if c.empty():
-        raise RuntimeError(f"OpenCV Haar cascade {path} missing: install opencv-contrib-python-headless")
-    return c
+    """The cascade, loaded once per thread (a CascadeClassifier is not safe to share between threads)."""
+    cascades: dict[str, cv2.CascadeClassifier] = _LOCAL.__dict__.setdefault("cascades", {})
+    if name not in cascades:
+        path = cv2.data.haarcascades + name  # type: ignore[attr-defined]
+        c = cv2.CascadeClassifier(path)
+        if c.empty():
+            raise RuntimeError(f"OpenCV Haar cascade {path} missing: install opencv-contrib-python-headless")
+        cascades[name] = c
+    return cascades[name]
 
 
 def detect_faces(proxy: Proxy) -> list[Face]:
@@ -91,8 +97,10 @@ def detect_faces(proxy: Proxy) -> list[Face]:
     return kept
 
 
+#: the face mask's value on non-skin pixels inside the ellipse (1 on skin)
+SKIN_FLOOR = 0.2
 #: the face ellipse relative to the cascade's box: centre offset (x, y) and radii, in box sizes
-ELLIPSE = (0.0, 0.0, 0.40, 0.56)
+ELLIPSE = (0.0, 0.05, 0.46, 0.56)
 
 
 def face_ellipses(faces: list[Face], shape: tuple[int, int], scale: float = 1.0,
@@ -125,4 +133,5 @@ def face_mask(proxy: Proxy, skin_colour: np.ndarray) -> np.ndarray:
         return ell
     # inside the ellipse keep the skin-coloured pixels (eyes, brows and lips stay in through the blur)
     skin = cv2.GaussianBlur(skin_colour, (0, 0), max(1.0, 0.01 * max(proxy.shape)))
-    return np.clip(ell * (0.35 + 0.65 * np.clip(skin * 1.5, 0, 1)), 0.0, 1.0).astype(np.float32)
+    floor = SKIN_FLOOR
+    return np.clip(ell * (floor + (1 - floor) * np.clip(skin * 1.5, 0, 1)), 0.0, 1.0).astype(np.float32)

@@ -20,7 +20,7 @@ lying or too small for either detector are missed).
 
 from __future__ import annotations
 
-from functools import lru_cache
+import threading
 from typing import TYPE_CHECKING
 
 import cv2
@@ -34,16 +34,22 @@ __all__ = ["body_template", "people_mask"]
 
 #: long side (px) of the image GrabCut runs on
 CUT_SIZE = 200
-CUT_ITERATIONS = 3
+CUT_ITERATIONS = 2
 #: long side (px) of the image the HOG people detector runs on, and its SVM score threshold
 HOG_SIZE = 400
 HOG_THRESHOLD = 0.5
 
 
-@lru_cache(maxsize=1)
+_LOCAL = threading.local()
+
+
 def _hog() -> cv2.HOGDescriptor:
-    hog = cv2.HOGDescriptor()
-    hog.setSVMDetector(np.asarray(cv2.HOGDescriptor.getDefaultPeopleDetector(), dtype=np.float32))
+    """OpenCV's default HOG people detector, one per thread."""
+    hog = getattr(_LOCAL, "hog", None)
+    if hog is None:
+        hog = cv2.HOGDescriptor()
+        hog.setSVMDetector(np.asarray(cv2.HOGDescriptor.getDefaultPeopleDetector(), dtype=np.float32))
+        _LOCAL.hog = hog
     return hog
 
 

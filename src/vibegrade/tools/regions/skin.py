@@ -5,7 +5,7 @@
   (complexions differ mostly in L*). Each is a smooth window; the likelihood is their product, in [0, 1].
 * Adapted model (faces found): the a*b* mean and covariance of the pixels in the faces' inner ellipses
   that the generic model accepts; the likelihood is a Gaussian of the Mahalanobis distance to it,
-  within L* +-45 of the faces' median.
+  within L* +-45 of the faces' median (and at least 0.3 x the generic one, for skin lit otherwise).
 
 The skin *region* is that colour likelihood gated by where people are (the dilated people mask), so
 sand, wood or an orange cup in a picture without people is not called skin.
@@ -78,4 +78,4 @@ def skin_colour(rgb: np.ndarray, model: SkinModel | None) -> np.ndarray:
           + d[..., 1] * (model.inv_cov[1, 0] * d[..., 0] + model.inv_cov[1, 1] * d[..., 1]))
     adapted = np.exp(-0.5 * m2 / 4.0)  # 1 at the mean, 0.6 at two standard deviations
     light = 1.0 - smoothstep(35.0, 50.0, np.abs(lab[..., 0] - model.median_l))
-    return np.maximum(adapted * light, 0.5 * generic).astype(np.float32)
+    return np.maximum(adapted * light, 0.3 * generic).astype(np.float32)

@@ -145,7 +145,7 @@ def _extension(sky: np.ndarray, lab: np.ndarray, smooth: np.ndarray, horizon: fl
     flat = labels.ravel()
     area = np.maximum(stats[:, cv2.CC_STAT_AREA], 1)
     means = np.stack([np.bincount(flat, weights=lab[..., c].ravel(), minlength=n) for c in range(3)], -1)
-    means /= area[:, None]
+    means = means / area[:, None]
     sky_mean = lab[sky > 0].mean(axis=0)
     bottom = stats[:, cv2.CC_STAT_TOP] + stats[:, cv2.CC_STAT_HEIGHT]
     grow = ((centroids[:, 1] < horizon) & (bottom < h) & (area <= int(sky.sum()))

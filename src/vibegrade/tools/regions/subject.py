@@ -9,6 +9,9 @@ at a ~128 px proxy, then cut out at working resolution:
   nearest of the colours sampled along the frame's border; what the border does not contain stands out.
 * Focus: the local energy of the Laplacian of L*, relative to the image's strongest, because the
   subject is usually the sharp part (bokeh backgrounds).
+* Centre-surround contrast: Montabone & Soto's fine-grained saliency ("Human detection using a mobile
+  platform and novel features derived from a visual saliency mechanism", Image and Vision Computing
+  2010; OpenCV contrib's ``cv2.saliency.StaticSaliencyFineGrained``).
 * A centre prior (a Gaussian of 0.35 frame sizes) and no sky.
 
 Their product, normalised to [0, 1], is thresholded (Otsu); the parts that carry most of the saliency
@@ -31,9 +34,12 @@ SALIENCY_SIZE = 128
 #: the centre prior's standard deviation (frame sizes) and the weight of focus in the saliency
 CENTRE_SIGMA = 0.35
 FOCUS_WEIGHT = 0.6
+#: the weight of the fine-grained (centre-surround) saliency
+FINE_WEIGHT = 0.7
 #: below this fraction of the Otsu threshold, saliency marks certain background for the cut
 BG_FRACTION = 0.5
 CUT_SIZE = 200
+CUT_ITERATIONS = 2
 BORDER_SAMPLES = 256
 
 
@@ -62,10 +68,23 @@ def saliency(proxy: Proxy, sky: np.ndarray | None = None) -> np.ndarray:
     xx = ((np.arange(sw, dtype=np.float32) + 0.5) / sw - 0.5)[None, :]
     centre = np.exp(-(xx * xx + yy * yy) / (2 * CENTRE_SIGMA ** 2))
     sal = contrast * (1.0 - FOCUS_WEIGHT + FOCUS_WEIGHT * focus) * centre
+    fine = _fine_grained(cv2.resize(proxy.u8, (sw, sh), interpolation=cv2.INTER_AREA))
+    sal *= 1.0 - FINE_WEIGHT + FINE_WEIGHT * fine
     if sky is not None:
         sal *= 1.0 - cv2.resize(sky, (sw, sh), interpolation=cv2.INTER_AREA)
     sal = sal / max(float(sal.max()), 1e-6)
     return cv2.resize(sal.astype(np.float32), (w, h), interpolation=cv2.INTER_LINEAR)
+
+
+def _fine_grained(u8: np.ndarray) -> np.ndarray:
+    """Montabone & Soto's fine-grained static saliency (centre-surround differences of intensity over
+    several scales, OpenCV contrib's ``StaticSaliencyFineGrained``), blurred and normalised to [0, 1]."""
+    detector = cv2.saliency.StaticSaliencyFineGrained.create()
+    ok, sal = detector.computeSaliency(cv2.cvtColor(u8, cv2.COLOR_RGB2BGR))
+    if not ok:
+        return np.ones(u8.shape[:2], dtype=np.float32)
+    sal = cv2.GaussianBlur(np.asarray(sal, dtype=np.float32), (0, 0), 2.0)
+    return sal / max(float(sal.max()), 1e-6)
 
 
 def subject_mask(proxy: Proxy, people: np.ndarray, sky: np.ndarray) -> np.ndarray:
@@ -96,7 +115,7 @@ def subject_mask(proxy: Proxy, people: np.ndarray, sky: np.ndarray) -> np.ndarra
     bgd, fgd = np.zeros((1, 65), np.float64), np.zeros((1, 65), np.float64)
     cv2.setRNGSeed(0)
     try:
-        cv2.grabCut(cv2.cvtColor(small, cv2.COLOR_RGB2BGR), gc, (0, 0, 1, 1), bgd, fgd, 3,
+        cv2.grabCut(cv2.cvtColor(small, cv2.COLOR_RGB2BGR), gc, (0, 0, 1, 1), bgd, fgd, CUT_ITERATIONS,
                     cv2.GC_INIT_WITH_MASK)
         cut = ((gc == cv2.GC_FGD) | (gc == cv2.GC_PR_FGD)).astype(np.float32)
     except cv2.error:
