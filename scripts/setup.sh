@@ -32,4 +32,11 @@ if [ -n "$extras" ]; then
   .venv/bin/python -c "import torch, sys; sys.exit(0 if torch.__version__.endswith('+cpu') else 1)" 2>/dev/null \
     || "${PIP[@]}" torch==2.13.0
 fi
+# opencv-contrib-python-headless (a dependency) and the plain opencv-python-headless of older set-ups
+# both install the cv2 package: remove the plain one and any contrib copy laid over it, so the install
+# below lays one clean contrib cv2
+if .venv/bin/python -m pip show --quiet opencv-python-headless >/dev/null 2>&1; then
+  echo "replacing opencv-python-headless by opencv-contrib-python-headless in .venv" >&2
+  .venv/bin/python -m pip uninstall --quiet --yes opencv-python-headless opencv-contrib-python-headless >/dev/null
+fi
 "${PIP[@]}" -e ".${extras}"

@@ -9,7 +9,6 @@ from PIL import Image
 from tests.store_helpers import find_pg_url
 from vibegrade.samples import SAMPLE_IMAGES
 
-
 #: The shared photographs (licences in LICENSES.md): ``../shared/photos`` beside the checkout, as laid out
 #: for developers and CI.
 SHARED_PHOTOS = Path(__file__).resolve().parents[1].parent / "shared" / "photos"

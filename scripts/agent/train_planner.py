@@ -28,11 +28,11 @@ from vibegrade.agent.checklist import Checklist  # noqa: E402
 from vibegrade.agent.planner import (  # noqa: E402
     OfflinePlanner,
     PlanRow,
+    concept_split,  # noqa: E402
     fit_planner,
     read_plan_rows,
     signature_of,
 )
-from vibegrade.agent.planner import concept_split  # noqa: E402
 
 REQUESTS = sorted((ROOT / "data" / "agent" / "requests").glob("*.jsonl"))
 

@@ -269,8 +269,8 @@ class Filter(_Strict):
         return {"name": self.name, "intensity": self.intensity if self.used else 0}
 
 
-#: Regions of the ``regional`` tool, each a soft mask computed once per image (:mod:`vibegrade.tools.regions`):
-#: tonal bands, the six hue ranges of selective_adjust plus skin tones, semantic areas, and geometric ones
+#: Regions of the ``regional`` tool, each a soft mask computed once per image (:mod:`vibegrade.tools.regions`)
+#: -- tonal bands, the six hue ranges of selective_adjust plus skin tones, semantic areas, and geometric ones
 #: (``center`` is a radial spotlight, ``edges`` its complement, a vignette; ``top`` and ``bottom`` are
 #: linear gradients such as a graduated sky filter).
 REGION_NAMES: tuple[str, ...] = (
@@ -306,8 +306,9 @@ class RegionalAdjust(_Strict):
 
     def as_adjust(self) -> Adjust:
         """The same values as a full :class:`Adjust` (the rest neutral)."""
-        return Adjust.model_construct(**{k: getattr(self, k) if k in REGIONAL_ADJUST_KEYS else 0
-                                         for k in ADJUST_KEYS})
+        values: dict[str, Any] = {k: getattr(self, k) if k in REGIONAL_ADJUST_KEYS else 0
+                                  for k in ADJUST_KEYS}
+        return Adjust.model_construct(None, **values)
 
     def to_wire(self) -> dict[str, int]:
         """Only the keys that are set."""

@@ -4,7 +4,15 @@ from __future__ import annotations
 
 import pytest
 
-from vibegrade.agent.actions import Action, Template, action_for, apply_action, apply_actions, candidates, templates
+from vibegrade.agent.actions import (
+    Action,
+    Template,
+    action_for,
+    apply_action,
+    apply_actions,
+    candidates,
+    templates,
+)
 from vibegrade.agent.checklist import ChecklistItem, parse_checklist
 from vibegrade.schema import ToolChain
 
@@ -26,7 +34,8 @@ def item(**kw) -> ChecklistItem:
      "only checked as kept"),
     ({"items": [{"id": "a", "text": "t", "region": "sky", "property": "warmth", "direction": "up"}]},
      "items.0.direction"),
-    ({"items": [{"id": "a", "text": "t", "region": "sky", "property": "warmth", "direction": "increase"}] * 2},
+    ({"items": [{"id": "a", "text": "t", "region": "sky", "property": "warmth",
+                 "direction": "increase"}] * 2},
      "repeated: a"),
 ])
 def test_invalid_checklists_are_rejected_with_a_message(bad, message) -> None:
@@ -76,7 +85,8 @@ def test_templates_and_candidates_follow_the_item() -> None:
     assert a.tool == "regional" and a.region == "sky" and a.params == {"temperature": -20}
     strong = action_for(item(region="sky", direction="decrease", size="strong"), ts[0])
     slight = action_for(item(region="sky", direction="decrease", size="slight"), ts[0])
-    assert abs(slight.params["temperature"]) < abs(a.params["temperature"]) < abs(strong.params["temperature"])
+    sizes = [abs(x.params["temperature"]) for x in (slight, a, strong)]
+    assert sizes == sorted(sizes) and len(set(sizes)) == 3
     # colour families go to selective_adjust for saturation
     greens = action_for(item(region="greens", property="saturation"), Template("saturation", "region"))
     assert greens.tool == "selective_adjust" and greens.region == "green" and greens.params["saturation"] > 0

@@ -53,7 +53,8 @@ def test_invalid_regional_edits_are_rejected_with_the_field(bad, message) -> Non
 
 
 def test_an_unused_edit_renders_exactly_like_the_chain_without_it(img) -> None:
-    c = parse_chain({"adjust": {"contrast": 20, "saturation": -10}, "filter": {"name": "winter", "intensity": 60}})
+    c = parse_chain({"adjust": {"contrast": 20, "saturation": -10},
+                     "filter": {"name": "winter", "intensity": 60}})
     with_empty = c.model_copy(update={"regional": _chain([{"region": "sky", "adjust": {}}]).regional})
     assert np.array_equal(render(img, with_empty, masks=_top_mask(img)), render(img, c))
 

@@ -40,7 +40,8 @@ from vibegrade.schema import (
 )
 
 __all__ = ["Tool", "Scope", "Action", "Template", "LEVERS", "BASE_AMOUNT", "SIZE_FACTOR", "MULTIPLIERS",
-           "HUE_REGIONS", "Candidate", "apply_action", "apply_actions", "templates", "action_for", "candidates"]
+           "HUE_REGIONS", "Candidate", "apply_action", "apply_actions", "templates", "action_for",
+           "candidates"]
 
 Tool = Literal["adjust", "selective_adjust", "regional", "filter"]
 Scope = Literal["region", "global"]

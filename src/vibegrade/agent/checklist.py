@@ -27,6 +27,7 @@ This module only defines and validates; it imports nothing from vibegrade above 
 
 from __future__ import annotations
 
+import builtins
 import json
 from typing import Any, Literal
 
@@ -96,7 +97,7 @@ class ChecklistItem(BaseModel):
                              "should change instead")
         return self
 
-    @property
+    @builtins.property  # the field named ``property`` shadows the builtin in this class body
     def target(self) -> float:
         """The judge's target for this item (see :data:`TARGETS`)."""
         return TARGETS[self.property][self.size]

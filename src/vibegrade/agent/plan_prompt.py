@@ -13,7 +13,15 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from vibegrade.agent.checklist import DIRECTIONS, PLAN_REGIONS, PROPERTIES, SIZES, TARGETS, Checklist, parse_checklist
+from vibegrade.agent.checklist import (
+    DIRECTIONS,
+    PLAN_REGIONS,
+    PROPERTIES,
+    SIZES,
+    TARGETS,
+    Checklist,
+    parse_checklist,
+)
 
 __all__ = ["plan_system_prompt", "plan_messages", "parse_plan_answer", "PlanAnswerError"]
 
@@ -25,9 +33,10 @@ class PlanAnswerError(ValueError):
 def plan_system_prompt() -> str:
     targets = "; ".join(f"{p}: " + "/".join(f"{TARGETS[p][s]:g}" for s in SIZES)
                         for p in PROPERTIES if p not in ("color", "content"))
-    return f"""You plan colour grades. A person describes a goal for their photo in their own words. Break it \
-into a short checklist of concrete requirements that a judge can measure on the photo, for colour and tone \
-tools only (exposure, contrast, white balance, saturation, per-colour and per-region tone and colour).
+    return f"""You plan colour grades. A person describes a goal for their photo in their own words. \
+Break it into a short checklist of concrete requirements that a judge can measure on the photo, for colour \
+and tone tools only (exposure, contrast, white balance, saturation, per-colour and per-region tone and \
+colour).
 
 Each item has:
 - id: snake_case, unique;

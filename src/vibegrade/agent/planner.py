@@ -29,7 +29,8 @@ import numpy as np
 
 from vibegrade.agent.checklist import Checklist, ChecklistItem
 
-__all__ = ["Planner", "TeacherPlanner", "PlanRow", "Signature", "INFEASIBLE", "signature_of", "item_text", "OfflinePlanner",
+__all__ = ["Planner", "TeacherPlanner", "PlanRow", "Signature", "INFEASIBLE", "signature_of", "item_text",
+           "OfflinePlanner",
            "fit_planner", "DEFAULT_PLANNER_DIR", "load_planner", "read_plan_rows", "concept_split"]
 
 DEFAULT_PLANNER_DIR = Path(__file__).with_name("planner_model")

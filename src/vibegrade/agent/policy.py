@@ -30,7 +30,8 @@ from vibegrade.agent.checklist import ChecklistItem
 from vibegrade.agent.judge import Scene
 from vibegrade.agent.measure import measure
 
-__all__ = ["CHOICES", "NONE", "item_features", "PolicyExample", "Policy", "train_policy", "DEFAULT_POLICY_DIR",
+__all__ = ["CHOICES", "NONE", "item_features", "PolicyExample", "Policy", "train_policy",
+           "DEFAULT_POLICY_DIR",
            "load_policy"]
 
 _LEVER_NAMES = sorted({lever for levers in LEVERS.values() for lever, _ in levers})

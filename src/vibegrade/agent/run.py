@@ -208,7 +208,8 @@ def run_agent(image: np.ndarray, request: str, *, planner: Planner | None = None
     else:
         if mode == "policy":
             assert policy is not None
-            picked = [policy.decide(i, evaluate.scene) for i in sorted(checklist.feasible, key=lambda i: -i.weight)]
+            ordered = sorted(checklist.feasible, key=lambda i: -i.weight)
+            picked = [policy.decide(i, evaluate.scene) for i in ordered]
             actions = [a for a in picked if a is not None]
         else:
             actions = _rules(checklist)

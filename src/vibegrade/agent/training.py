@@ -22,14 +22,14 @@ import cv2
 import numpy as np
 from PIL import Image, ImageOps
 
-from vibegrade.agent.planner import PlanRow, concept_split, signature_of
-from vibegrade.agent.policy import PolicyExample, choice_key, item_features, valid_choices, CHOICES
+from vibegrade.agent.planner import PlanRow, signature_of
+from vibegrade.agent.policy import CHOICES, PolicyExample, choice_key, item_features, valid_choices
 from vibegrade.agent.run import proxy_of
 from vibegrade.agent.search import Evaluator, SearchOutcome, search
 from vibegrade.schema import REGION_NAMES
 from vibegrade.tools.regions import compute_masks
 
-__all__ = ["concept_split", "PhotoBank", "Pair", "make_pairs", "SearchRecord", "run_search", "policy_examples",
+__all__ = ["PhotoBank", "Pair", "make_pairs", "SearchRecord", "run_search", "policy_examples",
            "satisfaction_by_signature", "unworkable_signatures"]
 
 

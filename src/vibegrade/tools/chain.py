@@ -234,9 +234,10 @@ class Renderer:
         edits = [e for e in chain.regional if e.used]
         x = Renderer(base, self.lut_size, self.interpolation, self.u8_fast).render(img)
         if img.dtype == np.uint8 and self.u8_fast:
-            x = apply_regional_u8(x, edits, masks)
+            x = apply_regional_u8(x, edits, masks, self.lut_size)
         else:
-            x = _from_float(apply_regional_float(_to_float(x), edits, masks), img.dtype)
+            y = apply_regional_float(_to_float(x), edits, masks, lut_size=self.lut_size)
+            x = _from_float(y, img.dtype)
         return Renderer(look, self.lut_size, self.interpolation, self.u8_fast).render(x)
 
 

@@ -58,7 +58,7 @@ def fit_mask(mask: np.ndarray, shape: tuple[int, int]) -> np.ndarray:
     if m.ndim != 2:
         raise ValueError(f"a region mask must be a 2-D array, got shape {m.shape}")
     if m.shape != shape:
-        m = cv2.resize(m, (shape[1], shape[0]), interpolation=cv2.INTER_LINEAR)
+        m = np.asarray(cv2.resize(m, (shape[1], shape[0]), interpolation=cv2.INTER_LINEAR), dtype=np.float32)
     return np.clip(m, 0.0, 1.0)
 
 
@@ -69,11 +69,11 @@ def _mask_for(edit: RegionalEdit, masks: Mapping[str, np.ndarray], shape: tuple[
 
 
 def apply_regional_float(x: np.ndarray, edits: Sequence[RegionalEdit], masks: Mapping[str, np.ndarray],
-                         *, direct: bool = False) -> np.ndarray:
+                         *, direct: bool = False, lut_size: int = EDIT_LUT_SIZE) -> np.ndarray:
     """Apply ``edits`` to float32 ``(H, W, 3)`` encoded RGB in [0, 1]; returns a new float32 array.
 
     ``direct=True`` evaluates the adjustments per pixel instead of through their LUT (the reference the LUT
-    path is tested against)."""
+    path is tested against); ``lut_size`` is the grid of the edits' LUTs."""
     out = np.array(x, dtype=np.float32, copy=True)
     for edit in edits:
         if not edit.used:
@@ -82,7 +82,7 @@ def apply_regional_float(x: np.ndarray, edits: Sequence[RegionalEdit], masks: Ma
         if direct:
             y = np.clip(apply_color(out, edit.adjust.as_adjust()), 0.0, 1.0)
         else:
-            y = apply_lut(out, edit_lut(edit.adjust), "tetrahedral")
+            y = apply_lut(out, edit_lut(edit.adjust, lut_size), "tetrahedral")
         out += m * (y - out)
     return out
 
@@ -97,8 +97,8 @@ def support(mask: np.ndarray, eps: float = 1.0 / 512) -> tuple[slice, slice] | N
     return slice(int(rows[0]), int(rows[-1]) + 1), slice(int(cols[0]), int(cols[-1]) + 1)
 
 
-def apply_regional_u8(x: np.ndarray, edits: Sequence[RegionalEdit], masks: Mapping[str, np.ndarray]
-                      ) -> np.ndarray:
+def apply_regional_u8(x: np.ndarray, edits: Sequence[RegionalEdit], masks: Mapping[str, np.ndarray],
+                      lut_size: int = EDIT_LUT_SIZE) -> np.ndarray:
     """Apply ``edits`` to an 8-bit ``(H, W, 3)`` image; returns a new uint8 array.
 
     Each edit's LUT runs in Pillow's C kernel on the bounding box of its mask only, and the masked blend in
@@ -113,6 +113,6 @@ def apply_regional_u8(x: np.ndarray, edits: Sequence[RegionalEdit], masks: Mappi
         if box is None:
             continue
         crop, mc = np.ascontiguousarray(out[box]), np.ascontiguousarray(m[box])
-        y = apply_lut_u8(crop, _edit_pillow(edit.adjust.model_dump_json(), EDIT_LUT_SIZE))
+        y = apply_lut_u8(crop, _edit_pillow(edit.adjust.model_dump_json(), lut_size))
         out[box] = cv2.blendLinear(y, crop, mc, np.float32(1.0) - mc)
     return out

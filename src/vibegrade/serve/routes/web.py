@@ -245,7 +245,8 @@ def lut(body: LutRequest) -> Response:
         note += f"; left out (spatial, cannot be part of a LUT): {', '.join(omitted)}"
     if chain.regional_used:
         regions = [e.region for e in chain.regional if e.used]
-        note += f"; left out (regional edits follow the picture, cannot be part of a LUT): {', '.join(regions)}"
+        note += ("; left out (regional edits follow the picture, cannot be part of a LUT): "
+                 + ", ".join(regions))
         omitted = [*omitted, *(f"regional:{r}" for r in regions)]
         chain = chain.without_regional()
     text = cube_text(bake_lut(chain, body.size), title=body.title or "vibegrade look", comment=note)
