@@ -220,6 +220,11 @@ def agent(
     from vibegrade.tools.chain import render
 
     k = check_budget(DEFAULT_BUDGET if budget is None else budget)
+    if mode in ("policy", "policy+search"):
+        from vibegrade.agent.policy import load_policy
+
+        if load_policy() is None:
+            raise ValueError(f"--mode {mode}: no learned policy is installed; use search or rules")
     img = read_image(src)  # MediaError: one line, exit 2
     t0 = time.perf_counter()
     result = run_agent(img.rgb, text, planner=_planner(planner), mode=mode,  # type: ignore[arg-type]
