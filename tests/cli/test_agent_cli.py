@@ -54,7 +54,8 @@ def test_agent_prints_the_run_and_writes_the_photo_and_the_trace(cli, tmp_path, 
     lines = r.stdout.splitlines()
     assert lines[0].startswith("plan: ")
     assert any(line.startswith("steps (") for line in lines)
-    assert any(line.startswith("final: checklist ") and "judge: adherence" in line for line in lines)
+    final = next(line for line in lines if line.startswith("final: checklist satisfied "))
+    assert "judge: adherence" in final
     assert any(line.startswith("baseline (single-shot student") for line in lines)
     assert f"wrote {out}" in r.stderr and f"wrote {trace}" in r.stderr
     graded, original = read_image(out).rgb, read_image(photo).rgb
@@ -64,6 +65,7 @@ def test_agent_prints_the_run_and_writes_the_photo_and_the_trace(cli, tmp_path, 
     assert t["checklist"] and all({"id", "text", "region", "feasible"} <= set(i) for i in t["checklist"])
     assert all({"tool", "region", "params", "score_before", "score_after"} <= set(s) for s in t["steps"])
     assert 0.0 <= t["final"]["checklist_satisfied"] <= 1.0 and "judge" in t["final"]
+    assert final.startswith(f"final: checklist satisfied {t['final']['checklist_satisfied']:.2f} (")
     assert {"chain", "checklist_satisfied", "judge"} <= set(t["baseline"]["single_shot"])
     # each printed step is a step of the trace, in order
     printed = [line for line in lines if re.match(r"\s+\d+\. ", line)]

@@ -165,10 +165,10 @@ def format_report(result: AgentResult) -> list[str]:
     done = sum(met[i.id] for i in feasible)
     trace = result.trace()
     final, base = trace["final"], trace["baseline"]["single_shot"]
-    lines.append(f"final: checklist {final['checklist_satisfied']:.0%} satisfied ({done}/{len(feasible)} "
+    lines.append(f"final: checklist satisfied {final['checklist_satisfied']:.2f} ({done} of {len(feasible)} "
                  f"measurable items met); judge: {judge_summary(final['judge'])}")
-    lines.append(f"baseline (single-shot student, global only): checklist {base['checklist_satisfied']:.0%} "
-                 f"satisfied; judge: {judge_summary(base['judge'])}")
+    lines.append(f"baseline (single-shot student, global only): checklist satisfied "
+                 f"{base['checklist_satisfied']:.2f}; judge: {judge_summary(base['judge'])}")
     return lines
 
 
