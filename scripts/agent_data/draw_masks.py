@@ -112,7 +112,7 @@ def _dashed(img: np.ndarray, pts: np.ndarray, colour, thickness: int, dash: int 
 
 def review_image(photo: np.ndarray, doc: dict | None = None, *, crop=None, scale: float = 1.0,
                  grid: int = 50, only: list[str] | None = None, points: bool = False,
-                 alpha: float = 0.35) -> np.ndarray:
+                 alpha: float = 0.35, gamma: float = 1.0) -> np.ndarray:
     """An RGB review image: the photo (or a crop of it, scaled), each region tinted and outlined, holes
     dashed, and a labelled grid every ``grid`` photo pixels."""
     h, w = photo.shape[:2]
@@ -120,7 +120,10 @@ def review_image(photo: np.ndarray, doc: dict | None = None, *, crop=None, scale
     x0, y0 = max(0, x0), max(0, y0)
     x1, y1 = min(w, x1), min(h, y1)
     img = photo.astype(np.float32)
-    names = [n for n in REGIONS if doc is not None and (only is None or n in only)]
+    if gamma != 1.0:  # brighten (gamma < 1) or darken the photo to see edges in shadows
+        img = 255.0 * (img / 255.0) ** gamma
+    names = [n for n in REGIONS if doc is not None and (doc.get("regions") or {}).get(n)
+             and (only is None or n in only)]
     if doc is not None:
         masks = rasterise(doc)
         for name in names:
@@ -140,10 +143,12 @@ def review_image(photo: np.ndarray, doc: dict | None = None, *, crop=None, scale
     overlay = img.copy()
     for gx in range((x0 // grid + 1) * grid if x0 % grid else x0, x1, grid):
         vx = int(round((gx - x0 + 0.5) * scale - 0.5))
-        cv2.line(overlay, (vx, 0), (vx, out_h - 1), (255, 255, 255) if gx % (grid * 2) == 0 else (200, 200, 200), 1)
+        shade = (255, 255, 255) if gx % (grid * 2) == 0 else (200, 200, 200)
+        cv2.line(overlay, (vx, 0), (vx, out_h - 1), shade, 1)
     for gy in range((y0 // grid + 1) * grid if y0 % grid else y0, y1, grid):
         vy = int(round((gy - y0 + 0.5) * scale - 0.5))
-        cv2.line(overlay, (0, vy), (out_w - 1, vy), (255, 255, 255) if gy % (grid * 2) == 0 else (200, 200, 200), 1)
+        shade = (255, 255, 255) if gy % (grid * 2) == 0 else (200, 200, 200)
+        cv2.line(overlay, (0, vy), (out_w - 1, vy), shade, 1)
     img = cv2.addWeighted(overlay, 0.45, img, 0.55, 0)
 
     if doc is not None:
@@ -282,7 +287,7 @@ def check(paths: list[Path]) -> int:
     failed = 0
     for path in paths:
         errors, warnings, shares = check_file(path)
-        share = "  ".join(f"{n} {shares[n]:6.1%}" if shares.get(n) else f"{n}    -  " for n in REGIONS)
+        share = "  ".join(f"{n} {shares[n]:6.2%}" if shares.get(n) else f"{n}    -  " for n in REGIONS)
         print(f"{'FAIL' if errors else 'ok  '} {path.name:48s} {share if not errors else ''}")
         for e in errors:
             print(f"       error: {e}")
@@ -306,11 +311,12 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--only", help="comma-separated regions to draw (default all)")
     ap.add_argument("--points", action="store_true", help="mark polygon vertices")
     ap.add_argument("--alpha", type=float, default=0.35, help="tint strength (default 0.35)")
+    ap.add_argument("--gamma", type=float, default=1.0, help="display gamma, e.g. 0.5 to see into shadows")
     ap.add_argument("--out", help="output PNG (default /tmp/masks_review/<stem>[_crop].png)")
     args = ap.parse_args(argv)
 
     if args.check:
-        return check([Path(t) for t in args.target])
+        return check([Path(t) if Path(t).exists() else MASKS / Path(t).name for t in args.target])
     if len(args.target) != 1:
         ap.error("give one mask file or photo")
     target = Path(args.target[0])
@@ -332,7 +338,7 @@ def main(argv: list[str] | None = None) -> int:
             scale = max(1.0, min(4.0, 1400 / max(crop[2] - crop[0], crop[3] - crop[1])))
     only = args.only.split(",") if args.only else None
     img = review_image(photo, doc, crop=crop, scale=scale, grid=args.grid, only=only, points=args.points,
-                       alpha=args.alpha)
+                       alpha=args.alpha, gamma=args.gamma)
     if args.out:
         out = Path(args.out)
     else:

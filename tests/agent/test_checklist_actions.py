@@ -50,7 +50,7 @@ def test_checklist_round_trips_and_splits_feasible() -> None:
     cl = parse_checklist(text)
     assert [i.id for i in cl.feasible] == ["cool"] and [i.id for i in cl.infeasible] == ["snow"]
     assert parse_checklist(cl.to_json()) == cl
-    assert cl.items[0].target == 5.0  # warmth, moderate
+    assert cl.items[0].target == 4.0  # warmth, moderate
     with pytest.raises(ValueError, match="not valid JSON"):
         parse_checklist("{nope")
 
@@ -82,7 +82,7 @@ def test_templates_and_candidates_follow_the_item() -> None:
     ts = templates(sky_cooler)
     assert ts == [Template("temperature", "region"), Template("temperature", "global")]
     a = action_for(sky_cooler, ts[0])
-    assert a.tool == "regional" and a.region == "sky" and a.params == {"temperature": -20}
+    assert a.tool == "regional" and a.region == "sky" and a.params == {"temperature": -50}
     strong = action_for(item(region="sky", direction="decrease", size="strong"), ts[0])
     slight = action_for(item(region="sky", direction="decrease", size="slight"), ts[0])
     sizes = [abs(x.params["temperature"]) for x in (slight, a, strong)]

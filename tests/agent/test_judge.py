@@ -75,15 +75,15 @@ def test_warming_satisfies_warmth_and_cooling_fails() -> None:
     scene = Scene.from_image(img, {})
     cl = checklist(item("warmer", "global", "warmth", "increase", "moderate"),
                    item("a_bit_warmer", "global", "warmth", "increase", "slight"))
-    # temperature +30 moves mean b* by 3-4.3 on the shared photos: the slight target (2) is met, the
-    # moderate one (5) is not yet; +50 meets it
-    v30 = judge(scene, cl, render(img, {"adjust": {"temperature": 30}}))
-    assert v30.item("warmer").change > 3.0 and v30.item("a_bit_warmer").satisfied
-    assert 0.6 < v30.item("warmer").score < 1.0 and not v30.item("warmer").satisfied
+    # temperature +20 moves mean b* by about 1.5-2.9 on the shared photos: the slight target (1.5) is met,
+    # the moderate one (4) is not yet; +50 meets it
+    v30 = judge(scene, cl, render(img, {"adjust": {"temperature": 20}}))
+    assert v30.item("warmer").change > 1.5 and v30.item("a_bit_warmer").satisfied
+    assert 0.3 < v30.item("warmer").score < 1.0 and not v30.item("warmer").satisfied
     v50 = judge(scene, cl, render(img, {"adjust": {"temperature": 50}}))
     assert v50.item("warmer").satisfied and v50.item("warmer").score == 1.0
     slight = v50.item("a_bit_warmer")  # met, but more than 3x the slight size: softly penalised
-    assert slight.satisfied and 0.8 < slight.score < 1.0 and "overshoots" in (slight.note or "")
+    assert slight.satisfied and 0.5 < slight.score < 1.0 and "overshoots" in (slight.note or "")
     assert v50.checklist_satisfied == 1.0 and v50.adherence == pytest.approx((1.0 + slight.score) / 2)
     cool = judge(scene, cl, render(img, {"adjust": {"temperature": -30}}))
     w = cool.item("warmer")
@@ -216,14 +216,14 @@ def test_errors_are_clear(barn: np.ndarray, barn_scene: Scene) -> None:
 
 
 def test_item_score_shape() -> None:
-    up = parse_checklist({"items": [item("x", "global", "warmth", "increase")]}).items[0]  # target 5
+    up = parse_checklist({"items": [item("x", "global", "warmth", "increase")]}).items[0]  # target 4
     assert item_score(up, 0.0) == (0.0, False) and item_score(up, -3.0) == (0.0, False)
-    assert item_score(up, 2.5) == (0.5, False) and item_score(up, 5.0) == (1.0, True)
-    assert item_score(up, 15.0) == (1.0, True)  # up to 3x the target
-    assert item_score(up, 30.0) == (0.5, True)  # 6x: penalised, still met
-    assert item_score(up, 60.0) == (0.0, True)
+    assert item_score(up, 2.0) == (0.5, False) and item_score(up, 4.0) == (1.0, True)
+    assert item_score(up, 12.0) == (1.0, True)  # up to 3x the target
+    assert item_score(up, 24.0) == (0.5, True)  # 6x: penalised, still met
+    assert item_score(up, 48.0) == (0.0, True)
     down = parse_checklist({"items": [item("x", "global", "warmth", "decrease")]}).items[0]
-    assert item_score(down, -5.0) == (1.0, True) and item_score(down, 5.0) == (0.0, False)
+    assert item_score(down, -4.0) == (1.0, True) and item_score(down, 4.0) == (0.0, False)
     keep = parse_checklist({"items": [item("x", "global", "color", "keep")]}).items[0]  # target 3 ΔE00
     assert item_score(keep, 3.0) == (1.0, True) and item_score(keep, 4.5) == (0.5, False)
     assert item_score(keep, 6.0) == (0.0, False)

@@ -61,14 +61,18 @@ LEVERS: dict[str, tuple[tuple[str, int], ...]] = {
     "clipping": (("highlights", 1), ("exposure", 1), ("shadows", -1)),
 }
 
-#: First-guess slider amount for a ``moderate`` item, per property and lever (slider units).
+#: First-guess slider amount for a ``moderate`` item, per property and lever (slider units): the amount
+#: that moves the whole picture by the moderate target at the median slope measured on the shared photos
+#: (``scripts/agent/calibrate_amounts.py``: exposure 22, brightness 19, contrast 35, temperature 53, tint 28,
+#: saturation 27, vibrance 55). Shadows and highlights act on part of the tonal range, so their global slope
+#: says little; they get the amount that moves their own band (they are mostly used there).
 BASE_AMOUNT: dict[str, dict[str, float]] = {
-    "luminance": {"exposure": 15, "brightness": 20, "shadows": 30, "highlights": 30},
-    "contrast": {"contrast": 20},
-    "warmth": {"temperature": 20},
-    "tint": {"tint": 15},
-    "saturation": {"saturation": 20, "vibrance": 30},
-    "clipping": {"highlights": 40, "exposure": 15, "shadows": 30},
+    "luminance": {"exposure": 22, "brightness": 20, "shadows": 45, "highlights": 45},
+    "contrast": {"contrast": 35},
+    "warmth": {"temperature": 50},
+    "tint": {"tint": 28},
+    "saturation": {"saturation": 27, "vibrance": 55},
+    "clipping": {"highlights": 40, "exposure": 25, "shadows": 30},
 }
 SIZE_FACTOR: dict[str, float] = {"slight": 0.5, "moderate": 1.0, "strong": 2.0}
 #: Strengths the search tries around the first guess, in the order it tries them.
