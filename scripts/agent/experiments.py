@@ -79,7 +79,7 @@ def fit_models(rows, photo_names, bank, embed, n_pairs, log):
     hp = choose(rows, emb, embed)
     log(f"planner hyper-parameters {hp}")
     planner = fit_planner(rows, emb, embed, ridge=hp["ridge"], mix=hp["mix"], k=int(hp["k"]),
-                          threshold=hp["threshold"])
+                          threshold=hp["threshold"], lexical_weight=hp["lexical"])
     pairs = make_pairs(photo_names, rows, n_pairs)
     t0 = time.perf_counter()
     records = run_search(bank, pairs, budget=SEARCH_BUDGET, passes=2,
@@ -90,7 +90,7 @@ def fit_models(rows, photo_names, bank, embed, n_pairs, log):
     stats = satisfaction_by_signature(records)
     drop = unworkable_signatures(stats)
     refined = fit_planner(rows, emb, embed, ridge=hp["ridge"], mix=hp["mix"], k=int(hp["k"]),
-                          threshold=hp["threshold"], drop=drop)
+                          threshold=hp["threshold"], lexical_weight=hp["lexical"], drop=drop)
     kept = sum(r.outcome.verdict.checklist_satisfied >= MIN_SATISFIED for r in records)
     info = {"planner_hyper_parameters": hp, "search_pairs": len(pairs), "trajectories_kept": int(kept),
             "policy_examples": len(examples), "dropped_signatures": drop,
@@ -110,7 +110,7 @@ def summarise(verdicts, seconds) -> dict[str, float]:
     }
 
 
-def evaluate(bank, pairs, planner, policy, student, log) -> dict:
+def evaluate(bank, pairs, planner, policy, student, log, only: Sequence[str] | None = None) -> dict:
     plans = planner.plan_many([p.row.request for p in pairs])
     designs = {
         "a_single_shot": None,
@@ -124,6 +124,8 @@ def evaluate(bank, pairs, planner, policy, student, log) -> dict:
     }
     out: dict[str, dict] = {}
     for name, spec in designs.items():
+        if only is not None and name not in only:
+            continue
         verdicts, seconds, evals = [], [], []
         for pair, plan in zip(pairs, plans):
             proxy, masks = bank.get(pair.photo)
@@ -180,7 +182,8 @@ def main(argv: Sequence[str] | None = None) -> int:
                         "test_pairs": len(test_pairs)},
               "training": info,
               "designs": evaluate(bank, test_pairs, refined, policy, student, log),
-              "unrefined_planner": evaluate(bank, test_pairs[:60], planner, policy, student, log)}
+              "unrefined_planner": evaluate(bank, test_pairs, planner, policy, student, log,
+                                            only=("c_search", "e_policy_small_search"))}
     print(json.dumps(result, indent=1))
     if args.json:
         args.json.parent.mkdir(parents=True, exist_ok=True)

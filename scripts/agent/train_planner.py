@@ -74,8 +74,8 @@ def nearest_copy(train: Sequence[PlanRow], e_train: np.ndarray, e_test: np.ndarr
     return [train[i].checklist for i in idx]
 
 
-GRID = {"mix": (0.0, 0.3, 0.5, 0.7, 1.0), "k": (4, 8, 16), "threshold": (0.25, 0.35, 0.45, 0.55),
-        "ridge": (0.3, 1.0, 3.0)}
+GRID = {"mix": (0.0, 0.5, 0.7, 1.0), "k": (8, 16), "threshold": (0.2, 0.25, 0.35, 0.45),
+        "ridge": (0.3, 1.0, 3.0), "lexical": (0.0, 1.0, 1.5, 2.0)}
 
 
 def choose(train: Sequence[PlanRow], emb: np.ndarray, embed, seed: int = 12) -> dict[str, float]:
@@ -85,20 +85,21 @@ def choose(train: Sequence[PlanRow], emb: np.ndarray, embed, seed: int = 12) -> 
     ef = emb[[pos[r.id] for r in fit_rows]]
     ev = emb[[pos[r.id] for r in val_rows]]
     best: tuple[float, dict[str, float]] = (-1.0, {})
-    for ridge in GRID["ridge"]:
-        base = fit_planner(fit_rows, ef, embed, ridge=ridge)
+    texts = [r.request for r in val_rows]
+    for ridge, lex in itertools.product(GRID["ridge"], GRID["lexical"]):
+        base = fit_planner(fit_rows, ef, embed, ridge=ridge, lexical_weight=lex)
         for mix, k, thr in itertools.product(GRID["mix"], GRID["k"], GRID["threshold"]):
             base.config.update(mix=mix, k=k, threshold=thr)
-            s = base.scores(ev)
+            s = base.scores(ev, texts)
             pred = [base._decode(ev[i], s[i]) for i in range(len(val_rows))]
             f1 = score(pred, [r.checklist for r in val_rows])["f1"]
             if f1 > best[0]:
-                best = (f1, {"ridge": ridge, "mix": mix, "k": k, "threshold": thr})
+                best = (f1, {"ridge": ridge, "mix": mix, "k": k, "threshold": thr, "lexical": lex})
     return {**best[1], "validation_f1": best[0]}
 
 
 def evaluate(planner: OfflinePlanner, rows: Sequence[PlanRow], emb: np.ndarray) -> dict[str, float]:
-    s = planner.scores(emb)
+    s = planner.scores(emb, [r.request for r in rows])
     return score([planner._decode(emb[i], s[i]) for i in range(len(rows))], [r.checklist for r in rows])
 
 
@@ -113,9 +114,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     e_test = embed([r.request for r in test])
     hp = choose(train, e_train, embed)
     planner = fit_planner(train, e_train, embed, ridge=hp["ridge"], mix=hp["mix"], k=int(hp["k"]),
-                          threshold=hp["threshold"])
+                          threshold=hp["threshold"], lexical_weight=hp["lexical"])
     ridge_only = fit_planner(train, e_train, embed, ridge=hp["ridge"], mix=1.0, k=int(hp["k"]),
-                             threshold=hp["threshold"])
+                             threshold=hp["threshold"], lexical_weight=hp["lexical"])
+    embedding_only = fit_planner(train, e_train, embed, ridge=hp["ridge"], mix=hp["mix"], k=int(hp["k"]),
+                                 threshold=hp["threshold"], lexical_weight=0.0)
     gold = [r.checklist for r in test]
     result = {
         "rows": {"train": len(train), "test": len(test),
@@ -123,6 +126,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "chosen": hp,
         "planner": evaluate(planner, test, e_test),
         "ridge_only": evaluate(ridge_only, test, e_test),
+        "embedding_only": evaluate(embedding_only, test, e_test),
         "nearest_copy": score(nearest_copy(train, e_train, e_test), gold),
     }
     print(json.dumps(result, indent=1))

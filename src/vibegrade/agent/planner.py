@@ -3,8 +3,9 @@
 * :class:`OfflinePlanner` -- the default; no network. Trained on the authored abstract requests of
   ``data/agent/requests`` (``data/agent/STYLE_GUIDE.md``). A checklist item is predicted by its
   *signature* (region, property, direction; or "infeasible"): each signature is scored by a ridge head over
-  the request's sentence embedding (the vibes student's encoder, so the planner ships only its heads)
-  mixed with a similarity-weighted vote of the nearest authored requests; signatures over the threshold
+  the request's sentence embedding (the vibes student's encoder, so the planner ships only its heads) and
+  its hashed words and word pairs (:func:`lexical`: "sky", "faces", "warm" name signatures directly),
+  mixed with a similarity-weighted vote of the nearest authored requests (by embedding); signatures over the threshold
   become items, with the size and weight their nearest authored items use. An infeasible part is
   reported with the text and reason of the nearest authored infeasible item. Mixing weight, neighbour count
   and threshold are chosen on held-out concepts (``scripts/agent/train_planner.py``).
@@ -29,7 +30,7 @@ import numpy as np
 
 from vibegrade.agent.checklist import Checklist, ChecklistItem
 
-__all__ = ["Planner", "TeacherPlanner", "PlanRow", "Signature", "INFEASIBLE", "signature_of", "item_text",
+__all__ = ["Planner", "TeacherPlanner", "lexical", "design", "LEXICAL_DIM", "PlanRow", "Signature", "INFEASIBLE", "signature_of", "item_text",
            "OfflinePlanner",
            "fit_planner", "DEFAULT_PLANNER_DIR", "load_planner", "read_plan_rows", "concept_split"]
 
@@ -38,6 +39,25 @@ DEFAULT_PLANNER_DIR = Path(__file__).with_name("planner_model")
 INFEASIBLE = "infeasible"
 Signature = str
 """``region:property:direction`` of a feasible item, or :data:`INFEASIBLE`."""
+
+
+#: Buckets of the hashed bag of words and word pairs.
+LEXICAL_DIM = 4096
+_WORD = re.compile(r"[a-z]+")
+
+
+def lexical(texts: Sequence[str], dim: int = LEXICAL_DIM) -> np.ndarray:
+    """Unit rows of log-scaled counts of each text's lower-cased words and adjacent word pairs, hashed
+    (CRC-32) into ``dim`` buckets."""
+    import zlib
+
+    out = np.zeros((len(texts), dim))
+    for i, t in enumerate(texts):
+        w = _WORD.findall(t.lower())
+        for tok in (*w, *(f"{a}_{b}" for a, b in zip(w, w[1:]))):
+            out[i, zlib.crc32(tok.encode()) % dim] += 1.0
+    out = np.log1p(out)
+    return out / np.maximum(np.linalg.norm(out, axis=1, keepdims=True), 1e-9)
 
 
 class Planner(Protocol):
@@ -130,10 +150,10 @@ class OfflinePlanner:
         self.embed = embed
 
     # ---------------------------------------------------------------------------------------- scoring
-    def scores(self, embeddings: np.ndarray) -> np.ndarray:
-        """(n, S) signature scores in about [0, 1] for unit-row ``embeddings``."""
+    def scores(self, embeddings: np.ndarray, texts: Sequence[str]) -> np.ndarray:
+        """(n, S) signature scores in about [0, 1] for ``texts`` with their unit-row ``embeddings``."""
         e = np.asarray(embeddings, dtype=np.float64)
-        ridge = np.hstack([e, np.ones((len(e), 1))]) @ self.ridge
+        ridge = design(e, texts, float(self.config.get("lexical", 0.0))) @ self.ridge
         sims = e @ self.memory.T
         k = int(self.config["k"])
         idx = np.argsort(-sims, axis=1)[:, :k]
@@ -148,7 +168,7 @@ class OfflinePlanner:
 
     def plan_many(self, requests: Sequence[str]) -> list[Checklist]:
         emb = np.asarray(self.embed(list(requests)), dtype=np.float64)
-        return [self._decode(emb[i], s) for i, s in enumerate(self.scores(emb))]
+        return [self._decode(emb[i], s) for i, s in enumerate(self.scores(emb, requests))]
 
     def _decode(self, emb: np.ndarray, scores: np.ndarray) -> Checklist:
         thr = float(self.config["threshold"])
@@ -234,9 +254,18 @@ def _labels(rows: Sequence[PlanRow], signatures: Sequence[str],
     return y, items
 
 
+def design(embeddings: np.ndarray, texts: Sequence[str], lexical_weight: float) -> np.ndarray:
+    """The ridge head's inputs: [embedding, lexical_weight x :func:`lexical`, 1]."""
+    parts = [np.asarray(embeddings, dtype=np.float64)]
+    if lexical_weight > 0:
+        parts.append(lexical_weight * lexical(texts))
+    parts.append(np.ones((len(texts), 1)))
+    return np.hstack(parts)
+
+
 def fit_planner(rows: Sequence[PlanRow], embeddings: np.ndarray, embed: Any, *, ridge: float = 1.0,
-                mix: float = 0.5, k: int = 8, threshold: float = 0.4, min_count: int = 2,
-                drop: Sequence[str] = ()) -> OfflinePlanner:
+                mix: float = 0.5, k: int = 8, threshold: float = 0.4, lexical_weight: float = 1.5,
+                min_count: int = 2, drop: Sequence[str] = ()) -> OfflinePlanner:
     """Fit the planner on authored ``rows`` (with their unit ``embeddings``). Signatures seen fewer than
     ``min_count`` times are not predicted; ``drop`` removes signatures (the refinement step: what the
     search could never satisfy)."""
@@ -246,11 +275,12 @@ def fit_planner(rows: Sequence[PlanRow], embeddings: np.ndarray, embed: Any, *, 
             counts[sig] = counts.get(sig, 0) + 1
     signatures = sorted(s for s, c in counts.items() if c >= min_count and s not in set(drop))
     y, items = _labels(rows, signatures)
-    X = np.hstack([embeddings, np.ones((len(rows), 1))])
-    reg = ridge * np.eye(X.shape[1])
-    reg[-1, -1] = 0.0
-    W = np.linalg.solve(X.T @ X + reg, X.T @ y)
-    cfg = {"ridge": ridge, "mix": mix, "k": k, "threshold": threshold, "min_count": min_count,
+    X = design(embeddings, [r.request for r in rows], lexical_weight)
+    # the dual form: rows are far fewer than features (384 + 4096 + 1)
+    reg = ridge * np.eye(len(rows))
+    W = X.T @ np.linalg.solve(X @ X.T + reg, y)
+    cfg = {"ridge": ridge, "mix": mix, "k": k, "threshold": threshold, "lexical": lexical_weight,
+           "min_count": min_count,
            "dropped": sorted(drop), "rows": len(rows), "max_items": 6}
     return OfflinePlanner(signatures, W, embeddings, y, items, cfg, embed)
 
