@@ -278,6 +278,7 @@ def _register_subcommands() -> None:
     # order; none of these modules imports this one.
     import vibegrade.cli.students  # noqa: F401  (registers train, predict, edit, eval, bench predict)
     from vibegrade.cli.ab import app as ab_app
+    from vibegrade.cli.agent import agent  # (also registers bench agent)
     from vibegrade.cli.annotate import app as annotate_app
     from vibegrade.cli.data import app as data_app
     from vibegrade.cli.match import match
@@ -286,6 +287,7 @@ def _register_subcommands() -> None:
     from vibegrade.cli.worker import worker
 
     app.command("match")(match)
+    app.command("agent")(agent)
     app.command("serve")(serve)
     app.command("worker")(worker)
     app.add_typer(data_app, name="data")

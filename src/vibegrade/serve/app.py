@@ -34,6 +34,7 @@ from vibegrade.serve.errors import (
 from vibegrade.serve.jobs import SHUTDOWN_GRACE_S, make_job_queue
 from vibegrade.serve.limits import DecodeBudget
 from vibegrade.serve.model_cache import ModelCache, RefinerCache
+from vibegrade.serve.routes import agent as agent_routes
 from vibegrade.serve.routes import annotate as annotate_routes
 from vibegrade.serve.routes import conversation, grading
 from vibegrade.serve.routes import jobs as jobs_routes
@@ -94,6 +95,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(grading.router)
     app.include_router(conversation.router)
     app.include_router(match_routes.router)
+    app.include_router(agent_routes.router)
     app.include_router(jobs_routes.router)
     app.include_router(web_routes.router)
     app.include_router(annotate_routes.router)

@@ -197,7 +197,8 @@ class DramatiqJobQueue(JobQueue):
             download_name=h.get("download_name") or "video.mp4", frames_done=int(h.get("frames_done") or 0),
             frames_total=int(total) if total else None, error_code=h.get("error_code") or None,
             error_message=h.get("error_message") or None, project_id=h.get("project_id") or None,
-            attempts=int(h.get("attempts") or 0), client=h.get("client") or None)
+            attempts=int(h.get("attempts") or 0), client=h.get("client") or None,
+            kind="agent" if h.get("kind") == "agent" else "video", stage=h.get("stage") or None)
 
     def _enqueue(self, spec: JobSpec) -> JobRecord:
         now = time.time()
@@ -207,7 +208,7 @@ class DramatiqJobQueue(JobQueue):
                   "download_name": spec.download_name, "frames_done": 0,
                   "frames_total": spec.frames_total or "", "project_id": spec.project_id or "",
                   "error_code": "", "error_message": "", "attempts": 0, "spec": spec.model_dump_json(),
-                  "client": spec.client or "", "ticket": ticket, "runner": ""}
+                  "client": spec.client or "", "ticket": ticket, "runner": "", "kind": spec.kind, "stage": ""}
         with self._errors():
             pipe = self._redis.pipeline(transaction=True)
             pipe.hset(key, mapping=fields)
@@ -224,7 +225,7 @@ class DramatiqJobQueue(JobQueue):
                 raise
         return JobRecord(job_id=spec.job_id, state="queued", created_at=now, updated_at=now,
                          download_name=spec.download_name, frames_total=spec.frames_total,
-                         project_id=spec.project_id, client=spec.client)
+                         project_id=spec.project_id, client=spec.client, kind=spec.kind)
 
     def active_for_client(self, client: str) -> int:
         """Counted from the client's set of job ids (ids of finished or expired jobs are dropped from it)."""
@@ -372,10 +373,10 @@ class DramatiqJobQueue(JobQueue):
 
         return bool(self._transaction(job_id, change))
 
-    def _progress(self, spec: JobSpec, done: int, total: int | None) -> None:
+    def _progress(self, spec: JobSpec, done: int, total: int | None, stage: str | None = None) -> None:
         with contextlib.suppress(JobQueueUnavailable):  # progress is best effort; the outcome is written last
             self._write_if_runner(spec.job_id, {"frames_done": done, "frames_total": total or "",
-                                                "updated_at": repr(time.time())})
+                                                "stage": stage or "", "updated_at": repr(time.time())})
 
     def _finish(self, spec: JobSpec, state: JobState, *, frames: int | None = None,
                 error: tuple[str, str] | None = None) -> None:

@@ -69,6 +69,10 @@ class Settings(BaseSettings):
     max_video_fps: float = Field(default=120.0, gt=0, description="highest accepted average frame rate")
     max_video_pixels: int = Field(default=4096 * 2160, gt=0,
                                   description="largest accepted video frame, in pixels (DCI 4K)")
+    agent_max_pixels: int = Field(default=4096 * 4096, gt=0,
+                                  description="largest photo the agent (/v1/agent) takes, in pixels: it "
+                                              "keeps "
+                                              "several full-size region masks")
     max_jobs_per_client: int = Field(default=3, ge=1, le=1000,
                                      description="video jobs one client (user cookie, else address) may have "
                                                  "queued or running at once")

@@ -25,7 +25,7 @@ if TYPE_CHECKING:
 
 __all__ = ["OUTPUT_FORMATS", "SUPPORTED_UPLOADS", "IMAGE_RESPONSES", "intent_or_422", "tools_or_422", "sniff",
            "is_video_upload", "upload_kind", "save_upload", "grade_upload", "read_upload_image",
-           "image_response", "compact"]
+           "image_response", "compact", "decode_admission"]
 
 # format name (LoadedImage.format) -> (extension for write_image, media type): the answer is in the uploaded
 # format, except HEIF and camera RAW, which we do not write: they are answered as JPEG (what every browser
@@ -197,6 +197,12 @@ def read_upload_image(upload: UploadFile, settings: Settings, budget: DecodeBudg
             raise
         msg = f"{field}: {e.message[len('file: '):]}" if e.message.startswith("file: ") else e.message
         raise ApiError(e.status, e.code, msg, field, e.headers) from None
+
+
+def decode_admission(budget: DecodeBudget | None) -> Admission | None:
+    """What the pipeline calls with an image's header (see :func:`_admission`); public for the services that
+    decode images themselves (agent jobs)."""
+    return _admission(budget)
 
 
 def _admission(budget: DecodeBudget | None) -> Admission | None:

@@ -81,9 +81,10 @@ class InProcessJobQueue(JobQueue):
             if host != host_tag() and rec.state in ACTIVE_STATES:
                 continue  # another machine's job (a shared folder): only that machine can tell
             if rec.state in ACTIVE_STATES:
+                again = "run the agent again" if rec.kind == "agent" else "upload the video again"
                 rec = replace(rec, state="failed", updated_at=time.time(), error_code="interrupted",
                               error_message=f"the service stopped while this job was {rec.state}; "
-                                            "please upload the video again")
+                                            f"please {again}")
                 for f in Path(entry.path).iterdir():
                     if f.name != STATE_NAME:
                         with contextlib.suppress(OSError):
@@ -108,7 +109,7 @@ class InProcessJobQueue(JobQueue):
         now = time.time()
         rec = JobRecord(job_id=spec.job_id, state="queued", created_at=now, updated_at=now,
                         download_name=spec.download_name, frames_total=spec.frames_total,
-                        project_id=spec.project_id, client=spec.client)
+                        project_id=spec.project_id, client=spec.client, kind=spec.kind)
         with self._lock:
             self._jobs[spec.job_id] = rec
             self._specs[spec.job_id] = spec
@@ -154,8 +155,8 @@ class InProcessJobQueue(JobQueue):
             if rec is not None:
                 self._jobs[job_id] = replace(rec, updated_at=time.time(), **changes)
 
-    def _progress(self, spec: JobSpec, done: int, total: int | None) -> None:
-        self._update(spec.job_id, frames_done=done, frames_total=total)
+    def _progress(self, spec: JobSpec, done: int, total: int | None, stage: str | None = None) -> None:
+        self._update(spec.job_id, frames_done=done, frames_total=total, stage=stage)
 
     def _finish(self, spec: JobSpec, state: JobState, *, frames: int | None = None,
                 error: tuple[str, str] | None = None) -> None:
@@ -172,8 +173,9 @@ class InProcessJobQueue(JobQueue):
             self._persist(rec)
 
     def _interrupted(self, spec: JobSpec) -> None:
+        again = "run the agent again" if spec.kind == "agent" else "upload the video again"
         self._finish(spec, "failed", error=("interrupted", "the service stopped before the job finished; "
-                                                           "please upload the video again"))
+                                                           f"please {again}"))
 
     def _forget(self, job_id: str) -> None:
         with self._lock:

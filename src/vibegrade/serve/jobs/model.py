@@ -14,12 +14,16 @@ from pydantic import BaseModel, Field
 
 from vibegrade.files import data_dir
 
-__all__ = ["JobState", "ACTIVE_STATES", "JobSpec", "JobRecord", "JobQueueUnavailable", "JobQueueStopped",
+__all__ = ["JobState", "JobKind", "ACTIVE_STATES", "JobSpec", "JobRecord", "JobQueueUnavailable",
+           "JobQueueStopped",
            "JobLimitReached", "new_job_id", "is_job_id", "default_jobs_dir", "OUTPUT_NAME",
            "OUTPUT_MEDIA_TYPE", "STATE_NAME", "PROGRESS_INTERVAL_S", "SWEEP_INTERVAL_S", "SHUTDOWN_GRACE_S",
            "DEFAULT_MAX_ATTEMPTS"]
 
 JobState = Literal["queued", "running", "done", "failed"]
+JobKind = Literal["video", "agent"]
+"""What a job does: grade a video with a chain, or run the agent on a photo
+(:mod:`vibegrade.serve.services.agent`)."""
 ACTIVE_STATES = frozenset({"queued", "running"})
 OUTPUT_NAME = "output.mp4"
 """File name of a job's result inside its folder (always H.264 MP4: every browser plays it)."""
@@ -69,10 +73,14 @@ class JobSpec(BaseModel):
     """Everything a worker needs to run a job (stored with the job; JSON in Redis)."""
 
     job_id: str
+    kind: JobKind = Field(default="video",
+                          description="video: grade a video; agent: run the agent on a photo")
     input_name: str = Field(description="the saved upload, a file name inside the job folder")
     source_name: str = Field(default="video", description="the upload's file name, used in error messages")
     download_name: str = Field(description="file name offered for the download (Content-Disposition)")
-    tools: dict[str, Any] = Field(description="the tool chain to render (wire form)")
+    tools: dict[str, Any] = Field(description="the tool chain to render (wire form); empty for agent jobs")
+    agent: dict[str, Any] | None = Field(
+        default=None, description="agent jobs: the request, budget and mode (validated when submitted)")
     project_id: str | None = None
     frames_total: int | None = Field(default=None, ge=0, description="frame count found by the probe")
     max_pixels: int | None = Field(default=None, gt=0, description="largest accepted frame, in pixels")
@@ -99,6 +107,9 @@ class JobRecord:
     project_id: str | None = None
     attempts: int = 0
     client: str | None = None
+    kind: JobKind = "video"
+    stage: str | None = None
+    """What a running agent job is doing now (``planning``, ``pass 1: warm_sky`` ...); None for videos."""
 
     @property
     def progress(self) -> float:

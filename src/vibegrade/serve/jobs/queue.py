@@ -160,7 +160,8 @@ class JobQueue(ABC):
             return
         n = self.active_for_client(client)
         if n >= limit:
-            raise JobLimitReached(f"you already have {n} video job(s) queued or running (the limit is "
+            raise JobLimitReached(f"you already have {n} video job(s) or agent run(s) queued or running "
+                                  f"(the limit is "
                                   f"{limit}); wait until one is done, then upload again")
 
     def check_available(self) -> None:
@@ -220,7 +221,8 @@ class JobQueue(ABC):
     def _enqueue(self, spec: JobSpec) -> JobRecord: ...
 
     @abstractmethod
-    def _progress(self, spec: JobSpec, done: int, total: int | None) -> None: ...
+    def _progress(self, spec: JobSpec, done: int, total: int | None, stage: str | None = None) -> None:
+        """Record progress: ``done`` of ``total`` frames (agent jobs: percent of 100, and ``stage``)."""
 
     @abstractmethod
     def _finish(self, spec: JobSpec, state: JobState, *, frames: int | None = None,

@@ -1,6 +1,9 @@
 """The job runner: render one started job through :func:`vibegrade.media.pipeline.render_file` and report
 its progress and outcome to whichever transport delivered it (:class:`JobReport`). Nothing here knows how
-jobs are queued or where their state is kept."""
+jobs are queued or where their state is kept.
+
+Agent jobs (``spec.kind == "agent"``) run :func:`vibegrade.serve.services.agent.run_agent_job` instead,
+with the same reporting and the same interruption by ``abort``; their models are loaded once per runner."""
 
 from __future__ import annotations
 
@@ -12,7 +15,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
 
 from vibegrade.serve.jobs.model import OUTPUT_NAME, JobSpec, JobState
 
@@ -40,12 +43,13 @@ class FinishJob(Protocol):
 class JobReport:
     """Where a run reports to: the transport's record of the job.
 
-    ``progress(spec, frames_done, frames_total)`` at most every ``interval_s`` seconds;
+    ``progress(spec, frames_done, frames_total[, stage])`` at most every ``interval_s`` seconds (agent jobs:
+    percent done of 100 and what the agent is doing);
     ``finish(spec, "done" | "failed", frames=..., error=(code, message))`` once at the end;
     ``interrupted(spec)`` instead when the run was abandoned because the queue stopped.
     """
 
-    progress: Callable[[JobSpec, int, int | None], None]
+    progress: Callable[..., None]
     finish: FinishJob
     interrupted: Callable[[JobSpec], None]
     interval_s: float = 0.0
@@ -65,10 +69,18 @@ class JobRunner:
     def __init__(self, jobs_dir: Path, abort: threading.Event) -> None:
         self.jobs_dir = jobs_dir
         self.abort = abort
+        self.agent_models: Any = None
+        """The agent jobs' models (:class:`vibegrade.serve.services.agent.AgentModels`), made on the first
+        agent job; set it before to use other ones."""
+        self._agent_lock = threading.Lock()
 
     def run(self, spec: JobSpec, report: JobReport) -> None:
         """Render a started job and report the outcome (done, failed, or interrupted by ``abort``); the
-        saved upload is removed afterwards unless interrupted (the job may run again)."""
+        saved upload is removed afterwards unless interrupted (the job may run again). Agent jobs keep it
+        (steps are switched off on it later)."""
+        if spec.kind == "agent":
+            self._run_agent(spec, report)
+            return
         from vibegrade.media.errors import MediaError
         from vibegrade.media.pipeline import render_file
         from vibegrade.schema import parse_chain
@@ -116,3 +128,37 @@ class JobRunner:
             report.finish(spec, "done", frames=info.frames)
         with contextlib.suppress(OSError):
             src.unlink()
+
+    def _run_agent(self, spec: JobSpec, report: JobReport) -> None:
+        from vibegrade.serve.services.agent import AgentJobError, AgentModels, run_agent_job
+
+        with self._agent_lock:
+            if self.agent_models is None:
+                self.agent_models = AgentModels()
+        last = [float("-inf")]
+
+        def progress(stage: str, fraction: float) -> None:
+            if self.abort.is_set():
+                raise _Interrupted()
+            now = time.monotonic()
+            if now - last[0] >= report.interval_s:
+                last[0] = now
+                report.progress(spec, max(0, min(99, round(100 * fraction))), 100, stage)
+
+        try:
+            if self.abort.is_set():
+                raise _Interrupted()
+            run_agent_job(self.jobs_dir / spec.job_id, spec, self.agent_models, progress)
+        except _Interrupted:
+            log.info("agent job %s interrupted by shutdown", spec.job_id)
+            report.interrupted(spec)
+        except AgentJobError as e:
+            log.info("agent job %s failed: %s", spec.job_id, e.message)
+            report.finish(spec, "failed", error=(e.code, e.message))
+        except Exception:  # noqa: BLE001 - recorded as a failed job, details in the log
+            log.exception("agent job %s failed", spec.job_id)
+            report.finish(spec, "failed", error=("agent_failed", "the agent could not grade this photo "
+                                                                 "(internal error)"))
+        else:
+            log.info("agent job %s done", spec.job_id)
+            report.finish(spec, "done")

@@ -76,6 +76,8 @@ def _get_job(jobs: JobQueue, job_id: str) -> JobRecord:
         raise unavailable(e) from None
     if rec is None:
         raise ApiError(404, "job_not_found", f"unknown job {job_id!r} (jobs are kept for a limited time)")
+    if rec.kind != "video":
+        raise ApiError(404, "job_not_found", f"job {job_id} is an agent run: see /v1/agent/{job_id}")
     return rec
 
 

@@ -147,3 +147,30 @@ export async function stepProject(projectId, index) {
     { method: "POST", headers: { Accept: "application/json" } });
   return res.json();
 }
+
+// ------------------------------------------------------------------------------------------------ agent
+
+/**
+ * Start an agent run on `photo` ([Blob, filename]) for an open-ended request: answers the queued run,
+ * {job_id, status_url, request, budget, mode}; poll status_url (getJson) until its state is done or failed.
+ */
+export async function startAgent(photo, text, signal) {
+  const res = await postForm("/v1/agent", { file: photo, request: text }, signal);
+  return res.json();
+}
+
+/**
+ * Re-render a done run with the steps `off` (indices) switched off: {blob, tools, verdict} where verdict
+ * is {checklist_satisfied, met: [item ids]} of the new picture.
+ */
+export async function renderAgent(renderUrl, off, signal) {
+  const res = await postJson(renderUrl, { off }, signal);
+  const blob = await readBlob(res);
+  let verdict = null;
+  try {
+    verdict = JSON.parse(res.headers.get("X-Agent-Verdict") || "null");
+  } catch {
+    verdict = null;
+  }
+  return { blob, tools: res.headers.get("X-Tools"), verdict };
+}

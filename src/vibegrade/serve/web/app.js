@@ -9,10 +9,14 @@
 // reload brings the conversation back.
 // Reference: instead of words, a reference photo; POST /v1/match fits the chain that gives the photo the
 // reference's colour and tone and starts a project with it ("match: <name>"), refined like any other look.
+// Agent: with the Agent switch on, the request goes to POST /v1/agent (a job: GET /v1/agent/{id} reports its
+// progress, then its plan and steps); the panel (agent.js) ticks the plan's items the picture meets, lets
+// each step be switched off (POST /v1/agent/{id}/render re-renders and re-judges) and overlays its region.
 
+import { MaskOverlay, renderPlan, renderSteps, summary as agentSummary } from "./agent.js";
 import {
   ApiError, getHistory, getJson, isAbort, matchReference, postForm, postJson, readBlob, recordExport,
-  refineProject, request, stepProject,
+  refineProject, renderAgent, request, startAgent, stepProject,
 } from "./api.js";
 import { buildControls } from "./controls.js";
 import { describeEntry, isTextField, matchedReference, renderHistory } from "./history.js";
@@ -37,7 +41,12 @@ const ui = {
   refineForm: $("refine-form"), refineInput: $("refine-input"), refineSend: $("refine-send"), undo: $("undo"),
   redo: $("redo"), history: $("history"), referenceZone: $("reference"), referenceFile: $("reference-file"),
   referenceThumb: $("reference-thumb"), referenceNote: $("reference-note"),
+  agentMode: $("agent-mode"), agent: $("agent"), agentSummary: $("agent-summary"), agentPlan: $("agent-plan"),
+  agentSteps: $("agent-steps"), maskOverlay: $("mask-overlay"),
 };
+const LOOK_PLACEHOLDER = ui.look.placeholder;
+const AGENT_PLACEHOLDER = "Say how it should feel, e.g. a cold winter morning but keep the faces warm";
+const overlay = new MaskOverlay(ui.maskOverlay, ui.afterImg);
 const REFERENCE_HINT = ui.referenceNote.textContent.replace(/\s+/g, " ").trim();
 
 const state = {
@@ -61,6 +70,9 @@ const state = {
   busy: 0,
   video: null, // {key, url}: the graded video and the chain (as JSON) it was made with
   job: null, // {key, promise}: the video job running now
+  agent: null, // the agent run on screen: {view, off: Set of step indices, met: Set of item ids, satisfied, tools}
+  agentRunning: false, // an agent run is on its way
+  agentRender: null, // AbortController of the newest re-render with steps switched off
   urls: {},
 };
 
@@ -184,6 +196,7 @@ async function chooseFile(file, { sample = null } = {}) {
   const keep = state.restored && state.projectId !== null;
   state.restored = false;
   Object.assign(state, { file, preview: null, video: null, job: null, sample });
+  clearAgent();
   if (!keep) {
     Object.assign(state, { projectId: null, suggestion: null, history: null });
     showReference(null);
@@ -294,6 +307,7 @@ function buildSamples(samples) {
 /** A new conversation starts with `tools`, asked for by `look`; `reference`: see showReference. */
 function applySuggestion(tools, projectId, look, reference = null) {
   cancelRenders(); // renders of the previous settings must not land over the new suggestion
+  clearAgent();
   state.suggestion = tools;
   state.projectId = projectId;
   state.history = { cursor: 0, entries: [{ request: look, op: "start", tools }] }; // a new conversation
@@ -308,6 +322,7 @@ function applySuggestion(tools, projectId, look, reference = null) {
 
 async function grade() {
   clearError();
+  if (ui.agentMode.checked) return runAgent();
   if (!state.controls) return showError("The editor could not load its tools; reload the page.");
   const look = ui.look.value.trim();
   if (!state.file) return showError("Choose a photo or video first, or pick a sample.", { focus: ui.fileInput });
@@ -315,7 +330,9 @@ async function grade() {
     return showError("Type the look you want first, for example “golden hour, warm and soft”.", { focus: ui.look });
   }
   if (!state.preview && state.kind === "image") return showError("The file is still being read; try again in a moment.");
-  if (state.matching || state.grading) return showError("Wait for the look on its way, then try again.");
+  if (state.matching || state.grading || state.agentRunning) {
+    return showError("Wait for the look on its way, then try again.");
+  }
   const gen = state.generation;
   cancelRenders();
   const video = state.kind === "video";
@@ -398,7 +415,7 @@ async function matchFile(file) {
     return showError("Choose the photo to grade first (or pick a sample), then the reference photo.",
       { focus: ui.fileInput });
   }
-  if (state.matching || state.grading || state.turnBusy) {
+  if (state.matching || state.grading || state.turnBusy || state.agentRunning) {
     return showError("Wait for the request on its way, then choose the reference again.");
   }
   if (!state.preview) {
@@ -705,6 +722,7 @@ async function previewCurrentFrame() {
 
 async function download() {
   clearError();
+  if (state.agent) return downloadAgent();
   if (!state.projectId) return showError("Grade first: there is nothing to download yet.");
   if (!state.file) {
     return showError("Choose the photo again first: the page does not keep it.", { focus: ui.fileInput });
@@ -759,6 +777,203 @@ async function downloadCube() {
   }
 }
 
+// ---------------------------------------------------------------------------------------------- agent
+
+function setAgentMode(on) {
+  ui.look.placeholder = on ? AGENT_PLACEHOLDER : LOOK_PLACEHOLDER;
+  ui.grade.textContent = on ? "Run agent" : "Grade";
+  ui.agent.hidden = !(on && state.agent);
+  if (!on) overlay.hide();
+}
+
+function clearAgent() {
+  if (state.agentRender) state.agentRender.abort();
+  state.agentRender = null;
+  state.agent = null;
+  ui.agent.hidden = true;
+  ui.agentPlan.replaceChildren();
+  ui.agentSteps.replaceChildren();
+  ui.agentPlan.dataset.count = ui.agentSteps.dataset.count = "0";
+  ui.agentSummary.textContent = "";
+  overlay.clear();
+}
+
+const AGENT_STAGES = { planning: "Planning", "finding regions": "Finding the regions", orchestrating: "Choosing the steps",
+  rendering: "Rendering", done: "Finishing" };
+
+function agentStage(st) {
+  if (st.state === "queued") return "Waiting for a free worker…";
+  const stage = st.stage || "";
+  const pass = /^pass (\d+): (.+)$/.exec(stage);
+  if (pass) return `Agent: trying steps for “${pass[2].replaceAll("_", " ")}” (pass ${pass[1]})…`;
+  return `Agent: ${AGENT_STAGES[stage] || "working"}…`;
+}
+
+/** Poll an agent run until it is done (its view) or failed (throws). */
+async function followAgent(job, gen) {
+  let misses = 0;
+  showProgress("Agent: starting…", 0);
+  for (;;) {
+    let st;
+    try {
+      st = await getJson(job.status_url);
+      misses = 0;
+    } catch (err) {
+      if (!(err instanceof ApiError && err.network) || ++misses > POLL_NETWORK_RETRIES) throw err;
+      await sleep(POLL_MS * misses);
+      continue;
+    }
+    if (gen !== state.generation) return null;
+    if (st.state === "done") {
+      showProgress("Agent: done", 1);
+      return st.result;
+    }
+    if (st.state === "failed") {
+      throw new ApiError((st.error && st.error.message) || "The agent could not grade this photo.",
+        { code: (st.error && st.error.code) || "job_failed" });
+    }
+    showProgress(agentStage(st), st.progress);
+    await sleep(POLL_MS / 2);
+  }
+}
+
+/** Run the agent on the photo's preview with the request in the look field. */
+async function runAgent() {
+  const text = ui.look.value.trim();
+  if (!state.file) return showError("Choose a photo first, or pick a sample.", { focus: ui.fileInput });
+  if (state.kind === "video") {
+    return showError("The agent grades photos; switch Agent off to grade a video.", { focus: ui.agentMode });
+  }
+  if (!text) {
+    return showError("Say how the photo should feel first, for example “a cold winter morning but keep the faces warm”.",
+      { focus: ui.look });
+  }
+  if (!state.preview) return showError("The file is still being read; try again in a moment.");
+  if (state.matching || state.grading || state.agentRunning) {
+    return showError("Wait for the request on its way, then try again.");
+  }
+  const gen = state.generation;
+  cancelRenders();
+  clearAgent();
+  Object.assign(state, { projectId: null, suggestion: null, history: null }); // the agent's look is no project
+  showReference(null);
+  showHistory();
+  saveLocation();
+  setEditing(false);
+  state.agentRunning = true;
+  ui.grade.disabled = true;
+  setBusy(+1);
+  setStatus("Starting the agent…");
+  const t0 = performance.now();
+  try {
+    const job = await startAgent([state.preview.blob, state.preview.name], text);
+    const view = await followAgent(job, gen);
+    if (!view || gen !== state.generation) return;
+    const res = await request(view.result_url);
+    const blob = await readBlob(res);
+    if (gen !== state.generation) return;
+    const met = new Set(view.items.filter((i) => i.satisfied).map((i) => i.id));
+    state.agent = { view, off: new Set(), met, satisfied: view.checklist_satisfied, tools: res.headers.get("X-Tools") };
+    state.shownSeq = ++state.renderSeq;
+    showAfterImage(blob, state.agent.tools);
+    showAgent();
+    ui.download.disabled = false;
+    ui.job.hidden = true;
+    const steps = view.steps.length;
+    setStatus(`The agent took ${steps} step${steps === 1 ? "" : "s"} in ${((performance.now() - t0) / 1000).toFixed(1)} s. ` +
+      "Untick a step to see the picture without it; hover a step to see where it acts.");
+  } catch (err) {
+    if (!isAbort(err) && gen === state.generation) {
+      ui.job.hidden = true;
+      showError(err, { context: "The agent could not grade this photo" });
+      setStatus("");
+    }
+  } finally {
+    state.agentRunning = false;
+    setBusy(-1);
+    ui.grade.disabled = state.matching || state.grading;
+  }
+}
+
+function showAgent() {
+  const a = state.agent;
+  if (!a) return;
+  renderPlan(ui.agentPlan, a.view.items, a.met);
+  if (!ui.agentSteps.childElementCount || Number(ui.agentSteps.dataset.count) !== a.view.steps.length) {
+    renderSteps(ui.agentSteps, a.view.steps, a.off, {
+      toggle: toggleStep,
+      show: (step) => overlay.show(step.mask_url, step.mask),
+      hide: () => overlay.hide(),
+    });
+  }
+  ui.agentSummary.textContent = agentSummary(a.view.items, a.met, a.satisfied, a.view.baseline_checklist_satisfied);
+  ui.agent.hidden = !ui.agentMode.checked;
+}
+
+function toggleStep(index, on) {
+  const a = state.agent;
+  if (!a) return;
+  if (on) a.off.delete(index);
+  else a.off.add(index);
+  rerenderAgent();
+}
+
+/** Re-render the agent's picture with the steps switched off; the plan's ticks follow the new picture. */
+async function rerenderAgent() {
+  const a = state.agent;
+  if (state.agentRender) state.agentRender.abort();
+  const ctrl = new AbortController();
+  state.agentRender = ctrl;
+  const seq = ++state.renderSeq;
+  const off = [...a.off].sort((x, y) => x - y);
+  setBusy(+1);
+  ui.agentSteps.setAttribute("aria-busy", "true");
+  try {
+    const res = await renderAgent(a.view.render_url, off, ctrl.signal);
+    if (state.agent !== a || seq < state.shownSeq) return;
+    state.shownSeq = seq;
+    a.tools = res.tools;
+    if (res.verdict) {
+      a.met = new Set(res.verdict.met);
+      a.satisfied = res.verdict.checklist_satisfied;
+    }
+    showAfterImage(res.blob, res.tools);
+    ui.afterImg.dataset.off = off.join(",");
+    showAgent();
+    setStatus(off.length ? `Showing the picture without step${off.length > 1 ? "s" : ""} ${off.map((i) => i + 1).join(", ")}.`
+      : "Showing the agent's picture with every step.");
+  } catch (err) {
+    if (!isAbort(err) && state.agent === a) showError(err, { context: "Could not re-render without that step" });
+  } finally {
+    setBusy(-1);
+    if (state.agentRender === ctrl) {
+      state.agentRender = null;
+      ui.agentSteps.removeAttribute("aria-busy");
+    }
+  }
+}
+
+/** Download the agent's look (the steps that are on) rendered on the original file at full resolution. */
+async function downloadAgent() {
+  clearError();
+  const { file } = state;
+  if (!file) return showError("Choose the photo again first: the page does not keep it.", { focus: ui.fileInput });
+  ui.download.disabled = true;
+  setStatus("Rendering at full resolution…");
+  try {
+    const res = await postForm("/v1/render", { file: [file, file.name], tools: state.agent.tools });
+    const blob = await readBlob(res);
+    const filename = `${stemOf(file.name)}-vibegrade-agent.${extFor(res.headers.get("Content-Type"), file.name)}`;
+    saveBlob(blob, filename);
+    setStatus(`Saved ${filename}.`);
+  } catch (err) {
+    if (!isAbort(err)) showError(err, { context: "Download failed" });
+    setStatus("");
+  } finally {
+    ui.download.disabled = !state.agent && !state.projectId;
+  }
+}
+
 // ------------------------------------------------------------------------------------------ wiring
 
 const hasFiles = (e) => e.dataTransfer && [...e.dataTransfer.types].includes("Files");
@@ -793,6 +1008,8 @@ function wire() {
     matchFile(file);
   });
   ui.look.addEventListener("input", () => ui.look.removeAttribute("aria-invalid"));
+  ui.agentMode.addEventListener("change", () => setAgentMode(ui.agentMode.checked));
+  ui.afterImg.addEventListener("load", () => overlay.place());
   ui.alertClose.addEventListener("click", () => {
     clearError();
     ui.look.focus();
@@ -831,6 +1048,7 @@ function wire() {
 
 async function init() {
   wire();
+  setAgentMode(ui.agentMode.checked); // a reload can keep the switch on
   try {
     const [catalogue, samples] = await Promise.all([getJson("/v1/tools"), getJson("/v1/samples")]);
     state.controls = buildControls(ui.toolControls, catalogue, onControlsChanged);
