@@ -88,8 +88,9 @@ class ColourGuide:
         up = [cv2.resize(np.ascontiguousarray(coef[..., c]), (width, height), interpolation=cv2.INTER_LINEAR)
               for c in range(4)]
         q = up[3]
-        for c in range(3):
-            q += up[c] * guide_hi[c]
+        for c in range(3):  # in place: no full-size temporaries
+            np.multiply(up[c], guide_hi[c], out=up[c])
+            q += up[c]
         return np.clip(q, 0.0, 1.0, out=q)
 
 
