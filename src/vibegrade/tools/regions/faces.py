@@ -76,8 +76,9 @@ def detect_faces(proxy: Proxy) -> list[Face]:
     s = min(1.0, DETECT_SIZE / max(height, width))
     if abs(s - proxy.scale) < 1e-9:
         det = proxy.u8
-    else:
-        det = cv2.resize(proxy.full_u8, (round(width * s), round(height * s)), interpolation=cv2.INTER_AREA)
+    else:  # from the working image when it is larger than the detection size (cheaper than full size)
+        src = proxy.u8 if proxy.scale > s else proxy.full_u8
+        det = cv2.resize(src, (round(width * s), round(height * s)), interpolation=cv2.INTER_AREA)
     gray = cv2.equalizeHist(cv2.cvtColor(det, cv2.COLOR_RGB2GRAY))
     rects, neighbours = _cascade("haarcascade_frontalface_default.xml").detectMultiScale2(
         gray, scaleFactor=1.2, minNeighbors=3, minSize=(MIN_FACE_PX, MIN_FACE_PX))

@@ -85,11 +85,14 @@ class ColourGuide:
         three channels, each ``(H, W)`` float32 in [0, 1]): ``(H, W)`` float32 in [0, 1]."""
         height, width = guide_hi[0].shape
         coef = self.coefficients(mask)
-        up = [cv2.resize(np.ascontiguousarray(coef[..., c]), (width, height), interpolation=cv2.INTER_LINEAR)
-              for c in range(4)]
+        up: list[np.ndarray] = [
+            np.asarray(cv2.resize(np.ascontiguousarray(coef[..., c]), (width, height),
+                                  interpolation=cv2.INTER_LINEAR), dtype=np.float32)
+            for c in range(4)]
         q = up[3]
-        for c in range(3):
-            q += up[c] * guide_hi[c]
+        for c in range(3):  # in place: no full-size temporaries
+            np.multiply(up[c], guide_hi[c], out=up[c])
+            q += up[c]
         return np.clip(q, 0.0, 1.0, out=q)
 
 
