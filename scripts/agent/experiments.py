@@ -105,6 +105,9 @@ def summarise(verdicts, seconds) -> dict[str, float]:
         "adherence": round(float(np.mean([v.adherence for v in verdicts])), 4),
         "preservation_de00": round(float(np.mean([v.preservation for v in verdicts])), 3),
         "guard_violations": round(float(np.mean([bool(v.violations) for v in verdicts])), 4),
+        # per guard: banding is reported but not penalised (the authors' preferences ignored it)
+        **{f"violations_{g}": round(float(np.mean([g in v.violations for v in verdicts])), 4)
+           for g in ("clipping_increase", "banding", "halo")},
         "reward": round(float(np.mean([v.reward for v in verdicts])), 4),
         "ms_per_photo": round(1000 * float(np.median(seconds)), 1),
     }

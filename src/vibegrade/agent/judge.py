@@ -54,7 +54,7 @@
     five sky photos (visible glows around a propeller plane and a lighthouse at the top), global edits up to
     exposure +60 at most 0.28.
 * **violations**: the guards above their :data:`GUARD_LIMITS`; **reward**: adherence minus the penalties
-  of :class:`RewardWeights` (module defaults, to be calibrated on authored pairwise preferences; recompute
+  of :class:`RewardWeights` (calibrated on authored pairwise preferences, ``docs/agent.md``; recompute
   with :func:`reward`).
 
 Speed: :class:`Scene` measures everything about the original once (Lab, masks' weights, before values,
