@@ -101,3 +101,34 @@ def test_templates_and_candidates_follow_the_item() -> None:
     # 2 templates x 4 strengths, but 1.75x and 3x of -75 both clamp to -100
     assert len(candidates(sky_cooler, 100)) == 6
     assert all(c.action.params["temperature"] < 0 for c in cands)
+
+
+def test_a_chain_decomposes_into_actions_that_rebuild_it() -> None:
+    from vibegrade.agent.actions import chain_actions
+    from vibegrade.schema import parse_chain
+
+    c = parse_chain({"adjust": {"exposure": 10, "temperature": -20},
+                     "selective_adjust": {"blue": {"saturation": 30}},
+                     "regional": [{"region": "sky", "adjust": {"contrast": 15}}],
+                     "filter": {"name": "winter", "intensity": 40}})
+    acts = chain_actions(c)
+    assert [a.tool for a in acts] == ["adjust", "selective_adjust", "regional", "filter"]
+    assert apply_actions(ToolChain(), acts) == c
+    assert chain_actions(ToolChain()) == []
+
+
+def test_student_candidates_take_the_students_amount_the_asked_way() -> None:
+    from vibegrade.agent.actions import student_candidates
+    from vibegrade.schema import parse_chain
+
+    cooler_sky = item(region="sky", direction="decrease")
+    cands = student_candidates(cooler_sky, parse_chain({"adjust": {"temperature": -35}}))
+    assert [(c.action.tool, c.action.region, c.action.params) for c in cands] == [
+        ("regional", "sky", {"temperature": -35}), ("adjust", "global", {"temperature": -35})]
+    # an answer that moves the other way, or not at all, gives nothing
+    assert student_candidates(cooler_sky, parse_chain({"adjust": {"temperature": 30}})) == []
+    assert student_candidates(cooler_sky, ToolChain()) == []
+    greens = item(region="greens", property="saturation")
+    answer = parse_chain({"selective_adjust": {"green": {"saturation": 45}}})
+    (sel, *_rest) = student_candidates(greens, answer)
+    assert sel.action.tool == "selective_adjust" and sel.action.params == {"saturation": 45}

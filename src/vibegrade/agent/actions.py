@@ -41,7 +41,7 @@ from vibegrade.schema import (
 
 __all__ = ["Tool", "Scope", "Action", "Template", "LEVERS", "BASE_AMOUNT", "SIZE_FACTOR", "MULTIPLIERS",
            "HUE_REGIONS", "Candidate", "apply_action", "apply_actions", "templates", "action_for",
-           "candidates"]
+           "candidates", "chain_actions", "student_candidates"]
 
 Tool = Literal["adjust", "selective_adjust", "regional", "filter"]
 Scope = Literal["region", "global"]
@@ -175,6 +175,51 @@ def apply_actions(chain: ToolChain, actions: list[Action]) -> ToolChain:
         chain = apply_action(chain, a)
     return chain
 
+
+def chain_actions(chain: ToolChain, item_id: str = "look") -> list[Action]:
+    """``chain`` as actions that rebuild it from an empty chain (one per tool, colour range and region)."""
+    out: list[Action] = []
+    if chain.adjust.used:
+        out.append(Action("adjust", "global", {k: v for k, v in chain.adjust.model_dump().items() if v},
+                          item_id))
+    for color in SELECTIVE_COLORS:
+        c = getattr(chain.selective_adjust, color)
+        if c.used:
+            out.append(Action("selective_adjust", color,
+                              {k: v for k, v in (("saturation", c.saturation), ("luminance", c.luminance))
+                               if v}, item_id))
+    for e in chain.regional:
+        if e.used:
+            out.append(Action("regional", e.region, e.adjust.to_wire(), item_id))
+    if chain.filter.used:
+        out.append(Action("filter", "global",
+                          {"name": chain.filter.name, "intensity": chain.filter.intensity}, item_id))
+    return out
+
+
+def student_candidates(item: ChecklistItem, answer: ToolChain) -> list[Candidate]:
+    """Candidates for ``item`` from a language student's ``answer`` to the item's own words: each of the
+    item's levers that the answer moves the asked way, at the answer's amount, in each of the item's scopes.
+    The strength is recorded as the nearest of :data:`MULTIPLIERS` (what the policy learns)."""
+    out: list[Candidate] = []
+    for t in templates(item):
+        sign = dict(LEVERS[item.property])[t.lever] * (-1 if item.direction == "decrease" else 1)
+        color = HUE_REGIONS.get(item.region)
+        base = BASE_AMOUNT[item.property][t.lever] * SIZE_FACTOR[item.size]
+        if t.scope == "region" and color is not None and t.lever in ("saturation", "vibrance", "exposure",
+                                                                      "brightness"):
+            ch = "saturation" if t.lever in ("saturation", "vibrance") else "luminance"
+            value = (getattr(getattr(answer.selective_adjust, color), ch)
+                     or 2 * getattr(answer.adjust, t.lever))
+            base *= 2  # the selective sliders take twice the global amount (see action_for)
+        else:
+            value = getattr(answer.adjust, t.lever)
+        if value * sign <= 0:
+            continue
+        mult = min(MULTIPLIERS, key=lambda m: abs(m * base - abs(value)))
+        action = action_for(item, t, abs(value) / base)
+        out.append(Candidate(t, mult, action))
+    return out
 
 def templates(item: ChecklistItem) -> list[Template]:
     """The (lever, scope) choices for ``item``, the item's own region first. ``keep`` and infeasible items

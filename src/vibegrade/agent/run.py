@@ -6,7 +6,9 @@
 2. **Regions**: the masks the checklist needs are computed once from the original photo
    (:func:`vibegrade.tools.regions.compute_masks`), and a proxy of long side
    :data:`~vibegrade.agent.search.PROXY_SIZE` is made with its masks downsampled (frozen from the original).
-3. **Baseline**: the single-shot student's global chain for the same request, scored by the same judge.
+3. **Baseline**: the single-shot student's global chain for the same request, scored by the same judge. In
+   the search modes it is also a starting point (taken when it scores better than the untouched photo), and
+   the student's answer to each item's own words is one more candidate for that item.
 4. **Orchestrate** (``mode``):
 
    * ``rules`` -- each acting item gets its first template at the first-guess strength, no judge;
@@ -29,8 +31,17 @@ from typing import Any, Literal
 import cv2
 import numpy as np
 
-from vibegrade.agent.actions import Action, action_for, apply_action, apply_actions, templates
-from vibegrade.agent.checklist import Checklist
+from vibegrade.agent.actions import (
+    Action,
+    Candidate,
+    action_for,
+    apply_action,
+    apply_actions,
+    chain_actions,
+    student_candidates,
+    templates,
+)
+from vibegrade.agent.checklist import Checklist, ChecklistItem
 from vibegrade.agent.judge import Verdict
 from vibegrade.agent.planner import Planner
 from vibegrade.agent.policy import Policy
@@ -224,14 +235,23 @@ def run_agent(image: np.ndarray, request: str, *, planner: Planner | None = None
     say("orchestrating", 0.3)
     steps: list[Step] = []
     actions: list[Action]
+    # the student's part: its look for the whole request as a starting point, and its answer to each item's
+    # own words as one more candidate for that item
+    acting = [i for i in checklist.feasible if i.direction != "keep"]
+    answers = dict(zip((i.id for i in acting), student.predict([i.text for i in acting]))) if acting else {}
+    starts = [chain_actions(baseline, "student")]
+
+    def extra(item: ChecklistItem) -> list[Candidate]:
+        return student_candidates(item, answers[item.id]) if item.id in answers else []
+
     if mode == "search":
-        out = search(evaluate, checklist, budget=budget, passes=2,
+        out = search(evaluate, checklist, budget=budget, passes=2, starts=starts, extra=extra,
                      progress=lambda m, f: say(m, 0.3 + 0.65 * f))
         chain, actions, steps, verdict = out.chain, out.actions, out.steps, out.verdict
     elif mode == "policy+search":
         assert policy is not None
         pol = policy
-        out = search(evaluate, checklist, budget=budget, passes=2,
+        out = search(evaluate, checklist, budget=budget, passes=2, starts=starts, extra=extra,
                      choices=lambda item, progress: pol.ranking(item, evaluate.scene, progress),
                      progress=lambda m, f: say(m, 0.3 + 0.65 * f))
         chain, actions, steps, verdict = out.chain, out.actions, out.steps, out.verdict

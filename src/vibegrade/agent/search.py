@@ -12,13 +12,13 @@ the learned orchestrator (:mod:`vibegrade.agent.policy`).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 
-from vibegrade.agent.actions import Action, Candidate, Template, apply_action, candidates
+from vibegrade.agent.actions import Action, Candidate, Template, apply_action, apply_actions, candidates
 from vibegrade.agent.checklist import Checklist, ChecklistItem
 from vibegrade.agent.judge import Scene, Verdict, judge
 from vibegrade.schema import ToolChain
@@ -141,13 +141,30 @@ def _item_applicable(verdict: Verdict, item_id: str) -> bool:
 
 def search(evaluate: Evaluator, checklist: Checklist, start: ToolChain | None = None, *, budget: int = 8,
            passes: int = 2, choices: ChoiceFn | None = None,
+           starts: Sequence[list[Action]] = (),
+           extra: Callable[[ChecklistItem], list[Candidate]] | None = None,
            progress: Callable[[str, float], None] | None = None) -> SearchOutcome:
-    """Greedy best-of-``budget`` search per item (see the module docstring)."""
+    """Greedy best-of-``budget`` search per item (see the module docstring).
+
+    ``starts``: other starting points, each a list of actions (e.g. the single-shot student's look as
+    :func:`~vibegrade.agent.actions.chain_actions`); the search starts from the one with the highest reward
+    (the empty chain included). ``extra``: more candidates per item (e.g. the student's answer to the item's
+    words, :func:`~vibegrade.agent.actions.student_candidates`), tried after the budgeted ones."""
     chain = start if start is not None else ToolChain()
     verdict = evaluate(chain)
     actions: list[Action] = []
     steps: list[Step] = []
     decisions: list[Decision] = []
+    for acts in starts:
+        try:
+            alt = apply_actions(chain, acts)
+        except ValueError:
+            continue
+        v = evaluate(alt)
+        if acts and v.reward > verdict.reward + MIN_GAIN:
+            steps = [Step(a.item_id, a.tool, a.region, dict(a.params), verdict.adherence, v.adherence,
+                          verdict.reward, v.reward) for a in acts]
+            actions, chain, verdict = list(acts), alt, v
     items = sorted((i for i in checklist.feasible if i.direction != "keep"), key=lambda i: -i.weight)
     total = max(1, len(items) * passes)
     done = 0
@@ -160,7 +177,8 @@ def search(evaluate: Evaluator, checklist: Checklist, start: ToolChain | None = 
                 continue
             best: tuple[float, Candidate, ToolChain, Verdict] | None = None
             order = choices(item, progress_of(verdict, item)) if choices is not None else None
-            for cand in candidates(item, budget, order):
+            pool = candidates(item, budget, order) + (extra(item) if extra is not None else [])
+            for cand in pool:
                 try:
                     nxt = apply_action(chain, cand.action)
                 except ValueError:
