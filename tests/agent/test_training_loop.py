@@ -24,7 +24,8 @@ def it(id_, region, prop, direction, size="moderate"):
 
 
 ROWS = [
-    PlanRow("t-0001", "cold", "cold and blue", parse_checklist({"items": [it("c", "global", "warmth", "decrease")]})),
+    PlanRow("t-0001", "cold", "cold and blue",
+            parse_checklist({"items": [it("c", "global", "warmth", "decrease")]})),
     PlanRow("t-0002", "sky", "dramatic sky", parse_checklist({"items": [
         it("s", "sky", "contrast", "increase"), it("d", "sky", "luminance", "decrease", "slight")]})),
     # fewer crushed shadows on photos that have none: nothing can meet it
