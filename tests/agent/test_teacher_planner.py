@@ -69,3 +69,31 @@ def test_teacher_planner_asks_and_falls_back(monkeypatch: pytest.MonkeyPatch) ->
         assert fb.calls == ["warmer"]
         with pytest.raises(TeacherError):
             TeacherPlanner(_config(srv.base_url)).plan("warmer")
+
+
+def test_the_agent_gives_the_teacher_the_photos_statistics_and_image(monkeypatch: pytest.MonkeyPatch) -> None:
+    import numpy as np
+
+    from vibegrade.agent.run import run_agent
+    from vibegrade.schema import ToolChain
+
+    class Student:
+        def predict(self, intents):
+            return [ToolChain() for _ in intents]
+
+    monkeypatch.setenv("VIBEGRADE_CACHE_DIR", "/nonexistent-cache")
+    seen: list[list[dict[str, Any]]] = []
+
+    def respond(messages: list[dict[str, Any]]) -> str:
+        seen.append(messages)
+        return ANSWER
+
+    img = np.full((48, 64, 3), 120, np.uint8)
+    img[:16] = (90, 140, 220)
+    with ReplayServer(fallback=None, responder=respond) as srv:
+        planner = TeacherPlanner(_config(srv.base_url), send_image=True)
+        res = run_agent(img, "cold winter morning", planner=planner, student=Student(), mode="rules")
+    user = seen[0][-1]["content"]
+    assert "Photo statistics: mean_L" in user[0]["text"]
+    assert user[1]["image_url"]["url"].startswith("data:image/jpeg;base64,")
+    assert [i.id for i in res.checklist.items] == ["cool", "faces", "snow"]

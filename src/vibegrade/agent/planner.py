@@ -313,11 +313,17 @@ def load_planner(folder: str | os.PathLike[str] | None = None) -> OfflinePlanner
 class TeacherPlanner:
     """Planning by the teacher: any OpenAI-compatible chat model (prompt and parser in
     :mod:`vibegrade.agent.plan_prompt`). A failed call or an unusable answer falls back to ``fallback``
-    when given, else raises :class:`vibegrade.llm.client.TeacherError`."""
+    when given, else raises :class:`vibegrade.llm.client.TeacherError`.
 
-    def __init__(self, client_config: Any, fallback: Planner | None = None) -> None:
+    The agent passes the photo's statistics (:func:`vibegrade.agent.run.image_stats`) and, with
+    ``send_image=True`` (a vision model), the photo itself as a small JPEG data URL."""
+
+    reads_image = True  # run_agent passes stats (and the image when send_image) to plan()
+
+    def __init__(self, client_config: Any, fallback: Planner | None = None, send_image: bool = False) -> None:
         self.client_config = client_config
         self.fallback = fallback
+        self.send_image = send_image
         self.last_rationale = ""
 
     def plan(self, request: str, stats: dict[str, float] | None = None,

@@ -49,7 +49,8 @@ from vibegrade.agent.search import PROXY_SIZE, Evaluator, Step, progress_of, sea
 from vibegrade.schema import ToolChain
 from vibegrade.tools.regions import compute_masks
 
-__all__ = ["Mode", "MODES", "DEFAULT_BUDGET", "AgentResult", "run_agent", "proxy_of", "needed_regions"]
+__all__ = ["Mode", "MODES", "DEFAULT_BUDGET", "AgentResult", "run_agent", "proxy_of", "needed_regions",
+           "image_stats"]
 
 Mode = Literal["rules", "search", "policy", "policy+search"]
 MODES: tuple[str, ...] = ("rules", "search", "policy", "policy+search")
@@ -70,6 +71,30 @@ def proxy_of(image: np.ndarray, size: int = PROXY_SIZE) -> np.ndarray:
     if s >= 1.0:
         return np.ascontiguousarray(image)
     return cv2.resize(image, (max(1, round(w * s)), max(1, round(h * s))), interpolation=cv2.INTER_AREA)
+
+
+def image_stats(proxy: np.ndarray) -> dict[str, float]:
+    """A few statistics of an 8-bit proxy for a planner: mean and spread of CIE L*, mean b* and a*, mean
+    chroma, and the percentage of clipped pixels."""
+    from vibegrade.agent.measure import clipped, to_lab
+
+    rgb = proxy.astype(np.float32) / 255.0
+    lab = to_lab(rgb)
+    return {"mean_L": float(lab[..., 0].mean()), "std_L": float(lab[..., 0].std()),
+            "mean_b": float(lab[..., 2].mean()), "mean_a": float(lab[..., 1].mean()),
+            "mean_chroma": float(np.hypot(lab[..., 1], lab[..., 2]).mean()),
+            "clipped_pct": 100.0 * float(clipped(rgb).mean())}
+
+
+def _data_url(proxy: np.ndarray) -> str:
+    import base64
+    import io
+
+    from PIL import Image
+
+    buf = io.BytesIO()
+    Image.fromarray(proxy).save(buf, format="JPEG", quality=85)
+    return "data:image/jpeg;base64," + base64.b64encode(buf.getvalue()).decode("ascii")
 
 
 def needed_regions(checklist: Checklist) -> list[str]:
@@ -192,13 +217,18 @@ def run_agent(image: np.ndarray, request: str, *, planner: Planner | None = None
     say = progress or (lambda _msg, _frac: None)
 
     t0 = time.perf_counter()
+    proxy = proxy_of(image)
     if checklist is None:
         say("planning", 0.02)
         if planner is None:
             from vibegrade.agent.planner import load_planner
 
             planner = load_planner()
-        checklist = planner.plan(request)
+        if getattr(planner, "reads_image", False):
+            url = _data_url(proxy) if getattr(planner, "send_image", False) else None
+            checklist = planner.plan(request, stats=image_stats(proxy), image_data_url=url)  # type: ignore[call-arg]
+        else:
+            checklist = planner.plan(request)
     t["plan"] = time.perf_counter() - t0
 
     t0 = time.perf_counter()
@@ -207,7 +237,6 @@ def run_agent(image: np.ndarray, request: str, *, planner: Planner | None = None
     if masks is None or any(r not in masks for r in need):
         masks = compute_masks(image, need)
     masks = {r: masks[r] for r in need}
-    proxy = proxy_of(image)
     ph, pw = proxy.shape[:2]
     proxy_masks = {k: cv2.resize(m, (pw, ph), interpolation=cv2.INTER_AREA) for k, m in masks.items()}
     t["regions"] = time.perf_counter() - t0
