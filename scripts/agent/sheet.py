@@ -62,7 +62,8 @@ def main() -> int:
         print(photo, request, [i.id for i in res.checklist.items], res.verdict.checklist_satisfied,
               file=sys.stderr)
     width = max(r.shape[1] for r in rows)
-    sheet = np.vstack([np.pad(r, ((0, 8), (0, width - r.shape[1]), (0, 0)), constant_values=255) for r in rows])
+    sheet = np.vstack([np.pad(r, ((0, 8), (0, width - r.shape[1]), (0, 0)), constant_values=255)
+                       for r in rows])
     args.out.parent.mkdir(parents=True, exist_ok=True)
     Image.fromarray(sheet).save(args.out, quality=88)
     return 0
