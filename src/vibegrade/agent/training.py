@@ -75,9 +75,12 @@ def make_pairs(photos: Sequence[str], rows: Sequence[PlanRow], n: int, seed: int
 
 @dataclass
 class SearchRecord:
+    """One searched pair: its outcome and, per decision, the policy's features at the time of it (the
+    evaluator and its scene are not kept: hundreds of scenes would not fit in memory)."""
+
     pair: Pair
     outcome: SearchOutcome
-    evaluator: Evaluator
+    features: list[np.ndarray]
 
 
 def run_search(bank: PhotoBank, pairs: Sequence[Pair], *, budget: int = 8, passes: int = 2,
@@ -87,7 +90,9 @@ def run_search(bank: PhotoBank, pairs: Sequence[Pair], *, budget: int = 8, passe
     for i, pair in enumerate(pairs):
         proxy, masks = bank.get(pair.photo)
         ev = Evaluator(proxy, masks, pair.row.checklist)
-        out.append(SearchRecord(pair, search(ev, pair.row.checklist, budget=budget, passes=passes), ev))
+        outcome = search(ev, pair.row.checklist, budget=budget, passes=passes)
+        feats = [item_features(d.item, ev.scene, d.progress) for d in outcome.decisions]
+        out.append(SearchRecord(pair, outcome, feats))
         if progress is not None:
             progress(i + 1, len(pairs))
     return out
@@ -102,9 +107,8 @@ def policy_examples(records: Sequence[SearchRecord], min_satisfied: float = 0.5)
     for rec in records:
         if rec.outcome.verdict.checklist_satisfied < min_satisfied:
             continue
-        for d in rec.outcome.decisions:
-            out.append(PolicyExample(item_features(d.item, rec.evaluator.scene, d.progress),
-                                     valid_choices(d.item),
+        for d, feats in zip(rec.outcome.decisions, rec.features):
+            out.append(PolicyExample(feats, valid_choices(d.item),
                                      index[choice_key(d.template, d.multiplier)], 1.0 + max(0.0, d.gain)))
     return out
 
