@@ -19,7 +19,7 @@ actions of several strengths. The slider amounts are first guesses scaled from t
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -41,7 +41,7 @@ from vibegrade.schema import (
 
 __all__ = ["Tool", "Scope", "Action", "Template", "LEVERS", "BASE_AMOUNT", "SIZE_FACTOR", "MULTIPLIERS",
            "HUE_REGIONS", "Candidate", "apply_action", "apply_actions", "templates", "action_for",
-           "candidates", "chain_actions", "student_candidates"]
+           "candidates", "chain_actions", "student_candidates", "protected", "keep_regions"]
 
 Tool = Literal["adjust", "selective_adjust", "regional", "filter"]
 Scope = Literal["region", "global"]
@@ -254,6 +254,35 @@ class Candidate:
     template: Template
     multiplier: float
     action: Action
+    #: actions applied with this one: counter-moves that protect regions the checklist keeps
+    also: tuple[Action, ...] = ()
+
+    @property
+    def actions(self) -> tuple[Action, ...]:
+        return (self.action, *self.also)
+
+
+def protected(cand: Candidate, keep_regions: list[str]) -> Candidate | None:
+    """``cand`` with counter-moves that hold ``keep_regions`` where they were: a global adjust move plus,
+    in each kept region, a regional edit of the opposite amount on the same sliders (how a colourist cools
+    a picture "but keeps the faces warm"). ``None`` when there is nothing to protect."""
+    a = cand.action
+    if a.tool != "adjust" or not keep_regions:
+        return None
+    params = {k: -v for k, v in a.params.items() if k in REGIONAL_ADJUST_KEYS and v}
+    if not params:
+        return None
+    counter = tuple(Action("regional", r, params, a.item_id) for r in keep_regions)
+    return Candidate(cand.template, cand.multiplier, a, counter)
+
+
+def keep_regions(items: Sequence[ChecklistItem]) -> list[str]:
+    """The regions (not ``global``) of the feasible ``keep`` items, in order, without repeats."""
+    out: list[str] = []
+    for i in items:
+        if i.feasible and i.direction == "keep" and i.region != "global" and i.region not in out:
+            out.append(i.region)
+    return out
 
 
 def candidates(item: ChecklistItem, budget: int, choices: list[tuple[Template, float]] | None = None

@@ -34,10 +34,13 @@ import numpy as np
 from vibegrade.agent.actions import (
     Action,
     Candidate,
+    Template,
     action_for,
     apply_action,
     apply_actions,
     chain_actions,
+    keep_regions,
+    protected,
     student_candidates,
     templates,
 )
@@ -172,6 +175,7 @@ def _policy_loop(policy: Policy, evaluate: Evaluator, checklist: Checklist, pass
     actions: list[Action] = []
     steps: list[Step] = []
     items = sorted((i for i in checklist.feasible if i.direction != "keep"), key=lambda i: -i.weight)
+    keeps = keep_regions(checklist.items)
     for p in range(passes):
         for item in items:
             iv = next((v for v in verdict.items if v.id == item.id), None)
@@ -180,15 +184,20 @@ def _policy_loop(policy: Policy, evaluate: Evaluator, checklist: Checklist, pass
             a = policy.decide(item, evaluate.scene, progress_of(verdict, item))
             if a is None:
                 continue
+            # a global move holds the regions the checklist keeps where they were (no comparison made)
+            counter = protected(Candidate(Template("", "global"), 1.0, a), keeps)
+            acts = list(counter.actions) if counter is not None else [a]
             try:
-                nxt = apply_action(chain, a)
+                nxt = apply_actions(chain, acts)
             except ValueError:
                 continue
             v = evaluate(nxt)
-            steps.append(Step(a.item_id, a.tool, a.region, dict(a.params), verdict.adherence, v.adherence,
-                              verdict.reward, v.reward))
+            for k, act in enumerate(acts):
+                b_adh, b_rew = (verdict.adherence, verdict.reward) if k == 0 else (v.adherence, v.reward)
+                steps.append(Step(act.item_id, act.tool, act.region, dict(act.params), b_adh, v.adherence,
+                                  b_rew, v.reward))
             chain, verdict = nxt, v
-            actions.append(a)
+            actions.extend(acts)
     return chain, actions, steps, verdict
 
 

@@ -18,7 +18,15 @@ from typing import Any
 
 import numpy as np
 
-from vibegrade.agent.actions import Action, Candidate, Template, apply_action, apply_actions, candidates
+from vibegrade.agent.actions import (
+    Action,
+    Candidate,
+    Template,
+    apply_actions,
+    candidates,
+    keep_regions,
+    protected,
+)
 from vibegrade.agent.checklist import Checklist, ChecklistItem
 from vibegrade.agent.judge import Scene, Verdict, judge
 from vibegrade.schema import ToolChain
@@ -166,6 +174,7 @@ def search(evaluate: Evaluator, checklist: Checklist, start: ToolChain | None = 
                           verdict.reward, v.reward) for a in acts]
             actions, chain, verdict = list(acts), alt, v
     items = sorted((i for i in checklist.feasible if i.direction != "keep"), key=lambda i: -i.weight)
+    keeps = keep_regions(checklist.items)
     total = max(1, len(items) * passes)
     done = 0
     for p in range(passes):
@@ -178,9 +187,11 @@ def search(evaluate: Evaluator, checklist: Checklist, start: ToolChain | None = 
             best: tuple[float, Candidate, ToolChain, Verdict] | None = None
             order = choices(item, progress_of(verdict, item)) if choices is not None else None
             pool = candidates(item, budget, order) + (extra(item) if extra is not None else [])
+            # a global move is also tried with the kept regions held where they were
+            pool += [c for c in (protected(c, keeps) for c in pool) if c is not None]
             for cand in pool:
                 try:
-                    nxt = apply_action(chain, cand.action)
+                    nxt = apply_actions(chain, list(cand.actions))
                 except ValueError:
                     continue  # e.g. no room for another regional edit
                 v = evaluate(nxt)
@@ -191,10 +202,13 @@ def search(evaluate: Evaluator, checklist: Checklist, start: ToolChain | None = 
                 decisions.append(Decision(item, p, None, 0.0, 0.0, now))
                 continue
             _, cand, chain, v = best
-            steps.append(Step(item.id, cand.action.tool, cand.action.region, dict(cand.action.params),
-                              verdict.adherence, v.adherence, verdict.reward, v.reward))
+            for k, act in enumerate(cand.actions):
+                # a protecting counter-move is its own step (it can be switched off); scores are the pair's
+                b_adh, b_rew = (verdict.adherence, verdict.reward) if k == 0 else (v.adherence, v.reward)
+                steps.append(Step(item.id, act.tool, act.region, dict(act.params), b_adh, v.adherence, b_rew,
+                                  v.reward))
             decisions.append(Decision(item, p, cand.template, cand.multiplier, v.reward - verdict.reward,
                                       now))
-            actions.append(cand.action)
+            actions.extend(cand.actions)
             verdict = v
     return SearchOutcome(chain, actions, steps, verdict, decisions, evaluate.calls)
