@@ -26,6 +26,8 @@ from typing import TYPE_CHECKING
 import cv2
 import numpy as np
 
+from vibegrade.tools.regions.proxy import grab_cut
+
 if TYPE_CHECKING:
     from vibegrade.tools.regions.faces import Face
     from vibegrade.tools.regions.proxy import Proxy
@@ -134,14 +136,8 @@ def people_mask(proxy: Proxy) -> np.ndarray:
     gc[ring > 0] = cv2.GC_PR_BGD
     gc[templ > 0] = cv2.GC_PR_FGD
     gc[core > 0] = cv2.GC_FGD
-    small = cv2.resize(proxy.u8, (cw, ch), interpolation=cv2.INTER_AREA)
-    bgd, fgd = np.zeros((1, 65), np.float64), np.zeros((1, 65), np.float64)
-    cv2.setRNGSeed(0)
-    try:
-        cv2.grabCut(cv2.cvtColor(small, cv2.COLOR_RGB2BGR), gc, (0, 0, 1, 1), bgd, fgd, CUT_ITERATIONS,
-                    cv2.GC_INIT_WITH_MASK)
-        fg = ((gc == cv2.GC_FGD) | (gc == cv2.GC_PR_FGD)).astype(np.float32)
-    except cv2.error:  # a degenerate model (e.g. no background pixels): keep the template
+    fg = grab_cut(proxy.u8, gc, CUT_ITERATIONS)
+    if fg is None:  # a degenerate model (e.g. no background pixels): keep the template
         fg = templ.astype(np.float32)
     up = cv2.resize(fg, (w, h), interpolation=cv2.INTER_LINEAR)
     return proxy.refine_guide.filter(up)

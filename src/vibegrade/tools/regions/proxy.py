@@ -50,6 +50,23 @@ def as_uint8(rgb: np.ndarray) -> np.ndarray:
     return (x * 255.0 + 0.5).astype(np.uint8)
 
 
+def grab_cut(u8: np.ndarray, gc: np.ndarray, iterations: int) -> np.ndarray | None:
+    """OpenCV GrabCut of the 8-bit RGB picture ``u8`` (resized to the labels' size) from the initial labels
+    ``gc`` (``cv2.GC_*`` per pixel, updated in place): float32 foreground (definite or probable) in {0, 1}
+    at ``gc``'s size, or ``None`` when GrabCut cannot model it (e.g. no background pixel). Seeded, so the
+    cut repeats."""
+    ch, cw = gc.shape
+    small = cv2.resize(u8, (cw, ch), interpolation=cv2.INTER_AREA)
+    bgd, fgd = np.zeros((1, 65), np.float64), np.zeros((1, 65), np.float64)
+    cv2.setRNGSeed(0)
+    try:
+        cv2.grabCut(cv2.cvtColor(small, cv2.COLOR_RGB2BGR), gc, (0, 0, 1, 1), bgd, fgd, iterations,
+                    cv2.GC_INIT_WITH_MASK)
+    except cv2.error:
+        return None
+    return ((gc == cv2.GC_FGD) | (gc == cv2.GC_PR_FGD)).astype(np.float32)
+
+
 class Proxy:
     """One image at two resolutions: full (8-bit, the guide of the upsampling) and working (float).
 

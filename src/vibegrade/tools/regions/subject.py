@@ -25,6 +25,8 @@ from typing import TYPE_CHECKING
 import cv2
 import numpy as np
 
+from vibegrade.tools.regions.proxy import grab_cut
+
 if TYPE_CHECKING:
     from vibegrade.tools.regions.proxy import Proxy
 
@@ -111,14 +113,8 @@ def subject_mask(proxy: Proxy, people: np.ndarray, sky: np.ndarray) -> np.ndarra
     gc[sure_bg | sky_s] = cv2.GC_BGD
     gc[seed] = cv2.GC_PR_FGD
     gc[seed & (sal_s > min(0.95, 1.5 * thr / 255.0))] = cv2.GC_FGD
-    small = cv2.resize(proxy.u8, (cw, ch), interpolation=cv2.INTER_AREA)
-    bgd, fgd = np.zeros((1, 65), np.float64), np.zeros((1, 65), np.float64)
-    cv2.setRNGSeed(0)
-    try:
-        cv2.grabCut(cv2.cvtColor(small, cv2.COLOR_RGB2BGR), gc, (0, 0, 1, 1), bgd, fgd, CUT_ITERATIONS,
-                    cv2.GC_INIT_WITH_MASK)
-        cut = ((gc == cv2.GC_FGD) | (gc == cv2.GC_PR_FGD)).astype(np.float32)
-    except cv2.error:
+    cut = grab_cut(proxy.u8, gc, CUT_ITERATIONS)
+    if cut is None:
         cut = seed.astype(np.float32)
     up = cv2.resize(cut, (w, h), interpolation=cv2.INTER_LINEAR)
     # figures found without a face (less certain than a face) join the salient object
