@@ -132,11 +132,7 @@ class AgentResult:
         bad = sorted(i for i in off if not 0 <= i < len(self.actions))
         if bad:
             raise ValueError(f"no step {bad[0]} (this run has {len(self.actions)} steps)")
-        start = self.actions_start()
-        return apply_actions(start, [a for i, a in enumerate(self.actions) if i not in off])
-
-    def actions_start(self) -> ToolChain:
-        return ToolChain()
+        return apply_actions(ToolChain(), [a for i, a in enumerate(self.actions) if i not in off])
 
     def trace(self) -> dict[str, Any]:
         return {

@@ -28,15 +28,15 @@ from vibegrade.agent.actions import (
     protected,
 )
 from vibegrade.agent.checklist import Checklist, ChecklistItem
-from vibegrade.agent.judge import Scene, Verdict, judge
+from vibegrade.agent.judge import PROXY_SIDE, Scene, Verdict, judge
 from vibegrade.schema import ToolChain
 from vibegrade.tools.chain import render
 
 __all__ = ["PROXY_SIZE", "SEARCH_LUT_SIZE", "Evaluator", "Step", "Decision", "SearchOutcome", "search",
            "ChoiceFn", "progress_of"]
 
-#: Long side of the proxy the agent searches on, in pixels.
-PROXY_SIZE = 384
+#: Long side of the proxy the agent searches on, in pixels: the judge's working size.
+PROXY_SIZE = PROXY_SIDE
 #: LUT grid of the proxy renders (the final render uses the full 33-point grid).
 SEARCH_LUT_SIZE = 17
 #: A candidate is kept only when it raises the reward by more than this.
