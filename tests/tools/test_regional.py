@@ -128,3 +128,60 @@ def test_support_is_the_bounding_box_of_the_mask() -> None:
     assert support(m) is None
     m[5:9, 10:30] = 0.5
     assert support(m) == (slice(5, 9), slice(10, 30))
+
+
+def test_per_channel_edits_run_as_exact_tone_curves(img) -> None:
+    from vibegrade.schema import RegionalAdjust
+    from vibegrade.tools.adjust import apply_color
+    from vibegrade.tools.regional import apply_regional_u8, edit_curves
+
+    per_channel = RegionalAdjust(exposure=-25, temperature=30, tint=-10, contrast=15, brightness=5)
+    assert edit_curves(per_channel) is not None
+    # saturation, vibrance, highlights and shadows mix the channels: they keep the 3-D LUT
+    for mixing in ({"saturation": 20}, {"vibrance": -30}, {"highlights": -40}, {"shadows": 30},
+                   {"temperature": 10, "saturation": 5}):
+        assert edit_curves(RegionalAdjust(**mixing)) is None
+    h, w = img.shape[:2]
+    edit = _chain([{"region": "sky", "adjust": per_channel.model_dump()}]).regional
+    out = apply_regional_u8(img, edit, {"sky": np.ones((h, w), np.float32)}).astype(int)
+    exact = np.rint(np.clip(apply_color(img / 255.0, per_channel.as_adjust()), 0, 1) * 255).astype(int)
+    # each level is the curve's own value (no interpolation between LUT nodes): at most one level of
+    # float32-vs-float64 rounding
+    assert np.abs(out - exact).max() <= 1 and (out != exact).mean() < 0.01
+
+
+def test_bands_leave_out_the_rows_where_the_mask_is_empty() -> None:
+    from vibegrade.tools.regional import bands
+
+    m = np.zeros((400, 50), np.float32)
+    assert bands(m) == []
+    m[:100, 5:20] = 0.3  # top band
+    m[300:330, 10:40] = 1.0  # and one lower down: the rows between are left out
+    got = bands(m, rows=64)
+    assert got[0][0].start == 0 and got[0][0].stop >= 100
+    assert got[-1][0].start <= 300 and got[-1][0].stop >= 330
+    covered = np.zeros(400, bool)
+    for r, c in got:
+        covered[r] = True
+        assert c == slice(5, 40)
+    assert covered[:100].all() and covered[300:330].all() and not covered[140:250].any()
+
+
+def test_the_banded_render_equals_one_pass_over_the_bounding_box(img) -> None:
+    from vibegrade.tools.regional import apply_regional_u8
+
+    h, w = img.shape[:2]
+    yy, xx = np.mgrid[0:h, 0:w]
+    r = np.hypot((yy - h / 2) / (h / 2), (xx - w / 2) / (w / 2))
+    vignette = np.clip((r - 0.6) / 0.5, 0, 1).astype(np.float32)  # zero in the middle rows' centre
+    stripes = np.zeros((h, w), np.float32)
+    stripes[: h // 5] = 0.7
+    stripes[3 * h // 5: 4 * h // 5] = 0.4
+    edits = _chain([{"region": "edges", "adjust": {"exposure": -30}},
+                    {"region": "sky", "adjust": {"saturation": 40, "temperature": -20}}]).regional
+    masks = {"edges": vignette, "sky": stripes}
+    out = apply_regional_u8(img, edits, masks).astype(int)
+    ref = (np.clip(apply_regional_float(img / 255.0, edits, masks), 0, 1) * 255).astype(int)
+    assert np.abs(out - ref).max() <= 3
+    assert np.array_equal(out[2 * h // 5: 3 * h // 5, w // 3: 2 * w // 3],
+                          img[2 * h // 5: 3 * h // 5, w // 3: 2 * w // 3].astype(int))

@@ -55,7 +55,7 @@ REGIONAL_CHAIN: dict[str, Any] = {
     "adjust": {"exposure": 5, "contrast": 10, "temperature": -15, "saturation": 5},
     "selective_adjust": {"blue": {"saturation": 15, "luminance": -5}},
     "regional": [{"region": "sky", "adjust": {"temperature": -20, "saturation": 10}},
-                 {"region": "people", "adjust": {"temperature": 15, "exposure": 8}},
+                 {"region": "subject", "adjust": {"exposure": 8, "vibrance": 10}},
                  {"region": "edges", "adjust": {"exposure": -12}}],
     "filter": {"name": "none", "intensity": 0},
 }

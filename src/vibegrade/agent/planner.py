@@ -174,7 +174,9 @@ class OfflinePlanner:
 
     def _decode(self, emb: np.ndarray, scores: np.ndarray) -> Checklist:
         thr = float(self.config["threshold"])
-        order = [int(i) for i in np.argsort(-scores) if scores[i] >= thr]
+        # ties (items taught together score alike up to float noise, which a float32 save or another BLAS
+        # changes) go to the signatures' own order
+        order = [int(i) for i in np.argsort(-np.round(scores, 5), kind="stable") if scores[i] >= thr]
         if not order:
             order = [int(np.argmax(scores))]
         sims = self.memory @ emb
