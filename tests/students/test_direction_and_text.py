@@ -104,3 +104,35 @@ def test_a_trailing_fix_turns_the_named_problem(text: str, expected: set) -> Non
 def test_fix_before_and_after_agree() -> None:
     assert not conflicts("overexposed photo fix", "fix overexposed photo")
     assert conflicts("overexposed photo fix", "fix underexposed photo")
+
+
+@pytest.mark.parametrize("text, expected", [
+    # a complaint after the attribute turns it
+    ("reds are way too strong", {("red", -1)}),
+    ("cyans are overpowering", {("cyan", -1)}),
+    ("blues need to come down a LOT", {("blue", -1)}),
+    ("red has to go way down", {("red", -1)}),
+    ("vibrance is kinda loud, less pls", {("saturation", -1)}),
+    ("orange feels weak", {("orange", 1)}),
+    # "why so ...", "on the ... side", phrasal verbs that lower
+    ("why so pink", {("magenta", -1)}),
+    ("why is it so dark", {("light", 1)}),
+    ("a little on the cold side", {("temperature", 1)}),
+    ("ease up on the contrast", {("contrast", -1)}),
+    ("dial back the warmth and add contrast", {("temperature", -1), ("contrast", 1)}),
+    ("turn down the saturation", {("saturation", -1)}),
+    # exposure in stops, a trailing minus
+    ("drop a full stop", {("exposure_level", -1)}),
+    ("half-stop up pls", {("exposure_level", 1)}),
+    ("exposure -", {("exposure_level", -1)}),
+    ("cool it down 15", {("temperature", -1)}),
+    # what must not turn: "too" meaning "also", a "less" that belongs to the next attribute
+    ("make it warmer too please", {("temperature", 1)}),
+    ("warmer, less contrast", {("temperature", 1), ("contrast", -1)}),
+    ("lift the shadows, less glow", {("light@shadows", 1), ("glow", -1)}),
+    ("keep the reds, tone down everything else", {("red", 1)}),
+    ("no, warmer", {("temperature", 1)}),
+    ("mute the reds", {("red", -1), ("saturation", -1)}),
+])
+def test_complaints_and_phrasal_verbs_point_the_right_way(text: str, expected: set) -> None:
+    assert signature(text) == expected

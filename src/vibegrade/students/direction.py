@@ -35,7 +35,7 @@ _add("light", -1, "dark", "darker", "darken", "darkest", "dim", "dimmer", "crush
      "deeper", "deep")
 _add("exposure", +1, "overexposed", "overexposure", "overexpose", "blown")
 _add("exposure", -1, "underexposed", "underexposure", "underexpose")
-_add("exposure_level", +1, "exposure", "ev", "stop", "stops")
+_add("exposure_level", +1, "exposure", "ev", "stop", "stops", "half-stop", "full-stop")
 _add("glow", +1, "glow", "glowy", "bloom", "glowing")
 _add("contrast", +1, "contrast", "contrasty", "punchy", "punchier", "harsh", "harsher")
 _add("contrast", -1, "flat", "flatter", "low-contrast")
@@ -55,6 +55,10 @@ _add("cyan", +1, "cyan", "cyans", "teal", "teals", "aqua", "turquoise")
 _add("blue", +1, "blue", "blues", "bluer")
 COLOURS = frozenset({"magenta", "red", "orange", "yellow", "green", "cyan", "blue"})
 
+# words and the punctuation that ends a clause ("keep the reds, tone down the rest": "down" is not the reds')
+_CLAUSE_TOKEN = re.compile(r"[a-z]+(?:-[a-z]+)?|[,;.!?]")
+_PUNCT = frozenset(",;.!?")
+
 # words that turn the sign of the attribute that follows them (within two words)
 _FLIP = frozenset({"less", "too", "reduce", "reduced", "remove", "fix", "lower", "decrease", "not", "no",
                    "without", "fewer", "minus", "tone", "kill", "cut", "eliminate", "correct", "overly",
@@ -63,7 +67,8 @@ _FLIP = frozenset({"less", "too", "reduce", "reduced", "remove", "fix", "lower",
 _POST_FLIP = frozenset({"down", "off", "lower", "less", "minus"})
 # words that make the attribute explicit in its given sign (they only stop a flip from reaching further)
 _FIX_AFTER = frozenset({"fix", "correct", "repair", "remove"})
-_FIX_FILLER = frozenset({"it", "this", "that", "pls", "please", "plz", "me", "up", "now", "asap"})
+_FIX_FILLER = frozenset({"it", "this", "that", "pls", "please", "plz", "me", "up", "now", "asap", ",", ";", ".",
+                         "!", "?"})
 
 
 def _ends_with_fix(rest: list[str]) -> bool:
@@ -78,6 +83,60 @@ def _ends_with_fix(rest: list[str]) -> bool:
 
 _KEEP = frozenset({"more", "add", "increase", "boost", "extra", "plus", "make", "go", "raise", "higher",
                    "up"})
+# words skipped when looking for the flip word before an attribute ("drop a full stop", "less of the red")
+_GAP = frozenset({"a", "an", "the", "full", "half", "bit", "little", "tiny", "touch", "tad", "of", "on", "some",
+                  "all", "that", "this", "those", "these", "my", "its"})
+# phrasal verbs that lower what follows them, read as "less" ("ease up on the cold", "dial back the warmth")
+_LOWERING = re.compile(r"\b(?:eas(?:e|y) up(?: on)?|go easy on|dial(?:led)? (?:it )?back(?: on)?|pull(?: it)? back(?: on)?"
+                       r"|tone(?: it)? down"
+                       r"|scale(?: it)? back(?: on)?|back off(?: on)?|turn(?: it)? down|bring(?: it)? down"
+                       r"|knock(?: it)? down|drop|dropped|lose|cut back on)\b")
+# after an attribute, a complaint about it turns it ("reds are way too strong", "blues need to come down",
+# "teal is overboard"); read up to five words on, stopping at the next attribute's clause
+_COMPLAINT_AFTER = frozenset({"down", "lower", "overpowering", "overboard", "overdone", "excessive", "loud",
+                              "drop", "dropped", "minus", "reduced", "less"})
+_NOT_A_DEGREE = frozenset({"please", "pls", "plz", "thanks", "thx", "ty", "lol", "now", "too", "so"})
+_POST_STOP = frozenset({"and", "but", "then", "plus", "with", "while", "keep", "also", *_PUNCT})
+
+
+def _complained_after(toks: list[str], i: int) -> bool:
+    """A complaint about ``toks[i]`` in the words after it, before another attribute's clause starts."""
+    if i + 1 < len(toks) and toks[i + 1] in ("it", "things", "everything", "them"):
+        return False  # the attribute is the verb: "cool it down", "warm things up"
+    for j in range(i + 1, min(len(toks), i + 6)):
+        w = toks[j]
+        if w in _ATTRS or w in _POST_STOP or w in _REGIONS:
+            return False
+        nxt = toks[j + 1] if j + 1 < len(toks) else None
+        if nxt is not None and nxt in _ATTRS:  # "warmer, less contrast": "less" belongs to contrast
+            return False
+        if w in ("too", "so") and nxt is not None and nxt not in _NOT_A_DEGREE:
+            return True
+        if w in _COMPLAINT_AFTER:
+            return True
+    return False
+
+
+def _flip_before(toks: list[str], i: int) -> bool:
+    """The nearest flip word among the two words before ``toks[i]`` (gap words not counted), unless a keep
+    word comes first; a "why" up to four words before ("why so pink", "why is it so dark") also turns it,
+    and so does "on the ... side" ("a bit on the cold side")."""
+    seen = 0
+    for back in toks[:i][::-1]:
+        if back in _KEEP or back in _PUNCT:
+            break
+        if back in _FLIP:  # before the attribute check: "mute", "dull" and "dim" are both
+            return True
+        if back in _ATTRS:  # the previous attribute's own words ("less contrasty, lifted shadows")
+            break
+        if back in _GAP:
+            continue
+        seen += 1
+        if seen >= 2:
+            break
+    if "why" in toks[max(0, i - 4):i]:
+        return True
+    return i >= 2 and toks[i - 2:i] == ["on", "the"] and i + 1 < len(toks) and toks[i + 1] == "side"
 _REGIONS = {"shadow": "shadows", "shadows": "shadows", "blacks": "shadows", "black": "shadows",
             "highlight": "highlights", "highlights": "highlights", "whites": "highlights",
             "midtones": "midtones", "mids": "midtones", "skin": "skin", "face": "skin", "faces": "skin",
@@ -92,7 +151,9 @@ def signature(text: str) -> frozenset[tuple[str, int]]:
     t = str(text).lower().replace("’", "'")
     t = re.sub(r"(?<![a-z0-9])[-−–]\s?(?=\.?\d)", " minus ", t)  # "-1 stop", "- 0.5 ev"
     t = re.sub(r"(?<![a-z0-9])\+\s?(?=\.?\d)", " plus ", t)
-    toks = _TOKEN.findall(t)
+    t = re.sub(r"\s*[-−–]+\s*$", " minus", t)  # "exposure -"
+    t = _LOWERING.sub(" less ", t)
+    toks = _CLAUSE_TOKEN.findall(t)
     out: set[tuple[str, int]] = set()
     for i, t in enumerate(toks):
         hit = _ATTRS.get(t)
@@ -101,13 +162,10 @@ def signature(text: str) -> frozenset[tuple[str, int]]:
         attr, sign = hit
         flipped = False
         # "lower"/"lift" etc. act on a following region ("lift the shadows") as well
-        for back in toks[max(0, i - 2):i][::-1]:
-            if back in _KEEP:
-                break
-            if back in _FLIP:
-                sign, flipped = -sign, True
-                break
-        if i + 1 < len(toks) and toks[i + 1] in _POST_FLIP:
+        if _flip_before(toks, i):
+            sign, flipped = -sign, True
+        elif (i + 1 < len(toks) and toks[i + 1] in _POST_FLIP
+              and not (i + 2 < len(toks) and toks[i + 2] in _ATTRS)) or _complained_after(toks, i):
             sign, flipped = -sign, True
         # a problem named first and the fix after it: "overexposed photo fix", "green cast pls fix"
         if not flipped and _ends_with_fix(toks[i + 1:]):
@@ -118,9 +176,11 @@ def signature(text: str) -> frozenset[tuple[str, int]]:
                 region = _REGIONS[w]
                 break
         if region is None:
-            for w in toks[max(0, i - 3):i][::-1]:
-                if w in _REGIONS:
-                    region = _REGIONS[w]
+            for k in range(i - 1, max(-1, i - 4), -1):
+                if toks[k] in _REGIONS:
+                    # a region right after another attribute is that one's ("lift the shadows, less glow")
+                    if not any(w in _ATTRS for w in toks[max(0, k - 2):k]):
+                        region = _REGIONS[toks[k]]
                     break
         if region is not None and attr not in COLOURS | {"exposure"}:
             out.add((f"{attr}@{region}", sign))

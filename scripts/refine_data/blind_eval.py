@@ -1,0 +1,54 @@
+"""Score a refinement model on the blind wordings (data/refine/blind/triples.jsonl, see its README).
+
+    .venv/bin/python scripts/refine_data/blind_eval.py [--model DIR] [--json OUT] [--failures]
+
+The wordings were written by an author who saw only the style guide and a few wordings of each meaning,
+never the model or its direction reader; each is answered by its meaning's taught rule on a seeded start
+from the pool. The default model is the shipped one (trained on all of data/refine/*.jsonl, none of these).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT / "src"))
+
+from vibegrade.evaluation.refine_metrics import main_direction_correct, score_refinements, wrong_way  # noqa: E402
+from vibegrade.students.refine import load_refiner  # noqa: E402
+from vibegrade.students.refine_training import read_triples  # noqa: E402
+
+BLIND = ROOT / "data/refine/blind/triples.jsonl"
+KEYS = ("n", "overall", "direction_correct", "main_direction_correct", "wrong_way", "restrained", "op_accuracy",
+        "mean_abs_error")
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--model", type=Path, help="a refinement model folder (default: the shipped one)")
+    ap.add_argument("--json", type=Path)
+    ap.add_argument("--failures", action="store_true", help="list the rows whose main move goes wrong")
+    a = ap.parse_args()
+    rows = read_triples([BLIND])
+    model = load_refiner(a.model)
+    res = model.refine_many([(t.before, t.request) for t in rows])
+    rep = score_refinements([t.before for t in rows], [r.chain for r in res], [t.after for t in rows],
+                            [r.op for r in res], [t.op for t in rows])
+    out = {k: rep[k] for k in KEYS if k in rep}
+    print(json.dumps(out))
+    if a.failures:
+        for t, r in zip(rows, res):
+            if r.chain is not None and t.after is not None and (
+                    main_direction_correct(t.before, r.chain, t.after) is False
+                    or wrong_way(t.before, r.chain, t.after)):
+                print(f"  {r.op:7s} {t.request}  ({t.concept})")
+    if a.json:
+        a.json.write_text(json.dumps({"model": str(a.model or "shipped"), **out}, indent=1) + "\n",
+                          encoding="utf-8")
+
+
+if __name__ == "__main__":
+    main()
