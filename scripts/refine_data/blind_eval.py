@@ -22,8 +22,8 @@ from vibegrade.students.refine import load_refiner  # noqa: E402
 from vibegrade.students.refine_training import read_triples  # noqa: E402
 
 BLIND = ROOT / "data/refine/blind/triples.jsonl"
-KEYS = ("n", "overall", "direction_correct", "main_direction_correct", "wrong_way", "restrained", "op_accuracy",
-        "mean_abs_error")
+KEYS = ("n", "overall", "direction_correct", "main_direction_correct", "wrong_way", "restrained",
+        "op_accuracy", "mean_abs_error")
 
 
 def main() -> None:

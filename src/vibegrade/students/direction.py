@@ -67,8 +67,8 @@ _FLIP = frozenset({"less", "too", "reduce", "reduced", "remove", "fix", "lower",
 _POST_FLIP = frozenset({"down", "off", "lower", "less", "minus"})
 # words that make the attribute explicit in its given sign (they only stop a flip from reaching further)
 _FIX_AFTER = frozenset({"fix", "correct", "repair", "remove"})
-_FIX_FILLER = frozenset({"it", "this", "that", "pls", "please", "plz", "me", "up", "now", "asap", ",", ";", ".",
-                         "!", "?"})
+_FIX_FILLER = frozenset({"it", "this", "that", "pls", "please", "plz", "me", "up", "now", "asap",
+                         ",", ";", ".", "!", "?"})
 
 
 def _ends_with_fix(rest: list[str]) -> bool:
@@ -84,11 +84,11 @@ def _ends_with_fix(rest: list[str]) -> bool:
 _KEEP = frozenset({"more", "add", "increase", "boost", "extra", "plus", "make", "go", "raise", "higher",
                    "up"})
 # words skipped when looking for the flip word before an attribute ("drop a full stop", "less of the red")
-_GAP = frozenset({"a", "an", "the", "full", "half", "bit", "little", "tiny", "touch", "tad", "of", "on", "some",
-                  "all", "that", "this", "those", "these", "my", "its"})
+_GAP = frozenset({"a", "an", "the", "full", "half", "bit", "little", "tiny", "touch", "tad", "of", "on",
+                  "some", "all", "that", "this", "those", "these", "my", "its"})
 # phrasal verbs that lower what follows them, read as "less" ("ease up on the cold", "dial back the warmth")
-_LOWERING = re.compile(r"\b(?:eas(?:e|y) up(?: on)?|go easy on|dial(?:led)? (?:it )?back(?: on)?|pull(?: it)? back(?: on)?"
-                       r"|tone(?: it)? down"
+_LOWERING = re.compile(r"\b(?:eas(?:e|y) up(?: on)?|go easy on|dial(?:led)? (?:it )?back(?: on)?"
+                       r"|pull(?: it)? back(?: on)?|tone(?: it)? down"
                        r"|scale(?: it)? back(?: on)?|back off(?: on)?|turn(?: it)? down|bring(?: it)? down"
                        r"|knock(?: it)? down|drop|dropped|lose|cut back on)\b")
 # after an attribute, a complaint about it turns it ("reds are way too strong", "blues need to come down",
