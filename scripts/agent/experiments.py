@@ -11,7 +11,10 @@ Read top to bottom:
    (scripts/agent/train_planner.py).
 3. Experience: the judge-guided search (budget 8, 2 passes) runs on N_TRAIN (photo, request) training
    pairs with the authored checklists; trajectories whose final checklist satisfaction is at least
-   MIN_SATISFIED are kept (reward filtering) and their first-pass decisions train the orchestrator policy.
+   MIN_SATISFIED are kept (reward filtering) and their decisions train a first orchestrator policy. Then
+   DAGGER_ROUNDS rounds of relabelling: the policy acts on the same pairs by itself (from the student's
+   look when that helps, as at run time), the search says what it would do at each state the policy
+   reaches, and the policy is refitted on those labels (aggregated over the rounds).
 4. Planner refinement: item kinds the search never satisfied where they applied are dropped and the
    planner refitted.
 5. Evaluation on N_TEST held-out pairs (held-out concepts on held-out photos): the agent plans with the
@@ -49,6 +52,7 @@ from vibegrade.agent.training import (  # noqa: E402
     PhotoBank,
     make_pairs,
     policy_examples,
+    relabel,
     run_search,
     satisfaction_by_signature,
     unworkable_signatures,
@@ -67,13 +71,14 @@ N_TEST = 180
 SEARCH_BUDGET = 8
 SMALL_BUDGET = 3
 MIN_SATISFIED = 0.5
+DAGGER_ROUNDS = 1
 
 
 def photos() -> list[str]:
     return sorted(p.name for p in PHOTOS.glob("*.jpg"))
 
 
-def fit_models(rows, photo_names, bank, embed, n_pairs, log):
+def fit_models(rows, photo_names, bank, embed, n_pairs, student, log, dagger_rounds=DAGGER_ROUNDS):
     """Steps 2-4 of the recipe on ``rows`` and ``photo_names``: (planner, refined planner, policy, info)."""
     emb = embed([r.request for r in rows])
     hp = choose(rows, emb, embed)
@@ -87,13 +92,21 @@ def fit_models(rows, photo_names, bank, embed, n_pairs, log):
     log(f"search on {len(pairs)} pairs: {time.perf_counter() - t0:.0f} s")
     examples = policy_examples(records, MIN_SATISFIED)
     policy = train_policy(examples)
+    relabelled: list = []
+    for k in range(dagger_rounds):
+        t0 = time.perf_counter()
+        relabelled += relabel(bank, pairs, policy, budget=SEARCH_BUDGET, student=student,
+                              progress=lambda i, n: log(f"relabel {i}/{n}") if i % 100 == 0 else None)
+        policy = train_policy(relabelled)
+        log(f"relabelling round {k + 1}: {time.perf_counter() - t0:.0f} s, {len(relabelled)} examples")
     stats = satisfaction_by_signature(records)
     drop = unworkable_signatures(stats)
     refined = fit_planner(rows, emb, embed, ridge=hp["ridge"], mix=hp["mix"], k=int(hp["k"]),
                           threshold=hp["threshold"], lexical_weight=hp["lexical"], drop=drop)
     kept = sum(r.outcome.verdict.checklist_satisfied >= MIN_SATISFIED for r in records)
     info = {"planner_hyper_parameters": hp, "search_pairs": len(pairs), "trajectories_kept": int(kept),
-            "policy_examples": len(examples), "dropped_signatures": drop,
+            "policy_examples_search": len(examples), "policy_examples_relabelled": len(relabelled),
+            "dagger_rounds": dagger_rounds, "dropped_signatures": drop,
             "search_satisfied_mean": round(float(np.mean([r.outcome.verdict.checklist_satisfied
                                                           for r in records])), 4)}
     return planner, refined, policy, info
@@ -157,6 +170,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     ap.add_argument("--ship", action="store_true", help="train on everything and write the shipped models")
     ap.add_argument("--n-train", type=int, default=N_TRAIN)
     ap.add_argument("--n-test", type=int, default=N_TEST)
+    ap.add_argument("--dagger-rounds", type=int, default=DAGGER_ROUNDS,
+                    help="rounds of relabelling by the search (0: the policy imitates the search's own "
+                         "trajectories only)")
     args = ap.parse_args(argv)
 
     def log(msg: str) -> None:
@@ -169,7 +185,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     bank = PhotoBank(PHOTOS)
     student = load_student()
     if args.ship:
-        _, refined, policy, info = fit_models(rows, photos(), bank, embed, args.n_train, log)
+        _, refined, policy, info = fit_models(rows, photos(), bank, embed, args.n_train, student, log,
+                                              args.dagger_rounds)
         refined.save(DEFAULT_PLANNER_DIR)
         policy.meta.update(info)
         policy.save(DEFAULT_POLICY_DIR)
@@ -177,7 +194,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 0
     train_rows, test_rows = concept_split(rows)
     train_photos = [p for p in photos() if p not in TEST_PHOTOS]
-    planner, refined, policy, info = fit_models(train_rows, train_photos, bank, embed, args.n_train, log)
+    planner, refined, policy, info = fit_models(train_rows, train_photos, bank, embed, args.n_train, student,
+                                                log, args.dagger_rounds)
     test_pairs = make_pairs(list(TEST_PHOTOS), test_rows, args.n_test, seed=7)
     result = {"split": {"train_requests": len(train_rows), "test_requests": len(test_rows),
                         "test_concepts": len({r.concept for r in test_rows}),

@@ -8,12 +8,13 @@ import numpy as np
 import pytest
 
 from tests.conftest import shared_photo
+from vibegrade.agent.actions import Action, apply_actions, chain_actions
 from vibegrade.agent.checklist import parse_checklist
 from vibegrade.agent.planner import PlanRow
 from vibegrade.agent.policy import Policy, train_policy
-from vibegrade.agent.run import proxy_of, run_agent
+from vibegrade.agent.run import policy_loop, proxy_of, run_agent
 from vibegrade.agent.search import Evaluator, search
-from vibegrade.agent.training import Pair, PhotoBank, policy_examples, run_search
+from vibegrade.agent.training import Pair, PhotoBank, policy_examples, relabel, run_search
 from vibegrade.schema import ToolChain, parse_chain
 from vibegrade.tools.regions import compute_masks
 
@@ -77,9 +78,42 @@ def test_policy_learns_from_search_and_acts_without_search(barn, tmp_path) -> No
     res = run_agent(img, "dramatic sky", checklist=DRAMATIC_SKY, masks=masks, mode="policy", policy=policy,
                     student=FakeStudent())
     assert res.verdict.reward > res.baseline_verdict.reward
+    # relabelling: the search's choice at each state the policy reaches by itself, from the student's look
+    again_examples = relabel(bank, [Pair("barn", rows[0])], policy, budget=6, student=FakeStudent())
+    assert again_examples and all(e.valid[e.choice] for e in again_examples)
+    assert {e.features.shape for e in again_examples} == {examples[0].features.shape}
+    refitted = train_policy(again_examples, steps=100)
+    assert refitted.decide(item, ev.scene) is not None
     (tmp_path / "pol" / "config.json").write_text('{"kind": "x"}')
     with pytest.raises(ValueError, match="not a policy"):
         Policy.load(tmp_path / "pol")
+
+
+class WrongWayPolicy:
+    """A policy that answers every item by warming and brightening its region: the wrong way here."""
+
+    def decide(self, item, scene, progress=0.0):
+        exposure = 30 if "cool" in item.id else 20
+        return Action("regional", item.region, {"temperature": 40, "exposure": exposure}, item.id)
+
+
+def test_the_policy_keeps_a_choice_only_when_the_judge_reward_rises(barn) -> None:
+    img, masks = barn
+    student_look = chain_actions(FakeStudent().predict(["x"])[0], "student")
+    ev = Evaluator(img, masks, DRAMATIC_SKY)
+    kept = policy_loop(WrongWayPolicy(), ev, DRAMATIC_SKY, starts=[student_look])  # type: ignore[arg-type]
+    chain, actions, steps, verdict = kept
+    # the two starts and the two first-pass choices were judged; turned down, they cost nothing again
+    assert ev.calls == 4
+    empty, start = ev(ToolChain()), ev(apply_actions(ToolChain(), student_look))
+    # it starts where the search starts (the student's look, when that beats the untouched photo) ...
+    best = start if start.reward > empty.reward else empty
+    assert verdict.reward == pytest.approx(best.reward)
+    # ... and none of the wrong-way moves survives; each was tried once, not again in the second pass
+    assert all(a.item_id not in ("sky_cool", "sky_deep") for a in actions) and chain.regional == ()
+    blind = policy_loop(WrongWayPolicy(), Evaluator(img, masks, DRAMATIC_SKY), DRAMATIC_SKY,  # type: ignore[arg-type]
+                         verify=False)
+    assert blind[3].reward < empty.reward and blind[0].regional
 
 
 @pytest.mark.parametrize("mode", ["rules", "search"])

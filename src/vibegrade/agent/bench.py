@@ -59,7 +59,7 @@ REGIONAL_CHAIN: dict[str, Any] = {
                  {"region": "edges", "adjust": {"exposure": -12}}],
     "filter": {"name": "none", "intensity": 0},
 }
-#: The shared photo used by default (people and sky), looked up beside the checkout.
+#: The shared photo used by default (sky, sand and small figures), looked up beside the checkout.
 DEFAULT_PHOTO = "desert_dune_hikers_sky.jpg"
 
 

@@ -14,7 +14,8 @@
    * ``rules`` -- each acting item gets its first template at the first-guess strength, no judge;
    * ``search`` -- judge-guided best-of-``budget`` search (:mod:`vibegrade.agent.search`);
    * ``policy`` -- the learned orchestrator without search: its one choice per item and pass, given the
-     item's measured progress on the evolving picture (nothing compared);
+     item's measured progress on the evolving picture, kept when the judge's reward rises (no two actions
+     compared);
    * ``policy+search`` -- the policy's ranking orders a small search (the default when a policy ships).
 
 5. **Judge** the final chain on the proxy; the caller renders it at full size with the same masks
@@ -48,12 +49,12 @@ from vibegrade.agent.checklist import Checklist, ChecklistItem
 from vibegrade.agent.judge import Verdict
 from vibegrade.agent.planner import Planner
 from vibegrade.agent.policy import Policy
-from vibegrade.agent.search import PROXY_SIZE, Evaluator, Step, progress_of, search
+from vibegrade.agent.search import MIN_GAIN, PROXY_SIZE, Evaluator, Step, best_start, progress_of, search
 from vibegrade.schema import ToolChain
 from vibegrade.tools.regions import compute_masks
 
-__all__ = ["Mode", "MODES", "DEFAULT_BUDGET", "AgentResult", "run_agent", "proxy_of", "needed_regions",
-           "image_stats"]
+__all__ = ["Mode", "MODES", "DEFAULT_BUDGET", "AgentResult", "run_agent", "policy_loop", "Observer",
+           "proxy_of", "needed_regions", "image_stats"]
 
 Mode = Literal["rules", "search", "policy", "policy+search"]
 MODES: tuple[str, ...] = ("rules", "search", "policy", "policy+search")
@@ -162,14 +163,22 @@ def _rules(checklist: Checklist) -> list[Action]:
     return out
 
 
-def _policy_loop(policy: Policy, evaluate: Evaluator, checklist: Checklist, passes: int = 2
-                 ) -> tuple[ToolChain, list[Action], list[Step], Verdict]:
+Observer = Callable[[ChecklistItem, ToolChain, Verdict], None]
+
+
+def policy_loop(policy: Policy, evaluate: Evaluator, checklist: Checklist, passes: int = 2,
+                starts: Sequence[list[Action]] = (), verify: bool = True, observe: Observer | None = None
+                ) -> tuple[ToolChain, list[Action], list[Step], Verdict]:
     """The learned orchestrator without search: per item and pass, the policy's one choice given the item's
-    progress on the evolving picture; an item already met is left alone. Nothing is compared or undone."""
-    chain = ToolChain()
-    verdict = evaluate(chain)
-    actions: list[Action] = []
-    steps: list[Step] = []
+    progress on the evolving picture; an item already met is left alone. No two actions are compared.
+
+    Like the search, it starts from the best of the untouched photo and ``starts`` (the student's look), and
+    with ``verify`` it keeps its choice only when the judge's reward rises (the picture is judged after each
+    step anyway, for the item's progress, so this costs no extra call; a choice turned down before is not
+    judged again, the evaluator remembers every picture). ``observe(item, chain, verdict)`` is called
+    before each of the policy's decisions (training asks the search what it would do there,
+    :func:`vibegrade.agent.training.relabel`)."""
+    chain, actions, steps, verdict = best_start(evaluate, ToolChain(), starts)
     items = sorted((i for i in checklist.feasible if i.direction != "keep"), key=lambda i: -i.weight)
     keeps = keep_regions(checklist.items)
     for p in range(passes):
@@ -177,6 +186,8 @@ def _policy_loop(policy: Policy, evaluate: Evaluator, checklist: Checklist, pass
             iv = next((v for v in verdict.items if v.id == item.id), None)
             if iv is None or not iv.applicable or (p and iv.satisfied):
                 continue
+            if observe is not None:
+                observe(item, chain, verdict)
             a = policy.decide(item, evaluate.scene, progress_of(verdict, item))
             if a is None:
                 continue
@@ -188,6 +199,8 @@ def _policy_loop(policy: Policy, evaluate: Evaluator, checklist: Checklist, pass
             except ValueError:
                 continue
             v = evaluate(nxt)
+            if verify and v.reward <= verdict.reward + MIN_GAIN:
+                continue
             for k, act in enumerate(acts):
                 b_adh, b_rew = (verdict.adherence, verdict.reward) if k == 0 else (v.adherence, v.reward)
                 steps.append(Step(act.item_id, act.tool, act.region, dict(act.params), b_adh, v.adherence,
@@ -291,7 +304,7 @@ def run_agent(image: np.ndarray, request: str, *, planner: Planner | None = None
         chain, actions, steps, verdict = out.chain, out.actions, out.steps, out.verdict
     elif mode == "policy":
         assert policy is not None
-        chain, actions, steps, verdict = _policy_loop(policy, evaluate, checklist)
+        chain, actions, steps, verdict = policy_loop(policy, evaluate, checklist, starts=starts)
     else:
         chain = ToolChain()
         before = evaluate(chain)

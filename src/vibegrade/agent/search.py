@@ -32,7 +32,8 @@ from vibegrade.agent.judge import PROXY_SIDE, Scene, Verdict, judge
 from vibegrade.schema import ToolChain
 from vibegrade.tools.chain import render
 
-__all__ = ["PROXY_SIZE", "SEARCH_LUT_SIZE", "Evaluator", "Step", "Decision", "SearchOutcome", "search",
+__all__ = ["PROXY_SIZE", "SEARCH_LUT_SIZE", "MIN_GAIN", "Evaluator", "Step", "Decision", "SearchOutcome",
+           "best_start", "search",
            "ChoiceFn", "progress_of"]
 
 #: Long side of the proxy the agent searches on, in pixels: the judge's working size.
@@ -147,6 +148,26 @@ def _item_applicable(verdict: Verdict, item_id: str) -> bool:
     return any(iv.id == item_id and iv.applicable for iv in verdict.items)
 
 
+def best_start(evaluate: Evaluator, chain: ToolChain, starts: Sequence[list[Action]] = ()
+               ) -> tuple[ToolChain, list[Action], list[Step], Verdict]:
+    """The best starting point by the judge's reward: ``chain`` or ``chain`` with one of ``starts`` (each a
+    list of actions) applied; returns (chain, its actions, their steps, its verdict)."""
+    verdict = evaluate(chain)
+    actions: list[Action] = []
+    steps: list[Step] = []
+    for acts in starts:
+        try:
+            alt = apply_actions(chain, acts)
+        except ValueError:
+            continue
+        v = evaluate(alt)
+        if acts and v.reward > verdict.reward + MIN_GAIN:
+            steps = [Step(a.item_id, a.tool, a.region, dict(a.params), verdict.adherence, v.adherence,
+                          verdict.reward, v.reward) for a in acts]
+            actions, chain, verdict = list(acts), alt, v
+    return chain, actions, steps, verdict
+
+
 def search(evaluate: Evaluator, checklist: Checklist, start: ToolChain | None = None, *, budget: int = 8,
            passes: int = 2, choices: ChoiceFn | None = None,
            starts: Sequence[list[Action]] = (),
@@ -158,21 +179,8 @@ def search(evaluate: Evaluator, checklist: Checklist, start: ToolChain | None = 
     :func:`~vibegrade.agent.actions.chain_actions`); the search starts from the one with the highest reward
     (the empty chain included). ``extra``: more candidates per item (e.g. the student's answer to the item's
     words, :func:`~vibegrade.agent.actions.student_candidates`), tried after the budgeted ones."""
-    chain = start if start is not None else ToolChain()
-    verdict = evaluate(chain)
-    actions: list[Action] = []
-    steps: list[Step] = []
+    chain, actions, steps, verdict = best_start(evaluate, start if start is not None else ToolChain(), starts)
     decisions: list[Decision] = []
-    for acts in starts:
-        try:
-            alt = apply_actions(chain, acts)
-        except ValueError:
-            continue
-        v = evaluate(alt)
-        if acts and v.reward > verdict.reward + MIN_GAIN:
-            steps = [Step(a.item_id, a.tool, a.region, dict(a.params), verdict.adherence, v.adherence,
-                          verdict.reward, v.reward) for a in acts]
-            actions, chain, verdict = list(acts), alt, v
     items = sorted((i for i in checklist.feasible if i.direction != "keep"), key=lambda i: -i.weight)
     keeps = keep_regions(checklist.items)
     total = max(1, len(items) * passes)

@@ -6,7 +6,10 @@
 3. :func:`make_pairs` -- a corpus of (photo, request) pairs.
 4. :func:`run_search` -- the judge-guided search on every pair with the authored checklist: its decisions
    are the trajectories; :func:`policy_examples` keeps those of high-reward trajectories (expert
-   iteration) as training examples of :mod:`vibegrade.agent.policy`.
+   iteration) as training examples of :mod:`vibegrade.agent.policy`. :func:`relabel` then lets the trained
+   policy act on the pairs itself and asks the search, at every state the policy reaches, what it would
+   do there (DAgger, Ross et al. 2011): the policy learns to recover from its own mistakes, which the
+   search's trajectories never show it.
 5. :func:`satisfaction_by_signature` -- which kinds of checklist items the search could satisfy where they
    applied: the planner is refined by dropping the kinds it never could (:func:`unworkable_signatures`).
 """
@@ -22,14 +25,17 @@ import cv2
 import numpy as np
 from PIL import Image, ImageOps
 
+from vibegrade.agent.actions import chain_actions
+from vibegrade.agent.checklist import Checklist, ChecklistItem
+from vibegrade.agent.judge import Verdict
 from vibegrade.agent.planner import PlanRow, signature_of
-from vibegrade.agent.policy import CHOICES, PolicyExample, choice_key, item_features, valid_choices
-from vibegrade.agent.run import proxy_of
-from vibegrade.agent.search import Evaluator, SearchOutcome, search
-from vibegrade.schema import REGION_NAMES
+from vibegrade.agent.policy import CHOICES, Policy, PolicyExample, choice_key, item_features, valid_choices
+from vibegrade.agent.run import policy_loop, proxy_of
+from vibegrade.agent.search import Evaluator, SearchOutcome, progress_of, search
+from vibegrade.schema import REGION_NAMES, ToolChain
 from vibegrade.tools.regions import compute_masks
 
-__all__ = ["PhotoBank", "Pair", "make_pairs", "SearchRecord", "run_search", "policy_examples",
+__all__ = ["PhotoBank", "Pair", "make_pairs", "SearchRecord", "run_search", "policy_examples", "relabel",
            "satisfaction_by_signature", "unworkable_signatures"]
 
 
@@ -110,6 +116,47 @@ def policy_examples(records: Sequence[SearchRecord], min_satisfied: float = 0.5)
         for d, feats in zip(rec.outcome.decisions, rec.features):
             out.append(PolicyExample(feats, valid_choices(d.item),
                                      index[choice_key(d.template, d.multiplier)], 1.0 + max(0.0, d.gain)))
+    return out
+
+
+def _ask_the_search(ev: Evaluator, keeps: tuple[ChecklistItem, ...], budget: int, out: list[PolicyExample]
+                    ) -> Callable[[ChecklistItem, ToolChain, Verdict], None]:
+    """An observer for :func:`~vibegrade.agent.run.policy_loop` that appends the search's choice at each
+    state the policy reaches to ``out``."""
+    index = {c: i for i, c in enumerate(CHOICES)}
+
+    def observe(item: ChecklistItem, chain: ToolChain, verdict: Verdict) -> None:
+        expert = search(ev, Checklist(items=(item, *keeps)), start=chain, budget=budget, passes=1)
+        if not expert.decisions:
+            return
+        d = expert.decisions[0]
+        feats = item_features(item, ev.scene, progress_of(verdict, item))
+        out.append(PolicyExample(feats, valid_choices(item), index[choice_key(d.template, d.multiplier)],
+                                 1.0 + max(0.0, d.gain)))
+
+    return observe
+
+
+def relabel(bank: PhotoBank, pairs: Sequence[Pair], policy: Policy, *, budget: int = 8, passes: int = 2,
+            student: object | None = None, progress: Callable[[int, int], None] | None = None
+            ) -> list[PolicyExample]:
+    """The states the policy reaches by itself (:func:`~vibegrade.agent.run.policy_loop` on each pair's
+    authored checklist, from the student's look when ``student`` is given and it helps), each labelled with
+    the search's choice for the item there (one pass of ``budget`` candidates from that chain; "do nothing"
+    when none raises the reward), weighted like :func:`policy_examples`."""
+    out: list[PolicyExample] = []
+    for n, pair in enumerate(pairs):
+        proxy, masks = bank.get(pair.photo)
+        checklist = pair.row.checklist
+        ev = Evaluator(proxy, masks, checklist)
+        observe = _ask_the_search(ev, tuple(i for i in checklist.items if i.direction == "keep"), budget, out)
+        starts = []
+        if student is not None:
+            look = student.predict([pair.row.request])[0]  # type: ignore[attr-defined]
+            starts = [chain_actions(look, "student")]
+        policy_loop(policy, ev, checklist, passes=passes, starts=starts, observe=observe)
+        if progress is not None:
+            progress(n + 1, len(pairs))
     return out
 
 
