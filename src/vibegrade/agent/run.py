@@ -265,7 +265,11 @@ def run_agent(image: np.ndarray, request: str, *, planner: Planner | None = None
         from vibegrade.students import load_student
 
         student = load_student()
-    baseline = student.predict([request])[0]
+    # the student's part, in one batch: its look for the whole request (the baseline, and a starting point)
+    # and its answer to each acting item's own words (one more candidate for that item)
+    acting = [i for i in checklist.feasible if i.direction != "keep"]
+    baseline, *item_looks = student.predict([request, *(i.text for i in acting)])
+    answers = dict(zip((i.id for i in acting), item_looks))
     baseline_verdict = evaluate(baseline)
     t["baseline"] = time.perf_counter() - t0
 
@@ -282,10 +286,6 @@ def run_agent(image: np.ndarray, request: str, *, planner: Planner | None = None
     say("orchestrating", 0.3)
     steps: list[Step] = []
     actions: list[Action]
-    # the student's part: its look for the whole request as a starting point, and its answer to each item's
-    # own words as one more candidate for that item
-    acting = [i for i in checklist.feasible if i.direction != "keep"]
-    answers = dict(zip((i.id for i in acting), student.predict([i.text for i in acting]))) if acting else {}
     starts = [chain_actions(baseline, "student")]
 
     def extra(item: ChecklistItem) -> list[Candidate]:
