@@ -644,37 +644,56 @@ function showProgress(label, fraction) {
   ui.jobPercent.textContent = `${pct}%`;
 }
 
+/**
+ * Poll a job's status URL until it is done (returns its status) or failed (throws with the job's message,
+ * or `failMessage`); returns null when the file was replaced meanwhile. `onProgress(status)` shows each
+ * status on the way; network slips are retried, each wait a little longer.
+ */
+async function pollJob(statusUrl, gen, { onProgress, intervalMs, failMessage }) {
+  let misses = 0;
+  for (;;) {
+    let st;
+    try {
+      st = await getJson(statusUrl);
+      misses = 0;
+    } catch (err) {
+      if (!(err instanceof ApiError && err.network) || ++misses > POLL_NETWORK_RETRIES) throw err;
+      await sleep(POLL_MS * misses);
+      continue;
+    }
+    if (gen !== state.generation) return null;
+    if (st.state === "done") return st;
+    if (st.state === "failed") {
+      throw new ApiError((st.error && st.error.message) || failMessage,
+        { code: (st.error && st.error.code) || "job_failed" });
+    }
+    onProgress(st);
+    await sleep(intervalMs);
+  }
+}
+
 /** Poll a job until it is done; returns its download URL (or null when the file was replaced). */
 async function followJob(job, key, gen) {
-  let misses = 0;
   showProgress("Rendering video…", 0);
   const run = (async () => {
-    for (;;) {
-      let st;
-      try {
-        st = await getJson(job.status_url);
-        misses = 0;
-      } catch (err) {
-        if (!(err instanceof ApiError && err.network) || ++misses > POLL_NETWORK_RETRIES) throw err;
-        await sleep(POLL_MS * misses);
-        continue;
-      }
-      if (gen !== state.generation) return null;
-      if (st.state === "done") {
-        showProgress("Video ready", 1);
-        state.video = { key, url: st.download_url };
-        updateAfterMode();
-        setStatus("The video is graded.");
-        return st.download_url;
-      }
-      if (st.state === "failed") {
-        ui.job.hidden = true;
-        throw new ApiError((st.error && st.error.message) || "The video could not be rendered.",
-          { code: (st.error && st.error.code) || "job_failed" });
-      }
-      showProgress(st.state === "queued" ? "Waiting for a free worker…" : "Rendering video…", st.progress);
-      await sleep(POLL_MS);
+    let st;
+    try {
+      st = await pollJob(job.status_url, gen, {
+        intervalMs: POLL_MS,
+        failMessage: "The video could not be rendered.",
+        onProgress: (s) => showProgress(s.state === "queued" ? "Waiting for a free worker…" : "Rendering video…",
+          s.progress),
+      });
+    } catch (err) {
+      ui.job.hidden = true;
+      throw err;
     }
+    if (st === null) return null;
+    showProgress("Video ready", 1);
+    state.video = { key, url: st.download_url };
+    updateAfterMode();
+    setStatus("The video is graded.");
+    return st.download_url;
   })();
   state.job = { key, promise: run };
   try {
@@ -811,30 +830,15 @@ function agentStage(st) {
 
 /** Poll an agent run until it is done (its view) or failed (throws). */
 async function followAgent(job, gen) {
-  let misses = 0;
   showProgress("Agent: starting…", 0);
-  for (;;) {
-    let st;
-    try {
-      st = await getJson(job.status_url);
-      misses = 0;
-    } catch (err) {
-      if (!(err instanceof ApiError && err.network) || ++misses > POLL_NETWORK_RETRIES) throw err;
-      await sleep(POLL_MS * misses);
-      continue;
-    }
-    if (gen !== state.generation) return null;
-    if (st.state === "done") {
-      showProgress("Agent: done", 1);
-      return st.result;
-    }
-    if (st.state === "failed") {
-      throw new ApiError((st.error && st.error.message) || "The agent could not grade this photo.",
-        { code: (st.error && st.error.code) || "job_failed" });
-    }
-    showProgress(agentStage(st), st.progress);
-    await sleep(POLL_MS / 2);
-  }
+  const st = await pollJob(job.status_url, gen, {
+    intervalMs: POLL_MS / 2,
+    failMessage: "The agent could not grade this photo.",
+    onProgress: (s) => showProgress(agentStage(s), s.progress),
+  });
+  if (st === null) return null;
+  showProgress("Agent: done", 1);
+  return st.result;
 }
 
 /** Run the agent on the photo's preview with the request in the look field. */
