@@ -49,7 +49,16 @@ from vibegrade.agent.checklist import Checklist, ChecklistItem
 from vibegrade.agent.judge import Verdict
 from vibegrade.agent.planner import Planner
 from vibegrade.agent.policy import Policy
-from vibegrade.agent.search import MIN_GAIN, PROXY_SIZE, Evaluator, Step, best_start, progress_of, search
+from vibegrade.agent.search import (
+    MIN_GAIN,
+    PROXY_SIZE,
+    Evaluator,
+    Step,
+    best_start,
+    move_steps,
+    progress_of,
+    search,
+)
 from vibegrade.schema import ToolChain
 from vibegrade.tools.regions import compute_masks
 
@@ -201,10 +210,7 @@ def policy_loop(policy: Policy, evaluate: Evaluator, checklist: Checklist, passe
             v = evaluate(nxt)
             if verify and v.reward <= verdict.reward + MIN_GAIN:
                 continue
-            for k, act in enumerate(acts):
-                b_adh, b_rew = (verdict.adherence, verdict.reward) if k == 0 else (v.adherence, v.reward)
-                steps.append(Step(act.item_id, act.tool, act.region, dict(act.params), b_adh, v.adherence,
-                                  b_rew, v.reward))
+            steps.extend(move_steps(acts, verdict, v))
             chain, verdict = nxt, v
             actions.extend(acts)
     return chain, actions, steps, verdict

@@ -33,8 +33,7 @@ from vibegrade.schema import ToolChain
 from vibegrade.tools.chain import render
 
 __all__ = ["PROXY_SIZE", "SEARCH_LUT_SIZE", "MIN_GAIN", "Evaluator", "Step", "Decision", "SearchOutcome",
-           "best_start", "search",
-           "ChoiceFn", "progress_of"]
+           "move_steps", "best_start", "search", "ChoiceFn", "progress_of"]
 
 #: Long side of the proxy the agent searches on, in pixels: the judge's working size.
 PROXY_SIZE = PROXY_SIDE
@@ -148,6 +147,16 @@ def _item_applicable(verdict: Verdict, item_id: str) -> bool:
     return any(iv.id == item_id and iv.applicable for iv in verdict.items)
 
 
+def move_steps(acts: Sequence[Action], before: Verdict, after: Verdict, item_id: str | None = None
+               ) -> list[Step]:
+    """The steps of one move (its actions applied together, judged once): the first action carries the
+    scores before the move, each later one (e.g. a protecting counter-move, its own step so it can be
+    switched off) the move's own; all end at the move's scores. ``item_id`` overrides the actions' own."""
+    return [Step(item_id if item_id is not None else a.item_id, a.tool, a.region, dict(a.params),
+                 before.adherence if k == 0 else after.adherence, after.adherence,
+                 before.reward if k == 0 else after.reward, after.reward) for k, a in enumerate(acts)]
+
+
 def best_start(evaluate: Evaluator, chain: ToolChain, starts: Sequence[list[Action]] = ()
                ) -> tuple[ToolChain, list[Action], list[Step], Verdict]:
     """The best starting point by the judge's reward: ``chain`` or ``chain`` with one of ``starts`` (each a
@@ -210,11 +219,7 @@ def search(evaluate: Evaluator, checklist: Checklist, start: ToolChain | None = 
                 decisions.append(Decision(item, p, None, 0.0, 0.0, now))
                 continue
             _, cand, chain, v = best
-            for k, act in enumerate(cand.actions):
-                # a protecting counter-move is its own step (it can be switched off); scores are the pair's
-                b_adh, b_rew = (verdict.adherence, verdict.reward) if k == 0 else (v.adherence, v.reward)
-                steps.append(Step(item.id, act.tool, act.region, dict(act.params), b_adh, v.adherence, b_rew,
-                                  v.reward))
+            steps.extend(move_steps(cand.actions, verdict, v, item.id))
             decisions.append(Decision(item, p, cand.template, cand.multiplier, v.reward - verdict.reward,
                                       now))
             actions.extend(cand.actions)

@@ -20,6 +20,7 @@ import hashlib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import cv2
 import numpy as np
@@ -138,22 +139,21 @@ def _ask_the_search(ev: Evaluator, keeps: tuple[ChecklistItem, ...], budget: int
 
 
 def relabel(bank: PhotoBank, pairs: Sequence[Pair], policy: Policy, *, budget: int = 8, passes: int = 2,
-            student: object | None = None, progress: Callable[[int, int], None] | None = None
+            student: Any = None, progress: Callable[[int, int], None] | None = None
             ) -> list[PolicyExample]:
     """The states the policy reaches by itself (:func:`~vibegrade.agent.run.policy_loop` on each pair's
     authored checklist, from the student's look when ``student`` is given and it helps), each labelled with
     the search's choice for the item there (one pass of ``budget`` candidates from that chain; "do nothing"
     when none raises the reward), weighted like :func:`policy_examples`."""
     out: list[PolicyExample] = []
+    # the student's look for every request, in one batch
+    looks = [] if student is None else student.predict([p.row.request for p in pairs])
     for n, pair in enumerate(pairs):
         proxy, masks = bank.get(pair.photo)
         checklist = pair.row.checklist
         ev = Evaluator(proxy, masks, checklist)
         observe = _ask_the_search(ev, tuple(i for i in checklist.items if i.direction == "keep"), budget, out)
-        starts = []
-        if student is not None:
-            look = student.predict([pair.row.request])[0]  # type: ignore[attr-defined]
-            starts = [chain_actions(look, "student")]
+        starts = [chain_actions(looks[n], "student")] if looks else []
         policy_loop(policy, ev, checklist, passes=passes, starts=starts, observe=observe)
         if progress is not None:
             progress(n + 1, len(pairs))

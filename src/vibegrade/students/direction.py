@@ -67,8 +67,7 @@ _FLIP = frozenset({"less", "too", "reduce", "reduced", "remove", "fix", "lower",
 _POST_FLIP = frozenset({"down", "off", "lower", "less", "minus"})
 # words that make the attribute explicit in its given sign (they only stop a flip from reaching further)
 _FIX_AFTER = frozenset({"fix", "correct", "repair", "remove"})
-_FIX_FILLER = frozenset({"it", "this", "that", "pls", "please", "plz", "me", "up", "now", "asap",
-                         ",", ";", ".", "!", "?"})
+_FIX_FILLER = frozenset({"it", "this", "that", "pls", "please", "plz", "me", "up", "now", "asap", *_PUNCT})
 
 
 def _ends_with_fix(rest: list[str]) -> bool:
@@ -137,6 +136,8 @@ def _flip_before(toks: list[str], i: int) -> bool:
     if "why" in toks[max(0, i - 4):i]:
         return True
     return i >= 2 and toks[i - 2:i] == ["on", "the"] and i + 1 < len(toks) and toks[i + 1] == "side"
+
+
 _REGIONS = {"shadow": "shadows", "shadows": "shadows", "blacks": "shadows", "black": "shadows",
             "highlight": "highlights", "highlights": "highlights", "whites": "highlights",
             "midtones": "midtones", "mids": "midtones", "skin": "skin", "face": "skin", "faces": "skin",

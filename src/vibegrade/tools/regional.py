@@ -120,29 +120,35 @@ def apply_regional_float(x: np.ndarray, edits: Sequence[RegionalEdit], masks: Ma
     return out
 
 
+def _rows_and_box(mask: np.ndarray, eps: float) -> tuple[np.ndarray, tuple[slice, slice] | None]:
+    """Which rows of ``mask`` exceed ``eps`` somewhere, and the bounding box of the pixels that do."""
+    hit = mask.max(axis=1) > eps
+    rows = np.flatnonzero(hit)
+    if rows.size == 0:
+        return hit, None
+    cols = np.flatnonzero(mask[rows[0]:rows[-1] + 1].max(axis=0) > eps)
+    return hit, (slice(int(rows[0]), int(rows[-1]) + 1), slice(int(cols[0]), int(cols[-1]) + 1))
+
+
 def support(mask: np.ndarray, eps: float = 1.0 / 512) -> tuple[slice, slice] | None:
     """The bounding box (rows, columns) of the pixels where ``mask`` exceeds ``eps`` (below half an 8-bit
     level of any change), or ``None`` when there are none."""
-    rows = np.flatnonzero(mask.max(axis=1) > eps)
-    if rows.size == 0:
-        return None
-    cols = np.flatnonzero(mask[rows[0]:rows[-1] + 1].max(axis=0) > eps)
-    return slice(int(rows[0]), int(rows[-1]) + 1), slice(int(cols[0]), int(cols[-1]) + 1)
+    return _rows_and_box(mask, eps)[1]
 
 
 def bands(mask: np.ndarray, eps: float = 1.0 / 512, rows: int = 64) -> list[tuple[slice, slice]]:
     """The boxes an edit must touch: ``mask``'s bounding box (:func:`support`) cut into bands of ``rows``
     rows, without the bands where the mask is nowhere above ``eps``, neighbouring bands merged (a vignette
     leaves out the middle of the picture, a sky its lower part)."""
-    box = support(mask, eps)
+    row_hit, box = _rows_and_box(mask, eps)
     if box is None:
         return []
     r, c = box
-    band_max = mask[r, c].max(axis=1)
+    in_box = row_hit[r]  # a row's maximum lies inside the box's columns whenever it exceeds eps
     out: list[tuple[slice, slice]] = []
     start = None
-    for a in range(0, band_max.size, rows):
-        hit = bool((band_max[a:a + rows] > eps).any())
+    for a in range(0, in_box.size, rows):
+        hit = bool(in_box[a:a + rows].any())
         if hit and start is None:
             start = a
         if not hit and start is not None:
