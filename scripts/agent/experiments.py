@@ -174,6 +174,8 @@ def main(argv: Sequence[str] | None = None) -> int:
                     help="rounds of relabelling by the search (0: the policy imitates the search's own "
                          "trajectories only)")
     args = ap.parse_args(argv)
+    if args.dagger_rounds < 0:
+        ap.error("--dagger-rounds must be 0 or more")
 
     def log(msg: str) -> None:
         print(msg, file=sys.stderr, flush=True)

@@ -18,6 +18,7 @@ ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "src"))
 
 from vibegrade.evaluation.refine_metrics import main_direction_correct, score_refinements, wrong_way  # noqa: E402
+from vibegrade.students import StudentLoadError  # noqa: E402
 from vibegrade.students.refine import load_refiner  # noqa: E402
 from vibegrade.students.refine_training import read_triples  # noqa: E402
 
@@ -33,7 +34,10 @@ def main() -> None:
     ap.add_argument("--failures", action="store_true", help="list the rows whose main move goes wrong")
     a = ap.parse_args()
     rows = read_triples([BLIND])
-    model = load_refiner(a.model)
+    try:
+        model = load_refiner(a.model)
+    except StudentLoadError as e:
+        sys.exit(f"blind_eval: {e}")
     res = model.refine_many([(t.before, t.request) for t in rows])
     rep = score_refinements([t.before for t in rows], [r.chain for r in res], [t.after for t in rows],
                             [r.op for r in res], [t.op for t in rows])
