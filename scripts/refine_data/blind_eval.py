@@ -1,10 +1,12 @@
-"""Score a refinement model on the blind wordings (data/refine/blind/triples.jsonl, see its README).
+"""Score a refinement model on a blind set of wordings (data/refine/blind*/, see their READMEs).
 
-    .venv/bin/python scripts/refine_data/blind_eval.py [--model DIR] [--json OUT] [--failures]
+    .venv/bin/python scripts/refine_data/blind_eval.py [--set blind|blind2|blind3] [--model DIR] [--json OUT]
+                                                       [--failures]
 
-The wordings were written by an author who saw only the style guide and a few wordings of each meaning,
-never the model or its direction reader; each is answered by its meaning's taught rule on a seeded start
-from the pool. The default model is the shipped one (trained on all of data/refine/*.jsonl, none of these).
+Each set's wordings were written by an author who saw only the style guide and a few wordings of each
+meaning, never the model or its direction reader; each is answered by its meaning's taught rule on a
+seeded start from the pool (scripts/refine_data/answer.py). The default model is the shipped one
+(trained on all of data/refine/*.jsonl, none of these).
 """
 
 from __future__ import annotations
@@ -22,18 +24,19 @@ from vibegrade.students import StudentLoadError  # noqa: E402
 from vibegrade.students.refine import load_refiner  # noqa: E402
 from vibegrade.students.refine_training import read_triples  # noqa: E402
 
-BLIND = ROOT / "data/refine/blind/triples.jsonl"
+SETS = {name: ROOT / f"data/refine/{name}/triples.jsonl" for name in ("blind", "blind2", "blind3")}
 KEYS = ("n", "overall", "direction_correct", "main_direction_correct", "wrong_way", "restrained",
         "op_accuracy", "mean_abs_error")
 
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--set", choices=sorted(SETS), default="blind", help="which blind set (default: blind)")
     ap.add_argument("--model", type=Path, help="a refinement model folder (default: the shipped one)")
     ap.add_argument("--json", type=Path)
     ap.add_argument("--failures", action="store_true", help="list the rows whose main move goes wrong")
     a = ap.parse_args()
-    rows = read_triples([BLIND])
+    rows = read_triples([SETS[a.set]])
     try:
         model = load_refiner(a.model)
     except StudentLoadError as e:
@@ -50,7 +53,8 @@ def main() -> None:
                     or wrong_way(t.before, r.chain, t.after)):
                 print(f"  {r.op:7s} {t.request}  ({t.concept})")
     if a.json:
-        a.json.write_text(json.dumps({"model": str(a.model or "shipped"), **out}, indent=1) + "\n",
+        record = {"set": a.set, "model": str(a.model or "shipped"), **out}
+        a.json.write_text(json.dumps(record, indent=1) + "\n",
                           encoding="utf-8")
 
 

@@ -1,0 +1,215 @@
+"""Answer new wordings of taught refinement meanings the way the dataset answers those meanings.
+
+Authoring aid for new rounds of wordings and for blind test sets. An author writes one JSON object per
+line, a follow-up and the meaning (concept) it belongs to::
+
+    {"concept": "refine/wb/warmer/slightly", "request": "warmth up a smidge"}
+
+and this script gives each row a starting look and its answer:
+
+* the start is a pool look (``data/refine/pool.jsonl``) drawn from a hash of the seed, the concept and
+  the request, so a row keeps its start when rows are added or reordered; a start the meaning would not
+  change ("less glow" on a look without glow) is drawn again (``"before": "P123"`` in the input picks
+  one instead);
+* ``edit``: the meaning's taught rule, fitted on every row of that concept in the main files (per value
+  keep, add, multiply or set; the preset kept, dropped or switched: ``students.refine.run_program``);
+* ``toward``: the meaning's ``amount`` of the way to the vibes dataset's answer for its ``look``
+  (``students.refine.blend_toward``); ``replace``: that answer; ``undo`` / ``redo`` / ``reset``: none.
+
+Requests equal (case and spaces aside) to one in ``--exclude`` files are dropped and counted: by default
+the main files and every blind set, so no wording is trained and tested on.
+
+    .venv/bin/python scripts/refine_data/answer.py WORDINGS.jsonl -o COMPACT.jsonl
+        # compact rows for build.py, with "changes" to write each rationale from; then
+        # .venv/bin/python scripts/refine_data/build.py COMPACT.jsonl --batch j -o data/refine/j.jsonl
+    .venv/bin/python scripts/refine_data/answer.py WORDINGS.jsonl --full --batch blind2 -o test.jsonl
+        # full triples (no rationale needed), e.g. a blind test set
+
+Exit 1 with the line number on an unknown concept, a malformed line or an unknown pool id; nothing is
+written then.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import zlib
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT / "src"))
+
+from vibegrade.schema import ToolChain  # noqa: E402
+from vibegrade.students.refine import blend_toward, run_program  # noqa: E402
+from vibegrade.students.refine_features import PARAM_KEYS, chain_vector  # noqa: E402
+from vibegrade.students.refine_training import (  # noqa: E402
+    RefineConfig,
+    Triple,
+    fit_programs,
+    read_triples,
+    scale_factor,
+)
+from vibegrade.tools.filters import preset_names  # noqa: E402
+
+MAIN = sorted(p for p in (ROOT / "data/refine").glob("*.jsonl") if p.name != "pool.jsonl")
+BLIND = sorted((ROOT / "data/refine").glob("blind*/*.jsonl"))
+
+
+def norm(text: str) -> str:
+    return " ".join(str(text).lower().split())
+
+
+def vibes_look(look: str) -> ToolChain:
+    """The vibes dataset's answer for ``look``: its first row whose request is ``look`` word for word
+    (the row ``scripts/refine_data/lookup.py`` shows first)."""
+    for path in sorted((ROOT / "data/vibes").glob("*.jsonl")):
+        for line in path.open(encoding="utf-8"):
+            row = json.loads(line)
+            if norm(row["intent"]) == norm(look):
+                return ToolChain.model_validate(
+                    {k: row.get(k) or {} for k in ("adjust", "selective_adjust")}
+                    | {"filter": row.get("filter") or {"name": "none", "intensity": 0}})
+    raise KeyError(f"no vibes row for the look {look!r}")
+
+
+class Answerer:
+    """Each taught meaning's answer on any start, from the rows of the main files."""
+
+    def __init__(self, triples: list[Triple]) -> None:
+        self.meta: dict[str, Triple] = {}
+        for t in triples:
+            self.meta.setdefault(t.concept, t)
+        edit = [t for t in triples if t.op == "edit"]
+        classes = ["keep", "none", *preset_names()]
+        progs = fit_programs(np.zeros((len(edit), 1)), edit, classes, [scale_factor(t) for t in edit],
+                             RefineConfig())
+        concepts = sorted({t.concept for t in edit})
+        self.programs = {c: (progs["program.rule"][k], progs["program.const"][k],
+                             classes[int(progs["program.filter"][k])]) for k, c in enumerate(concepts)}
+        self._looks: dict[str, ToolChain] = {}
+
+    def look(self, name: str) -> ToolChain:
+        if name not in self._looks:
+            self._looks[name] = vibes_look(name)
+        return self._looks[name]
+
+    def answer(self, concept: str, before: ToolChain) -> tuple[Triple, ToolChain | None]:
+        meta = self.meta[concept]
+        if meta.op == "edit":
+            rules, consts, filt = self.programs[concept]
+            return meta, run_program(before, rules, consts, filt)
+        if meta.op == "toward":
+            return meta, blend_toward(before, self.look(str(meta.look)), float(meta.amount or 0.5))
+        if meta.op == "replace":
+            return meta, self.look(str(meta.look))
+        return meta, None
+
+
+def changes(before: ToolChain, after: ToolChain | None) -> str:
+    """What moved, in words an author writes a rationale from ("temperature 0 → 25; filter fortune 30 →
+    none")."""
+    if after is None:
+        return "history step: no settings"
+    b, a = chain_vector(before), chain_vector(after)
+    out = [f"{k} {int(b[i])} → {int(a[i])}" for i, k in enumerate(PARAM_KEYS[:-1]) if b[i] != a[i]]
+    fb = f"{before.filter.name} {before.filter.intensity}" if before.filter.used else "none"
+    fa = f"{after.filter.name} {after.filter.intensity}" if after.filter.used else "none"
+    if fb != fa:
+        out.append(f"filter {fb} → {fa}")
+    return "; ".join(out) or "nothing"
+
+
+def compact_set(before: ToolChain, after: ToolChain) -> dict[str, Any]:
+    """The ``set`` of build.py's compact format: the new values of what changed."""
+    b, a = chain_vector(before), chain_vector(after)
+    out: dict[str, Any] = {}
+    for i, k in enumerate(PARAM_KEYS[:-1]):
+        if b[i] != a[i]:
+            out[k] = int(a[i])
+    if before.filter.name != after.filter.name or before.filter.intensity != after.filter.intensity:
+        out["filter"] = after.filter.name
+        if after.filter.used:
+            out["intensity"] = int(after.filter.intensity)
+    return out
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("wordings", type=Path)
+    ap.add_argument("-o", "--out", type=Path, required=True)
+    ap.add_argument("--full", action="store_true", help="write full triples instead of compact rows")
+    ap.add_argument("--batch", default="x")
+    ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--exclude", type=Path, nargs="*", default=None,
+                    help="files whose requests are not to be repeated (default: main files and blind sets)")
+    a = ap.parse_args()
+    triples = read_triples(MAIN)
+    answerer = Answerer(triples)
+    pool = {}
+    for line in (ROOT / "data/refine/pool.jsonl").open(encoding="utf-8"):
+        item = json.loads(line)
+        pool[item["id"]] = item
+    ids = sorted(pool)
+    seen = set()
+    for path in (MAIN + BLIND) if a.exclude is None else a.exclude:
+        for line in path.open(encoding="utf-8"):
+            if line.strip():
+                seen.add(norm(json.loads(line)["request"]))
+    out, dropped = [], 0
+    for n, line in enumerate(a.wordings.open(encoding="utf-8"), start=1):
+        if not line.strip():
+            continue
+        try:
+            row = json.loads(line)
+            concept, request = str(row["concept"]), str(row["request"]).strip()
+            if not concept.startswith("refine/"):
+                concept = "refine/" + concept
+            if concept not in answerer.meta:
+                raise ValueError(f"unknown concept {concept!r}")
+            if not request:
+                raise ValueError("empty request")
+            key = norm(request)
+            if key in seen:
+                dropped += 1
+                continue
+            seen.add(key)
+            for attempt in range(1 if row.get("before") else 100):
+                start = row.get("before") or ids[
+                    zlib.crc32(f"{a.seed}|{concept}|{key}|{attempt}".encode()) % len(ids)]
+                before = ToolChain.model_validate(pool[start]["chain"])
+                meta, after = answerer.answer(concept, before)
+                if after is None or meta.op == "replace" or after != before:
+                    break  # a start the meaning changes (no "less glow" on a look without glow)
+        except (KeyError, TypeError, ValueError, json.JSONDecodeError) as e:
+            sys.exit(f"{a.wordings}:{n}: {e}")
+        if a.full:
+            rec: dict[str, Any] = {"concept": concept, "op": meta.op, "request": request,
+                                   "phrasing": a.batch, "before": before.to_wire(), "before_id": start,
+                                   "rationale": str(row.get("rationale", "")),
+                                   "after": None if after is None else after.to_wire(), "batch": a.batch}
+        else:
+            rec = {"concept": concept.removeprefix("refine/"), "op": meta.op, "before": start,
+                   "start_look": pool[start]["intent"],
+                   "start_filter": (f"{before.filter.name} {before.filter.intensity}" if before.filter.used
+                                    else "none"), "request": request,
+                   "phrasing": row.get("phrasing", "variant"), "changes": changes(before, after),
+                   "rationale": str(row.get("rationale", ""))}
+            if after is not None and meta.op != "replace":
+                rec["set"] = compact_set(before, after)
+            elif after is not None:
+                rec["set"] = compact_set(ToolChain(), after)
+        if meta.op in ("toward", "replace"):
+            rec["look"] = meta.look
+        if meta.op == "toward":
+            rec["amount"] = meta.amount
+        out.append(rec)
+    a.out.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in out), encoding="utf-8")
+    print(f"{len(out)} rows written to {a.out}; {dropped} dropped as repeats of an existing request")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,58 @@
+"""scripts/refine_data/answer.py: new wordings of taught meanings answered as the dataset answers them."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+SCRIPT = ROOT / "scripts/refine_data/answer.py"
+
+
+def run(tmp_path: Path, rows: list[dict], *args: str) -> tuple[subprocess.CompletedProcess, list[dict]]:
+    src = tmp_path / "wordings.jsonl"
+    src.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    out = tmp_path / "out.jsonl"
+    proc = subprocess.run([sys.executable, str(SCRIPT), str(src), "-o", str(out), *args],
+                          capture_output=True, text=True, timeout=300)
+    written = [json.loads(x) for x in out.read_text(encoding="utf-8").splitlines()] if out.exists() else []
+    return proc, written
+
+
+def test_answers_follow_the_meanings_rule_and_repeats_are_dropped(tmp_path: Path) -> None:
+    proc, rows = run(tmp_path, [
+        {"concept": "refine/wb/warmer/slightly", "request": "warmth up a wee smidge", "before": "P000"},
+        {"concept": "wb/warmer/slightly", "request": "slightly warmer"},  # a request of the main files
+        {"concept": "refine/tone/less-glow/plain", "request": "glow down a notch"},
+        {"concept": "refine/history/undo", "request": "nah take that back"},
+    ], "--full", "--batch", "t")
+    assert proc.returncode == 0, proc.stderr
+    assert "1 dropped" in proc.stdout
+    by = {r["request"]: r for r in rows}
+    assert set(by) == {"warmth up a wee smidge", "glow down a notch", "nah take that back"}
+    warm = by["warmth up a wee smidge"]
+    assert warm["op"] == "edit" and warm["before_id"] == "P000"
+    assert 0 < warm["after"]["adjust"]["temperature"] <= 20  # the small warm step from nothing
+    glow = by["glow down a notch"]
+    # the start is redrawn until the meaning changes it: "less glow" lands on a look with glow
+    assert glow["before"]["adjust"]["bloom"] > 0
+    assert 0 <= glow["after"]["adjust"]["bloom"] < glow["before"]["adjust"]["bloom"]
+    assert by["nah take that back"]["op"] == "undo" and by["nah take that back"]["after"] is None
+
+
+def test_compact_rows_feed_build_py(tmp_path: Path) -> None:
+    proc, rows = run(tmp_path, [{"concept": "refine/toward/the-matrix/0.5", "request": "bit more neo pls"}])
+    assert proc.returncode == 0, proc.stderr
+    (row,) = rows
+    assert row["op"] == "toward" and row["look"] == "the matrix" and row["amount"] == 0.5
+    assert row["set"] and "→" in row["changes"] and row["rationale"] == ""
+
+
+def test_an_unknown_meaning_exits_1_with_its_line_and_writes_nothing(tmp_path: Path) -> None:
+    proc, rows = run(tmp_path, [{"concept": "refine/wb/warmer/slightly", "request": "ok a hair warmer"},
+                                {"concept": "refine/made/up", "request": "whatever"}])
+    assert proc.returncode == 1
+    assert "wordings.jsonl:2" in proc.stderr and "unknown concept" in proc.stderr
+    assert rows == []
