@@ -133,11 +133,24 @@ def main() -> None:
     ap.add_argument("--extra-train", default="",
                     help="comma-separated batches kept out of the split and added to training only "
                          "(e.g. f,g,h,i: the second round's wordings, measured on the first round's test)")
+    ap.add_argument("--train-all", type=Path, metavar="DIR",
+                    help="also train the recipe on every selected row (see --batches) and write it to DIR, "
+                         "e.g. to score it on a blind set")
+    ap.add_argument("--batches", default="",
+                    help="comma-separated batches to use (default: all), e.g. a,b,c,d,e,f,g,h,i: the rows "
+                         "of the first two rounds only")
     ap.add_argument("--split", choices=("phrasing", "concept"), default="phrasing",
                     help="phrasing: new wordings of taught meanings (default); "
                          "concept: meanings never taught")
     args = ap.parse_args()
     triples = read_triples(DATA)
+    if args.batches and args.ship:
+        sys.exit("refine_experiments: --ship trains on every row; leave out --batches")
+    if args.batches:
+        use = set(args.batches.split(","))
+        triples = [t for t in triples if t.batch in use]
+        if not triples:
+            sys.exit(f"refine_experiments: no rows in batches {sorted(use)}")
     extra_batches = {b for b in args.extra_train.split(",") if b}
     extra = [t for t in triples if t.batch in extra_batches]
     train, test = (split_phrasings if args.split == "phrasing" else split_triples)(
@@ -186,6 +199,9 @@ def main() -> None:
            "test": len(test),
            "config": cfg.__dict__,
            "fit_seconds": round(fit_s, 1), "designs": results, "bilinear_by_op": by_op}
+    if args.train_all:
+        written = train_refiner(triples, student, args.train_all, cfg, name="refine-all-selected")
+        print(f"model on all {len(triples)} selected rows written to {written.path}")
     if args.ship:
         shipped = train_refiner(triples, student, ROOT / "src/vibegrade/students/refine_model", cfg,
                                 name="refine-v1-bilinear")

@@ -91,8 +91,8 @@ def test_canonical_keeps_what_changes_the_look(text):
 
 @pytest.mark.parametrize("text, expected", [
     ("overexposed photo fix", {("exposure", -1)}),   # the problem first, the fix last
-    ("green cast pls fix", {("green", -1)}),
-    ("blue cast fix it pls", {("blue", -1)}),
+    ("green cast pls fix", {("green@cast", -1)}),
+    ("blue cast fix it pls", {("blue@cast", -1)}),
     ("shadows too dark fix", {("light@shadows", +1)}),  # "too" already turned it: "fix" does not turn it back
     ("warm and bright, fix the blur", {("temperature", +1), ("light",
                                                              +1)}),  # the fix is about something else
@@ -136,3 +136,61 @@ def test_fix_before_and_after_agree() -> None:
 ])
 def test_complaints_and_phrasal_verbs_point_the_right_way(text: str, expected: set) -> None:
     assert signature(text) == expected
+
+
+@pytest.mark.parametrize("text, expected", [
+    # slider talk: arrows, signs, numbers, "temp", "sat", zero and max
+    ("temp ↓30", {("temperature", -1)}),
+    ("lower temp 15", {("temperature", -1)}),
+    ("temp − a touch", {("temperature", -1)}),
+    ("-0.5 ev", {("exposure_level", -1)}),   # the "." of a number ends no clause
+    ("exposure ↓ contrast ↑", {("exposure_level", -1), ("contrast", 1)}),  # an arrow is its attribute's
+    ("shadows ↑ highlights ↓", {("light@shadows", 1), ("light@highlights", -1)}),
+    ("blacks ↓ temp ↑", {("light@shadows", -1), ("temperature", 1)}),
+    ("blue sat ↓", {("blue", -1)}),
+    ("clarity 0", {("sharpness", -1)}),
+    ("temp → max", {("temperature", 1)}),
+    ("knock 20 off the warmth", {("temperature", -1)}),
+    # a region moved on its own
+    ("shadows down a touch", {("light@shadows", -1)}),
+    ("darks ↑", {("light@shadows", 1)}),
+    ("a bit more brightness in the highlights", {("light@highlights", 1)}),
+    # problems named as a state
+    ("there's a blue cast over everything", {("blue@cast", -1)}),
+    ("get rid of the cold tint", {("temperature", 1)}),
+    ("a little greenish", {("green", -1)}),
+    ("her skin is so orange", {("orange", -1)}),
+    ("it looks flat", {("contrast", 1)}),
+    ("colours are a bit muted", {("saturation", 1)}),
+    ("a bit flat", {("contrast", 1)}),
+    ("sooo cold 🥶", {("temperature", 1)}),
+    ("it looks over-sharpened and crunchy", {("sharpness", -1)}),
+    # wanting more is not a complaint
+    ("red needs to be SO much stronger", {("red", 1)}),
+    ("the orange is way too weak", {("orange", 1)}),
+    ("the water barely looks cyan, needs way more", {("cyan", 1)}),
+    ("not dreamy enough", {("sharpness", -1)}),  # dreamier = softer
+    # asking, not describing
+    ("make it pinkish", {("magenta", 1)}),
+    ("make it look warm", {("temperature", 1)}),
+    ("add a warm tint", {("temperature", 1)}),
+    # lowering phrases with an object, and the clause after a comma
+    ("pull the blues back", {("blue", -1)}),
+    ("take the warmth out", {("temperature", -1)}),
+    ("the blue is a lot, pull it back", {("blue", -1)}),
+    ("stop it down by one", {("exposure_level", -1)}),
+    ("much more washed out", {("saturation", -1)}),  # "washed out" is not "take it out"
+    ("make the colours more subdued", {("saturation", -1)}),  # the adjective decides, not the noun
+    # the filter's strength
+    ("filter is too strong", {("filter", -1)}),
+    ("weaker filter", {("filter", -1)}),
+    ("up the preset", {("filter", 1)}),
+])
+def test_slider_talk_states_and_lowering_phrases(text: str, expected: set) -> None:
+    assert signature(text) == expected
+
+
+def test_casts_conflict_by_colour_like_colours_do() -> None:
+    assert conflicts("fix the green cast", "fix the blue cast")
+    assert not conflicts("fix the green cast", "less green")
+    assert not conflicts("there's a green tint", "too green")

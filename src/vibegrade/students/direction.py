@@ -16,7 +16,7 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
-__all__ = ["signature", "conflicts", "size_class"]
+__all__ = ["signature", "conflicts", "size_class", "known_words"]
 
 # word -> (attribute, sign)
 _ATTRS: dict[str, tuple[str, int]] = {}
@@ -43,7 +43,8 @@ _add("saturation", +1, "saturation", "vibrance", "colors", "colours", "saturated
      "colorful", "colourful", "richer", "rich", "intense")
 _add("saturation", -1, "desaturated", "desaturate", "muted", "mute", "dull", "duller", "washed", "faded",
      "pale", "paler")
-_add("sharpness", +1, "sharp", "sharper", "sharpen", "crisp", "crisper", "clarity", "detail", "detailed")
+_add("sharpness", +1, "sharp", "sharper", "sharpen", "crisp", "crisper", "clarity", "detail", "detailed",
+     "structure", "sharpness", "sharpening")
 _add("sharpness", -1, "soft", "softer", "soften", "blurry", "dreamy", "hazy")
 _add("magenta", +1, "magenta", "magentas", "pink", "pinks", "pinker", "purple", "purples",
      "violet", "violets")
@@ -53,6 +54,29 @@ _add("yellow", +1, "yellow", "yellows", "yellower")
 _add("green", +1, "green", "greens", "greener")
 _add("cyan", +1, "cyan", "cyans", "teal", "teals", "aqua", "turquoise")
 _add("blue", +1, "blue", "blues", "bluer")
+# colour words that describe a state rather than ask for one ("a little greenish", "too yellowish"): read as
+# the colour, and as a complaint about it unless a keep word asks for it ("make it pinkish")
+_ISH = {"reddish": "red", "orangey": "orange", "orangish": "orange", "orangy": "orange",
+        "yellowish": "yellow",
+        "yellowy": "yellow", "greenish": "green", "greeny": "green", "bluish": "blue", "blueish": "blue",
+        "pinkish": "magenta", "purplish": "magenta", "magentaish": "magenta", "cyanish": "cyan",
+        "teal-ish": "cyan", "magenta-ish": "magenta",
+        # "over-" words name a state too: "it looks over-sharpened" asks for less
+        "oversaturated": "saturation", "over-saturated": "saturation", "oversharpened": "sharpness",
+        "over-sharpened": "sharpness", "oversharp": "sharpness", "crunchy": "sharpness", "ruddy": "red",
+        "flushed": "red", "sunburnt": "red", "sunburned": "red"}
+_ISH.update({f"{c}-ish": c2 for c, c2 in (("red", "red"), ("orange", "orange"), ("yellow", "yellow"),
+                                          ("green", "green"), ("blue", "blue"), ("pink", "magenta"),
+                                          ("purple", "magenta"), ("cyan", "cyan"), ("teal", "cyan"))})
+for _w, _c in _ISH.items():
+    _ATTRS[_w] = (_c, +1)
+_add("magenta", +1, "magenta-er", "magentier")
+_add("temperature", +1, "temp", "temperature")
+# the preset's strength: "filter is too strong", "filter intensity -", "drop the filter"
+_add("filter", +1, "filter", "filters", "preset", "lut")
+_add("light", +1, "brite", "brighter-looking")
+_add("saturation", +1, "sat", "colour", "color")
+_add("saturation", -1, "subdued", "toned-down", "desat", "drab")
 COLOURS = frozenset({"magenta", "red", "orange", "yellow", "green", "cyan", "blue"})
 
 # words and the punctuation that ends a clause ("keep the reds, tone down the rest": "down" is not the reds')
@@ -60,11 +84,12 @@ _CLAUSE_TOKEN = re.compile(r"[a-z]+(?:-[a-z]+)?|[,;.!?]")
 _PUNCT = frozenset(",;.!?")
 
 # words that turn the sign of the attribute that follows them (within two words)
-_FLIP = frozenset({"less", "too", "reduce", "reduced", "remove", "fix", "lower", "decrease", "not", "no",
+_FLIP = frozenset({"soften", "zero", "weaker", "subtler", "gentler",
+                   "less", "too", "reduce", "reduced", "remove", "fix", "lower", "decrease", "not", "no",
                    "without", "fewer", "minus", "tone", "kill", "cut", "eliminate", "correct", "overly",
                    "excess", "down", "mute", "muted", "desaturate", "dull", "calm", "dim"})
 # words right after an attribute that lower it ("contrast down 30%", "saturation off")
-_POST_FLIP = frozenset({"down", "off", "lower", "less", "minus"})
+_POST_FLIP = frozenset({"down", "off", "lower", "less", "minus", "out", "arrowdown"})
 # words that make the attribute explicit in its given sign (they only stop a flip from reaching further)
 _FIX_AFTER = frozenset({"fix", "correct", "repair", "remove"})
 _FIX_FILLER = frozenset({"it", "this", "that", "pls", "please", "plz", "me", "up", "now", "asap", *_PUNCT})
@@ -86,16 +111,49 @@ _KEEP = frozenset({"more", "add", "increase", "boost", "extra", "plus", "make", 
 _GAP = frozenset({"a", "an", "the", "full", "half", "bit", "little", "tiny", "touch", "tad", "of", "on",
                   "some", "all", "that", "this", "those", "these", "my", "its"})
 # phrasal verbs that lower what follows them, read as "less" ("ease up on the cold", "dial back the warmth")
-_LOWERING = re.compile(r"\b(?:eas(?:e|y) up(?: on)?|go easy on|dial(?:led)? (?:it )?back(?: on)?"
+_LOWERING = re.compile(r"\b(?:eas(?:e|y) (?:up|off)(?: on)?|go easy on|dial(?:led)? (?:it )?back(?: on)?"
                        r"|pull(?: it)? back(?: on)?|tone(?: it)? down"
                        r"|scale(?: it)? back(?: on)?|back off(?: on)?|turn(?: it)? down|bring(?: it)? down"
-                       r"|knock(?: it)? down|drop|dropped|lose|cut back on)\b")
+                       r"|knock(?: it)? down|drop|dropped|lose|cut back on|(?:knock|take|shave) off|ease)\b")
+_CHANNEL = re.compile(r"\b(reds?|oranges?|yellows?|greens?|cyans?|teals?|blues?|magentas?|pinks?|purples?)"
+                      r"\s+(?:sat|saturation|lum|luminance|brightness)\b")
+_TO_ZERO = re.compile(r"(?<=[a-z])\s*(?:→|->|=|:|\bto\b)?\s*(?<![\d.])\b(?:0|zero|min|minimum)\b(?![.\d])")
+_TO_MAX = re.compile(r"\s*(?:→|->|=|:|\bto\b)\s*\b(?:max|maximum|100)\b")
+_OBJECT_BACK = re.compile(r"\b(?:pull|dial|scale|knock|tone|turn|bring|cut|take|ease)\s+"
+                          r"((?:the\s+|that\s+|those\s+|all\s+the\s+)?[a-z]+(?:\s+[a-z]+)?)\s+(?:back|down)\b")
+_REMOVING = re.compile(r"\b(?:get rid of|take away|do away with|clean up)\b")
 # after an attribute, a complaint about it turns it ("reds are way too strong", "blues need to come down",
 # "teal is overboard"); read up to five words on, stopping at the next attribute's clause
 _COMPLAINT_AFTER = frozenset({"down", "lower", "overpowering", "overboard", "overdone", "excessive", "loud",
-                              "drop", "dropped", "minus", "reduced", "less"})
+                              "drop", "dropped", "minus", "reduced", "less", "strong", "screaming",
+                              "overkill",
+                              "overwhelming", "heavy", "off", "arrowdown", "high", "top"})
 _NOT_A_DEGREE = frozenset({"please", "pls", "plz", "thanks", "thx", "ty", "lol", "now", "too", "so"})
-_POST_STOP = frozenset({"and", "but", "then", "plus", "with", "while", "keep", "also", *_PUNCT})
+_POST_STOP = frozenset({"and", "but", "then", "plus", "with", "while", "keep", "also", "it", "its",
+                        *_PUNCT})
+# "so much", "way more" before a comparative ask for more, not complain ("reds need to be so much stronger")
+_MORE_AFTER = frozenset({"much", "many", "way", "lot"})
+_INTENSITY = frozenset({"punchy", "intense", "vivid", "saturated", "bright", "loud", "strong", "heavy",
+                        "rich",
+                        "vibrant", "bold"})
+# what is said of an attribute that wants more of it ("the orange is way too weak", "reds look so faint")
+_LACKING = frozenset({"weak", "faint", "subtle", "little", "low", "timid", "weak-looking", "lacking"})
+
+
+def _lowering_clause(toks: list[str], j: int) -> bool:
+    """The clause starting at ``toks[j]`` names no attribute and lowers ("the blue is a lot, pull it
+    back": after the substitutions "..., less")."""
+    rest = []
+    for w in toks[j:]:
+        if w in _PUNCT:
+            break
+        rest.append(w)
+    return bool(rest) and rest[0] == "less" and all(w in _BACK_FILLER for w in rest[1:])
+
+
+# what may follow the lowering verb in such a clause ("pull it back a bit pls"; not "tone down the rest")
+_BACK_FILLER = frozenset({"it", "them", "that", "this", "back", "down", "a", "bit", "little", "pls", "please",
+                          "plz", "now", "some", "touch", "tad", "lot", "way", "much", "off", "lol"})
 
 
 def _complained_after(toks: list[str], i: int) -> bool:
@@ -104,12 +162,19 @@ def _complained_after(toks: list[str], i: int) -> bool:
         return False  # the attribute is the verb: "cool it down", "warm things up"
     for j in range(i + 1, min(len(toks), i + 6)):
         w = toks[j]
+        if w in _PUNCT:
+            return j + 1 < len(toks) and _lowering_clause(toks, j + 1)
         if w in _ATTRS or w in _POST_STOP or w in _REGIONS:
             return False
         nxt = toks[j + 1] if j + 1 < len(toks) else None
+        if w in ("too", "so") and nxt in _INTENSITY and _ATTRS[toks[i]][0] in COLOURS:
+            return True  # "reds a little too punchy": the colour is too strong
         if nxt is not None and nxt in _ATTRS:  # "warmer, less contrast": "less" belongs to contrast
             return False
         if w in ("too", "so") and nxt is not None and nxt not in _NOT_A_DEGREE:
+            after = toks[j + 2] if j + 2 < len(toks) else ""
+            if nxt in _MORE_AFTER and (after == "more" or after.endswith("er")) or nxt in _LACKING:
+                return False  # "so much stronger", "way too weak": more of it
             return True
         if w in _COMPLAINT_AFTER:
             return True
@@ -125,7 +190,8 @@ def _flip_before(toks: list[str], i: int) -> bool:
         if back in _KEEP or back in _PUNCT:
             break
         if back in _FLIP:  # before the attribute check: "mute", "dull" and "dim" are both
-            return True
+            # "not dreamy enough", "not nearly warm enough" ask for more
+            return not (back == "not" and "enough" in toks[i + 1:i + 3])
         if back in _ATTRS:  # the previous attribute's own words ("less contrasty, lifted shadows")
             break
         if back in _GAP:
@@ -139,55 +205,172 @@ def _flip_before(toks: list[str], i: int) -> bool:
 
 
 _REGIONS = {"shadow": "shadows", "shadows": "shadows", "blacks": "shadows", "black": "shadows",
+            "darks": "shadows", "lows": "shadows",
             "highlight": "highlights", "highlights": "highlights", "whites": "highlights",
+            "brights": "highlights",
+            "highs": "highlights",
             "midtones": "midtones", "mids": "midtones", "skin": "skin", "face": "skin", "faces": "skin",
             "sky": "sky", "skies": "sky", "background": "background"}
 _TOKEN = re.compile(r"[a-z]+(?:-[a-z]+)?")
+# what a region alone moves, with up / down ("shadows down a touch", "highlights ↓")
+_REGION_UP = frozenset({"up", "arrowup", "higher", "raise", "raised", "boost", "plus", "brighter", "lighter"})
+_REGION_DOWN = frozenset({"down", "arrowdown", "lower", "lowered", "minus", "less", "reduce", "darker"})
+# nouns that name an attribute without a direction ("make the colours more subdued": the adjective decides)
+_LEVEL_NOUNS = frozenset({"saturation", "vibrance", "colors", "colours", "colour", "color", "sat", "temp",
+                          "temperature", "contrast", "exposure", "brightness",
+                          "warmth", "clarity", "detail", "glow", "bloom"})
+# a colour named as a cast over the picture is a complaint ("there's a blue cast", "get rid of the cold tint")
+_CAST = frozenset({"cast", "tint", "tinge", "tone", "overlay", "haze"})
+_NOT_SATURATION = frozenset({*_CAST, "balance", "temperature", "temp", "grade", "grading", "palette",
+                             "scheme", "correction"})
+_ASK = frozenset({*_KEEP, "want", "give", "need", "like", "love", "get", "bring", "push", "turn", "try",
+                  "with"})
+# verbs that describe the picture as it is ("it looks flat", "skin is orange", "feels cold"): a complaint
+_STATE_VERBS = frozenset({"looks", "look", "looking", "feels", "feel", "seems", "is", "are", "s", "getting",
+                          "lean", "leans", "leaning"})
+
+
+def _collapse(match: re.Match[str]) -> str:
+    """A word typed with a letter held down: "sooo" → "so", "colddd" → "cold" when that is a known word,
+    else two of the letter ("tooo" → "too")."""
+    word = match.group(0)
+    one = re.sub(r"([a-z])\1{2,}", r"\1", word)
+    return one if one in _ATTRS or one in ("so", "cold", "warm") else re.sub(r"([a-z])\1{2,}", r"\1\1", word)
+
+
+def _is_state(toks: list[str], i: int) -> bool:
+    """``toks[i]`` describes the picture rather than asks for it: a "-ish" colour; a plain colour or
+    temperature word before "cast" / "tint"; or an adjective after "looks", "is", "feels" … ("it looks
+    flat", "skin is orange") -- each only with no asking word before it ("make it look warm")."""
+    w = toks[i]
+    before = toks[max(0, i - 3):i]
+    if any(x in _ASK for x in before):
+        return False
+    if w in _ISH:
+        return True
+    if w in _LEVEL_NOUNS or w.endswith("er") or w not in _ATTRS or _ATTRS[w][0] == "exposure":
+        return False  # "overexposed", "blown" already name the state
+    if _ATTRS[w][0] in COLOURS | {"temperature"} and any(x in _CAST for x in toks[i + 1:i + 3]):
+        return True
+    if any(x in ("barely", "hardly") for x in toks[max(0, i - 3):i]):
+        return False  # "the water barely looks cyan": more of it
+    back = [x for x in toks[max(0, i - 5):i] if x not in _GAP and x not in _DEGREE_CORE]
+    if any(x in _STATE_VERBS for x in back[-2:]):  # "colours are a bit muted"
+        return True
+    # a fragment of degree words and the adjective alone: "a bit flat", "kinda dark"
+    lead = toks[:i]
+    return bool(lead) and all(x in _DEGREE for x in lead) and bool(set(lead) & _DEGREE_CORE) and \
+        all(x in _PUNCT or x in _NOT_A_DEGREE for x in toks[i + 1:])
+
+
+_DEGREE_CORE = frozenset({"bit", "little", "tad", "kinda", "slightly", "rather", "quite", "pretty", "lil",
+                          "abit",
+                          "somewhat", "kind"})
+_DEGREE = frozenset({*_DEGREE_CORE, "a", "of", "still", "now", "hmm", "ok", "it", "its", "s", "bit", "touch"})
 
 
 @lru_cache(maxsize=65536)
 def signature(text: str) -> frozenset[tuple[str, int]]:
     """The (attribute, sign) pairs a request's words point to; attributes tied to a region ("warm
     shadows") are written ``attribute@region``."""
-    t = str(text).lower().replace("’", "'")
+    t = str(text).lower().replace("’", "'").replace("↑", " arrowup ").replace("↓", " arrowdown ")
+    t = re.sub(r"[a-z]*([a-z])\1{2,}[a-z]*", _collapse, t)
+    t = _CHANNEL.sub(r"\1", t)  # "blue sat ↓" → "blue down": the colour carries the direction
+    t = _TO_ZERO.sub(" off ", t)  # "clarity 0", "temp → min"
+    t = _TO_MAX.sub(" up ", t)
+    t = re.sub(r"\bstop(?:\s+it)?\s+down\b", " less stop ", t)  # a photographer's "stop it down"
+    t = re.sub(r"\b(?:has|have|needs?|must|got)\s+to\s+go\b", " less ", t)  # "the warmth has to go"
+    t = _OBJECT_BACK.sub(r" less \1 ", t)  # "pull the blues back", "turn the warmth down"
     t = re.sub(r"(?<![a-z0-9])[-−–]\s?(?=\.?\d)", " minus ", t)  # "-1 stop", "- 0.5 ev"
     t = re.sub(r"(?<![a-z0-9])\+\s?(?=\.?\d)", " plus ", t)
     t = re.sub(r"\s*[-−–]+\s*$", " minus", t)  # "exposure -"
+    t = re.sub(r"(?<=\s)[-−–](?=\s|,|$)", " minus ", t)  # "temp − a touch"
+    t = re.sub(r"(?<=[a-z])\s*\+(?=\s|,|$)", " plus ", t)  # "exposure + a touch"
+    # numbers carry size, not direction ("-0.5 ev": the "." ends no clause)
+    t = re.sub(r"\d*[.,]?\d+", " ", t)
+    t = " ".join(t.split())
+    t = _REMOVING.sub(" remove ", t)
     t = _LOWERING.sub(" less ", t)
     toks = _CLAUSE_TOKEN.findall(t)
-    out: set[tuple[str, int]] = set()
+    found: list[tuple[str, int, int, bool]] = []  # attribute, sign, token index, a direction-less noun
     for i, t in enumerate(toks):
         hit = _ATTRS.get(t)
-        if hit is None:
+        if hit is None or (t in ("colour", "color") and i + 1 < len(toks) and toks[i + 1] in _NOT_SATURATION):
             continue
         attr, sign = hit
         flipped = False
         # "lower"/"lift" etc. act on a following region ("lift the shadows") as well
-        if _flip_before(toks, i):
+        if _flip_before(toks, i) or (i >= 1 and toks[i - 1] == "so" and not t.endswith("er")):
             sign, flipped = -sign, True
         elif (i + 1 < len(toks) and toks[i + 1] in _POST_FLIP
-              and not (i + 2 < len(toks) and toks[i + 2] in _ATTRS)) or _complained_after(toks, i):
+              and not (toks[i + 1] == "out" and t.endswith("ed"))  # "warmth out", not "washed out"
+              # "warmer, less contrast": "less" is contrast's; an arrow always points at what precedes it
+              and (toks[i + 1] == "arrowdown" or not (i + 2 < len(toks) and toks[i + 2] in _ATTRS))) \
+                or _complained_after(toks, i):
+            sign, flipped = -sign, True
+        elif _is_state(toks, i):
             sign, flipped = -sign, True
         # a problem named first and the fix after it: "overexposed photo fix", "green cast pls fix"
         if not flipped and _ends_with_fix(toks[i + 1:]):
             sign = -sign
         region = None
-        for w in toks[i + 1:i + 3]:
-            if w in _REGIONS:
+        for w in [x for x in toks[i + 1:i + 5] if x not in ("in", "on", "of", "the", "my")][:2]:
+            if w in _REGIONS:  # "warm shadows", "more brightness in the highlights"
                 region = _REGIONS[w]
                 break
         if region is None:
             for k in range(i - 1, max(-1, i - 4), -1):
+                if toks[k] in ("arrowup", "arrowdown"):
+                    break  # "blacks ↓ temp ↑": the arrow closes the region's own move
                 if toks[k] in _REGIONS:
                     # a region right after another attribute is that one's ("lift the shadows, less glow")
                     if not any(w in _ATTRS for w in toks[max(0, k - 2):k]):
                         region = _REGIONS[toks[k]]
                     break
-        if region is not None and attr not in COLOURS | {"exposure"}:
-            out.add((f"{attr}@{region}", sign))
-        else:
-            out.add((attr, sign))
+        key = f"{attr}@{region}" if region is not None and attr not in COLOURS | {"exposure"} else attr
+        if attr in COLOURS and any(x in _CAST for x in toks[i + 1:i + 3]):
+            key = f"{attr}@cast"  # a colour over the whole picture (white balance), not the colour's range
+        found.append((key, sign, i, t in _LEVEL_NOUNS and not flipped))
+    found += _regions_alone(toks)
+    # in one clause, an adjective's direction wins over a bare noun's ("make the colours more subdued")
+    out: set[tuple[str, int]] = set()
+    for key, sign, i, noun in found:
+        if noun and any(k == key and s != sign and not n and _same_clause(toks, i, j)
+                        for k, s, j, n in found):
+            continue
+        out.add((key, sign))
     return frozenset(out)
+
+
+def _same_clause(toks: list[str], i: int, j: int) -> bool:
+    lo, hi = min(i, j), max(i, j)
+    return not any(w in _PUNCT for w in toks[lo:hi])
+
+
+def _regions_alone(toks: list[str]) -> list[tuple[str, int, int, bool]]:
+    """Regions moved with no attribute word in their clause: "shadows down a touch" (darker shadows),
+    "raise the highlights", "blacks ↑"."""
+    out: list[tuple[str, int, int, bool]] = []
+    for i, w in enumerate(toks):
+        region = _REGIONS.get(w)
+        if region not in ("shadows", "highlights", "midtones"):
+            continue
+        lo = i
+        while lo > 0 and toks[lo - 1] not in _PUNCT and toks[lo - 1] not in _REGIONS:
+            lo -= 1
+        hi = i
+        while hi + 1 < len(toks) and toks[hi + 1] not in _PUNCT and toks[hi + 1] not in _REGIONS:
+            hi += 1
+        arrow = i + 1 < len(toks) and toks[i + 1] in ("arrowup", "arrowdown")
+        if any(x in _ATTRS for x in toks[lo:hi + 1]) and not arrow:
+            continue
+        near = [x for x in toks[max(lo, i - 2):i] if x not in _GAP] + \
+               [x for x in toks[i + 1:min(hi, i + 2) + 1] if x not in _GAP]
+        if any(x in _REGION_DOWN or x in _FLIP for x in near):
+            out.append((f"light@{region}", -1, i, False))
+        elif any(x in _REGION_UP for x in near):
+            out.append((f"light@{region}", +1, i, False))
+    return out
 
 
 _SLIGHT = frozenset({"slightly", "slight", "bit", "little", "touch", "tad", "lil", "subtle", "subtly",
@@ -207,6 +390,11 @@ def size_class(text: str) -> int:
     return (slight is False and strong) - (strong is False and slight)
 
 
+def _uncast(sig: frozenset[tuple[str, int]]) -> frozenset[tuple[str, int]]:
+    """A colour cast compared as its colour: "fix the green cast" and "fix the blue cast" conflict."""
+    return frozenset((k.removesuffix("@cast"), s) for k, s in sig)
+
+
 _OVER = re.compile(r"\bover[- ]?expos")
 _UNDER = re.compile(r"\bunder[- ]?expos")
 
@@ -220,7 +408,7 @@ def conflicts(a: str, b: str) -> bool:
     if (_OVER.search(la) and _UNDER.search(lb) and not _OVER.search(lb)) or \
             (_UNDER.search(la) and _OVER.search(lb) and not _UNDER.search(lb)):
         return True
-    sa, sb = signature(a), signature(b)
+    sa, sb = _uncast(signature(a)), _uncast(signature(b))
     if not sa or not sb:
         return False
     base_a = {k.split("@")[0] for k, _ in sa} - COLOURS
@@ -234,3 +422,9 @@ def conflicts(a: str, b: str) -> bool:
     ca = {k for k in da if k in COLOURS}
     cb = {k for k in db if k in COLOURS}
     return bool(ca and cb and ca != cb)
+
+
+def known_words() -> frozenset[str]:
+    """Every word the reader knows (attributes, regions, flip and keep words): a spelling repair must
+    leave them as typed ("darks" is not a typo of "dark")."""
+    return frozenset({*_ATTRS, *_REGIONS, *_FLIP, *_KEEP, *_POST_FLIP, *_COMPLAINT_AFTER, *_LACKING})

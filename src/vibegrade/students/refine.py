@@ -17,6 +17,7 @@ import json
 import os
 import re
 import threading
+import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -27,7 +28,7 @@ import numpy as np
 from vibegrade.schema import FILTER_NONE, ToolChain
 from vibegrade.students import Student, StudentLoadError, load_student
 from vibegrade.students.conversation import History, Op
-from vibegrade.students.direction import conflicts, signature
+from vibegrade.students.direction import conflicts, known_words, signature
 from vibegrade.students.encoders import gelu
 from vibegrade.students.refine_features import (
     FUNCTION_WORDS,
@@ -158,7 +159,8 @@ class RefineModel:
             memory = list(getattr(self.student, "memory_intents", []) or [])
             encoder = getattr(self.student, "encoder", None)
             vocab = [t for t in encoder.tokenizer.get_vocab() if t.isalpha()] if encoder is not None else []
-            self._spelling = SpellingRepair([*self._requests, *memory], known=[*vocab, *FUNCTION_WORDS])
+            self._spelling = SpellingRepair([*self._requests, *memory],
+                                            known=[*vocab, *FUNCTION_WORDS, *known_words()])
         return self._spelling(text)
 
     def features(self, requests: Sequence[str]) -> np.ndarray:
@@ -254,24 +256,64 @@ class RefineModel:
 
 # words around a look's name in a follow-up ("nah, make it more like the matrix instead pls")
 _LOOK_FILLER = frozenset("""
-    instead actually nah nope no ok okay hmm ugh lol nvm go do try make it more like a an bit the look looks
-    vibe vibes vibey pls please plz just switch to feel lean into push toward towards much way lot hint of
-    touch slightly little give me let's lets can you u could kinda sort somewhat some add bring closer style
-    version aesthetic scrap scratch that forget change turn same ish y new different idea rather
+    instead actually nah nahh nope no ok okay hmm ugh lol nvm go do try make it more like a an bit the look
+    looks vibe vibes vibey pls please plz just switch to feel lean into push toward towards much way lot hint
+    of touch slightly little lil give me let's lets can you u could kinda sort somewhat some add bring closer
+    style version aesthetic scrap scratch that forget change turn same ish y new different idea rather now on
+    this with we for what about full start from then maybe up swap replace redo as something over still yet
+    enough needs need missing tbh further almost move near nowhere doesn't doesnt does at all n
     """.split())
-_CLAUSES = re.compile(r"[.!?;:,]| - |—|\bbut\b|\binstead of\b")
+# clause ends; "lol", "haha" and brackets end a clause as punctuation does
+_CLAUSES = re.compile(r"[.!?;:,()/]| - |—|\bbut\b|\blol\b|\bhaha\b|\blike\b")
+# what follows these names the look being left ("vaporwave instead of this", "autumn rather than winter")
+_LEAVING = re.compile(r"\binstead of\b|\brather than\b|\bnot\b")
+# a clause that starts with these rejects or complains about the current look ("forget the pink", "too sad")
+_REJECTING = frozenset({"forget", "scrap", "ditch", "drop", "lose", "remove", "no", "not", "without", "too",
+                        "it's", "its", "it", "that's", "thats", "kill"})
+_INTERJECTIONS = frozenset({"ok", "okay", "hmm", "hm", "ugh", "ehh", "eh", "nah", "nahh", "actually", "just",
+                            "and", "then", "also", "pls", "please", "plz", "oh", "oof", "welp", "yeah"})
+# a clause with one of these asks for the look
+_ASKING = frozenset({"more", "like", "go", "do", "make", "switch", "try", "lean", "push", "instead", "want",
+                     "rather", "give"})
+_LEAVE_ALL = re.compile(r"\b(?:drop|scrap|ditch|forget|lose)\s+(?:all\s+)?(?:of\s+)?(?:this|that|it)\b"
+                        r"(?:\s+and)?")
+_SUFFIX = re.compile(r"(?<=[a-z0-9])-(?:ish|y|like|esque|inspired|style|vibes?)\b")
 
 
 def look_words(request: str) -> str:
-    """The look a ``toward`` / ``replace`` follow-up names, for the vibes student: the last clause that
-    says something besides filler ("ugh too cold. just do golden hour instead" → "golden hour"). The
+    """The look a ``toward`` / ``replace`` follow-up names, for the vibes student ("ugh too cold. just do
+    golden hour instead" → "golden hour", "can we do vaporwave instead of this" → "vaporwave", "more
+    matrix-y" → "matrix"): accents dropped, what follows "instead of" / "rather than" left out, and of
+    the clauses that neither reject nor complain, the first that asks for something, else the last. The
     request itself when nothing is left."""
-    text = request.lower()
-    for clause in reversed(_CLAUSES.split(text)):
-        words = [w for w in re.findall(r"[a-z0-9&'\-]+", clause) if w not in _LOOK_FILLER]
-        if words:
-            return " ".join(words)
-    return request
+    text = unicodedata.normalize("NFKD", request.lower())
+    text = "".join(ch for ch in text if not unicodedata.combining(ch))
+    text = _SUFFIX.sub("", text)
+    text = re.sub(r"\b([a-z]{3,})ier\b", r"\1y", text)  # "cozier" → "cozy", "moodier" → "moody"
+    text = _LEAVE_ALL.sub(" ", text)  # "drop all this and go black and white"
+    text = re.sub(r"([a-z])\1{2,}\b", r"\1", text)  # "sepiaaa" → "sepia"
+    text = re.sub(r"(?<=[a-z])/(?=[a-z])", " and ", text)  # "teal/orange"
+    head = _LEAVING.split(text)[0]
+    if any(re.findall(r"[a-z0-9]+", w) for w in [head]) and _content(head):
+        text = head
+    clauses = []
+    for clause in _CLAUSES.split(text):
+        toks = re.findall(r"[a-z0-9&'\-]+", clause)
+        first = next((w for w in toks if w not in _INTERJECTIONS), None)
+        if first in ("not", "still") and {"enough", "yet", "all"} & set(toks):
+            first = None  # "not cinematic enough", "not blade runner at all yet" ask for more of it
+        words = _content(clause)
+        if words and first not in _REJECTING:
+            clauses.append((words, any(w in _ASKING for w in toks)))
+    if not clauses:
+        return request
+    asking = [w for w, ask in clauses if ask]
+    return " ".join(asking[0] if asking else clauses[-1][0])
+
+
+def _content(clause: str) -> list[str]:
+    """A clause's words that are not filler; a bare number ("moonlight (2016)") is not a look."""
+    return [w for w in re.findall(r"[a-z0-9&'\-]+", clause) if w not in _LOOK_FILLER and not w.isdigit()]
 
 
 def run_program(chain: ToolChain, rules: np.ndarray, consts: np.ndarray, filter_rule: str) -> ToolChain:

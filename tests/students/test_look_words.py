@@ -1,0 +1,30 @@
+"""Which words of a toward / replace follow-up name the look the vibes student is asked for."""
+
+import pytest
+
+from vibegrade.students.refine import look_words
+
+
+@pytest.mark.parametrize("request_, look", [
+    ("more like the matrix", "matrix"),
+    ("ugh too cold. just do golden hour instead", "golden hour"),
+    ("can we do vaporwave instead of this", "vaporwave"),      # what follows "instead of" is left
+    ("lets do autumn rather than winter", "autumn"),
+    ("sepia pls, forget the pink", "sepia"),                   # a clause that rejects is not the look
+    ("slightly more cinematic please, it's a travel reel", "cinematic"),  # nor one that only says why
+    ("more 80s pls, like more of that era", "80s"),            # the first clause that asks
+    ("more amélie vibes pls 💚❤️", "amelie"),                   # accents dropped
+    ("ok now make it more matrix-y", "matrix"),                # "-y", "-ish", "-like" dropped
+    ("more dune-like, that arrakis look 🏜️", "dune"),
+    ("can u make it feel cozier", "cozy"),
+    ("try moonlight (the film) instead", "moonlight"),
+    ("drop all this and go black and white instead", "black and white"),
+    ("swap this for something cozy pls", "cozy"),
+    ("golden hour", "golden hour"),
+])
+def test_look_words(request_: str, look: str) -> None:
+    assert look_words(request_) == look
+
+
+def test_nothing_but_filler_gives_the_request_back() -> None:
+    assert look_words("more pls") == "more pls"
