@@ -5,7 +5,13 @@ texts differ in one word. A student that re-uses a stored answer (the answer mem
 neighbours) must never hand one of them the other's answer. :func:`signature` reads a request's
 directions -- (attribute, sign) pairs such as ``("temperature", +1)`` for "warmer", ``("red", -1)`` for
 "less red", ``("temperature@shadows", +1)`` for "warm shadows" -- and :func:`conflicts` says whether two
-requests point in incompatible directions.
+requests point in incompatible directions. The refinement model reads the same pairs as features.
+
+Requests are read as people type them in a chat line: commands ("warmer", "pull the blues back"),
+complaints and states, which turn the attribute ("reds are way too strong", "it looks flat", "there's a
+blue cast" → ``("blue@cast", -1)``, "a little greenish"), wanting more ("the orange is way too weak",
+"not dreamy enough"), and slider talk, where an arrow, sign or number belongs to the attribute before it
+("temp ↓30", "exposure ↓ contrast ↑", "clarity 0", "shadows ↑").
 
 It is deliberately conservative: it only looks at words it knows, so a request without direction words
 ("golden hour") never conflicts with anything.
@@ -89,7 +95,7 @@ _FLIP = frozenset({"soften", "zero", "weaker", "subtler", "gentler",
                    "without", "fewer", "minus", "tone", "kill", "cut", "eliminate", "correct", "overly",
                    "excess", "down", "mute", "muted", "desaturate", "dull", "calm", "dim"})
 # words right after an attribute that lower it ("contrast down 30%", "saturation off")
-_POST_FLIP = frozenset({"down", "off", "lower", "less", "minus", "out", "arrowdown"})
+_POST_FLIP = frozenset({"down", "off", "lower", "less", "minus", "out", "arrowdown", "weaker"})
 # words that make the attribute explicit in its given sign (they only stop a flip from reaching further)
 _FIX_AFTER = frozenset({"fix", "correct", "repair", "remove"})
 _FIX_FILLER = frozenset({"it", "this", "that", "pls", "please", "plz", "me", "up", "now", "asap", *_PUNCT})
@@ -114,12 +120,13 @@ _GAP = frozenset({"a", "an", "the", "full", "half", "bit", "little", "tiny", "to
 _LOWERING = re.compile(r"\b(?:eas(?:e|y) (?:up|off)(?: on)?|go easy on|dial(?:led)? (?:it )?back(?: on)?"
                        r"|pull(?: it)? back(?: on)?|tone(?: it)? down"
                        r"|scale(?: it)? back(?: on)?|back off(?: on)?|turn(?: it)? down|bring(?: it)? down"
-                       r"|knock(?: it)? down|drop|dropped|lose|cut back on|(?:knock|take|shave) off|ease)\b")
+                       r"|knock(?: it)? down|drop|dropped|lose|cut back on"
+                       r"|(?:knock|take|shave)(?: it)? off|ease)\b")
 _CHANNEL = re.compile(r"\b(reds?|oranges?|yellows?|greens?|cyans?|teals?|blues?|magentas?|pinks?|purples?)"
                       r"\s+(?:sat|saturation|lum|luminance|brightness)\b")
 _TO_ZERO = re.compile(r"(?<=[a-z])\s*(?:→|->|=|:|\bto\b)?\s*(?<![\d.])\b(?:0|zero|min|minimum)\b(?![.\d])")
 _TO_MAX = re.compile(r"\s*(?:→|->|=|:|\bto\b)\s*\b(?:max|maximum|100)\b")
-_OBJECT_BACK = re.compile(r"\b(?:pull|dial|scale|knock|tone|turn|bring|cut|take|ease)\s+"
+_OBJECT_BACK = re.compile(r"\b(?:pull|dial|scale|knock|tone|turn|bring|cut|take|ease)\s+(?!it\b|them\b)"
                           r"((?:the\s+|that\s+|those\s+|all\s+the\s+)?[a-z]+(?:\s+[a-z]+)?)\s+(?:back|down)\b")
 _REMOVING = re.compile(r"\b(?:get rid of|take away|do away with|clean up)\b")
 # after an attribute, a complaint about it turns it ("reds are way too strong", "blues need to come down",
@@ -257,14 +264,24 @@ def _is_state(toks: list[str], i: int) -> bool:
     back = [x for x in toks[max(0, i - 5):i] if x not in _GAP and x not in _DEGREE_CORE]
     if any(x in _STATE_VERBS for x in back[-2:]):  # "colours are a bit muted"
         return True
-    # a fragment of degree words and the adjective alone: "a bit flat", "kinda dark"
-    lead = toks[:i]
+    # a fragment of degree words and the adjective alone: "a bit flat", "kinda dark", "and a bit cold",
+    # also after what it describes: "contrast a bit harsh"
+    start = i
+    while start > 0 and toks[start - 1] not in _PUNCT and toks[start - 1] not in ("and", "but"):
+        start -= 1
+    lead = toks[start:i]
+    if lead and (lead[0] in _LEVEL_NOUNS or lead[0] in _REGIONS or
+                 (lead[0] in _ATTRS and _ATTRS[lead[0]][0] in COLOURS)):
+        lead = lead[1:]
+    end = i + 1
+    while end < len(toks) and toks[end] not in _PUNCT and toks[end] not in ("and", "but"):
+        end += 1
     return bool(lead) and all(x in _DEGREE for x in lead) and bool(set(lead) & _DEGREE_CORE) and \
-        all(x in _PUNCT or x in _NOT_A_DEGREE for x in toks[i + 1:])
+        all(x in _NOT_A_DEGREE for x in toks[i + 1:end])
 
 
 _DEGREE_CORE = frozenset({"bit", "little", "tad", "kinda", "slightly", "rather", "quite", "pretty", "lil",
-                          "abit",
+                          "abit", "touch", "hair", "smidge", "wee", "tiny",
                           "somewhat", "kind"})
 _DEGREE = frozenset({*_DEGREE_CORE, "a", "of", "still", "now", "hmm", "ok", "it", "its", "s", "bit", "touch"})
 
@@ -274,6 +291,7 @@ def signature(text: str) -> frozenset[tuple[str, int]]:
     """The (attribute, sign) pairs a request's words point to; attributes tied to a region ("warm
     shadows") are written ``attribute@region``."""
     t = str(text).lower().replace("’", "'").replace("↑", " arrowup ").replace("↓", " arrowdown ")
+    t = t.replace("w/o", " without ").replace("w/", " with ")
     t = re.sub(r"[a-z]*([a-z])\1{2,}[a-z]*", _collapse, t)
     t = _CHANNEL.sub(r"\1", t)  # "blue sat ↓" → "blue down": the colour carries the direction
     t = _TO_ZERO.sub(" off ", t)  # "clarity 0", "temp → min"
