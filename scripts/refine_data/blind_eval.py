@@ -1,7 +1,7 @@
 """Score a refinement model on a blind set of wordings (data/refine/blind*/, see their READMEs).
 
-    .venv/bin/python scripts/refine_data/blind_eval.py [--set blind|blind2|blind3|blind4] [--model DIR] [--json OUT]
-                                                       [--failures]
+    .venv/bin/python scripts/refine_data/blind_eval.py [--set blind|blind2|blind3|blind4] [--model DIR]
+                                                       [--json OUT] [--failures]
 
 Each set's wordings were written by an author who saw only the style guide and a few wordings of each
 meaning, never the model or its direction reader; each is answered by its meaning's taught rule on a
