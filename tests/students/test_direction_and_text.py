@@ -185,6 +185,17 @@ def test_complaints_and_phrasal_verbs_point_the_right_way(text: str, expected: s
     ("filter is too strong", {("filter", -1)}),
     ("weaker filter", {("filter", -1)}),
     ("up the preset", {("filter", 1)}),
+    ("the preset feels heavy-handed", {("filter", -1)}),
+    # a strength complaint, then a lowering clause with a pronoun and a size
+    ("the greens are shouting, lower them", {("green", -1)}),
+    ("orange is completely overcooked, cut loads of it", {("orange", -1)}),
+    ("contrast is brutal, cut it hugely", {("contrast", -1)}),
+    ("desat heavy", {("saturation", -1)}),  # after a word that lowers, "heavy" is its size
+    # white balance said other ways
+    ("remove that blue chill entirely", {("blue", -1), ("temperature", 1)}),
+    ("dial down the coldness", {("temperature", 1)}),
+    ("wb +20", {("temperature", 1)}),
+    ("drop it by half a stop", {("exposure_level", -1)}),
 ])
 def test_slider_talk_states_and_lowering_phrases(text: str, expected: set) -> None:
     assert signature(text) == expected

@@ -70,18 +70,20 @@ _ISH = {"reddish": "red", "orangey": "orange", "orangish": "orange", "orangy": "
         # "over-" words name a state too: "it looks over-sharpened" asks for less
         "oversaturated": "saturation", "over-saturated": "saturation", "oversharpened": "sharpness",
         "over-sharpened": "sharpness", "oversharp": "sharpness", "crunchy": "sharpness", "ruddy": "red",
-        "flushed": "red", "sunburnt": "red", "sunburned": "red"}
+        "flushed": "red", "sunburnt": "red", "sunburned": "red", "spray-tanned": "orange", "tanned": "orange"}
 _ISH.update({f"{c}-ish": c2 for c, c2 in (("red", "red"), ("orange", "orange"), ("yellow", "yellow"),
                                           ("green", "green"), ("blue", "blue"), ("pink", "magenta"),
                                           ("purple", "magenta"), ("cyan", "cyan"), ("teal", "cyan"))})
 for _w, _c in _ISH.items():
     _ATTRS[_w] = (_c, +1)
 _add("magenta", +1, "magenta-er", "magentier")
-_add("temperature", +1, "temp", "temperature")
+_add("temperature", +1, "temp", "temperature", "wb")
+_add("temperature", -1, "chill", "coldness", "frosty", "freezing", "frozen")
 # the preset's strength: "filter is too strong", "filter intensity -", "drop the filter"
 _add("filter", +1, "filter", "filters", "preset", "lut")
 _add("light", +1, "brite", "brighter-looking")
 _add("saturation", +1, "sat", "colour", "color")
+_add("saturation", +1, "poppy", "poppier")
 _add("saturation", -1, "subdued", "toned-down", "desat", "drab")
 COLOURS = frozenset({"magenta", "red", "orange", "yellow", "green", "cyan", "blue"})
 
@@ -90,7 +92,7 @@ _CLAUSE_TOKEN = re.compile(r"[a-z]+(?:-[a-z]+)?|[,;.!?]")
 _PUNCT = frozenset(",;.!?")
 
 # words that turn the sign of the attribute that follows them (within two words)
-_FLIP = frozenset({"soften", "zero", "weaker", "subtler", "gentler",
+_FLIP = frozenset({"soften", "zero", "weaker",
                    "less", "too", "reduce", "reduced", "remove", "fix", "lower", "decrease", "not", "no",
                    "without", "fewer", "minus", "tone", "kill", "cut", "eliminate", "correct", "overly",
                    "excess", "down", "mute", "muted", "desaturate", "dull", "calm", "dim"})
@@ -114,7 +116,7 @@ def _ends_with_fix(rest: list[str]) -> bool:
 _KEEP = frozenset({"more", "add", "increase", "boost", "extra", "plus", "make", "go", "raise", "higher",
                    "up"})
 # words skipped when looking for the flip word before an attribute ("drop a full stop", "less of the red")
-_GAP = frozenset({"a", "an", "the", "full", "half", "bit", "little", "tiny", "touch", "tad", "of", "on",
+_GAP = frozenset({"a", "an", "the", "full", "half", "bit", "little", "tiny", "touch", "tad", "of", "on", "by",
                   "some", "all", "that", "this", "those", "these", "my", "its"})
 # phrasal verbs that lower what follows them, read as "less" ("ease up on the cold", "dial back the warmth")
 _LOWERING = re.compile(r"\b(?:eas(?:e|y) (?:up|off)(?: on)?|go easy on|dial(?:led)? (?:it )?back(?: on)?"
@@ -134,7 +136,9 @@ _REMOVING = re.compile(r"\b(?:get rid of|take away|do away with|clean up)\b")
 _COMPLAINT_AFTER = frozenset({"down", "lower", "overpowering", "overboard", "overdone", "excessive", "loud",
                               "drop", "dropped", "minus", "reduced", "less", "strong", "screaming",
                               "overkill",
-                              "overwhelming", "heavy", "off", "arrowdown", "high", "top"})
+                              "overwhelming", "heavy", "off", "arrowdown", "high", "top", "shouting",
+                              "overcooked", "insane", "brutal", "crazy", "wild", "garish", "aggressive",
+                              "control", "heavy-handed", "gone", "goes"})
 _NOT_A_DEGREE = frozenset({"please", "pls", "plz", "thanks", "thx", "ty", "lol", "now", "too", "so"})
 _POST_STOP = frozenset({"and", "but", "then", "plus", "with", "while", "keep", "also", "it", "its",
                         *_PUNCT})
@@ -155,12 +159,17 @@ def _lowering_clause(toks: list[str], j: int) -> bool:
         if w in _PUNCT:
             break
         rest.append(w)
-    return bool(rest) and rest[0] == "less" and all(w in _BACK_FILLER for w in rest[1:])
+    return bool(rest) and rest[0] in _LOWER_VERBS and all(w in _BACK_FILLER for w in rest[1:])
+
+
+_LOWER_VERBS = frozenset({"less", "lower", "cut", "reduce", "sink", "kill", "drop", "remove"})
 
 
 # what may follow the lowering verb in such a clause ("pull it back a bit pls"; not "tone down the rest")
 _BACK_FILLER = frozenset({"it", "them", "that", "this", "back", "down", "a", "bit", "little", "pls", "please",
-                          "plz", "now", "some", "touch", "tad", "lot", "way", "much", "off", "lol"})
+                          "plz", "now", "some", "touch", "tad", "lot", "way", "much", "off", "lol", "of",
+                          "loads", "ton", "tons", "hugely", "massively", "heaps", "most", "all", "entirely",
+                          "completely", "lots", "more"})
 
 
 def _complained_after(toks: list[str], i: int) -> bool:
@@ -184,7 +193,8 @@ def _complained_after(toks: list[str], i: int) -> bool:
                 return False  # "so much stronger", "way too weak": more of it
             return True
         if w in _COMPLAINT_AFTER:
-            return True
+            # after a word that already lowers, "heavy" / "strong" is its size: "desat heavy"
+            return not (_ATTRS[toks[i]][1] < 0 and w in ("heavy", "strong", "hard", "crazy", "insane"))
     return False
 
 
@@ -199,8 +209,9 @@ def _flip_before(toks: list[str], i: int) -> bool:
         if back in _FLIP:  # before the attribute check: "mute", "dull" and "dim" are both
             # "not dreamy enough", "not nearly warm enough" ask for more
             return not (back == "not" and "enough" in toks[i + 1:i + 3])
-        if back in _ATTRS:  # the previous attribute's own words ("less contrasty, lifted shadows")
-            break
+        if back in _ATTRS and not (_ATTRS[back][0] in COLOURS and toks[i - 1] == back):
+            break  # the previous attribute's own words ("less contrasty, lifted shadows"), but a colour
+            # right before is this one's adjective ("remove that blue chill")
         if back in _GAP:
             continue
         seen += 1
