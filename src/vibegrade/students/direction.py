@@ -63,8 +63,8 @@ _add("blue", +1, "blue", "blues", "bluer")
 # colour words that describe a state rather than ask for one ("a little greenish", "too yellowish"): read as
 # the colour, and as a complaint about it unless a keep word asks for it ("make it pinkish")
 _ISH = {"reddish": "red", "orangey": "orange", "orangish": "orange", "orangy": "orange",
-        "yellowish": "yellow",
-        "yellowy": "yellow", "greenish": "green", "greeny": "green", "bluish": "blue", "blueish": "blue",
+        "yellowish": "yellow", "yellowy": "yellow", "greenish": "green", "greeny": "green", "bluish": "blue",
+        "blueish": "blue",
         "pinkish": "magenta", "purplish": "magenta", "magentaish": "magenta", "cyanish": "cyan",
         "teal-ish": "cyan", "magenta-ish": "magenta",
         # "over-" words name a state too: "it looks over-sharpened" asks for less
@@ -82,8 +82,7 @@ _add("temperature", -1, "chill", "coldness", "frosty", "freezing", "frozen")
 # the preset's strength: "filter is too strong", "filter intensity -", "drop the filter"
 _add("filter", +1, "filter", "filters", "preset", "lut")
 _add("light", +1, "brite", "brighter-looking")
-_add("saturation", +1, "sat", "colour", "color")
-_add("saturation", +1, "poppy", "poppier")
+_add("saturation", +1, "sat", "colour", "color", "poppy", "poppier")
 _add("saturation", -1, "subdued", "toned-down", "desat", "drab")
 COLOURS = frozenset({"magenta", "red", "orange", "yellow", "green", "cyan", "blue"})
 
@@ -135,41 +134,46 @@ _REMOVING = re.compile(r"\b(?:get rid of|take away|do away with|clean up)\b")
 # "teal is overboard"); read up to five words on, stopping at the next attribute's clause
 _COMPLAINT_AFTER = frozenset({"down", "lower", "overpowering", "overboard", "overdone", "excessive", "loud",
                               "drop", "dropped", "minus", "reduced", "less", "strong", "screaming",
-                              "overkill",
-                              "overwhelming", "heavy", "off", "arrowdown", "high", "top", "shouting",
-                              "overcooked", "insane", "brutal", "crazy", "wild", "garish", "aggressive",
-                              "control", "heavy-handed", "gone", "goes"})
+                              "overkill", "overwhelming", "heavy", "off", "arrowdown", "high", "top",
+                              "shouting", "overcooked", "insane", "brutal", "crazy", "wild", "garish",
+                              "aggressive", "control", "heavy-handed", "gone", "goes"})
 _NOT_A_DEGREE = frozenset({"please", "pls", "plz", "thanks", "thx", "ty", "lol", "now", "too", "so"})
 _POST_STOP = frozenset({"and", "but", "then", "plus", "with", "while", "keep", "also", "it", "its",
                         *_PUNCT})
 # "so much", "way more" before a comparative ask for more, not complain ("reds need to be so much stronger")
 _MORE_AFTER = frozenset({"much", "many", "way", "lot"})
 _INTENSITY = frozenset({"punchy", "intense", "vivid", "saturated", "bright", "loud", "strong", "heavy",
-                        "rich",
-                        "vibrant", "bold"})
+                        "rich", "vibrant", "bold"})
 # what is said of an attribute that wants more of it ("the orange is way too weak", "reds look so faint")
 _LACKING = frozenset({"weak", "faint", "subtle", "little", "low", "timid", "weak-looking", "lacking"})
+
+
+# a clause that lowers what the previous one named: its verb, then only these ("pull it back a bit pls";
+# not "tone down the rest")
+_LOWER_VERBS = frozenset({"less", "lower", "cut", "reduce", "sink", "kill", "drop", "remove"})
+_BACK_FILLER = frozenset({"it", "them", "that", "this", "back", "down", "a", "bit", "little", "pls", "please",
+                          "plz", "now", "some", "touch", "tad", "lot", "way", "much", "off", "lol", "of",
+                          "loads", "ton", "tons", "hugely", "massively", "heaps", "most", "all", "entirely",
+                          "completely", "lots", "more"})
+
+
+def _clause_span(toks: list[str], i: int, stops: frozenset[str]) -> tuple[int, int]:
+    """``(lo, hi)``: the tokens around ``toks[i]`` up to (not including) punctuation or a word of
+    ``stops`` on either side; ``toks[lo:hi]`` is the clause."""
+    lo = i
+    while lo > 0 and toks[lo - 1] not in _PUNCT and toks[lo - 1] not in stops:
+        lo -= 1
+    hi = i + 1
+    while hi < len(toks) and toks[hi] not in _PUNCT and toks[hi] not in stops:
+        hi += 1
+    return lo, hi
 
 
 def _lowering_clause(toks: list[str], j: int) -> bool:
     """The clause starting at ``toks[j]`` names no attribute and lowers ("the blue is a lot, pull it
     back": after the substitutions "..., less")."""
-    rest = []
-    for w in toks[j:]:
-        if w in _PUNCT:
-            break
-        rest.append(w)
+    rest = toks[j:_clause_span(toks, j, frozenset())[1]]
     return bool(rest) and rest[0] in _LOWER_VERBS and all(w in _BACK_FILLER for w in rest[1:])
-
-
-_LOWER_VERBS = frozenset({"less", "lower", "cut", "reduce", "sink", "kill", "drop", "remove"})
-
-
-# what may follow the lowering verb in such a clause ("pull it back a bit pls"; not "tone down the rest")
-_BACK_FILLER = frozenset({"it", "them", "that", "this", "back", "down", "a", "bit", "little", "pls", "please",
-                          "plz", "now", "some", "touch", "tad", "lot", "way", "much", "off", "lol", "of",
-                          "loads", "ton", "tons", "hugely", "massively", "heaps", "most", "all", "entirely",
-                          "completely", "lots", "more"})
 
 
 def _complained_after(toks: list[str], i: int) -> bool:
@@ -229,6 +233,7 @@ _REGIONS = {"shadow": "shadows", "shadows": "shadows", "blacks": "shadows", "bla
             "highs": "highlights",
             "midtones": "midtones", "mids": "midtones", "skin": "skin", "face": "skin", "faces": "skin",
             "sky": "sky", "skies": "sky", "background": "background"}
+_REGION_WORDS = frozenset(_REGIONS)
 _TOKEN = re.compile(r"[a-z]+(?:-[a-z]+)?")
 # what a region alone moves, with up / down ("shadows down a touch", "highlights ↓")
 _REGION_UP = frozenset({"up", "arrowup", "higher", "raise", "raised", "boost", "plus", "brighter", "lighter"})
@@ -246,6 +251,11 @@ _ASK = frozenset({*_KEEP, "want", "give", "need", "like", "love", "get", "bring"
 # verbs that describe the picture as it is ("it looks flat", "skin is orange", "feels cold"): a complaint
 _STATE_VERBS = frozenset({"looks", "look", "looking", "feels", "feel", "seems", "is", "are", "s", "getting",
                           "lean", "leans", "leaning"})
+# degree words of a bare fragment ("a bit flat", "kinda dark"): at least one of the core ones
+_DEGREE_CORE = frozenset({"bit", "little", "tad", "kinda", "slightly", "rather", "quite", "pretty", "lil",
+                          "abit", "touch", "hair", "smidge", "wee", "tiny", "somewhat", "kind"})
+_DEGREE = frozenset({*_DEGREE_CORE, "a", "of", "still", "now", "hmm", "ok", "it", "its", "s"})
+_AND_BUT = frozenset({"and", "but"})
 
 
 def _collapse(match: re.Match[str]) -> str:
@@ -277,24 +287,13 @@ def _is_state(toks: list[str], i: int) -> bool:
         return True
     # a fragment of degree words and the adjective alone: "a bit flat", "kinda dark", "and a bit cold",
     # also after what it describes: "contrast a bit harsh"
-    start = i
-    while start > 0 and toks[start - 1] not in _PUNCT and toks[start - 1] not in ("and", "but"):
-        start -= 1
+    start, end = _clause_span(toks, i, _AND_BUT)
     lead = toks[start:i]
     if lead and (lead[0] in _LEVEL_NOUNS or lead[0] in _REGIONS or
                  (lead[0] in _ATTRS and _ATTRS[lead[0]][0] in COLOURS)):
         lead = lead[1:]
-    end = i + 1
-    while end < len(toks) and toks[end] not in _PUNCT and toks[end] not in ("and", "but"):
-        end += 1
     return bool(lead) and all(x in _DEGREE for x in lead) and bool(set(lead) & _DEGREE_CORE) and \
         all(x in _NOT_A_DEGREE for x in toks[i + 1:end])
-
-
-_DEGREE_CORE = frozenset({"bit", "little", "tad", "kinda", "slightly", "rather", "quite", "pretty", "lil",
-                          "abit", "touch", "hair", "smidge", "wee", "tiny",
-                          "somewhat", "kind"})
-_DEGREE = frozenset({*_DEGREE_CORE, "a", "of", "still", "now", "hmm", "ok", "it", "its", "s", "bit", "touch"})
 
 
 @lru_cache(maxsize=65536)
@@ -384,17 +383,12 @@ def _regions_alone(toks: list[str]) -> list[tuple[str, int, int, bool]]:
         region = _REGIONS.get(w)
         if region not in ("shadows", "highlights", "midtones"):
             continue
-        lo = i
-        while lo > 0 and toks[lo - 1] not in _PUNCT and toks[lo - 1] not in _REGIONS:
-            lo -= 1
-        hi = i
-        while hi + 1 < len(toks) and toks[hi + 1] not in _PUNCT and toks[hi + 1] not in _REGIONS:
-            hi += 1
+        lo, hi = _clause_span(toks, i, _REGION_WORDS)
         arrow = i + 1 < len(toks) and toks[i + 1] in ("arrowup", "arrowdown")
-        if any(x in _ATTRS for x in toks[lo:hi + 1]) and not arrow:
+        if any(x in _ATTRS for x in toks[lo:hi]) and not arrow:
             continue
         near = [x for x in toks[max(lo, i - 2):i] if x not in _GAP] + \
-               [x for x in toks[i + 1:min(hi, i + 2) + 1] if x not in _GAP]
+               [x for x in toks[i + 1:min(hi, i + 3)] if x not in _GAP]
         if any(x in _REGION_DOWN or x in _FLIP for x in near):
             out.append((f"light@{region}", -1, i, False))
         elif any(x in _REGION_UP for x in near):
