@@ -277,6 +277,7 @@ _ASKING = frozenset({"more", "like", "go", "do", "make", "switch", "try", "lean"
                      "rather", "give"})
 _LEAVE_ALL = re.compile(r"\b(?:drop|scrap|ditch|forget|lose)\s+(?:all\s+)?(?:of\s+)?(?:this|that|it)\b"
                         r"(?:\s+and)?")
+_LOOK_TOKEN = re.compile(r"[a-z0-9&'\-]+")
 _SUFFIX = re.compile(r"(?<=[a-z0-9])-(?:ish|y|like|esque|inspired|style|vibes?)\b")
 
 
@@ -294,15 +295,15 @@ def look_words(request: str) -> str:
     text = re.sub(r"([a-z])\1{2,}\b", r"\1", text)  # "sepiaaa" → "sepia"
     text = re.sub(r"(?<=[a-z])/(?=[a-z])", " and ", text)  # "teal/orange"
     head = _LEAVING.split(text)[0]
-    if any(re.findall(r"[a-z0-9]+", w) for w in [head]) and _content(head):
+    if _content(_LOOK_TOKEN.findall(head)):
         text = head
     clauses = []
     for clause in _CLAUSES.split(text):
-        toks = re.findall(r"[a-z0-9&'\-]+", clause)
+        toks = _LOOK_TOKEN.findall(clause)
         first = next((w for w in toks if w not in _INTERJECTIONS), None)
         if first in ("not", "still") and {"enough", "yet", "all"} & set(toks):
             first = None  # "not cinematic enough", "not blade runner at all yet" ask for more of it
-        words = _content(clause)
+        words = _content(toks)
         if words and first not in _REJECTING:
             clauses.append((words, any(w in _ASKING for w in toks)))
     if not clauses:
@@ -311,9 +312,9 @@ def look_words(request: str) -> str:
     return " ".join(asking[0] if asking else clauses[-1][0])
 
 
-def _content(clause: str) -> list[str]:
+def _content(toks: list[str]) -> list[str]:
     """A clause's words that are not filler; a bare number ("moonlight (2016)") is not a look."""
-    return [w for w in re.findall(r"[a-z0-9&'\-]+", clause) if w not in _LOOK_FILLER and not w.isdigit()]
+    return [w for w in toks if w not in _LOOK_FILLER and not w.isdigit()]
 
 
 def run_program(chain: ToolChain, rules: np.ndarray, consts: np.ndarray, filter_rule: str) -> ToolChain:
