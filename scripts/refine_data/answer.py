@@ -42,10 +42,13 @@ import numpy as np
 
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "src"))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+from build import flat, load_pool  # noqa: E402  (the authoring format's pool and flat view, one copy)
+
+from vibegrade.data.rows import read_rows  # noqa: E402
 from vibegrade.schema import ToolChain  # noqa: E402
 from vibegrade.students.refine import blend_toward, run_program  # noqa: E402
-from vibegrade.students.refine_features import PARAM_KEYS, chain_vector  # noqa: E402
 from vibegrade.students.refine_training import (  # noqa: E402
     RefineConfig,
     Triple,
@@ -63,19 +66,6 @@ def norm(text: str) -> str:
     return " ".join(str(text).lower().split())
 
 
-def vibes_look(look: str) -> ToolChain:
-    """The vibes dataset's answer for ``look``: its first row whose request is ``look`` word for word
-    (the row ``scripts/refine_data/lookup.py`` shows first)."""
-    for path in sorted((ROOT / "data/vibes").glob("*.jsonl")):
-        for line in path.open(encoding="utf-8"):
-            row = json.loads(line)
-            if norm(row["intent"]) == norm(look):
-                return ToolChain.model_validate(
-                    {k: row.get(k) or {} for k in ("adjust", "selective_adjust")}
-                    | {"filter": row.get("filter") or {"name": "none", "intensity": 0}})
-    raise KeyError(f"no vibes row for the look {look!r}")
-
-
 class Answerer:
     """Each taught meaning's answer on any start, from the rows of the main files."""
 
@@ -90,12 +80,18 @@ class Answerer:
         concepts = sorted({t.concept for t in edit})
         self.programs = {c: (progs["program.rule"][k], progs["program.const"][k],
                              classes[int(progs["program.filter"][k])]) for k, c in enumerate(concepts)}
-        self._looks: dict[str, ToolChain] = {}
+        self._looks: dict[str, ToolChain] | None = None
 
     def look(self, name: str) -> ToolChain:
-        if name not in self._looks:
-            self._looks[name] = vibes_look(name)
-        return self._looks[name]
+        """The vibes dataset's answer for the look ``name``: its first row whose request is ``name`` word
+        for word (the row ``scripts/refine_data/lookup.py`` shows first)."""
+        if self._looks is None:  # read once, on the first toward / replace meaning
+            self._looks = {}
+            for row in read_rows(sorted((ROOT / "data/vibes").glob("*.jsonl"))):
+                self._looks.setdefault(norm(row.intent), row.chain)
+        if norm(name) not in self._looks:
+            raise KeyError(f"no vibes row for the look {name!r}")
+        return self._looks[norm(name)]
 
     def answer(self, concept: str, before: ToolChain) -> tuple[Triple, ToolChain | None]:
         meta = self.meta[concept]
@@ -109,31 +105,30 @@ class Answerer:
         return meta, None
 
 
+def _filter_text(values: dict[str, Any]) -> str:
+    return f"{values['filter']} {values['intensity']}" if values["filter"] != "none" else "none"
+
+
 def changes(before: ToolChain, after: ToolChain | None) -> str:
     """What moved, in words an author writes a rationale from ("temperature 0 → 25; filter fortune 30 →
     none")."""
     if after is None:
         return "history step: no settings"
-    b, a = chain_vector(before), chain_vector(after)
-    out = [f"{k} {int(b[i])} → {int(a[i])}" for i, k in enumerate(PARAM_KEYS[:-1]) if b[i] != a[i]]
-    fb = f"{before.filter.name} {before.filter.intensity}" if before.filter.used else "none"
-    fa = f"{after.filter.name} {after.filter.intensity}" if after.filter.used else "none"
-    if fb != fa:
-        out.append(f"filter {fb} → {fa}")
+    fb, fa = flat(before.to_wire()), flat(after.to_wire())
+    out = [f"{k} {fb[k]} → {fa[k]}" for k in fb if k not in ("filter", "intensity") and fb[k] != fa[k]]
+    if _filter_text(fb) != _filter_text(fa):
+        out.append(f"filter {_filter_text(fb)} → {_filter_text(fa)}")
     return "; ".join(out) or "nothing"
 
 
 def compact_set(before: ToolChain, after: ToolChain) -> dict[str, Any]:
     """The ``set`` of build.py's compact format: the new values of what changed."""
-    b, a = chain_vector(before), chain_vector(after)
-    out: dict[str, Any] = {}
-    for i, k in enumerate(PARAM_KEYS[:-1]):
-        if b[i] != a[i]:
-            out[k] = int(a[i])
-    if before.filter.name != after.filter.name or before.filter.intensity != after.filter.intensity:
-        out["filter"] = after.filter.name
-        if after.filter.used:
-            out["intensity"] = int(after.filter.intensity)
+    fb, fa = flat(before.to_wire()), flat(after.to_wire())
+    out = {k: fa[k] for k in fb if k not in ("filter", "intensity") and fb[k] != fa[k]}
+    if (fb["filter"], fb["intensity"]) != (fa["filter"], fa["intensity"]):
+        out["filter"] = fa["filter"]
+        if fa["filter"] != "none":
+            out["intensity"] = fa["intensity"]
     return out
 
 
@@ -149,10 +144,7 @@ def main() -> None:
     a = ap.parse_args()
     triples = read_triples(MAIN)
     answerer = Answerer(triples)
-    pool = {}
-    for line in (ROOT / "data/refine/pool.jsonl").open(encoding="utf-8"):
-        item = json.loads(line)
-        pool[item["id"]] = item
+    pool = load_pool()
     ids = sorted(pool)
     seen = set()
     for path in (MAIN + BLIND) if a.exclude is None else a.exclude:
