@@ -169,6 +169,8 @@ def main() -> None:
                 dropped += 1
                 continue
             seen.add(key)
+            if row.get("before") and row["before"] not in pool:
+                raise ValueError(f"unknown pool id {row['before']!r} (data/refine/pool.jsonl has P000..)")
             for attempt in range(1 if row.get("before") else 100):
                 start = row.get("before") or ids[
                     zlib.crc32(f"{a.seed}|{concept}|{key}|{attempt}".encode()) % len(ids)]

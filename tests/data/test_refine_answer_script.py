@@ -56,3 +56,11 @@ def test_an_unknown_meaning_exits_1_with_its_line_and_writes_nothing(tmp_path: P
     assert proc.returncode == 1
     assert "wordings.jsonl:2" in proc.stderr and "unknown concept" in proc.stderr
     assert rows == []
+
+
+def test_an_unknown_start_look_is_named(tmp_path: Path) -> None:
+    proc, rows = run(tmp_path, [{"concept": "refine/wb/warmer/slightly", "request": "a hair warmer ok",
+                                 "before": "P999"}])
+    assert proc.returncode == 1
+    assert "wordings.jsonl:1" in proc.stderr and "unknown pool id 'P999'" in proc.stderr
+    assert rows == []
