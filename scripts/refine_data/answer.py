@@ -8,9 +8,12 @@ line, a follow-up and the meaning (concept) it belongs to::
 and this script gives each row a starting look and its answer:
 
 * the start is a pool look (``data/refine/pool.jsonl``) drawn from a hash of the seed, the concept and
-  the request, so a row keeps its start when rows are added or reordered; a start the meaning would not
-  change ("less glow" on a look without glow) is drawn again (``"before": "P123"`` in the input picks
-  one instead);
+  the request, so a row keeps its start when rows are added or reordered; a start the meaning does not
+  fit is drawn again (``"before": "P123"`` in the input picks one instead). An ``edit`` meaning fits a
+  start when its answer moves every value the meaning's taught rows nearly always move (in 60 % of
+  them or more), each the way those rows move it (where 80 % agree): no "less glow" on a look without
+  glow, no part of "warmer and brighter" left undone, no "less contrast" that halves a negative
+  contrast toward 0 (a rise);
 * ``edit``: the meaning's taught rule, fitted on every row of that concept in the main files (per value
   keep, add, multiply or set; the preset kept, dropped or switched: ``students.refine.run_program``);
 * ``toward``: the meaning's ``amount`` of the way to the vibes dataset's answer for its ``look``
@@ -49,7 +52,10 @@ from build import flat, load_pool  # noqa: E402  (the authoring format's pool an
 from vibegrade.data.rows import read_rows  # noqa: E402
 from vibegrade.schema import ToolChain  # noqa: E402
 from vibegrade.students.refine import blend_toward, run_program  # noqa: E402
+from vibegrade.students.refine_features import chain_vector  # noqa: E402
 from vibegrade.students.refine_training import (  # noqa: E402
+    RULE_ADD,
+    RULE_MUL,
     RefineConfig,
     Triple,
     fit_programs,
@@ -75,12 +81,28 @@ class Answerer:
             self.meta.setdefault(t.concept, t)
         edit = [t for t in triples if t.op == "edit"]
         classes = ["keep", "none", *preset_names()]
-        progs = fit_programs(np.zeros((len(edit), 1)), edit, classes, [scale_factor(t) for t in edit],
-                             RefineConfig())
+        factors = [scale_factor(t) for t in edit]
+        progs = fit_programs(np.zeros((len(edit), 1)), edit, classes, factors, RefineConfig())
         concepts = sorted({t.concept for t in edit})
         self.programs = {c: (progs["program.rule"][k], progs["program.const"][k],
                              classes[int(progs["program.filter"][k])]) for k, c in enumerate(concepts)}
         self._looks: dict[str, ToolChain] | None = None
+        scaled = {c for c in concepts  # most rows scale every value by one factor
+                  if np.mean([f is not None for t, f in zip(edit, factors) if t.concept == c]) >= 0.8}
+        self.usual = usual_moves(edit, self.programs, scaled)
+
+    def fits(self, concept: str, before: ToolChain, after: ToolChain | None) -> bool:
+        """Whether ``after`` does on ``before`` what the meaning's taught rows nearly always do (see
+        :func:`usual_moves`); history, toward and replace meanings fit every start that they change."""
+        if after is None or self.meta[concept].op == "replace":
+            return True
+        if after == before:
+            return False
+        d = chain_vector(after) - chain_vector(before)
+        for k, (sign, required) in self.usual.get(concept, {}).items():
+            if (required and d[k] == 0) or d[k] * sign < 0:
+                return False
+        return True
 
     def look(self, name: str) -> ToolChain:
         """The vibes dataset's answer for the look ``name``: its first row whose request is ``name`` word
@@ -103,6 +125,37 @@ class Answerer:
         if meta.op == "replace":
             return meta, self.look(str(meta.look))
         return meta, None
+
+
+def usual_moves(edit: list[Triple], programs: dict[str, tuple[np.ndarray, np.ndarray, str]],
+                scaled: set[str], core: float = 0.9, share: float = 0.6,
+                agree: float = 0.8) -> dict[str, dict[int, tuple[int, bool]]]:
+    """Per edit meaning, what its answer must do on a start it fits: ``{value index: (sign, required)}``
+    over ``refine_features.PARAM_KEYS``. Only values its rule adds to or multiplies count (not those it
+    sets, whose direction depends on the start: "neutral white balance", "black and white"; a
+    multiplication by 0 is a set). ``sign`` (+1 / −1, 0 for either) is the way the meaning's rows move
+    the value where ``agree`` of its moves agree; a value moved in ``core`` of the rows must move
+    (``required``), one moved in ``share`` of them must not move against its sign. Meanings in
+    ``scaled``, which scale the whole look ("less", "double it"), ask nothing in particular."""
+    by: dict[str, list[np.ndarray]] = {}
+    for t in edit:
+        if t.after is not None:
+            by.setdefault(t.concept, []).append(chain_vector(t.after) - chain_vector(t.before))
+    out: dict[str, dict[int, tuple[int, bool]]] = {}
+    for concept, deltas in by.items():
+        rules, consts, _ = programs[concept]
+        out[concept] = {}
+        if concept in scaled:
+            continue
+        d = np.array(deltas)
+        moved = (d != 0).mean(axis=0)
+        up, down = (d > 0).sum(axis=0), (d < 0).sum(axis=0)
+        counted = (rules == RULE_ADD) | ((rules == RULE_MUL) & (consts != 0))
+        for k in np.flatnonzero(counted & (moved >= share)):
+            n = up[k] + down[k]
+            sign = 1 if up[k] >= agree * n else -1 if down[k] >= agree * n else 0
+            out[concept][int(k)] = (sign, bool(moved[k] >= core))
+    return out
 
 
 def _filter_text(values: dict[str, Any]) -> str:
@@ -151,7 +204,7 @@ def main() -> None:
         for line in path.open(encoding="utf-8"):
             if line.strip():
                 seen.add(norm(json.loads(line)["request"]))
-    out, dropped = [], 0
+    out, dropped, unfit = [], 0, []
     for n, line in enumerate(a.wordings.open(encoding="utf-8"), start=1):
         if not line.strip():
             continue
@@ -176,8 +229,10 @@ def main() -> None:
                     zlib.crc32(f"{a.seed}|{concept}|{key}|{attempt}".encode()) % len(ids)]
                 before = ToolChain.model_validate(pool[start]["chain"])
                 meta, after = answerer.answer(concept, before)
-                if after is None or meta.op == "replace" or after != before:
-                    break  # a start the meaning changes (no "less glow" on a look without glow)
+                if answerer.fits(concept, before, after):
+                    break
+            else:
+                unfit.append(n)  # the given start, or the last of 100 draws
         except (KeyError, TypeError, ValueError, json.JSONDecodeError) as e:
             sys.exit(f"{a.wordings}:{n}: {e}")
         if a.full:
@@ -203,6 +258,10 @@ def main() -> None:
         out.append(rec)
     a.out.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in out), encoding="utf-8")
     print(f"{len(out)} rows written to {a.out}; {dropped} dropped as repeats of an existing request")
+    if unfit:
+        print(f"{len(unfit)} rows have a start their meaning does not fit (the one given, or the last of 100 "
+              f"draws; lines {', '.join(map(str, unfit[:20]))}{' …' if len(unfit) > 20 else ''}): check "
+              f"their answers or give them another \"before\"")
 
 
 if __name__ == "__main__":

@@ -64,3 +64,30 @@ def test_an_unknown_start_look_is_named(tmp_path: Path) -> None:
     assert proc.returncode == 1
     assert "wordings.jsonl:1" in proc.stderr and "unknown pool id 'P999'" in proc.stderr
     assert rows == []
+
+
+def test_drawn_starts_fit_every_part_and_direction_of_the_meaning(tmp_path: Path) -> None:
+    # "less contrast" keeps part of the look's own contrast: on a look with negative contrast that would
+    # raise it, so such starts are not drawn; a two-part meaning lands where both parts move
+    less = [{"concept": "refine/tone/less-contrast/slightly", "request": f"contrast down a hair no{i}"}
+            for i in range(12)]
+    both = [{"concept": "refine/compound/cooler+less-glow", "request": f"cooler, less glow no{i}"}
+            for i in range(12)]
+    proc, rows = run(tmp_path, less + both, "--full", "--batch", "t")
+    assert proc.returncode == 0, proc.stderr
+    assert len(rows) == 24 and "does not fit" not in proc.stdout
+    for r in rows:
+        b, a = r["before"]["adjust"], r["after"]["adjust"]
+        if r["concept"].endswith("less-contrast/slightly"):
+            assert a["contrast"] < b["contrast"]
+        else:
+            assert a["temperature"] < b["temperature"] and a["bloom"] < b["bloom"]
+
+
+def test_a_given_start_the_meaning_does_not_fit_is_kept_and_named(tmp_path: Path) -> None:
+    # P008 has contrast -10: the author's choice is kept, and the line is reported for checking
+    proc, rows = run(tmp_path, [{"concept": "refine/tone/less-contrast/slightly",
+                                 "request": "contrast down a hair pls", "before": "P008"}], "--full")
+    assert proc.returncode == 0, proc.stderr
+    assert rows[0]["before_id"] == "P008"
+    assert "1 rows have a start their meaning does not fit" in proc.stdout and "lines 1)" in proc.stdout
