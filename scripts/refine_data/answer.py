@@ -86,6 +86,7 @@ class Answerer:
         concepts = sorted({t.concept for t in edit})
         self.programs = {c: (progs["program.rule"][k], progs["program.const"][k],
                              classes[int(progs["program.filter"][k])]) for k, c in enumerate(concepts)}
+        self.steps = {c: progs["program.step"][k] for k, c in enumerate(concepts)}
         self._looks: dict[str, ToolChain] | None = None
         scaled = {c for c in concepts  # most rows scale every value by one factor
                   if np.mean([f is not None for t, f in zip(edit, factors) if t.concept == c]) >= 0.8}
@@ -119,7 +120,7 @@ class Answerer:
         meta = self.meta[concept]
         if meta.op == "edit":
             rules, consts, filt = self.programs[concept]
-            return meta, run_program(before, rules, consts, filt)
+            return meta, run_program(before, rules, consts, filt, self.steps[concept])
         if meta.op == "toward":
             return meta, blend_toward(before, self.look(str(meta.look)), float(meta.amount or 0.5))
         if meta.op == "replace":

@@ -10,9 +10,18 @@ import numpy as np
 import pytest
 
 from vibegrade.schema import ToolChain
-from vibegrade.students.refine import blend_toward, load_refiner
+from vibegrade.students.refine import blend_toward, load_refiner, run_program
 from vibegrade.students.refine_features import PARAM_KEYS, chain_vector, lexical, vector_chain
-from vibegrade.students.refine_training import read_triples, scale_factor, split_phrasings, split_triples
+from vibegrade.students.refine_training import (
+    RULE_MUL,
+    RefineConfig,
+    Triple,
+    fit_programs,
+    read_triples,
+    scale_factor,
+    split_phrasings,
+    split_triples,
+)
 
 ROOT = Path(__file__).resolve().parents[2]
 DATA = sorted(p for p in (ROOT / "data/refine").glob("*.jsonl") if p.name != "pool.jsonl")
@@ -102,6 +111,31 @@ def test_training_writes_a_model_that_loads_and_learns_direction(tmp_path) -> No
     assert model.refine(cool, "undo").op == "undo"
 
 
+def _contrast(value: int) -> ToolChain:
+    return ToolChain.model_validate({"adjust": {"contrast": value}})
+
+
+def test_a_keep_part_rule_steps_where_keeping_part_would_not_move_the_meanings_way() -> None:
+    # "less contrast" authored as the guide says: keep half of what the look does, otherwise the step
+    rows = [Triple(before=_contrast(b), request="less contrast", op="edit", after=_contrast(a),
+                   concept="less-contrast")
+            for b, a in ((40, 20), (30, 15), (20, 10), (50, 25), (0, -15))]
+    progs = fit_programs(np.zeros((len(rows), 1)), rows, ["keep", "none"], [None] * len(rows),
+                         RefineConfig())
+    k = PARAM_KEYS.index("contrast")
+    rule, const, step = progs["program.rule"][0], progs["program.const"][0], progs["program.step"][0]
+    assert rule[k] == RULE_MUL and const[k] == 0.5 and step[k] == -15
+    assert not np.any(np.delete(step, k))  # nothing else moves, so nothing else has a step
+
+    def after(value: int) -> float:
+        return _v(run_program(_contrast(value), rule, const, "keep", step), "contrast")
+
+    assert after(30) == 15  # keeps half of the look's contrast, as taught
+    assert after(0) == -15 and after(-20) == -35  # would do nothing / raise it: the step down instead
+    # without the steps (models saved before them) the same program multiplies everywhere
+    assert _v(run_program(_contrast(-20), rule, const, "keep"), "contrast") == -10
+
+
 # ----------------------------------------------------------------------------- the shipped model
 
 
@@ -141,6 +175,28 @@ def test_shipped_model_moves_the_right_way_on_every_start(refiner, starts, reque
         assert r.op == "edit" and r.chain is not None, (request_text, r.op)
         moved = [sign * (_v(r.chain, k) - _v(start, k)) for k in keys.split("|")]
         assert max(moved) > 0 and min(moved) >= 0, (request_text, start.to_wire(), r.chain.to_wire())
+
+
+# "less X" on a look that does the opposite of X (or none of it): keeping part of the value would raise
+# it or do nothing, so the model must take the step the meaning's way
+OTHER_SIDE = [
+    ({"adjust": {"contrast": -20}}, "a bit less contrast", "contrast", -1),
+    ({"adjust": {"contrast": -20}}, "less contrast", "contrast", -1),
+    ({"adjust": {"vibrance": -20}}, "less vibrant", "vibrance|saturation", -1),
+    ({"adjust": {"saturation": -30}}, "less colour", "saturation|vibrance", -1),
+    ({"adjust": {"linearOffset": -10}}, "less faded", "linearOffset", -1),
+    ({"adjust": {"temperature": -15}}, "less warm", "temperature", -1),
+]
+
+
+@pytest.mark.parametrize("start,request_text,keys,sign", OTHER_SIDE)
+def test_shipped_model_less_x_on_a_look_without_x_moves_the_meanings_way(refiner, start, request_text,
+                                                                         keys, sign) -> None:
+    chain = ToolChain.model_validate(start)
+    r = refiner.refine(chain, request_text)
+    assert r.op == "edit" and r.chain is not None
+    moved = [sign * (_v(r.chain, k) - _v(chain, k)) for k in keys.split("|")]
+    assert max(moved) > 0 and min(moved) >= 0, (request_text, r.chain.to_wire())
 
 
 def test_shipped_model_sizes_follow_the_words(refiner, starts) -> None:

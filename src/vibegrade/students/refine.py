@@ -135,6 +135,9 @@ class RefineModel:
                           w["program.filter"].astype(np.int64), w["concept"].astype(np.float64))
                          if "concept" in w and self.config.get("edit_decoder", "program") == "program"
                          else None)
+        # the steps of multiplying rules (absent in models saved before them: multiply everywhere)
+        self.program_steps = (w["program.step"].astype(np.float64) if "program.step" in w
+                              else None)
         # design "mlp": the heads read a hidden layer gelu(φ W + b), plus a constant 1
         self.hidden = ((w["hidden.w"].astype(np.float64), w["hidden.b"].astype(np.float64))
                        if "hidden.w" in w else None)
@@ -251,7 +254,8 @@ class RefineModel:
                 k = int(np.argmax(scores))
         else:
             k = int(np.argmax(scores))
-        return run_program(chain, rules[k], consts[k], self.filter_classes[int(filt[k])])
+        steps = None if self.program_steps is None else self.program_steps[k]
+        return run_program(chain, rules[k], consts[k], self.filter_classes[int(filt[k])], steps)
 
 
 # words around a look's name in a follow-up ("nah, make it more like the matrix instead pls")
@@ -317,11 +321,20 @@ def _content(toks: list[str]) -> list[str]:
     return [w for w in toks if w not in _LOOK_FILLER and not w.isdigit()]
 
 
-def run_program(chain: ToolChain, rules: np.ndarray, consts: np.ndarray, filter_rule: str) -> ToolChain:
+def run_program(chain: ToolChain, rules: np.ndarray, consts: np.ndarray, filter_rule: str,
+                steps: np.ndarray | None = None) -> ToolChain:
     """Apply an edit program: per value keep (0), add (1), multiply (2) or set (3) a constant; the preset
-    kept (``keep``), dropped (``none``) or switched to a named one (at the program's intensity, else 35)."""
+    kept (``keep``), dropped (``none``) or switched to a named one (at the program's intensity, else 35).
+
+    A multiplied value with a non-zero ``steps`` entry is multiplied only where that moves it the way the
+    step does, and moved by the step elsewhere: "less contrast" keeps half of a contrast of 30 but takes
+    a step down from 0 or −20, where halving would do nothing or raise it."""
     c = chain_vector(chain)
-    nxt = np.where(rules == 1, c + consts, np.where(rules == 2, c * consts, np.where(rules == 3, consts, c)))
+    mul = c * consts
+    if steps is not None:
+        other = (steps != 0) & (np.sign(mul - c) != np.sign(steps))
+        mul = np.where(other, c + steps, mul)
+    nxt = np.where(rules == 1, c + consts, np.where(rules == 2, mul, np.where(rules == 3, consts, c)))
     name = chain.filter.name if filter_rule == "keep" else filter_rule
     if filter_rule not in ("keep", FILTER_NONE) and nxt[-1] < 1:
         nxt[-1] = 35.0

@@ -190,6 +190,28 @@ def _fit_rule(b: np.ndarray, a: np.ndarray, lo: float, hi: float) -> tuple[int, 
     return best
 
 
+def _other_side_step(b: np.ndarray, a: np.ndarray, core: float = 0.6) -> float:
+    """The step a multiplying rule adds where multiplying would not move the value the meaning's way.
+
+    "Less contrast" keeps part of the look's contrast (× 0.5): right on a look with contrast 30, but on
+    one with −20 it would raise contrast, and on 0 do nothing. The style guide's rule is "keep part of
+    what the look does, otherwise add the step": the median move of the rows whose start does not do it
+    (the value at 0 or on the other side), or, with none, the median size of all the moves, in the
+    meaning's direction. 0 (multiply everywhere) for a value the rows move one way in fewer than
+    ``core`` of them: a supporting move, not the meaning itself."""
+    d = a - b
+    moved = d != 0
+    if moved.mean() < core:
+        return 0.0
+    way = float(np.sign(np.median(d[moved])))
+    if way == 0.0:
+        return 0.0
+    other = moved & (b * way >= 0)
+    if other.any() and np.sign(np.median(d[other])) == way:
+        return float(np.median(d[other]))
+    return way * float(np.median(np.abs(d[moved])))
+
+
 def fit_programs(phi: np.ndarray, triples: Sequence[Triple], classes: Sequence[str],
                  factors: Sequence[float | None], cfg: RefineConfig) -> dict[str, Any]:
     """Edit programs, one per concept of the ``edit`` rows, and a classifier from φ to them.
@@ -199,7 +221,9 @@ def fit_programs(phi: np.ndarray, triples: Sequence[Triple], classes: Sequence[s
     "less": everything × 0.6) or set it ("black and white": saturation = −100, colour ranges = 0). The
     rule per value is the one that explains the rows best (:func:`_fit_rule`); a concept whose rows all
     scale the whole look multiplies every value. Its preset rule is the majority of its rows: keep, none
-    or a named preset. The classifier is a ridge regression on one-hot concepts."""
+    or a named preset. A multiplying rule also keeps a step (:func:`_other_side_step`) that it adds where
+    multiplying would not move the value the meaning's way. The classifier is a ridge regression on
+    one-hot concepts."""
     from vibegrade.students.refine_features import RANGES
 
     edit = [i for i, t in enumerate(triples) if t.op == "edit"]
@@ -209,6 +233,7 @@ def fit_programs(phi: np.ndarray, triples: Sequence[Triple], classes: Sequence[s
     index = {c: k for k, c in enumerate(concepts)}
     rules = np.zeros((len(concepts), len(PARAM_KEYS)))
     consts = np.zeros((len(concepts), len(PARAM_KEYS)))
+    steps = np.zeros((len(concepts), len(PARAM_KEYS)))
     filt = np.zeros(len(concepts))
     hue = PARAM_KEYS.index("hue")
     for c in concepts:
@@ -224,6 +249,8 @@ def fit_programs(phi: np.ndarray, triples: Sequence[Triple], classes: Sequence[s
         else:
             for p in range(len(PARAM_KEYS)):
                 rules[k, p], consts[k, p] = _fit_rule(b[:, p], a[:, p], RANGES[p, 0], RANGES[p, 1])
+                if rules[k, p] == RULE_MUL and consts[k, p] not in (0.0, 1.0):
+                    steps[k, p] = _other_side_step(b[:, p], a[:, p])
         labels = ["keep" if triples[i].after.filter.name == triples[i].before.filter.name  # type: ignore[union-attr]
                   else triples[i].after.filter.name for i in rows]  # type: ignore[union-attr]
         filt[k] = classes.index(max(set(labels), key=labels.count))
@@ -235,7 +262,8 @@ def fit_programs(phi: np.ndarray, triples: Sequence[Triple], classes: Sequence[s
     # direction words) never gets that concept (students/direction.py)
     words = [sorted({" ".join(triples[i].request.lower().split()) for i in edit if triples[i].concept == c})
              for c in concepts]
-    return {"program.rule": rules, "program.const": consts, "program.filter": filt, "concept": concept_w,
+    return {"program.rule": rules, "program.const": consts, "program.step": steps, "program.filter": filt,
+            "concept": concept_w,
             "concept_words": words}
 
 
