@@ -7,6 +7,12 @@ Each set's wordings were written by an author who saw only the style guide and a
 meaning, never the model or its direction reader; each is answered by its meaning's taught rule on a
 seeded start from the pool (scripts/refine_data/answer.py). The default model is the shipped one
 (trained on all of data/refine/*.jsonl, none of these).
+
+Sets 2–5 were answered before ``answer.py`` checked that a start fits its meaning, so some of their
+answers move a value against the meaning ("less contrast" that halves a negative contrast, a rise) or
+leave a part of it undone ("cooler and less glow" on a look without glow). The scores are printed
+twice: on every row, and on the rows whose answer fits its meaning (``answer.Answerer.fits``, against
+the meanings of the main files); the JSON has the second under ``fitting``.
 """
 
 from __future__ import annotations
@@ -18,6 +24,10 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "src"))
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from answer import MAIN, Answerer  # noqa: E402  (the meanings' taught rules and the start check)
 
 from vibegrade.evaluation.refine_metrics import main_direction_correct, score_refinements, wrong_way  # noqa: E402
 from vibegrade.students import StudentLoadError  # noqa: E402
@@ -43,10 +53,20 @@ def main() -> None:
     except StudentLoadError as e:
         sys.exit(f"blind_eval: {e}")
     res = model.refine_many([(t.before, t.request) for t in rows])
-    rep = score_refinements([t.before for t in rows], [r.chain for r in res], [t.after for t in rows],
-                            [r.op for r in res], [t.op for t in rows])
-    out = {k: rep[k] for k in KEYS if k in rep}
-    print(json.dumps(out))
+
+    def scores(keep: list[int]) -> dict[str, float]:
+        rep = score_refinements([rows[i].before for i in keep], [res[i].chain for i in keep],
+                                [rows[i].after for i in keep], [res[i].op for i in keep],
+                                [rows[i].op for i in keep])
+        return {k: rep[k] for k in KEYS if k in rep}
+
+    answerer = Answerer(read_triples(MAIN))
+    fitting = [i for i, t in enumerate(rows)
+               if t.concept in answerer.meta and answerer.fits(t.concept, t.before, t.after)]
+    out = scores(list(range(len(rows))))
+    out["fitting"] = scores(fitting)
+    print(json.dumps({k: v for k, v in out.items() if k != "fitting"}))
+    print(f"rows whose answer fits its meaning ({len(fitting)} of {len(rows)}): {json.dumps(out['fitting'])}")
     if a.failures:
         for t, r in zip(rows, res):
             if r.chain is not None and t.after is not None and (
