@@ -205,3 +205,31 @@ def test_casts_conflict_by_colour_like_colours_do() -> None:
     assert conflicts("fix the green cast", "fix the blue cast")
     assert not conflicts("fix the green cast", "less green")
     assert not conflicts("there's a green tint", "too green")
+
+
+@pytest.mark.parametrize("text, expected", [
+    # each attribute keeps its own up / down across "and" or "&" (the second used to take the first's)
+    ("contrast down & temp up", {("contrast", -1), ("temperature", 1)}),
+    ("saturation down and warmth up", {("saturation", -1), ("temperature", 1)}),
+    ("reduce the teal & warm it up", {("cyan", -1), ("temperature", 1)}),
+    ("bloom down & exposure down", {("glow", -1), ("exposure_level", -1)}),
+    # a region's own word right after it, and the verb before it, win over a neighbour's
+    ("highlights ↓ shadows ↑", {("light@highlights", -1), ("light@shadows", 1)}),
+    ("highlights down shadows up", {("light@highlights", -1), ("light@shadows", 1)}),
+    ("raise the highlights and lower the shadows", {("light@highlights", 1), ("light@shadows", -1)}),
+    ("-10 highlights +10 shadows", {("light@highlights", -1), ("light@shadows", 1)}),
+    # "a bit much" is a complaint, "a bit much more" is not
+    ("the orange is a tiny bit much", {("orange", -1)}),
+    ("contrast is a bit much tbh", {("contrast", -1)}),
+    ("a bit much more orange", {("orange", 1)}),
+    # "underexpose it" is a command on the level; "underexposed" names the state
+    ("underexpose it by a full stop", {("exposure_level", -1)}),
+    ("overexpose it a bit", {("exposure_level", 1)}),
+    ("drop exposure one full stop", {("exposure_level", -1)}),
+    ("its underexposed", {("exposure", -1)}),
+    # unchanged: a sign or "less" before the next attribute is that attribute's
+    ("+20 contrast -10 sat pls", {("contrast", 1), ("saturation", -1)}),
+    ("make the colors less intense", {("saturation", -1)}),
+])
+def test_two_moves_in_one_line_keep_their_own_directions(text: str, expected: set) -> None:
+    assert signature(text) == expected

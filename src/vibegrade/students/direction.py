@@ -39,8 +39,11 @@ _add("light", +1, "bright", "brighter", "brighten", "brightest", "lighter", "lig
      "lifting", "open", "brightness")
 _add("light", -1, "dark", "darker", "darken", "darkest", "dim", "dimmer", "crush", "crushed", "deepen",
      "deeper", "deep")
-_add("exposure", +1, "overexposed", "overexposure", "overexpose", "blown")
-_add("exposure", -1, "underexposed", "underexposure", "underexpose")
+_add("exposure", +1, "overexposed", "overexposure", "blown")
+_add("exposure", -1, "underexposed", "underexposure")
+# the verbs are commands on the level, not the state: "underexpose it by a stop" darkens
+_add("exposure_level", +1, "overexpose")
+_add("exposure_level", -1, "underexpose")
 _add("exposure_level", +1, "exposure", "ev", "stop", "stops", "half-stop", "full-stop")
 _add("glow", +1, "glow", "glowy", "bloom", "glowing")
 _add("contrast", +1, "contrast", "contrasty", "punchy", "punchier", "harsh", "harsher")
@@ -137,7 +140,8 @@ _COMPLAINT_AFTER = frozenset({"down", "lower", "overpowering", "overboard", "ove
                               "overkill", "overwhelming", "heavy", "off", "arrowdown", "high", "top",
                               "shouting", "overcooked", "insane", "brutal", "crazy", "wild", "garish",
                               "aggressive", "control", "heavy-handed", "gone", "goes"})
-_NOT_A_DEGREE = frozenset({"please", "pls", "plz", "thanks", "thx", "ty", "lol", "now", "too", "so"})
+_NOT_A_DEGREE = frozenset({"please", "pls", "plz", "thanks", "thx", "ty", "lol", "now", "too", "so", "tbh", "ngl",
+                           "imo", "honestly"})
 _POST_STOP = frozenset({"and", "but", "then", "plus", "with", "while", "keep", "also", "it", "its",
                         *_PUNCT})
 # "so much", "way more" before a comparative ask for more, not complain ("reds need to be so much stronger")
@@ -191,6 +195,9 @@ def _complained_after(toks: list[str], i: int) -> bool:
             return True  # "reds a little too punchy": the colour is too strong
         if nxt is not None and nxt in _ATTRS:  # "warmer, less contrast": "less" belongs to contrast
             return False
+        if w == "much" and toks[j - 1] in ("bit", "little", "tad") and (nxt is None or nxt in _PUNCT
+                                                                        or nxt in _NOT_A_DEGREE):
+            return True  # "the orange is a tiny bit much": too much of it
         if w in ("too", "so") and nxt is not None and nxt not in _NOT_A_DEGREE:
             after = toks[j + 2] if j + 2 < len(toks) else ""
             if nxt in _MORE_AFTER and (after == "more" or after.endswith("er")) or nxt in _LACKING:
@@ -207,9 +214,12 @@ def _flip_before(toks: list[str], i: int) -> bool:
     word comes first; a "why" up to four words before ("why so pink", "why is it so dark") also turns it,
     and so does "on the ... side" ("a bit on the cold side")."""
     seen = 0
-    for back in toks[:i][::-1]:
+    for k in range(i - 1, -1, -1):
+        back = toks[k]
         if back in _KEEP or back in _PUNCT:
             break
+        if back in _POST_FLIP and k >= 1 and toks[k - 1] in _ATTRS and "and" in toks[k + 1:i]:
+            break  # the previous attribute's own "down": "contrast down and temp up"
         if back in _FLIP:  # before the attribute check: "mute", "dull" and "dim" are both
             # "not dreamy enough", "not nearly warm enough" ask for more
             return not (back == "not" and "enough" in toks[i + 1:i + 3])
@@ -238,9 +248,12 @@ _TOKEN = re.compile(r"[a-z]+(?:-[a-z]+)?")
 # what a region alone moves, with up / down ("shadows down a touch", "highlights ↓")
 _REGION_UP = frozenset({"up", "arrowup", "higher", "raise", "raised", "boost", "plus", "brighter", "lighter"})
 _REGION_DOWN = frozenset({"down", "arrowdown", "lower", "lowered", "minus", "less", "reduce", "darker"})
+# a word right after a region that is its own move
+_OWN_MOVE = {"up": 1, "arrowup": 1, "higher": 1, "brighter": 1, "lighter": 1,
+             "down": -1, "arrowdown": -1, "lower": -1, "darker": -1}
 # nouns that name an attribute without a direction ("make the colours more subdued": the adjective decides)
 _LEVEL_NOUNS = frozenset({"saturation", "vibrance", "colors", "colours", "colour", "color", "sat", "temp",
-                          "temperature", "contrast", "exposure", "brightness",
+                          "temperature", "contrast", "exposure", "brightness", "stop", "stops", "ev",
                           "warmth", "clarity", "detail", "glow", "bloom"})
 # a colour named as a cast over the picture is a complaint ("there's a blue cast", "get rid of the cold tint")
 _CAST = frozenset({"cast", "tint", "tinge", "tone", "overlay", "haze"})
@@ -301,7 +314,7 @@ def signature(text: str) -> frozenset[tuple[str, int]]:
     """The (attribute, sign) pairs a request's words point to; attributes tied to a region ("warm
     shadows") are written ``attribute@region``."""
     t = str(text).lower().replace("’", "'").replace("↑", " arrowup ").replace("↓", " arrowdown ")
-    t = t.replace("w/o", " without ").replace("w/", " with ")
+    t = t.replace("w/o", " without ").replace("w/", " with ").replace("&", " and ")
     t = re.sub(r"[a-z]*([a-z])\1{2,}[a-z]*", _collapse, t)
     t = _CHANNEL.sub(r"\1", t)  # "blue sat ↓" → "blue down": the colour carries the direction
     t = _TO_ZERO.sub(" off ", t)  # "clarity 0", "temp → min"
@@ -387,12 +400,19 @@ def _regions_alone(toks: list[str]) -> list[tuple[str, int, int, bool]]:
         arrow = i + 1 < len(toks) and toks[i + 1] in ("arrowup", "arrowdown")
         if any(x in _ATTRS for x in toks[lo:hi]) and not arrow:
             continue
-        near = [x for x in toks[max(lo, i - 2):i] if x not in _GAP] + \
-               [x for x in toks[i + 1:min(hi, i + 3)] if x not in _GAP]
-        if any(x in _REGION_DOWN or x in _FLIP for x in near):
-            out.append((f"light@{region}", -1, i, False))
-        elif any(x in _REGION_UP for x in near):
-            out.append((f"light@{region}", +1, i, False))
+        after = toks[i + 1] if i + 1 < len(toks) else ""
+        if after in _OWN_MOVE:  # its own word: "highlights down shadows up" (not a sign: "-10 highlights +10")
+            out.append((f"light@{region}", _OWN_MOVE[after], i, False))
+            continue
+        # the verb before it first ("raise the highlights and lower the shadows"), then the words after
+        for near in ([x for x in toks[max(lo, i - 2):i] if x not in _GAP],
+                     [x for x in toks[i + 1:min(hi, i + 3)] if x not in _GAP]):
+            if any(x in _REGION_DOWN or x in _FLIP for x in near):
+                out.append((f"light@{region}", -1, i, False))
+                break
+            if any(x in _REGION_UP for x in near):
+                out.append((f"light@{region}", +1, i, False))
+                break
     return out
 
 
