@@ -140,8 +140,8 @@ _COMPLAINT_AFTER = frozenset({"down", "lower", "overpowering", "overboard", "ove
                               "overkill", "overwhelming", "heavy", "off", "arrowdown", "high", "top",
                               "shouting", "overcooked", "insane", "brutal", "crazy", "wild", "garish",
                               "aggressive", "control", "heavy-handed", "gone", "goes"})
-_NOT_A_DEGREE = frozenset({"please", "pls", "plz", "thanks", "thx", "ty", "lol", "now", "too", "so", "tbh", "ngl",
-                           "imo", "honestly"})
+_NOT_A_DEGREE = frozenset({"please", "pls", "plz", "thanks", "thx", "ty", "lol", "now", "too", "so", "tbh",
+                           "ngl", "imo", "honestly"})
 _POST_STOP = frozenset({"and", "but", "then", "plus", "with", "while", "keep", "also", "it", "its",
                         *_PUNCT})
 # "so much", "way more" before a comparative ask for more, not complain ("reds need to be so much stronger")
@@ -401,7 +401,7 @@ def _regions_alone(toks: list[str]) -> list[tuple[str, int, int, bool]]:
         if any(x in _ATTRS for x in toks[lo:hi]) and not arrow:
             continue
         after = toks[i + 1] if i + 1 < len(toks) else ""
-        if after in _OWN_MOVE:  # its own word: "highlights down shadows up" (not a sign: "-10 highlights +10")
+        if after in _OWN_MOVE:  # its own word: "highlights down shadows up" (a sign is the next one's)
             out.append((f"light@{region}", _OWN_MOVE[after], i, False))
             continue
         # the verb before it first ("raise the highlights and lower the shadows"), then the words after
