@@ -67,8 +67,8 @@ def test_an_unknown_start_look_is_named(tmp_path: Path) -> None:
 
 
 def test_drawn_starts_fit_every_part_and_direction_of_the_meaning(tmp_path: Path) -> None:
-    # "less contrast" keeps part of the look's own contrast: on a look with negative contrast that would
-    # raise it, so such starts are not drawn; a two-part meaning lands where both parts move
+    # "less contrast" must lower contrast on whatever start is drawn (keeping part of a negative contrast
+    # would raise it); a two-part meaning lands where both parts move
     less = [{"concept": "refine/tone/less-contrast/slightly", "request": f"contrast down a hair no{i}"}
             for i in range(12)]
     both = [{"concept": "refine/compound/cooler+less-glow", "request": f"cooler, less glow no{i}"}
@@ -85,9 +85,10 @@ def test_drawn_starts_fit_every_part_and_direction_of_the_meaning(tmp_path: Path
 
 
 def test_a_given_start_the_meaning_does_not_fit_is_kept_and_named(tmp_path: Path) -> None:
-    # P008 has contrast -10: the author's choice is kept, and the line is reported for checking
-    proc, rows = run(tmp_path, [{"concept": "refine/tone/less-contrast/slightly",
-                                 "request": "contrast down a hair pls", "before": "P008"}], "--full")
+    # P000 is the ungraded look: "less glow" has no glow to take there. The author's choice is kept, and
+    # the line is reported for checking
+    proc, rows = run(tmp_path, [{"concept": "refine/tone/less-glow/plain", "request": "glow down a notch pls",
+                                 "before": "P000"}], "--full")
     assert proc.returncode == 0, proc.stderr
-    assert rows[0]["before_id"] == "P008"
+    assert rows[0]["before_id"] == "P000"
     assert "1 rows have a start their meaning does not fit" in proc.stdout and "lines 1)" in proc.stdout
