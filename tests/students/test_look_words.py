@@ -21,6 +21,12 @@ from vibegrade.students.refine import look_words
     ("drop all this and go black and white instead", "black and white"),
     ("swap this for something cozy pls", "cozy"),
     ("golden hour", "golden hour"),
+    # size and emphasis words are not the look, and a clause of nothing else is skipped
+    ("sepia, but only a tiny step toward it", "sepia"),
+    ("lean harder into noir", "noir"),
+    ("heaps more y2k energy 💜", "y2k"),
+    ("nudge it a little toward autumn", "autumn"),
+    ("it isn't cinematic enough yet", "cinematic"),            # "isn't … enough" asks for more
 ])
 def test_look_words(request_: str, look: str) -> None:
     assert look_words(request_) == look

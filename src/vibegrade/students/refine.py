@@ -266,6 +266,8 @@ _LOOK_FILLER = frozenset("""
     style version aesthetic scrap scratch that forget change turn same ish y new different idea rather now on
     this with we for what about full start from then maybe up swap replace redo as something over still yet
     enough needs need missing tbh further almost move near nowhere doesn't doesnt does at all n
+    only smidge smidgen tiny step hair tad notch harder stronger bigger em into isn't isnt is be yet energy
+    lots loads heaps tons nudge
     """.split())
 # clause ends; "lol", "haha" and brackets end a clause as punctuation does
 _CLAUSES = re.compile(r"[.!?;:,()/]| - |—|\bbut\b|\blol\b|\bhaha\b|\blike\b")
@@ -281,6 +283,7 @@ _ASKING = frozenset({"more", "like", "go", "do", "make", "switch", "try", "lean"
                      "rather", "give"})
 _LEAVE_ALL = re.compile(r"\b(?:drop|scrap|ditch|forget|lose)\s+(?:all\s+)?(?:of\s+)?(?:this|that|it)\b"
                         r"(?:\s+and)?")
+_NEGATIONS = frozenset({"not", "isn't", "isnt", "aren't", "arent", "doesn't", "doesnt", "still"})
 _LOOK_TOKEN = re.compile(r"[a-z0-9&'\-]+")
 _SUFFIX = re.compile(r"(?<=[a-z0-9])-(?:ish|y|like|esque|inspired|style|vibes?)\b")
 
@@ -305,8 +308,9 @@ def look_words(request: str) -> str:
     for clause in _CLAUSES.split(text):
         toks = _LOOK_TOKEN.findall(clause)
         first = next((w for w in toks if w not in _INTERJECTIONS), None)
-        if first in ("not", "still") and {"enough", "yet", "all"} & set(toks):
-            first = None  # "not cinematic enough", "not blade runner at all yet" ask for more of it
+        if (first in ("not", "still") and {"enough", "yet", "all"} & set(toks)
+                or "enough" in toks and _NEGATIONS & set(toks)):
+            first = None  # "not cinematic enough", "it isn't moody enough yet" ask for more of it
         words = _content(toks)
         if words and first not in _REJECTING:
             clauses.append((words, any(w in _ASKING for w in toks)))
