@@ -199,6 +199,24 @@ def test_shipped_model_less_x_on_a_look_without_x_moves_the_meanings_way(refiner
     assert max(moved) > 0 and min(moved) >= 0, (request_text, r.chain.to_wire())
 
 
+# two moves in one line, each its own way, on every start
+TWO_MOVES = [
+    ("contrast down & temp up", {"contrast": -1, "temperature": +1}),
+    ("highlights ↓ shadows ↑", {"highlights": -1, "shadows": +1}),
+    ("raise the shadows and lower the highlights", {"shadows": +1, "highlights": -1}),
+    ("warmer and less contrast", {"temperature": +1, "contrast": -1}),
+]
+
+
+@pytest.mark.parametrize("request_text,moves", TWO_MOVES)
+def test_shipped_model_two_moves_in_one_line(refiner, starts, request_text, moves) -> None:
+    for start in starts:
+        r = refiner.refine(start, request_text)
+        assert r.op == "edit" and r.chain is not None, (request_text, r.op)
+        for key, sign in moves.items():
+            assert sign * (_v(r.chain, key) - _v(start, key)) > 0, (request_text, key, start.to_wire())
+
+
 def test_shipped_model_sizes_follow_the_words(refiner, starts) -> None:
     start = starts[0]
     steps = [_v(refiner.refine(start, t).chain, "temperature") for t in  # type: ignore[arg-type]
