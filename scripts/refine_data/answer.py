@@ -85,8 +85,8 @@ class Answerer:
         progs = fit_programs(np.zeros((len(edit), 1)), edit, classes, factors, RefineConfig())
         concepts = sorted({t.concept for t in edit})
         self.programs = {c: (progs["program.rule"][k], progs["program.const"][k],
-                             classes[int(progs["program.filter"][k])]) for k, c in enumerate(concepts)}
-        self.steps = {c: progs["program.step"][k] for k, c in enumerate(concepts)}
+                             classes[int(progs["program.filter"][k])], progs["program.step"][k])
+                         for k, c in enumerate(concepts)}
         self._looks: dict[str, ToolChain] | None = None
         scaled = {c for c in concepts  # most rows scale every value by one factor
                   if np.mean([f is not None for t, f in zip(edit, factors) if t.concept == c]) >= 0.8}
@@ -119,8 +119,7 @@ class Answerer:
     def answer(self, concept: str, before: ToolChain) -> tuple[Triple, ToolChain | None]:
         meta = self.meta[concept]
         if meta.op == "edit":
-            rules, consts, filt = self.programs[concept]
-            return meta, run_program(before, rules, consts, filt, self.steps[concept])
+            return meta, run_program(before, *self.programs[concept])
         if meta.op == "toward":
             return meta, blend_toward(before, self.look(str(meta.look)), float(meta.amount or 0.5))
         if meta.op == "replace":
@@ -128,7 +127,7 @@ class Answerer:
         return meta, None
 
 
-def usual_moves(edit: list[Triple], programs: dict[str, tuple[np.ndarray, np.ndarray, str]],
+def usual_moves(edit: list[Triple], programs: dict[str, tuple[np.ndarray, np.ndarray, str, np.ndarray]],
                 scaled: set[str], core: float = 0.9, share: float = 0.6,
                 agree: float = 0.8) -> dict[str, dict[int, tuple[int, bool]]]:
     """Per edit meaning, what its answer must do on a start it fits: ``{value index: (sign, required)}``
@@ -144,7 +143,7 @@ def usual_moves(edit: list[Triple], programs: dict[str, tuple[np.ndarray, np.nda
             by.setdefault(t.concept, []).append(chain_vector(t.after) - chain_vector(t.before))
     out: dict[str, dict[int, tuple[int, bool]]] = {}
     for concept, deltas in by.items():
-        rules, consts, _ = programs[concept]
+        rules, consts, _, _ = programs[concept]
         out[concept] = {}
         if concept in scaled:
             continue

@@ -266,7 +266,7 @@ _LOOK_FILLER = frozenset("""
     style version aesthetic scrap scratch that forget change turn same ish y new different idea rather now on
     this with we for what about full start from then maybe up swap replace redo as something over still yet
     enough needs need missing tbh further almost move near nowhere doesn't doesnt does at all n
-    only smidge smidgen tiny step hair tad notch harder stronger bigger em into isn't isnt is be yet energy
+    only smidge smidgen tiny step hair tad notch harder stronger bigger em isn't isnt is be energy
     lots loads heaps tons nudge
     """.split())
 # clause ends; "lol", "haha" and brackets end a clause as punctuation does
