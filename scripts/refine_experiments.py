@@ -139,6 +139,8 @@ def main() -> None:
     ap.add_argument("--batches", default="",
                     help="comma-separated batches to use (default: all), e.g. a,b,c,d,e,f,g,h,i: the rows "
                          "of the first two rounds only")
+    ap.add_argument("--no-said-guard", action="store_true",
+                    help="let the delta head move a value against the direction the words name (ablation)")
     ap.add_argument("--split", choices=("phrasing", "concept"), default="phrasing",
                     help="phrasing: new wordings of taught meanings (default); "
                          "concept: meanings never taught")
@@ -176,6 +178,7 @@ def main() -> None:
     t0 = time.perf_counter()
     model = train_refiner(train, student, args.work / f"split-{args.split}", cfg, name="refine-split")
     fit_s = time.perf_counter() - t0
+    model.said_guard = not args.no_said_guard
     for name, fn in [("keep", lambda: design_keep(test)), ("replace", lambda: design_replace(test, student)),
                      ("nearest", lambda: design_nearest(train, test, student)),
                      (f"{args.design}/{args.edit_decoder}", lambda: design_model(model, test))]:
@@ -195,7 +198,8 @@ def main() -> None:
               f"overall {r['overall']:.3f} direction {r['direction_correct']} "
               f"main {r['main_direction_correct']} wrong-way {r['wrong_way']}",
               flush=True)
-    out = {"split": args.split, "extra_train": sorted(extra_batches), "n": len(triples), "train": len(train),
+    out = {"split": args.split, "extra_train": sorted(extra_batches), "said_guard": model.said_guard,
+           "n": len(triples), "train": len(train),
            "test": len(test),
            "config": cfg.__dict__,
            "fit_seconds": round(fit_s, 1), "designs": results, "bilinear_by_op": by_op}

@@ -1,7 +1,7 @@
 """Score a refinement model on a blind set of wordings (data/refine/blind*/, see their READMEs).
 
-    .venv/bin/python scripts/refine_data/blind_eval.py [--set blind|blind2|...|blind6] [--model DIR]
-                                                       [--json OUT] [--failures]
+    .venv/bin/python scripts/refine_data/blind_eval.py [--set blind|blind2|...|blind7] [--model DIR]
+                                                       [--json OUT] [--failures] [--no-said-guard]
 
 Each set's wordings were written by an author who saw only the style guide and a few wordings of each
 meaning, never the model or its direction reader; each is answered by its meaning's taught rule on a
@@ -35,7 +35,7 @@ from vibegrade.students.refine import load_refiner  # noqa: E402
 from vibegrade.students.refine_training import read_triples  # noqa: E402
 
 SETS = {name: ROOT / f"data/refine/{name}/triples.jsonl"
-        for name in ("blind", "blind2", "blind3", "blind4", "blind5", "blind6")}
+        for name in ("blind", "blind2", "blind3", "blind4", "blind5", "blind6", "blind7")}
 KEYS = ("n", "overall", "direction_correct", "main_direction_correct", "wrong_way", "restrained",
         "op_accuracy", "mean_abs_error")
 
@@ -46,12 +46,15 @@ def main() -> None:
     ap.add_argument("--model", type=Path, help="a refinement model folder (default: the shipped one)")
     ap.add_argument("--json", type=Path)
     ap.add_argument("--failures", action="store_true", help="list the rows whose main move goes wrong")
+    ap.add_argument("--no-said-guard", action="store_true",
+                    help="let the delta head move a value against the direction the words name (ablation)")
     a = ap.parse_args()
     rows = read_triples([SETS[a.set]])
     try:
         model = load_refiner(a.model)
     except StudentLoadError as e:
         sys.exit(f"blind_eval: {e}")
+    model.said_guard = not a.no_said_guard
     res = model.refine_many([(t.before, t.request) for t in rows])
 
     def scores(keep: list[int]) -> dict[str, float]:
@@ -74,7 +77,7 @@ def main() -> None:
                     or wrong_way(t.before, r.chain, t.after)):
                 print(f"  {r.op:7s} {t.request}  ({t.concept})")
     if a.json:
-        record = {"set": a.set, "model": str(a.model or "shipped"), **out}
+        record = {"set": a.set, "model": str(a.model or "shipped"), "said_guard": model.said_guard, **out}
         a.json.write_text(json.dumps(record, indent=1) + "\n",
                           encoding="utf-8")
 

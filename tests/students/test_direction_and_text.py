@@ -233,3 +233,50 @@ def test_casts_conflict_by_colour_like_colours_do() -> None:
 ])
 def test_two_moves_in_one_line_keep_their_own_directions(text: str, expected: set) -> None:
     assert signature(text) == expected
+
+
+@pytest.mark.parametrize("text, expected", [
+    # raising verbs and phrases people use for a region
+    ("bump the highlights a smidge", {("light@highlights", 1)}),
+    ("shadows need opening up", {("light@shadows", 1)}),
+    # shadows that are too dark, said as heavy, murky, muddy or blocked: lift them
+    ("shadows feel too heavy", {("light@shadows", 1)}),
+    ("the darks are muddy", {("light@shadows", 1)}),
+    ("shadows way too murky, lift them loads", {("light", 1), ("light@shadows", 1)}),
+    # "to" typed for "too" before a state; "to" before a verb stays
+    ("hmm this reads to warm for an office headshot", {("temperature", -1)}),
+    ("skin has to much red in it", {("red", -1)}),
+    ("i want to warm it up", {("temperature", 1)}),
+    ("slide the temperature all the way to warm", {("temperature", 1)}),
+    # taking something out lowers it
+    ("love it but take some of the warmth back out", {("temperature", -1)}),
+    ("lighten it and take out most of the contrast", {("contrast", -1), ("light", 1)}),
+    ("strip out a lot of the green", {("green", -1)}),
+    # a tone said as a compound
+    ("too cool-toned", {("temperature", 1)}),
+    # "too" reaches the second state of "too A and B"; not a comparative after "and"
+    ("it's too bright and cold", {("light", -1), ("temperature", 1)}),
+    ("too warm and brighter", {("temperature", -1), ("light", 1)}),
+    # stops under are darker; the sky's blue is the sky's colour, not a complaint
+    ("1 stop under pls", {("exposure_level", -1)}),
+    ("deepen the sky's blue slightly", {("blue", 1), ("light@sky", -1)}),
+    ("more green in the leaves and more blue up top", {("blue", 1), ("green", 1)}),
+])
+def test_more_ways_people_say_which_way(text: str, expected: set) -> None:
+    assert signature(text) == expected
+
+
+@pytest.mark.parametrize("text, colour", [
+    ("why is everything blue", "blue"), ("the entire frame looks orange", "orange"),
+    ("whole photo is too orange", "orange"), ("everything looks yellowish", "yellow"),
+])
+def test_a_colour_said_of_the_whole_picture_is_a_cast(text: str, colour: str) -> None:
+    assert {k for k, _ in signature(text)} == {f"{colour}@cast"}
+
+
+@pytest.mark.parametrize("text, colour", [
+    ("mute everything except the reds", "red"), ("make the sky bluer", "blue"),
+    ("the whole sky is too blue", "blue"),
+])
+def test_a_colour_asked_for_or_kept_is_its_range(text: str, colour: str) -> None:
+    assert colour in {k for k, _ in signature(text)}

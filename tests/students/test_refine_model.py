@@ -86,6 +86,18 @@ def test_dataset_rows_are_valid_and_split_by_concept() -> None:
             assert t.after is None
 
 
+def test_no_blind_set_wording_is_a_training_request() -> None:
+    def key(text: str) -> str:
+        return " ".join(text.lower().split())
+
+    trained = {key(t.request) for t in read_triples(DATA)}
+    blind = sorted((ROOT / "data/refine").glob("blind*/triples.jsonl"))
+    assert len(blind) >= 7
+    for path in blind:
+        rows = read_triples([path])
+        assert rows and not [t.request for t in rows if key(t.request) in trained], path.parent.name
+
+
 def test_scale_rows_are_recognised_and_nothing_else_is() -> None:
     triples = read_triples(DATA)
     for t in triples:
@@ -165,6 +177,10 @@ DIRECTIONS = [
     ("lift the shadows a bit", "shadows", +1), ("more saturated", "saturation|vibrance", +1),
     ("less saturation", "saturation|vibrance", -1), ("sharper", "sharpen|structure", +1),
     ("fix the green cast", "tint", +1),
+    # said in ways the reader learned this round (none of them a training or blind-set request)
+    ("nudge the temp up a bit", "temperature", +1), ("bump the highlights", "highlights", +1),
+    ("the shadows feel heavy", "shadows", +1), ("looks to cold", "temperature", +1),
+    ("take some of the contrast back out", "contrast", -1), ("too cool-toned now", "temperature", +1),
 ]
 
 
@@ -246,3 +262,14 @@ def test_shipped_model_black_and_white_and_drop_filter(refiner, starts) -> None:
         assert bw is not None and bw.adjust.saturation == -100
         nofilter = refiner.refine(start, "drop the filter").chain
         assert nofilter is not None and not nofilter.filter.used
+
+
+def test_said_directions_name_the_values_the_words_move() -> None:
+    from vibegrade.students.refine import said_directions
+
+    d = dict(zip(PARAM_KEYS, said_directions("less red and a bit warmer")))
+    assert d["temperature"] == 1 and d["red.saturation"] == -1
+    assert sum(v != 0 for v in d.values()) == 2
+    d = dict(zip(PARAM_KEYS, said_directions("lift the shadows, deeper blacks")))  # both ways: unsaid
+    assert d["shadows"] == 0
+    assert not said_directions("golden hour").any()

@@ -36,7 +36,7 @@ def _add(attr: str, sign: int, *words: str) -> None:
 _add("temperature", +1, "warm", "warmer", "warmest", "warmth", "warming", "hotter", "hot")
 _add("temperature", -1, "cool", "cooler", "coolest", "cold", "colder", "coldest", "chilly", "icy", "icier")
 _add("light", +1, "bright", "brighter", "brighten", "brightest", "lighter", "lighten", "lift", "lifted",
-     "lifting", "open", "brightness")
+     "lifting", "open", "opening", "brightness")
 _add("light", -1, "dark", "darker", "darken", "darkest", "dim", "dimmer", "crush", "crushed", "deepen",
      "deeper", "deep")
 _add("exposure", +1, "overexposed", "overexposure", "blown")
@@ -82,6 +82,9 @@ for _w, _c in _ISH.items():
 _add("magenta", +1, "magenta-er", "magentier")
 _add("temperature", +1, "temp", "temperature", "wb")
 _add("temperature", -1, "chill", "coldness", "frosty", "freezing", "frozen")
+# a tone named as a compound ("too cool-toned", "it's warm-toned now"): read like the plain word
+_add("temperature", +1, "warm-toned", "warm-tinted")
+_add("temperature", -1, "cool-toned", "cold-toned", "cool-tinted", "cold-tinted")
 # the preset's strength: "filter is too strong", "filter intensity -", "drop the filter"
 _add("filter", +1, "filter", "filters", "preset", "lut")
 _add("light", +1, "brite", "brighter-looking")
@@ -116,7 +119,7 @@ def _ends_with_fix(rest: list[str]) -> bool:
 
 
 _KEEP = frozenset({"more", "add", "increase", "boost", "extra", "plus", "make", "go", "raise", "higher",
-                   "up"})
+                   "up", "bump", "crank", "pump", "amp"})
 # words skipped when looking for the flip word before an attribute ("drop a full stop", "less of the red")
 _GAP = frozenset({"a", "an", "the", "full", "half", "bit", "little", "tiny", "touch", "tad", "of", "on", "by",
                   "some", "all", "that", "this", "those", "these", "my", "its"})
@@ -125,13 +128,14 @@ _LOWERING = re.compile(r"\b(?:eas(?:e|y) (?:up|off)(?: on)?|go easy on|dial(?:le
                        r"|pull(?: it)? back(?: on)?|tone(?: it)? down"
                        r"|scale(?: it)? back(?: on)?|back off(?: on)?|turn(?: it)? down|bring(?: it)? down"
                        r"|knock(?: it)? down|drop|dropped|lose|cut back on"
-                       r"|(?:knock|take|shave)(?: it)? off|ease)\b")
+                       r"|(?:knock|take|shave)(?: it)? off|(?:take|strip|suck|pull) out|ease)\b")
 _CHANNEL = re.compile(r"\b(reds?|oranges?|yellows?|greens?|cyans?|teals?|blues?|magentas?|pinks?|purples?)"
                       r"\s+(?:sat|saturation|lum|luminance|brightness)\b")
 _TO_ZERO = re.compile(r"(?<=[a-z])\s*(?:→|->|=|:|\bto\b)?\s*(?<![\d.])\b(?:0|zero|min|minimum)\b(?![.\d])")
 _TO_MAX = re.compile(r"\s*(?:→|->|=|:|\bto\b)\s*\b(?:max|maximum|100)\b")
 _OBJECT_BACK = re.compile(r"\b(?:pull|dial|scale|knock|tone|turn|bring|cut|take|ease)\s+(?!it\b|them\b)"
-                          r"((?:the\s+|that\s+|those\s+|all\s+the\s+)?[a-z]+(?:\s+[a-z]+)?)\s+(?:back|down)\b")
+                          r"((?:(?:some|a bit|a little|a touch|most|part|a lot) of\s+)?"
+                          r"(?:the\s+|that\s+|those\s+|all\s+the\s+)?[a-z]+(?:\s+[a-z]+)?)\s+(?:back|down)\b")
 _REMOVING = re.compile(r"\b(?:get rid of|take away|do away with|clean up)\b")
 # after an attribute, a complaint about it turns it ("reds are way too strong", "blues need to come down",
 # "teal is overboard"); read up to five words on, stopping at the next attribute's clause
@@ -203,6 +207,8 @@ def _complained_after(toks: list[str], i: int) -> bool:
             if nxt in _MORE_AFTER and (after == "more" or after.endswith("er")) or nxt in _LACKING:
                 return False  # "so much stronger", "way too weak": more of it
             return True
+        if w == "top" and toks[j - 1] == "up":
+            return False  # "more blue up top": the sky, not "over the top"
         if w in _COMPLAINT_AFTER:
             # after a word that already lowers, "heavy" / "strong" is its size: "desat heavy"
             return not (_ATTRS[toks[i]][1] < 0 and w in ("heavy", "strong", "hard", "crazy", "insane"))
@@ -246,7 +252,11 @@ _REGIONS = {"shadow": "shadows", "shadows": "shadows", "blacks": "shadows", "bla
 _REGION_WORDS = frozenset(_REGIONS)
 _TOKEN = re.compile(r"[a-z]+(?:-[a-z]+)?")
 # what a region alone moves, with up / down ("shadows down a touch", "highlights ↓")
-_REGION_UP = frozenset({"up", "arrowup", "higher", "raise", "raised", "boost", "plus", "brighter", "lighter"})
+_REGION_UP = frozenset({"up", "arrowup", "higher", "raise", "raised", "boost", "plus", "brighter", "lighter",
+                        "bump", "crank", "pump"})
+# what is said of shadows that are too dark ("shadows feel too heavy", "the darks are murky"): lift them
+_HEAVY = frozenset({"heavy", "murky", "muddy", "dense", "thick", "inky", "gloomy", "blocked", "clogged",
+                    "smothered", "choked", "swallowed"})
 _REGION_DOWN = frozenset({"down", "arrowdown", "lower", "lowered", "minus", "less", "reduce", "darker"})
 # a word right after a region that is its own move
 _OWN_MOVE = {"up": 1, "arrowup": 1, "higher": 1, "brighter": 1, "lighter": 1,
@@ -296,6 +306,8 @@ def _is_state(toks: list[str], i: int) -> bool:
     if any(x in ("barely", "hardly") for x in toks[max(0, i - 3):i]):
         return False  # "the water barely looks cyan": more of it
     back = [x for x in toks[max(0, i - 5):i] if x not in _GAP and x not in _DEGREE_CORE]
+    if i >= 2 and toks[i - 1] == "s" and toks[i - 2] in ("sky", "skies") and w in ("blue", "blues", "cyan"):
+        return False  # "deepen the sky's blue": the sky's colour, not "the sky is blue"
     if any(x in _STATE_VERBS for x in back[-2:]):  # "colours are a bit muted"
         return True
     # a fragment of degree words and the adjective alone: "a bit flat", "kinda dark", "and a bit cold",
@@ -316,10 +328,13 @@ def signature(text: str) -> frozenset[tuple[str, int]]:
     t = str(text).lower().replace("’", "'").replace("↑", " arrowup ").replace("↓", " arrowdown ")
     t = t.replace("w/o", " without ").replace("w/", " with ").replace("&", " and ")
     t = re.sub(r"[a-z]*([a-z])\1{2,}[a-z]*", _collapse, t)
+    t = re.sub(r"\b(looks?|is|are|feels?|seems?|reads?|bit|little|tad|kinda|has|have|s|its|it's|got)"
+               r" to ([a-z-]+)\b(?= ([a-z]+))?", _to_too, t)
     t = _CHANNEL.sub(r"\1", t)  # "blue sat ↓" → "blue down": the colour carries the direction
     t = _TO_ZERO.sub(" off ", t)  # "clarity 0", "temp → min"
     t = _TO_MAX.sub(" up ", t)
     t = re.sub(r"\bstop(?:\s+it)?\s+down\b", " less stop ", t)  # a photographer's "stop it down"
+    t = re.sub(r"\b(stops?|ev)\s+under\b", r" less \1 ", t)  # "1 stop under"
     t = re.sub(r"\b(?:has|have|needs?|must|got)\s+to\s+go\b", " less ", t)  # "the warmth has to go"
     t = _OBJECT_BACK.sub(r" less \1 ", t)  # "pull the blues back", "turn the warmth down"
     t = re.sub(r"(?<![a-z0-9])[-−–]\s?(?=\.?\d)", " minus ", t)  # "-1 stop", "- 0.5 ev"
@@ -351,6 +366,9 @@ def signature(text: str) -> frozenset[tuple[str, int]]:
             sign, flipped = -sign, True
         elif _is_state(toks, i):
             sign, flipped = -sign, True
+        elif (i >= 3 and toks[i - 1] == "and" and toks[i - 3] in ("too", "so") and toks[i - 2] in _ATTRS
+              and not t.endswith("er") and t not in _LEVEL_NOUNS):
+            sign, flipped = -sign, True  # "too bright and cold": both are too much
         # a problem named first and the fix after it: "overexposed photo fix", "green cast pls fix"
         if not flipped and _ends_with_fix(toks[i + 1:]):
             sign = -sign
@@ -369,7 +387,7 @@ def signature(text: str) -> frozenset[tuple[str, int]]:
                         region = _REGIONS[toks[k]]
                     break
         key = f"{attr}@{region}" if region is not None and attr not in COLOURS | {"exposure"} else attr
-        if attr in COLOURS and any(x in _CAST for x in toks[i + 1:i + 3]):
+        if attr in COLOURS and (any(x in _CAST for x in toks[i + 1:i + 3]) or _whole_picture(toks, i)):
             key = f"{attr}@cast"  # a colour over the whole picture (white balance), not the colour's range
         found.append((key, sign, i, t in _LEVEL_NOUNS and not flipped))
     found += _regions_alone(toks)
@@ -381,6 +399,30 @@ def signature(text: str) -> frozenset[tuple[str, int]]:
             continue
         out.add((key, sign))
     return frozenset(out)
+
+
+_PICTURE = frozenset({"thing", "image", "photo", "pic", "picture", "frame", "shot", "scene", "edit"})
+
+
+def _whole_picture(toks: list[str], i: int) -> bool:
+    """The colour at ``toks[i]`` is said of the whole picture ("why is everything blue", "the entire frame
+    looks orange"): a cast, not the colour's range."""
+    lo, _ = _clause_span(toks, i, _AND_BUT)
+    before = toks[lo:i]
+    if any(w in _ASK or w in ("except", "besides", "apart", "for", "to", "swap") for w in before):
+        return False  # asked for ("make everything purple") or kept ("mute everything except red")
+    return any(w in ("everything", "everythings") for w in before) or any(
+        w in ("whole", "entire") and k + 1 < len(before) and before[k + 1] in _PICTURE
+        for k, w in enumerate(before))
+
+
+def _to_too(match: re.Match[str]) -> str:
+    """ "to" typed for "too" before a state ("reads to warm", "skin has to much red")."""
+    word = match.group(2)
+    if word in ("much", "many") or (word in _ATTRS and word not in _LEVEL_NOUNS and match.group(3) not in
+                                    ("it", "things", "them", "everything", "up", "down", "the")):
+        return f"{match.group(1)} too {word}"
+    return match.group(0)
 
 
 def _same_clause(toks: list[str], i: int, j: int) -> bool:
@@ -403,6 +445,9 @@ def _regions_alone(toks: list[str]) -> list[tuple[str, int, int, bool]]:
         after = toks[i + 1] if i + 1 < len(toks) else ""
         if after in _OWN_MOVE:  # its own word: "highlights down shadows up" (a sign is the next one's)
             out.append((f"light@{region}", _OWN_MOVE[after], i, False))
+            continue
+        if region != "highlights" and any(x in _HEAVY for x in toks[i + 1:min(hi, i + 5)]):
+            out.append((f"light@{region}", +1, i, False))  # "shadows feel too heavy": lift them
             continue
         # the verb before it first ("raise the highlights and lower the shadows"), then the words after
         for near in ([x for x in toks[max(lo, i - 2):i] if x not in _GAP],

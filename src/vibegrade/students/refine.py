@@ -152,6 +152,9 @@ class RefineModel:
             student = load_student(None if ref in (None, "default") else self.path / ref)
         self.student = student
         self._requests: list[str] = list(self.config.get("requests") or [])
+        #: the delta head's move is not taken against a direction the follow-up's words name (``_edit``);
+        #: off only to measure what it does (``scripts/refine_experiments.py --no-said-guard``)
+        self.said_guard = True
         self._spelling: SpellingRepair | None = None
 
     def read(self, request: str) -> str:
@@ -222,7 +225,11 @@ class RefineModel:
         both = (np.abs(dd - c) >= MISSED) & (np.abs(dp - c) >= 1)
         opposite = both & (np.sign(dp - c) != np.sign(dd - c))
         missed = (np.abs(dd - c) >= MISSED) & (dp == c)  # a clear move the program does not make
-        take = opposite | missed
+        # where the words themselves say which way a value goes ("nudge the temperature up"), the delta
+        # head's move is taken only if it goes that way
+        said = said_directions(request) if self.said_guard else np.zeros(len(c))
+        against = (said != 0) & (np.sign(dd - c) == -said)
+        take = (opposite | missed) & ~against
         if not take.any():
             return program
         # value by value: the delta head's where it disagrees or moves what the program leaves
@@ -256,6 +263,27 @@ class RefineModel:
             k = int(np.argmax(scores))
         steps = None if self.program_steps is None else self.program_steps[k]
         return run_program(chain, rules[k], consts[k], self.filter_classes[int(filt[k])], steps)
+
+
+# the values each direction the reader names moves (students/direction.py: ("temperature", +1) for
+# "warmer", ("light@shadows", -1) for "deeper shadows"); states of exposure and colour casts are left out
+_SAID: dict[str, tuple[str, ...]] = {
+    "temperature": ("temperature",), "contrast": ("contrast",), "saturation": ("saturation", "vibrance"),
+    "light": ("exposure", "brightness"), "exposure_level": ("exposure",), "light@shadows": ("shadows",),
+    "light@highlights": ("highlights",), "glow": ("bloom",), "sharpness": ("sharpen", "structure"),
+    **{c: (f"{c}.saturation",) for c in ("red", "orange", "yellow", "green", "cyan", "blue")}}
+
+
+def said_directions(request: str) -> np.ndarray:
+    """Per value of :data:`PARAM_KEYS`: +1 / -1 where the request's words say which way it goes, else 0
+    (also 0 where they say both)."""
+    out = np.zeros(len(PARAM_KEYS))
+    for attr, sign in signature(request):
+        for key in _SAID.get(attr, ()):
+            k = PARAM_KEYS.index(key)
+            out[k] = sign if out[k] in (0, sign) else 2  # 2: said both ways
+    out[out == 2] = 0
+    return out
 
 
 # words around a look's name in a follow-up ("nah, make it more like the matrix instead pls")
