@@ -261,6 +261,23 @@ def test_two_moves_in_one_line_keep_their_own_directions(text: str, expected: se
     ("1 stop under pls", {("exposure_level", -1)}),
     ("deepen the sky's blue slightly", {("blue", 1), ("light@sky", -1)}),
     ("more green in the leaves and more blue up top", {("blue", 1), ("green", 1)}),
+    # "needs to go up" raises ("has to go" alone still removes)
+    ("exposure needs to go up", {("exposure_level", 1)}),
+    ("the warmth has to go", {("temperature", -1)}),
+    # "a stop under" said of the picture is the state (brighten), as a command it darkens
+    ("it's about a stop under", {("exposure", -1)}),
+    ("sink the shadows", {("light@shadows", -1)}),
+    # states said other ways: "reads", "… looking", "… af", "overload", a colour "hint"
+    ("reads a smidge dark", {("light", 1)}),
+    ("ridiculously cold looking", {("temperature", 1)}),
+    ("it's colour overload, needs a ton less", {("saturation", -1)}),
+    ("the whites have a faint green hint", {("green@cast", -1)}),
+    ("add a hint of green", {("green", 1)}),
+    ("saturation is cranked to hell, bring it way down", {("saturation", -1)}),
+    ("desat the greens, then add contrast", {("contrast", 1), ("green", -1), ("saturation", -1)}),
+    ("too toasty", {("temperature", -1)}), ("darker n toastier", {("light", -1), ("temperature", 1)}),
+    # " / " ends a clause like a comma
+    ("temp − / detail +", {("temperature", -1), ("sharpness", 1)}),
 ])
 def test_more_ways_people_say_which_way(text: str, expected: set) -> None:
     assert signature(text) == expected

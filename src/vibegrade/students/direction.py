@@ -33,7 +33,7 @@ def _add(attr: str, sign: int, *words: str) -> None:
         _ATTRS[w] = (attr, sign)
 
 
-_add("temperature", +1, "warm", "warmer", "warmest", "warmth", "warming", "hotter", "hot")
+_add("temperature", +1, "warm", "warmer", "warmest", "warmth", "warming", "hotter", "hot", "toastier")
 _add("temperature", -1, "cool", "cooler", "coolest", "cold", "colder", "coldest", "chilly", "icy", "icier")
 _add("light", +1, "bright", "brighter", "brighten", "brightest", "lighter", "lighten", "lift", "lifted",
      "lifting", "open", "opening", "brightness")
@@ -73,7 +73,8 @@ _ISH = {"reddish": "red", "orangey": "orange", "orangish": "orange", "orangy": "
         # "over-" words name a state too: "it looks over-sharpened" asks for less
         "oversaturated": "saturation", "over-saturated": "saturation", "oversharpened": "sharpness",
         "over-sharpened": "sharpness", "oversharp": "sharpness", "crunchy": "sharpness", "ruddy": "red",
-        "flushed": "red", "sunburnt": "red", "sunburned": "red", "spray-tanned": "orange", "tanned": "orange"}
+        "flushed": "red", "sunburnt": "red", "sunburned": "red", "spray-tanned": "orange", "tanned": "orange",
+        "toasty": "temperature"}
 _ISH.update({f"{c}-ish": c2 for c, c2 in (("red", "red"), ("orange", "orange"), ("yellow", "yellow"),
                                           ("green", "green"), ("blue", "blue"), ("pink", "magenta"),
                                           ("purple", "magenta"), ("cyan", "cyan"), ("teal", "cyan"))})
@@ -100,7 +101,7 @@ _PUNCT = frozenset(",;.!?")
 _FLIP = frozenset({"soften", "zero", "weaker",
                    "less", "too", "reduce", "reduced", "remove", "fix", "lower", "decrease", "not", "no",
                    "without", "fewer", "minus", "tone", "kill", "cut", "eliminate", "correct", "overly",
-                   "excess", "down", "mute", "muted", "desaturate", "dull", "calm", "dim"})
+                   "excess", "down", "mute", "muted", "desaturate", "desat", "dull", "calm", "dim"})
 # words right after an attribute that lower it ("contrast down 30%", "saturation off")
 _POST_FLIP = frozenset({"down", "off", "lower", "less", "minus", "out", "arrowdown", "weaker"})
 # words that make the attribute explicit in its given sign (they only stop a flip from reaching further)
@@ -125,7 +126,7 @@ _GAP = frozenset({"a", "an", "the", "full", "half", "bit", "little", "tiny", "to
                   "some", "all", "that", "this", "those", "these", "my", "its"})
 # phrasal verbs that lower what follows them, read as "less" ("ease up on the cold", "dial back the warmth")
 _LOWERING = re.compile(r"\b(?:eas(?:e|y) (?:up|off)(?: on)?|go easy on|dial(?:led)? (?:it )?back(?: on)?"
-                       r"|pull(?: it)? back(?: on)?|tone(?: it)? down"
+                       r"|pull(?: it)? back(?: on)?|tone(?: it)? down|bring(?: it| them)? (?:way |right )down"
                        r"|scale(?: it)? back(?: on)?|back off(?: on)?|turn(?: it)? down|bring(?: it)? down"
                        r"|knock(?: it)? down|drop|dropped|lose|cut back on"
                        r"|(?:knock|take|shave)(?: it)? off|(?:take|strip|suck|pull) out|ease)\b")
@@ -143,7 +144,8 @@ _COMPLAINT_AFTER = frozenset({"down", "lower", "overpowering", "overboard", "ove
                               "drop", "dropped", "minus", "reduced", "less", "strong", "screaming",
                               "overkill", "overwhelming", "heavy", "off", "arrowdown", "high", "top",
                               "shouting", "overcooked", "insane", "brutal", "crazy", "wild", "garish",
-                              "aggressive", "control", "heavy-handed", "gone", "goes"})
+                              "aggressive", "control", "heavy-handed", "gone", "goes", "overload",
+                              "overloaded"})
 _NOT_A_DEGREE = frozenset({"please", "pls", "plz", "thanks", "thx", "ty", "lol", "now", "too", "so", "tbh",
                            "ngl", "imo", "honestly"})
 _POST_STOP = frozenset({"and", "but", "then", "plus", "with", "while", "keep", "also", "it", "its",
@@ -257,7 +259,8 @@ _REGION_UP = frozenset({"up", "arrowup", "higher", "raise", "raised", "boost", "
 # what is said of shadows that are too dark ("shadows feel too heavy", "the darks are murky"): lift them
 _HEAVY = frozenset({"heavy", "murky", "muddy", "dense", "thick", "inky", "gloomy", "blocked", "clogged",
                     "smothered", "choked", "swallowed"})
-_REGION_DOWN = frozenset({"down", "arrowdown", "lower", "lowered", "minus", "less", "reduce", "darker"})
+_REGION_DOWN = frozenset({"down", "arrowdown", "lower", "lowered", "minus", "less", "reduce", "darker",
+                          "sink"})
 # a word right after a region that is its own move
 _OWN_MOVE = {"up": 1, "arrowup": 1, "higher": 1, "brighter": 1, "lighter": 1,
              "down": -1, "arrowdown": -1, "lower": -1, "darker": -1}
@@ -266,13 +269,14 @@ _LEVEL_NOUNS = frozenset({"saturation", "vibrance", "colors", "colours", "colour
                           "temperature", "contrast", "exposure", "brightness", "stop", "stops", "ev",
                           "warmth", "clarity", "detail", "glow", "bloom"})
 # a colour named as a cast over the picture is a complaint ("there's a blue cast", "get rid of the cold tint")
-_CAST = frozenset({"cast", "tint", "tinge", "tone", "overlay", "haze"})
+_CAST = frozenset({"cast", "tint", "tinge", "tone", "overlay", "haze", "hint"})
 _NOT_SATURATION = frozenset({*_CAST, "balance", "temperature", "temp", "grade", "grading", "palette",
                              "scheme", "correction"})
 _ASK = frozenset({*_KEEP, "want", "give", "need", "like", "love", "get", "bring", "push", "turn", "try",
                   "with"})
 # verbs that describe the picture as it is ("it looks flat", "skin is orange", "feels cold"): a complaint
 _STATE_VERBS = frozenset({"looks", "look", "looking", "feels", "feel", "seems", "is", "are", "s", "getting",
+                          "reads",
                           "lean", "leans", "leaning"})
 # degree words of a bare fragment ("a bit flat", "kinda dark"): at least one of the core ones
 _DEGREE_CORE = frozenset({"bit", "little", "tad", "kinda", "slightly", "rather", "quite", "pretty", "lil",
@@ -308,6 +312,8 @@ def _is_state(toks: list[str], i: int) -> bool:
     back = [x for x in toks[max(0, i - 5):i] if x not in _GAP and x not in _DEGREE_CORE]
     if i >= 2 and toks[i - 1] == "s" and toks[i - 2] in ("sky", "skies") and w in ("blue", "blues", "cyan"):
         return False  # "deepen the sky's blue": the sky's colour, not "the sky is blue"
+    if i + 1 < len(toks) and toks[i + 1] in ("looking", "af"):
+        return True  # "ridiculously cold looking", "dark af"
     if any(x in _STATE_VERBS for x in back[-2:]):  # "colours are a bit muted"
         return True
     # a fragment of degree words and the adjective alone: "a bit flat", "kinda dark", "and a bit cold",
@@ -326,7 +332,7 @@ def signature(text: str) -> frozenset[tuple[str, int]]:
     """The (attribute, sign) pairs a request's words point to; attributes tied to a region ("warm
     shadows") are written ``attribute@region``."""
     t = str(text).lower().replace("’", "'").replace("↑", " arrowup ").replace("↓", " arrowdown ")
-    t = t.replace("w/o", " without ").replace("w/", " with ").replace("&", " and ")
+    t = t.replace("w/o", " without ").replace("w/", " with ").replace("&", " and ").replace(" / ", " , ")
     t = re.sub(r"[a-z]*([a-z])\1{2,}[a-z]*", _collapse, t)
     t = re.sub(r"\b(looks?|is|are|feels?|seems?|reads?|bit|little|tad|kinda|has|have|s|its|it's|got)"
                r" to ([a-z-]+)\b(?= ([a-z]+))?", _to_too, t)
@@ -334,8 +340,12 @@ def signature(text: str) -> frozenset[tuple[str, int]]:
     t = _TO_ZERO.sub(" off ", t)  # "clarity 0", "temp → min"
     t = _TO_MAX.sub(" up ", t)
     t = re.sub(r"\bstop(?:\s+it)?\s+down\b", " less stop ", t)  # a photographer's "stop it down"
-    t = re.sub(r"\b(stops?|ev)\s+under\b", r" less \1 ", t)  # "1 stop under"
-    t = re.sub(r"\b(?:has|have|needs?|must|got)\s+to\s+go\b", " less ", t)  # "the warmth has to go"
+    t = re.sub(r"\b(?:it'?s|is|looks?|feels?|seems?|reads?)\b([^,.;!?]*?)\b(?:stops?|ev)\s+under\b",
+               r" \1 underexposed ", t)  # "it's about a stop under": the state
+    t = re.sub(r"\b(stops?|ev)\s+under\b", r" less \1 ", t)  # "1 stop under": the command
+    # "the warmth has to go" (not "needs to go up")
+    t = re.sub(r"\b(?:has|have|needs?|must|got)\s+to\s+go\b(?!\s+(?:way\s+)?(?:up|higher|down|lower))",
+               " less ", t)
     t = _OBJECT_BACK.sub(r" less \1 ", t)  # "pull the blues back", "turn the warmth down"
     t = re.sub(r"(?<![a-z0-9])[-−–]\s?(?=\.?\d)", " minus ", t)  # "-1 stop", "- 0.5 ev"
     t = re.sub(r"(?<![a-z0-9])\+\s?(?=\.?\d)", " plus ", t)
