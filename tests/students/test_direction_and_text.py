@@ -278,6 +278,13 @@ def test_two_moves_in_one_line_keep_their_own_directions(text: str, expected: se
     ("too toasty", {("temperature", -1)}), ("darker n toastier", {("light", -1), ("temperature", 1)}),
     # " / " ends a clause like a comma
     ("temp − / detail +", {("temperature", -1), ("sharpness", 1)}),
+    # a colour said to be oversaturated is too strong; asked for, it is not
+    ("the blues are way oversaturated, cut them back hard", {("blue", -1), ("saturation", -1)}),
+    ("make the blues oversaturated", {("blue", 1), ("saturation", 1)}),
+    # "has no X" asks for X; "no X" alone removes it; "exp" is exposure
+    ("it's cold and has no bloom", {("glow", 1), ("temperature", 1)}),
+    ("no bloom pls", {("glow", -1)}),
+    ("temp + a hair, exp + a hair", {("exposure_level", 1), ("temperature", 1)}),
 ])
 def test_more_ways_people_say_which_way(text: str, expected: set) -> None:
     assert signature(text) == expected

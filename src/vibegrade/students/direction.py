@@ -44,7 +44,7 @@ _add("exposure", -1, "underexposed", "underexposure")
 # the verbs are commands on the level, not the state: "underexpose it by a stop" darkens
 _add("exposure_level", +1, "overexpose")
 _add("exposure_level", -1, "underexpose")
-_add("exposure_level", +1, "exposure", "ev", "stop", "stops", "half-stop", "full-stop")
+_add("exposure_level", +1, "exposure", "ev", "stop", "stops", "half-stop", "full-stop", "exp")
 _add("glow", +1, "glow", "glowy", "bloom", "glowing")
 _add("contrast", +1, "contrast", "contrasty", "punchy", "punchier", "harsh", "harsher")
 _add("contrast", -1, "flat", "flatter", "low-contrast")
@@ -164,7 +164,7 @@ _LOWER_VERBS = frozenset({"less", "lower", "cut", "reduce", "sink", "kill", "dro
 _BACK_FILLER = frozenset({"it", "them", "that", "this", "back", "down", "a", "bit", "little", "pls", "please",
                           "plz", "now", "some", "touch", "tad", "lot", "way", "much", "off", "lol", "of",
                           "loads", "ton", "tons", "hugely", "massively", "heaps", "most", "all", "entirely",
-                          "completely", "lots", "more"})
+                          "completely", "lots", "more", "hard"})
 
 
 def _clause_span(toks: list[str], i: int, stops: frozenset[str]) -> tuple[int, int]:
@@ -186,6 +186,10 @@ def _lowering_clause(toks: list[str], j: int) -> bool:
     return bool(rest) and rest[0] in _LOWER_VERBS and all(w in _BACK_FILLER for w in rest[1:])
 
 
+# states of too much colour said after a colour ("the blues are way oversaturated")
+_OVERDONE = frozenset({"oversaturated", "over-saturated", "garish"})
+
+
 def _complained_after(toks: list[str], i: int) -> bool:
     """A complaint about ``toks[i]`` in the words after it, before another attribute's clause starts."""
     if i + 1 < len(toks) and toks[i + 1] in ("it", "things", "everything", "them"):
@@ -194,9 +198,12 @@ def _complained_after(toks: list[str], i: int) -> bool:
         w = toks[j]
         if w in _PUNCT:
             return j + 1 < len(toks) and _lowering_clause(toks, j + 1)
+        nxt = toks[j + 1] if j + 1 < len(toks) else None
+        if (w in _OVERDONE or nxt in _OVERDONE) and _ATTRS[toks[i]][0] in COLOURS and \
+                not any(x in _ASK for x in toks[max(0, i - 3):i]):
+            return True  # "the blues are way oversaturated": the colour is too strong
         if w in _ATTRS or w in _POST_STOP or w in _REGIONS:
             return False
-        nxt = toks[j + 1] if j + 1 < len(toks) else None
         if w in ("too", "so") and nxt in _INTENSITY and _ATTRS[toks[i]][0] in COLOURS:
             return True  # "reds a little too punchy": the colour is too strong
         if nxt is not None and nxt in _ATTRS:  # "warmer, less contrast": "less" belongs to contrast
@@ -344,6 +351,7 @@ def signature(text: str) -> frozenset[tuple[str, int]]:
                r" \1 underexposed ", t)  # "it's about a stop under": the state
     t = re.sub(r"\b(stops?|ev)\s+under\b", r" less \1 ", t)  # "1 stop under": the command
     # "the warmth has to go" (not "needs to go up")
+    t = re.sub(r"\b(?:has|have|got|there'?s|there is)\s+(?:no|zero)\b", " more ", t)  # "it has no bloom"
     t = re.sub(r"\b(?:has|have|needs?|must|got)\s+to\s+go\b(?!\s+(?:way\s+)?(?:up|higher|down|lower))",
                " less ", t)
     t = _OBJECT_BACK.sub(r" less \1 ", t)  # "pull the blues back", "turn the warmth down"
