@@ -350,8 +350,8 @@ def signature(text: str) -> frozenset[tuple[str, int]]:
     t = re.sub(r"\b(?:it'?s|is|looks?|feels?|seems?|reads?)\b([^,.;!?]*?)\b(?:stops?|ev)\s+under\b",
                r" \1 underexposed ", t)  # "it's about a stop under": the state
     t = re.sub(r"\b(stops?|ev)\s+under\b", r" less \1 ", t)  # "1 stop under": the command
-    # "the warmth has to go" (not "needs to go up")
     t = re.sub(r"\b(?:has|have|got|there'?s|there is)\s+(?:no|zero)\b", " more ", t)  # "it has no bloom"
+    # "the warmth has to go" (not "needs to go up")
     t = re.sub(r"\b(?:has|have|needs?|must|got)\s+to\s+go\b(?!\s+(?:way\s+)?(?:up|higher|down|lower))",
                " less ", t)
     t = _OBJECT_BACK.sub(r" less \1 ", t)  # "pull the blues back", "turn the warmth down"

@@ -265,13 +265,14 @@ class RefineModel:
         return run_program(chain, rules[k], consts[k], self.filter_classes[int(filt[k])], steps)
 
 
-# the values each direction the reader names moves (students/direction.py: ("temperature", +1) for
-# "warmer", ("light@shadows", -1) for "deeper shadows"); states of exposure and colour casts are left out
-_SAID: dict[str, tuple[str, ...]] = {
+# the values (indices into PARAM_KEYS) each direction the reader names moves (students/direction.py:
+# ("temperature", +1) for "warmer", ("light@shadows", -1) for "deeper shadows"); states of exposure and
+# colour casts are left out
+_SAID: dict[str, tuple[int, ...]] = {attr: tuple(PARAM_KEYS.index(k) for k in keys) for attr, keys in {
     "temperature": ("temperature",), "contrast": ("contrast",), "saturation": ("saturation", "vibrance"),
     "light": ("exposure", "brightness"), "exposure_level": ("exposure",), "light@shadows": ("shadows",),
     "light@highlights": ("highlights",), "glow": ("bloom",), "sharpness": ("sharpen", "structure"),
-    **{c: (f"{c}.saturation",) for c in ("red", "orange", "yellow", "green", "cyan", "blue")}}
+    **{c: (f"{c}.saturation",) for c in ("red", "orange", "yellow", "green", "cyan", "blue")}}.items()}
 
 
 def said_directions(request: str) -> np.ndarray:
@@ -279,8 +280,7 @@ def said_directions(request: str) -> np.ndarray:
     (also 0 where they say both)."""
     out = np.zeros(len(PARAM_KEYS))
     for attr, sign in signature(request):
-        for key in _SAID.get(attr, ()):
-            k = PARAM_KEYS.index(key)
+        for k in _SAID.get(attr, ()):
             out[k] = sign if out[k] in (0, sign) else 2  # 2: said both ways
     out[out == 2] = 0
     return out
