@@ -4,6 +4,9 @@
     .venv/bin/python scripts/refine_experiments.py --cv               # + hyper-parameter search on train
     .venv/bin/python scripts/refine_experiments.py --ship             # + train on all rows, write the
                                                                       #   shipped model folder
+    .venv/bin/python scripts/refine_experiments.py --ship \
+        --extra-sets blind,blind2,blind4,blind6,blind7,blind8         # the shipped recipe: + the blind
+                                                                      #   development sets in training
     .venv/bin/python scripts/refine_experiments.py --json out.json    # figures as JSON
 
 The split is by concept (``split_triples``: 20 % of rows, seed 7): the test follow-ups mean something
@@ -45,6 +48,27 @@ from vibegrade.students.refine_training import (  # noqa: E402
 )
 
 DATA = sorted(p for p in (ROOT / "data/refine").glob("*.jsonl") if p.name != "pool.jsonl")
+
+
+def blind_rows(names: list[str]) -> list[Triple]:
+    """The rows of blind sets whose answer fits its meaning (``answer.Answerer.fits``)."""
+    if not names:
+        return []
+    sys.path.insert(0, str(ROOT / "scripts/refine_data"))
+    from answer import MAIN, Answerer  # the meanings' taught rules and the start check
+
+    answerer = Answerer(read_triples(MAIN))
+    out = []
+    for name in names:
+        path = ROOT / "data/refine" / name / "triples.jsonl"
+        if not path.is_file():
+            sys.exit(f"refine_experiments: no blind set {name!r} ({path})")
+        rows = read_triples([path])
+        keep = [t for t in rows if t.concept in answerer.meta and (
+            t.after is None or answerer.fits(t.concept, t.before, t.after))]
+        print(f"{name}: {len(keep)} of {len(rows)} rows fit their meaning, added to training", flush=True)
+        out += keep
+    return out
 
 
 def score(test: list[Triple], preds: list[ToolChain | None], ops: list[str]) -> dict:
@@ -139,6 +163,11 @@ def main() -> None:
     ap.add_argument("--batches", default="",
                     help="comma-separated batches to use (default: all), e.g. a,b,c,d,e,f,g,h,i: the rows "
                          "of the first two rounds only")
+    ap.add_argument("--extra-sets", default="",
+                    help="comma-separated blind sets (data/refine/NAME/triples.jsonl) added to training "
+                         "only, the rows whose answer fits its meaning (the shipped recipe: blind,blind2,"
+                         "blind4,blind6,blind7,blind8, the development sets); also to --train-all's and "
+                         "--ship's model")
     ap.add_argument("--no-said-guard", action="store_true",
                     help="let the delta head move a value against the direction the words name (ablation)")
     ap.add_argument("--split", choices=("phrasing", "concept"), default="phrasing",
@@ -158,6 +187,7 @@ def main() -> None:
     train, test = (split_phrasings if args.split == "phrasing" else split_triples)(
         [t for t in triples if t.batch not in extra_batches])
     held = {" ".join(t.request.lower().split()) for t in test}
+    extra += blind_rows([n for n in args.extra_sets.split(",") if n])
     train += [t for t in extra if " ".join(t.request.lower().split()) not in held
               and (args.split == "phrasing" or t.concept not in {x.concept for x in test})]
     print(f"{len(triples)} triples ({len({t.concept for t in triples})} concepts), {args.split} split: "
@@ -204,10 +234,12 @@ def main() -> None:
            "config": cfg.__dict__,
            "fit_seconds": round(fit_s, 1), "designs": results, "bilinear_by_op": by_op}
     if args.train_all:
-        written = train_refiner(triples, student, args.train_all, cfg, name="refine-all-selected")
-        print(f"model on all {len(triples)} selected rows written to {written.path}")
+        rows = triples + [t for t in extra if t.batch not in extra_batches]
+        written = train_refiner(rows, student, args.train_all, cfg, name="refine-all-selected")
+        print(f"model on all {len(rows)} selected rows written to {written.path}")
     if args.ship:
-        shipped = train_refiner(triples, student, ROOT / "src/vibegrade/students/refine_model", cfg,
+        rows = triples + [t for t in extra if t.batch not in extra_batches]
+        shipped = train_refiner(rows, student, ROOT / "src/vibegrade/students/refine_model", cfg,
                                 name="refine-v1-bilinear")
         print(f"shipped model written to {shipped.path}")
     if args.json:

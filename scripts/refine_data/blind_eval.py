@@ -1,6 +1,6 @@
 """Score a refinement model on a blind set of wordings (data/refine/blind*/, see their READMEs).
 
-    .venv/bin/python scripts/refine_data/blind_eval.py [--set blind|blind2|...|blind7] [--model DIR]
+    .venv/bin/python scripts/refine_data/blind_eval.py [--set blind|blind2|...|blind8] [--model DIR]
                                                        [--json OUT] [--failures] [--no-said-guard]
 
 Each set's wordings were written by an author who saw only the style guide and a few wordings of each
@@ -34,8 +34,7 @@ from vibegrade.students import StudentLoadError  # noqa: E402
 from vibegrade.students.refine import load_refiner  # noqa: E402
 from vibegrade.students.refine_training import read_triples  # noqa: E402
 
-SETS = {name: ROOT / f"data/refine/{name}/triples.jsonl"
-        for name in ("blind", "blind2", "blind3", "blind4", "blind5", "blind6", "blind7")}
+SETS = {p.parent.name: p for p in sorted((ROOT / "data/refine").glob("blind*/triples.jsonl"))}
 KEYS = ("n", "overall", "direction_correct", "main_direction_correct", "wrong_way", "restrained",
         "op_accuracy", "mean_abs_error")
 

@@ -304,3 +304,38 @@ def test_a_colour_said_of_the_whole_picture_is_a_cast(text: str, colour: str) ->
 ])
 def test_a_colour_asked_for_or_kept_is_its_range(text: str, colour: str) -> None:
     assert colour in {k for k, _ in signature(text)}
+
+
+@pytest.mark.parametrize("text, expected", [
+    # an intensifier typed twice, with or without a comma, is said once
+    ("contrast needs to come way, way down", {("contrast", -1)}),
+    ("cyan needs to go way way up, the pool looks grey", {("cyan", 1)}),
+    ("it looks really really flat", {("contrast", 1)}),
+    # phrasal verbs that lower what they name
+    ("knock back the greens pls", {("green", -1)}),
+    ("add some punch to the contrast and rein in the greens", {("contrast", 1), ("green", -1)}),
+    ("lift the exposure and tame the reds", {("exposure_level", 1), ("light", 1), ("red", -1)}),
+    ("the preset is drowning the photo, dial it way down", {("filter", -1)}),
+    ("knock a little red out of the skin", {("red", -1)}),
+    ("take a lot of the red out", {("red", -1)}),
+    # a colour that dominates is too strong
+    ("the blues are hogging all the attention", {("blue", -1)}),
+    ("yellows are blinding, way less of them", {("yellow", -1)}),
+    ("saturation is absolutely nuclear", {("saturation", -1)}),
+    ("greens are crazy saturated, bring them way way down", {("green", -1), ("saturation", -1)}),
+    ("make the greens super saturated", {("green", 1), ("saturation", 1)}),
+    ("skin has gone orange", {("orange", -1)}),
+])
+def test_blind8_ways_of_saying_less(text: str, expected: set) -> None:
+    assert signature(text) == expected
+
+
+@pytest.mark.parametrize("text, colour", [
+    ("the whites have gone blue", "blue"), ("whites lean a touch green", "green"),
+    ("whites came out yellow", "yellow"), ("the white wall came out pink", "magenta")])
+def test_a_colour_complained_of_in_the_whites_is_a_cast(text: str, colour: str) -> None:
+    assert signature(text) == {(f"{colour}@cast", -1)}
+
+
+def test_a_colour_beside_white_that_is_asked_for_stays_a_range() -> None:
+    assert ("red", 1) in signature("superhot white world red enemies")

@@ -273,3 +273,17 @@ def test_said_directions_name_the_values_the_words_move() -> None:
     d = dict(zip(PARAM_KEYS, said_directions("lift the shadows, deeper blacks")))  # both ways: unsaid
     assert d["shadows"] == 0
     assert not said_directions("golden hour").any()
+
+
+def test_the_shipped_model_never_trained_on_the_held_out_blind_sets() -> None:
+    # the development sets (blind, 2, 4, 6, 7, 8) are in the shipped recipe's training; 3, 5 and 9 are not
+    def key(text: str) -> str:
+        return " ".join(text.lower().split())
+
+    cfg = json.loads((ROOT / "src/vibegrade/students/refine_model/config.json").read_text(encoding="utf-8"))
+    trained = {key(r) for r in cfg["requests"]}
+    for name in ("blind3", "blind5", "blind9"):
+        rows = read_triples([ROOT / "data/refine" / name / "triples.jsonl"])
+        assert rows and not [t.request for t in rows if key(t.request) in trained], name
+    dev = read_triples([ROOT / "data/refine/blind8/triples.jsonl"])
+    assert sum(key(t.request) in trained for t in dev) >= len(dev) // 2  # the recipe did use them

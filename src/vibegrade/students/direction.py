@@ -129,6 +129,8 @@ _LOWERING = re.compile(r"\b(?:eas(?:e|y) (?:up|off)(?: on)?|go easy on|dial(?:le
                        r"|pull(?: it)? back(?: on)?|tone(?: it)? down|bring(?: it| them)? (?:way |right )down"
                        r"|scale(?: it)? back(?: on)?|back off(?: on)?|turn(?: it)? down|bring(?: it)? down"
                        r"|knock(?: it)? down|drop|dropped|lose|cut back on"
+                       r"|dial(?: it| them)? (?:way |right )?down|knock(?: it| them)? back(?: on)?"
+                       r"|rein(?: it| them)? in|tame"
                        r"|(?:knock|take|shave)(?: it)? off|(?:take|strip|suck|pull) out|ease)\b")
 _CHANNEL = re.compile(r"\b(reds?|oranges?|yellows?|greens?|cyans?|teals?|blues?|magentas?|pinks?|purples?)"
                       r"\s+(?:sat|saturation|lum|luminance|brightness)\b")
@@ -137,6 +139,12 @@ _TO_MAX = re.compile(r"\s*(?:→|->|=|:|\bto\b)\s*\b(?:max|maximum|100)\b")
 _OBJECT_BACK = re.compile(r"\b(?:pull|dial|scale|knock|tone|turn|bring|cut|take|ease)\s+(?!it\b|them\b)"
                           r"((?:(?:some|a bit|a little|a touch|most|part|a lot) of\s+)?"
                           r"(?:the\s+|that\s+|those\s+|all\s+the\s+)?[a-z]+(?:\s+[a-z]+)?)\s+(?:back|down)\b")
+# "knock a little red out of the skin", "take the warmth out": less of what is named
+_OBJECT_OUT = re.compile(r"\b(?:knock|take|strip|suck)\s+(?!it\b|them\b)"
+                         r"((?:(?:some|a bit|a little|a touch|most|part|a lot|all)(?: of)?\s+)?"
+                         r"(?:the\s+|that\s+)?[a-z]+)\s+out\b")
+# an intensifier typed twice or more ("way, way down", "so so cold"): once
+_REPEATED = re.compile(r"\b(way|so|super|really|very)(?:,?\s+\1\b)+")
 _REMOVING = re.compile(r"\b(?:get rid of|take away|do away with|clean up)\b")
 # after an attribute, a complaint about it turns it ("reds are way too strong", "blues need to come down",
 # "teal is overboard"); read up to five words on, stopping at the next attribute's clause
@@ -145,7 +153,8 @@ _COMPLAINT_AFTER = frozenset({"down", "lower", "overpowering", "overboard", "ove
                               "overkill", "overwhelming", "heavy", "off", "arrowdown", "high", "top",
                               "shouting", "overcooked", "insane", "brutal", "crazy", "wild", "garish",
                               "aggressive", "control", "heavy-handed", "gone", "goes", "overload",
-                              "overloaded"})
+                              "overloaded", "hogging", "drowning", "blinding", "nuclear", "dominating",
+                              "stealing", "burning", "swamping", "swamped"})
 _NOT_A_DEGREE = frozenset({"please", "pls", "plz", "thanks", "thx", "ty", "lol", "now", "too", "so", "tbh",
                            "ngl", "imo", "honestly"})
 _POST_STOP = frozenset({"and", "but", "then", "plus", "with", "while", "keep", "also", "it", "its",
@@ -188,6 +197,9 @@ def _lowering_clause(toks: list[str], j: int) -> bool:
 
 # states of too much colour said after a colour ("the blues are way oversaturated")
 _OVERDONE = frozenset({"oversaturated", "over-saturated", "garish"})
+# "the greens are crazy saturated": these before "saturated" say too much of the colour
+_OVER_INTENSIFIERS = frozenset({"crazy", "super", "way", "insanely", "massively", "hugely", "ridiculously",
+                                "absurdly", "wildly", "mega", "stupidly"})
 
 
 def _complained_after(toks: list[str], i: int) -> bool:
@@ -199,8 +211,8 @@ def _complained_after(toks: list[str], i: int) -> bool:
         if w in _PUNCT:
             return j + 1 < len(toks) and _lowering_clause(toks, j + 1)
         nxt = toks[j + 1] if j + 1 < len(toks) else None
-        if (w in _OVERDONE or nxt in _OVERDONE) and _ATTRS[toks[i]][0] in COLOURS and \
-                not any(x in _ASK for x in toks[max(0, i - 3):i]):
+        overdone = w in _OVERDONE or nxt in _OVERDONE or (w in _OVER_INTENSIFIERS and nxt == "saturated")
+        if overdone and _ATTRS[toks[i]][0] in COLOURS and not any(x in _ASK for x in toks[max(0, i - 3):i]):
             return True  # "the blues are way oversaturated": the colour is too strong
         if w in _ATTRS or w in _POST_STOP or w in _REGIONS:
             return False
@@ -284,7 +296,7 @@ _ASK = frozenset({*_KEEP, "want", "give", "need", "like", "love", "get", "bring"
 # verbs that describe the picture as it is ("it looks flat", "skin is orange", "feels cold"): a complaint
 _STATE_VERBS = frozenset({"looks", "look", "looking", "feels", "feel", "seems", "is", "are", "s", "getting",
                           "reads",
-                          "lean", "leans", "leaning"})
+                          "lean", "leans", "leaning", "gone", "turned", "came"})
 # degree words of a bare fragment ("a bit flat", "kinda dark"): at least one of the core ones
 _DEGREE_CORE = frozenset({"bit", "little", "tad", "kinda", "slightly", "rather", "quite", "pretty", "lil",
                           "abit", "touch", "hair", "smidge", "wee", "tiny", "somewhat", "kind"})
@@ -341,6 +353,7 @@ def signature(text: str) -> frozenset[tuple[str, int]]:
     t = str(text).lower().replace("’", "'").replace("↑", " arrowup ").replace("↓", " arrowdown ")
     t = t.replace("w/o", " without ").replace("w/", " with ").replace("&", " and ").replace(" / ", " , ")
     t = re.sub(r"[a-z]*([a-z])\1{2,}[a-z]*", _collapse, t)
+    t = _REPEATED.sub(r"\1", t)
     t = re.sub(r"\b(looks?|is|are|feels?|seems?|reads?|bit|little|tad|kinda|has|have|s|its|it's|got)"
                r" to ([a-z-]+)\b(?= ([a-z]+))?", _to_too, t)
     t = _CHANNEL.sub(r"\1", t)  # "blue sat ↓" → "blue down": the colour carries the direction
@@ -355,6 +368,7 @@ def signature(text: str) -> frozenset[tuple[str, int]]:
     t = re.sub(r"\b(?:has|have|needs?|must|got)\s+to\s+go\b(?!\s+(?:way\s+)?(?:up|higher|down|lower))",
                " less ", t)
     t = _OBJECT_BACK.sub(r" less \1 ", t)  # "pull the blues back", "turn the warmth down"
+    t = _OBJECT_OUT.sub(r" less \1 ", t)
     t = re.sub(r"(?<![a-z0-9])[-−–]\s?(?=\.?\d)", " minus ", t)  # "-1 stop", "- 0.5 ev"
     t = re.sub(r"(?<![a-z0-9])\+\s?(?=\.?\d)", " plus ", t)
     t = re.sub(r"\s*[-−–]+\s*$", " minus", t)  # "exposure -"
@@ -405,7 +419,8 @@ def signature(text: str) -> frozenset[tuple[str, int]]:
                         region = _REGIONS[toks[k]]
                     break
         key = f"{attr}@{region}" if region is not None and attr not in COLOURS | {"exposure"} else attr
-        if attr in COLOURS and (any(x in _CAST for x in toks[i + 1:i + 3]) or _whole_picture(toks, i)):
+        if attr in COLOURS and (any(x in _CAST for x in toks[i + 1:i + 3]) or _whole_picture(toks, i)
+                                or (sign < 0 and _of_the_whites(toks, i))):
             key = f"{attr}@cast"  # a colour over the whole picture (white balance), not the colour's range
         found.append((key, sign, i, t in _LEVEL_NOUNS and not flipped))
     found += _regions_alone(toks)
@@ -432,6 +447,14 @@ def _whole_picture(toks: list[str], i: int) -> bool:
     return any(w in ("everything", "everythings") for w in before) or any(
         w in ("whole", "entire") and k + 1 < len(before) and before[k + 1] in _PICTURE
         for k, w in enumerate(before))
+
+
+def _of_the_whites(toks: list[str], i: int) -> bool:
+    """The colour at ``toks[i]`` is complained of in what should be white ("the whites have gone blue",
+    "white balance looks green"): a cast (not "white world, red enemies")."""
+    lo, _ = _clause_span(toks, i, _AND_BUT)
+    before = toks[lo:i]
+    return any(w in ("whites", "white") for w in before) and not any(w in _ASK for w in before)
 
 
 def _to_too(match: re.Match[str]) -> str:
