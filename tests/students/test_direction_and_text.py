@@ -324,6 +324,7 @@ def test_a_colour_asked_for_or_kept_is_its_range(text: str, colour: str) -> None
     ("saturation is absolutely nuclear", {("saturation", -1)}),
     ("greens are crazy saturated, bring them way way down", {("green", -1), ("saturation", -1)}),
     ("make the greens super saturated", {("green", 1), ("saturation", 1)}),
+    ("i want the colours absolutely nuclear", {("saturation", 1)}),
     ("skin has gone orange", {("orange", -1)}),
 ])
 def test_blind8_ways_of_saying_less(text: str, expected: set) -> None:
@@ -339,3 +340,10 @@ def test_a_colour_complained_of_in_the_whites_is_a_cast(text: str, colour: str) 
 
 def test_a_colour_beside_white_that_is_asked_for_stays_a_range() -> None:
     assert ("red", 1) in signature("superhot white world red enemies")
+
+
+@pytest.mark.parametrize("text, size", [
+    ("exp + a hair", -1), ("a hair warmer", -1), ("warmer by a smidgen", -1), ("nudge the temp up", -1),
+    ("make her hair redder", 0), ("way warmer", 1)])
+def test_hair_and_nudge_sizes(text: str, size: int) -> None:
+    assert size_class(text) == size

@@ -153,8 +153,11 @@ _COMPLAINT_AFTER = frozenset({"down", "lower", "overpowering", "overboard", "ove
                               "overkill", "overwhelming", "heavy", "off", "arrowdown", "high", "top",
                               "shouting", "overcooked", "insane", "brutal", "crazy", "wild", "garish",
                               "aggressive", "control", "heavy-handed", "gone", "goes", "overload",
-                              "overloaded", "hogging", "drowning", "blinding", "nuclear", "dominating",
-                              "stealing", "burning", "swamping", "swamped"})
+                              "overloaded"})
+# what is said of a colour that takes over the picture: too much of it, unless it was asked for ("i want
+# the colours absolutely nuclear")
+_DOMINATING = frozenset({"hogging", "drowning", "blinding", "nuclear", "dominating", "stealing", "burning",
+                         "swamping", "swamped"})
 _NOT_A_DEGREE = frozenset({"please", "pls", "plz", "thanks", "thx", "ty", "lol", "now", "too", "so", "tbh",
                            "ngl", "imo", "honestly"})
 _POST_STOP = frozenset({"and", "but", "then", "plus", "with", "while", "keep", "also", "it", "its",
@@ -230,6 +233,8 @@ def _complained_after(toks: list[str], i: int) -> bool:
             return True
         if w == "top" and toks[j - 1] == "up":
             return False  # "more blue up top": the sky, not "over the top"
+        if w in _DOMINATING:
+            return not any(x in _ASK for x in toks[max(0, i - 3):i])
         if w in _COMPLAINT_AFTER:
             # after a word that already lowers, "heavy" / "strong" is its size: "desat heavy"
             return not (_ATTRS[toks[i]][1] < 0 and w in ("heavy", "strong", "hard", "crazy", "insane"))
@@ -504,7 +509,9 @@ def _regions_alone(toks: list[str]) -> list[tuple[str, int, int, bool]]:
 
 _SLIGHT = frozenset({"slightly", "slight", "bit", "little", "touch", "tad", "lil", "subtle", "subtly",
                      "somewhat", "mildly", "mild", "gently", "gentle", "hint", "smidge", "faint", "faintly",
-                     "softly", "light", "lightly"})
+                     "softly", "light", "lightly", "smidgen", "whisker", "nudge"})
+# "a hair" is a size ("temp + a hair"); "hair" alone is usually hair ("redder hair")
+_A_HAIR = re.compile(r"\ba hair\b")
 _STRONG = frozenset({"very", "much", "way", "lot", "heavily", "heavy", "really", "super", "extremely",
                      "extreme", "so", "hugely", "massively", "strong", "strongly", "intense", "drastically",
                      "dramatically", "seriously", "max", "maximum", "crazy", "insanely", "totally", "hard",
@@ -514,8 +521,9 @@ _STRONG = frozenset({"very", "much", "way", "lot", "heavily", "heavy", "really",
 @lru_cache(maxsize=65536)
 def size_class(text: str) -> int:
     """-1 for "slightly"-type wording, +1 for "very"-type, 0 for neither (or both)."""
-    toks = set(_TOKEN.findall(str(text).lower()))
-    slight, strong = bool(toks & _SLIGHT), bool(toks & _STRONG)
+    t = str(text).lower()
+    toks = set(_TOKEN.findall(t))
+    slight, strong = bool(toks & _SLIGHT) or bool(_A_HAIR.search(t)), bool(toks & _STRONG)
     return (slight is False and strong) - (strong is False and slight)
 
 
