@@ -7,6 +7,8 @@ the author must not repeat. Authors get these files and the blind-set brief, not
 
     .venv/bin/python scripts/refine_data/make_meanings.py OUTDIR --authors 2
         # OUTDIR/MEANINGS_A.jsonl, OUTDIR/MEANINGS_B.jsonl: meanings 0, 2, 4 … to A; 1, 3, 5 … to B
+    .venv/bin/python scripts/refine_data/make_meanings.py OUTDIR --groups "wb,history,toward,replace;colour"
+        # by kind instead (the concept id's second part): A gets wb/… history/… toward/… replace/…, B colour/…
 """
 
 from __future__ import annotations
@@ -73,13 +75,18 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("outdir", type=Path)
     ap.add_argument("--authors", type=int, default=2)
+    ap.add_argument("--groups", help="semicolon-separated author groups of comma-separated kinds")
     args = ap.parse_args()
-    if not 1 <= args.authors <= 26:
-        raise SystemExit("make_meanings: --authors must be 1..26")
-    args.outdir.mkdir(parents=True, exist_ok=True)
     ms = meanings()
-    for k in range(args.authors):
-        part = ms[k::args.authors]
+    if args.groups:
+        groups = [{k.strip() for k in g.split(",") if k.strip()} for g in args.groups.split(";")]
+        parts = [[m for m in ms if m["concept"].split("/")[1] in g] for g in groups]
+    else:
+        parts = [ms[k::args.authors] for k in range(args.authors)]
+    if not 1 <= len(parts) <= 26 or not all(parts):
+        raise SystemExit("make_meanings: 1..26 authors, each with at least one meaning")
+    args.outdir.mkdir(parents=True, exist_ok=True)
+    for k, part in enumerate(parts):
         path = args.outdir / f"MEANINGS_{string.ascii_uppercase[k]}.jsonl"
         path.write_text("".join(json.dumps(m, ensure_ascii=False) + "\n" for m in part))
         print(f"{path}: {len(part)} meanings")
