@@ -56,6 +56,7 @@ from vibegrade.students.refine_features import chain_vector  # noqa: E402
 from vibegrade.students.refine_training import (  # noqa: E402
     RULE_ADD,
     RULE_MUL,
+    RULE_TOWARD,
     RefineConfig,
     Triple,
     fit_programs,
@@ -150,7 +151,7 @@ def usual_moves(edit: list[Triple], programs: dict[str, tuple[np.ndarray, np.nda
         d = np.array(deltas)
         moved = (d != 0).mean(axis=0)
         up, down = (d > 0).sum(axis=0), (d < 0).sum(axis=0)
-        counted = (rules == RULE_ADD) | ((rules == RULE_MUL) & (consts != 0))
+        counted = (rules == RULE_ADD) | (rules == RULE_TOWARD) | ((rules == RULE_MUL) & (consts != 0))
         for k in np.flatnonzero(counted & (moved >= share)):
             n = up[k] + down[k]
             sign = 1 if up[k] >= agree * n else -1 if down[k] >= agree * n else 0

@@ -10,10 +10,11 @@ import numpy as np
 import pytest
 
 from vibegrade.schema import ToolChain
-from vibegrade.students.refine import blend_toward, load_refiner, run_program
+from vibegrade.students.refine import blend_toward, load_refiner, run_program, wording_key
 from vibegrade.students.refine_features import PARAM_KEYS, chain_vector, lexical, vector_chain
 from vibegrade.students.refine_training import (
     RULE_MUL,
+    RULE_TOWARD,
     RefineConfig,
     Triple,
     fit_programs,
@@ -287,3 +288,57 @@ def test_the_shipped_model_never_trained_on_the_held_out_blind_sets() -> None:
         assert rows and not [t.request for t in rows if key(t.request) in trained], name
     dev = read_triples([ROOT / "data/refine/blind8/triples.jsonl"])
     assert sum(key(t.request) in trained for t in dev) >= len(dev) // 2  # the recipe did use them
+
+
+def _temperature(v: int) -> ToolChain:
+    return ToolChain.model_validate({"adjust": {"temperature": v}})
+
+
+def test_a_meaning_that_neutralises_steps_toward_zero_and_stops_there() -> None:
+    # "fix the white balance" as authored: 25 off a warm temperature, never past neutral
+    rows = [Triple(before=_temperature(b), request="fix the white balance", op="edit", after=_temperature(a),
+                   concept="fix-wb") for b, a in ((40, 15), (35, 10), (20, 0), (15, 0), (55, 30))]
+    progs = fit_programs(np.zeros((len(rows), 1)), rows, ["keep", "none"], [None] * len(rows),
+                         RefineConfig())
+    k = PARAM_KEYS.index("temperature")
+    rule, const = progs["program.rule"][0], progs["program.const"][0]
+    assert rule[k] == RULE_TOWARD and const[k] == 25
+
+    def after(value: int) -> float:
+        return _v(run_program(_temperature(value), rule, const, "keep"), "temperature")
+
+    assert [after(v) for v in (40, 10, 0, -5, -40)] == [15, 0, 0, 0, -15]  # a cool cast is warmed toward 0
+
+
+def test_warmer_stays_an_added_step_not_a_step_toward_zero() -> None:
+    rows = [Triple(before=_temperature(b), request="warmer", op="edit", after=_temperature(b + 25),
+                   concept="warmer") for b in (-40, -30, 0, 20)]
+    progs = fit_programs(np.zeros((len(rows), 1)), rows, ["keep", "none"], [None] * len(rows),
+                         RefineConfig())
+    assert progs["program.rule"][0][PARAM_KEYS.index("temperature")] != RULE_TOWARD
+
+
+@pytest.mark.parametrize("typed, key", [
+    ("More saturated!", "more saturated"), ("more saturated pls", "more saturated"),
+    ("Please, warmer", "warmer"), ("  less   orange.  ", "less orange"), ("pls", "")])
+def test_wording_key(typed: str, key: str) -> None:
+    assert wording_key(typed) == key
+
+
+def test_a_follow_up_typed_as_taught_gets_its_meaning() -> None:
+    # the plain requests people type first are taught wordings; each gets its own meaning's program, not
+    # a neighbour's size ("more saturated" had been read as "slightly more saturated")
+    model = load_refiner()
+    rows = [t for t in read_triples(DATA) if t.op == "edit" and t.phrasing == "bare"
+            and scale_factor(t) is None]
+    wrong = []
+    for t in rows:
+        got = model.refine(t.before, t.request)
+        if got.op != "edit" or got.chain is None:
+            continue  # the op head's business (measured elsewhere)
+        want = chain_vector(t.after) - chain_vector(t.before)  # type: ignore[arg-type]
+        have = chain_vector(got.chain) - chain_vector(t.before)
+        k = int(np.argmax(np.abs(want)))
+        if np.sign(have[k]) != np.sign(want[k]) or abs(have[k] - want[k]) > 0.5 * abs(want[k]):
+            wrong.append(t.request)
+    assert len(wrong) <= len(rows) // 50, wrong[:10]

@@ -156,6 +156,15 @@ class RefineModel:
         #: off only to measure what it does (``scripts/refine_experiments.py --no-said-guard``)
         self.said_guard = True
         self._spelling: SpellingRepair | None = None
+        # every taught wording of an edit meaning, to its meaning (-1 where two meanings share one): a
+        # follow-up typed exactly as taught gets that meaning ("more saturated" is the plain step, which
+        # the classifier alone put behind "slightly more saturated")
+        self._taught: dict[str, int] = {}
+        for k, ws in enumerate(self.config.get("concept_words") or []):
+            for w in ws if isinstance(ws, list) else [ws]:
+                key = wording_key(w)
+                if key:
+                    self._taught[key] = k if self._taught.get(key, k) == k else -1
 
     def read(self, request: str) -> str:
         """The follow-up as the model reads it: lower case, typos repaired against the words of the
@@ -252,7 +261,10 @@ class RefineModel:
         rules, consts, filt, concept_w = self.programs  # type: ignore[misc]
         scores = phi @ concept_w
         words = self.config.get("concept_words") or []
-        if signature(request):
+        taught = self._taught.get(wording_key(request), -1)
+        if taught >= 0:
+            k = taught
+        elif signature(request):
             for k in np.argsort(-scores):
                 said = [w for w in (words[k] if isinstance(words[k], list) else [words[k]]) if signature(w)]
                 if 2 * sum(conflicts(request, w) for w in said) <= len(said):  # most of them agree
@@ -273,6 +285,16 @@ _SAID: dict[str, tuple[int, ...]] = {attr: tuple(PARAM_KEYS.index(k) for k in ke
     "light": ("exposure", "brightness"), "exposure_level": ("exposure",), "light@shadows": ("shadows",),
     "light@highlights": ("highlights",), "glow": ("bloom",), "sharpness": ("sharpen", "structure"),
     **{c: (f"{c}.saturation",) for c in ("red", "orange", "yellow", "green", "cyan", "blue")}}.items()}
+
+
+def wording_key(text: str) -> str:
+    """A follow-up as compared with the taught wordings: lower case, single spaces, no final ".", "!"
+    or "?", no "please" / "pls" / "plz" at either end."""
+    t = re.sub(r"[\s.!?]+$", "", " ".join(str(text).lower().split()))
+    return _POLITE.sub("", t).strip()
+
+
+_POLITE = re.compile(r"^(?:please|pls|plz)\b[\s,]*|[\s,]*\b(?:please|pls|plz)$")
 
 
 def said_directions(request: str) -> np.ndarray:
@@ -355,8 +377,9 @@ def _content(toks: list[str]) -> list[str]:
 
 def run_program(chain: ToolChain, rules: np.ndarray, consts: np.ndarray, filter_rule: str,
                 steps: np.ndarray | None = None) -> ToolChain:
-    """Apply an edit program: per value keep (0), add (1), multiply (2) or set (3) a constant; the preset
-    kept (``keep``), dropped (``none``) or switched to a named one (at the program's intensity, else 35).
+    """Apply an edit program: per value keep (0), add (1), multiply (2) or set (3) a constant, or step it
+    toward 0 by the constant without passing 0 (4); the preset kept (``keep``), dropped (``none``) or
+    switched to a named one (at the program's intensity, else 35).
 
     A multiplied value with a non-zero ``steps`` entry is multiplied only where that moves it the way the
     step does, and moved by the step elsewhere: "less contrast" keeps half of a contrast of 30 but takes
@@ -366,7 +389,9 @@ def run_program(chain: ToolChain, rules: np.ndarray, consts: np.ndarray, filter_
     if steps is not None:
         other = (steps != 0) & (np.sign(mul - c) != np.sign(steps))
         mul = np.where(other, c + steps, mul)
-    nxt = np.where(rules == 1, c + consts, np.where(rules == 2, mul, np.where(rules == 3, consts, c)))
+    toward = np.sign(c) * np.maximum(np.abs(c) - np.abs(consts), 0.0)
+    nxt = np.where(rules == 1, c + consts, np.where(rules == 2, mul, np.where(
+        rules == 3, consts, np.where(rules == 4, toward, c))))
     name = chain.filter.name if filter_rule == "keep" else filter_rule
     if filter_rule not in ("keep", FILTER_NONE) and nxt[-1] < 1:
         nxt[-1] = 35.0

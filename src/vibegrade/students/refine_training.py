@@ -160,7 +160,7 @@ def fit_heads(phi: np.ndarray, triples: Sequence[Triple], presets: Sequence[str]
 
 
 #: Per-value rules of an edit program: keep the value, add a constant, multiply by one, set it to one.
-RULE_KEEP, RULE_ADD, RULE_MUL, RULE_SET = 0, 1, 2, 3
+RULE_KEEP, RULE_ADD, RULE_MUL, RULE_SET, RULE_TOWARD = 0, 1, 2, 3, 4
 
 
 def _apply_rule(rule: int, const: float, b: np.ndarray) -> np.ndarray:
@@ -170,18 +170,30 @@ def _apply_rule(rule: int, const: float, b: np.ndarray) -> np.ndarray:
         return b * const
     if rule == RULE_SET:
         return np.full_like(b, const)
+    if rule == RULE_TOWARD:
+        return np.sign(b) * np.maximum(np.abs(b) - const, 0.0)
     return b
 
 
 def _fit_rule(b: np.ndarray, a: np.ndarray, lo: float, hi: float) -> tuple[int, float]:
     """The rule (and constant) that best explains ``before → after`` over one concept's rows: mean
-    absolute error after clamping; ties prefer keep, then add, then multiply, then set."""
+    absolute error after clamping; ties prefer keep, then add, then multiply, then set, then toward 0.
+
+    "Toward 0" (a step toward 0 that stops there) is a candidate only where the moves (nine in ten of
+    them or more: answers made with an older rule disagree) go toward 0 and never past it: "fix the white
+    balance" takes 25 off a warm look's temperature and stops at 0, where adding −25 would cool a neutral
+    or cool look."""
     if np.all(a == b):
         return RULE_KEEP, 0.0
     cands: list[tuple[int, float]] = [(RULE_ADD, float(np.median(a - b))), (RULE_SET, float(np.median(a)))]
     nz = b != 0
     if nz.any():
         cands.insert(1, (RULE_MUL, float(np.median(a[nz] / b[nz]))))
+    moved = a != b
+    if np.mean((np.abs(a[moved]) < np.abs(b[moved])) & (a[moved] * b[moved] >= 0)) >= 0.9:
+        free = moved & (a != 0)  # moves that did not stop at 0 show the step
+        step = np.abs(a - b)[free] if free.any() else np.abs(b[moved])
+        cands.append((RULE_TOWARD, float(np.median(step))))
     best, best_err = (RULE_KEEP, 0.0), float(np.mean(np.abs(a - b))) - 1e-9
     for rule, const in cands:
         err = float(np.mean(np.abs(np.clip(_apply_rule(rule, const, b), lo, hi) - a)))
