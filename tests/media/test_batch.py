@@ -154,7 +154,11 @@ def test_empty_folder_and_bad_jobs(tmp_path):
 
 def test_ctrl_c_ends_the_workers_and_leaves_no_partial_file(photos, tmp_path):
     out = tmp_path / "out"
+    # Ctrl-C as in a terminal's foreground job: a run started in the background by a non-interactive
+    # shell (a CI runner's "cmd &") inherits SIGINT ignored, and Python would never raise KeyboardInterrupt
     code = textwrap.dedent(f"""
+        import signal
+        signal.signal(signal.SIGINT, signal.default_int_handler)
         from tests.media.test_batch import CHAIN, slow_worker
         from vibegrade.media.batch import grade_folder
         grade_folder({str(photos)!r}, {str(out)!r}, CHAIN, jobs=2, worker=slow_worker)
