@@ -22,7 +22,7 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
-__all__ = ["signature", "conflicts", "size_class", "known_words"]
+__all__ = ["signature", "conflicts", "size_class", "known_words", "size_words", "region_words"]
 
 # word -> (attribute, sign)
 _ATTRS: dict[str, tuple[str, int]] = {}
@@ -565,3 +565,13 @@ def known_words() -> frozenset[str]:
     """Every word the reader knows (attributes, regions, flip and keep words): a spelling repair must
     leave them as typed ("darks" is not a typo of "dark")."""
     return frozenset({*_ATTRS, *_REGIONS, *_FLIP, *_KEEP, *_POST_FLIP, *_COMPLAINT_AFTER, *_LACKING})
+
+
+def size_words() -> frozenset[str]:
+    """The words :func:`size_class` reads ("slightly", "bit", "very", "way" ...)."""
+    return _SLIGHT | _STRONG
+
+
+def region_words() -> frozenset[str]:
+    """The words that name a region ("shadows", "sky", "skin" ...)."""
+    return frozenset(_REGIONS)

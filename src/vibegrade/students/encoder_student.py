@@ -12,6 +12,7 @@ from __future__ import annotations
 import bisect
 import json
 import os
+import re
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -20,6 +21,7 @@ import numpy as np
 
 from vibegrade.data.rows import normalize_intent
 from vibegrade.schema import ToolChain
+from vibegrade.students.answer_check import checked_direction, moves, plain_request
 from vibegrade.students.direction import conflicts, size_class
 from vibegrade.students.encoders import NumpyBertEncoder, _gelu_exact, resolve_encoder_path
 from vibegrade.students.heads import HeadLayout, decode, encode_targets
@@ -33,12 +35,13 @@ MODEL_KIND = "encoder"
 #: above which the nearest answer is returned as is, and the answer cosine that counts as "same mode".
 # lexical: weight of the char-trigram Jaccard similarity added to the embedding cosine when ranking stored
 # requests (robust to slips the word pieces cannot read; docs/experiments.md, "Wording")
+# answer_check: 1 = a plain correction ("lighter") takes the nearest answer that moves what its words name,
+# the way they say (students/answer_check.py), where one of the close neighbours does; 0 = off
 # use probabilities, filter logits, intensity, adjust values, selective values (one row per request)
 HeadOutputs = tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]
 
 RETRIEVAL_DEFAULTS: dict[str, float] = {"k": 4, "tau": 0.02, "exact": 0.97, "mode_cos": 0.9,
-                                        "size_penalty": 0.04,
-                                         "lexical": 0.1}
+                                        "size_penalty": 0.04, "lexical": 0.1, "answer_check": 1}
 BUNDLED_ENCODER_DIR = "encoder"  # the merged float16 encoder inside a self-contained model folder
 LORA_TARGETS = ("query", "key", "value", "attention.output.dense", "intermediate.dense", "output.dense")
 
@@ -220,36 +223,78 @@ class EncoderStudent:
         best first. A stored request whose size words differ ("slightly" vs plain vs "very") scores
         ``size_penalty`` lower per step, so "lift the shadows a lot" prefers "lift shadows way up" to
         "lift the shadows a bit". ``sims`` (the request's cosines to every stored request) and ``top`` (the
-        indices of its ``4k + 16`` best) may come from the caller: a batch computes them at once."""
+        indices of its ``4k + 16`` best) may come from the caller: a batch computes them at once.
+
+        A plain correction that names one attribute ("lighter", "raise the contrast"; see
+        :mod:`vibegrade.students.answer_check`) is answered from the stored corrections that name the same
+        attribute the same way, whatever their cosine ("raise the contrast" and "more contrast" are far
+        apart for the encoder); where none is stored, from the nearest answers that move that attribute
+        that way, and only where none of those is close either, from the nearest answers."""
         assert self.memory_emb is not None
         if sims is None:
             sims = self.memory_emb @ emb
+        lex = float(self.retrieval.get("lexical", 0.0))
+        q_grams = _char_grams(intent) if lex else frozenset()
         pen = float(self.retrieval.get("size_penalty", 0.0))
         q_size = size_class(intent)
+
+        def score(j: int) -> float:
+            bonus = lex * _jaccard(q_grams, self._memory_grams(j)) if lex else 0.0
+            return float(sims[j]) + bonus - pen * abs(q_size - size_class(self._memory_read(j)))
+
+        said = checked_direction(intent) if self.retrieval.get("answer_check", 1) else None
+        if said is not None:
+            same = [j for j in self._corrections().get(said, ())
+                    if not conflicts(intent, self._memory_read(j)) and moves(self.memory_chains[j], *said)]
+            if same:  # the same size first ("raise the contrast" is not "crank the contrast all the way
+                # up"), then the same kind of size (a number or words), then the nearest
+                digits = bool(_DIGIT.search(intent))
+
+                def key(j: int) -> tuple[int, bool, float]:
+                    other = self._memory_read(j)
+                    return abs(q_size - size_class(other)), bool(_DIGIT.search(other)) != digits, -score(j)
+                return [(j, float(sims[j])) for j in sorted(same, key=key)[:k]]
         scored: list[tuple[float, int, float]] = []
+        failed: list[tuple[float, int, float]] = []  # answers that do not do what a plain correction says
         m = min(len(sims), 4 * k + 16)
         if top is None or len(top) < m:
             top = _top(sims, m)
-        lex = float(self.retrieval.get("lexical", 0.0))
-        q_grams = _char_grams(intent) if lex else frozenset()
         best: list[float] = []  # the k best scores so far, rising: a candidate that cannot reach the
         kth = -np.inf           # k-th ends the search
         for j in top[np.argsort(-sims[top])]:
             s = float(sims[j])
             if s + lex < kth:  # candidates come in falling cosine; the bonus is at most `lex`
                 break
-            other = self._memory_read(int(j))
-            if conflicts(intent, other):
+            if conflicts(intent, self._memory_read(int(j))):
                 continue
-            bonus = lex * _jaccard(q_grams, self._memory_grams(int(j))) if lex else 0.0
-            scored.append((s + bonus - pen * abs(q_size - size_class(other)), int(j), s))
+            item = (score(int(j)), int(j), s)
+            if said is not None and moves(self.memory_chains[int(j)], *said) is False:
+                failed.append(item)
+                continue
+            scored.append(item)
             bisect.insort(best, scored[-1][0])
             if len(best) > k:
                 best.pop(0)
             if len(best) == k:
                 kth = best[0]
         scored.sort(key=lambda t: -t[0])
+        if not scored:  # the check never leaves a request without an answer
+            scored = sorted(failed, key=lambda t: -t[0])
         return [(j, s) for _, j, s in scored[:k]]
+
+    def _corrections(self) -> dict[tuple[str, int], list[int]]:
+        """The stored plain corrections by the (attribute, sign) they name (built on first use: a cheap
+        word test on every stored request, the reader on the few that pass it)."""
+        if getattr(self, "_corrections_for", None) is not self.memory_intents:
+            index: dict[tuple[str, int], list[int]] = {}
+            for j, text in enumerate(self.memory_intents):
+                if plain_request(text):
+                    said = checked_direction(self._memory_read(j))
+                    if said is not None:
+                        index.setdefault(said, []).append(j)
+            self._corrections_index = index
+            self._corrections_for = self.memory_intents
+        return self._corrections_index
 
     def _memory_read(self, j: int) -> str:
         """Stored request ``j`` read like a new one (typos repaired too: the data holds "less yelow", whose
@@ -400,6 +445,9 @@ def _top(sims: np.ndarray, m: int) -> np.ndarray:
     if len(near) >= m:
         return near[np.argpartition(-sims[near], m - 1)[:m]]
     return np.argpartition(-sims, m - 1)[:m]
+
+
+_DIGIT = re.compile(r"\d")
 
 
 def _char_grams(text: str, n: int = 3) -> frozenset[str]:

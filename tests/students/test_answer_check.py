@@ -1,0 +1,119 @@
+"""The answer check: a plain correction's words against the answer a student re-uses for it."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from vibegrade.data.rows import read_rows
+from vibegrade.schema import parse_chain
+from vibegrade.students import load_student
+from vibegrade.students.answer_check import checked_direction, follows, moves, plain_request
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture(scope="module")
+def student():
+    return load_student()
+
+
+def test_plain_requests_are_corrections_without_a_look():
+    for t in ("lighter", "tone down the brightness", "a little less saturated", "bring down the highlights",
+              "make it a bit warmer pls", "tone down the blues"):
+        assert plain_request(t), t
+    for t in ("golden hour but cooler", "moody, not too dark", "dim sum", "deep south", "", "🔥"):
+        assert not plain_request(t), t
+    # words the teacher reads either way are not checked: "flat photo" asks for more contrast
+    for t in ("flat photo", "hazy", "very blurry", "low contrast", "fix the shadows",
+              "blues a little weaker"):
+        assert not plain_request(t), t
+
+
+def test_checked_direction_names_one_attribute():
+    assert checked_direction("lighter") == ("light", 1)
+    assert checked_direction("tone down the blues") == ("blue", -1)
+    assert checked_direction("warmer and brighter") is None  # two attributes
+    assert checked_direction("cyberpunk") is None
+
+
+def test_moves_reads_each_attribute_from_the_answer():
+    c = parse_chain
+    assert moves(c({"adjust": {"exposure": 20}}), "light", +1)
+    assert not moves(c({"selective_adjust": {"blue": {"luminance": 30}}}), "light", +1)  # the sky, not all
+    assert moves(c({"adjust": {"vibrance": -10}}), "saturation", -1)
+    assert not moves(c({"adjust": {"contrast": -11, "saturation": -16}}), "light", -1)
+    assert moves(c({"adjust": {"highlights": -25}}), "light@highlights", -1)
+    assert moves(c({"adjust": {"linearOffset": -12}}), "light@shadows", -1)  # "crush the blacks"
+    assert moves(c({"adjust": {"bloom": 20, "contrast": -15}}), "sharpness", -1)  # "softer"
+    assert not moves(c({"adjust": {"bloom": 20}}), "sharpness", +1)
+    # a colour: its range, or the white balance toward it (more) or away from it (less)
+    assert moves(c({"selective_adjust": {"blue": {"saturation": -30}}}), "blue", -1)
+    assert moves(c({"adjust": {"temperature": 25}}), "blue", -1)  # "too blue": warm it
+    assert not moves(c({"adjust": {"temperature": -25}}), "blue", -1)
+    assert moves(c({"adjust": {"tint": 18}}), "magenta", +1)
+    assert moves(c({"selective_adjust": {"red": {"saturation": 20}}}), "magenta", +1)
+    assert moves(c({"adjust": {"tint": 22}}), "green", -1)  # "too green": towards magenta
+    # not checked: exposure states (looks and complaints share words), less glow, other regions
+    assert moves(c({"adjust": {"exposure": 80}}), "exposure", -1) is None
+    assert moves(c({"adjust": {"contrast": 15}}), "glow", -1) is None
+    assert moves(c({"adjust": {"exposure": 5}}), "light@sky", +1) is None
+
+
+def test_follows_is_none_for_looks():
+    warm_look = parse_chain({"adjust": {"temperature": 30}, "filter": {"name": "fortune", "intensity": 40}})
+    assert follows("golden hour but cooler", warm_look) is None
+    assert follows("cooler", warm_look) is False
+    assert follows("warmer", warm_look) is True
+
+
+def test_the_teachers_own_answers_pass_the_check(student):
+    """Measured over every stored request the check judges (read as the student reads them): the
+    dataset's answers do what the words say in 99 % (941 of 950 when this was written)."""
+    rows = read_rows(sorted((ROOT / "data/vibes").glob("*.jsonl")))
+    verdicts = [follows(student.read(r.intent), r.chain) for r in rows]
+    judged = [v for v in verdicts if v is not None]
+    assert len(judged) >= 800
+    assert sum(judged) / len(judged) >= 0.98
+
+
+def test_plain_corrections_get_answers_that_move_what_they_name(student):
+    """Requests whose nearest stored requests were other edits ("lighter water", "tone it down") before
+    the check; each now gets an answer that moves what it names, the way it says."""
+    lighter, brighten, dim, blues, desat, highlights = student.predict([
+        "lighter", "brighten it up", "tone down the brightness", "tone down the blues",
+        "a little less saturated", "bring down the highlights"])
+    assert lighter.adjust.exposure > 0 or lighter.adjust.brightness > 0
+    assert brighten.adjust.exposure > 0 or brighten.adjust.brightness > 0
+    assert dim.adjust.exposure < 0 or dim.adjust.brightness < 0
+    assert blues.selective_adjust.blue.saturation < 0 or blues.selective_adjust.blue.luminance < 0
+    assert desat.adjust.saturation < 0 or desat.adjust.vibrance < 0
+    assert highlights.adjust.highlights < 0
+
+
+def test_the_check_can_be_switched_off(student):
+    """``retrieval.answer_check: false`` in a model's config gives the unchecked nearest answer."""
+    before = student.retrieval.get("answer_check")
+    try:
+        student.retrieval["answer_check"] = False
+        unchecked = student.predict(["lighter"])[0]
+    finally:
+        if before is None:
+            student.retrieval.pop("answer_check", None)
+        else:
+            student.retrieval["answer_check"] = before
+    assert not (unchecked.adjust.exposure > 0 or unchecked.adjust.brightness > 0)
+
+
+def test_a_plain_correction_is_answered_by_the_same_correction_at_the_same_size(student):
+    """"raise the contrast" is far from "more contrast" for the encoder (its nearest stored requests are
+    "enhance" and "lift the shadows"); it takes the stored corrections that name contrast up, plain size
+    and no number, before "crank the contrast all the way up" or "contrast +100"."""
+    raised, slight, plain, strong = student.predict(["raise the contrast", "a bit brighter",
+                                                     "make it brighter", "way brighter"])
+    assert 15 <= raised.adjust.contrast <= 40
+    assert 0 < slight.adjust.exposure < plain.adjust.exposure < strong.adjust.exposure
+    index = student._corrections()
+    assert ("contrast", 1) in index and ("light", -1) in index
+    assert all(student.memory_intents[j] != "golden hour" for js in index.values() for j in js)
