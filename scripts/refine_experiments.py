@@ -170,6 +170,9 @@ def main() -> None:
                          "--ship's model")
     ap.add_argument("--no-said-guard", action="store_true",
                     help="let the delta head move a value against the direction the words name (ablation)")
+    ap.add_argument("--no-plain-guard", action="store_true",
+                    help="let a plain follow-up ('a hair brighter') take a meaning or a delta-head move that "
+                         "names other attributes (ablation)")
     ap.add_argument("--split", choices=("phrasing", "concept"), default="phrasing",
                     help="phrasing: new wordings of taught meanings (default); "
                          "concept: meanings never taught")
@@ -209,6 +212,7 @@ def main() -> None:
     model = train_refiner(train, student, args.work / f"split-{args.split}", cfg, name="refine-split")
     fit_s = time.perf_counter() - t0
     model.said_guard = not args.no_said_guard
+    model.plain_guard = not args.no_plain_guard
     for name, fn in [("keep", lambda: design_keep(test)), ("replace", lambda: design_replace(test, student)),
                      ("nearest", lambda: design_nearest(train, test, student)),
                      (f"{args.design}/{args.edit_decoder}", lambda: design_model(model, test))]:
@@ -229,6 +233,7 @@ def main() -> None:
               f"main {r['main_direction_correct']} wrong-way {r['wrong_way']}",
               flush=True)
     out = {"split": args.split, "extra_train": sorted(extra_batches), "said_guard": model.said_guard,
+           "plain_guard": model.plain_guard,
            "n": len(triples), "train": len(train),
            "test": len(test),
            "config": cfg.__dict__,

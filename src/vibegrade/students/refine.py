@@ -27,6 +27,7 @@ import numpy as np
 
 from vibegrade.schema import FILTER_NONE, ToolChain
 from vibegrade.students import Student, StudentLoadError, load_student
+from vibegrade.students.answer_check import checkable, named_values
 from vibegrade.students.conversation import History, Op
 from vibegrade.students.direction import conflicts, known_words, signature
 from vibegrade.students.encoders import gelu
@@ -155,6 +156,9 @@ class RefineModel:
         #: the delta head's move is not taken against a direction the follow-up's words name (``_edit``);
         #: off only to measure what it does (``scripts/refine_experiments.py --no-said-guard``)
         self.said_guard = True
+        #: a plain follow-up ("a hair brighter", "exp + a hair") takes only a meaning whose words name
+        #: nothing it does not (``_program``); off only to measure what it does
+        self.plain_guard = True
         self._spelling: SpellingRepair | None = None
         # every taught wording of an edit meaning, to its meaning (-1 where two meanings share one): a
         # follow-up typed exactly as taught gets that meaning ("more saturated" is the plain step, which
@@ -239,6 +243,9 @@ class RefineModel:
         said = said_directions(request) if self.said_guard else np.zeros(len(c))
         against = (said != 0) & (np.sign(dd - c) == -said)
         take = (opposite | missed) & ~against
+        if self.plain_guard and checkable(request):  # a plain follow-up ("exp + a hair") moves what it names
+            named = set().union(*(named_values(a) for a, _ in signature(request)))
+            take &= np.array([k in named for k in PARAM_KEYS[:-1]] + [False])
         if not take.any():
             return program
         # value by value: the delta head's where it disagrees or moves what the program leaves
@@ -264,9 +271,20 @@ class RefineModel:
         taught = self._taught.get(wording_key(request), -1)
         if taught >= 0:
             k = taught
+        elif self.plain_guard and checkable(request):
+            # a plain follow-up: the best meaning most of whose wordings name what it names, all of it
+            # ("temp down a hair, exp down a hair") or part of it, and nothing else ("a hair brighter" is
+            # not "slightly warmer and slightly brighter")
+            k = int(np.argmax(scores))
+            for exact in (True, False):
+                k_fit = next((int(j) for j in np.argsort(-scores)
+                              if _most_name_only(request, _said_wordings(words[j]), exact)), None)
+                if k_fit is not None:
+                    k = k_fit
+                    break
         elif signature(request):
             for k in np.argsort(-scores):
-                said = [w for w in (words[k] if isinstance(words[k], list) else [words[k]]) if signature(w)]
+                said = _said_wordings(words[k])
                 if 2 * sum(conflicts(request, w) for w in said) <= len(said):  # most of them agree
                     break
             else:
@@ -275,6 +293,28 @@ class RefineModel:
             k = int(np.argmax(scores))
         steps = None if self.program_steps is None else self.program_steps[k]
         return run_program(chain, rules[k], consts[k], self.filter_classes[int(filt[k])], steps)
+
+
+# attributes a meaning may name for a plain follow-up that names the other: "exp + a hair" is "brighter"
+_SAME_ATTR = {"exposure_level": "light"}
+
+
+def _said_wordings(words: str | list[str]) -> list[str]:
+    """A meaning's taught wordings that name a direction."""
+    return [w for w in (words if isinstance(words, list) else [words]) if signature(w)]
+
+
+def _named(text: str) -> set[tuple[str, int]]:
+    """The directions a text names, a cast as its colour ("too yellowish", "yellow cast")."""
+    return {(_SAME_ATTR.get(a, a).removesuffix("@cast"), s) for a, s in signature(text)}
+
+
+def _most_name_only(request: str, wordings: list[str], exact: bool) -> bool:
+    """Most ``wordings`` name only directions the request names, each the same way ("slightly brighter"
+    for "a hair brighter" and for "exp + a hair"); with ``exact``, all of them."""
+    want = _named(request)
+    fits = sum((_named(w) == want) if exact else (_named(w) <= want) for w in wordings)
+    return 2 * fits > len(wordings)
 
 
 # the values (indices into PARAM_KEYS) each direction the reader names moves (students/direction.py:
