@@ -23,7 +23,9 @@ def test_plain_requests_are_corrections_without_a_look():
     for t in ("lighter", "tone down the brightness", "a little less saturated", "bring down the highlights",
               "make it a bit warmer pls", "tone down the blues"):
         assert plain_request(t), t
-    for t in ("golden hour but cooler", "moody, not too dark", "dim sum", "deep south", "", "🔥"):
+    # a look, not a correction: bare "warm" is answered with a preset, "warmer" is not
+    for t in ("golden hour but cooler", "moody, not too dark", "dim sum", "deep south", "", "🔥", "warm",
+              "make it warm", "bright"):
         assert not plain_request(t), t
     # words the teacher reads either way are not checked: "flat photo" asks for more contrast
     for t in ("flat photo", "hazy", "very blurry", "low contrast", "fix the shadows",
@@ -70,11 +72,11 @@ def test_follows_is_none_for_looks():
 
 def test_the_teachers_own_answers_pass_the_check(student):
     """Measured over every stored request the check judges (read as the student reads them): the
-    dataset's answers do what the words say in 99 % (941 of 950 when this was written)."""
+    dataset's answers do what the words say in 99 % (776 of 784 when this was written)."""
     rows = read_rows(sorted((ROOT / "data/vibes").glob("*.jsonl")))
     verdicts = [follows(student.read(r.intent), r.chain) for r in rows]
     judged = [v for v in verdicts if v is not None]
-    assert len(judged) >= 800
+    assert len(judged) >= 700
     assert sum(judged) / len(judged) >= 0.98
 
 

@@ -22,7 +22,7 @@ import numpy as np
 from vibegrade.data.rows import normalize_intent
 from vibegrade.schema import ToolChain
 from vibegrade.students.answer_check import checked_direction, moves, plain_request
-from vibegrade.students.direction import conflicts, size_class
+from vibegrade.students.direction import COLOURS, conflicts, size_class
 from vibegrade.students.encoders import NumpyBertEncoder, _gelu_exact, resolve_encoder_path
 from vibegrade.students.heads import HeadLayout, decode, encode_targets
 from vibegrade.students.request_text import canonical
@@ -250,10 +250,13 @@ class EncoderStudent:
                 # up"), then the same kind of size (a number or words), then the nearest
                 digits = bool(_DIGIT.search(intent))
 
-                def key(j: int) -> tuple[int, bool, float]:
+                def key(j: int) -> tuple[int, bool]:
                     other = self._memory_read(j)
-                    return abs(q_size - size_class(other)), bool(_DIGIT.search(other)) != digits, -score(j)
-                return [(j, float(sims[j])) for j in sorted(same, key=key)[:k]]
+                    return abs(q_size - size_class(other)), bool(_DIGIT.search(other)) != digits
+
+                first = min(key(j) for j in same)  # only these are averaged: "10% warmer" is not "warmer"
+                ranked = sorted((j for j in same if key(j) == first), key=lambda j: -score(j))
+                return [(j, float(sims[j])) for j in ranked[:k]]
         scored: list[tuple[float, int, float]] = []
         failed: list[tuple[float, int, float]] = []  # answers that do not do what a plain correction says
         m = min(len(sims), 4 * k + 16)
@@ -283,14 +286,16 @@ class EncoderStudent:
         return [(j, s) for _, j, s in scored[:k]]
 
     def _corrections(self) -> dict[tuple[str, int], list[int]]:
-        """The stored plain corrections by the (attribute, sign) they name (built on first use: a cheap
-        word test on every stored request, the reader on the few that pass it)."""
+        """The stored plain corrections by the (attribute, sign) they name, without a preset (a request
+        answered with one is a look, whatever its words) and without colours (the teacher answers "too
+        green" on the white balance and "less green" on the range: both read as green, down); built on
+        first use: a cheap word test on every stored request, the reader on the few that pass it."""
         if getattr(self, "_corrections_for", None) is not self.memory_intents:
             index: dict[tuple[str, int], list[int]] = {}
             for j, text in enumerate(self.memory_intents):
-                if plain_request(text):
+                if plain_request(text) and not self.memory_chains[j].filter.used:
                     said = checked_direction(self._memory_read(j))
-                    if said is not None:
+                    if said is not None and said[0] not in COLOURS:
                         index.setdefault(said, []).append(j)
             self._corrections_index = index
             self._corrections_for = self.memory_intents
