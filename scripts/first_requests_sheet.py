@@ -4,6 +4,12 @@ on one photo, as a labelled contact sheet: what a new user sees.
 
     .venv/bin/python scripts/first_requests_sheet.py ../shared/photos/red_barn_pond_sky.jpg \
         docs/images/v2_first_requests_barn.jpg
+
+With ``--plain`` it renders plain corrections instead, each twice: without the answer check (round five's
+decoder) and with it (docs/experiments.md, "Plain corrections"):
+
+    .venv/bin/python scripts/first_requests_sheet.py --plain ../shared/photos/red_barn_pond_sky.jpg \
+        docs/images/plain_corrections_barn.jpg
 """
 
 from __future__ import annotations
@@ -14,6 +20,9 @@ from pathlib import Path
 REQUESTS = ["(original)", "black and white", "monochrome", "kodak tri-x 400", "slightly warmer",
             "fix overexposed photo", "make it a bit cooler", "can you make this look cinematic please",
             "vintage", "golden hour", "cyberpunk", "x-ray", "vintgae", "less orange"]
+# plain corrections whose nearest stored requests were other edits before the answer check
+PLAIN = ["lighter", "brighten it up", "tone down the brightness", "raise the contrast", "tone down the blues",
+         "a little less saturated", "bring down the highlights"]
 
 
 def main() -> int:
@@ -22,6 +31,8 @@ def main() -> int:
     ap.add_argument("out", type=Path)
     ap.add_argument("--model", type=Path, default=None, help="model folder (default: the shipped student)")
     ap.add_argument("--width", type=int, default=300, help="width of each tile in pixels")
+    ap.add_argument("--plain", action="store_true",
+                    help="plain corrections, each without and with the answer check (one row each)")
     a = ap.parse_args()
 
     from PIL import Image, ImageDraw
@@ -30,12 +41,18 @@ def main() -> int:
 
     src = Image.open(a.photo).convert("RGB")
     src = src.resize((a.width, round(src.height * a.width / src.width)), Image.Resampling.LANCZOS)
+    student = vibegrade.load_model(a.model)
+    if a.plain:  # first row: round five's decoder, second row: with the answer check
+        jobs = [(f"{req} (no check)", req, 0) for req in PLAIN] + [(req, req, 1) for req in PLAIN]
+    else:
+        jobs = [(req, req, 1) for req in REQUESTS]
     tiles = []
-    for req in REQUESTS:
-        img = src if req == "(original)" else vibegrade.grade(src, req, model=a.model)
+    for label, req, check in jobs:
+        student.retrieval["answer_check"] = check  # type: ignore[attr-defined]
+        img = src if req == "(original)" else vibegrade.render(src, student.predict([req])[0])
         tile = Image.new("RGB", (src.width, src.height + 22), "white")
         tile.paste(img, (0, 22))
-        ImageDraw.Draw(tile).text((4, 5), req[:46], fill="black")
+        ImageDraw.Draw(tile).text((4, 5), label[:46], fill="black")
         tiles.append(tile)
     cols = 7
     rows = -(-len(tiles) // cols)
