@@ -2,7 +2,10 @@
 """Plain corrections typed by authors who never saw the student or its reader: does the answer move what
 the author says the request asks for, the way it asks? (data/vibes/plain_corrections/, BRIEF.md)
 
-    .venv/bin/python scripts/plain_corrections_eval.py [--model DIR] [--json OUT] [--failures]
+    .venv/bin/python scripts/plain_corrections_eval.py [--authors a,b] [--model DIR] [--json OUT] [--failures]
+
+Two sets so far: authors a and b (the first, whose failures were read after it was scored) and c and d
+(written after the first set's failures were read, scored once).
 
 Each request carries the author's label: one attribute (brightness, contrast, saturation, warmth,
 shadows, highlights, sharpness, or a colour), a direction and a size. An answer is **right** when it
@@ -32,9 +35,12 @@ ATTRS = {"brightness": "light", "contrast": "contrast", "saturation": "saturatio
 SIZES = ("slight", "plain", "strong")
 
 
-def read_rows() -> list[dict]:
+def read_rows(authors: list[str] | None = None) -> list[dict]:
     rows = []
-    for path in sorted(DATA.glob("author_*.jsonl")):
+    paths = sorted(DATA.glob("author_*.jsonl"))
+    if authors:
+        paths = [p for p in paths if p.stem.removeprefix("author_") in authors]
+    for path in paths:
         for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
             if not line.strip():
                 continue
@@ -68,6 +74,7 @@ def size_of(chain, attr: str) -> float:
 
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--authors", default="", help="comma-separated authors (default: all), e.g. c,d")
     ap.add_argument("--model", type=Path, help="a student folder (default: the shipped one)")
     ap.add_argument("--json", type=Path)
     ap.add_argument("--failures", action="store_true",
@@ -77,7 +84,7 @@ def main() -> int:
     from vibegrade.students import load_student
     from vibegrade.students.answer_check import checked_direction
 
-    rows = read_rows()
+    rows = read_rows([x for x in a.authors.split(",") if x])
     student = load_student(a.model)
     texts = [r["request"] for r in rows]
     out: dict = {"n": len(rows), "authors": sorted({r["author"] for r in rows}),

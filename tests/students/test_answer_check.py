@@ -117,14 +117,14 @@ def test_a_plain_correction_is_answered_by_the_same_correction_at_the_same_size(
     assert 15 <= raised.adjust.contrast <= 40
     assert 0 < slight.adjust.exposure < plain.adjust.exposure < strong.adjust.exposure
     index = student._corrections()
-    assert ("contrast", 1) in index and ("light", -1) in index
+    assert ("contrast", 1) in index and ("light", -1) in index and ("red", -1) not in index
     assert all(student.memory_intents[j] != "golden hour" for js in index.values() for j in js)
 
 
 def test_blind_plain_corrections_move_what_their_authors_say(student):
-    """The 400 blind plain corrections (data/vibes/plain_corrections/, two authors who saw only the
-    brief): the shipped student's answer moves the labelled attribute the labelled way in 87 % (80 %
-    without the check; docs/experiments.md)."""
+    """The 800 blind plain corrections (data/vibes/plain_corrections/, four authors who saw only the
+    brief): the shipped student's answer moves the labelled attribute the labelled way in 85 % or more
+    (docs/experiments.md has each set's figure with and without the check)."""
     import json
 
     from vibegrade.students.answer_check import moves
@@ -137,7 +137,7 @@ def test_blind_plain_corrections_move_what_their_authors_say(student):
     paths = sorted((ROOT / "data/vibes/plain_corrections").glob("author_*.jsonl"))
     rows = [json.loads(line) for path in paths
             for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
-    assert len(rows) == 400 and {r["attribute"] for r in rows} == set(attrs)
+    assert len(rows) == 800 and {r["attribute"] for r in rows} == set(attrs)
     answers = student.predict([r["request"] for r in rows])
     right = sum(bool(moves(c, attrs[r["attribute"]], r["direction"])) for c, r in zip(answers, rows))
     assert right / len(rows) >= 0.85

@@ -54,7 +54,7 @@ _FILLER = frozenset("""
     a an the it its it's this that my me photo pic picture image please pls plz make is are be too so more
     much very way lot bit little of up some can you u could just i want need needs overall everything whole
     all abit alot kinda bring pull push take turn put get give dial knock nudge set go hair tiny teeny wee
-    notch tad
+    notch tad look looks looking feel feels seem seems
     """.split())
 _TOKEN = re.compile(r"[a-z]+(?:['-][a-z]+)?")
 _NOTHING = ToolChain()
@@ -95,7 +95,8 @@ _MARKERS = frozenset({"more", "less", "too", "so", "add", "increase", "decrease"
                       "extra", "fewer", "remove", "kill", "cut", "tone", "dial", "take", "bring", "pull",
                       "push", "knock", "nudge", "turn", "lift", "crush", "deepen", "mute", "desaturate",
                       "desat", "brighten", "darken", "lighten", "soften", "sharpen", "without", "no", "not",
-                      "weaker", "stronger"})
+                      "weaker", "stronger", "weak", "strong", "intense", "looks", "looking", "feels", "seems",
+                      "is", "are", "its", "it's"})
 _SIGNS = re.compile(r"[+\-−↑↓\d]")
 
 

@@ -287,9 +287,12 @@ class EncoderStudent:
 
     def _corrections(self) -> dict[tuple[str, int], list[int]]:
         """The stored plain corrections by the (attribute, sign) they name, without a preset (a request
-        answered with one is a look, whatever its words) and without colours (the teacher answers "too
-        green" on the white balance and "less green" on the range: both read as green, down); built on
-        first use: a cheap word test on every stored request, the reader on the few that pass it."""
+        answered with one is a look, whatever its words) and without colours: the teacher answers "too
+        green" and "more magenta" on the white balance, "less green" and "more purple" on the ranges, and
+        the words do not tell them apart well enough (keying colours by their plural form lost .0010 on
+        the concept split). Built on first use: a cheap word test on every stored request, the reader
+        on the few that pass it.
+        """
         if getattr(self, "_corrections_for", None) is not self.memory_intents:
             index: dict[tuple[str, int], list[int]] = {}
             for j, text in enumerate(self.memory_intents):
@@ -453,6 +456,7 @@ def _top(sims: np.ndarray, m: int) -> np.ndarray:
 
 
 _DIGIT = re.compile(r"\d")
+
 
 
 def _char_grams(text: str, n: int = 3) -> frozenset[str]:
