@@ -347,3 +347,20 @@ def test_a_colour_beside_white_that_is_asked_for_stays_a_range() -> None:
     ("make her hair redder", 0), ("way warmer", 1)])
 def test_hair_and_nudge_sizes(text: str, size: int) -> None:
     assert size_class(text) == size
+
+
+@pytest.mark.parametrize("text,sig", [
+    ("the whites are blown", {("light@highlights", -1)}),
+    ("highlights are totally clipping, bring them down", {("light@highlights", -1)}),
+    ("massively overblown highlights", {("light@highlights", -1)}),
+    ("whites look a little dingy", {("light@highlights", 1)}),
+    ("the brights look grey", {("light@highlights", 1)}),
+    ("blacks look milky", {("light@shadows", -1)}),
+    ("shadows a bit too grey", {("light@shadows", -1)}),
+    ("highlights are blown and the shadows are crushed", {("light@highlights", -1), ("light@shadows", 1)}),
+    # a look that asks for the state, and the exposure look, are left as they were
+    ("film with faded blacks", {("saturation@shadows", -1)}),
+    ("blown out", {("exposure", -1)}),
+])
+def test_states_of_the_whites_and_blacks(text, sig):
+    assert signature(text) == sig

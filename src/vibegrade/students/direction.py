@@ -146,6 +146,26 @@ _OBJECT_OUT = re.compile(r"\b(?:knock|take|strip|suck)\s+(?!it\b|them\b)"
 # an intensifier typed twice or more ("way, way down", "so so cold"): once
 _REPEATED = re.compile(r"\b(way|so|super|really|very)(?:,?\s+\1\b)+")
 _REMOVING = re.compile(r"\b(?:get rid of|take away|do away with|clean up)\b")
+# the states of the ends of the tonal range, said of the whites or the blacks: blown or clipped whites are
+# too bright ("the whites are blown", "clipped highlights"), grey or dingy whites too dark ("whites look a
+# little dingy"), grey or milky blacks too light ("blacks look grey", "shadows a bit too grey"); a state
+# needs a verb or "too" after the region ("faded blacks" is a look that asks for them). Each is rewritten
+# as "too bright highlights" and the like, which the reader reads as it should.
+_WHITES = r"(?:whites|highlights|brights|bright (?:parts|bits|areas))"
+_BLACKS = r"(?:blacks|shadows|darks|dark (?:parts|bits|areas))"
+_VERB = r"\s+(?:look|looks|are|is|seem|seems|r|feel|feels)"
+_DEGREE = (r"(?:\s+[a-z]+ly|\s+a\s+(?:bit|little|tad|touch)"
+           r"|\s+(?:bit|kinda|super|really|so|way|too|quite|pretty|very))*")
+_TOO = r"(?:\s+[a-z]+){0,2}\s+too"
+_BLOWN = r"(?:blown(?:\s+out)?|clipped|clipping|overblown|burnt\s+out|burned\s+out)"
+_GREY_WHITES = r"(?:grey|gray|greyish|grayish|dingy|dirty|dull|dim)"
+_GREY_BLACKS = r"(?:grey|gray|greyish|grayish|milky|washed(?:[- ]out)?|faded|lifted|hazy)"
+_WHITES_BLOWN = re.compile(rf"\b{_WHITES}(?:{_VERB})?{_DEGREE}\s+{_BLOWN}\b"
+                           rf"|\b(?:blown(?:[- ]out)?|clipped|clipping|overblown)\s+{_WHITES}\b")
+_WHITES_GREY = re.compile(rf"\b{_WHITES}{_VERB}{_DEGREE}\s+{_GREY_WHITES}\b"
+                          rf"|\b{_WHITES}{_TOO}\s+{_GREY_WHITES}\b")
+_BLACKS_GREY = re.compile(rf"\b{_BLACKS}{_VERB}{_DEGREE}\s+{_GREY_BLACKS}\b"
+                          rf"|\b{_BLACKS}{_TOO}\s+{_GREY_BLACKS}\b")
 # after an attribute, a complaint about it turns it ("reds are way too strong", "blues need to come down",
 # "teal is overboard"); read up to five words on, stopping at the next attribute's clause
 _COMPLAINT_AFTER = frozenset({"down", "lower", "overpowering", "overboard", "overdone", "excessive", "loud",
@@ -383,6 +403,9 @@ def signature(text: str) -> frozenset[tuple[str, int]]:
     t = re.sub(r"\d*[.,]?\d+", " ", t)
     t = " ".join(t.split())
     t = _REMOVING.sub(" remove ", t)
+    t = _WHITES_BLOWN.sub(" too bright highlights ", t)
+    t = _WHITES_GREY.sub(" too dark highlights ", t)
+    t = _BLACKS_GREY.sub(" too bright shadows ", t)
     t = _LOWERING.sub(" less ", t)
     toks = _CLAUSE_TOKEN.findall(t)
     found: list[tuple[str, int, int, bool]] = []  # attribute, sign, token index, a direction-less noun
