@@ -29,7 +29,7 @@ def test_plain_requests_are_corrections_without_a_look():
         assert not plain_request(t), t
     # words the teacher reads either way are not checked: "flat photo" asks for more contrast
     for t in ("flat photo", "hazy", "very blurry", "low contrast", "fix the shadows",
-              "blues a little weaker"):
+              "blues a little weaker", "contrast looks off", "2049 look, not so orange"):
         assert not plain_request(t), t
 
 
@@ -72,7 +72,7 @@ def test_follows_is_none_for_looks():
 
 def test_the_teachers_own_answers_pass_the_check(student):
     """Measured over every stored request the check judges (read as the student reads them): the
-    dataset's answers do what the words say in 99 % (776 of 784 when this was written)."""
+    dataset's answers do what the words say in 99 % (786 of 794 when this was written)."""
     rows = read_rows(sorted((ROOT / "data/vibes").glob("*.jsonl")))
     verdicts = [follows(student.read(r.intent), r.chain) for r in rows]
     judged = [v for v in verdicts if v is not None]
@@ -122,7 +122,7 @@ def test_a_plain_correction_is_answered_by_the_same_correction_at_the_same_size(
 
 
 def test_blind_plain_corrections_move_what_their_authors_say(student):
-    """The 800 blind plain corrections (data/vibes/plain_corrections/, four authors who saw only the
+    """The 1,200 blind plain corrections (data/vibes/plain_corrections/, six authors who saw only the
     brief): the shipped student's answer moves the labelled attribute the labelled way in 85 % or more
     (docs/experiments.md has each set's figure with and without the check)."""
     import json
@@ -137,7 +137,7 @@ def test_blind_plain_corrections_move_what_their_authors_say(student):
     paths = sorted((ROOT / "data/vibes/plain_corrections").glob("author_*.jsonl"))
     rows = [json.loads(line) for path in paths
             for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
-    assert len(rows) == 800 and {r["attribute"] for r in rows} == set(attrs)
+    assert len(rows) == 1200 and {r["attribute"] for r in rows} == set(attrs)
     answers = student.predict([r["request"] for r in rows])
     right = sum(bool(moves(c, attrs[r["attribute"]], r["direction"])) for c, r in zip(answers, rows))
     assert right / len(rows) >= 0.85

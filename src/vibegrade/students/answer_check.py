@@ -32,8 +32,8 @@ Words the teacher reads either way make a request not plain ("flat photo" asks f
 "its a bit overexposed" and "sky is blown out" complaints (down). Everything else (looks, several
 attributes, other regions) is not checked: :func:`follows` returns ``None``.
 
-Measured on the vibes data (13,679 requests, read as the student reads them): the check judges 784 and
-the teacher's answer passes in 776. The eight others are wordings the reader takes another way ("SUPER
+Measured on the vibes data (13,679 requests, read as the student reads them): the check judges 794 and
+the teacher's answer passes in 786. The eight others are wordings the reader takes another way ("SUPER
 HOT" is a look, "shadows a bit too dark" a region, "a light warm tone" reads "light" as a size), which
 is why the student uses the check to choose among stored answers and keeps the nearest answer where no
 stored one passes (:meth:`vibegrade.students.encoder_student.EncoderStudent.neighbours`).
@@ -106,6 +106,11 @@ def _corrects(toks: list[str], text: str) -> bool:
     return any(t.endswith(("er", "ier")) and t in direction.known_words() for t in toks)  # "warmer"
 
 
+# a number of four digits or more names something ("2049 look, not so orange"); "looks off" is wrong, not down
+_NAMING_NUMBER = re.compile(r"\d{4,}")
+_LOOKS_OFF = re.compile(r"\b(?:looks?|seems?|feels?|is|are)\s+(?:[a-z]+\s+)?off\b")
+
+
 @lru_cache(maxsize=65536)
 def plain_request(text: str) -> bool:
     """True when every word of ``text`` is a direction, size, region or filler word, none of them is read
@@ -114,6 +119,8 @@ def plain_request(text: str) -> bool:
     hour but cooler", not "flat photo", not "warm", which is a look)."""
     low = str(text).lower()
     toks = _TOKEN.findall(low)
+    if _NAMING_NUMBER.search(low) or _LOOKS_OFF.search(low):
+        return False
     return (bool(toks) and all(t in _plain_words() for t in toks) and not _EITHER_WAY.intersection(toks)
             and _corrects(toks, low))
 
