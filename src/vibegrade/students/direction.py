@@ -154,17 +154,17 @@ _REMOVING = re.compile(r"\b(?:get rid of|take away|do away with|clean up)\b")
 _WHITES = r"(?:whites|highlights|brights|bright (?:parts|bits|areas))"
 _BLACKS = r"(?:blacks|shadows|darks|dark (?:parts|bits|areas))"
 _VERB = r"\s+(?:look|looks|are|is|seem|seems|r|feel|feels)"
-_DEGREE = (r"(?:\s+[a-z]+ly|\s+a\s+(?:bit|little|tad|touch)"
-           r"|\s+(?:bit|kinda|super|really|so|way|too|quite|pretty|very))*")
+_STATE_DEGREE = (r"(?:\s+[a-z]+ly|\s+a\s+(?:bit|little|tad|touch)"
+                 r"|\s+(?:bit|kinda|super|really|so|way|too|quite|pretty|very))*")
 _TOO = r"(?:\s+[a-z]+){0,2}\s+too"
 _BLOWN = r"(?:blown(?:\s+out)?|clipped|clipping|overblown|burnt\s+out|burned\s+out)"
 _GREY_WHITES = r"(?:grey|gray|greyish|grayish|dingy|dirty|dull|dim)"
 _GREY_BLACKS = r"(?:grey|gray|greyish|grayish|milky|washed(?:[- ]out)?|faded|lifted|hazy)"
-_WHITES_BLOWN = re.compile(rf"\b{_WHITES}(?:{_VERB})?{_DEGREE}\s+{_BLOWN}\b"
+_WHITES_BLOWN = re.compile(rf"\b{_WHITES}(?:{_VERB})?{_STATE_DEGREE}\s+{_BLOWN}\b"
                            rf"|\b(?:blown(?:[- ]out)?|clipped|clipping|overblown)\s+{_WHITES}\b")
-_WHITES_GREY = re.compile(rf"\b{_WHITES}{_VERB}{_DEGREE}\s+{_GREY_WHITES}\b"
+_WHITES_GREY = re.compile(rf"\b{_WHITES}{_VERB}{_STATE_DEGREE}\s+{_GREY_WHITES}\b"
                           rf"|\b{_WHITES}{_TOO}\s+{_GREY_WHITES}\b")
-_BLACKS_GREY = re.compile(rf"\b{_BLACKS}{_VERB}{_DEGREE}\s+{_GREY_BLACKS}\b"
+_BLACKS_GREY = re.compile(rf"\b{_BLACKS}{_VERB}{_STATE_DEGREE}\s+{_GREY_BLACKS}\b"
                           rf"|\b{_BLACKS}{_TOO}\s+{_GREY_BLACKS}\b")
 # after an attribute, a complaint about it turns it ("reds are way too strong", "blues need to come down",
 # "teal is overboard"); read up to five words on, stopping at the next attribute's clause
