@@ -60,14 +60,12 @@ _FILLER = frozenset("""
     """.split())
 _TOKEN = re.compile(r"[a-z]+(?:['-][a-z]+)?")
 _NOTHING = ToolChain()
-# the values each attribute of the table moves (kept in step with :func:`moves`)
-_VALUES = {"temperature": frozenset({"temperature"}), "contrast": frozenset({"contrast"}),
-           "saturation": frozenset({"saturation", "vibrance"}),
-           "light": frozenset({"exposure", "brightness"}),
-           "exposure_level": frozenset({"exposure"}), "glow": frozenset({"bloom"}),
-           "sharpness": frozenset({"sharpen", "structure", "bloom", "contrast"})}
-_REGION_VALUES = {"light@shadows": frozenset({"shadows", "linearOffset"}),
-                  "light@highlights": frozenset({"highlights"})}
+# the adjust values each attribute of the table moves in its own direction (glow and sharpness below)
+_ADJUST_VALUES: dict[str, tuple[str, ...]] = {
+    "temperature": ("temperature",), "contrast": ("contrast",), "saturation": ("saturation", "vibrance"),
+    "light": ("exposure", "brightness"), "exposure_level": ("exposure",),
+    "light@shadows": ("shadows", "linearOffset"), "light@highlights": ("highlights",)}
+_SHARPNESS = ("sharpen", "structure")  # and, for "softer", bloom up or contrast down
 # white balance that takes a colour out: (parameter, the sign that removes it)
 _AWAY = {"blue": ("temperature", +1), "cyan": ("temperature", +1), "red": ("temperature", -1),
          "orange": ("temperature", -1), "yellow": ("temperature", -1), "green": ("tint", +1),
@@ -104,9 +102,10 @@ _SIGNS = re.compile(r"[+\-−↑↓\d]")
 
 
 def _corrects(toks: list[str], text: str) -> bool:
-    if _SIGNS.search(text) or any(t in _MARKERS or t in direction.size_words() for t in toks):
+    sizes, known = direction.size_words(), direction.known_words()
+    if _SIGNS.search(text) or any(t in _MARKERS or t in sizes for t in toks):
         return True
-    return any(t.endswith(("er", "ier")) and t in direction.known_words() for t in toks)  # "warmer"
+    return any(t.endswith(("er", "ier")) and t in known for t in toks)  # "warmer"
 
 
 # a number of four digits or more names something ("2049 look, not so orange"); "looks off" is wrong, not down
@@ -136,27 +135,15 @@ def moves(chain: ToolChain, attr: str, sign: int) -> bool | None:
     def any_adj(*keys: str) -> bool:
         return any(sign * getattr(a, k) > 0 for k in keys)
 
+    if attr in _ADJUST_VALUES:
+        return any_adj(*_ADJUST_VALUES[attr])
     base, _, region = attr.partition("@")
     if region:
-        if base == "light" and region == "shadows":
-            return any_adj("shadows", "linearOffset")
-        if base == "light" and region == "highlights":
-            return any_adj("highlights")
         return None
-    if base == "temperature":
-        return any_adj("temperature")
-    if base == "contrast":
-        return any_adj("contrast")
-    if base == "saturation":
-        return any_adj("saturation", "vibrance")
-    if base == "light":
-        return any_adj("exposure", "brightness")
-    if base == "exposure_level":
-        return any_adj("exposure")
     if base == "glow":
         return any_adj("bloom") if sign > 0 else None
     if base == "sharpness":
-        return any_adj("sharpen", "structure") or (sign < 0 and (a.bloom > 0 or a.contrast < 0))
+        return any_adj(*_SHARPNESS) or (sign < 0 and (a.bloom > 0 or a.contrast < 0))
     if base in _RANGES:
         sel = chain.selective_adjust
         if any(sign * getattr(getattr(sel, r), ch) > 0 for r in _RANGES[base]
@@ -167,39 +154,43 @@ def moves(chain: ToolChain, attr: str, sign: int) -> bool | None:
     return None
 
 
+def _checked_signature(text: str) -> frozenset[tuple[str, int]] | None:
+    """The directions of a plain correction whose every attribute this module checks, else ``None``."""
+    if not plain_request(text):
+        return None
+    sig = direction.signature(text)
+    return sig if sig and all(moves(_NOTHING, a, s) is not None for a, s in sig) else None
+
+
 @lru_cache(maxsize=65536)
 def checked_direction(text: str) -> tuple[str, int] | None:
     """The one (attribute, sign) a plain correction names, or ``None`` (not plain, several attributes, or
     one this module does not check)."""
-    if not plain_request(text):
-        return None
-    sig = direction.signature(text)
-    if len(sig) != 1:
-        return None
-    said = next(iter(sig))
-    return said if moves(_NOTHING, *said) is not None else None
+    sig = _checked_signature(text)
+    return next(iter(sig)) if sig is not None and len(sig) == 1 else None
 
 
 def named_values(attr: str) -> frozenset[str]:
     """The values :func:`moves` reads for ``attr``: adjust parameters by name, selective ones as
     ``"colour.channel"`` (``"yellow.saturation"``); empty for attributes it does not check."""
-    base, _, region = attr.partition("@")
-    if region:
-        return _REGION_VALUES.get(attr, frozenset())
-    if base in _RANGES:
-        return frozenset({f"{r}.{ch}" for r in _RANGES[base] for ch in ("saturation", "luminance")}
-                         | {_AWAY[base][0]})
-    return _VALUES.get(base, frozenset())
+    if attr in _ADJUST_VALUES:
+        return frozenset(_ADJUST_VALUES[attr])
+    if attr == "glow":
+        return frozenset({"bloom"})
+    if attr == "sharpness":
+        return frozenset({*_SHARPNESS, "bloom", "contrast"})
+    if attr in _RANGES:
+        return frozenset({f"{r}.{ch}" for r in _RANGES[attr] for ch in ("saturation", "luminance")}
+                         | {_AWAY[attr][0]})
+    return frozenset()
 
 
 @lru_cache(maxsize=65536)
 def checkable(text: str) -> bool:
     """A plain correction whose every attribute this module checks ("warmer and brighter", "a hair
     brighter"; not "it's underexposed", an exposure state, nor "skin needs more light", a region)."""
-    if not plain_request(text):
-        return False
-    sig = direction.signature(text)
-    if not sig or any(moves(_NOTHING, a, s) is None for a, s in sig):
+    sig = _checked_signature(text)
+    if sig is None:
         return False
     # a region the reader did not tie to the attribute ("skin just a hint warmer" reads as warmer)
     return not (set(_TOKEN.findall(text.lower())) & direction.region_words()) or all("@" in a for a, _ in sig)

@@ -584,17 +584,20 @@ def conflicts(a: str, b: str) -> bool:
     return bool(ca and cb and ca != cb)
 
 
+@lru_cache(maxsize=1)
 def known_words() -> frozenset[str]:
     """Every word the reader knows (attributes, regions, flip and keep words): a spelling repair must
     leave them as typed ("darks" is not a typo of "dark")."""
     return frozenset({*_ATTRS, *_REGIONS, *_FLIP, *_KEEP, *_POST_FLIP, *_COMPLAINT_AFTER, *_LACKING})
 
 
+@lru_cache(maxsize=1)
 def size_words() -> frozenset[str]:
     """The words :func:`size_class` reads ("slightly", "bit", "very", "way" ...)."""
     return _SLIGHT | _STRONG
 
 
+@lru_cache(maxsize=1)
 def region_words() -> frozenset[str]:
     """The words that name a region ("shadows", "sky", "skin" ...)."""
     return frozenset(_REGIONS)

@@ -250,12 +250,10 @@ class EncoderStudent:
                 # up"), then the same kind of size (a number or words), then the nearest
                 digits = bool(_DIGIT.search(intent))
 
-                def key(j: int) -> tuple[int, bool]:
-                    other = self._memory_read(j)
-                    return abs(q_size - size_class(other)), bool(_DIGIT.search(other)) != digits
-
-                first = min(key(j) for j in same)  # only these are averaged: "10% warmer" is not "warmer"
-                ranked = sorted((j for j in same if key(j) == first), key=lambda j: -score(j))
+                keys = {j: (abs(q_size - size_class(self._memory_read(j))),
+                            bool(_DIGIT.search(self._memory_read(j))) != digits) for j in same}
+                first = min(keys.values())  # only these are averaged: "10% warmer" is not "warmer"
+                ranked = sorted((j for j in same if keys[j] == first), key=lambda j: -score(j))
                 return [(j, float(sims[j])) for j in ranked[:k]]
         scored: list[tuple[float, int, float]] = []
         failed: list[tuple[float, int, float]] = []  # answers that do not do what a plain correction says
@@ -456,7 +454,6 @@ def _top(sims: np.ndarray, m: int) -> np.ndarray:
 
 
 _DIGIT = re.compile(r"\d")
-
 
 
 def _char_grams(text: str, n: int = 3) -> frozenset[str]:
