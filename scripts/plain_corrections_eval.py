@@ -50,7 +50,9 @@ def read_rows(authors: list[str] | None = None) -> list[dict]:
                 sys.exit(f"plain_corrections_eval: {path.name}:{n}: bad row {line[:80]!r}")
             rows.append({**r, "author": path.stem.removeprefix("author_")})
     if not rows:
-        sys.exit(f"plain_corrections_eval: no author_*.jsonl in {DATA}")
+        have = sorted(p.stem.removeprefix("author_") for p in DATA.glob("author_*.jsonl"))
+        sys.exit(f"plain_corrections_eval: no rows for authors {authors or 'any'} in {DATA} "
+                 f"(authors there: {','.join(have) or 'none'})")
     return rows
 
 
