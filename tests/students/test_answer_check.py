@@ -57,10 +57,33 @@ def test_moves_reads_each_attribute_from_the_answer():
     assert moves(c({"adjust": {"tint": 18}}), "magenta", +1)
     assert moves(c({"selective_adjust": {"red": {"saturation": 20}}}), "magenta", +1)
     assert moves(c({"adjust": {"tint": 22}}), "green", -1)  # "too green": towards magenta
-    # not checked: exposure states (looks and complaints share words), less glow, other regions
+    # a cast is the white balance's: away from the colour, or toward it
+    assert moves(c({"adjust": {"tint": 15}}), "green@cast", -1)
+    assert not moves(c({"selective_adjust": {"green": {"saturation": -30}}}), "green@cast", -1)
+    assert moves(c({"adjust": {"temperature": -20}}), "blue@cast", +1)
+    # not checked: the exposure words themselves (looks and complaints share them), less glow, other regions
     assert moves(c({"adjust": {"exposure": 80}}), "exposure", -1) is None
     assert moves(c({"adjust": {"contrast": 15}}), "glow", -1) is None
     assert moves(c({"adjust": {"exposure": 5}}), "light@sky", +1) is None
+
+
+def test_states_are_checked_as_the_correction_they_ask_for():
+    # exposure said of the picture as it is: the light the other way; bare or asked for, a look
+    assert checked_direction("kinda overexposed tbh") == ("light", -1)
+    assert checked_direction("its sooo overexposed") == ("light", -1)
+    assert checked_direction("bit underexposed") == ("light", 1)
+    for t in ("overexposed", "make it overexposed", "more overexposed"):
+        assert checked_direction(t) is None, t
+    # states of a colour's range, of the whites and of the whole picture
+    assert checked_direction("the yellows are really pale") == ("yellow", 1)
+    assert checked_direction("the bright parts look super dim") == ("light@highlights", 1)
+    assert checked_direction("its got a really green tint") == ("green@cast", -1)
+    assert checked_direction("white balance is too cool") == ("temperature", 1)
+    assert checked_direction("its so flat") == ("contrast", 1)  # "too flat" is read one way only
+    assert checked_direction("lift the exposure a lot") == ("exposure_level", 1)
+    # a colour with "tone" or "maximum" is a look the teacher adds as often as a cast it removes
+    for t in ("blue tone", "maximum green tint"):
+        assert checked_direction(t) is None, t
 
 
 def test_follows_is_none_for_looks():
@@ -94,6 +117,14 @@ def test_plain_corrections_get_answers_that_move_what_they_name(student):
     assert highlights.adjust.highlights < 0
 
 
+def test_a_colour_no_close_answer_moves_comes_from_the_stored_corrections(student):
+    """The nearest stored requests to "reds look weak" and "the greens are super neon" are looks; the
+    stored corrections of those colours answer them, the way they ask."""
+    weak, neon, muted = student.predict(["reds look weak", "the greens are super neon",
+                                         "yellows are super muted"])
+    assert moves(weak, "red", +1) and moves(neon, "green", -1) and moves(muted, "yellow", +1)
+
+
 def test_the_check_can_be_switched_off(student):
     """``retrieval.answer_check: false`` in a model's config gives the unchecked nearest answer."""
     before = student.retrieval.get("answer_check")
@@ -117,13 +148,13 @@ def test_a_plain_correction_is_answered_by_the_same_correction_at_the_same_size(
     assert 15 <= raised.adjust.contrast <= 40
     assert 0 < slight.adjust.exposure < plain.adjust.exposure < strong.adjust.exposure
     index = student._corrections()
-    assert ("contrast", 1) in index and ("light", -1) in index and ("red", -1) not in index
+    assert ("contrast", 1) in index and ("light", -1) in index
     assert all(student.memory_intents[j] != "golden hour" for js in index.values() for j in js)
 
 
 def test_blind_plain_corrections_move_what_their_authors_say(student):
-    """The 1,200 blind plain corrections (data/vibes/plain_corrections/, six authors who saw only the
-    brief): the shipped student's answer moves the labelled attribute the labelled way in 85 % or more
+    """The 2,000 blind plain corrections (data/vibes/plain_corrections/, eight authors who saw only the
+    brief): the shipped student's answer moves the labelled attribute the labelled way in 93 % or more
     (docs/experiments.md has each set's figure with and without the check)."""
     import json
 
@@ -137,7 +168,7 @@ def test_blind_plain_corrections_move_what_their_authors_say(student):
     paths = sorted((ROOT / "data/vibes/plain_corrections").glob("author_*.jsonl"))
     rows = [json.loads(line) for path in paths
             for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
-    assert len(rows) == 1200 and {r["attribute"] for r in rows} == set(attrs)
+    assert len(rows) == 2000 and {r["attribute"] for r in rows} == set(attrs)
     answers = student.predict([r["request"] for r in rows])
     right = sum(bool(moves(c, attrs[r["attribute"]], r["direction"])) for c, r in zip(answers, rows))
-    assert right / len(rows) >= 0.85
+    assert right / len(rows) >= 0.93

@@ -279,7 +279,7 @@ def test_two_moves_in_one_line_keep_their_own_directions(text: str, expected: se
     # " / " ends a clause like a comma
     ("temp − / detail +", {("temperature", -1), ("sharpness", 1)}),
     # a colour said to be oversaturated is too strong; asked for, it is not
-    ("the blues are way oversaturated, cut them back hard", {("blue", -1), ("saturation", -1)}),
+    ("the blues are way oversaturated, cut them back hard", {("blue", -1)}),
     ("make the blues oversaturated", {("blue", 1), ("saturation", 1)}),
     # "has no X" asks for X; "no X" alone removes it; "exp" is exposure
     ("it's cold and has no bloom", {("glow", 1), ("temperature", 1)}),
@@ -323,7 +323,7 @@ def test_a_colour_asked_for_or_kept_is_its_range(text: str, colour: str) -> None
     ("yellows are blinding, way less of them", {("yellow", -1)}),
     ("saturation is absolutely nuclear", {("saturation", -1)}),
     ("greens are crazy saturated, bring them way way down", {("green", -1), ("saturation", -1)}),
-    ("make the greens super saturated", {("green", 1), ("saturation", 1)}),
+    ("make the greens super saturated", {("green", 1)}),  # more greens, not more of every colour
     ("i want the colours absolutely nuclear", {("saturation", 1)}),
     ("skin has gone orange", {("orange", -1)}),
 ])
@@ -364,3 +364,48 @@ def test_hair_and_nudge_sizes(text: str, size: int) -> None:
 ])
 def test_states_of_the_whites_and_blacks(text, sig):
     assert signature(text) == sig
+
+
+@pytest.mark.parametrize("text, expected", [
+    # a colour's range said to be weak asks for more of it, said to be loud for less ("muted" and "dull"
+    # said of the yellows are not a desaturation of everything)
+    ("reds look weak", {("red", 1)}), ("yellows are super muted", {("yellow", 1)}),
+    ("the greens look really dead", {("green", 1)}), ("greens a touch flat", {("green", 1)}),
+    ("the greens are super neon", {("green", -1)}), ("the blues are super intense", {("blue", -1)}),
+    ("blues a touch less intense", {("blue", -1)}), ("deeper blues", {("blue", 1)}),
+    ("make the yellows really pop", {("yellow", 1)}),
+    # asked for, the state is a look
+    ("i want the reds to look bright", {("light", -1), ("red", 1)}),
+    # a colour or a temperature said of the whole picture is a cast; any other state is too much of it
+    ("its really orange", {("orange@cast", -1)}), ("everythings super blue", {("blue@cast", -1)}),
+    ("its super warm, cool it off", {("temperature", -1)}), ("its really dark", {("light", 1)}),
+    ("its super bright", {("light", -1)}), ("its really blurry", {("sharpness", 1)}),
+    ("i can barley see the filter and its cold", {("filter", 1), ("temperature", 1)}),
+    ("make it look warm", {("temperature", 1)}),
+    ("it's all cold blue, like it was shot in deep shade", {("blue", -1), ("light", -1), ("temperature", 1)}),
+    # the whites said to be hot, dull or not white are the highlights' light; crushed blacks want lifting
+    ("highlights way too hot", {("light@highlights", -1)}),
+    ("whites are a tad hot", {("light@highlights", -1)}),
+    ("highlights a little dull", {("light@highlights", 1)}),
+    ("whites arent white enough", {("light@highlights", 1)}),
+    ("darks are a little crushed", {("light@shadows", 1)}),
+    ("the bright bits are blowing out", {("light@highlights", -1)}),
+    # "the dark parts" are the shadows; light as a noun is brightness, unless stops say it
+    ("darken the dark parts slightly", {("light@shadows", -1)}),
+    ("brighten the dark parts a touch", {("light@shadows", 1)}),
+    ("needs more light", {("light", 1)}), ("half a stop less light", {("exposure_level", -1)}),
+    ("deeper blue sky", {("blue", 1), ("light@sky", -1)}),
+    # a state said first with a comma or an interjection after it; an intensity asked of a range; commands
+    # are not states; "too light" is too bright
+    ("super warm, cool it way down", {("temperature", -1)}),
+    ("super soft, needs way more detail", {("sharpness", 1)}), ("so dark omg", {("light", 1)}),
+    ("super warm", {("temperature", 1)}),
+    ("make the blues really intense", {("blue", 1)}), ("make the oranges really strong", {("orange", 1)}),
+    ("yellow need much more strong please", {("yellow", 1)}),
+    ("the oranges are really strong", {("orange", -1)}),
+    ("reds are really blowing out", {("red", -1)}), ("the whites are nuked", {("light@highlights", -1)}),
+    ("slightly desaturate", {("saturation", -1)}),
+    ("its too light", {("light", -1)}), ("the whites look a tiny bit grey", {("light@highlights", 1)}),
+])
+def test_states_of_ranges_regions_and_the_whole_picture(text: str, expected: set) -> None:
+    assert signature(text) == expected

@@ -57,6 +57,9 @@ _FILLER = frozenset("""
     all abit alot kinda bring pull push take turn put get give dial knock nudge set go hair tiny teeny wee
     notch tad look looks looking feel feels seem seems r parts bits areas totally completely
     blown clipped clipping overblown burnt burned grey gray greyish grayish dingy dirty milky lifted
+    loads heaps ton tons back ease tame side on white balance toned there's theres there got tint cast tinge
+    everythings everything's channel tbh ugh maybe really cooling warming hot blowing in
+    them they those these we us imo omg hmm lol rn ngl smh nuked fried
     """.split())
 _TOKEN = re.compile(r"[a-z]+(?:['-][a-z]+)?")
 _NOTHING = ToolChain()
@@ -97,7 +100,7 @@ _MARKERS = frozenset({"more", "less", "too", "so", "add", "increase", "decrease"
                       "desat", "brighten", "darken", "lighten", "soften", "sharpen", "without", "no", "not",
                       "weaker", "stronger", "weak", "strong", "intense", "looks", "looking", "feels", "seems",
                       "is", "are", "r", "its", "it's", "blown", "clipped", "clipping", "overblown", "dingy",
-                      "milky"})
+                      "milky", "kinda"})
 _SIGNS = re.compile(r"[+\-−↑↓\d]")
 
 
@@ -113,6 +116,19 @@ _NAMING_NUMBER = re.compile(r"\d{4,}")
 _LOOKS_OFF = re.compile(r"\b(?:looks?|seems?|feels?|is|are)\s+(?:[a-z]+\s+)?off\b")
 
 
+_HELD = re.compile(r"[a-z]*([a-z])\1{2,}[a-z]*")
+
+
+def _unhold(match: re.Match[str]) -> str:
+    """A word typed with a letter held down ("waaay", "sooo"): the plain word where there is one."""
+    word = match.group(0)
+    for n in (1, 2):
+        fixed = re.sub(r"([a-z])\1{2,}", r"\1" * n, word)
+        if fixed in _plain_words():
+            return fixed
+    return word
+
+
 @lru_cache(maxsize=65536)
 def plain_request(text: str) -> bool:
     """True when every word of ``text`` is a direction, size, region or filler word, none of them is read
@@ -120,11 +136,14 @@ def plain_request(text: str) -> bool:
     sign): a correction with no look in it ("lighter", "tone down the brightness", "temp +"; not "golden
     hour but cooler", not "flat photo", not "warm", which is a look)."""
     low = str(text).lower()
-    toks = _TOKEN.findall(low)
     if _NAMING_NUMBER.search(low) or _LOOKS_OFF.search(low):
         return False
-    return (bool(toks) and all(t in _plain_words() for t in toks) and not _EITHER_WAY.intersection(toks)
-            and _corrects(toks, low))
+    low = direction.restate(_HELD.sub(_unhold, low))  # "reds look dull" is "more reds": no "dull" left
+    toks = _TOKEN.findall(low)
+    # "too flat" and "so blurry" are read one way only
+    either = any(t in _EITHER_WAY and (k == 0 or toks[k - 1] not in ("too", "so"))
+                 for k, t in enumerate(toks))
+    return bool(toks) and all(t in _plain_words() for t in toks) and not either and _corrects(toks, low)
 
 
 def moves(chain: ToolChain, attr: str, sign: int) -> bool | None:
@@ -138,6 +157,9 @@ def moves(chain: ToolChain, attr: str, sign: int) -> bool | None:
     if attr in _ADJUST_VALUES:
         return any_adj(*_ADJUST_VALUES[attr])
     base, _, region = attr.partition("@")
+    if region == "cast" and base in _AWAY:  # a cast is the white balance's: toward the colour or away
+        key, away = _AWAY[base]
+        return -sign * away * getattr(a, key) > 0
     if region:
         return None
     if base == "glow":
@@ -154,11 +176,48 @@ def moves(chain: ToolChain, attr: str, sign: int) -> bool | None:
     return None
 
 
+# an exposure word said of the picture as it is ("its sooo overexposed", "bit underexposed", "kinda
+# overexposed tbh") is a complaint: the light the other way. Bare "overexposed" is a look (exposure up in
+# the data), and so is anything that asks for it ("more overexposed", "make it overexposed").
+_STATE_MARKS = frozenset({"its", "it's", "is", "looks", "look", "bit", "kinda", "slightly", "little", "tad",
+                          "so", "too", "way", "super", "really", "very", "r", "tbh", "abit", "quite",
+                          "pretty",
+                          "totally", "seems", "feels", "lil", "ugh", "hella", "mega", "sooo", "less"})
+_ASKS_FOR = frozenset({"more", "make", "want", "go", "add", "give", "need", "needs", "like"})
+
+
+# a colour named with these is a look the teacher adds ("blue tone", "maximum green tint") as often as a cast
+# it removes ("a little pink cast", "extreme blue cast")
+_CAST_EITHER_WAY = frozenset({"tone", "max", "maximum"})
+
+
+def _exposure_state(text: str) -> frozenset[tuple[str, int]]:
+    low = str(text).lower()
+    toks = set(_TOKEN.findall(low))
+    over, under = bool(direction.OVER.search(low)), bool(direction.UNDER.search(low))
+    if over == under or not toks & _STATE_MARKS or toks & _ASKS_FOR:
+        return frozenset({("exposure", 1)})  # not a checked attribute: left to the nearest answers
+    return frozenset({("light", -1 if over else 1)})
+
+
 def _checked_signature(text: str) -> frozenset[tuple[str, int]] | None:
     """The directions of a plain correction whose every attribute this module checks, else ``None``."""
     if not plain_request(text):
         return None
     sig = direction.signature(text)
+    if any(a.endswith("@cast") for a, _ in sig) and \
+            _CAST_EITHER_WAY.intersection(_TOKEN.findall(text.lower())):
+        return None
+    if len(sig) == 1 and next(iter(sig))[0] == "exposure":
+        sig = _exposure_state(text)
+    elif len(sig) == 2 and len({s for _, s in sig}) == 1:
+        attrs = {a for a, _ in sig}
+        sign = next(iter(sig))[1]
+        if attrs == {"light", "exposure_level"}:
+            sig = frozenset({("exposure_level", sign)})  # "lift the exposure a lot"
+        elif "light" in attrs and any(a.startswith("light@") for a in attrs) and \
+                {"them", "it"} & set(_TOKEN.findall(text.lower())):
+            sig = frozenset((a, s) for a, s in sig if a != "light")  # "the blacks are so milky, deepen them"
     return sig if sig and all(moves(_NOTHING, a, s) is not None for a, s in sig) else None
 
 
@@ -179,6 +238,9 @@ def named_values(attr: str) -> frozenset[str]:
         return frozenset({"bloom"})
     if attr == "sharpness":
         return frozenset({*_SHARPNESS, "bloom", "contrast"})
+    base, _, region = attr.partition("@")
+    if region == "cast" and base in _AWAY:
+        return frozenset({_AWAY[base][0]})
     if attr in _RANGES:
         return frozenset({f"{r}.{ch}" for r in _RANGES[attr] for ch in ("saturation", "luminance")}
                          | {_AWAY[attr][0]})

@@ -22,7 +22,7 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
-__all__ = ["signature", "conflicts", "size_class", "known_words", "size_words", "region_words"]
+__all__ = ["signature", "restate", "conflicts", "size_class", "known_words", "size_words", "region_words"]
 
 # word -> (attribute, sign)
 _ATTRS: dict[str, tuple[str, int]] = {}
@@ -154,18 +154,55 @@ _REMOVING = re.compile(r"\b(?:get rid of|take away|do away with|clean up)\b")
 _WHITES = r"(?:whites|highlights|brights|bright (?:parts|bits|areas))"
 _BLACKS = r"(?:blacks|shadows|darks|dark (?:parts|bits|areas))"
 _VERB = r"\s+(?:look|looks|are|is|seem|seems|r|feel|feels)"
-_STATE_DEGREE = (r"(?:\s+[a-z]+ly|\s+a\s+(?:bit|little|tad|touch)"
+_STATE_DEGREE = (r"(?:\s+[a-z]+ly|\s+a\s+(?:(?:tiny|little|wee)\s+)?(?:bit|little|tad|touch)"
                  r"|\s+(?:bit|kinda|super|really|so|way|too|quite|pretty|very))*")
 _TOO = r"(?:\s+[a-z]+){0,2}\s+too"
-_BLOWN = r"(?:blown(?:\s+out)?|clipped|clipping|overblown|burnt\s+out|burned\s+out)"
+_BLOWN = (r"(?:blown(?:\s+out)?|blowing(?:\s+out)?|clipped|clipping|overblown|burnt\s+out|burned\s+out"
+          r"|nuked|fried)")
 _GREY_WHITES = r"(?:grey|gray|greyish|grayish|dingy|dirty|dull|dim)"
-_GREY_BLACKS = r"(?:grey|gray|greyish|grayish|milky|washed(?:[- ]out)?|faded|lifted|hazy)"
+_GREY_BLACKS = r"(?:grey|gray|greyish|grayish|milky|washed(?:[- ]out)?|faded|lifted|hazy|weak|thin|faint)"
+# a state needs its verb or a degree word between the region and the word ("highlights way too hot",
+# "whites are a tad hot"; not "hot highlights", a look)
+_SAID_OF = rf"(?:{_VERB}{_STATE_DEGREE}|{_STATE_DEGREE.removesuffix('*')}+)"
+_HOT = r"(?:hot|harsh|glaring|blinding|searing)"
 _WHITES_BLOWN = re.compile(rf"\b{_WHITES}(?:{_VERB})?{_STATE_DEGREE}\s+{_BLOWN}\b"
-                           rf"|\b(?:blown(?:[- ]out)?|clipped|clipping|overblown)\s+{_WHITES}\b")
-_WHITES_GREY = re.compile(rf"\b{_WHITES}{_VERB}{_STATE_DEGREE}\s+{_GREY_WHITES}\b"
-                          rf"|\b{_WHITES}{_TOO}\s+{_GREY_WHITES}\b")
+                           rf"|\b(?:blown(?:[- ]out)?|clipped|clipping|overblown)\s+{_WHITES}\b"
+                           rf"|\b{_WHITES}{_SAID_OF}\s+{_HOT}\b")
+_GREY_WHITES_MORE = rf"(?:{_GREY_WHITES}|muddy|murky|muted|weak|flat|dead)"
+_WHITES_GREY = re.compile(rf"\b{_WHITES}{_SAID_OF}\s+{_GREY_WHITES_MORE}\b"
+                          rf"|\b{_WHITES}{_TOO}\s+{_GREY_WHITES}\b"
+                          rf"|\b{_WHITES}\s+(?:are|r|is)?\s*(?:not|n'?t|nt)\s+(?:white|bright|clean)\s+enough\b")
 _BLACKS_GREY = re.compile(rf"\b{_BLACKS}{_VERB}{_STATE_DEGREE}\s+{_GREY_BLACKS}\b"
                           rf"|\b{_BLACKS}{_TOO}\s+{_GREY_BLACKS}\b")
+# blacks said to be crushed or blocked are too dark ("darks are a little crushed"): lift them
+_BLACKS_CRUSHED = re.compile(rf"\b{_BLACKS}{_VERB}{_STATE_DEGREE}\s+(?:crushed|blocked|clogged|inky)\b")
+# "the dark parts", "bright areas": the region words ("darken the dark parts slightly" darkens the shadows)
+_REGION_PHRASE = re.compile(r"\b(dark|bright|light)(?:er)?\s+(?:parts?|areas?|bits?|spots?|tones?)\b")
+# what is said of a colour's range as it is: too little of it ("reds look weak", "the yellows are really
+# pale", "greens a bit dead") asks for more of it, too much ("the greens are super neon", "blues are super
+# intense") for less; read as "more reds" / "less reds" unless something before asks for the state ("i want
+# the reds to look bright")
+_RANGE = r"(?:reds?|oranges?|yellows?|greens?|blues?|purples?|pinks?|magentas?|cyans?|teals?)"
+_RANGE_WEAK = (r"weak|dull|dead|muted|pale|faint|flat|lifeless|drab|faded|washed(?:[- ]out)?|weak-looking"
+               r"|an(?:a)?emic|underwhelming|subdued|desaturated|bland|sad|lacking|boring")
+_RANGE_LOUD = (r"intense|neon|strong|loud|garish|overdone|overpowering|oversaturated|over-saturated|saturated"
+               r"|radioactive|nuclear|overcooked|punchy|vivid|bright|heavy|hot|aggressive|overwhelming"
+               r"|screaming|overbearing|insane|crazy|wild|blowing\s+out|blown(?:\s+out)?|clipping|clipped")
+_RANGE_STATE = re.compile(rf"\b({_RANGE}){_SAID_OF}\s+(?:({_RANGE_WEAK})|({_RANGE_LOUD}))\b")
+# a colour or a temperature said of the whole picture as it is ("its really orange", "everythings super
+# blue", "looks super warm, needs cooling"): a cast, too much of it; read as "everything too orange". Any
+# other state said so ("its really dark", "it's super bright", "its kinda blurry") is too much of it too.
+_PICTURE_STATE = re.compile(
+    r"(?:(?:^|(?<=[,;.!?]))\s*(?:looks?|feels?|seems?)"
+    r"|\b(?:it'?s|it is|it looks|it feels|it seems|everything'?s|everythings|everything (?:is|looks|feels)"
+    r"|the whole (?:thing|photo|pic|picture|image|shot) (?:is|looks)))"
+    r"(?:\s+(?:way|so|super|really|very|kinda|a bit|a little|bit|little|too|quite|pretty|totally|rather"
+    r"|slightly|a tad|tad|mega|hella|all))*\s+(?:(red|orange|yellow|green|blue|purple|pink|magenta|cyan|teal"
+    r"|warm|cool|cold|hot)|(dark|bright|dim|flat|soft|blurry|fuzzy|saturated|oversaturated|vivid|colou?rful"
+    r"|desaturated|muted|dull|faded|washed out|contrasty|harsh|punchy|sharp|crunchy|grey|gray|muddy|murky"
+    r"|hazy))\b"
+    r"(?!\s*(?:-|,)?\s*(?:tint|cast|tone|toned|hue|tinge|and|but|with|[a-z]+\s+look)\b)"
+    r"(?!\s+(?:red|orange|yellow|green|blue|purple|pink|magenta|cyan|teal|warm|cool|cold)\b)")
 # after an attribute, a complaint about it turns it ("reds are way too strong", "blues need to come down",
 # "teal is overboard"); read up to five words on, stopping at the next attribute's clause
 _COMPLAINT_AFTER = frozenset({"down", "lower", "overpowering", "overboard", "overdone", "excessive", "loud",
@@ -225,6 +262,9 @@ _OVER_INTENSIFIERS = frozenset({"crazy", "super", "way", "insanely", "massively"
                                 "absurdly", "wildly", "mega", "stupidly"})
 
 
+_ASKED_STRENGTH = frozenset({"strong", "heavy", "loud", "wild", "crazy", "insane", "aggressive", "high"})
+
+
 def _complained_after(toks: list[str], i: int) -> bool:
     """A complaint about ``toks[i]`` in the words after it, before another attribute's clause starts."""
     if i + 1 < len(toks) and toks[i + 1] in ("it", "things", "everything", "them"):
@@ -255,6 +295,9 @@ def _complained_after(toks: list[str], i: int) -> bool:
             return False  # "more blue up top": the sky, not "over the top"
         if w in _DOMINATING:
             return not any(x in _ASK for x in toks[max(0, i - 3):i])
+        if w in _COMPLAINT_AFTER and (toks[j - 1] == "more" or (
+                w in _ASKED_STRENGTH and any(x in _ASK for x in toks[max(0, i - 3):i]))):
+            return False  # "yellow need much more strong", "make the oranges really strong"
         if w in _COMPLAINT_AFTER:
             # after a word that already lowers, "heavy" / "strong" is its size: "desat heavy"
             return not (_ATTRS[toks[i]][1] < 0 and w in ("heavy", "strong", "hard", "crazy", "insane"))
@@ -320,7 +363,7 @@ _ASK = frozenset({*_KEEP, "want", "give", "need", "like", "love", "get", "bring"
                   "with"})
 # verbs that describe the picture as it is ("it looks flat", "skin is orange", "feels cold"): a complaint
 _STATE_VERBS = frozenset({"looks", "look", "looking", "feels", "feel", "seems", "is", "are", "s", "getting",
-                          "reads",
+                          "reads", "r",
                           "lean", "leans", "leaning", "gone", "turned", "came"})
 # degree words of a bare fragment ("a bit flat", "kinda dark"): at least one of the core ones
 _DEGREE_CORE = frozenset({"bit", "little", "tad", "kinda", "slightly", "rather", "quite", "pretty", "lil",
@@ -337,6 +380,11 @@ def _collapse(match: re.Match[str]) -> str:
     return one if one in _ATTRS or one in ("so", "cold", "warm") else re.sub(r"([a-z])\1{2,}", r"\1\1", word)
 
 
+# verbs that ask, never describe ("slightly desaturate" is a command, "slightly desaturated" a state)
+_COMMANDS = frozenset({"desaturate", "desat", "darken", "brighten", "lighten", "soften", "sharpen", "deepen",
+                       "mute", "saturate"})
+
+
 def _is_state(toks: list[str], i: int) -> bool:
     """``toks[i]`` describes the picture rather than asks for it: a "-ish" colour; a plain colour or
     temperature word before "cast" / "tint"; or an adjective after "looks", "is", "feels" … ("it looks
@@ -347,7 +395,8 @@ def _is_state(toks: list[str], i: int) -> bool:
         return False
     if w in _ISH:
         return True
-    if w in _LEVEL_NOUNS or w.endswith("er") or w not in _ATTRS or _ATTRS[w][0] == "exposure":
+    if w in _LEVEL_NOUNS or w.endswith("er") or w not in _ATTRS or _ATTRS[w][0] == "exposure" or \
+            w in _COMMANDS:
         return False  # "overexposed", "blown" already name the state
     if _ATTRS[w][0] in COLOURS | {"temperature"} and any(x in _CAST for x in toks[i + 1:i + 3]):
         return True
@@ -369,6 +418,87 @@ def _is_state(toks: list[str], i: int) -> bool:
         lead = lead[1:]
     return bool(lead) and all(x in _DEGREE for x in lead) and bool(set(lead) & _DEGREE_CORE) and \
         all(x in _NOT_A_DEGREE for x in toks[i + 1:end])
+
+
+# "blues a touch less intense", "greens more vivid": less / more of the colour, not of all colours
+_RANGE_COMPARED = re.compile(rf"\b({_RANGE})(?:{_SAID_OF})?\s+(less|more)\s+(?:intense|vivid|saturated"
+                             r"|vibrant|bright|strong|punchy|bold|rich|colou?rful|neon|loud|saturation)\b")
+# an intensity asked of a colour's range ("make the blues really intense", "get the oranges super vivid"):
+# more of that colour, not of every colour
+_RANGE_ASKED = re.compile(rf"\b(make|get|want|need)\s+(?:the\s+|my\s+|those\s+)?({_RANGE})"
+                          rf"(?:\s+(?:a\s+lot|way|so|super|really|very|more|much|even|extra|a\s+bit))*"
+                          r"\s+(?:intense|vivid|saturated|vibrant|strong|punchy|bold|rich|colou?rful|stronger"
+                          r"|brighter|richer|bolder|punchier)\b")
+# a state said first with its size and a comma after it, or an interjection: "super warm, cool it way down",
+# "super soft, needs way more detail", "so dark omg" (not bare "super warm", a look)
+_FRAGMENT_STATE = re.compile(
+    r"^\s*(?:(?:hmm+|ugh+|omg|ok|okay|honestly|tbh|yikes|wow|ew+|ngl)\s+)?"
+    r"(?:(?:so|super|really|way|very|kinda|a bit|a little|bit|quite|pretty|totally|mega|hella|too)\s+)+"
+    r"(?:(red|orange|yellow|green|blue|purple|pink|magenta|cyan|teal|warm|cool|cold|hot)"
+    r"|(dark|bright|dim|flat|soft|blurry|fuzzy|saturated|oversaturated|vivid|colou?rful|desaturated|muted|dull"
+    r"|faded|washed out|contrasty|harsh|punchy|sharp|crunchy|grey|gray|muddy|murky|hazy))\b"
+    r"(?=\s*[,;.!]|\s+(?:omg|lol|ugh+|tbh|imo|rn|af|smh|ngl)\b)")
+# "too light", "so light": too bright ("light" alone is a size word)
+_TOO_LIGHT = re.compile(r"\b(too|so)\s+light\b(?!\s*(?:leaks?|rays?|beams?|trails?))")
+# "deeper blues", "blues a little deeper": more of the colour's range (not darker; "a deeper blue sky" is
+# both)
+_RANGES_PLURAL = r"(?:reds|oranges|yellows|greens|blues|purples|pinks|magentas|cyans|teals)"
+_DEEPER = re.compile(rf"\bdeeper\s+({_RANGES_PLURAL})\b|\b({_RANGES_PLURAL})(?:{_STATE_DEGREE})\s+deeper\b")
+# "make the reds pop", "greens need to pop", "make the whites really pop": more of them
+_POP = re.compile(rf"\b({_RANGE}|colou?rs|whites|highlights|brights)\s+(?:really\s+|more\s+|to\s+"
+                  r"|need\s+to\s+|needs\s+to\s+)*pop\b")
+# light as a noun: "needs more light", "a bit less light" (not "light leaks")
+_LIGHT_NOUN = re.compile(r"\b(more|less)\s+light\b(?!\s*(?:leak|leaks|rays?|beams?|trails?|painting))")
+_DIM_IT = re.compile(r"\bdim\s+(it|this|things|everything)\b")
+
+
+def _light_noun(match: re.Match[str]) -> str:
+    before = match.string[max(0, match.start() - 24):match.start()].split()[-3:]
+    if any(w in ("stop", "stops", "ev") for w in before):
+        return match.group(0)  # "half a stop less light": the stops say it
+    return " brighter " if match.group(1) == "more" else " darker "
+
+
+def _asked_before(match: re.Match[str], also: tuple[str, ...] = ()) -> bool:
+    """An asking word (or one of ``also``) among the three words before ``match``: the state is asked for
+    ("make it look warm", "i want the reds to look bright")."""
+    before = match.string[max(0, match.start() - 24):match.start()].split()[-3:]
+    return any(w in _ASK or w in also for w in before)
+
+
+def _range_state(match: re.Match[str]) -> str:
+    if _asked_before(match, ("not", "to")):
+        return match.group(0)
+    return f" {'more' if match.group(2) else 'less'} {match.group(1)} "
+
+
+def _picture_state(match: re.Match[str]) -> str:
+    if _asked_before(match):
+        return match.group(0)
+    return f" everything too {match.group(1)} " if match.group(1) else f" too {match.group(2)} "
+
+
+def restate(text: str) -> str:
+    """States said of a region, a colour's range or the whole picture, rewritten as the request they make
+    ("the dark parts" → "darks", "reds look weak" → "more reds", "its really orange" → "everything too
+    orange"). ``text`` is lower case; the rest of the reader reads the result (so does
+    :mod:`vibegrade.students.answer_check`)."""
+    t = _REGION_PHRASE.sub(lambda m: " darks " if m.group(1) == "dark" else " brights ", text)
+    t = _TOO_LIGHT.sub(r" \1 bright ", t)
+    t = _RANGE_STATE.sub(_range_state, t)
+    t = _RANGE_COMPARED.sub(lambda m: f" {m.group(2)} {m.group(1)} ", t)
+    t = _RANGE_ASKED.sub(lambda m: f" more {m.group(2)} ", t)
+    t = _FRAGMENT_STATE.sub(lambda m: f" too {m.group(1) or m.group(2)} ", t)
+    t = _DEEPER.sub(lambda m: f" more {m.group(1) or m.group(2)} ", t)
+    t = _POP.sub(lambda m: f" {m.group(1)} up ", t)
+    t = _LIGHT_NOUN.sub(_light_noun, t)
+    t = _DIM_IT.sub(r" darken \1 ", t)
+    t = _PICTURE_STATE.sub(_picture_state, t)
+    t = _WHITES_BLOWN.sub(" too bright highlights ", t)
+    t = _WHITES_GREY.sub(" too dark highlights ", t)
+    t = _BLACKS_GREY.sub(" too bright shadows ", t)
+    t = _BLACKS_CRUSHED.sub(" too dark shadows ", t)
+    return " ".join(t.split())
 
 
 @lru_cache(maxsize=65536)
@@ -403,9 +533,7 @@ def signature(text: str) -> frozenset[tuple[str, int]]:
     t = re.sub(r"\d*[.,]?\d+", " ", t)
     t = " ".join(t.split())
     t = _REMOVING.sub(" remove ", t)
-    t = _WHITES_BLOWN.sub(" too bright highlights ", t)
-    t = _WHITES_GREY.sub(" too dark highlights ", t)
-    t = _BLACKS_GREY.sub(" too bright shadows ", t)
+    t = restate(t)
     t = _LOWERING.sub(" less ", t)
     toks = _CLAUSE_TOKEN.findall(t)
     found: list[tuple[str, int, int, bool]] = []  # attribute, sign, token index, a direction-less noun
@@ -555,8 +683,8 @@ def _uncast(sig: frozenset[tuple[str, int]]) -> frozenset[tuple[str, int]]:
     return frozenset((k.removesuffix("@cast"), s) for k, s in sig)
 
 
-_OVER = re.compile(r"\bover[- ]?expos")
-_UNDER = re.compile(r"\bunder[- ]?expos")
+OVER = re.compile(r"\bover[- ]?expos")
+UNDER = re.compile(r"\bunder[- ]?expos")
 
 
 def conflicts(a: str, b: str) -> bool:
@@ -565,8 +693,8 @@ def conflicts(a: str, b: str) -> bool:
     of different attributes only ("increase contrast" vs "increase saturation"), or one says
     over-exposed and the other under-exposed, whatever surrounds the words."""
     la, lb = str(a).lower(), str(b).lower()
-    if (_OVER.search(la) and _UNDER.search(lb) and not _OVER.search(lb)) or \
-            (_UNDER.search(la) and _OVER.search(lb) and not _UNDER.search(lb)):
+    if (OVER.search(la) and UNDER.search(lb) and not OVER.search(lb)) or \
+            (UNDER.search(la) and OVER.search(lb) and not UNDER.search(lb)):
         return True
     sa, sb = _uncast(signature(a)), _uncast(signature(b))
     if not sa or not sb:

@@ -243,9 +243,8 @@ class EncoderStudent:
             return float(sims[j]) + bonus - pen * abs(q_size - size_class(self._memory_read(j)))
 
         said = checked_direction(intent) if self.retrieval.get("answer_check", 1) else None
-        if said is not None:
-            same = [j for j in self._corrections().get(said, ())
-                    if not conflicts(intent, self._memory_read(j)) and moves(self.memory_chains[j], *said)]
+        if said is not None and said[0] not in COLOURS:
+            same = self._same_corrections(intent, said)
             if same:  # the same size first ("raise the contrast" is not "crank the contrast all the way
                 # up"), then the same kind of size (a number or words), then the nearest
                 digits = bool(_DIGIT.search(intent))
@@ -279,24 +278,36 @@ class EncoderStudent:
             if len(best) == k:
                 kth = best[0]
         scored.sort(key=lambda t: -t[0])
+        if not scored and said is not None and said[0] in COLOURS:
+            # no close answer moves the colour: the stored corrections of that colour that do ("reds look
+            # weak" finds "more red" although its neighbours are looks)
+            scored = sorted(((score(j), j, float(sims[j])) for j in self._same_corrections(intent, said)),
+                            key=lambda t: -t[0])
         if not scored:  # the check never leaves a request without an answer
             scored = sorted(failed, key=lambda t: -t[0])
         return [(j, s) for _, j, s in scored[:k]]
 
+    def _same_corrections(self, intent: str, said: tuple[str, int]) -> list[int]:
+        """The stored plain corrections that name ``said`` and whose answers move it that way, without a
+        direction that conflicts with ``intent``."""
+        return [j for j in self._corrections().get(said, ())
+                if not conflicts(intent, self._memory_read(j)) and moves(self.memory_chains[j], *said)]
+
     def _corrections(self) -> dict[tuple[str, int], list[int]]:
         """The stored plain corrections by the (attribute, sign) they name, without a preset (a request
-        answered with one is a look, whatever its words) and without colours: the teacher answers "too
-        green" and "more magenta" on the white balance, "less green" and "more purple" on the ranges, and
-        the words do not tell them apart well enough (keying colours by their plural form lost .0010 on
-        the concept split). Built on first use: a cheap word test on every stored request, the reader
-        on the few that pass it.
+        answered with one is a look, whatever its words). Colours are answered from it only where none of
+        the nearest answers moves the colour: the teacher answers "too green" and "more magenta" on the
+        white balance, "less green" and "more purple" on the ranges, and the words do not tell them apart
+        well enough to go there first (keying colours by their plural form lost .0010 on the concept
+        split). Built on first use: a cheap word test on every stored request, the reader on the few that
+        pass it.
         """
         if getattr(self, "_corrections_for", None) is not self.memory_intents:
             index: dict[tuple[str, int], list[int]] = {}
             for j, text in enumerate(self.memory_intents):
                 if plain_request(text) and not self.memory_chains[j].filter.used:
                     said = checked_direction(self._memory_read(j))
-                    if said is not None and said[0] not in COLOURS:
+                    if said is not None:
                         index.setdefault(said, []).append(j)
             self._corrections_index = index
             self._corrections_for = self.memory_intents
