@@ -10,6 +10,10 @@ decoder) and with it (docs/experiments.md, "Plain corrections"):
 
     .venv/bin/python scripts/first_requests_sheet.py --plain ../shared/photos/red_barn_pond_sky.jpg \
         docs/images/plain_corrections_barn.jpg
+
+With ``--states`` it renders complaints about what the photo looks like ("reds look weak", "its really
+orange", "highlights way too hot"), once, with the check; run it with ``PYTHONPATH`` pointing at an older
+checkout's ``src`` to see what that code answered (docs/experiments.md, "States").
 """
 
 from __future__ import annotations
@@ -20,6 +24,9 @@ from pathlib import Path
 REQUESTS = ["(original)", "black and white", "monochrome", "kodak tri-x 400", "slightly warmer",
             "fix overexposed photo", "make it a bit cooler", "can you make this look cinematic please",
             "vintage", "golden hour", "cyberpunk", "x-ray", "vintgae", "less orange"]
+# states the reader learned on December 6 (third session), from the blind plain-correction sets
+STATES = ["(original)", "reds look weak", "the greens are super neon", "its really orange",
+          "highlights way too hot", "darks are a little crushed", "kinda overexposed tbh"]
 # plain corrections whose nearest stored requests were other edits before the answer check
 PLAIN = ["lighter", "brighten it up", "tone down the brightness", "raise the contrast", "tone down the blues",
          "a little less saturated", "bring down the highlights"]
@@ -33,6 +40,7 @@ def main() -> int:
     ap.add_argument("--width", type=int, default=300, help="width of each tile in pixels")
     ap.add_argument("--plain", action="store_true",
                     help="plain corrections, each without and with the answer check (one row each)")
+    ap.add_argument("--states", action="store_true", help="complaints about the photo's state, one row")
     a = ap.parse_args()
 
     from PIL import Image, ImageDraw
@@ -45,7 +53,7 @@ def main() -> int:
     if a.plain:  # first row: round five's decoder, second row: with the answer check
         jobs = [(f"{req} (no check)", req, 0) for req in PLAIN] + [(req, req, 1) for req in PLAIN]
     else:
-        jobs = [(req, req, 1) for req in REQUESTS]
+        jobs = [(req, req, 1) for req in (STATES if a.states else REQUESTS)]
     tiles = []
     for label, req, check in jobs:
         student.retrieval["answer_check"] = check  # type: ignore[attr-defined]

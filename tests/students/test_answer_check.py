@@ -9,7 +9,14 @@ import pytest
 from vibegrade.data.rows import read_rows
 from vibegrade.schema import parse_chain
 from vibegrade.students import load_student
-from vibegrade.students.answer_check import checked_direction, follows, moves, plain_request
+from vibegrade.students.answer_check import (
+    checked_direction,
+    follows,
+    moves,
+    moves_range,
+    names_range,
+    plain_request,
+)
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -70,6 +77,7 @@ def test_moves_reads_each_attribute_from_the_answer():
 def test_states_are_checked_as_the_correction_they_ask_for():
     # exposure said of the picture as it is: the light the other way; bare or asked for, a look
     assert checked_direction("kinda overexposed tbh") == ("light", -1)
+    assert checked_direction("overexposed tbh") == ("light", -1)  # the student's reading drops "kinda"
     assert checked_direction("its sooo overexposed") == ("light", -1)
     assert checked_direction("bit underexposed") == ("light", 1)
     for t in ("overexposed", "make it overexposed", "more overexposed"):
@@ -119,10 +127,13 @@ def test_plain_corrections_get_answers_that_move_what_they_name(student):
 
 def test_a_colour_no_close_answer_moves_comes_from_the_stored_corrections(student):
     """The nearest stored requests to "reds look weak" and "the greens are super neon" are looks; the
-    stored corrections of those colours answer them, the way they ask."""
+    stored corrections of those colours answer them, the way they ask, on the colour's range (named as a
+    range, "the greens" is not a green cast: before, "the greens are super neon" got tint +70)."""
     weak, neon, muted = student.predict(["reds look weak", "the greens are super neon",
                                          "yellows are super muted"])
-    assert moves(weak, "red", +1) and moves(neon, "green", -1) and moves(muted, "yellow", +1)
+    assert moves_range(weak, "red", +1) and moves_range(neon, "green", -1) and moves(muted, "yellow", +1)
+    assert neon.adjust.tint == 0
+    assert names_range("the greens are super neon", "green") and not names_range("too green", "green")
 
 
 def test_the_check_can_be_switched_off(student):

@@ -47,7 +47,8 @@ from functools import lru_cache
 from vibegrade.schema import ToolChain
 from vibegrade.students import direction
 
-__all__ = ["plain_request", "checked_direction", "checkable", "moves", "named_values", "follows"]
+__all__ = ["plain_request", "checked_direction", "checkable", "moves", "moves_range", "names_range",
+           "named_values", "follows"]
 
 # words that carry no look: articles, pronouns, "photo", asking, politeness, verbs of moving a slider and
 # the states of the whites and blacks the reader reads ("the bright parts are totally blown")
@@ -100,7 +101,7 @@ _MARKERS = frozenset({"more", "less", "too", "so", "add", "increase", "decrease"
                       "desat", "brighten", "darken", "lighten", "soften", "sharpen", "without", "no", "not",
                       "weaker", "stronger", "weak", "strong", "intense", "looks", "looking", "feels", "seems",
                       "is", "are", "r", "its", "it's", "blown", "clipped", "clipping", "overblown", "dingy",
-                      "milky", "kinda"})
+                      "milky", "kinda", "tbh", "imo", "ngl", "ugh", "omg"})
 _SIGNS = re.compile(r"[+\-−↑↓\d]")
 
 
@@ -198,6 +199,22 @@ def _exposure_state(text: str) -> frozenset[tuple[str, int]]:
     if over == under or not toks & _STATE_MARKS or toks & _ASKS_FOR:
         return frozenset({("exposure", 1)})  # not a checked attribute: left to the nearest answers
     return frozenset({("light", -1 if over else 1)})
+
+
+_PLURALS = {"red": ("reds",), "orange": ("oranges",), "yellow": ("yellows",), "green": ("greens",),
+            "cyan": ("cyans", "teals"), "blue": ("blues",), "magenta": ("magentas", "pinks", "purples")}
+
+
+def names_range(text: str, colour: str) -> bool:
+    """The colour is named as a range of the picture ("the greens", "reds"), not as a cast or a tint."""
+    return bool(set(_TOKEN.findall(str(text).lower())) & set(_PLURALS.get(colour, ())))
+
+
+def moves_range(chain: ToolChain, colour: str, sign: int) -> bool:
+    """``chain`` moves the colour's own range (saturation or luminance) in direction ``sign``."""
+    sel = chain.selective_adjust
+    return any(sign * getattr(getattr(sel, r), ch) > 0 for r in _RANGES.get(colour, ())
+               for ch in ("saturation", "luminance"))
 
 
 def _checked_signature(text: str) -> frozenset[tuple[str, int]] | None:

@@ -21,7 +21,7 @@ import numpy as np
 
 from vibegrade.data.rows import normalize_intent
 from vibegrade.schema import ToolChain
-from vibegrade.students.answer_check import checked_direction, moves, plain_request
+from vibegrade.students.answer_check import checked_direction, moves, moves_range, names_range, plain_request
 from vibegrade.students.direction import COLOURS, conflicts, size_class
 from vibegrade.students.encoders import NumpyBertEncoder, _gelu_exact, resolve_encoder_path
 from vibegrade.students.heads import HeadLayout, decode, encode_targets
@@ -256,6 +256,9 @@ class EncoderStudent:
                 return [(j, float(sims[j])) for j in ranked[:k]]
         scored: list[tuple[float, int, float]] = []
         failed: list[tuple[float, int, float]] = []  # answers that do not do what a plain correction says
+        # a colour named as a range ("reds look weak", "the greens are super neon") is the range's move, not
+        # the white balance's
+        as_range = said is not None and said[0] in COLOURS and names_range(intent, said[0])
         m = min(len(sims), 4 * k + 16)
         if top is None or len(top) < m:
             top = _top(sims, m)
@@ -268,7 +271,8 @@ class EncoderStudent:
             if conflicts(intent, self._memory_read(int(j))):
                 continue
             item = (score(int(j)), int(j), s)
-            if said is not None and moves(self.memory_chains[int(j)], *said) is False:
+            if said is not None and (moves(self.memory_chains[int(j)], *said) is False or (
+                    as_range and not moves_range(self.memory_chains[int(j)], *said))):
                 failed.append(item)
                 continue
             scored.append(item)
@@ -280,9 +284,12 @@ class EncoderStudent:
         scored.sort(key=lambda t: -t[0])
         if not scored and said is not None and said[0] in COLOURS:
             # no close answer moves the colour: the stored corrections of that colour that do ("reds look
-            # weak" finds "more red" although its neighbours are looks)
-            scored = sorted(((score(j), j, float(sims[j])) for j in self._same_corrections(intent, said)),
-                            key=lambda t: -t[0])
+            # weak" finds "more red" although its neighbours are looks); a colour named as a range ("reds look
+            # weak", "the greens are super neon") takes answers that move the range, not the white balance
+            same = self._same_corrections(intent, said)
+            if as_range:
+                same = [j for j in same if moves_range(self.memory_chains[j], *said)] or same
+            scored = sorted(((score(j), j, float(sims[j])) for j in same), key=lambda t: -t[0])
         if not scored:  # the check never leaves a request without an answer
             scored = sorted(failed, key=lambda t: -t[0])
         return [(j, s) for _, j, s in scored[:k]]
