@@ -164,7 +164,7 @@ def test_a_plain_correction_is_answered_by_the_same_correction_at_the_same_size(
 
 
 def test_blind_plain_corrections_move_what_their_authors_say(student):
-    """The 2,000 blind plain corrections (data/vibes/plain_corrections/, eight authors who saw only the
+    """The 2,800 blind plain corrections (data/vibes/plain_corrections/, ten authors who saw only the
     brief): the shipped student's answer moves the labelled attribute the labelled way in 93 % or more
     (docs/experiments.md has each set's figure with and without the check)."""
     import json
@@ -179,7 +179,7 @@ def test_blind_plain_corrections_move_what_their_authors_say(student):
     paths = sorted((ROOT / "data/vibes/plain_corrections").glob("author_*.jsonl"))
     rows = [json.loads(line) for path in paths
             for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
-    assert len(rows) == 2000 and {r["attribute"] for r in rows} == set(attrs)
+    assert len(rows) == 2800 and {r["attribute"] for r in rows} == set(attrs)
     answers = student.predict([r["request"] for r in rows])
     right = sum(bool(moves(c, attrs[r["attribute"]], r["direction"])) for c, r in zip(answers, rows))
     assert right / len(rows) >= 0.93
