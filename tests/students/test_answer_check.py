@@ -183,3 +183,13 @@ def test_blind_plain_corrections_move_what_their_authors_say(student):
     answers = student.predict([r["request"] for r in rows])
     right = sum(bool(moves(c, attrs[r["attribute"]], r["direction"])) for c, r in zip(answers, rows))
     assert right / len(rows) >= 0.93
+
+
+def test_the_typo_repair_leaves_the_readers_words(student):
+    """"darks" is the shadows, not a typo of the more common "dark" (it made "darks are a little crushed"
+    read as two directions and get shadows −12); "toastier" is not "toaster"."""
+    assert student.read("lift the darks") == "lift the darks"
+    assert student.read("a bit toastier") == "a bit toastier"
+    assert student.read("vintgae") == "vintage"  # real slips are still repaired
+    shadows = student.predict(["darks are a little crushed"])[0].adjust.shadows
+    assert shadows > 0

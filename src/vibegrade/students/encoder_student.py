@@ -22,7 +22,7 @@ import numpy as np
 from vibegrade.data.rows import normalize_intent
 from vibegrade.schema import ToolChain
 from vibegrade.students.answer_check import checked_direction, moves, moves_range, names_range, plain_request
-from vibegrade.students.direction import COLOURS, conflicts, size_class
+from vibegrade.students.direction import COLOURS, conflicts, known_words, size_class
 from vibegrade.students.encoders import NumpyBertEncoder, _gelu_exact, resolve_encoder_path
 from vibegrade.students.heads import HeadLayout, decode, encode_targets
 from vibegrade.students.request_text import canonical
@@ -139,7 +139,10 @@ class EncoderStudent:
         if getattr(self, "_spelling_for", None) is not self.memory_intents:
             canon = bool(self.config.get("canonical_text"))
             vocab = [t for t in self.encoder.tokenizer.get_vocab() if t.isalpha()]
-            self._spelling = SpellingRepair((_clean(t, canon) for t in self.memory_intents), known=vocab)
+            # the reader's words stay as typed: "darks" is the shadows, not a typo of "dark"; "toastier" is
+            # not "toaster", "overexpose" (a command) not "overexposed" (a state)
+            self._spelling = SpellingRepair((_clean(t, canon) for t in self.memory_intents),
+                                            known=[*vocab, *known_words()])
             self._spelling_for = self.memory_intents
         return self._spelling
 
