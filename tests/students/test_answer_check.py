@@ -103,11 +103,11 @@ def test_follows_is_none_for_looks():
 
 def test_the_teachers_own_answers_pass_the_check(student):
     """Measured over every stored request the check judges (read as the student reads them): the
-    dataset's answers do what the words say in 99 % (788 of 796 when this was written)."""
+    dataset's answers do what the words say in 99 % (882 of 889 when this was written)."""
     rows = read_rows(sorted((ROOT / "data/vibes").glob("*.jsonl")))
     verdicts = [follows(student.read(r.intent), r.chain) for r in rows]
     judged = [v for v in verdicts if v is not None]
-    assert len(judged) >= 700
+    assert len(judged) >= 850
     assert sum(judged) / len(judged) >= 0.98
 
 
@@ -193,3 +193,15 @@ def test_the_typo_repair_leaves_the_readers_words(student):
     assert student.read("vintgae") == "vintage"  # real slips are still repaired
     shadows = student.predict(["darks are a little crushed"])[0].adjust.shadows
     assert shadows > 0
+
+
+def test_asks_the_student_reads_without_their_asking_words_stay_asks(student):
+    """The student reads "make it feel warm" as "feel warm" and "make the blues really intense" as "blues
+    really intense": the state rules must not turn them into complaints (a first version of them cooled
+    the first and took blue out of the second); "so dark" stays a complaint ("so" is not filler there)."""
+    warm, blues, oranges, dark = student.predict(["make it feel warm", "make the blues really intense",
+                                                  "make the oranges really strong", "so dark omg"])
+    assert warm.adjust.temperature > 0
+    assert blues.selective_adjust.blue.saturation > 0
+    assert moves(oranges, "orange", +1)
+    assert dark.adjust.exposure > 0 or dark.adjust.brightness > 0

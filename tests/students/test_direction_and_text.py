@@ -409,3 +409,9 @@ def test_states_of_the_whites_and_blacks(text, sig):
 ])
 def test_states_of_ranges_regions_and_the_whole_picture(text: str, expected: set) -> None:
     assert signature(text) == expected
+
+
+def test_so_is_filler_only_before_an_ask() -> None:
+    assert canonical("so, can you make it warmer") == "warmer"
+    assert canonical("so can you make it warmer please") == "warmer"
+    assert canonical("so dark omg") == "so dark omg"  # a size: the complaint "so dark", not the look "dark"

@@ -24,16 +24,21 @@ a colour            that range's saturation or luminance; or white balance towar
                     away from it (s = -1): temperature down for blue and cyan, up for red,
                     orange and yellow; tint down for green, up for magenta; magenta is the red
                     and blue ranges
+a colour's cast     the white balance toward it or away from it, as above ("its got a really
+                    green tint", "everythings super blue"); "tone" and "max" casts are looks
 ==================  =========================================================================
 
-Words the teacher reads either way make a request not plain ("flat photo" asks for more contrast, bare
-"hazy" is a look with less; "fix the shadows", "low contrast", "blues a little weaker"). Exposure
-*states* are not checked either: bare "overexposed" and "blown out" are looks (exposure up),
-"its a bit overexposed" and "sky is blown out" complaints (down). Everything else (looks, several
-attributes, other regions) is not checked: :func:`follows` returns ``None``.
+States are read first (:func:`vibegrade.students.direction.restate`): "reds look weak" is "more reds",
+"its really orange" an orange cast, "highlights way too hot" too bright highlights. Words the teacher
+reads either way make a request not plain ("flat photo" asks for more contrast, bare "hazy" is a look
+with less; "fix the shadows", "low contrast", "blues a little weaker"), unless "too" or "so" comes
+before them ("its so flat"). An exposure word is checked only as a state said of the picture ("kinda
+overexposed tbh", "bit underexposed": the light the other way); bare "overexposed" and anything that
+asks for it are looks (exposure up in the data). Everything else (looks, several attributes, other
+regions) is not checked: :func:`follows` returns ``None``.
 
-Measured on the vibes data (13,679 requests, read as the student reads them): the check judges 796 and
-the teacher's answer passes in 788. The eight others are wordings the reader takes another way ("SUPER
+Measured on the vibes data (13,679 requests, read as the student reads them): the check judges 889 and
+the teacher's answer passes in 882. The seven others are wordings the reader takes another way ("SUPER
 HOT" is a look, "shadows a bit too dark" a region, "a light warm tone" reads "light" as a size), which
 is why the student uses the check to choose among stored answers and keeps the nearest answer where no
 stored one passes (:meth:`vibegrade.students.encoder_student.EncoderStudent.neighbours`).

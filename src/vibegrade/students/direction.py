@@ -188,12 +188,21 @@ _RANGE_WEAK = (r"weak|dull|dead|muted|pale|faint|flat|lifeless|drab|faded|washed
 _RANGE_LOUD = (r"intense|neon|strong|loud|garish|overdone|overpowering|oversaturated|over-saturated|saturated"
                r"|radioactive|nuclear|overcooked|punchy|vivid|bright|heavy|hot|aggressive|overwhelming"
                r"|screaming|overbearing|insane|crazy|wild|blowing\s+out|blown(?:\s+out)?|clipping|clipped")
-_RANGE_STATE = re.compile(rf"\b({_RANGE}){_SAID_OF}\s+(?:({_RANGE_WEAK})|({_RANGE_LOUD}))\b")
+# without its verb the state needs a hedge or "too" ("reds a bit strong", "greens way too pale"): the student
+# reads requests without their asking words, and "make the blues really intense" reaches this reader as
+# "blues really intense"
+_HEDGED = (r"(?:\s+[a-z]+ly|\s+(?:a\s+)?(?:(?:tiny|little|wee)\s+)?(?:bit|little|tad|touch|smidge|hair)"
+           r"|\s+(?:kinda|quite|pretty|way|super|really|so|very))*"
+           r"(?:\s+too|\s+(?:a\s+)?(?:(?:tiny|little|wee)\s+)?(?:bit|little|tad|touch|smidge)|\s+kinda|\s+slightly"
+           r"|\s+somewhat)"
+           r"(?:\s+[a-z]+ly|\s+(?:kinda|quite|pretty|way|super|really|so|very|too))*")
+_RANGE_STATE = re.compile(rf"\b({_RANGE})(?:{_VERB}{_STATE_DEGREE}|{_HEDGED})"
+                          rf"\s+(?:({_RANGE_WEAK})|({_RANGE_LOUD}))\b")
 # a colour or a temperature said of the whole picture as it is ("its really orange", "everythings super
 # blue", "looks super warm, needs cooling"): a cast, too much of it; read as "everything too orange". Any
 # other state said so ("its really dark", "it's super bright", "its kinda blurry") is too much of it too.
 _PICTURE_STATE = re.compile(
-    r"(?:(?:^|(?<=[,;.!?]))\s*(?:looks?|feels?|seems?)"
+    r"(?:(?:^|(?<=[,;.!?]))\s*(?:looks|feels|seems)"  # "look warm" is what "make it look warm" reads as
     r"|\b(?:it'?s|it is|it looks|it feels|it seems|everything'?s|everythings|everything (?:is|looks|feels)"
     r"|the whole (?:thing|photo|pic|picture|image|shot) (?:is|looks)))"
     r"(?:\s+(?:way|so|super|really|very|kinda|a bit|a little|bit|little|too|quite|pretty|totally|rather"
@@ -263,6 +272,7 @@ _OVER_INTENSIFIERS = frozenset({"crazy", "super", "way", "insanely", "massively"
 
 
 _ASKED_STRENGTH = frozenset({"strong", "heavy", "loud", "wild", "crazy", "insane", "aggressive", "high"})
+_BARE_INTENSIFIERS = frozenset({"really", "super", "very", "extra", "mega"})
 
 
 def _complained_after(toks: list[str], i: int) -> bool:
@@ -295,9 +305,13 @@ def _complained_after(toks: list[str], i: int) -> bool:
             return False  # "more blue up top": the sky, not "over the top"
         if w in _DOMINATING:
             return not any(x in _ASK for x in toks[max(0, i - 3):i])
-        if w in _COMPLAINT_AFTER and (toks[j - 1] == "more" or (
-                w in _ASKED_STRENGTH and any(x in _ASK for x in toks[max(0, i - 3):i]))):
-            return False  # "yellow need much more strong", "make the oranges really strong"
+        asked = w in _ASKED_STRENGTH and (
+            any(x in _ASK for x in toks[max(0, i - 3):i])
+            or (toks[j - 1] in _BARE_INTENSIFIERS and not any(x in _STATE_VERBS for x in toks[i + 1:j])))
+        if w in _COMPLAINT_AFTER and (toks[j - 1] == "more" or asked):
+            # "yellow need much more strong", "make the oranges really strong"; without a verb, "oranges
+            # really strong" is what the student reads of the second (its asking words are dropped)
+            return False
         if w in _COMPLAINT_AFTER:
             # after a word that already lowers, "heavy" / "strong" is its size: "desat heavy"
             return not (_ATTRS[toks[i]][1] < 0 and w in ("heavy", "strong", "hard", "crazy", "insane"))
@@ -437,7 +451,10 @@ _FRAGMENT_STATE = re.compile(
     r"(?:(red|orange|yellow|green|blue|purple|pink|magenta|cyan|teal|warm|cool|cold|hot)"
     r"|(dark|bright|dim|flat|soft|blurry|fuzzy|saturated|oversaturated|vivid|colou?rful|desaturated|muted|dull"
     r"|faded|washed out|contrasty|harsh|punchy|sharp|crunchy|grey|gray|muddy|murky|hazy))\b"
-    r"(?=\s*[,;.!]|\s+(?:omg|lol|ugh+|tbh|imo|rn|af|smh|ngl)\b)")
+    r"(?=\s*[,;.!]\s*(?:pls\s+|please\s+|so\s+|just\s+)?(?:fix|cool|warm|tone|pull|bring|needs?|reduce|lower"
+    r"|raise|boost|lift|sharpen|soften|darken|brighten|lighten|crush|dial|knock|ease|tame|kill|drop|desaturate"
+    r"|desat|increase|decrease|cut|push|more|less|way|turn|can|could|help|ugh|omg|lol)\b"
+    r"|\s+(?:omg|lol|ugh+|tbh|imo|rn|af|smh|ngl)\b)")
 # "too light", "so light": too bright ("light" alone is a size word)
 _TOO_LIGHT = re.compile(r"\b(too|so)\s+light\b(?!\s*(?:leaks?|rays?|beams?|trails?))")
 # "deeper blues", "blues a little deeper": more of the colour's range (not darker; "a deeper blue sky" is

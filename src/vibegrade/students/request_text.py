@@ -16,7 +16,10 @@ from functools import lru_cache
 __all__ = ["canonical"]
 
 _LEAD = [
-    r"(?:hey|hi|hello|ok|okay|so|um+|yo)\b[,! ]*",
+    r"(?:hey|hi|hello|ok|okay|um+|yo)\b[,! ]*",
+    # "so" as filler ("so, can you ..."), not as a size: "so dark" is a complaint, "dark" a look
+    r"so(?:[,!]+ *| (?=(?:can|could|would|will|please|pls|plz|make|i|let'?s|lets|give|add|just|um+|ok|okay"
+    r"|yeah)\b))",
     r"(?:can|could|would|will) (?:you|u|ya)(?: please| pls| plz| kindly)?(?: just)? ",
     r"(?:please|pls|plz|kindly)\b[, ]*",
     r"i(?:'d| would)? (?:like|love|want|need)(?: it| this| my {MEDIA})?(?: to)?(?: be| have| look| get)?(?: "
