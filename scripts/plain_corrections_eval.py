@@ -4,8 +4,9 @@ the author says the request asks for, the way it asks? (data/vibes/plain_correct
 
     .venv/bin/python scripts/plain_corrections_eval.py [--authors a,b] [--model DIR] [--json OUT] [--failures]
 
-Two sets so far: authors a and b (the first, whose failures were read after it was scored) and c and d
-(written after the first set's failures were read, scored once).
+Five sets, each written after the changes its predecessors' failures led to: authors a and b, c and d,
+e and f, g and h, i and j (docs/experiments.md, "Plain corrections" and "States", says when each was
+scored and which first scores are kept in docs/results/).
 
 Each request carries the author's label: one attribute (brightness, contrast, saturation, warmth,
 shadows, highlights, sharpness, or a colour), a direction and a size. An answer is **right** when it

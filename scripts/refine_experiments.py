@@ -232,12 +232,23 @@ def main() -> None:
               f"overall {r['overall']:.3f} direction {r['direction_correct']} "
               f"main {r['main_direction_correct']} wrong-way {r['wrong_way']}",
               flush=True)
+    # round 5's wordings (batches q-t: written to say which way in many ways) against the rounds before
+    by_round = {}
+    for name, batches in (("rounds 1-4", set("abcdefghijklmnop")), ("round 5", set("qrst"))):
+        sub = [t for t in test if t.batch in batches]
+        if sub:
+            by_round[name] = score(sub, *design_model(model, sub))
+            r = by_round[name]
+            print(f"  {args.design} on {name:10s} n={r['n']:4d} overall {r['overall']:.3f} direction "
+                  f"{r['direction_correct']} main {r['main_direction_correct']} wrong-way {r['wrong_way']}",
+                  flush=True)
     out = {"split": args.split, "extra_train": sorted(extra_batches), "said_guard": model.said_guard,
            "plain_guard": model.plain_guard,
            "n": len(triples), "train": len(train),
            "test": len(test),
            "config": cfg.__dict__,
-           "fit_seconds": round(fit_s, 1), "designs": results, "bilinear_by_op": by_op}
+           "fit_seconds": round(fit_s, 1), "designs": results, "bilinear_by_op": by_op,
+           "by_round": by_round}
     if args.train_all:
         rows = triples + [t for t in extra if t.batch not in extra_batches]
         written = train_refiner(rows, student, args.train_all, cfg, name="refine-all-selected")
