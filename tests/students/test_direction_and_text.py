@@ -415,3 +415,16 @@ def test_so_is_filler_only_before_an_ask() -> None:
     assert canonical("so, can you make it warmer") == "warmer"
     assert canonical("so can you make it warmer please") == "warmer"
     assert canonical("so dark omg") == "so dark omg"  # a size: the complaint "so dark", not the look "dark"
+
+
+@pytest.mark.parametrize("text", ["no colour", "no color pls", "remove all the colour", "colourless",
+                                  "zero saturation", "saturation 0", "take all the colour out",
+                                  "can you remove all the color please", "desaturate completely"])
+def test_a_request_that_only_says_the_colour_is_gone_reads_as_black_and_white(text: str) -> None:
+    assert canonical(text) == "black and white"
+
+
+@pytest.mark.parametrize("text", ["x-ray, no color at all", "no colour cast", "less colour", "no red",
+                                  "saturation -100", "colour"])
+def test_other_requests_about_colour_keep_their_words(text: str) -> None:
+    assert canonical(text) != "black and white"

@@ -4,7 +4,9 @@ Requests arrive as "can you make this look cinematic please ✨", "GOLDEN HOUR!!
 look is the same as "cinematic", "golden hour" and "warmer"; the politeness, the app words ("filter",
 "vibe", "edit"), emoji, case and repeated punctuation carry no colour information. :func:`canonical`
 removes exactly those, and nothing that changes the look: size words ("slightly", "very"), negations
-("not", "less", "too"), colours, numbers and signs are kept.
+("not", "less", "too"), colours, numbers and signs are kept. One look is named in other words often
+enough to be read as its name: a request that only says the colour is gone ("no colour", "remove all
+the colour", "colourless", "saturation 0") reads as "black and white".
 """
 
 from __future__ import annotations
@@ -50,6 +52,20 @@ _LEAD_RE = [re.compile("^" + p.replace("{MEDIA}", _MEDIA)) for p in _LEAD]
 _TRAIL_RE = [re.compile(p) for p in _TRAIL]
 
 
+# a request that only says the colour is gone names the black-and-white look: "no colour", "remove all the
+# colour", "colourless", "saturation 0" (the student's nearest stored requests were partial desaturations:
+# "no colour" got vibrance -25). Whole requests only: "x-ray, no color at all" keeps its words.
+_COLOUR = r"(?:colou?rs?|saturation|sat)"
+_NO_COLOUR = re.compile(
+    rf"^(?:(?:no|zero|without(?: any)?|(?:remove|drain|strip|kill|lose|ditch)(?: all)?(?: of)?(?: the| my)?)"
+    rf" {_COLOUR}"
+    rf"|(?:take|suck|pull|drain|strip) (?:all )?(?:of )?(?:the )?{_COLOUR} out"
+    rf"|colou?rless|(?:fully|completely|totally|entirely) desaturated?"
+    rf"|desaturated? (?:it )?(?:fully|completely|totally|entirely)"
+    rf"|{_COLOUR} (?:to |at |= ?)?(?:zero|0|none|off))"
+    r"(?: at all| completely| entirely| totally| whatsoever)?$")
+
+
 def _strip_symbols(t: str) -> str:
     out = []
     for ch in t:
@@ -79,4 +95,6 @@ def canonical(text: str) -> str:
             t = rx.sub("", t).strip(" .,")
         if t == before:
             break
+    if _NO_COLOUR.match(t):
+        return "black and white"
     return t or " ".join(unicodedata.normalize("NFKC", str(text)).lower().split())
