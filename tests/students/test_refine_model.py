@@ -370,3 +370,16 @@ def test_the_plain_guard_can_be_switched_off(refiner, starts) -> None:
     finally:
         refiner.plain_guard = True
     assert any(abs(m) >= 1 for m in moved)
+
+
+@pytest.mark.parametrize("request_text", ["less sharpening", "reduce sharpness", "too sharp", "clarity down",
+                                          "little too crisp"])
+def test_less_of_what_the_look_does_not_have_never_adds_it(refiner, request_text) -> None:
+    """On a look without sharpening the program has nothing to take away; the delta head's moves are then
+    taken, but none against the words (it used to sharpen by 9 or add structure on "less sharpening")."""
+    look = ToolChain.model_validate({"adjust": {"temperature": 35, "vibrance": 20, "bloom": 15}})
+    for start in (look, ToolChain()):
+        r = refiner.refine(start, request_text)
+        assert r.chain is not None
+        assert _v(r.chain, "sharpen") <= _v(start, "sharpen"), (request_text, r.chain.to_wire())
+        assert _v(r.chain, "structure") <= _v(start, "structure"), (request_text, r.chain.to_wire())

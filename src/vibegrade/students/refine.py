@@ -233,15 +233,17 @@ class RefineModel:
         # the program gives the taught sizes and set values; the delta head reads directions better on
         # wordings it was not taught: take the program unless the two disagree on a direction
         c, dp, dd = chain_vector(chain), chain_vector(program), chain_vector(delta)
-        if program == chain:
-            return delta
-        both = (np.abs(dd - c) >= MISSED) & (np.abs(dp - c) >= 1)
-        opposite = both & (np.sign(dp - c) != np.sign(dd - c))
-        missed = (np.abs(dd - c) >= MISSED) & (dp == c)  # a clear move the program does not make
         # where the words themselves say which way a value goes ("nudge the temperature up"), the delta
         # head's move is taken only if it goes that way
         said = said_directions(request) if self.said_guard else np.zeros(len(c))
         against = (said != 0) & (np.sign(dd - c) == -said)
+        if program == chain:
+            # the program has nothing to do ("less sharpening" on a look without sharpening): the delta
+            # head's moves, but none against the words (it sharpened by 9)
+            return vector_chain(np.where(against, c, dd), delta.filter.name) if against.any() else delta
+        both = (np.abs(dd - c) >= MISSED) & (np.abs(dp - c) >= 1)
+        opposite = both & (np.sign(dp - c) != np.sign(dd - c))
+        missed = (np.abs(dd - c) >= MISSED) & (dp == c)  # a clear move the program does not make
         take = (opposite | missed) & ~against
         if self.plain_guard and checkable(request):  # a plain follow-up ("exp + a hair") moves what it names
             named = set().union(*(named_values(a) for a, _ in signature(request)))
