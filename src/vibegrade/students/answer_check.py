@@ -173,9 +173,7 @@ def moves(chain: ToolChain, attr: str, sign: int) -> bool | None:
     if base == "sharpness":
         return any_adj(*_SHARPNESS) or (sign < 0 and (a.bloom > 0 or a.contrast < 0))
     if base in _RANGES:
-        sel = chain.selective_adjust
-        if any(sign * getattr(getattr(sel, r), ch) > 0 for r in _RANGES[base]
-               for ch in ("saturation", "luminance")):
+        if moves_range(chain, base, sign):
             return True
         key, away = _AWAY[base]  # white balance toward the colour (more) or away from it (less)
         return -sign * away * getattr(a, key) > 0

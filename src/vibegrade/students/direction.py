@@ -182,7 +182,8 @@ _REGION_PHRASE = re.compile(r"\b(dark|bright|light)(?:er)?\s+(?:parts?|areas?|bi
 # pale", "greens a bit dead") asks for more of it, too much ("the greens are super neon", "blues are super
 # intense") for less; read as "more reds" / "less reds" unless something before asks for the state ("i want
 # the reds to look bright")
-_RANGE = r"(?:reds?|oranges?|yellows?|greens?|blues?|purples?|pinks?|magentas?|cyans?|teals?)"
+_HUES = "red|orange|yellow|green|blue|purple|pink|magenta|cyan|teal"
+_RANGE = "(?:" + "|".join(f"{h}s?" for h in _HUES.split("|")) + ")"
 _RANGE_WEAK = (r"weak|dull|dead|muted|pale|faint|flat|lifeless|drab|faded|washed(?:[- ]out)?|weak-looking"
                r"|an(?:a)?emic|underwhelming|subdued|desaturated|bland|sad|lacking|boring")
 _RANGE_LOUD = (r"intense|neon|strong|loud|garish|overdone|overpowering|oversaturated|over-saturated|saturated"
@@ -198,6 +199,10 @@ _HEDGED = (r"(?:\s+[a-z]+ly|\s+(?:a\s+)?(?:(?:tiny|little|wee)\s+)?(?:bit|little
            r"(?:\s+[a-z]+ly|\s+(?:kinda|quite|pretty|way|super|really|so|very|too))*")
 _RANGE_STATE = re.compile(rf"\b({_RANGE})(?:{_VERB}{_STATE_DEGREE}|{_HEDGED})"
                           rf"\s+(?:({_RANGE_WEAK})|({_RANGE_LOUD}))\b")
+# what is said of the whole picture: a hue or a temperature (group 1), or another state (group 2)
+_PICTURE_WORDS = (rf"(?:({_HUES}|warm|cool|cold|hot)|(dark|bright|dim|flat|soft|blurry|fuzzy|saturated"
+                  r"|oversaturated|vivid|colou?rful|desaturated|muted|dull|faded|washed out|contrasty|harsh"
+                  r"|punchy|sharp|crunchy|grey|gray|muddy|murky|hazy))")
 # a colour or a temperature said of the whole picture as it is ("its really orange", "everythings super
 # blue", "looks super warm, needs cooling"): a cast, too much of it; read as "everything too orange". Any
 # other state said so ("its really dark", "it's super bright", "its kinda blurry") is too much of it too.
@@ -206,12 +211,9 @@ _PICTURE_STATE = re.compile(
     r"|\b(?:it'?s|it is|it looks|it feels|it seems|everything'?s|everythings|everything (?:is|looks|feels)"
     r"|the whole (?:thing|photo|pic|picture|image|shot) (?:is|looks)))"
     r"(?:\s+(?:way|so|super|really|very|kinda|a bit|a little|bit|little|too|quite|pretty|totally|rather"
-    r"|slightly|a tad|tad|mega|hella|all))*\s+(?:(red|orange|yellow|green|blue|purple|pink|magenta|cyan|teal"
-    r"|warm|cool|cold|hot)|(dark|bright|dim|flat|soft|blurry|fuzzy|saturated|oversaturated|vivid|colou?rful"
-    r"|desaturated|muted|dull|faded|washed out|contrasty|harsh|punchy|sharp|crunchy|grey|gray|muddy|murky"
-    r"|hazy))\b"
+    rf"|slightly|a tad|tad|mega|hella|all))*\s+{_PICTURE_WORDS}\b"
     r"(?!\s*(?:-|,)?\s*(?:tint|cast|tone|toned|hue|tinge|and|but|with|[a-z]+\s+look)\b)"
-    r"(?!\s+(?:red|orange|yellow|green|blue|purple|pink|magenta|cyan|teal|warm|cool|cold)\b)")
+    rf"(?!\s+(?:{_HUES}|warm|cool|cold)\b)")
 # after an attribute, a complaint about it turns it ("reds are way too strong", "blues need to come down",
 # "teal is overboard"); read up to five words on, stopping at the next attribute's clause
 _COMPLAINT_AFTER = frozenset({"down", "lower", "overpowering", "overboard", "overdone", "excessive", "loud",
@@ -448,9 +450,7 @@ _RANGE_ASKED = re.compile(rf"\b(make|get|want|need)\s+(?:the\s+|my\s+|those\s+)?
 _FRAGMENT_STATE = re.compile(
     r"^\s*(?:(?:hmm+|ugh+|omg|ok|okay|honestly|tbh|yikes|wow|ew+|ngl)\s+)?"
     r"(?:(?:so|super|really|way|very|kinda|a bit|a little|bit|quite|pretty|totally|mega|hella|too)\s+)+"
-    r"(?:(red|orange|yellow|green|blue|purple|pink|magenta|cyan|teal|warm|cool|cold|hot)"
-    r"|(dark|bright|dim|flat|soft|blurry|fuzzy|saturated|oversaturated|vivid|colou?rful|desaturated|muted|dull"
-    r"|faded|washed out|contrasty|harsh|punchy|sharp|crunchy|grey|gray|muddy|murky|hazy))\b"
+    rf"{_PICTURE_WORDS}\b"
     r"(?=\s*[,;.!]\s*(?:pls\s+|please\s+|so\s+|just\s+)?(?:fix|cool|warm|tone|pull|bring|needs?|reduce|lower"
     r"|raise|boost|lift|sharpen|soften|darken|brighten|lighten|crush|dial|knock|ease|tame|kill|drop|desaturate"
     r"|desat|increase|decrease|cut|push|more|less|way|turn|can|could|help|ugh|omg|lol)\b"
@@ -459,7 +459,7 @@ _FRAGMENT_STATE = re.compile(
 _TOO_LIGHT = re.compile(r"\b(too|so)\s+light\b(?!\s*(?:leaks?|rays?|beams?|trails?))")
 # "deeper blues", "blues a little deeper": more of the colour's range (not darker; "a deeper blue sky" is
 # both)
-_RANGES_PLURAL = r"(?:reds|oranges|yellows|greens|blues|purples|pinks|magentas|cyans|teals)"
+_RANGES_PLURAL = "(?:" + "|".join(f"{h}s" for h in _HUES.split("|")) + ")"
 _DEEPER = re.compile(rf"\bdeeper\s+({_RANGES_PLURAL})\b|\b({_RANGES_PLURAL})(?:{_STATE_DEGREE})\s+deeper\b")
 # "make the reds pop", "greens need to pop", "make the whites really pop": more of them
 _POP = re.compile(rf"\b({_RANGE}|colou?rs|whites|highlights|brights)\s+(?:really\s+|more\s+|to\s+"
@@ -469,9 +469,13 @@ _LIGHT_NOUN = re.compile(r"\b(more|less)\s+light\b(?!\s*(?:leak|leaks|rays?|beam
 _DIM_IT = re.compile(r"\bdim\s+(it|this|things|everything)\b")
 
 
+def _words_before(match: re.Match[str]) -> list[str]:
+    """The (up to) three words before ``match`` in the text it was found in."""
+    return match.string[max(0, match.start() - 24):match.start()].split()[-3:]
+
+
 def _light_noun(match: re.Match[str]) -> str:
-    before = match.string[max(0, match.start() - 24):match.start()].split()[-3:]
-    if any(w in ("stop", "stops", "ev") for w in before):
+    if any(w in ("stop", "stops", "ev") for w in _words_before(match)):
         return match.group(0)  # "half a stop less light": the stops say it
     return " brighter " if match.group(1) == "more" else " darker "
 
@@ -479,8 +483,7 @@ def _light_noun(match: re.Match[str]) -> str:
 def _asked_before(match: re.Match[str], also: tuple[str, ...] = ()) -> bool:
     """An asking word (or one of ``also``) among the three words before ``match``: the state is asked for
     ("make it look warm", "i want the reds to look bright")."""
-    before = match.string[max(0, match.start() - 24):match.start()].split()[-3:]
-    return any(w in _ASK or w in also for w in before)
+    return any(w in _ASK or w in also for w in _words_before(match))
 
 
 def _range_state(match: re.Match[str]) -> str:
