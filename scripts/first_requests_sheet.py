@@ -19,6 +19,7 @@ checkout's ``src`` to see what that code answered (docs/experiments.md, "States"
 from __future__ import annotations
 
 import argparse
+import sys
 from pathlib import Path
 
 REQUESTS = ["(original)", "black and white", "monochrome", "kodak tri-x 400", "slightly warmer",
@@ -43,13 +44,20 @@ def main() -> int:
     ap.add_argument("--states", action="store_true", help="complaints about the photo's state, one row")
     a = ap.parse_args()
 
-    from PIL import Image, ImageDraw
+    from PIL import Image, ImageDraw, UnidentifiedImageError
 
     import vibegrade
+    from vibegrade.students import StudentLoadError
 
-    src = Image.open(a.photo).convert("RGB")
+    try:
+        src = Image.open(a.photo).convert("RGB")
+    except (OSError, UnidentifiedImageError) as e:
+        sys.exit(f"first_requests_sheet: cannot read {a.photo}: {e}")
     src = src.resize((a.width, round(src.height * a.width / src.width)), Image.Resampling.LANCZOS)
-    student = vibegrade.load_model(a.model)
+    try:
+        student = vibegrade.load_model(a.model)
+    except StudentLoadError as e:
+        sys.exit(f"first_requests_sheet: {e}")
     if a.plain:  # first row: round five's decoder, second row: with the answer check
         jobs = [(f"{req} (no check)", req, 0) for req in PLAIN] + [(req, req, 1) for req in PLAIN]
     else:

@@ -30,7 +30,7 @@ sys.path.insert(0, str(ROOT / "scripts"))
 from plain_corrections_eval import ATTRS, read_rows  # noqa: E402
 
 from vibegrade.schema import ToolChain, parse_chain  # noqa: E402
-from vibegrade.students import load_student  # noqa: E402
+from vibegrade.students import StudentLoadError, load_student  # noqa: E402
 from vibegrade.students.answer_check import moves  # noqa: E402
 from vibegrade.students.refine import load_refiner  # noqa: E402
 
@@ -59,7 +59,10 @@ def main() -> int:
 
     rows = read_rows(a.authors.split(",") if a.authors else None)
     student = load_student()
-    refiner = load_refiner(a.model, student=student)
+    try:
+        refiner = load_refiner(a.model, student=student)
+    except StudentLoadError as e:
+        sys.exit(f"plain_followups_eval: {e}")
     starts = {name: student.predict([name])[0] for name in STARTS}
     starts["(empty chain)"] = ToolChain()
     counts = {"right": 0, "wrong_way": 0, "no_move": 0}
