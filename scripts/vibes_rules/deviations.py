@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
-"""Worklist of dataset rows whose filter / selective decision breaks STYLE_GUIDE §7 (v2.1), as far as a
-script can tell from the request words and category. Approximate by design: reviewers decide row by row.
+"""Worklist of dataset rows whose filter / selective decision breaks STYLE_GUIDE §7 (§7.1-7.2 of v2.1,
+§7.3 of v2.2), as far as a script can tell from the request words and category. Approximate by design:
+reviewers decide row by row.
 
     .venv/bin/python scripts/vibes_rules/deviations.py [OUT_DIR]
 
@@ -14,7 +15,17 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from common import fname, load_data, sel_colors, sel_used
-from rules import COLOUR, COLOUR_LOOKS, DARK, NO_PRESET_LOOK, SUBJECT, TONED, family_hits
+from rules import (
+    COLOUR,
+    COLOUR_LOOKS_V22,
+    COLOUR_V22,
+    DARK,
+    NO_PRESET_LOOK,
+    SUBJECT,
+    SUBJECT_V22,
+    TONED,
+    family_hits,
+)
 
 OUT = Path(sys.argv[1] if len(sys.argv) > 1 else "out/vibes_rules")
 OUT.mkdir(parents=True, exist_ok=True)
@@ -23,14 +34,8 @@ ALWAYS = {"films_tv_games", "people_eras", "places", "art_styles", "aesthetics",
           "compositional"}
 TRIGGER_ONLY = {"time_of_day", "weather"}
 NO_PRESET_CATS = {"subjects", "food_drink"}
-# 7.3: categories where selective needs a colour / subject / colour-look trigger (never a support move)
-SEL_NEEDS_TRIGGER = {"places", "moods", "seasons", "time_of_day", "weather", "genres", "aesthetics",
-                     "effects",
-                     "objects", "film_stocks_cameras", "corrections", "subjects", "food_drink", "people_eras"}
 CAST = (r"\b(too (yellow|blue|green|magenta|pink|orange|red|warm|cool|cold)|cast|white balance|tint|"
         r"tungsten|fluorescent)\b")
-CORR_SUBJ = r"\b(sunset|sunrise|eyes|teeth|lips|hair|neon|flowers?|plants?|trees?|neon|grass|sand|wood)\b"
-SUBJECTS_EXTRA = r"\b(people|model|landscape|flowers?|plants?|nature|sunset|autumn|fall)\b"
 # 7.2 tie-breaks: (trigger regex, expected preset, neighbours that count as a break, exclusions)
 TIE = [
  (r"\b(golden|gold|amber|honey|candle(light)?|luxury)\b", "fortune", {"lovely_day"}, None),
@@ -60,6 +65,13 @@ BASE_SPLIT = re.compile(
 
 def is_bw(o):
     return (o.get("adjust") or {}).get("saturation", 0) <= -95
+
+
+_REASON_CONCEPTS: set = set()
+
+
+def concept_reason(o):
+    return o["concept"] in _REASON_CONCEPTS
 
 
 def check(o):
@@ -103,18 +115,14 @@ def check(o):
                 if f in nb:
                     out.append(f"7.2 tie-break: {want} not {f}")
                 break
-    # ---- 7.3 selective
+    # ---- 7.3 selective (v2.2): only for a reason in the request's own words
     colour_named = re.search(COLOUR, t) and not re.search(CAST, t)
-    subject = cat == "food_drink" or re.search(SUBJECT, t) or (cat in ("subjects", "food_drink", "nature")
-                                                               and re.search(SUBJECTS_EXTRA, t))
-    colour_look = re.search(COLOUR_LOOKS, t)
+    reason = (re.search(COLOUR_V22, t) or re.search(SUBJECT_V22, t) or re.search(COLOUR_LOOKS_V22, t)
+              or cat == "food_drink")
     if sel and is_bw(o):
         out.append("7.3 selective on B&W")
-    elif sel and cat in SEL_NEEDS_TRIGGER and not (colour_named or subject or colour_look
-                                                   or (cat == "corrections"
-                                                       and (re.search(COLOUR, t)
-                                                            or re.search(CORR_SUBJ, t)))):
-        out.append("7.3 selective as support move (no colour/subject/colour-look word)")
+    elif sel and not (reason or concept_reason(o)):
+        out.append("7.3 selective without a reason in the request's words (v2.2)")
     elif not sel and not is_bw(o) and cat in ("corrections", "compositional") \
             and (colour_named or re.search(SUBJECT, t)) \
             and not re.search(r"\b(snow|white|whites|grey|gray|light|lighting)\b", t):
@@ -124,6 +132,10 @@ def check(o):
 
 def main():
     rows = load_data()
+    for o in rows:
+        t = o["intent"].lower()
+        if re.search(COLOUR_V22, t) or re.search(SUBJECT_V22, t) or re.search(COLOUR_LOOKS_V22, t):
+            _REASON_CONCEPTS.add(o["concept"])
     by_file = collections.defaultdict(list)
     rule_counts = collections.Counter()
     for o in rows:

@@ -1,7 +1,11 @@
 #!/usr/bin/env python3
-"""Fresh blind sample: 300 requests, seed 2027, one per concept, no concept (or concept group) already
-in data/vibes/agreement/second_author_[ab].jsonl. Writes blind_a.txt, blind_b.txt (150 requests each) and
-blind_key.jsonl."""
+"""Fresh blind sample: 300 requests, one per concept, no concept (or concept group) of an earlier sample
+(data/vibes/agreement/second_author_[ab].jsonl and every sample_*_key.jsonl). Writes blind_a.txt,
+blind_b.txt (150 requests each) and blind_key.jsonl.
+
+    .venv/bin/python scripts/vibes_rules/draw_blind.py OUT_DIR [SEED]
+
+v2.1 sample: seed 2027 (before sample_v21_key.jsonl existed); v2.2 sample: seed 2028."""
 import collections
 import json
 import random
@@ -27,6 +31,13 @@ for p in sorted((ROOT / "data/vibes/agreement").glob("second_author_[ab].jsonl")
             if o:
                 ex_concepts.add(o["concept"])
                 ex_groups.add(o["group"])
+for p in sorted((ROOT / "data/vibes/agreement").glob("sample_*_key.jsonl")):
+    for line in p.open():
+        if line.strip():
+            ex_concepts.add(json.loads(line)["concept"])
+for o in rows:
+    if o["concept"] in ex_concepts:
+        ex_groups.add(o["group"])
 for o in rows:
     if o["concept"].split("/", 1)[-1] in ex_slugs:
         ex_concepts.add(o["concept"])
@@ -36,7 +47,7 @@ for o in rows:
     if o["concept"] in ex_concepts or o["group"] in ex_groups:
         continue
     concepts[o["concept"]].append(o)
-rng = random.Random(2027)
+rng = random.Random(int(sys.argv[2]) if len(sys.argv) > 2 else 2027)
 chosen = rng.sample(sorted(concepts), 300)
 picks = [rng.choice(concepts[c]) for c in chosen]
 assert len({normalize_intent(o["intent"]) for o in picks}) == 300

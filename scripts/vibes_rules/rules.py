@@ -47,3 +47,21 @@ FAMILY = {
 def family_hits(text):
     t = text.lower()
     return [k for k, rx in FAMILY.items() if re.search(rx, t)]
+
+# ---- STYLE_GUIDE §7.3 v2.2: selective only when the request's own words give a reason ----
+# (a) a colour named (the words of COLOUR, plus these)
+COLOUR_V22 = (COLOUR[:-3] + r"|olive|sapphire|ruby|jade|rust|copper|blush|fuchsia|khaki|beige|tan|"
+              r"greener|redder|bluer|yellower|pinker|purpler)\b")
+# (b) a subject with a signature colour (§5): skin, sky, water, foliage, flowers, food
+SUBJECT_V22 = (r"\b(skin|skintones?|face|faces|portraits?|selfies?|headshots?|tan|tanned|complexion|"
+               r"sky|skies|sea|seas|ocean|oceans|water|waters|lagoon|lake|lakes|river|rivers|pool|"
+               r"underwater|foliage|forest|forests|jungle|leaves|leaf|grass|greenery|trees?|"
+               r"landscapes?|flowers?|roses?|tulips?|blossoms?|sunflowers?|lavender fields?|plants?|"
+               r"moss|ferns?|bamboo|wheat|vineyards?|orchards?|rainforests?|woods|teeth|sunburn|redness|"
+               r"food|foods)\b")
+# (c) the closed list of looks that are defined by one or two colour ranges
+COLOUR_LOOKS_V22 = (r"(golden hour|teal and orange|teal & orange|orange and teal|orange & teal|teal/orange|"
+                    r"\bvintage\b|\bretro\b|kodachrome|portra|ektar|ektachrome|velvia|superia|cinestill|"
+                    r"\bfuji|\bkodak|\bagfa|technicolou?r|the matrix|\bmatrix\b|am[ée]lie|"
+                    r"earth tones?|jewel tones?|christmas|xmas|halloween|cyanotype|blueprint|sin city|"
+                    r"schindler|pleasantville)")

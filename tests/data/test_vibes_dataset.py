@@ -20,7 +20,7 @@ def test_dataset_is_valid_unique_and_passes_the_authoring_rules():
     assert rep["errors"] == []  # includes: no all-empty answers, rationales agree with settings
     assert rep["rows"] >= 10_000 and rep["unique_intents"] == rep["rows"]
     assert 0.85 <= rep["usage"]["adjust"] <= 1.0
-    assert 0.2 <= rep["usage"]["selective_adjust"] <= 0.6
+    assert 0.15 <= rep["usage"]["selective_adjust"] <= 0.6  # v2.2 §7.3: only where the words give a reason
     assert 0.5 <= rep["usage"]["filter"] <= 0.8
     assert len(rep["presets"]) == 33
 
@@ -78,3 +78,73 @@ def test_no_answer_contradicts_its_direction_words():
             bad.append(r.intent)
     assert bad == []
     assert conflicts("too warm", "warmer")  # the guard the students rely on reads these words the same way
+
+
+def _rules():
+    """The §7.3 (v2.2) word lists, as the rule checker (scripts/vibes_rules/rules.py) writes them."""
+    import importlib.util
+
+    path = VIBES.parents[1] / "scripts" / "vibes_rules" / "rules.py"
+    spec = importlib.util.spec_from_file_location("vibes_rules_rules", path)
+    assert spec and spec.loader
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    return mod
+
+
+def _audit_logs():
+    import json
+
+    out = {}  # the last decision per concept, over the three audits in order (apply_audit.py)
+    for pattern in ("audit_v22_[0-9].jsonl", "audit_v22_add_*.jsonl", "audit_v22_variants_*.jsonl"):
+        for p in sorted((VIBES / "reviews").glob(pattern)):
+            for line in p.read_text(encoding="utf-8").splitlines():
+                if line.strip():
+                    e = json.loads(line)
+                    out[e["concept"]] = e
+    return out
+
+
+def test_selective_only_where_the_request_words_give_a_reason():
+    """STYLE_GUIDE §7.3 (v2.2): a colour named, a subject with a signature colour named, or a listed
+    colour-defined look. A film's or painter's palette is not a reason; the exceptions are the reviewed
+    KEEP decisions of the audit logs."""
+    import re
+
+    rules = _rules()
+
+    def reason(text: str) -> bool:
+        t = text.lower()
+        return any(re.search(rx, t) for rx in (rules.COLOUR_V22, rules.SUBJECT_V22, rules.COLOUR_LOOKS_V22))
+
+    assert reason("pink sky") and reason("Kodak Portra 400") and reason("lake at dawn")
+    assert not reason("blade runner 2049") and not reason("wes anderson") and not reason("psychedelic")
+    keep = {c for c, e in _audit_logs().items() if e["decision"] == "KEEP"}
+    by_concept = collections.defaultdict(list)
+    for r in _all_rows():
+        by_concept[r.concept].append(r)
+    offenders = [c for c, rows in by_concept.items()
+                 if rows[0].chain.selective_adjust.used
+                 and rows[0].category != "food_drink"
+                 and not any(reason(r.intent) for r in rows) and c not in keep]
+    assert offenders == []
+
+
+def test_the_v22_audit_logs_are_what_the_data_holds():
+    logs = _audit_logs()
+    assert len(logs) >= 1000
+    rows = _all_rows()
+    seen = set()
+    for r in rows:
+        e = logs.get(r.concept)
+        if e is None or e["decision"] != "CHANGE":
+            continue
+        seen.add(r.concept)
+        adj = r.chain.adjust.model_dump()
+        assert {k: v for k, v in adj.items() if v} == {k: v for k, v in e["adjust"].items() if v}, r.intent
+        sel = {c: {ch: v for ch, v in d.items() if v}
+               for c, d in r.chain.selective_adjust.model_dump().items()}
+        assert {c: d for c, d in sel.items() if d} == {c: {ch: v for ch, v in d.items() if v}
+                                                       for c, d in (e.get("selective_adjust") or {}).items()
+                                                       if any(d.values())}, r.intent
+    assert seen == {c for c, e in logs.items() if e["decision"] == "CHANGE"}

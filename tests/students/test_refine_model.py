@@ -361,12 +361,19 @@ def test_a_plain_follow_up_moves_only_what_it_names(refiner, starts, request_tex
 
 
 def test_the_plain_guard_can_be_switched_off(refiner, starts) -> None:
-    """Without it the shipped model moves the temperature for "a hair brighter" on some start (measured:
-    what the guard is for)."""
+    """Without it the shipped model moves the temperature for a plain tone request on some start ("a hair
+    brighter" with the model of December 6's third session, "lift the shadows a bit" with the v2.2 one:
+    what the guard is for); with it, none of them does."""
+    requests = ("a hair brighter", "lift the shadows a bit", "slightly darker", "a bit more contrast")
+
+    def temperature_moves() -> list[float]:
+        return [_v(refiner.refine(s, q).chain, "temperature") - _v(s, "temperature")
+                for q in requests for s in starts]
+
+    assert all(abs(m) < 1 for m in temperature_moves())
     refiner.plain_guard = False
     try:
-        moved = [_v(refiner.refine(s, "a hair brighter").chain, "temperature") - _v(s, "temperature")
-                 for s in starts]
+        moved = temperature_moves()
     finally:
         refiner.plain_guard = True
     assert any(abs(m) >= 1 for m in moved)
@@ -383,3 +390,26 @@ def test_less_of_what_the_look_does_not_have_never_adds_it(refiner, request_text
         assert r.chain is not None
         assert _v(r.chain, "sharpen") <= _v(start, "sharpen"), (request_text, r.chain.to_wire())
         assert _v(r.chain, "structure") <= _v(start, "structure"), (request_text, r.chain.to_wire())
+
+
+def test_toward_and_replace_rows_follow_the_vibes_looks_they_name() -> None:
+    """A ``toward`` row is its start blended toward what the vibes dataset answers for the look
+    (STYLE_GUIDE §4), a ``replace`` row is that answer: when a look's answer changes (vibes v2.2 moved
+    palette moves out of selective), the refinement rows must follow, in training and blind sets alike."""
+    from vibegrade.data.rows import read_rows
+
+    looks = {r.key: r.chain for r in read_rows(sorted((ROOT / "data/vibes").glob("*.jsonl")))}
+    paths = DATA + sorted((ROOT / "data/refine").glob("blind*/triples.jsonl"))
+    checked = 0
+    for t in read_triples(paths):
+        if t.op not in ("toward", "replace") or t.look is None or t.look.lower() not in looks:
+            continue
+        look = looks[t.look.lower()]
+        want = look if t.op == "replace" else blend_toward(t.before, look, float(t.amount or 0))
+        got_v, want_v = chain_vector(t.after), chain_vector(want)
+        # authors round halves either way, and the preset's share (amount x intensity) likewise
+        assert np.abs(got_v - want_v).max() <= 1, (t.request, t.look)
+        half = t.op == "toward" and (float(t.amount or 0) * look.filter.intensity) % 1 == 0.5
+        assert t.after.filter.name == want.filter.name or half, (t.request, t.look)
+        checked += 1
+    assert checked >= 1000

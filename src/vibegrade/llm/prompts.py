@@ -184,8 +184,14 @@ def _selective_rules() -> list[str]:
     n = len(SELECTIVE_COLORS)
     chans = " and ".join(c.name for c in SELECTIVE_CHANNELS)
     return [
-        ("Use this tool only when the look depends on particular colours (foliage, sky, skin, neon, a "
-         "signature tint). Otherwise answer with an empty JSON object {}."),
+        ("Use this tool only when the words of the request give a reason: they name a colour (\"pink "
+         "sky\", \"less orange\", \"deep teal\"), a subject with a signature colour (skin, face, sky, "
+         "water, foliage, flowers, food), or a look defined by one or two colour ranges (golden hour, teal "
+         "and orange, vintage, a named colour film stock). A palette you know from a film, painter or place "
+         "is not a reason: it belongs to adjust and the filter. Otherwise answer with an empty JSON object "
+         "{}."),
+        ("A colour cast or white-balance complaint (\"too yellow\", \"green cast\") is not a colour "
+         "range: it belongs to adjust."),
         f"If you use it, write all {n} colour ranges, each with both {chans}; untouched values are 0.",
         ("Do not repeat a change that affects every colour (overall saturation, white balance): that "
          "belongs to adjust."),
