@@ -14,6 +14,10 @@ decoder) and with it (docs/experiments.md, "Plain corrections"):
 With ``--states`` it renders complaints about what the photo looks like ("reds look weak", "its really
 orange", "highlights way too hot"), once, with the check; run it with ``PYTHONPATH`` pointing at an older
 checkout's ``src`` to see what that code answered (docs/experiments.md, "States").
+
+With ``--palettes`` it renders looks whose palette a film or an artist is known for, where vibes v2.2
+moved the colour out of selective adjust unless the request names it (data/vibes/README.md); run it
+with ``--model`` pointing at an older shipped model to compare.
 """
 
 from __future__ import annotations
@@ -28,6 +32,9 @@ REQUESTS = ["(original)", "black and white", "monochrome", "kodak tri-x 400", "s
 # states the reader learned on December 6 (third session), from the blind plain-correction sets
 STATES = ["(original)", "reds look weak", "the greens are super neon", "its really orange",
           "highlights way too hot", "darks are a little crushed", "kinda overexposed tbh"]
+# v2.2: a known palette is not a reason for selective adjust; a named colour is
+PALETTES = ["(original)", "blade runner 2049", "wes anderson", "saul leiter", "takeshi kitano", "kitano blue",
+            "pink sky"]
 # plain corrections whose nearest stored requests were other edits before the answer check
 PLAIN = ["lighter", "brighten it up", "tone down the brightness", "raise the contrast", "tone down the blues",
          "a little less saturated", "bring down the highlights"]
@@ -42,6 +49,8 @@ def main() -> int:
     ap.add_argument("--plain", action="store_true",
                     help="plain corrections, each without and with the answer check (one row each)")
     ap.add_argument("--states", action="store_true", help="complaints about the photo's state, one row")
+    ap.add_argument("--palettes", action="store_true",
+                    help="looks known for a palette, and requests that name a colour, one row")
     a = ap.parse_args()
 
     from PIL import Image, ImageDraw, UnidentifiedImageError
@@ -61,7 +70,7 @@ def main() -> int:
     if a.plain:  # first row: round five's decoder, second row: with the answer check
         jobs = [(f"{req} (no check)", req, 0) for req in PLAIN] + [(req, req, 1) for req in PLAIN]
     else:
-        jobs = [(req, req, 1) for req in (STATES if a.states else REQUESTS)]
+        jobs = [(req, req, 1) for req in (STATES if a.states else PALETTES if a.palettes else REQUESTS)]
     tiles = []
     for label, req, check in jobs:
         student.retrieval["answer_check"] = check  # type: ignore[attr-defined]
