@@ -15,7 +15,6 @@ group, so the split by group does not move them. A concept decided in two logs t
 decision. Applying the logs twice changes nothing the second time.
 """
 import json
-import re
 import sys
 from pathlib import Path
 
@@ -23,8 +22,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 import vibes_authoring
 from common import ROOT
+from vibes_v2_build import slug
 
-ADJUST_KEYS = list(vibes_authoring.ADJUST)
 LOGS = ("audit_v22_[0-9].jsonl", "audit_v22_add_*.jsonl", "audit_v22_variants_*.jsonl")
 
 
@@ -45,24 +44,18 @@ def read_logs(reviews: Path) -> dict:
     return edits
 
 
-def _slug(text: str) -> str:
-    return re.sub(r"-+", "-", re.sub(r"[^a-z0-9]+", "-", text.lower())).strip("-") or "wording"
-
-
 def changed_row(o: dict, e: dict, where: str) -> dict:
-    new = dict(o)
-    adj = {k: e["adjust"].get(k, 0) for k in ADJUST_KEYS}
-    new["adjust"] = adj if any(adj.values()) else {}
-    sel = e.get("selective_adjust") or {}
-    new["selective_adjust"] = ({c: {"saturation": 0, "luminance": 0, **sel.get(c, {})}
-                                for c in vibes_authoring.COLORS} if sel else {})
-    new["rationale"] = dict(e["rationale"])
-    compact = {"concept": "x", "category": o["category"], "phrasings": ["x"], "rationale": new["rationale"],
-               "adjust": e["adjust"], "selective_adjust": sel, "filter": o["filter"]}
+    """Row ``o`` with the auditor's adjust, selective and rationales (checked and expanded as an authored
+    row is, by scripts/vibes_authoring.py)."""
+    compact = {"concept": "x", "category": o["category"], "phrasings": [o["intent"]],
+               "rationale": dict(e["rationale"]), "adjust": e["adjust"],
+               "selective_adjust": e.get("selective_adjust") or {}, "filter": o["filter"]}
     probs = vibes_authoring.problems(compact)
     if probs:
         sys.exit(f"{where}: {o['intent']!r}: {probs}")
-    return new
+    full = vibes_authoring.expand(compact)[0]
+    return {**o, "adjust": full["adjust"], "selective_adjust": full["selective_adjust"],
+            "rationale": full["rationale"]}
 
 
 def main() -> None:
@@ -78,10 +71,10 @@ def main() -> None:
             new = o
             if e is not None and e["decision"] == "CHANGE":
                 if o["intent"] in (e.get("split") or []):
-                    cid = f"{o['category']}/{_slug(o['intent'])}"
+                    cid = f"{o['category']}/{slug(o['intent'])}"
                     k = 2
                     while cid in concepts:
-                        cid = f"{o['category']}/{_slug(o['intent'])}-{k}"
+                        cid = f"{o['category']}/{slug(o['intent'])}-{k}"
                         k += 1
                     concepts.add(cid)
                     new = {**o, "concept": cid, "phrasing": "bare"}

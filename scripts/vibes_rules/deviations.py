@@ -15,17 +15,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from common import fname, load_data, sel_colors, sel_used
-from rules import (
-    COLOUR,
-    COLOUR_LOOKS_V22,
-    COLOUR_V22,
-    DARK,
-    NO_PRESET_LOOK,
-    SUBJECT,
-    SUBJECT_V22,
-    TONED,
-    family_hits,
-)
+from rules import COLOUR, DARK, NO_PRESET_LOOK, SUBJECT, TONED, family_hits, reason
 
 OUT = Path(sys.argv[1] if len(sys.argv) > 1 else "out/vibes_rules")
 OUT.mkdir(parents=True, exist_ok=True)
@@ -67,14 +57,9 @@ def is_bw(o):
     return (o.get("adjust") or {}).get("saturation", 0) <= -95
 
 
-_REASON_CONCEPTS: set = set()
-
-
-def concept_reason(o):
-    return o["concept"] in _REASON_CONCEPTS
-
-
-def check(o):
+def check(o, reason_concepts=frozenset()):
+    """The §7 rules ``o`` breaks; ``reason_concepts``: concepts with a §7.3 reason in any wording (its
+    wordings share one answer)."""
     t = o["intent"].lower()
     base = BASE_SPLIT.split(t)[0] if o["category"] == "compositional" else t
     cat, f, sel = o["category"], fname(o), sel_used(o)
@@ -117,11 +102,9 @@ def check(o):
                 break
     # ---- 7.3 selective (v2.2): only for a reason in the request's own words
     colour_named = re.search(COLOUR, t) and not re.search(CAST, t)
-    reason = (re.search(COLOUR_V22, t) or re.search(SUBJECT_V22, t) or re.search(COLOUR_LOOKS_V22, t)
-              or cat == "food_drink")
     if sel and is_bw(o):
         out.append("7.3 selective on B&W")
-    elif sel and not (reason or concept_reason(o)):
+    elif sel and not (cat == "food_drink" or o["concept"] in reason_concepts):
         out.append("7.3 selective without a reason in the request's words (v2.2)")
     elif not sel and not is_bw(o) and cat in ("corrections", "compositional") \
             and (colour_named or re.search(SUBJECT, t)) \
@@ -132,14 +115,11 @@ def check(o):
 
 def main():
     rows = load_data()
-    for o in rows:
-        t = o["intent"].lower()
-        if re.search(COLOUR_V22, t) or re.search(SUBJECT_V22, t) or re.search(COLOUR_LOOKS_V22, t):
-            _REASON_CONCEPTS.add(o["concept"])
+    reason_concepts = {o["concept"] for o in rows if reason(o["intent"])}
     by_file = collections.defaultdict(list)
     rule_counts = collections.Counter()
     for o in rows:
-        rs = check(o)
+        rs = check(o, reason_concepts)
         if not rs:
             continue
         for r in rs:

@@ -50,7 +50,7 @@ def family_hits(text):
 
 # ---- STYLE_GUIDE §7.3 v2.2: selective only when the request's own words give a reason ----
 # (a) a colour named (the words of COLOUR, plus these)
-COLOUR_V22 = (COLOUR[:-3] + r"|olive|sapphire|ruby|jade|rust|copper|blush|fuchsia|khaki|beige|tan|"
+COLOUR_V22 = (COLOUR + r"|\b(olive|sapphire|ruby|jade|rust|copper|blush|fuchsia|khaki|beige|tan|"
               r"greener|redder|bluer|yellower|pinker|purpler)\b")
 # (b) a subject with a signature colour (§5): skin, sky, water, foliage, flowers, food
 SUBJECT_V22 = (r"\b(skin|skintones?|face|faces|portraits?|selfies?|headshots?|tan|tanned|complexion|"
@@ -65,3 +65,9 @@ COLOUR_LOOKS_V22 = (r"(golden hour|teal and orange|teal & orange|orange and teal
                     r"\bfuji|\bkodak|\bagfa|technicolou?r|the matrix|\bmatrix\b|am[ée]lie|"
                     r"earth tones?|jewel tones?|christmas|xmas|halloween|cyanotype|blueprint|sin city|"
                     r"schindler|pleasantville)")
+
+
+def reason(text):
+    """True when the words of ``text`` give a §7.3 (v2.2) reason for selective adjust."""
+    t = text.lower()
+    return any(re.search(rx, t) for rx in (COLOUR_V22, SUBJECT_V22, COLOUR_LOOKS_V22))

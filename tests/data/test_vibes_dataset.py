@@ -80,12 +80,13 @@ def test_no_answer_contradicts_its_direction_words():
     assert conflicts("too warm", "warmer")  # the guard the students rely on reads these words the same way
 
 
-def _rules():
-    """The §7.3 (v2.2) word lists, as the rule checker (scripts/vibes_rules/rules.py) writes them."""
+def _rules_script(name: str):
+    """A module of scripts/vibes_rules/ (the §7.3 word lists of ``rules``, the audit logs of
+    ``apply_audit``), loaded as the scripts load it."""
     import importlib.util
 
-    path = VIBES.parents[1] / "scripts" / "vibes_rules" / "rules.py"
-    spec = importlib.util.spec_from_file_location("vibes_rules_rules", path)
+    path = VIBES.parents[1] / "scripts" / "vibes_rules" / f"{name}.py"
+    spec = importlib.util.spec_from_file_location(f"vibes_rules_{name}", path)
     assert spec and spec.loader
     mod = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(mod)
@@ -93,30 +94,15 @@ def _rules():
 
 
 def _audit_logs():
-    import json
-
-    out = {}  # the last decision per concept, over the three audits in order (apply_audit.py)
-    for pattern in ("audit_v22_[0-9].jsonl", "audit_v22_add_*.jsonl", "audit_v22_variants_*.jsonl"):
-        for p in sorted((VIBES / "reviews").glob(pattern)):
-            for line in p.read_text(encoding="utf-8").splitlines():
-                if line.strip():
-                    e = json.loads(line)
-                    out[e["concept"]] = e
-    return out
+    """The last decision per concept, over the three audits in order, as apply_audit.py applies them."""
+    return _rules_script("apply_audit").read_logs(VIBES / "reviews")
 
 
 def test_selective_only_where_the_request_words_give_a_reason():
     """STYLE_GUIDE §7.3 (v2.2): a colour named, a subject with a signature colour named, or a listed
     colour-defined look. A film's or painter's palette is not a reason; the exceptions are the reviewed
     KEEP decisions of the audit logs."""
-    import re
-
-    rules = _rules()
-
-    def reason(text: str) -> bool:
-        t = text.lower()
-        return any(re.search(rx, t) for rx in (rules.COLOUR_V22, rules.SUBJECT_V22, rules.COLOUR_LOOKS_V22))
-
+    reason = _rules_script("rules").reason
     assert reason("pink sky") and reason("Kodak Portra 400") and reason("lake at dawn")
     assert not reason("blade runner 2049") and not reason("wes anderson") and not reason("psychedelic")
     keep = {c for c, e in _audit_logs().items() if e["decision"] == "KEEP"}
