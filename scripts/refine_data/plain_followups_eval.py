@@ -27,26 +27,20 @@ ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "src"))
 sys.path.insert(0, str(ROOT / "scripts"))
 
-from plain_corrections_eval import ATTRS, read_rows  # noqa: E402
+from plain_corrections_eval import ATTRS, read_rows, verdict  # noqa: E402
 
-from vibegrade.schema import ToolChain, parse_chain  # noqa: E402
+from vibegrade.schema import FILTER_NONE, ToolChain  # noqa: E402
 from vibegrade.students import StudentLoadError, load_student  # noqa: E402
-from vibegrade.students.answer_check import moves  # noqa: E402
 from vibegrade.students.refine import load_refiner  # noqa: E402
+from vibegrade.students.refine_features import chain_vector, vector_chain  # noqa: E402
 
 STARTS = ("golden hour", "moody", "faded film")
 
 
 def change(start: ToolChain, after: ToolChain) -> ToolChain:
-    """A chain holding ``after - start`` per value (clipped into each value's range: only signs are read;
-    bloom and sharpen cannot go below 0, so their falls are lost, which :func:`moves` never asks for)."""
-    adj = {k: getattr(after.adjust, k) - getattr(start.adjust, k) for k in type(start.adjust).model_fields}
-    adj = {k: max(0 if k in ("bloom", "sharpen") else -100, min(100, v)) for k, v in adj.items()}
-    sel = {r: {ch: max(-100, min(100, getattr(getattr(after.selective_adjust, r), ch)
-                               - getattr(getattr(start.selective_adjust, r), ch)))
-               for ch in ("saturation", "luminance")}
-           for r in type(start.selective_adjust).model_fields}
-    return parse_chain({"adjust": adj, "selective_adjust": sel})
+    """A chain holding ``after - start`` per value, clamped into each value's range (only signs are read;
+    bloom and sharpen cannot go below 0, so their falls are lost, which ``moves`` never asks for)."""
+    return vector_chain(chain_vector(after) - chain_vector(start), FILTER_NONE)
 
 
 def main() -> int:
@@ -73,11 +67,11 @@ def main() -> int:
         for name, start in starts.items():
             out = refiner.refine(start, r["request"])
             d = change(start, out.chain if out.chain is not None else start)
-            verdict = "right" if moves(d, attr, sign) else "wrong_way" if moves(d, attr, -sign) else "no_move"
-            counts[verdict] += 1
-            by_attr.setdefault(r["attribute"], []).append(verdict == "right")
-            if verdict != "right":
-                failures.append({"verdict": verdict, "start": name, "request": r["request"],
+            said = verdict(d, attr, sign).replace(" ", "_")  # the report's keys: right, wrong_way, no_move
+            counts[said] += 1
+            by_attr.setdefault(r["attribute"], []).append(said == "right")
+            if said != "right":
+                failures.append({"verdict": said, "start": name, "request": r["request"],
                                  "attribute": r["attribute"], "direction": sign, "op": out.op})
     n = sum(counts.values())
     report = {"n_requests": len(rows), "starts": [*starts], "n": n,
