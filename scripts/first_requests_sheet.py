@@ -18,6 +18,10 @@ checkout's ``src`` to see what that code answered (docs/experiments.md, "States"
 With ``--palettes`` it renders looks whose palette a film or an artist is known for, where vibes v2.2
 moved the colour out of selective adjust unless the request names it (data/vibes/README.md); run it
 with ``--model`` pointing at an older shipped model to compare.
+
+With ``--sizes`` it renders one colour asked for less at every size, from "slightly" to "remove all the
+green" (docs/experiments.md, "Sizes of a colour"); ``PYTHONPATH`` at an older checkout's ``src`` shows
+what that code and its model answered.
 """
 
 from __future__ import annotations
@@ -35,6 +39,9 @@ STATES = ["(original)", "reds look weak", "the greens are super neon", "its real
 # v2.2: a known palette is not a reason for selective adjust; a named colour is
 PALETTES = ["(original)", "blade runner 2049", "wes anderson", "saul leiter", "takeshi kitano", "kitano blue",
             "pink sky"]
+# one colour at every size (December 6, fifth session: "not so" is plain, "all the" is all of it)
+SIZES = ["(original)", "slightly less green", "less green", "not so green", "reduce the green",
+         "much less green", "remove all the green"]
 # plain corrections whose nearest stored requests were other edits before the answer check
 PLAIN = ["lighter", "brighten it up", "tone down the brightness", "raise the contrast", "tone down the blues",
          "a little less saturated", "bring down the highlights"]
@@ -51,6 +58,7 @@ def main() -> int:
     ap.add_argument("--states", action="store_true", help="complaints about the photo's state, one row")
     ap.add_argument("--palettes", action="store_true",
                     help="looks known for a palette, and requests that name a colour, one row")
+    ap.add_argument("--sizes", action="store_true", help="one colour asked for less at every size, one row")
     a = ap.parse_args()
 
     from PIL import Image, ImageDraw, UnidentifiedImageError
@@ -70,7 +78,8 @@ def main() -> int:
     if a.plain:  # first row: round five's decoder, second row: with the answer check
         jobs = [(f"{req} (no check)", req, 0) for req in PLAIN] + [(req, req, 1) for req in PLAIN]
     else:
-        jobs = [(req, req, 1) for req in (STATES if a.states else PALETTES if a.palettes else REQUESTS)]
+        which = STATES if a.states else PALETTES if a.palettes else SIZES if a.sizes else REQUESTS
+        jobs = [(req, req, 1) for req in which]
     tiles = []
     for label, req, check in jobs:
         student.retrieval["answer_check"] = check  # type: ignore[attr-defined]

@@ -88,6 +88,29 @@ def test_memory_never_reuses_an_answer_that_points_the_other_way(student):
         student.decoder = student.config.get("decoder", "heads")
 
 
+def test_a_plain_request_is_not_answered_by_all_of_it(student):
+    """"remove all the green" (−100) answers neither "reduce the green" nor "not so green", even where the
+    encoder puts it nearest, and is not averaged into their answer; "completely remove the green" gets it."""
+    def green(sat: int) -> ToolChain:
+        return parse_chain({"selective_adjust": {"green": {"saturation": sat}}})
+    memory = [("less green", green(-30)), ("much less green", green(-50)),
+              ("remove all the green", green(-100)),
+              ("take out all the green", green(-100)), ("no green at all pls", green(-100))]
+    saved = (student.memory_emb, student.memory_chains, student.memory_intents, student.decoder)
+    try:
+        student.memory_emb = student.embed([m[0] for m in memory])
+        student.memory_chains = [m[1] for m in memory]
+        student.memory_intents = [m[0] for m in memory]
+        student.decoder = "retrieval"
+        plain, not_so, tone, total = student.predict(
+            ["reduce the green", "not so green", "tone down the green", "completely remove the green"])
+        for c in (plain, not_so, tone):
+            assert -50 <= c.selective_adjust.green.saturation <= -30, c.selective_adjust.green
+        assert total.selective_adjust.green.saturation == -100
+    finally:
+        student.memory_emb, student.memory_chains, student.memory_intents, student.decoder = saved
+
+
 def test_confidence_is_high_for_known_looks_and_lower_for_unknown(student):
     conf = student.confidence(["golden hour", "zqxv plorb"])
     assert conf.shape == (2,) and conf[0] > 0.95 and conf[1] < conf[0]

@@ -349,6 +349,21 @@ def test_hair_and_nudge_sizes(text: str, size: int) -> None:
     assert size_class(text) == size
 
 
+@pytest.mark.parametrize("text, size", [
+    ("not so green", 0), ("winter, not so blue pls", 0), ("bit darker & not so orange", -1),
+    ("so much warmer", 1), ("way less green pls", 1),
+    ("remove all the green", 2), ("no green at all pls", 2), ("take out all the red", 2),
+    ("completely remove the blue", 2), ("warmth out entirely pls", 2),
+    ("crank the contrast all the way up", 2),
+    ("get rid of all the yellow", 2), ("slightly toward black and white, not fully", -1),
+    ("make all the colours warmer", 0)])
+def test_not_so_is_plain_and_all_of_it_is_its_own_size(text: str, size: int) -> None:
+    """"not so green" asks for less green, not a lot less; "remove all the green" asks for more than "much
+    less green", so a plain request is never answered by either (the answer memory ranks stored requests by
+    this size)."""
+    assert size_class(text) == size
+
+
 @pytest.mark.parametrize("text,sig", [
     ("the whites are blown", {("light@highlights", -1)}),
     ("highlights are totally clipping, bring them down", {("light@highlights", -1)}),

@@ -277,6 +277,17 @@ def build_suite() -> list[Case]:
         for small, big in steps:
             cases.append(Case("DIR", "size_order", (small, big), _grows(f),
                               f"{attr}: |{small}| < |{big}|, same direction"))
+    # a colour of the scene: slightly < plain < much < all of it, in stored and unstored wordings
+    for colour in COLOURS:
+        def less(c: ToolChain, colour: str = colour) -> float:
+            return -float(_sel(c, colour)[0])
+        ladder = [(f"slightly less {colour}", f"less {colour}"), (f"less {colour}", f"much less {colour}"),
+                  (f"much less {colour}", f"remove all the {colour}"),
+                  (f"reduce the {colour}", f"get rid of all the {colour}"),
+                  (f"tone down the {colour}", f"completely remove the {colour}")]
+        for small, big in ladder:
+            cases.append(Case("DIR", "colour_sizes", (small, big), _grows(less),
+                              f"{colour} saturation: |{small}| < |{big}|, both lower it"))
     pairs = [("golden hour", "golden hour but warmer", "temperature", +1),
              ("golden hour", "golden hour, less warm", "temperature", -1),
              ("moody", "moody but brighter", "exposure", +1),

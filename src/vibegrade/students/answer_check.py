@@ -37,7 +37,7 @@ overexposed tbh", "bit underexposed": the light the other way); bare "overexpose
 asks for it are looks (exposure up in the data). Everything else (looks, several attributes, other
 regions) is not checked: :func:`follows` returns ``None``.
 
-Measured on the vibes data (13,679 requests, read as the student reads them): the check judges 898 and
+Measured on the v2.2 vibes data (13,679 requests, read as the student reads them): the check judges 898 and
 the teacher's answer passes in 890. The eight others are wordings the reader takes another way ("SUPER
 HOT" is a look, "shadows a bit too dark" a region, "a light warm tone" reads "light" as a size), which
 is why the student uses the check to choose among stored answers and keeps the nearest answer where no

@@ -689,12 +689,27 @@ _STRONG = frozenset({"very", "much", "way", "lot", "heavily", "heavy", "really",
                      "significantly", "lots", "tons"})
 
 
+# "not so green" is "less green", not "very" anything
+_NOT_SO = re.compile(r"\bnot so\b")
+# "toward black and white, not fully" is not all of it
+_NOT_ALL = re.compile(r"\bnot (?:fully|completely|entirely|totally|quite|all the way)\b")
+# all of it: "remove all the green", "no green at all", "completely desaturate", "drain every colour"
+_TOTAL = re.compile(r"\b(?:completely|entirely|fully|altogether|wholly|at all|all the way|"
+                    r"(?:remove|removed|take out|taken out|get rid of|strip|strip out|drain|kill|lose|"
+                    r"zero out|cut|cut out|none of|no more) (?:all|every|each)\b)")
+
+
 @lru_cache(maxsize=65536)
 def size_class(text: str) -> int:
-    """-1 for "slightly"-type wording, +1 for "very"-type, 0 for neither (or both)."""
+    """How big a move the words ask for: -1 for "slightly"-type wording, +1 for "very"-type, +2 for all of
+    it ("remove all the green", "no green at all", "completely"), 0 for plain (or slight and strong both).
+    "so" is strong ("so much warmer") except in "not so" ("not so green" = less green)."""
     t = str(text).lower()
-    toks = set(_TOKEN.findall(t))
-    slight, strong = bool(toks & _SLIGHT) or bool(_A_HAIR.search(t)), bool(toks & _STRONG)
+    if _TOTAL.search(_NOT_ALL.sub(" ", t)):
+        return 2
+    toks = _TOKEN.findall(_NOT_SO.sub(" ", t))
+    words = set(toks)
+    slight, strong = bool(words & _SLIGHT) or bool(_A_HAIR.search(t)), bool(words & _STRONG)
     return (slight is False and strong) - (strong is False and slight)
 
 

@@ -225,8 +225,10 @@ class EncoderStudent:
         """The ``k`` most similar stored requests whose direction words do not conflict with ``intent``,
         best first. A stored request whose size words differ ("slightly" vs plain vs "very") scores
         ``size_penalty`` lower per step, so "lift the shadows a lot" prefers "lift shadows way up" to
-        "lift the shadows a bit". ``sims`` (the request's cosines to every stored request) and ``top`` (the
-        indices of its ``4k + 16`` best) may come from the caller: a batch computes them at once.
+        "lift the shadows a bit"; a stored answer to "all of it" ("remove all the green") answers a request
+        that does not say so only where no other close answer is left. ``sims`` (the request's cosines to
+        every stored request) and ``top`` (the indices of its ``4k + 16`` best) may come from the caller: a
+        batch computes them at once.
 
         A plain correction that names one attribute ("lighter", "raise the contrast"; see
         :mod:`vibegrade.students.answer_check`) is answered from the stored corrections that name the same
@@ -259,6 +261,10 @@ class EncoderStudent:
                 return [(j, float(sims[j])) for j in ranked[:k]]
         scored: list[tuple[float, int, float]] = []
         failed: list[tuple[float, int, float]] = []  # answers that do not do what a plain correction says
+        whole: list[tuple[float, int, float]] = []  # answers to "all of it" not asked for
+
+        def not_all(j: int) -> bool:  # a stored "all of it" answer for a request that does not say so
+            return q_size != 2 and size_class(self._memory_read(j)) == 2
         # a colour named as a range ("reds look weak", "the greens are super neon") is the range's move, not
         # the white balance's
         as_range = said is not None and said[0] in COLOURS and names_range(intent, said[0])
@@ -278,6 +284,9 @@ class EncoderStudent:
                     as_range and not moves_range(self.memory_chains[int(j)], *said))):
                 failed.append(item)
                 continue
+            if not_all(int(j)):
+                whole.append(item)  # "remove all the blue" answers "tone down the blue" only as a last resort
+                continue
             scored.append(item)
             bisect.insort(best, scored[-1][0])
             if len(best) > k:
@@ -292,7 +301,10 @@ class EncoderStudent:
             same = self._same_corrections(intent, said)
             if as_range:
                 same = [j for j in same if moves_range(self.memory_chains[j], *said)] or same
-            scored = sorted(((score(j), j, float(sims[j])) for j in same), key=lambda t: -t[0])
+            scored = sorted(((score(j), j, float(sims[j])) for j in same if not not_all(j)),
+                            key=lambda t: -t[0])
+        if not scored:
+            scored = sorted(whole, key=lambda t: -t[0])
         if not scored:  # the check never leaves a request without an answer
             scored = sorted(failed, key=lambda t: -t[0])
         return [(j, s) for _, j, s in scored[:k]]
@@ -349,7 +361,8 @@ class EncoderStudent:
                   top: np.ndarray | None = None) -> ToolChain:
         """Mode-preserving retrieval: the nearest stored answer sets the mode (which tools, which preset,
         the direction of every value); answers of other close neighbours in the same mode are averaged in
-        with softmax weights, so values are refined but never pulled towards another look."""
+        with softmax weights, so values are refined but never pulled towards another look or another size
+        ("much less green" is not averaged with "less green")."""
         r = self.retrieval
         nb = self.neighbours(intent, emb, int(r["k"]), sims, top)
         if not nb:  # every close answer points the other way: fall back to the heads
@@ -361,10 +374,11 @@ class EncoderStudent:
         sims = np.array([s for _, s in nb], dtype=np.float64)
         w = np.exp((sims - sims.max()) / r["tau"])
         same: list[tuple[ToolChain, float]] = []
+        size = size_class(self._memory_read(top_j))  # "remove all the green" is not averaged in
         for (j, _), wi in zip(nb, w):
             c = self.memory_chains[j]
-            if c.used() == anchor.used() and c.filter.name == anchor.filter.name and _same_mode(c, anchor,
-                                                                                                r["mode_cos"]):
+            if c.used() == anchor.used() and c.filter.name == anchor.filter.name and _same_mode(
+                    c, anchor, r["mode_cos"]) and size_class(self._memory_read(j)) == size:
                 same.append((c, float(wi)))
         if len(same) <= 1:
             return anchor

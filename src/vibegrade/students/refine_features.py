@@ -3,8 +3,9 @@
 A follow-up is read twice: by the sentence encoder (meaning, world knowledge) and by its words
 (:func:`lexical`): the direction pairs of :func:`vibegrade.students.direction.signature` ("warmer" →
 ``temperature +``, "less orange" → ``orange −``), each also weighted by the size words
-(:func:`~vibegrade.students.direction.size_class`: slightly −1, very +1), and a fixed list of function
-words that carry strength, filter and history meaning ("less", "more", "too", "drop", "only", "undo" …).
+(:func:`~vibegrade.students.direction.size_class`: slightly −1, very +1, all of it +2), and a fixed list
+of function words that carry strength, filter and history meaning ("less", "more", "too", "drop", "only",
+"undo" …).
 Encoders put "more contrast" next to "less contrast"; the lexical part keeps them apart.
 
 Chains are read as 27 values (:data:`PARAM_KEYS`): the 14 adjust parameters, the 12 selective values and
@@ -89,7 +90,8 @@ def direction_vocab(texts: Sequence[str]) -> list[str]:
 
 def lexical(texts: Sequence[str], vocab: Sequence[str]) -> np.ndarray:
     """Word features of each text: direction pairs (multi-hot), the same weighted by size (slightly
-    −1, very +1), the size class, and the :data:`FUNCTION_WORDS` present.
+    −1, very +1, all of it +2), the size class (one-hot: slightly, plain, very or more), and the
+    :data:`FUNCTION_WORDS` present.
 
     Shape (n, 2·|vocab| + 3 + |words|)."""
     index = {k: i for i, k in enumerate(vocab)}
@@ -104,7 +106,7 @@ def lexical(texts: Sequence[str], vocab: Sequence[str]) -> np.ndarray:
             if j is not None:
                 out[r, j] = 1.0
                 out[r, nv + j] = float(size)
-        out[r, 2 * nv + 1 + size] = 1.0
+        out[r, 2 * nv + 1 + min(size, 1)] = 1.0  # "all of it" (+2) shares the "very" slot
         for w in set(_WORD.findall(t.replace("b&w", " bw ").replace("&", " and "))):
             k = words.get(w)
             if k is not None:
