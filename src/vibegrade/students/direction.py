@@ -707,8 +707,7 @@ def size_class(text: str) -> int:
     t = str(text).lower()
     if _TOTAL.search(_NOT_ALL.sub(" ", t)):
         return 2
-    toks = _TOKEN.findall(_NOT_SO.sub(" ", t))
-    words = set(toks)
+    words = set(_TOKEN.findall(_NOT_SO.sub(" ", t)))
     slight, strong = bool(words & _SLIGHT) or bool(_A_HAIR.search(t)), bool(words & _STRONG)
     return (slight is False and strong) - (strong is False and slight)
 

@@ -265,6 +265,7 @@ class EncoderStudent:
 
         def not_all(j: int) -> bool:  # a stored "all of it" answer for a request that does not say so
             return q_size != 2 and size_class(self._memory_read(j)) == 2
+
         # a colour named as a range ("reds look weak", "the greens are super neon") is the range's move, not
         # the white balance's
         as_range = said is not None and said[0] in COLOURS and names_range(intent, said[0])
