@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Iterator
+
 import numpy as np
 import pytest
 
@@ -61,6 +64,24 @@ def test_first_requests_users_type(student):
     assert same_answer(cine, student.predict(["cinematic"])[0])
 
 
+@contextlib.contextmanager
+def _answering_from(student, memory: list[tuple[str, ToolChain]], **settings) -> Iterator[None]:
+    """The student with ``memory`` ((request, answer) pairs) as its whole answer memory and ``settings``
+    (decoder, memory_threshold …) set; everything is put back afterwards."""
+    names = ("memory_emb", "memory_chains", "memory_intents", "decoder", *settings)
+    saved = {n: getattr(student, n) for n in names}
+    try:
+        student.memory_emb = student.embed([m[0] for m in memory])
+        student.memory_chains = [m[1] for m in memory]
+        student.memory_intents = [m[0] for m in memory]
+        for name, value in settings.items():
+            setattr(student, name, value)
+        yield
+    finally:
+        for name, value in saved.items():
+            setattr(student, name, value)
+
+
 def test_memory_never_reuses_an_answer_that_points_the_other_way(student):
     """Stored answers for one direction must not answer the opposite request, however close the texts."""
     less_red = parse_chain({"selective_adjust": {"red": {"saturation": -30}}})
@@ -69,12 +90,8 @@ def test_memory_never_reuses_an_answer_that_points_the_other_way(student):
                            "filter": {"name": "teal_and_orange_3", "intensity": 40}})
     memory = [("less red", less_red), ("fix underexposed photo", under),
               ("warm shadows cool highlights", warm_sh)]
-    saved = (student.memory_emb, student.memory_chains, student.memory_intents, student.memory_threshold)
-    try:
-        student.memory_emb = student.embed([m[0] for m in memory])
-        student.memory_chains = [m[1] for m in memory]
-        student.memory_intents = [m[0] for m in memory]
-        student.memory_threshold = 0.0  # heads decoder: any stored answer would be taken if allowed
+    # heads decoder with threshold 0: any stored answer would be taken if allowed
+    with _answering_from(student, memory, memory_threshold=0.0):
         queries = ["less blue", "fix overexposed photo", "cool shadows warm highlights"]
         for decoder in ("heads", "retrieval", "hybrid"):
             student.decoder = decoder
@@ -83,9 +100,6 @@ def test_memory_never_reuses_an_answer_that_points_the_other_way(student):
                 assert g != stored, (decoder, q)
             # the same requests themselves do get their stored answers
             assert student.predict([m[0] for m in memory]) == [m[1] for m in memory]
-    finally:
-        student.memory_emb, student.memory_chains, student.memory_intents, student.memory_threshold = saved
-        student.decoder = student.config.get("decoder", "heads")
 
 
 def test_a_plain_request_is_not_answered_by_all_of_it(student):
@@ -96,19 +110,12 @@ def test_a_plain_request_is_not_answered_by_all_of_it(student):
     memory = [("less green", green(-30)), ("much less green", green(-50)),
               ("remove all the green", green(-100)),
               ("take out all the green", green(-100)), ("no green at all pls", green(-100))]
-    saved = (student.memory_emb, student.memory_chains, student.memory_intents, student.decoder)
-    try:
-        student.memory_emb = student.embed([m[0] for m in memory])
-        student.memory_chains = [m[1] for m in memory]
-        student.memory_intents = [m[0] for m in memory]
-        student.decoder = "retrieval"
+    with _answering_from(student, memory, decoder="retrieval"):
         plain, not_so, tone, total = student.predict(
             ["reduce the green", "not so green", "tone down the green", "completely remove the green"])
-        for c in (plain, not_so, tone):
-            assert -50 <= c.selective_adjust.green.saturation <= -30, c.selective_adjust.green
-        assert total.selective_adjust.green.saturation == -100
-    finally:
-        student.memory_emb, student.memory_chains, student.memory_intents, student.decoder = saved
+    for c in (plain, not_so, tone):
+        assert -50 <= c.selective_adjust.green.saturation <= -30, c.selective_adjust.green
+    assert total.selective_adjust.green.saturation == -100
 
 
 def test_confidence_is_high_for_known_looks_and_lower_for_unknown(student):
