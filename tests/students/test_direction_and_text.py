@@ -239,6 +239,12 @@ def test_two_moves_in_one_line_keep_their_own_directions(text: str, expected: se
     # raising verbs and phrases people use for a region
     ("bump the highlights a smidge", {("light@highlights", 1)}),
     ("shadows need opening up", {("light@shadows", 1)}),
+    # "more highlights" brightens them ("less highlights" darkens); a recovery or their detail does not,
+    # and "more shadows" (deeper, or more detail in them?) stays unread
+    ("more highlights pls", {("light@highlights", 1)}),
+    ("a touch more highlight", {("light@highlights", 1)}),
+    ("much more highlight recovery", set()),
+    ("more shadows", set()),
     # shadows that are too dark, said as heavy, murky, muddy or blocked: lift them
     ("shadows feel too heavy", {("light@shadows", 1)}),
     ("the darks are muddy", {("light@shadows", 1)}),

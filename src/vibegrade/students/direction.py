@@ -364,6 +364,9 @@ _HEAVY = frozenset({"heavy", "murky", "muddy", "dense", "thick", "inky", "gloomy
                     "smothered", "choked", "swallowed"})
 _REGION_DOWN = frozenset({"down", "arrowdown", "lower", "lowered", "minus", "less", "reduce", "darker",
                           "sink"})
+# what "more" asks for when these follow "highlight" ("more highlight recovery" darkens them)
+_HIGHLIGHT_NOUNS = frozenset({"recovery", "detail", "details", "protection", "rolloff", "roll-off",
+                              "compression", "control"})
 # a word right after a region that is its own move
 _OWN_MOVE = {"up": 1, "arrowup": 1, "higher": 1, "brighter": 1, "lighter": 1,
              "down": -1, "arrowdown": -1, "lower": -1, "darker": -1}
@@ -672,7 +675,10 @@ def _regions_alone(toks: list[str]) -> list[tuple[str, int, int, bool]]:
             if any(x in _REGION_DOWN or x in _FLIP for x in near):
                 out.append((f"light@{region}", -1, i, False))
                 break
-            if any(x in _REGION_UP for x in near):
+            if any(x in _REGION_UP for x in near) or (region == "highlights" and "more" in near and
+                                                       after not in _HIGHLIGHT_NOUNS):
+                # "more highlights" brightens them ("more highlight recovery" does not); "more shadows"
+                # is left unread (deeper, or more detail?)
                 out.append((f"light@{region}", +1, i, False))
                 break
     return out
