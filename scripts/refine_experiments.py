@@ -173,6 +173,9 @@ def main() -> None:
     ap.add_argument("--no-plain-guard", action="store_true",
                     help="let a plain follow-up ('a hair brighter') take a meaning or a delta-head move that "
                          "names other attributes (ablation)")
+    ap.add_argument("--no-answer-check", action="store_true",
+                    help="keep a plain follow-up's answer even where it does not move what the words name "
+                         "their way ('too sharp' on a look without sharpening: no move) (ablation)")
     ap.add_argument("--split", choices=("phrasing", "concept"), default="phrasing",
                     help="phrasing: new wordings of taught meanings (default); "
                          "concept: meanings never taught")
@@ -213,6 +216,7 @@ def main() -> None:
     fit_s = time.perf_counter() - t0
     model.said_guard = not args.no_said_guard
     model.plain_guard = not args.no_plain_guard
+    model.answer_check = not args.no_answer_check
     for name, fn in [("keep", lambda: design_keep(test)), ("replace", lambda: design_replace(test, student)),
                      ("nearest", lambda: design_nearest(train, test, student)),
                      (f"{args.design}/{args.edit_decoder}", lambda: design_model(model, test))]:
@@ -243,7 +247,7 @@ def main() -> None:
                   f"{r['direction_correct']} main {r['main_direction_correct']} wrong-way {r['wrong_way']}",
                   flush=True)
     out = {"split": args.split, "extra_train": sorted(extra_batches), "said_guard": model.said_guard,
-           "plain_guard": model.plain_guard,
+           "plain_guard": model.plain_guard, "answer_check": model.answer_check,
            "n": len(triples), "train": len(train),
            "test": len(test),
            "config": cfg.__dict__,

@@ -2,6 +2,7 @@
 
     .venv/bin/python scripts/refine_data/blind_eval.py [--set blind|blind2|...|blind8] [--model DIR]
                                                        [--json OUT] [--failures] [--no-said-guard]
+                                                       [--no-answer-check]
 
 Each set's wordings were written by an author who saw only the style guide and a few wordings of each
 meaning, never the model or its direction reader; each is answered by its meaning's taught rule on a
@@ -47,6 +48,9 @@ def main() -> None:
     ap.add_argument("--failures", action="store_true", help="list the rows whose main move goes wrong")
     ap.add_argument("--no-said-guard", action="store_true",
                     help="let the delta head move a value against the direction the words name (ablation)")
+    ap.add_argument("--no-answer-check", action="store_true",
+                    help="keep a plain follow-up's answer where it does not move what the words name "
+                         "(ablation of RefineModel.answer_check)")
     a = ap.parse_args()
     rows = read_triples([SETS[a.set]])
     try:
@@ -54,6 +58,7 @@ def main() -> None:
     except StudentLoadError as e:
         sys.exit(f"blind_eval: {e}")
     model.said_guard = not a.no_said_guard
+    model.answer_check = not a.no_answer_check
     res = model.refine_many([(t.before, t.request) for t in rows])
 
     def scores(keep: list[int]) -> dict[str, float]:
@@ -76,7 +81,8 @@ def main() -> None:
                     or wrong_way(t.before, r.chain, t.after)):
                 print(f"  {r.op:7s} {t.request}  ({t.concept})")
     if a.json:
-        record = {"set": a.set, "model": str(a.model or "shipped"), "said_guard": model.said_guard, **out}
+        record = {"set": a.set, "model": str(a.model or "shipped"), "said_guard": model.said_guard,
+                  "answer_check": model.answer_check, **out}
         a.json.write_text(json.dumps(record, indent=1) + "\n",
                           encoding="utf-8")
 

@@ -4,6 +4,7 @@ move what each author labelled, the way the author labelled it?
 
     .venv/bin/python scripts/refine_data/plain_followups_eval.py [--authors i,j] [--model DIR]
                                                                  [--json OUT] [--failures]
+                                                                 [--no-answer-check]
 
 Each request ("its way too dark", "reds look kinda weak", "contrast dwn") is sent as a follow-up on four
 starting looks: the shipped student's answers to "golden hour", "moody" and "faded film", and the empty
@@ -49,6 +50,9 @@ def main() -> int:
     ap.add_argument("--model", type=Path, default=None, help="refinement model folder (default: shipped)")
     ap.add_argument("--json", type=Path, default=None)
     ap.add_argument("--failures", action="store_true", help="print every request that fails on a start")
+    ap.add_argument("--no-answer-check", action="store_true",
+                    help="keep the model's answer where it does not move what a plain follow-up names "
+                         "(ablation of RefineModel.answer_check)")
     a = ap.parse_args()
 
     rows = read_rows(a.authors.split(",") if a.authors else None)
@@ -57,6 +61,7 @@ def main() -> int:
         refiner = load_refiner(a.model, student=student)
     except StudentLoadError as e:
         sys.exit(f"plain_followups_eval: {e}")
+    refiner.answer_check = not a.no_answer_check
     starts = {name: student.predict([name])[0] for name in STARTS}
     starts["(empty chain)"] = ToolChain()
     counts = {"right": 0, "wrong_way": 0, "no_move": 0}
@@ -75,7 +80,7 @@ def main() -> int:
                                  "attribute": r["attribute"], "direction": sign, "op": out.op})
     n = sum(counts.values())
     report = {"n_requests": len(rows), "starts": [*starts], "n": n,
-              "authors": sorted({r["author"] for r in rows}),
+              "authors": sorted({r["author"] for r in rows}), "answer_check": refiner.answer_check,
               **{k: round(v / n, 4) for k, v in counts.items()},
               "by_attribute": {k: round(sum(v) / len(v), 3) for k, v in sorted(by_attr.items())}}
     print(json.dumps(report, indent=1))

@@ -12,7 +12,9 @@ from vibegrade.students import load_student
 from vibegrade.students.answer_check import (
     checked_direction,
     follows,
+    follows_change,
     moves,
+    moves_change,
     moves_range,
     names_range,
     plain_request,
@@ -99,6 +101,39 @@ def test_follows_is_none_for_looks():
     assert follows("golden hour but cooler", warm_look) is None
     assert follows("cooler", warm_look) is False
     assert follows("warmer", warm_look) is True
+
+
+def test_a_change_is_read_value_by_value_falls_of_the_sharpening_included():
+    c = parse_chain
+    sharp = c({"adjust": {"sharpen": 30, "structure": 20, "temperature": 10}})
+    half = c({"adjust": {"sharpen": 15, "structure": 20, "temperature": 10}})
+    # the chain after "less sharpening" still sharpens; the change from the look before is the fall
+    assert not moves(half, "sharpness", -1)
+    assert moves_change(sharp, half, "sharpness", -1)
+    assert not moves_change(sharp, half, "sharpness", +1)
+    # a warm look made less warm moves the temperature down even though the result is still warm
+    cooler = c({"adjust": {"sharpen": 30, "structure": 20, "temperature": -5}})
+    assert moves(cooler, "temperature", -1) and moves_change(sharp, cooler, "temperature", -1)
+    assert not moves_change(cooler, sharp, "temperature", -1)
+    # a colour's range, and the white balance away from it ("too blue": warmer), read on the change
+    blue = c({"selective_adjust": {"blue": {"saturation": 40}}})
+    less_blue = c({"selective_adjust": {"blue": {"saturation": 10}}})
+    assert moves(less_blue, "blue", +1) and moves_change(blue, less_blue, "blue", -1)
+    assert moves_change(sharp, cooler, "blue", +1) and not moves_change(cooler, sharp, "blue", +1)
+
+
+def test_follows_change_checks_every_attribute_of_a_plain_follow_up():
+    c = parse_chain
+    look = c({"adjust": {"temperature": 30, "contrast": 20}})
+    warmer_brighter = c({"adjust": {"temperature": 45, "contrast": 20, "exposure": 20}})
+    warmer_only = c({"adjust": {"temperature": 45, "contrast": 20}})
+    assert follows_change("warmer, brighter", look, warmer_brighter) is True
+    assert follows_change("warmer, brighter", look, warmer_only) is False  # one part undone
+    assert follows_change("too sharp", look, look) is False  # no move
+    assert follows_change("too sharp", look, c({"adjust": {"temperature": 30, "contrast": 10,
+                                                           "bloom": 15}})) is True  # softer
+    assert follows_change("golden hour but cooler", look, look) is None  # a look: not checked
+    assert follows_change("less glow", look, look) is None  # bloom cannot fall below 0: not checked
 
 
 def test_the_teachers_own_answers_pass_the_check(student):

@@ -9,7 +9,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from vibegrade.schema import ToolChain
+from vibegrade.schema import Filter, ToolChain
+from vibegrade.students.answer_check import follows_change
 from vibegrade.students.refine import blend_toward, load_refiner, run_program, wording_key
 from vibegrade.students.refine_features import PARAM_KEYS, chain_vector, lexical, vector_chain
 from vibegrade.students.refine_training import (
@@ -390,6 +391,66 @@ def test_less_of_what_the_look_does_not_have_never_adds_it(refiner, request_text
         assert r.chain is not None
         assert _v(r.chain, "sharpen") <= _v(start, "sharpen"), (request_text, r.chain.to_wire())
         assert _v(r.chain, "structure") <= _v(start, "structure"), (request_text, r.chain.to_wire())
+
+
+@pytest.mark.parametrize("request_text", ["less sharpening", "too sharp", "clarity down", "a bit less sharp",
+                                          "the sharpening is too strong", "less detail"])
+def test_less_sharpening_with_none_to_take_away_softens_as_a_first_request(refiner, request_text) -> None:
+    """The program has nothing to take away and the delta head moved nothing: the follow-up was a silent
+    no-op, where ``vibegrade predict`` answers the same words on an ungraded photo by softening (contrast
+    down, bloom up: vibes style guide §3). The answer check now adds that answer to the current values."""
+    look = ToolChain.model_validate({"adjust": {"temperature": 35, "vibrance": 20, "bloom": 15},
+                                     "filter": {"name": "fortune", "intensity": 30}})
+    for start in (look, ToolChain()):
+        r = refiner.refine(start, request_text)
+        assert r.op == "edit" and r.chain is not None
+        d = dict(zip(PARAM_KEYS, chain_vector(r.chain) - chain_vector(start)))
+        assert d["bloom"] > 0 or d["contrast"] < 0, (request_text, r.chain.to_wire())
+        assert d["sharpen"] <= 0 and d["structure"] <= 0 and d["temperature"] == 0, (request_text, d)
+        assert r.chain.filter == start.filter
+    first = refiner.student.predict([request_text])[0]
+    assert refiner.refine(ToolChain(), request_text).chain == first.model_copy(update={"filter": Filter()})
+
+
+# plain follow-ups the model answered the words' way before the answer check: it must leave them as they were
+ANSWERED = ["warmer pls", "a bit cooler", "more contrast", "less contrast pls", "brighter", "slightly darker",
+            "lift the shadows a bit", "less saturation", "sharper", "less orange", "more blue", "too warm"]
+
+
+def test_the_answer_check_leaves_answers_that_follow_the_words(refiner, starts) -> None:
+    pairs = [(start, q) for q in ANSWERED for start in starts]
+    checked = [r.chain for r in refiner.refine_many(pairs)]
+    refiner.answer_check = False
+    try:
+        unchecked = [r.chain for r in refiner.refine_many(pairs)]
+    finally:
+        refiner.answer_check = True
+    for (start, q), a, b in zip(pairs, checked, unchecked):
+        if follows_change(q, start, b):
+            assert a == b, (q, start.to_wire())
+    # what it is for: with the check off, "too sharp" on an ungraded photo moves nothing
+    refiner.answer_check = False
+    try:
+        assert refiner.refine(ToolChain(), "too sharp").chain == ToolChain()
+    finally:
+        refiner.answer_check = True
+
+
+def test_the_answer_check_leaves_a_meaning_whose_wordings_it_reads_otherwise(refiner) -> None:
+    """The check reads "faded" as a fall in saturation (the vibes student's table); the refinement data
+    teaches "more faded" as lifted blacks. Where the taught meaning's own wordings fail the check on the
+    probe looks, the meaning stands, though its answer here does not follow the check's reading."""
+    look = ToolChain.model_validate({"adjust": {"temperature": 20, "contrast": 10, "saturation": -20,
+                                                "linearOffset": 6}})
+    for q in ("more faded", "a little more faded", "less faded"):
+        refiner.answer_check = False
+        try:
+            unchecked = refiner.refine(look, q).chain
+        finally:
+            refiner.answer_check = True
+        assert follows_change(q, look, unchecked) is False, q  # the check alone would replace it
+        assert refiner.refine(look, q).chain == unchecked, q
+    assert _v(refiner.refine(look, "more faded").chain, "linearOffset") > _v(look, "linearOffset")
 
 
 def test_toward_and_replace_rows_follow_the_vibes_looks_they_name() -> None:

@@ -43,7 +43,9 @@ _RULES = (
     "'too X' = the plain size against X; 'less orange' (a colour of the scene) = that colour's selective "
     "saturation −; overexposed = exposure/highlights −, underexposed = exposure/shadows +.",
     "'less X' where X is something the look already does (the glow, the fade, the filter) keeps 75 % "
-    "(slightly) / 50 % / 25 % (much) of it; 'no X' / 'drop X' sets it to 0 (the filter to none).",
+    "(slightly) / 50 % / 25 % (much) of it; 'no X' / 'drop X' sets it to 0 (the filter to none). "
+    "'less sharpening' / 'too sharp' with no sharpen or structure to take away: soften instead (contrast −, "
+    "bloom +, the size from the words); never leave an explicit request without a change.",
     "Strength of the whole look ('less', 'too much', 'subtler', 'more', 'stronger'): multiply every "
     "non-zero value, the filter intensity included, by 0.8 (a bit less), 0.6 (less, too much), 0.35 (much "
     "less), 0.5 (half), 1.2 (a bit more), 1.4 (more, stronger), 1.8 (much more), 2 (double); keep the "

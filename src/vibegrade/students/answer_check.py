@@ -48,12 +48,13 @@ from __future__ import annotations
 
 import re
 from functools import lru_cache
+from types import SimpleNamespace
 
-from vibegrade.schema import ToolChain
+from vibegrade.schema import ADJUST_KEYS, SELECTIVE_COLORS, ToolChain
 from vibegrade.students import direction
 
-__all__ = ["plain_request", "checked_direction", "checkable", "moves", "moves_range", "names_range",
-           "named_values", "follows"]
+__all__ = ["plain_request", "checked_direction", "checked_signature", "checkable", "moves", "moves_change",
+           "moves_range", "names_range", "named_values", "follows", "follows_change"]
 
 # words that carry no look: articles, pronouns, "photo", asking, politeness, verbs of moving a slider and
 # the states of the whites and blacks the reader reads ("the bright parts are totally blown")
@@ -152,7 +153,7 @@ def plain_request(text: str) -> bool:
     return bool(toks) and all(t in _plain_words() for t in toks) and not either and _corrects(toks, low)
 
 
-def moves(chain: ToolChain, attr: str, sign: int) -> bool | None:
+def moves(chain: ToolChain | _Change, attr: str, sign: int) -> bool | None:
     """Whether ``chain`` moves ``attr`` (a :func:`~vibegrade.students.direction.signature` attribute) in
     direction ``sign``; ``None`` for attributes this module does not check (see the table above)."""
     a = chain.adjust
@@ -178,6 +179,27 @@ def moves(chain: ToolChain, attr: str, sign: int) -> bool | None:
         key, away = _AWAY[base]  # white balance toward the colour (more) or away from it (less)
         return -sign * away * getattr(a, key) > 0
     return None
+
+
+class _Change:
+    """The change from one chain to another, value by value (``after − before``, unclamped: a fall of the
+    sharpening is negative), with a chain's ``adjust`` and ``selective_adjust`` attributes, so that
+    :func:`moves` reads it as it reads a chain."""
+
+    def __init__(self, before: ToolChain, after: ToolChain) -> None:
+        self.adjust = SimpleNamespace(**{k: getattr(after.adjust, k) - getattr(before.adjust, k)
+                                         for k in ADJUST_KEYS})
+        b, a = before.selective_adjust, after.selective_adjust
+        self.selective_adjust = SimpleNamespace(**{
+            c: SimpleNamespace(**{ch: getattr(getattr(a, c), ch) - getattr(getattr(b, c), ch)
+                                  for ch in ("saturation", "luminance")})
+            for c in SELECTIVE_COLORS})
+
+
+def moves_change(before: ToolChain, after: ToolChain, attr: str, sign: int) -> bool | None:
+    """:func:`moves` read on the change from ``before`` to ``after`` (value by value, ``after − before``,
+    unclamped: a fall of the sharpening reads as one)."""
+    return moves(_Change(before, after), attr, sign)
 
 
 # an exposure word said of the picture as it is ("its sooo overexposed", "bit underexposed", "kinda
@@ -213,7 +235,7 @@ def names_range(text: str, colour: str) -> bool:
     return bool(set(_TOKEN.findall(str(text).lower())) & set(_PLURALS.get(colour, ())))
 
 
-def moves_range(chain: ToolChain, colour: str, sign: int) -> bool:
+def moves_range(chain: ToolChain | _Change, colour: str, sign: int) -> bool:
     """``chain`` moves the colour's own range (saturation or luminance) in direction ``sign``."""
     sel = chain.selective_adjust
     return any(sign * getattr(getattr(sel, r), ch) > 0 for r in _RANGES.get(colour, ())
@@ -269,8 +291,8 @@ def named_values(attr: str) -> frozenset[str]:
 
 @lru_cache(maxsize=65536)
 def checkable(text: str) -> bool:
-    """A plain correction whose every attribute this module checks ("warmer and brighter", "a hair
-    brighter"; not "it's underexposed", an exposure state, nor "skin needs more light", a region)."""
+    """A plain correction whose every attribute this module checks ("warmer, brighter", "a hair
+    brighter", "it's underexposed"; not bare "overexposed", a look, nor "skin needs more light", a region)."""
     sig = _checked_signature(text)
     if sig is None:
         return False
@@ -283,3 +305,17 @@ def follows(text: str, chain: ToolChain) -> bool | None:
     ``None`` when ``text`` is not such a request or names nothing this module checks."""
     said = checked_direction(text)
     return None if said is None else moves(chain, *said)
+
+
+def checked_signature(text: str) -> frozenset[tuple[str, int]] | None:
+    """The (attribute, sign) pairs of a :func:`checkable` request, else ``None``."""
+    return _checked_signature(text) if checkable(text) else None
+
+
+def follows_change(text: str, before: ToolChain, after: ToolChain) -> bool | None:
+    """For a plain correction whose every attribute this module checks (:func:`checkable`: "too sharp",
+    "warmer, brighter"; "and" makes a request not plain), said as a follow-up: does going from
+    ``before`` to ``after`` move each of them the way the words say? ``None`` when ``text`` is not such
+    a request."""
+    sig = checked_signature(text)
+    return None if sig is None else all(moves_change(before, after, a, s) for a, s in sig)

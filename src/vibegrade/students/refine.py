@@ -27,7 +27,7 @@ import numpy as np
 
 from vibegrade.schema import FILTER_NONE, ToolChain
 from vibegrade.students import Student, StudentLoadError, load_student
-from vibegrade.students.answer_check import checkable, named_values
+from vibegrade.students.answer_check import checkable, checked_signature, follows_change, named_values
 from vibegrade.students.conversation import History, Op
 from vibegrade.students.direction import conflicts, known_words, signature
 from vibegrade.students.encoders import gelu
@@ -86,6 +86,25 @@ DEFAULT_REFINER_DIR = Path(__file__).with_name("refine_model")
 OPS: tuple[Op, ...] = ("edit", "toward", "replace", "undo", "redo", "reset")
 #: A move of the delta head the edit program does not make is taken when at least this large.
 MISSED = 5.0
+_HUE = PARAM_KEYS.index("hue")
+# a follow-up with a number in it is slider talk the model is taught value by value ("warmth: 0", "magenta
+# tint +10"); the answer check's reader takes some of them the other way, so it leaves them alone
+_DIGIT = re.compile(r"\d")
+_COLOURS = ("red", "orange", "yellow", "green", "cyan", "blue")
+# two looks with something of every value to take away or add, one on each side of 0 where the range allows:
+# run on them, a meaning's program shows which way its taught answers move what its wordings name
+_PROBES: tuple[dict[str, Any], ...] = (
+    {"adjust": {"exposure": 10, "contrast": 15, "highlights": -10, "shadows": 10, "saturation": 15,
+                "vibrance": 10, "temperature": 15, "tint": 5, "linearOffset": 10, "bloom": 20, "sharpen": 20,
+                "structure": 20},
+     "selective_adjust": {c: {"saturation": 15, "luminance": 5} for c in _COLOURS},
+     "filter": {"name": "fortune", "intensity": 40}},
+    {"adjust": {"exposure": -10, "contrast": -15, "highlights": 10, "shadows": -10, "saturation": -15,
+                "vibrance": -10, "temperature": -15, "tint": -5, "linearOffset": -10, "bloom": 10,
+                "sharpen": 10, "structure": 10},
+     "selective_adjust": {c: {"saturation": -15, "luminance": -5} for c in _COLOURS},
+     "filter": {"name": "north", "intensity": 30}},
+)
 #: The op head's classes: the operations, with ``scale`` (an edit that multiplies the whole look) apart.
 HEAD_OPS: tuple[str, ...] = ("edit", "scale", "toward", "replace", "undo", "redo", "reset")
 
@@ -159,6 +178,11 @@ class RefineModel:
         #: a plain follow-up ("a hair brighter", "exp + a hair") takes only a meaning whose words name
         #: nothing it does not (``_program``); off only to measure what it does
         self.plain_guard = True
+        #: a plain follow-up whose answer does not move what it names the way it says ("too sharp" on a
+        #: look without sharpening: no move) is answered as on an ungraded photo, added (``_checked``);
+        #: off only to measure what it does
+        self.answer_check = True
+        self._otherwise: dict[int, set[frozenset[tuple[str, int]]]] = {}  # see _read_otherwise
         self._spelling: SpellingRepair | None = None
         # every taught wording of an edit meaning, to its meaning (-1 where two meanings share one): a
         # follow-up typed exactly as taught gets that meaning ("more saturated" is the plain step, which
@@ -210,7 +234,8 @@ class RefineModel:
             op = HEAD_OPS[int(ops[i])]
             if op == "scale":
                 factor = float(np.exp(np.clip(phi[i] @ self.factor_w, np.log(0.2), np.log(2.5))))
-                out.append(Refinement("edit", scale_chain(chain, factor), request))
+                scaled = scale_chain(chain, factor)
+                out.append(Refinement("edit", self._checked(chain, scaled, request), request))
             elif op in ("undo", "redo", "reset"):
                 out.append(Refinement(cast(Op, op), None, request))
             elif op == "replace":
@@ -219,17 +244,60 @@ class RefineModel:
                 amount = float(np.clip(phi[i] @ self.amount_w, 0.1, 1.0))
                 out.append(Refinement("toward", blend_toward(chain, looks[i], amount), request))
             else:
-                out.append(Refinement("edit", self._edit(chain, phi[i], self.read(request)), request))
+                edited, meaning = self._edit(chain, phi[i], self.read(request))
+                out.append(Refinement("edit", self._checked(chain, edited, request, meaning), request))
         return out
 
-    def _edit(self, chain: ToolChain, phi: np.ndarray, request: str) -> ToolChain:
+    def _checked(self, chain: ToolChain, answer: ToolChain, request: str, meaning: int | None = None
+                 ) -> ToolChain:
+        """``answer``, unless ``request`` is a plain correction (:func:`~vibegrade.students.answer_check.
+        checkable`: "too sharp", "photo is underexposed", "warmer, brighter") with no number in it, and
+        ``answer`` does not move what it names the way the words say. Then the vibes student's answer to
+        the same words (what vibegrade does with them on an ungraded photo; itself checked) is added to
+        the current values, the preset and the hue rotation kept, if that does follow the words; else
+        ``answer``. Both read the words as typed, as the vibes student does (this model's typo repair
+        reads "everythings super blue", a complaint, as "everything super blue", a wish). Where the edit
+        came from a ``meaning`` whose taught wordings said the same way are answered otherwise than the
+        check reads them ("more faded" lifts the blacks here; the check reads a fall in saturation), the
+        taught meaning stands."""
+        if not self.answer_check or _DIGIT.search(request):
+            return answer
+        if follows_change(request, chain, answer) is not False:
+            return answer
+        if meaning is not None and checked_signature(request) in self._read_otherwise(meaning):
+            return answer
+        first = chain_vector(self.student.predict([request])[0])
+        first[[_HUE, -1]] = 0.0
+        added = vector_chain(chain_vector(chain) + first, chain.filter.name)
+        return added if follows_change(request, chain, added) else answer
+
+    def _read_otherwise(self, k: int) -> set[frozenset[tuple[str, int]]]:
+        """The answer check's readings ("more faded": saturation down) of taught edit meaning ``k``'s own
+        wordings that its program, run on the two :data:`_PROBES`, does not follow in most of them
+        (worked out once per meaning, when first asked)."""
+        if k not in self._otherwise:
+            ws = (self.config.get("concept_words") or [])[k]
+            probes = [ToolChain.model_validate(p) for p in _PROBES]
+            probed = [(p, self._program(p, k)) for p in probes]
+            seen: dict[frozenset[tuple[str, int]], list[bool]] = {}
+            for w in ws if isinstance(ws, list) else [ws]:
+                sig = None if _DIGIT.search(w) else checked_signature(w)
+                if sig is not None:
+                    seen.setdefault(sig, []).extend(bool(follows_change(w, p, a)) for p, a in probed)
+            self._otherwise[k] = {sig for sig, ok in seen.items() if 2 * sum(ok) < len(ok)}
+        return self._otherwise[k]
+
+    def _edit(self, chain: ToolChain, phi: np.ndarray, request: str) -> tuple[ToolChain, int | None]:
         """The next chain of an ``edit``: the taught program of the nearest meaning, value by value, except
         where the delta head moves a value the other way or makes a clear move the program does not (both
-        by at least :data:`MISSED`)."""
+        by at least :data:`MISSED`); and that meaning (``None`` for a model without programs)."""
         delta = self._delta(chain, phi)
         if self.programs is None:
-            return delta
-        program = self._program(chain, phi, request)
+            return delta, None
+        k = self._meaning(phi, request)
+        return self._edit_from(chain, delta, self._program(chain, k), request), k
+
+    def _edit_from(self, chain: ToolChain, delta: ToolChain, program: ToolChain, request: str) -> ToolChain:
         # the program gives the taught sizes and set values; the delta head reads directions better on
         # wordings it was not taught: take the program unless the two disagree on a direction
         c, dp, dd = chain_vector(chain), chain_vector(program), chain_vector(delta)
@@ -258,7 +326,7 @@ class RefineModel:
         c = chain_vector(chain)
         d = self.delta_a @ phi + (self.delta_b @ phi) * (c / 100.0)
         d[np.abs(d) < self.min_move] = 0.0
-        d[PARAM_KEYS.index("hue")] = 0.0  # hue rotation is never moved by a follow-up
+        d[_HUE] = 0.0  # hue rotation is never moved by a follow-up
         nxt = c + d
         choice = self.filter_classes[int(np.argmax(phi @ self.filter_w))]
         name = chain.filter.name if choice == "keep" else choice
@@ -266,8 +334,10 @@ class RefineModel:
             nxt[-1] = 35.0  # a preset switched on without a learned strength: the usual band (vibes §1)
         return vector_chain(nxt, name)
 
-    def _program(self, chain: ToolChain, phi: np.ndarray, request: str) -> ToolChain:
-        rules, consts, filt, concept_w = self.programs  # type: ignore[misc]
+    def _meaning(self, phi: np.ndarray, request: str) -> int:
+        """The taught edit meaning a follow-up gets (the classifier, with the taught-wording memory and
+        the plain and direction rules)."""
+        concept_w = self.programs[3]  # type: ignore[index]
         scores = phi @ concept_w
         words = self.config.get("concept_words") or []
         taught = self._taught.get(wording_key(request), -1)
@@ -293,6 +363,11 @@ class RefineModel:
                 k = int(np.argmax(scores))
         else:
             k = int(np.argmax(scores))
+        return int(k)
+
+    def _program(self, chain: ToolChain, k: int) -> ToolChain:
+        """Meaning ``k``'s taught program run on ``chain``."""
+        rules, consts, filt, _ = self.programs  # type: ignore[misc]
         steps = None if self.program_steps is None else self.program_steps[k]
         return run_program(chain, rules[k], consts[k], self.filter_classes[int(filt[k])], steps)
 
