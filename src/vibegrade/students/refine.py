@@ -25,7 +25,7 @@ from typing import Any, Protocol, cast, runtime_checkable
 
 import numpy as np
 
-from vibegrade.schema import FILTER_NONE, ToolChain
+from vibegrade.schema import FILTER_NONE, SELECTIVE_COLORS, ToolChain
 from vibegrade.students import Student, StudentLoadError, load_student
 from vibegrade.students.answer_check import checkable, checked_signature, follows_change, named_values
 from vibegrade.students.conversation import History, Op
@@ -90,19 +90,18 @@ _HUE = PARAM_KEYS.index("hue")
 # a follow-up with a number in it is slider talk the model is taught value by value ("warmth: 0", "magenta
 # tint +10"); the answer check's reader takes some of them the other way, so it leaves them alone
 _DIGIT = re.compile(r"\d")
-_COLOURS = ("red", "orange", "yellow", "green", "cyan", "blue")
 # two looks with something of every value to take away or add, one on each side of 0 where the range allows:
 # run on them, a meaning's program shows which way its taught answers move what its wordings name
 _PROBES: tuple[dict[str, Any], ...] = (
     {"adjust": {"exposure": 10, "contrast": 15, "highlights": -10, "shadows": 10, "saturation": 15,
                 "vibrance": 10, "temperature": 15, "tint": 5, "linearOffset": 10, "bloom": 20, "sharpen": 20,
                 "structure": 20},
-     "selective_adjust": {c: {"saturation": 15, "luminance": 5} for c in _COLOURS},
+     "selective_adjust": {c: {"saturation": 15, "luminance": 5} for c in SELECTIVE_COLORS},
      "filter": {"name": "fortune", "intensity": 40}},
     {"adjust": {"exposure": -10, "contrast": -15, "highlights": 10, "shadows": -10, "saturation": -15,
                 "vibrance": -10, "temperature": -15, "tint": -5, "linearOffset": -10, "bloom": 10,
                 "sharpen": 10, "structure": 10},
-     "selective_adjust": {c: {"saturation": -15, "luminance": -5} for c in _COLOURS},
+     "selective_adjust": {c: {"saturation": -15, "luminance": -5} for c in SELECTIVE_COLORS},
      "filter": {"name": "north", "intensity": 30}},
 )
 #: The op head's classes: the operations, with ``scale`` (an edit that multiplies the whole look) apart.
@@ -298,6 +297,7 @@ class RefineModel:
         return self._edit_from(chain, delta, self._program(chain, k), request), k
 
     def _edit_from(self, chain: ToolChain, delta: ToolChain, program: ToolChain, request: str) -> ToolChain:
+        """:meth:`_edit`'s value-by-value choice between the meaning's ``program`` and the ``delta`` head."""
         # the program gives the taught sizes and set values; the delta head reads directions better on
         # wordings it was not taught: take the program unless the two disagree on a direction
         c, dp, dd = chain_vector(chain), chain_vector(program), chain_vector(delta)
