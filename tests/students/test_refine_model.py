@@ -4,6 +4,8 @@ on the follow-ups people type first (directions must be right on every starting 
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
@@ -417,23 +419,27 @@ ANSWERED = ["warmer pls", "a bit cooler", "more contrast", "less contrast pls", 
             "lift the shadows a bit", "less saturation", "sharper", "less orange", "more blue", "too warm"]
 
 
+@contextmanager
+def _unchecked(refiner) -> Iterator[None]:
+    """The shipped refiner with its answer check off, switched back on afterwards."""
+    refiner.answer_check = False
+    try:
+        yield
+    finally:
+        refiner.answer_check = True
+
+
 def test_the_answer_check_leaves_answers_that_follow_the_words(refiner, starts) -> None:
     pairs = [(start, q) for q in ANSWERED for start in starts]
     checked = [r.chain for r in refiner.refine_many(pairs)]
-    refiner.answer_check = False
-    try:
+    with _unchecked(refiner):
         unchecked = [r.chain for r in refiner.refine_many(pairs)]
-    finally:
-        refiner.answer_check = True
     for (start, q), a, b in zip(pairs, checked, unchecked):
         if follows_change(q, start, b):
             assert a == b, (q, start.to_wire())
     # what it is for: with the check off, "too sharp" on an ungraded photo moves nothing
-    refiner.answer_check = False
-    try:
+    with _unchecked(refiner):
         assert refiner.refine(ToolChain(), "too sharp").chain == ToolChain()
-    finally:
-        refiner.answer_check = True
 
 
 def test_the_answer_check_leaves_a_meaning_whose_wordings_it_reads_otherwise(refiner) -> None:
@@ -443,11 +449,8 @@ def test_the_answer_check_leaves_a_meaning_whose_wordings_it_reads_otherwise(ref
     look = ToolChain.model_validate({"adjust": {"temperature": 20, "contrast": 10, "saturation": -20,
                                                 "linearOffset": 6}})
     for q in ("more faded", "a little more faded", "less faded"):
-        refiner.answer_check = False
-        try:
+        with _unchecked(refiner):
             unchecked = refiner.refine(look, q).chain
-        finally:
-            refiner.answer_check = True
         assert follows_change(q, look, unchecked) is False, q  # the check alone would replace it
         assert refiner.refine(look, q).chain == unchecked, q
     assert _v(refiner.refine(look, "more faded").chain, "linearOffset") > _v(look, "linearOffset")

@@ -307,6 +307,7 @@ def follows(text: str, chain: ToolChain) -> bool | None:
     return None if said is None else moves(chain, *said)
 
 
+@lru_cache(maxsize=65536)
 def checked_signature(text: str) -> frozenset[tuple[str, int]] | None:
     """The (attribute, sign) pairs of a :func:`checkable` request, else ``None``."""
     return _checked_signature(text) if checkable(text) else None

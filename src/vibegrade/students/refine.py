@@ -92,7 +92,7 @@ _HUE = PARAM_KEYS.index("hue")
 _DIGIT = re.compile(r"\d")
 # two looks with something of every value to take away or add, one on each side of 0 where the range allows:
 # run on them, a meaning's program shows which way its taught answers move what its wordings name
-_PROBES: tuple[dict[str, Any], ...] = (
+_PROBES: tuple[ToolChain, ...] = tuple(ToolChain.model_validate(p) for p in (
     {"adjust": {"exposure": 10, "contrast": 15, "highlights": -10, "shadows": 10, "saturation": 15,
                 "vibrance": 10, "temperature": 15, "tint": 5, "linearOffset": 10, "bloom": 20, "sharpen": 20,
                 "structure": 20},
@@ -103,7 +103,7 @@ _PROBES: tuple[dict[str, Any], ...] = (
                 "sharpen": 10, "structure": 10},
      "selective_adjust": {c: {"saturation": -15, "luminance": -5} for c in SELECTIVE_COLORS},
      "filter": {"name": "north", "intensity": 30}},
-)
+))
 #: The op head's classes: the operations, with ``scale`` (an edit that multiplies the whole look) apart.
 HEAD_OPS: tuple[str, ...] = ("edit", "scale", "toward", "replace", "undo", "redo", "reset")
 
@@ -276,8 +276,7 @@ class RefineModel:
         (worked out once per meaning, when first asked)."""
         if k not in self._otherwise:
             ws = (self.config.get("concept_words") or [])[k]
-            probes = [ToolChain.model_validate(p) for p in _PROBES]
-            probed = [(p, self._program(p, k)) for p in probes]
+            probed = [(p, self._program(p, k)) for p in _PROBES]
             seen: dict[frozenset[tuple[str, int]], list[bool]] = {}
             for w in ws if isinstance(ws, list) else [ws]:
                 sig = None if _DIGIT.search(w) else checked_signature(w)
