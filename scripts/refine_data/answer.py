@@ -56,6 +56,7 @@ from vibegrade.students.refine_features import chain_vector  # noqa: E402
 from vibegrade.students.refine_training import (  # noqa: E402
     RULE_ADD,
     RULE_MUL,
+    RULE_SET,
     RULE_TOWARD,
     RefineConfig,
     Triple,
@@ -132,12 +133,14 @@ def usual_moves(edit: list[Triple], programs: dict[str, tuple[np.ndarray, np.nda
                 scaled: set[str], core: float = 0.9, share: float = 0.6,
                 agree: float = 0.8) -> dict[str, dict[int, tuple[int, bool]]]:
     """Per edit meaning, what its answer must do on a start it fits: ``{value index: (sign, required)}``
-    over ``refine_features.PARAM_KEYS``. Only values its rule adds to or multiplies count (not those it
-    sets, whose direction depends on the start: "neutral white balance", "black and white"; a
-    multiplication by 0 is a set). ``sign`` (+1 / −1, 0 for either) is the way the meaning's rows move
-    the value where ``agree`` of its moves agree; a value moved in ``core`` of the rows must move
-    (``required``), one moved in ``share`` of them must not move against its sign. Meanings in
-    ``scaled``, which scale the whole look ("less", "double it"), ask nothing in particular."""
+    over ``refine_features.PARAM_KEYS``. Values its rule adds to or multiplies count: ``sign`` (+1 / −1,
+    0 for either) is the way the meaning's rows move the value where ``agree`` of its moves agree; a
+    value moved in ``core`` of the rows must move (``required``), one moved in ``share`` of them must not
+    move against its sign. A value the rule sets (a multiplication by 0 is a set) counts only where every
+    taught move goes one way, and then only its sign: "drop the cool cast" sets the temperature to 0 and
+    was only taught on cool looks, so a warm look, which it would cool, does not fit it; "neutral white
+    balance", taught both ways, fits any start. Meanings in ``scaled``, which scale the whole look
+    ("less", "double it"), ask nothing in particular."""
     by: dict[str, list[np.ndarray]] = {}
     for t in edit:
         if t.after is not None:
@@ -156,6 +159,10 @@ def usual_moves(edit: list[Triple], programs: dict[str, tuple[np.ndarray, np.nda
             n = up[k] + down[k]
             sign = 1 if up[k] >= agree * n else -1 if down[k] >= agree * n else 0
             out[concept][int(k)] = (sign, bool(moved[k] >= core))
+        sets = (rules == RULE_SET) | ((rules == RULE_MUL) & (consts == 0))
+        for k in np.flatnonzero(sets & (moved >= share)):
+            if up[k] == 0 or down[k] == 0:  # one way in every taught row
+                out[concept][int(k)] = (1 if up[k] else -1, False)
     return out
 
 
