@@ -449,3 +449,92 @@ def test_a_request_that_only_says_the_colour_is_gone_reads_as_black_and_white(te
                                   "saturation -100", "colour"])
 def test_other_requests_about_colour_keep_their_words(text: str) -> None:
     assert canonical(text) != "black and white"
+
+
+@pytest.mark.parametrize("text, expected", [
+    # verbs that remove, and what smothers or ruins the picture
+    ("nix the glow", {("glow", -1)}),
+    ("ditch the preset", {("filter", -1)}),
+    ("the glow is smothering everything, way less", {("glow", -1)}),
+    ("the clarity is ruining the skin", {("sharpness", -1)}),
+    ("the colours are distracting", {("saturation", -1)}),
+    # a clause that only says it is too much
+    ("so much colour, way too much", {("saturation", -1)}),
+    ("warmer, way more", {("temperature", 1)}),
+    # slider talk: repeated signs, "pull N off", "white balance -N", "preset: none"
+    ("teal --- heaps", {("cyan", -1)}),
+    ("shadows +++", {("light@shadows", 1)}),
+    ("pull 20 off the temperature", {("temperature", -1)}),
+    ("white balance -15", {("temperature", -1)}),
+    ("white balance up a bit", {("temperature", 1)}),
+    ("shift the white balance 15 cooler", {("temperature", -1)}),
+    ("preset: none thx", {("filter", -1)}),
+    ("glow = none", {("glow", -1)}),
+    # the tint axis is white balance, not the colour's range
+    ("tint less green", {("green@cast", -1)}),
+    ("push the tint toward magenta", {("magenta@cast", 1)}),
+    # what must not happen
+    ("warm it slightly but don't let it turn orange", {("temperature", 1), ("orange", -1)}),
+    ("cooler pls but don't make the skin go cold", {("temperature", -1), ("temperature@skin", 1)}),
+    ("cool it down without it going blue", {("temperature", -1), ("blue", -1)}),
+    ("keep the shadows from going pure black", set()),  # a region after it: left unread
+    # a wish is not a state: "i'd rather have no colour" is less colour, "it has no bloom" more bloom
+    ("i'd rather have no colour at all", {("saturation", -1)}),
+    ("it has no bloom", {("glow", 1)}),
+    # states: "tad warm rn", "bit nippy", closed-up shadows; "flatten" lowers contrast
+    ("tad warm rn", {("temperature", -1)}),
+    ("bit nippy", {("temperature", 1)}),
+    ("the darks are too closed up", {("light@shadows", 1)}),
+    ("exp up, flatten the contrast pls", {("contrast", -1), ("exposure_level", 1)}),
+    ("ugh the contrast is savage, flatten it loads", {("contrast", -1)}),
+])
+def test_blind10_ways_of_saying_which_way(text: str, expected: set) -> None:
+    assert signature(text) == expected
+
+
+@pytest.mark.parametrize("text, expected", [
+    # a clause that points back at what the one before it named, and lowers it
+    ("the oranges look like traffic cones, pull them way down", {("orange", -1)}),
+    ("the vibrance is cartoonish, back it off loads", {("saturation", -1)}),
+    ("the preset sits on it like a coat of paint, ease it off", {("filter", -1)}),
+    ("the glow is like a perfume ad — get rid of it", {("glow", -1)}),
+    ("blue sat, drop it a fraction", {("blue", -1)}),
+    ("cyans, just a fraction less", {("cyan", -1)}),
+    ("filter's great but i hate the glow, lose it", {("filter", 1), ("glow", -1)}),  # the nearest only
+    ("I want to see every detail in the stonework, bring it out", {("sharpness", 1)}),  # out is not down
+    # ranges and amounts said other ways
+    ("lower the saturation on the blues", {("blue", -1)}),
+    ("reds a fraction less intense pls", {("red", -1)}),
+    ("take a ton of red out of the skin", {("red", -1)}),
+    ("drain most of the yellow", {("yellow", -1)}),
+    ("red sat: massive cut pls", {("red", -1)}),
+    ("colours a lil quieter?", {("saturation", -1)}),
+    ("make the colours calmer", {("saturation", -1)}),
+    # regions: recovering highlights darkens them; a region four words back within the clause
+    ("open shadows + rescue highlights pls", {("light@shadows", 1), ("light@highlights", -1)}),
+    ("the shadows could go a touch deeper", {("light@shadows", -1)}),
+    ("shadows a tad brighter + cooler temp", {("light@shadows", 1), ("temperature", -1)}),
+    ("black and white but brighter", {("light", 1)}),
+    # contrast: softer contrast, bite and punch (of a colour: the colour)
+    ("open the shadows + softer contrast + warmer tones", {("light@shadows", 1), ("contrast", -1),
+                                                           ("temperature", 1)}),
+    ("darken it, chill it and give it some bite", {("light", -1), ("temperature", -1), ("contrast", 1)}),
+    ("it's lacking punch", {("contrast", 1)}),
+    ("no punch at all", {("contrast", 1)}),
+    ("give the yellows more punch", {("yellow", 1)}),
+    # light as a noun, heat as a verb, leaning into a look, moving the tint away from a colour
+    ("lower the light and heat up the tones", {("light", -1), ("temperature", 1)}),
+    ("heat haze", set()),
+    ("lean into teal and orange", {("cyan", 1), ("orange", 1)}),
+    ("pull the tint away from green", {("green@cast", -1)}),
+    ("clarity: nada", {("sharpness", -1)}),
+    ("take most of that chill away", {("temperature", 1)}),
+])
+def test_blind11_vivid_complaints_and_clauses_that_point_back(text: str, expected: set) -> None:
+    assert signature(text) == expected
+
+
+@pytest.mark.parametrize("text, size", [("lower the light", 0), ("more light pls", 0),
+                                        ("a light touch warmer", -1)])
+def test_light_as_a_noun_is_no_size(text: str, size: int) -> None:
+    assert size_class(text) == size

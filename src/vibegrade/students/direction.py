@@ -47,7 +47,8 @@ _add("exposure_level", -1, "underexpose")
 _add("exposure_level", +1, "exposure", "ev", "stop", "stops", "half-stop", "full-stop", "exp")
 _add("glow", +1, "glow", "glowy", "bloom", "glowing")
 _add("contrast", +1, "contrast", "contrasty", "punchy", "punchier", "harsh", "harsher")
-_add("contrast", -1, "flat", "flatter", "low-contrast")
+_add("contrast", -1, "flat", "flatter", "low-contrast", "flatten")
+_add("contrast", +1, "bite", "punch")  # "give it some bite", "less punch"
 _add("saturation", +1, "saturation", "vibrance", "colors", "colours", "saturated", "vibrant", "vivid",
      "colorful", "colourful", "richer", "rich", "intense")
 _add("saturation", -1, "desaturated", "desaturate", "muted", "mute", "dull", "duller", "washed", "faded",
@@ -82,7 +83,7 @@ for _w, _c in _ISH.items():
     _ATTRS[_w] = (_c, +1)
 _add("magenta", +1, "magenta-er", "magentier")
 _add("temperature", +1, "temp", "temperature", "wb")
-_add("temperature", -1, "chill", "coldness", "frosty", "freezing", "frozen")
+_add("temperature", -1, "chill", "coldness", "frosty", "freezing", "frozen", "nippy", "frigid")
 # a tone named as a compound ("too cool-toned", "it's warm-toned now"): read like the plain word
 _add("temperature", +1, "warm-toned", "warm-tinted")
 _add("temperature", -1, "cool-toned", "cold-toned", "cool-tinted", "cold-tinted")
@@ -101,7 +102,8 @@ _PUNCT = frozenset(",;.!?")
 _FLIP = frozenset({"soften", "zero", "weaker",
                    "less", "too", "reduce", "reduced", "remove", "fix", "lower", "decrease", "not", "no",
                    "without", "fewer", "minus", "tone", "kill", "cut", "eliminate", "correct", "overly",
-                   "excess", "down", "mute", "muted", "desaturate", "desat", "dull", "calm", "dim"})
+                   "excess", "down", "mute", "muted", "desaturate", "desat", "dull", "calm", "dim",
+                   "nix", "ditch", "axe", "zap", "calmer", "quieter", "tamer", "drain"})
 # words right after an attribute that lower it ("contrast down 30%", "saturation off")
 _POST_FLIP = frozenset({"down", "off", "lower", "less", "minus", "out", "arrowdown", "weaker"})
 # words that make the attribute explicit in its given sign (they only stop a flip from reaching further)
@@ -131,7 +133,7 @@ _LOWERING = re.compile(r"\b(?:eas(?:e|y) (?:up|off)(?: on)?|go easy on|dial(?:le
                        r"|knock(?: it)? down|drop|dropped|lose|cut back on"
                        r"|dial(?: it| them)? (?:way |right )?down|knock(?: it| them)? back(?: on)?"
                        r"|rein(?: it| them)? in|tame"
-                       r"|(?:knock|take|shave)(?: it)? off|(?:take|strip|suck|pull) out|ease)\b")
+                       r"|(?:knock|take|shave|pull)(?: it)? off|(?:take|strip|suck|pull) out|ease)\b")
 _CHANNEL = re.compile(r"\b(reds?|oranges?|yellows?|greens?|cyans?|teals?|blues?|magentas?|pinks?|purples?)"
                       r"\s+(?:sat|saturation|lum|luminance|brightness)\b")
 _TO_ZERO = re.compile(r"(?<=[a-z])\s*(?:→|->|=|:|\bto\b)?\s*(?<![\d.])\b(?:0|zero|min|minimum)\b(?![.\d])")
@@ -140,9 +142,10 @@ _OBJECT_BACK = re.compile(r"\b(?:pull|dial|scale|knock|tone|turn|bring|cut|take|
                           r"((?:(?:some|a bit|a little|a touch|most|part|a lot) of\s+)?"
                           r"(?:the\s+|that\s+|those\s+|all\s+the\s+)?[a-z]+(?:\s+[a-z]+)?)\s+(?:back|down)\b")
 # "knock a little red out of the skin", "take the warmth out": less of what is named
-_OBJECT_OUT = re.compile(r"\b(?:knock|take|strip|suck)\s+(?!it\b|them\b)"
-                         r"((?:(?:some|a bit|a little|a touch|most|part|a lot|all)(?: of)?\s+)?"
-                         r"(?:the\s+|that\s+)?[a-z]+)\s+out\b")
+_OBJECT_OUT = re.compile(r"\b(?:knock|take|strip|suck|pull|yank|drain)\s+(?!it\b|them\b)"
+                         r"((?:(?:some|a bit|a little|a touch|most|part|a lot|all|a ton|tons|loads|lots|heaps"
+                         r"|plenty|a fraction|a smidge|a hair)(?: of)?\s+)?"
+                         r"(?:the\s+|that\s+)?[a-z]+)\s+(?:out|away)\b")
 # an intensifier typed twice or more ("way, way down", "so so cold"): once
 _REPEATED = re.compile(r"\b(way|so|super|really|very)(?:,?\s+\1\b)+")
 _REMOVING = re.compile(r"\b(?:get rid of|take away|do away with|clean up)\b")
@@ -154,7 +157,8 @@ _REMOVING = re.compile(r"\b(?:get rid of|take away|do away with|clean up)\b")
 _WHITES = r"(?:whites|highlights|brights|bright (?:parts|bits|areas))"
 _BLACKS = r"(?:blacks|shadows|darks|dark (?:parts|bits|areas))"
 _VERB = r"\s+(?:look|looks|are|is|seem|seems|r|feel|feels)"
-_STATE_DEGREE = (r"(?:\s+[a-z]+ly|\s+a\s+(?:(?:tiny|little|wee)\s+)?(?:bit|little|tad|touch)"
+_STATE_DEGREE = (r"(?:\s+[a-z]+ly|\s+a\s+(?:(?:tiny|little|wee)\s+)?(?:bit|little|tad|touch|fraction|smidge"
+                 r"|hair|notch|shade|whisker)"
                  r"|\s+(?:bit|kinda|super|really|so|way|too|quite|pretty|very))*")
 _TOO = r"(?:\s+[a-z]+){0,2}\s+too"
 _BLOWN = (r"(?:blown(?:\s+out)?|blowing(?:\s+out)?|clipped|clipping|overblown|burnt\s+out|burned\s+out"
@@ -175,7 +179,8 @@ _WHITES_GREY = re.compile(rf"\b{_WHITES}{_SAID_OF}\s+{_GREY_WHITES_MORE}\b"
 _BLACKS_GREY = re.compile(rf"\b{_BLACKS}{_VERB}{_STATE_DEGREE}\s+{_GREY_BLACKS}\b"
                           rf"|\b{_BLACKS}{_TOO}\s+{_GREY_BLACKS}\b")
 # blacks said to be crushed or blocked are too dark ("darks are a little crushed"): lift them
-_BLACKS_CRUSHED = re.compile(rf"\b{_BLACKS}{_VERB}{_STATE_DEGREE}\s+(?:crushed|blocked|clogged|inky)\b")
+_BLACKS_CRUSHED = re.compile(rf"\b{_BLACKS}{_VERB}{_STATE_DEGREE}"
+                             r"\s+(?:crushed|blocked|clogged|inky|closed|plugged)\b")
 # "the dark parts", "bright areas": the region words ("darken the dark parts slightly" darkens the shadows)
 _REGION_PHRASE = re.compile(r"\b(dark|bright|light)(?:er)?\s+(?:parts?|areas?|bits?|spots?|tones?)\b")
 # what is said of a colour's range as it is: too little of it ("reds look weak", "the yellows are really
@@ -221,13 +226,15 @@ _COMPLAINT_AFTER = frozenset({"down", "lower", "overpowering", "overboard", "ove
                               "overkill", "overwhelming", "heavy", "off", "arrowdown", "high", "top",
                               "shouting", "overcooked", "insane", "brutal", "crazy", "wild", "garish",
                               "aggressive", "control", "heavy-handed", "gone", "goes", "overload",
-                              "overloaded"})
+                              "overloaded", "ruining", "ruins", "spoiling", "spoils", "wrecking",
+                              "distracting",
+                              "quieter", "calmer", "tamer", "subtler", "gentler", "cut"})
 # what is said of a colour that takes over the picture: too much of it, unless it was asked for ("i want
 # the colours absolutely nuclear")
 _DOMINATING = frozenset({"hogging", "drowning", "blinding", "nuclear", "dominating", "stealing", "burning",
-                         "swamping", "swamped"})
+                         "swamping", "swamped", "smothering", "suffocating"})
 _NOT_A_DEGREE = frozenset({"please", "pls", "plz", "thanks", "thx", "ty", "lol", "now", "too", "so", "tbh",
-                           "ngl", "imo", "honestly"})
+                           "ngl", "imo", "honestly", "rn", "atm", "tho", "though"})
 _POST_STOP = frozenset({"and", "but", "then", "plus", "with", "while", "keep", "also", "it", "its",
                         *_PUNCT})
 # "so much", "way more" before a comparative ask for more, not complain ("reds need to be so much stronger")
@@ -241,10 +248,15 @@ _LACKING = frozenset({"weak", "faint", "subtle", "little", "low", "timid", "weak
 # a clause that lowers what the previous one named: its verb, then only these ("pull it back a bit pls";
 # not "tone down the rest")
 _LOWER_VERBS = frozenset({"less", "lower", "cut", "reduce", "sink", "kill", "drop", "remove"})
+# size words before a lowering clause's verb ("way less", "a lot less", "far too much")
+_LEAD_DEGREE = frozenset({"way", "far", "much", "a", "lot", "bit", "little", "tad", "touch", "lil", "just",
+                          "honestly", "really", "so", "waaay", "fraction", "smidge", "hair", "notch", "loads",
+                          "heaps", "ton", "tons"})
 _BACK_FILLER = frozenset({"it", "them", "that", "this", "back", "down", "a", "bit", "little", "pls", "please",
                           "plz", "now", "some", "touch", "tad", "lot", "way", "much", "off", "lol", "of",
                           "loads", "ton", "tons", "hugely", "massively", "heaps", "most", "all", "entirely",
-                          "completely", "lots", "more", "hard"})
+                          "completely", "lots", "more", "hard", "fraction", "smidge", "hair", "notch",
+                          "whisker", "shade", "right", "again", "ok", "okay"})
 
 
 def _clause_span(toks: list[str], i: int, stops: frozenset[str]) -> tuple[int, int]:
@@ -261,8 +273,14 @@ def _clause_span(toks: list[str], i: int, stops: frozenset[str]) -> tuple[int, i
 
 def _lowering_clause(toks: list[str], j: int) -> bool:
     """The clause starting at ``toks[j]`` names no attribute and lowers ("the blue is a lot, pull it
-    back": after the substitutions "..., less")."""
+    back": after the substitutions "..., less"; "the glow is everywhere, way less") or says it is too
+    much ("a clown explosion of colour, way too much")."""
     rest = toks[j:_clause_span(toks, j, frozenset())[1]]
+    while rest and rest[0] in _LEAD_DEGREE:
+        rest = rest[1:]
+    if rest[:2] in (["too", "much"], ["too", "strong"], ["too", "intense"], ["too", "far"]) or \
+            rest[:1] in (["overkill"], ["overdone"], ["excessive"]):
+        return all(w in _NOT_A_DEGREE for w in rest[2 if rest[0] == "too" else 1:])
     return bool(rest) and rest[0] in _LOWER_VERBS and all(w in _BACK_FILLER for w in rest[1:])
 
 
@@ -283,8 +301,9 @@ def _complained_after(toks: list[str], i: int) -> bool:
         return False  # the attribute is the verb: "cool it down", "warm things up"
     for j in range(i + 1, min(len(toks), i + 6)):
         w = toks[j]
-        if w in _PUNCT:
-            return j + 1 < len(toks) and _lowering_clause(toks, j + 1)
+        if w in _PUNCT:  # "the blue is a lot, pull it back" (not "more detail, bring them down")
+            return j + 1 < len(toks) and _lowering_clause(toks, j + 1) and not any(
+                x in _KEEP for x in toks[max(0, i - 2):i])
         nxt = toks[j + 1] if j + 1 < len(toks) else None
         overdone = w in _OVERDONE or nxt in _OVERDONE or (w in _OVER_INTENSIFIERS and nxt == "saturated")
         if overdone and _ATTRS[toks[i]][0] in COLOURS and not any(x in _ASK for x in toks[max(0, i - 3):i]):
@@ -364,6 +383,8 @@ _HEAVY = frozenset({"heavy", "murky", "muddy", "dense", "thick", "inky", "gloomy
                     "smothered", "choked", "swallowed"})
 _REGION_DOWN = frozenset({"down", "arrowdown", "lower", "lowered", "minus", "less", "reduce", "darker",
                           "sink"})
+# bringing detail back: darker highlights, lighter shadows
+_RECOVER = frozenset({"recover", "rescue", "save", "protect", "retrieve", "restore"})
 # what "more" asks for when these follow "highlight" ("more highlight recovery" darkens them)
 _HIGHLIGHT_NOUNS = frozenset({"recovery", "detail", "details", "protection", "rolloff", "roll-off",
                               "compression", "control"})
@@ -373,7 +394,7 @@ _OWN_MOVE = {"up": 1, "arrowup": 1, "higher": 1, "brighter": 1, "lighter": 1,
 # nouns that name an attribute without a direction ("make the colours more subdued": the adjective decides)
 _LEVEL_NOUNS = frozenset({"saturation", "vibrance", "colors", "colours", "colour", "color", "sat", "temp",
                           "temperature", "contrast", "exposure", "brightness", "stop", "stops", "ev",
-                          "warmth", "clarity", "detail", "glow", "bloom"})
+                          "warmth", "clarity", "detail", "glow", "bloom", "wb", "punch", "bite"})
 # a colour named as a cast over the picture is a complaint ("there's a blue cast", "get rid of the cold tint")
 _CAST = frozenset({"cast", "tint", "tinge", "tone", "overlay", "haze", "hint"})
 _NOT_SATURATION = frozenset({*_CAST, "balance", "temperature", "temp", "grade", "grading", "palette",
@@ -389,6 +410,7 @@ _DEGREE_CORE = frozenset({"bit", "little", "tad", "kinda", "slightly", "rather",
                           "abit", "touch", "hair", "smidge", "wee", "tiny", "somewhat", "kind"})
 _DEGREE = frozenset({*_DEGREE_CORE, "a", "of", "still", "now", "hmm", "ok", "it", "its", "s"})
 _AND_BUT = frozenset({"and", "but"})
+_JOINERS = frozenset({"and", "but", "plus", "then", "also"})
 
 
 def _collapse(match: re.Match[str]) -> str:
@@ -401,7 +423,7 @@ def _collapse(match: re.Match[str]) -> str:
 
 # verbs that ask, never describe ("slightly desaturate" is a command, "slightly desaturated" a state)
 _COMMANDS = frozenset({"desaturate", "desat", "darken", "brighten", "lighten", "soften", "sharpen", "deepen",
-                       "mute", "saturate"})
+                       "mute", "saturate", "flatten"})
 
 
 def _is_state(toks: list[str], i: int) -> bool:
@@ -468,8 +490,51 @@ _DEEPER = re.compile(rf"\bdeeper\s+({_RANGES_PLURAL})\b|\b({_RANGES_PLURAL})(?:{
 _POP = re.compile(rf"\b({_RANGE}|colou?rs|whites|highlights|brights)\s+(?:really\s+|more\s+|to\s+"
                   r"|need\s+to\s+|needs\s+to\s+)*pop\b")
 # light as a noun: "needs more light", "a bit less light" (not "light leaks")
-_LIGHT_NOUN = re.compile(r"\b(more|less)\s+light\b(?!\s*(?:leak|leaks|rays?|beams?|trails?|painting))")
+_LIGHT_NOUN = re.compile(r"\b(more|less|lower|reduce|dim|drop|cut|raise|boost|increase)\s+(?:the\s+)?light\b"
+                         r"(?!\s*(?:leak|leaks|rays?|beams?|trails?|painting))")
 _DIM_IT = re.compile(r"\bdim\s+(it|this|things|everything)\b")
+# "white balance" with a sign, number or arrow after it is the temperature slider ("white balance -15",
+# "white balance ↓"); "fix the white balance" is left as it is
+_WB_SLIDER = re.compile(r"\bwhite[- ]?balance\b(?=\s*(?::\s*)?(?:[-−–+]|\d|up\b|down\b|arrow))")
+# "preset: none", "filter = none": the slider at zero
+_TO_NONE = re.compile(r"(?<=[a-z])\s*(?:→|->|=|:)\s*(?:none|nada|nothing|nil|zilch|zip)\b")
+# "don't let it turn orange", "without it going yellow", "keep the skin from going red": not that colour
+# (what it is said of is kept: "don't let the skin go cold" is warmer skin)
+_KEEP_FROM = re.compile(r"\b(?:(?:don'?t|do not|dont|never)\s+(?:let|make)|without|from)"
+                        r"(\s+(?:it|them|things|everything|the\s+[a-z]+))?\s+"
+                        r"(?:turn|turning|go|going|get|getting|become|becoming|end\s+up|ending\s+up)"
+                        r"(?=\s+(?:too\s+|so\s+|all\s+)?([a-z-]+))")
+# a state said with "has no" / "there's no" asks for more of it ("it has no bloom"); a wish does not ("i'd
+# rather have no colour", "can we have no glow")
+# a clause that points back at what the one before it named and lowers it ("the oranges look like traffic
+# cones, pull them way down", "the vibrance is cartoonish, back it off loads"): read as "less"
+_POINTER_DOWN = re.compile(r"\b(?:(?:pull|take|tone|dial|knock|back|ease|yank|drop|turn|cut"
+                           r"|scale|wind|rein|tame|wash)\s+(?:it|them|that|those|this)\s+"
+                           r"(?:(?:way|right|all the way|a lot|loads|a bit|a touch|a fraction|a little|some"
+                           r"|heaps|massively|a ton|a notch|a smidge|a hair|a tad)\s+)*"
+                           r"(?:down|back|off|out|away|in)"
+                           r"|bring\s+(?:it|them|that|those|this)\s+(?:(?:way|right|all the way)\s+)?"
+                           r"(?:down|back))\b")
+# "the saturation on the blues", "vibrance of the reds": the colour's range
+_SAT_OF_RANGE = re.compile(r"\b(?:saturation|sat|vibrance|intensity)\s+(?:on|of|in|for)\s+"
+                           r"(?:the\s+|all\s+the\s+)?"
+                           r"((?:red|orange|yellow|green|blue|purple|pink|magenta|cyan|teal)s?)\b")
+# contrast said soft ("softer contrast", "gentler contrast"): less of it
+_SOFT_CONTRAST = re.compile(r"\b(?:softer|gentler|milder|subtler|weaker|lower)\s+contrast\b")
+_HEAT_IT = re.compile(r"\bheat\s+(?=(?:it|up|things|everything|the|them)\b)")
+_NO_PUNCH = re.compile(r"\b(?:no|zero|without)\s+(?:any\s+)?(?:punch|bite)\b")
+_LEAN_INTO = re.compile(r"\blean\s+(?:in|into|toward|towards)\b")
+_AWAY_FROM = re.compile(r"\baway\s+from\b")
+_HAS_NONE = re.compile(r"\b(?<!rather )(?<!to )(?<!we )(?<!'d )(?<!can )(?:has|have|got|there'?s|there is)"
+                       r"\s+(?:no|zero)\b")
+
+
+def _keep_from(match: re.Match[str]) -> str:
+    """ "... but don't let it turn orange" → "... it not orange" where an attribute follows."""
+    word = match.group(2)
+    if word not in _ATTRS or word in _REGIONS:
+        return match.group(0)  # "keep the shadows from going pure black"
+    return f" {match.group(1) or ''} not "
 
 
 def _words_before(match: re.Match[str]) -> list[str]:
@@ -480,7 +545,7 @@ def _words_before(match: re.Match[str]) -> list[str]:
 def _light_noun(match: re.Match[str]) -> str:
     if any(w in ("stop", "stops", "ev") for w in _words_before(match)):
         return match.group(0)  # "half a stop less light": the stops say it
-    return " brighter " if match.group(1) == "more" else " darker "
+    return " brighter " if match.group(1) in ("more", "raise", "boost", "increase") else " darker "
 
 
 def _asked_before(match: re.Match[str], also: tuple[str, ...] = ()) -> bool:
@@ -541,30 +606,45 @@ def signature(text: str) -> frozenset[tuple[str, int]]:
     t = re.sub(r"\b(?:it'?s|is|looks?|feels?|seems?|reads?)\b([^,.;!?]*?)\b(?:stops?|ev)\s+under\b",
                r" \1 underexposed ", t)  # "it's about a stop under": the state
     t = re.sub(r"\b(stops?|ev)\s+under\b", r" less \1 ", t)  # "1 stop under": the command
-    t = re.sub(r"\b(?:has|have|got|there'?s|there is)\s+(?:no|zero)\b", " more ", t)  # "it has no bloom"
+    t = _WB_SLIDER.sub(" wb ", t)  # "white balance -15": the temperature slider
+    t = _TO_NONE.sub(" off ", t)  # "preset: none"
+    t = _KEEP_FROM.sub(_keep_from, t)  # "don't let it turn orange": not orange
+    t = _HAS_NONE.sub(" more ", t)  # "it has no bloom" (not "i'd rather have no colour")
     # "the warmth has to go" (not "needs to go up")
     t = re.sub(r"\b(?:has|have|needs?|must|got)\s+to\s+go\b(?!\s+(?:way\s+)?(?:up|higher|down|lower))",
                " less ", t)
+    t = t.replace("—", " , ")  # an em dash ends a clause ("… like a perfume ad — get rid of it")
+    t = _SAT_OF_RANGE.sub(r" \1 ", t)  # "lower the saturation on the blues": lower the blues
+    t = _HEAT_IT.sub(" warm ", t)  # "heat it up" (not "heat haze", a look)
+    t = _NO_PUNCH.sub(" more punch ", t)  # "there's no punch": it lacks it
+    t = _LEAN_INTO.sub(" more ", t)  # "lean into teal and orange"
+    t = _AWAY_FROM.sub(" less ", t)  # "pull the tint away from green"
+    t = _SOFT_CONTRAST.sub(" less contrast ", t)
     t = _OBJECT_BACK.sub(r" less \1 ", t)  # "pull the blues back", "turn the warmth down"
     t = _OBJECT_OUT.sub(r" less \1 ", t)
     t = re.sub(r"(?<![a-z0-9])[-−–]\s?(?=\.?\d)", " minus ", t)  # "-1 stop", "- 0.5 ev"
     t = re.sub(r"(?<![a-z0-9])\+\s?(?=\.?\d)", " plus ", t)
     t = re.sub(r"\s*[-−–]+\s*$", " minus", t)  # "exposure -"
-    t = re.sub(r"(?<=\s)[-−–](?=\s|,|$)", " minus ", t)  # "temp − a touch"
-    t = re.sub(r"(?<=[a-z])\s*\+(?=\s|,|$)", " plus ", t)  # "exposure + a touch"
+    t = re.sub(r"(?<=\s)[-−–]+(?=\s|,|$)", " minus ", t)  # "temp − a touch", "teal ---"
+    t = re.sub(r"(?<=[a-z])\s*\++(?=\s|,|$)", " plus ", t)  # "exposure + a touch", "sat ++"
     # numbers carry size, not direction ("-0.5 ev": the "." ends no clause)
     t = re.sub(r"\d*[.,]?\d+", " ", t)
     t = " ".join(t.split())
     t = _REMOVING.sub(" remove ", t)
     t = restate(t)
+    t = _POINTER_DOWN.sub(" less ", t)
     t = _LOWERING.sub(" less ", t)
     toks = _CLAUSE_TOKEN.findall(t)
     found: list[tuple[str, int, int, bool]] = []  # attribute, sign, token index, a direction-less noun
+    raw: set[int] = set()  # where an attribute is named as it is, unturned (a clause after it may lower it)
     for i, t in enumerate(toks):
         hit = _ATTRS.get(t)
         if hit is None or (t in ("colour", "color") and i + 1 < len(toks) and toks[i + 1] in _NOT_SATURATION):
             continue
         attr, sign = hit
+        if t in ("punch", "bite") and (toks[i + 1:i + 2] == ["them"] or any(
+                _ATTRS.get(x, ("", 0))[0] in COLOURS for x in toks[max(0, i - 4):i] if x not in _PUNCT)):
+            continue  # "give the yellows more punch", "punch them up": more of the colour, not contrast
         flipped = False
         # "lower"/"lift" etc. act on a following region ("lift the shadows") as well
         if _flip_before(toks, i) or (i >= 1 and toks[i - 1] == "so" and not t.endswith("er")):
@@ -589,9 +669,13 @@ def signature(text: str) -> frozenset[tuple[str, int]]:
                 region = _REGIONS[w]
                 break
         if region is None:
-            for k in range(i - 1, max(-1, i - 4), -1):
-                if toks[k] in ("arrowup", "arrowdown"):
-                    break  # "blacks ↓ temp ↑": the arrow closes the region's own move
+            for k in range(i - 1, max(-1, i - 6), -1):
+                if toks[k] in ("arrowup", "arrowdown") or (k < i - 3 and any(
+                        w in _PUNCT or w in _ATTRS or w in _JOINERS for w in toks[k:i])):
+                    break  # "blacks ↓ temp ↑": the arrow closes the region's own move; past three words
+                    # only within the clause ("the shadows could go a touch deeper")
+                if toks[k] == "black" and toks[k + 1:k + 3] == ["and", "white"]:
+                    break  # black and white is no region
                 if toks[k] in _REGIONS:
                     # a region right after another attribute is that one's ("lift the shadows, less glow")
                     if not any(w in _ATTRS for w in toks[max(0, k - 2):k]):
@@ -599,14 +683,21 @@ def signature(text: str) -> frozenset[tuple[str, int]]:
                     break
         key = f"{attr}@{region}" if region is not None and attr not in COLOURS | {"exposure"} else attr
         if attr in COLOURS and (any(x in _CAST for x in toks[i + 1:i + 3]) or _whole_picture(toks, i)
+                                or any(x in ("tint", "cast") for x in toks[max(0, i - 2):i])
                                 or (sign < 0 and _of_the_whites(toks, i))):
-            key = f"{attr}@cast"  # a colour over the whole picture (white balance), not the colour's range
+            # a colour over the whole picture (white balance, "tint less green"), not the colour's range
+            key = f"{attr}@cast"
         found.append((key, sign, i, t in _LEVEL_NOUNS and not flipped))
+        if not flipped and sign > 0 and not any(x in _KEEP for x in toks[max(0, i - 2):i]):
+            raw.add(i)
+    found = _pointed_back(toks, found, raw)
     found += _regions_alone(toks)
-    # in one clause, an adjective's direction wins over a bare noun's ("make the colours more subdued")
+    # in one clause, an adjective's direction wins over a bare noun's ("make the colours more subdued"), and
+    # so does a verb whose "it" points back at the noun ("the contrast is savage, flatten it")
     out: set[tuple[str, int]] = set()
     for key, sign, i, noun in found:
-        if noun and any(k == key and s != sign and not n and _same_clause(toks, i, j)
+        if noun and any(k == key and s != sign and not n and (
+                _same_clause(toks, i, j) or (j > i and toks[j + 1:j + 2] in (["it"], ["them"])))
                         for k, s, j, n in found):
             continue
         out.add((key, sign))
@@ -614,6 +705,27 @@ def signature(text: str) -> frozenset[tuple[str, int]]:
 
 
 _PICTURE = frozenset({"thing", "image", "photo", "pic", "picture", "frame", "shot", "scene", "edit"})
+
+
+def _pointed_back(toks: list[str], found: list[tuple[str, int, int, bool]], raw: set[int]
+                  ) -> list[tuple[str, int, int, bool]]:
+    """A clause that only lowers ("..., less", "... , pull them way down" after the substitutions) lowers
+    the nearest attribute before it, where that is named as it is (not turned, not asked for): "the
+    oranges look like traffic cones, pull them way down" is less orange."""
+    if not raw:
+        return found
+    starts = [0] + [j + 1 for j, w in enumerate(toks) if w in _PUNCT]
+    named = {i for _, _, i, _ in found}
+    for a, b in zip(starts, starts[1:] + [len(toks) + 1]):
+        if a >= len(toks) or any(j in named for j in range(a, b)) or not _lowering_clause(toks, a):
+            continue
+        before = [i for i in named if i < a - 1]
+        if not before or max(before) not in raw:
+            continue
+        near = max(before)  # the nearest attribute before, named as it is
+        found = [(k, -s if i == near else s, i, n) for k, s, i, n in found]
+        raw.discard(near)
+    return found
 
 
 def _whole_picture(toks: list[str], i: int) -> bool:
@@ -669,6 +781,10 @@ def _regions_alone(toks: list[str]) -> list[tuple[str, int, int, bool]]:
         if region != "highlights" and any(x in _HEAVY for x in toks[i + 1:min(hi, i + 5)]):
             out.append((f"light@{region}", +1, i, False))  # "shadows feel too heavy": lift them
             continue
+        if any(x in _RECOVER for x in toks[max(lo, i - 2):i]):
+            # "rescue the highlights" darkens them, "recover the shadows" lifts them
+            out.append((f"light@{region}", -1 if region == "highlights" else 1, i, False))
+            continue
         # the verb before it first ("raise the highlights and lower the shadows"), then the words after
         for near in ([x for x in toks[max(lo, i - 2):i] if x not in _GAP],
                      [x for x in toks[i + 1:min(hi, i + 3)] if x not in _GAP]):
@@ -695,6 +811,7 @@ _STRONG = frozenset({"very", "much", "way", "lot", "heavily", "heavy", "really",
                      "significantly", "lots", "tons"})
 
 
+_LIGHT_AS_NOUN = re.compile(r"\b(?:the|more|less|some|of|no)\s+light\b")
 # "not so green" is "less green", not "very" anything
 _NOT_SO = re.compile(r"\bnot so\b")
 # "toward black and white, not fully" is not all of it
@@ -710,7 +827,7 @@ def size_class(text: str) -> int:
     """How big a move the words ask for: -1 for "slightly"-type wording, +1 for "very"-type, +2 for all of
     it ("remove all the green", "no green at all", "completely"), 0 for plain (or slight and strong both).
     "so" is strong ("so much warmer") except in "not so" ("not so green" = less green)."""
-    t = str(text).lower()
+    t = _LIGHT_AS_NOUN.sub(" ", str(text).lower())  # "lower the light" names the light, not a size
     if _TOTAL.search(_NOT_ALL.sub(" ", t)):
         return 2
     words = set(_TOKEN.findall(_NOT_SO.sub(" ", t)))

@@ -304,22 +304,33 @@ class RefineModel:
         # head's move is taken only if it goes that way
         said = said_directions(request) if self.said_guard else np.zeros(len(c))
         against = (said != 0) & (np.sign(dd - c) == -said)
+        # a plain follow-up ("exp + a hair") moves only what it names
+        named = self._named_mask(request)
         if program == chain:
             # the program has nothing to do ("less sharpening" on a look without sharpening): the delta
-            # head's moves, but none against the words (it sharpened by 9)
-            return vector_chain(np.where(against, c, dd), delta.filter.name) if against.any() else delta
+            # head's moves, but none against the words (it sharpened by 9) and, for a plain follow-up, none
+            # of what it does not name ("less detail" cooled by 3); the answer check takes it from there
+            keep = ~against & named
+            if keep.all():
+                return delta
+            return vector_chain(np.where(keep, dd, c), delta.filter.name if keep[-1] else chain.filter.name)
         both = (np.abs(dd - c) >= MISSED) & (np.abs(dp - c) >= 1)
         opposite = both & (np.sign(dp - c) != np.sign(dd - c))
         missed = (np.abs(dd - c) >= MISSED) & (dp == c)  # a clear move the program does not make
-        take = (opposite | missed) & ~against
-        if self.plain_guard and checkable(request):  # a plain follow-up ("exp + a hair") moves what it names
-            named = set().union(*(named_values(a) for a, _ in signature(request)))
-            take &= np.array([k in named for k in PARAM_KEYS[:-1]] + [False])
+        take = (opposite | missed) & ~against & named
         if not take.any():
             return program
         # value by value: the delta head's where it disagrees or moves what the program leaves
         name = delta.filter.name if take[-1] else program.filter.name
         return vector_chain(np.where(take, dd, dp), name)
+
+    def _named_mask(self, request: str) -> np.ndarray:
+        """Per value of :data:`PARAM_KEYS`, whether the delta head may move it: for a plain follow-up
+        (the plain guard), only the values its words name (the preset's strength never); else all."""
+        if not (self.plain_guard and checkable(request)):
+            return np.ones(len(PARAM_KEYS), dtype=bool)
+        named = set().union(*(named_values(a) for a, _ in signature(request)))
+        return np.array([k in named for k in PARAM_KEYS[:-1]] + [False])
 
     def _delta(self, chain: ToolChain, phi: np.ndarray) -> ToolChain:
         c = chain_vector(chain)
