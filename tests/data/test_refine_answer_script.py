@@ -94,13 +94,15 @@ def test_a_given_start_the_meaning_does_not_fit_is_kept_and_named(tmp_path: Path
     assert "1 rows have a start their meaning does not fit" in proc.stdout and "lines 1)" in proc.stdout
 
 
-def test_a_meaning_that_sets_a_value_taught_one_way_fits_only_starts_it_moves_that_way(tmp_path: Path) -> None:
+def test_a_meaning_that_sets_a_value_taught_one_way_fits_only_starts_it_moves_so(tmp_path: Path) -> None:
     # "drop the cool cast" sets the temperature to 0 and was only ever taught on cool looks: a drawn start
     # must be cool (on a warm one it would cool the look, against the words)
-    rows = [{"concept": "refine/wb/drop-cool-cast", "request": f"lose the cold tint no{i}"} for i in range(12)]
+    rows = [{"concept": "refine/wb/drop-cool-cast", "request": f"lose the cold tint no{i}"}
+            for i in range(12)]
     proc, out = run(tmp_path, rows, "--full", "--batch", "t")
     assert proc.returncode == 0, proc.stderr
     assert len(out) == 12
     for r in out:
-        before, after = r["before"]["adjust"].get("temperature", 0), r["after"]["adjust"].get("temperature", 0)
+        before = r["before"]["adjust"].get("temperature", 0)
+        after = r["after"]["adjust"].get("temperature", 0)
         assert after >= before, (r["request"], before, after)
