@@ -480,3 +480,13 @@ def test_toward_and_replace_rows_follow_the_vibes_looks_they_name() -> None:
         assert t.after.filter.name == want.filter.name or half, (t.request, t.look)
         checked += 1
     assert checked >= 1000
+
+
+def test_faded_sizes_keep_their_order(refiner, starts) -> None:
+    """The reader takes "faded" as less saturation, the data teaches lifted blacks; the plain guard went by
+    the reader and gave "a little more faded" the "much" meaning (+22 on the fade, as "much more faded").
+    Where the classifier's meaning is one the reader misreads, its choice now stands."""
+    for start in starts[:6]:
+        fade = [_v(refiner.refine(start, q).chain, "linearOffset") - _v(start, "linearOffset")
+                for q in ("a little more faded", "more faded", "much more faded")]
+        assert 0 < fade[0] < fade[1] < fade[2], (start.to_wire(), fade)

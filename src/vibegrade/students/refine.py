@@ -353,6 +353,13 @@ class RefineModel:
         taught = self._taught.get(wording_key(request), -1)
         if taught >= 0:
             k = taught
+        elif self.plain_guard and checkable(request) and \
+                checked_signature(request) in self._read_otherwise(int(np.argmax(scores))):
+            # the classifier's meaning is one whose own taught wordings the reader takes another way ("a
+            # little more faded": the reader reads less saturation, the data lifts the blacks), so the
+            # guard below, which goes by the reader, cannot judge it: the classifier's choice stands (it
+            # picked a "much" meaning for "a little more faded")
+            k = int(np.argmax(scores))
         elif self.plain_guard and checkable(request):
             # a plain follow-up: the best meaning most of whose wordings name what it names, all of it
             # ("temp down a hair, exp down a hair") or part of it, and nothing else ("a hair brighter" is
