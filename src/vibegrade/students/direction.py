@@ -504,8 +504,6 @@ _KEEP_FROM = re.compile(r"\b(?:(?:don'?t|do not|dont|never)\s+(?:let|make)|witho
                         r"(\s+(?:it|them|things|everything|the\s+[a-z]+))?\s+"
                         r"(?:turn|turning|go|going|get|getting|become|becoming|end\s+up|ending\s+up)"
                         r"(?=\s+(?:too\s+|so\s+|all\s+)?([a-z-]+))")
-# a state said with "has no" / "there's no" asks for more of it ("it has no bloom"); a wish does not ("i'd
-# rather have no colour", "can we have no glow")
 # a clause that points back at what the one before it named and lowers it ("the oranges look like traffic
 # cones, pull them way down", "the vibrance is cartoonish, back it off loads"): read as "less"
 _POINTER_DOWN = re.compile(r"\b(?:(?:pull|take|tone|dial|knock|back|ease|yank|drop|turn|cut"
@@ -525,6 +523,8 @@ _HEAT_IT = re.compile(r"\bheat\s+(?=(?:it|up|things|everything|the|them)\b)")
 _NO_PUNCH = re.compile(r"\b(?:no|zero|without)\s+(?:any\s+)?(?:punch|bite)\b")
 _LEAN_INTO = re.compile(r"\blean\s+(?:in|into|toward|towards)\b")
 _AWAY_FROM = re.compile(r"\baway\s+from\b")
+# a state said with "has no" / "there's no" asks for more of it ("it has no bloom"); a wish does not ("i'd
+# rather have no colour", "can we have no glow")
 _HAS_NONE = re.compile(r"\b(?<!rather )(?<!to )(?<!we )(?<!'d )(?<!can )(?:has|have|got|there'?s|there is)"
                        r"\s+(?:no|zero)\b")
 

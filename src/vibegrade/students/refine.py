@@ -351,35 +351,30 @@ class RefineModel:
         scores = phi @ concept_w
         words = self.config.get("concept_words") or []
         taught = self._taught.get(wording_key(request), -1)
+        k = int(np.argmax(scores))  # the classifier's choice, unless a rule below says otherwise
         if taught >= 0:
             k = taught
-        elif self.plain_guard and checkable(request) and \
-                checked_signature(request) in self._read_otherwise(int(np.argmax(scores))):
-            # the classifier's meaning is one whose own taught wordings the reader takes another way ("a
-            # little more faded": the reader reads less saturation, the data lifts the blacks), so the
-            # guard below, which goes by the reader, cannot judge it: the classifier's choice stands (it
-            # picked a "much" meaning for "a little more faded")
-            k = int(np.argmax(scores))
         elif self.plain_guard and checkable(request):
             # a plain follow-up: the best meaning most of whose wordings name what it names, all of it
             # ("temp down a hair, exp down a hair") or part of it, and nothing else ("a hair brighter" is
-            # not "slightly warmer and slightly brighter")
-            k = int(np.argmax(scores))
-            for exact in (True, False):
-                k_fit = next((int(j) for j in np.argsort(-scores)
-                              if _most_name_only(request, _said_wordings(words[j]), exact)), None)
-                if k_fit is not None:
-                    k = k_fit
-                    break
+            # not "slightly warmer and slightly brighter"); but where the classifier's meaning is one whose
+            # own taught wordings the reader takes another way ("a little more faded": the reader reads
+            # less saturation, the data lifts the blacks), this guard, which goes by the reader, cannot
+            # judge it, and the classifier's choice stands (the guard gave "a little more faded" the
+            # "much" meaning)
+            if checked_signature(request) not in self._read_otherwise(k):
+                for exact in (True, False):
+                    k_fit = next((int(j) for j in np.argsort(-scores)
+                                  if _most_name_only(request, _said_wordings(words[j]), exact)), None)
+                    if k_fit is not None:
+                        k = k_fit
+                        break
         elif signature(request):
-            for k in np.argsort(-scores):
-                said = _said_wordings(words[k])
+            for j in np.argsort(-scores):
+                said = _said_wordings(words[j])
                 if 2 * sum(conflicts(request, w) for w in said) <= len(said):  # most of them agree
+                    k = int(j)
                     break
-            else:
-                k = int(np.argmax(scores))
-        else:
-            k = int(np.argmax(scores))
         return int(k)
 
     def _program(self, chain: ToolChain, k: int) -> ToolChain:
