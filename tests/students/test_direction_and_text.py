@@ -538,3 +538,21 @@ def test_blind11_vivid_complaints_and_clauses_that_point_back(text: str, expecte
                                         ("a light touch warmer", -1)])
 def test_light_as_a_noun_is_no_size(text: str, size: int) -> None:
     assert size_class(text) == size
+
+
+@pytest.mark.parametrize("text, expected", [
+    # blowing the highlights out on purpose brightens them; not doing so leaves them unread
+    ("blow out the highlights", {("light@highlights", 1)}),
+    ("let the highlights blow out", {("light@highlights", 1)}),
+    ("blow the whites out a lot", {("light@highlights", 1)}),
+    ("don't blow out the highlights", set()),
+    ("highlights blown out", {("light@highlights", -1)}),  # a state: bring them back
+    # a region's own move a size away, tamed highlights, richer (deeper) blacks
+    ("highlights a bit lower", {("light@highlights", -1)}),
+    ("highlights a hair up", {("light@highlights", 1)}),
+    ("super tamed highlights", {("light@highlights", -1)}),
+    ("richer blacks", {("light@shadows", -1)}),
+    ("punchier with richer blacks", {("contrast", 1), ("light@shadows", -1)}),
+])
+def test_modifiers_set1_highlights_and_blacks(text: str, expected: set) -> None:
+    assert signature(text) == expected

@@ -103,7 +103,7 @@ _FLIP = frozenset({"soften", "zero", "weaker",
                    "less", "too", "reduce", "reduced", "remove", "fix", "lower", "decrease", "not", "no",
                    "without", "fewer", "minus", "tone", "kill", "cut", "eliminate", "correct", "overly",
                    "excess", "down", "mute", "muted", "desaturate", "desat", "dull", "calm", "dim",
-                   "nix", "ditch", "axe", "zap", "calmer", "quieter", "tamer", "drain"})
+                   "nix", "ditch", "axe", "zap", "calmer", "quieter", "tamer", "tamed", "drain"})
 # words right after an attribute that lower it ("contrast down 30%", "saturation off")
 _POST_FLIP = frozenset({"down", "off", "lower", "less", "minus", "out", "arrowdown", "weaker"})
 # words that make the attribute explicit in its given sign (they only stop a flip from reaching further)
@@ -566,6 +566,14 @@ def _picture_state(match: re.Match[str]) -> str:
     return f" everything too {match.group(1)} " if match.group(1) else f" too {match.group(2)} "
 
 
+# blowing the highlights out on purpose ("blow out the highlights", "let the whites blow out"): brighter
+_BLOW_OUT = re.compile(r"\b(?:let\s+(?:the\s+)?(highlights|whites)\s+blow\s+out|"
+                       r"(?<!don't )(?<!dont )(?<!not )"
+                       r"blow\s+(?:out\s+)?(?:the\s+)?(highlights|whites)(?:\s+out)?)\b")
+# "richer blacks" are deeper ones, not more colourful ones
+_RICH_BLACKS = re.compile(r"\b(?:richer|rich)\s+(blacks|shadows)\b")
+
+
 def restate(text: str) -> str:
     """States said of a region, a colour's range or the whole picture, rewritten as the request they make
     ("the dark parts" → "darks", "reds look weak" → "more reds", "its really orange" → "everything too
@@ -586,6 +594,8 @@ def restate(text: str) -> str:
     t = _WHITES_GREY.sub(" too dark highlights ", t)
     t = _BLACKS_GREY.sub(" too bright shadows ", t)
     t = _BLACKS_CRUSHED.sub(" too dark shadows ", t)
+    t = _BLOW_OUT.sub(lambda m: f" brighter {m.group(1) or m.group(2)} ", t)
+    t = _RICH_BLACKS.sub(r" deeper \1 ", t)
     return " ".join(t.split())
 
 
@@ -787,7 +797,7 @@ def _regions_alone(toks: list[str]) -> list[tuple[str, int, int, bool]]:
             continue
         # the verb before it first ("raise the highlights and lower the shadows"), then the words after
         for near in ([x for x in toks[max(lo, i - 2):i] if x not in _GAP],
-                     [x for x in toks[i + 1:min(hi, i + 3)] if x not in _GAP]):
+                     [x for x in toks[i + 1:min(hi, i + 4)] if x not in _GAP][:2]):
             if any(x in _REGION_DOWN or x in _FLIP for x in near):
                 out.append((f"light@{region}", -1, i, False))
                 break
@@ -873,7 +883,8 @@ def conflicts(a: str, b: str) -> bool:
 def known_words() -> frozenset[str]:
     """Every word the reader knows (attributes, regions, flip and keep words): a spelling repair must
     leave them as typed ("darks" is not a typo of "dark")."""
-    return frozenset({*_ATTRS, *_REGIONS, *_FLIP, *_KEEP, *_POST_FLIP, *_COMPLAINT_AFTER, *_LACKING})
+    return frozenset({*_ATTRS, *_REGIONS, *_FLIP, *_KEEP, *_POST_FLIP, *_COMPLAINT_AFTER, *_LACKING,
+                      *_RECOVER})
 
 
 @lru_cache(maxsize=1)
