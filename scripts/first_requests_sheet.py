@@ -22,6 +22,13 @@ with ``--model`` pointing at an older shipped model to compare.
 With ``--sizes`` it renders one colour asked for less at every size, from "slightly" to "remove all the
 green" (docs/experiments.md, "Sizes of a colour"); ``PYTHONPATH`` at an older checkout's ``src`` shows
 what that code and its model answered.
+
+With ``--modifiers`` it renders a look plus one change, each twice: without composing (the nearest stored
+request was the look alone, so the change was lost) and with it (docs/experiments.md, "A look plus a
+change"):
+
+    .venv/bin/python scripts/first_requests_sheet.py --modifiers \
+        ../shared/photos/caps_colourful_wall_sky.jpg docs/images/modifiers_caps.jpg
 """
 
 from __future__ import annotations
@@ -43,6 +50,10 @@ PALETTES = ["(original)", "blade runner 2049", "wes anderson", "saul leiter", "t
 SIZES = ["(original)", "slightly less green", "less green", "not so green", "reduce the green",
          "much less green", "remove all the green"]
 # plain corrections whose nearest stored requests were other edits before the answer check
+# a look plus one change the student had not seen together (the blind set of data/vibes/modifiers/)
+MODIFIERS = ["gothic but brighter", "kodak gold w/ deeper blacks", "the matrix but more green",
+             "y2k but way less saturated", "fincher look but a little warmer pls",
+             "golden hour but less blown out", "90s but slightly muted"]
 PLAIN = ["lighter", "brighten it up", "tone down the brightness", "raise the contrast", "tone down the blues",
          "a little less saturated", "bring down the highlights"]
 
@@ -59,6 +70,8 @@ def main() -> int:
     ap.add_argument("--palettes", action="store_true",
                     help="looks known for a palette, and requests that name a colour, one row")
     ap.add_argument("--sizes", action="store_true", help="one colour asked for less at every size, one row")
+    ap.add_argument("--modifiers", action="store_true",
+                    help="a look plus one change, each without and with composing (one row each)")
     a = ap.parse_args()
 
     from PIL import Image, ImageDraw, UnidentifiedImageError
@@ -76,13 +89,17 @@ def main() -> int:
     except StudentLoadError as e:
         sys.exit(f"first_requests_sheet: {e}")
     if a.plain:  # first row: round five's decoder, second row: with the answer check
-        jobs = [(f"{req} (no check)", req, 0) for req in PLAIN] + [(req, req, 1) for req in PLAIN]
+        jobs = ([(f"{req} (no check)", req, {"answer_check": 0}) for req in PLAIN]
+                + [(req, req, {"answer_check": 1}) for req in PLAIN])
+    elif a.modifiers:  # first row: without composing, second row: with it
+        jobs = ([(f"{req} (before)", req, {"compose": 0}) for req in MODIFIERS]
+                + [(req, req, {"compose": 1}) for req in MODIFIERS])
     else:
         which = STATES if a.states else PALETTES if a.palettes else SIZES if a.sizes else REQUESTS
-        jobs = [(req, req, 1) for req in which]
+        jobs = [(req, req, {}) for req in which]
     tiles = []
-    for label, req, check in jobs:
-        student.retrieval["answer_check"] = check  # type: ignore[attr-defined]
+    for label, req, settings in jobs:
+        student.retrieval.update({"answer_check": 1, "compose": 1, **settings})  # type: ignore[attr-defined]
         img = src if req == "(original)" else vibegrade.render(src, student.predict([req])[0])
         tile = Image.new("RGB", (src.width, src.height + 22), "white")
         tile.paste(img, (0, 22))

@@ -71,7 +71,8 @@ def main() -> int:
     st = EncoderStudent(a.model)
     chosen = (st.decoder, dict(st.retrieval))
     grid = [("heads", {}), ("retrieval", {"k": 1}), ("retrieval", {"k": 4, "lexical": 0.0}),
-            ("retrieval", {"k": 4, "answer_check": 0}), ("retrieval", {"k": 4}),
+            ("retrieval", {"k": 4, "answer_check": 0}), ("retrieval", {"k": 4, "compose": 0}),
+            ("retrieval", {"k": 4}),
             ("hybrid", {"k": 1, "rerank": 0.0}), ("hybrid", {"k": 8, "rerank": 1.0}),
             ("hybrid", {"k": 8, "mode_cos": 0.8, "rerank": 0.3})]
     if chosen not in [(n, {**RETRIEVAL_DEFAULTS, **p}) for n, p in grid]:

@@ -89,6 +89,11 @@ def _plain_words() -> frozenset[str]:
     return direction.known_words() | direction.size_words() | _FILLER
 
 
+def plain_words() -> frozenset[str]:
+    """The words a plain correction is made of: direction, size, region and filler words."""
+    return _plain_words()
+
+
 # words that leave the direction to the photo or are read either way: "flat photo", "very blurry" and
 # "hazy photo" are complaints (more contrast, sharpen, dehaze) but bare "hazy" is a look (less contrast,
 # bloom); "low contrast" is low contrast; "fix the shadows" lifts them. The reader takes the first kind as
@@ -311,6 +316,45 @@ def follows(text: str, chain: ToolChain) -> bool | None:
 def checked_signature(text: str) -> frozenset[tuple[str, int]] | None:
     """The (attribute, sign) pairs of a :func:`checkable` request, else ``None``."""
     return _checked_signature(text) if checkable(text) else None
+
+
+# said of the picture as it is: a change typed with these is a complaint ("its kinda washed out"), without
+# them a wish ("… but slightly muted", "… but super bright")
+_STATED = frozenset({"is", "are", "its", "it's", "looks", "look", "looking", "seems", "feels", "too", "so",
+                     "rn", "r"})
+# "low" / "high" before what they qualify are a wish after a look ("… but really low contrast")
+_LOW_HIGH = re.compile(r"\b(low|high)(?:er)?(?=\s+(?:contrast|saturation|exposure|sat)\b)")
+# "less blown out" after a look is the highlights brought back, not the whole picture darker
+_BLOWN = re.compile(r"\b(?:blown|blowing|clipped|clipping|overblown|nuked|fried)\b")
+
+
+def as_wish(text: str) -> str:
+    """``text`` as a wish about a look it follows: "low contrast" as "less contrast", and "make it …"
+    before it unless a word states the picture as it is ("its kinda washed out" stays a complaint)."""
+    low = _HELD.sub(_unhold, " ".join(str(text).lower().split()))
+    low = _LOW_HIGH.sub(lambda m: "less" if m.group(1) == "low" else "more", low)
+    return low if _STATED & set(_TOKEN.findall(low)) else f"make it {low}"
+
+
+@lru_cache(maxsize=65536)
+def wished_signature(text: str) -> frozenset[tuple[str, int]] | None:
+    """The (attribute, sign) pairs of ``text`` said as a change to a look it follows ("gothic *but
+    brighter*", "tropical *but desaturated*", "moody, *shadows a bit lifted*"), read as :func:`as_wish`,
+    when every word is a direction, size, region or filler word and every attribute is one this module
+    checks; else ``None``. After a look a bare descriptor is a change, not a look of its own
+    ("desaturated", "lifted shadows"), so no correcting word is needed."""
+    wish = as_wish(text)
+    toks = _TOKEN.findall(direction.restate(wish))
+    if not all(t in _plain_words() or t in ("tones", "tone") for t in toks) or \
+            _NAMING_NUMBER.search(wish) or any(t in _EITHER_WAY for t in toks) or \
+            len(toks) <= 2 * wish.startswith("make it "):
+        return None
+    sig = direction.signature(wish)
+    if sig == frozenset({("exposure", -1)}) and _BLOWN.search(wish):
+        sig = frozenset({("light@highlights", -1)})  # "less blown out": the highlights brought back
+    elif len(sig) == 1 and next(iter(sig))[0] == "exposure":
+        sig = _exposure_state(wish.removeprefix("make it "))
+    return sig if sig and all(moves(_NOTHING, a, s) is not None for a, s in sig) else None
 
 
 def follows_change(text: str, before: ToolChain, after: ToolChain) -> bool | None:

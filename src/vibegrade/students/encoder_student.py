@@ -22,6 +22,7 @@ import numpy as np
 from vibegrade.data.rows import normalize_intent
 from vibegrade.schema import ToolChain
 from vibegrade.students.answer_check import checked_direction, moves, moves_range, names_range, plain_request
+from vibegrade.students.compose import compose, parts, split_requests
 from vibegrade.students.direction import COLOURS, conflicts, known_words, size_class
 from vibegrade.students.encoders import NumpyBertEncoder, _gelu_exact, resolve_encoder_path
 from vibegrade.students.heads import HeadLayout, decode, encode_targets
@@ -37,11 +38,14 @@ MODEL_KIND = "encoder"
 # requests (robust to slips the word pieces cannot read; docs/experiments.md, "Wording")
 # answer_check: 1 = a plain correction ("lighter") takes the nearest answer that moves what its words name,
 # the way they say (students/answer_check.py), where one of the close neighbours does; 0 = off
+# compose: 1 = a look plus a change ("gothic but brighter") whose answer misses the change is answered as the
+# look's answer plus the change's (students/compose.py); 0 = off
 # use probabilities, filter logits, intensity, adjust values, selective values (one row per request)
 HeadOutputs = tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]
 
 RETRIEVAL_DEFAULTS: dict[str, float] = {"k": 4, "tau": 0.02, "exact": 0.97, "mode_cos": 0.9,
-                                        "size_penalty": 0.04, "lexical": 0.1, "answer_check": 1}
+                                        "size_penalty": 0.04, "lexical": 0.1, "answer_check": 1,
+                                        "compose": 1}
 BUNDLED_ENCODER_DIR = "encoder"  # the merged float16 encoder inside a self-contained model folder
 LORA_TARGETS = ("query", "key", "value", "attention.output.dense", "intermediate.dense", "output.dense")
 
@@ -159,8 +163,38 @@ class EncoderStudent:
         choose tools and preset, the nearest answers supply the values (:meth:`_hybrid`). A stored answer
         is never re-used for a request whose direction words differ
         (:func:`vibegrade.students.direction.conflicts`), and a request stored word for word (up to case
-        and spacing) always gets its stored answer.
+        and spacing) always gets its stored answer. With ``retrieval.compose`` (on by default), a look
+        plus a change whose answer misses the change gets the look's answer plus the change's
+        (:mod:`vibegrade.students.compose`).
         """
+        if not self.retrieval.get("compose") or not intents:
+            return self._predict(intents)
+        exact = self._exact_index() if self.memory_intents else {}
+        splits = split_requests(intents, self.read, stored=lambda t: normalize_intent(t) in exact)
+        extra = parts(splits)
+        preds = self._predict([*intents, *extra])  # one encoder batch for the requests and their parts
+        return compose(preds[:len(intents)], splits, dict(zip(extra, preds[len(intents):])),
+                       correction=self._correction)
+
+    def _correction(self, text: str, said: tuple[str, int]) -> ToolChain | None:
+        """The stored plain correction that names ``said`` (attribute, sign) and moves it that way, nearest
+        to ``text`` in size ("slightly" / plain / "very"), then in meaning; ``None`` when none is stored."""
+        memory = self.memory_emb
+        if memory is None:
+            return None
+        same = [j for j in self._corrections().get(said, ()) if moves(self.memory_chains[j], *said)]
+        if said[0] in COLOURS and names_range(text, said[0]):
+            same = [j for j in same if moves_range(self.memory_chains[j], *said)] or same
+        if not same:
+            return None
+        emb = self.embed([text])[0]
+        size = size_class(self.read(text))
+        best = min(same, key=lambda j: (abs(size - size_class(self._memory_read(j))),
+                                        -float(memory[j] @ emb)))
+        return self.memory_chains[best]
+
+    def _predict(self, intents: Sequence[str]) -> list[ToolChain]:
+        """:meth:`predict` without composing a look and a change."""
         if not intents:
             return []
         read = [self.read(t) for t in intents]

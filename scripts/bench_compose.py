@@ -1,0 +1,64 @@
+#!/usr/bin/env python3
+"""What composing a look and a change costs: single-request latency of requests that are split ("gothic but
+brighter") and of requests that are not, with composing on and, as the baseline in the same process, off
+(``retrieval.compose``; docs/experiments.md, "Latency").
+
+    .venv/bin/python scripts/bench_compose.py [--model DIR] [--n 300] [--json OUT]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import sys
+import time
+from pathlib import Path
+
+SPLIT = ["gothic but brighter", "kodak gold w/ deeper blacks", "the matrix but more green",
+         "90s but slightly muted", "fincher look but a little warmer pls"]
+
+
+def p50_ms(predict, requests: list[str], n: int) -> float:
+    for r in requests:  # warm-up
+        predict([r])
+    times = []
+    for i in range(n):
+        t = time.perf_counter()
+        predict([requests[i % len(requests)]])
+        times.append((time.perf_counter() - t) * 1000)
+    return round(statistics.median(times), 2)
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--model", type=Path, help="a student folder (default: the shipped one)")
+    ap.add_argument("--n", type=int, default=300, help="timed requests per measurement")
+    ap.add_argument("--json", type=Path)
+    a = ap.parse_args()
+    if a.n < 1:
+        sys.exit("bench_compose: --n must be at least 1")
+
+    from vibegrade.students import StudentLoadError, load_student
+    from vibegrade.students.bench import REQUESTS
+
+    try:
+        student = load_student(a.model)
+    except StudentLoadError as e:
+        sys.exit(f"bench_compose: {e}")
+    if not hasattr(student, "retrieval"):
+        sys.exit(f"bench_compose: {student.kind!r} students do not compose")
+    out: dict = {"n": a.n, "split_requests": SPLIT}
+    for flag in (0, 1, 0, 1):  # alternating, twice each: the machine's speed drifts
+        student.retrieval["compose"] = flag  # type: ignore[attr-defined]
+        key = "compose_on" if flag else "compose_off"
+        got = {"split": p50_ms(student.predict, SPLIT, a.n), "bench": p50_ms(student.predict, REQUESTS, a.n)}
+        out.setdefault(key, []).append(got)
+        print(f"{key:12s} p50 split {got['split']:6.2f} ms   p50 bench requests {got['bench']:6.2f} ms")
+    if a.json:
+        a.json.write_text(json.dumps(out, indent=1) + "\n", encoding="utf-8")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,160 @@
+"""A look plus a change in one request ("gothic but brighter"): the split, the sum, the shipped student."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from vibegrade.schema import parse_chain
+from vibegrade.students import load_student
+from vibegrade.students.answer_check import moves_change, wished_signature
+from vibegrade.students.compose import add_change, compose, keeps_look, parts, split_change, split_requests
+from vibegrade.students.direction import signature
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture(scope="module")
+def student():
+    return load_student()
+
+
+@pytest.mark.parametrize(("text", "look", "changes"), [
+    ("gothic but brighter", "gothic", [("light", 1)]),
+    ("teal and orange but more orange", "teal and orange", [("orange", 1)]),  # the look is all before
+    ("black and white but brighter", "black and white", [("light", 1)]),
+    ("pastel but less bright, i can barely see anything", "pastel", [("light", -1)]),
+    ("vintage but warmer and brighter", "vintage", [("temperature", 1), ("light", 1)]),
+    ("moody, shadows a bit lifted", "moody", [("light@shadows", 1)]),  # a wish after a look, not a state
+    ("90s but slightly muted", "90s", [("saturation", -1)]),
+    ("sunset but super low contrast", "sunset", [("contrast", -1)]),
+    ("tropical but desaturated", "tropical", [("saturation", -1)]),
+    ("golden hour but less blown out", "golden hour", [("light@highlights", -1)]),
+    ("vintage w more detail", "vintage", [("sharpness", 1)]),
+    ("dreamy w/ brighter highlights", "dreamy", [("light@highlights", 1)]),
+    ("zelda botw less green", "zelda botw", [("green", -1)]),
+    ("cinestill 800t a little brighter", "cinestill 800t", [("light", 1)]),
+    ("greener ghibli", "ghibli", [("green", 1)]),
+    ("more vibrant autumn", "autumn", [("saturation", 1)]),
+])
+def test_split_finds_the_look_and_its_changes(text, look, changes):
+    got = split_change(text)
+    assert got is not None
+    assert got[0] == look
+    assert [next(iter(sig)) for _, sig in got[1]] == changes
+
+
+@pytest.mark.parametrize("text", [
+    "black and white", "bright and airy", "dark academia", "golden hour", "warm vintage",
+    "brighter, more contrast",                       # two changes, no look
+    "shadows too dark", "a bit more saturated",      # a region or a size is not a look
+    "greens are super neon", "contrast is harsh af",  # complaints
+    "blues a bit darker", "make the colors brighter", "the sky but bluer",  # parts of the picture
+    "+10 warmer", "a third of a stop brighter", "1 stop brighter",  # amounts
+    "cinematic but keep skin natural", "vintage, subtle", "cooler + contrastier",
+])
+def test_split_leaves_what_is_not_a_look_plus_a_change(text):
+    assert split_change(text) is None
+
+
+def test_a_change_after_a_look_is_read_as_a_wish():
+    # alone, "slightly muted" and "super bright" state the picture as it is (complaints); after a look
+    # they ask for it
+    assert signature("slightly muted") == {("saturation", 1)}
+    assert wished_signature("slightly muted") == {("saturation", -1)}
+    assert wished_signature("super bright lol") == {("light", 1)}
+    assert wished_signature("its way too dark") == {("light", 1)}  # said as a state: a complaint still
+    assert wished_signature("keep skin natural") is None
+    assert wished_signature("the vegas scene") is None
+
+
+def test_add_change_adds_values_clamps_and_keeps_the_looks_preset():
+    look = parse_chain({"adjust": {"exposure": 90, "temperature": 30},
+                        "selective_adjust": {"orange": {"saturation": 20}},
+                        "filter": {"name": "fortune", "intensity": 35}})
+    change = parse_chain({"adjust": {"exposure": 25}, "selective_adjust": {"orange": {"saturation": -30}},
+                          "filter": {"name": "vivid", "intensity": 50}})
+    got = add_change(look, change)
+    assert got.adjust.exposure == 100 and got.adjust.temperature == 30  # clamped, untouched
+    assert got.selective_adjust.orange.saturation == -10
+    assert got.filter.name == "fortune" and got.filter.intensity == 35
+    assert keeps_look(look, got)
+    assert not keeps_look(look, parse_chain({"adjust": {"saturation": -100},
+                                             "filter": {"name": "fortune", "intensity": 35}}))
+
+
+GOTHIC = {"adjust": {"exposure": -20, "contrast": 20}, "filter": {"name": "darkness", "intensity": 40}}
+
+
+def _compose(answer: dict, brighter: dict, stored: bool = False, correction=None):
+    intents = ["Gothic but brighter"]
+    splits = split_requests(intents, str.lower, stored=lambda t: stored)
+    got = {"gothic": parse_chain(GOTHIC), "make it brighter": parse_chain(brighter)}
+    assert parts(splits) == ([] if stored else sorted(got))
+    answers = [parse_chain(answer)]
+    return compose(answers, splits, got, correction=correction)[0], answers[0]
+
+
+def test_compose_replaces_an_answer_that_misses_the_change():
+    # the nearest stored request was the look alone
+    out, _ = _compose(GOTHIC, {"adjust": {"exposure": 25}})
+    assert out.adjust.exposure == 5 and out.adjust.contrast == 20
+    assert out.filter.name == "darkness"
+
+
+def test_compose_keeps_an_answer_that_already_does_it_and_stored_requests():
+    out, done = _compose({**GOTHIC, "adjust": {"exposure": -5, "contrast": 18}}, {"adjust": {"exposure": 25}})
+    assert out is done
+    out, lost = _compose(GOTHIC, {"adjust": {"exposure": 25}}, stored=True)
+    assert out is lost
+
+
+def test_compose_leaves_out_a_change_answered_the_wrong_way_unless_a_correction_does_it():
+    out, lost = _compose(GOTHIC, {"adjust": {"exposure": -10}})
+    assert out is lost  # nothing is added the wrong way
+    fixed, _ = _compose(GOTHIC, {"adjust": {"exposure": -10}},
+                        correction=lambda text, said: parse_chain({"adjust": {"brightness": 15}}))
+    assert fixed.adjust.brightness == 15 and fixed.adjust.exposure == -20
+
+
+def test_the_shipped_student_applies_the_change_to_the_look(student):
+    """Before composing, each of these got exactly its look's answer: the nearest stored request was the
+    look alone."""
+    pairs = [("gothic but brighter", "gothic", "light", 1),
+             ("fincher look but a little warmer pls", "fincher look", "temperature", 1),
+             ("kodak gold w/ deeper blacks", "kodak gold", "light@shadows", -1),
+             ("the matrix but more green", "the matrix", "green", 1),
+             ("y2k but way less saturated", "y2k", "saturation", -1)]
+    answers = student.predict([p[0] for p in pairs])
+    looks = student.predict([p[1] for p in pairs])
+    for (text, _, attr, sign), a, b in zip(pairs, answers, looks):
+        assert moves_change(b, a, attr, sign), text
+        assert keeps_look(b, a), text
+    student.retrieval["compose"] = 0
+    try:
+        assert student.predict(["gothic but brighter"])[0] == looks[0]  # what composing changes
+    finally:
+        student.retrieval["compose"] = 1
+
+
+def test_blind_looks_with_a_change_move_what_their_authors_say(student):
+    """The 1,200 blind "look plus one change" requests of data/vibes/modifiers/ (authors a–d, who saw only
+    the brief): the change from the look's answer to the request's moves the labelled attribute the
+    labelled way in 90 % or more, and the look's preset is kept in 97 % or more (docs/experiments.md, "A
+    look plus a change": 34–36 % and 88–89 % before composing)."""
+    paths = [ROOT / f"data/vibes/modifiers/author_{a}.jsonl" for a in "abcd"]
+    rows = [json.loads(line) for p in paths
+            for line in p.read_text(encoding="utf-8").splitlines() if line.strip()]
+    assert len(rows) == 1200
+    attrs = {"brightness": "light", "contrast": "contrast", "saturation": "saturation",
+             "warmth": "temperature", "shadows": "light@shadows", "highlights": "light@highlights",
+             "sharpness": "sharpness", "red": "red", "orange": "orange", "yellow": "yellow", "green": "green",
+             "blue": "blue", "purple": "magenta"}
+    answers = student.predict([r["request"] for r in rows])
+    looks = student.predict([r["base"] for r in rows])
+    right = sum(bool(moves_change(b, a, attrs[r["attribute"]], r["direction"]))
+                for a, b, r in zip(answers, looks, rows))
+    kept = sum(keeps_look(b, a) for a, b in zip(answers, looks))
+    assert right / len(rows) >= 0.90 and kept / len(rows) >= 0.97
