@@ -17,8 +17,8 @@ table of the plain corrections, value by value ``request − base``):
   and white (saturation −100) or colour;
 * sizes: the mean of the attribute's largest change per author size.
 
-Three sets of 600 (data/vibes/modifiers/README.md): authors a and b (scored first, failures read), c and d
-(held out), e and f (kept for the next round).
+Three sets of 600 (data/vibes/modifiers/README.md): authors a and b (read in round one), c and d (held
+out in round one, read in round two), e and f (held out: never read).
 """
 
 from __future__ import annotations

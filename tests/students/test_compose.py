@@ -70,6 +70,33 @@ def test_a_change_after_a_look_is_read_as_a_wish():
     assert wished_signature("the vegas scene") is None
 
 
+@pytest.mark.parametrize(("change", "said"), [
+    # set 2's other ways of saying a change after a look
+    ("really blown out highlights", ("light@highlights", 1)), ("more blown out", ("light@highlights", 1)),
+    ("slightly hotter highlights", ("light@highlights", 1)), ("glowing highlights", ("light@highlights", 1)),
+    ("a bit less hot in the highlights", ("light@highlights", -1)),
+    ("less blown out", ("light@highlights", -1)), ("whiter whites", ("light@highlights", 1)),
+    ("slightly softer highlights", ("light@highlights", -1)),
+    ("slightly less glare in the highlights", ("light@highlights", -1)),
+    ("a much softer focus", ("sharpness", -1)), ("way blurrier", ("sharpness", -1)),
+    ("a bit of blur", ("sharpness", -1)), ("bit more shadow", ("light@shadows", -1)),
+    ("heavier shadows", ("light@shadows", -1)), ("much more detail in the shadows", ("light@shadows", 1)),
+    ("slightly faded blacks", ("light@shadows", 1)), ("way less black in the shadows", ("light@shadows", 1)),
+    ("really muted down", ("saturation", -1)), ("even more contrast", ("contrast", 1)),
+])
+def test_other_ways_of_saying_a_change(change, said):
+    assert wished_signature(change) == {said}
+
+
+def test_a_descriptor_before_a_look_splits_only_before_a_stored_look():
+    stored = {"retro", "pastel", "sunset"}.__contains__
+    assert split_change("muted retro", known=stored) == ("retro", [("make it muted", {("saturation", -1)})])
+    assert split_change("low contrast pastel", known=stored)[1][0][1] == {("contrast", -1)}
+    assert split_change("muted retro") is None  # no memory to ask
+    assert split_change("dark academia", known=stored) is None  # "academia" is not a stored look
+    assert split_change("purple sunset", known=stored) is None  # a colour before a look: a look of its own
+
+
 def test_add_change_adds_values_clamps_and_keeps_the_looks_preset():
     look = parse_chain({"adjust": {"exposure": 90, "temperature": 30},
                         "selective_adjust": {"orange": {"saturation": 20}},
@@ -140,14 +167,14 @@ def test_the_shipped_student_applies_the_change_to_the_look(student):
 
 
 def test_blind_looks_with_a_change_move_what_their_authors_say(student):
-    """The 1,200 blind "look plus one change" requests of data/vibes/modifiers/ (authors a–d, who saw only
+    """The 1,800 blind "look plus one change" requests of data/vibes/modifiers/ (authors a–f, who saw only
     the brief): the change from the look's answer to the request's moves the labelled attribute the
-    labelled way in 90 % or more, and the look's preset is kept in 97 % or more (docs/experiments.md, "A
-    look plus a change": 34–36 % and 88–89 % before composing)."""
-    paths = [ROOT / f"data/vibes/modifiers/author_{a}.jsonl" for a in "abcd"]
+    labelled way in 95 % or more, and the look's preset is kept in 97 % or more (docs/experiments.md, "A
+    look plus a change": 34–38 % and 85–89 % per set before composing)."""
+    paths = [ROOT / f"data/vibes/modifiers/author_{a}.jsonl" for a in "abcdef"]
     rows = [json.loads(line) for p in paths
             for line in p.read_text(encoding="utf-8").splitlines() if line.strip()]
-    assert len(rows) == 1200
+    assert len(rows) == 1800
     attrs = {"brightness": "light", "contrast": "contrast", "saturation": "saturation",
              "warmth": "temperature", "shadows": "light@shadows", "highlights": "light@highlights",
              "sharpness": "sharpness", "red": "red", "orange": "orange", "yellow": "yellow", "green": "green",
@@ -157,4 +184,4 @@ def test_blind_looks_with_a_change_move_what_their_authors_say(student):
     right = sum(bool(moves_change(b, a, attrs[r["attribute"]], r["direction"]))
                 for a, b, r in zip(answers, looks, rows))
     kept = sum(keeps_look(b, a) for a, b in zip(answers, looks))
-    assert right / len(rows) >= 0.90 and kept / len(rows) >= 0.97
+    assert right / len(rows) >= 0.95 and kept / len(rows) >= 0.97

@@ -328,12 +328,49 @@ _LOW_HIGH = re.compile(r"\b(low|high)(?:er)?(?=\s+(?:contrast|saturation|exposur
 _BLOWN = re.compile(r"\b(?:blown|blowing|clipped|clipping|overblown|nuked|fried)\b")
 
 
+# what a wish after a look says in other words (only where the change does not state the picture as it is):
+# soft focus and blur are softer; detail in the shadows, faded blacks and less black in them are lifted ones;
+# blown-out, hot or glowing highlights are brighter ones unless they are to be less so; soft highlights are
+# tamed ones; heavier or more shadow is deeper ("… but really blown out highlights", "… w/ slightly faded
+# blacks", "… but much more detail in the shadows", "… but way blurrier")
+_UNDO = re.compile(r"\b(?:less|not|no|without|fewer|recover|rescue|fix|tame|reduce|lower|down)\b")
+_SAID_OTHERWISE = (  # whatever else the change says
+    (re.compile(r"\b(?:softer|soft)\s+focus\b|\bblurr(?:ier|y)\b|\b(?:a\s+bit\s+of|some|more)\s+blur\b"),
+     "softer"),
+    (re.compile(r"\bmore\s+detail\s+in\s+the\s+(shadows|blacks|darks)\b"), r"lift the \1"),
+    (re.compile(r"\b(?:faded|milky|lifted)\s+(blacks|shadows)\b"), r"lifted \1"),
+    (re.compile(r"\bless\s+black\s+in\s+the\s+(shadows|darks)\b"), r"lighter \1"),
+    (re.compile(r"\bwhiter\s+whites\b"), "brighter whites"),
+    (re.compile(r"\bmuted\s+down\b"), "muted"),
+)
+_WISHES = (  # where nothing asks for less
+    (re.compile(r"\b(?:more\s+)?(?:blown(?:[- ]out)?|blowing|clipped|hot|hotter|glowing|glowy)\s+"
+                r"(highlights|whites)\b"), r"brighter \1"),
+    (re.compile(r"\b(?:more\s+)?blown(?:[- ]out)?$"), "brighter highlights"),
+    (re.compile(r"\b(?:more\s+)?glow\s+(?:in|on)\s+the\s+(highlights|whites)\b"), r"brighter \1"),
+    (re.compile(r"\b(?:softer|gentler|smoother)\s+(highlights|whites)\b"), r"tamer \1"),
+    (re.compile(r"\b(?:heavier|heavy|more|deeper|darker)\s+(shadows?)\b"), "deeper shadows"),
+)
+_NEGATED_WISHES = (  # the same words asked for less: "… but a bit less hot in the highlights"
+    (re.compile(r"\b(?:blown(?:[- ]out)?|blowing|clipped|hot|hotter|glowing|glare)\b"
+                r"(?=.*\b(?:highlights|whites)\b)"), "bright"),
+    (re.compile(r"\bglare\b"), "bright highlights"),
+)
+
+
 def as_wish(text: str) -> str:
-    """``text`` as a wish about a look it follows: "low contrast" as "less contrast", and "make it …"
-    before it unless a word states the picture as it is ("its kinda washed out" stays a complaint)."""
+    """``text`` as a wish about a look it follows: "low contrast" as "less contrast", the other ways of
+    saying a change above (``_WISHES``), and "make it …" before it unless a word states the picture as it
+    is ("its kinda washed out" stays a complaint)."""
     low = _HELD.sub(_unhold, " ".join(str(text).lower().split()))
     low = _LOW_HIGH.sub(lambda m: "less" if m.group(1) == "low" else "more", low)
-    return low if _STATED & set(_TOKEN.findall(low)) else f"make it {low}"
+    if _STATED & set(_TOKEN.findall(low)):
+        return low
+    for pattern, repl in _SAID_OTHERWISE:
+        low = pattern.sub(repl, low)
+    for pattern, repl in _NEGATED_WISHES if _UNDO.search(low) else _WISHES:
+        low = pattern.sub(repl, low)
+    return f"make it {low}"
 
 
 @lru_cache(maxsize=65536)
@@ -345,7 +382,7 @@ def wished_signature(text: str) -> frozenset[tuple[str, int]] | None:
     ("desaturated", "lifted shadows"), so no correcting word is needed."""
     wish = as_wish(text)
     toks = _TOKEN.findall(direction.restate(wish))
-    if not all(t in _plain_words() or t in ("tones", "tone") for t in toks) or \
+    if not all(t in _plain_words() or t in ("tones", "tone", "even") for t in toks) or \
             _NAMING_NUMBER.search(wish) or any(t in _EITHER_WAY for t in toks) or \
             len(toks) <= 2 * wish.startswith("make it "):
         return None

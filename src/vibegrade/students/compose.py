@@ -90,7 +90,8 @@ def _change(text: str, join: str) -> frozenset[tuple[str, int]] | None:
     return wished_signature(text)
 
 
-def split_change(text: str) -> tuple[str, list[tuple[str, frozenset[tuple[str, int]]]]] | None:
+def split_change(text: str, known: Callable[[str], bool] | None = None
+                 ) -> tuple[str, list[tuple[str, frozenset[tuple[str, int]]]]] | None:
     """``(look, [(change, its directions), …])`` when ``text`` (as the student reads it: lower case,
     wrappers dropped) is a look followed or preceded by changes, else ``None``.
 
@@ -98,7 +99,10 @@ def split_change(text: str) -> tuple[str, list[tuple[str, frozenset[tuple[str, i
       everything before the first change (``"teal and orange but more orange"``); later clauses that are
       not changes are left out (``"pastel but less bright, i can barely see"``), and a change naming an
       attribute an earlier one named is left out too;
-    * typed beside the look, with a correcting word: ``"zelda botw less green"``, ``"greener ghibli"``.
+    * typed beside the look, with a correcting word: ``"zelda botw less green"``, ``"greener ghibli"``;
+      a bare descriptor before a look only where ``known(look)`` (a request the student has stored):
+      ``"muted retro"``, ``"low contrast pastel"`` (not ``"dark academia"``: "academia" is no look; not a
+      colour: "purple sunset" is a look of its own).
     """
     low = " ".join(str(text).lower().split())
     cuts = [(m.start(), m.end(), m.group(0).strip().strip(",;:!?").strip() or ",")
@@ -137,6 +141,13 @@ def split_change(text: str) -> tuple[str, list[tuple[str, frozenset[tuple[str, i
         sig = _change(lead, "")
         if sig is not None and _is_look(rest):
             return rest, [(lead, sig)]  # "greener ghibli", "a bit warmer golden hour"
+    if known is not None:
+        for k in (1, 2):
+            lead, rest = " ".join(words[:k]), " ".join(words[k:])
+            sig = wished_signature(lead) if len(words) > k else None
+            if sig is not None and not any(a.split("@")[0] in COLOURS for a, _ in sig) and \
+                    _is_look(rest) and known(rest):  # a colour before a look is a look of its own
+                return rest, [(as_wish(lead), sig)]  # "muted retro", "low contrast pastel"
     return None
 
 
@@ -170,11 +181,12 @@ Split = tuple[str, list[tuple[str, frozenset[tuple[str, int]]]]]
 def split_requests(intents: Sequence[str], read: Callable[[str], str],
                    stored: Callable[[str], bool]) -> dict[int, Split]:
     """:func:`split_change` of each request as the student reads it (``read``), by position; requests the
-    student answers word for word from the teacher (``stored``) are left out."""
+    student answers word for word from the teacher (``stored``) are left out, and a bare descriptor before
+    a look splits only where the look is stored."""
     splits = {}
     for i, t in enumerate(intents):
         if not stored(t):
-            s = split_change(read(t))
+            s = split_change(read(t), known=stored)
             if s is not None:
                 splits[i] = s
     return splits
