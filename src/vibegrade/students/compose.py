@@ -8,9 +8,10 @@ look and the change(s), each a request of its own, and where the student's answe
 what the change names the way it says while keeping the look's preset, the answer is the look's answer
 plus the change's answer, value by value (``docs/experiments.md``, "A look plus a change").
 
-A change is a plain correction whose every attribute :mod:`vibegrade.students.answer_check` checks
-("brighter", "a touch less orange", "way more contrast", "deeper blacks"); the look is the rest, which must
-not itself be a plain correction. Requests stored word for word keep the teacher's answer.
+A change is a correction whose every attribute :mod:`vibegrade.students.answer_check` checks ("brighter",
+"a touch less orange", "way more contrast", "deeper blacks"), read as a wish after a look ("… but slightly
+muted" asks for less saturation; :func:`~vibegrade.students.answer_check.wished_signature`); the look is
+the rest, which must not itself be a correction. Requests stored word for word keep the teacher's answer.
 """
 
 from __future__ import annotations
@@ -34,7 +35,10 @@ from vibegrade.students.answer_check import (
 from vibegrade.students.direction import COLOURS, signature, size_words
 from vibegrade.students.refine_features import chain_vector, vector_chain
 
-__all__ = ["split_change", "split_requests", "parts", "add_change", "keeps_look", "compose"]
+__all__ = ["Split", "split_change", "split_requests", "parts", "add_change", "keeps_look", "compose"]
+
+#: a look and its changes, each with the (attribute, sign) pairs it asks for
+Split = tuple[str, list[tuple[str, frozenset[tuple[str, int]]]]]
 
 # words and marks that join a look and a change: "X but Y", "X, Y", "X with Y", "X w/ Y", "X - Y", "X + Y".
 # After "and", "+", "&" and "plus" a change needs a correcting word ("black and white" is a look, "moody and
@@ -42,21 +46,21 @@ __all__ = ["split_change", "split_requests", "parts", "add_change", "keeps_look"
 _JOIN = re.compile(r"\s*(?:[,;:!?]+|\s[-–—+&]\s|\bw/|(?<!\bb )\bw\b(?= [a-z]{2})"
                    r"|\b(?:but|with|and|though|tho|just|only|yet|plus|except|without)\b)\s*")
 _STRICT_JOINS = frozenset({"and", "+", "&", "plus"})
-# words that state the picture as it is: a request typed with them is a complaint, not a look beside a change
-_STATED = frozenset({"is", "are", "its", "it's", "looks", "looking", "seems", "feels", "feel", "too"})
+# words that state the picture as it is: a request typed with them and no join is a complaint ("greens are
+# super neon"), not a look beside a change
+_COMPLAINT = frozenset({"is", "are", "its", "it's", "looks", "looking", "seems", "feels", "feel", "too"})
 # words that name a part of the picture or only hold a sentence together: not a look ("the white part",
 # "really needs to be a lot lighter")
 _NOT_LOOK = frozenset({"part", "parts", "area", "areas", "bits", "spots", "stuff", "thing", "things", "to",
-                       "be",
-                       "been", "for", "at", "as", "than", "like", "do", "does", "did", "should", "would",
-                       "will", "must", "was", "were", "am", "im", "i'm", "has", "have", "had", "af", "idk",
-                       "there", "here", "now", "still", "even", "bc", "cause", "because", "half", "third",
-                       "thirds", "quarter", "stop", "stops", "ev", "percent", "pct", "points", "notch",
-                       "notches", "step", "steps", "one", "two", "three",
+                       "be", "been", "for", "at", "as", "than", "like", "do", "does", "did", "should",
+                       "would", "will", "must", "was", "were", "am", "im", "i'm", "has", "have", "had",
+                       "af", "idk", "there", "here", "now", "still", "even", "bc", "cause", "because",
+                       "half", "third", "thirds", "quarter", "stop", "stops", "ev", "percent", "pct",
+                       "points", "notch", "notches", "step", "steps", "one", "two", "three",
                        # the names of what a change moves ("softer contrast" is one change, not a look)
                        "contrast", "saturation", "sat", "exposure", "brightness", "warmth", "temperature",
-                       "temp", "clarity", "detail", "details", "sharpness", "vibrance", "tint", "hue", "glow",
-                       "bloom", "colour", "color", "light", "lighting", "tone", "wb"})
+                       "temp", "clarity", "detail", "details", "sharpness", "vibrance", "tint", "hue",
+                       "glow", "bloom", "colour", "color", "light", "lighting", "tone", "wb"})
 _WORD = re.compile(r"\S+")
 _LOOK_WORD = re.compile(r"[a-z0-9]+(?:['-][a-z0-9]+)?")
 # amounts, not names: "+10", "-0.5", "20%", "by 15", "1 stop", "2 ev" ("super 8", "90s", "2049" are names)
@@ -90,8 +94,7 @@ def _change(text: str, join: str) -> frozenset[tuple[str, int]] | None:
     return wished_signature(text)
 
 
-def split_change(text: str, known: Callable[[str], bool] | None = None
-                 ) -> tuple[str, list[tuple[str, frozenset[tuple[str, int]]]]] | None:
+def split_change(text: str, known: Callable[[str], bool] | None = None) -> Split | None:
     """``(look, [(change, its directions), …])`` when ``text`` (as the student reads it: lower case,
     wrappers dropped) is a look followed or preceded by changes, else ``None``.
 
@@ -124,7 +127,7 @@ def split_change(text: str, known: Callable[[str], bool] | None = None
                 changes.append((said if cuts[k][2] in _STRICT_JOINS else as_wish(said), sig))
         return look, changes
     words = _WORD.findall(low)
-    if cuts or _STATED & set(words):  # joined but no change after a look ("cooler + contrastier"), or a
+    if cuts or _COMPLAINT & set(words):  # joined but no change after a look ("cooler + contrastier"), or a
         return None                   # complaint ("greens are super neon", "contrast is harsh af")
     for k in range(min(_MAX_CHANGE_WORDS, len(words) - 1), 0, -1):  # the longest change first
         tail, head = " ".join(words[-k:]), " ".join(words[:-k])
@@ -173,9 +176,6 @@ def add_change(look: ToolChain, change: ToolChain) -> ToolChain:
     v = chain_vector(look) + chain_vector(change)
     v[-1] = chain_vector(look)[-1]
     return vector_chain(v, look.filter.name)
-
-
-Split = tuple[str, list[tuple[str, frozenset[tuple[str, int]]]]]
 
 
 def split_requests(intents: Sequence[str], read: Callable[[str], str],

@@ -178,19 +178,19 @@ class EncoderStudent:
 
     def _correction(self, text: str, said: tuple[str, int]) -> ToolChain | None:
         """The stored plain correction that names ``said`` (attribute, sign) and moves it that way, nearest
-        to ``text`` in size ("slightly" / plain / "very"), then in meaning; ``None`` when none is stored."""
-        memory = self.memory_emb
-        if memory is None:
+        to ``text`` in size ("slightly" / plain / "very"), then in wording (character trigrams: no second
+        encoder pass); ``None`` when none is stored."""
+        if self.memory_emb is None:
             return None
         same = [j for j in self._corrections().get(said, ()) if moves(self.memory_chains[j], *said)]
         if said[0] in COLOURS and names_range(text, said[0]):
             same = [j for j in same if moves_range(self.memory_chains[j], *said)] or same
         if not same:
             return None
-        emb = self.embed([text])[0]
-        size = size_class(self.read(text))
+        read = self.read(text)
+        size, grams = size_class(read), _char_grams(read)
         best = min(same, key=lambda j: (abs(size - size_class(self._memory_read(j))),
-                                        -float(memory[j] @ emb)))
+                                        -_jaccard(grams, self._memory_grams(j)), j))
         return self.memory_chains[best]
 
     def _predict(self, intents: Sequence[str]) -> list[ToolChain]:
