@@ -553,6 +553,7 @@ def test_light_as_a_noun_is_no_size(text: str, size: int) -> None:
     ("super tamed highlights", {("light@highlights", -1)}),
     ("richer blacks", {("light@shadows", -1)}),
     ("punchier with richer blacks", {("contrast", 1), ("light@shadows", -1)}),
+    ("so much blown out white, really recover it", {("light@highlights", -1)}),  # not the exposure
 ])
 def test_modifiers_set1_highlights_and_blacks(text: str, expected: set) -> None:
     assert signature(text) == expected

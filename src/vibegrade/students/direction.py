@@ -170,7 +170,7 @@ _GREY_BLACKS = r"(?:grey|gray|greyish|grayish|milky|washed(?:[- ]out)?|faded|lif
 _SAID_OF = rf"(?:{_VERB}{_STATE_DEGREE}|{_STATE_DEGREE.removesuffix('*')}+)"
 _HOT = r"(?:hot|harsh|glaring|blinding|searing)"
 _WHITES_BLOWN = re.compile(rf"\b{_WHITES}(?:{_VERB})?{_STATE_DEGREE}\s+{_BLOWN}\b"
-                           rf"|\b(?:blown(?:[- ]out)?|clipped|clipping|overblown)\s+{_WHITES}\b"
+                           rf"|\b(?:blown(?:[- ]out)?|clipped|clipping|overblown)\s+(?:{_WHITES}|white)\b"
                            rf"|\b{_WHITES}{_SAID_OF}\s+{_HOT}\b")
 _GREY_WHITES_MORE = rf"(?:{_GREY_WHITES}|muddy|murky|muted|weak|flat|dead)"
 _WHITES_GREY = re.compile(rf"\b{_WHITES}{_SAID_OF}\s+{_GREY_WHITES_MORE}\b"
