@@ -185,3 +185,18 @@ def test_blind_looks_with_a_change_move_what_their_authors_say(student):
                 for a, b, r in zip(answers, looks, rows))
     kept = sum(keeps_look(b, a) for a, b in zip(answers, looks))
     assert right / len(rows) >= 0.95 and kept / len(rows) >= 0.97
+
+
+def test_a_follow_up_toward_a_look_with_a_change_takes_both():
+    """"more like the matrix but darker" blended toward "darker" alone before (the last clause was taken
+    as the look): only the exposure moved; now the look the student composes, the matrix made darker."""
+    from vibegrade.students.refine import load_refiner
+
+    refiner = load_refiner()
+    start = refiner.student.predict(["gothic but brighter"])[0]
+    plain = refiner.refine(start, "more like the matrix")
+    darker = refiner.refine(start, "more like the matrix but darker")
+    assert plain.chain is not None and darker.chain is not None
+    assert darker.chain.adjust.tint < start.adjust.tint  # toward the matrix's green
+    assert darker.chain.adjust.exposure + darker.chain.adjust.brightness < \
+        plain.chain.adjust.exposure + plain.chain.adjust.brightness

@@ -27,6 +27,11 @@ from vibegrade.students.refine import look_words
     ("heaps more y2k energy 💜", "y2k"),
     ("nudge it a little toward autumn", "autumn"),
     ("it isn't cinematic enough yet", "cinematic"),            # "isn't … enough" asks for more
+    # a change said after the look goes with it, for the vibes student to compose
+    ("more like the matrix but darker", "matrix but darker"),
+    ("make it golden hour, but warmer", "golden hour but warmer"),
+    ("more like blade runner, a bit brighter pls", "blade runner but a bit brighter pls"),
+    ("darker", "darker"),                                      # a change and no look: the request
 ])
 def test_look_words(request_: str, look: str) -> None:
     assert look_words(request_) == look

@@ -27,7 +27,13 @@ import numpy as np
 
 from vibegrade.schema import FILTER_NONE, SELECTIVE_COLORS, ToolChain
 from vibegrade.students import Student, StudentLoadError, load_student
-from vibegrade.students.answer_check import checkable, checked_signature, follows_change, named_values
+from vibegrade.students.answer_check import (
+    checkable,
+    checked_signature,
+    follows_change,
+    named_values,
+    wished_signature,
+)
 from vibegrade.students.conversation import History, Op
 from vibegrade.students.direction import conflicts, known_words, signature
 from vibegrade.students.encoders import gelu
@@ -484,6 +490,7 @@ def look_words(request: str) -> str:
     if _content(_LOOK_TOKEN.findall(head)):
         text = head
     clauses = []
+    changes: list[tuple[int, str]] = []  # clauses that change the look ("… but darker"), by position
     for clause in _CLAUSES.split(text):
         toks = _LOOK_TOKEN.findall(clause)
         first = next((w for w in toks if w not in _INTERJECTIONS), None)
@@ -491,12 +498,17 @@ def look_words(request: str) -> str:
                 or "enough" in toks and _NEGATIONS & set(toks)):
             first = None  # "not cinematic enough", "it isn't moody enough yet" ask for more of it
         words = _content(toks)
-        if words and first not in _REJECTING:
+        if words and clauses and wished_signature(" ".join(toks)) is not None:
+            changes.append((len(clauses), " ".join(toks)))
+        elif words and first not in _REJECTING:
             clauses.append((words, any(w in _ASKING for w in toks)))
     if not clauses:
         return request
-    asking = [w for w, ask in clauses if ask]
-    return " ".join(asking[0] if asking else clauses[-1][0])
+    asking = [k for k, (_, ask) in enumerate(clauses) if ask]
+    k = asking[0] if asking else len(clauses) - 1
+    # a change said after the look goes with it, for the vibes student to compose ("more like the matrix
+    # but darker" → "matrix but darker")
+    return " but ".join([" ".join(clauses[k][0]), *(c for at, c in changes if at == k + 1)])
 
 
 def _content(toks: list[str]) -> list[str]:
