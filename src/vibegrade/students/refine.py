@@ -489,7 +489,7 @@ def look_words(request: str) -> str:
     head = _LEAVING.split(text)[0]
     if _content(_LOOK_TOKEN.findall(head)):
         text = head
-    clauses = []
+    clauses: list[tuple[list[str], bool]] = []
     changes: list[tuple[int, str]] = []  # clauses that change the look ("… but darker"), by position
     for clause in _CLAUSES.split(text):
         toks = _LOOK_TOKEN.findall(clause)
