@@ -34,32 +34,14 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "scripts"))
 DATA = ROOT / "data/vibes/modifiers"
 
-from plain_corrections_eval import ATTRS, SIZES  # noqa: E402  (the same labels and attribute table)
+import plain_corrections_eval  # noqa: E402  (the same labels, attribute table and row reader)
+from plain_corrections_eval import ATTRS, SIZES  # noqa: E402
 
 
 def read_rows(authors: list[str] | None = None) -> list[dict]:
-    rows = []
-    paths = sorted(DATA.glob("author_*.jsonl"))
-    if authors:
-        paths = [p for p in paths if p.stem.removeprefix("author_") in authors]
-    for path in paths:
-        for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
-            if not line.strip():
-                continue
-            try:
-                r = json.loads(line)
-            except json.JSONDecodeError as e:
-                sys.exit(f"modifiers_eval: {path.name}:{n}: not JSON ({e.msg})")
-            if (not isinstance(r, dict) or not str(r.get("request", "")).strip()
-                    or not str(r.get("base", "")).strip() or r.get("attribute") not in ATTRS
-                    or r.get("direction") not in (1, -1) or r.get("size") not in SIZES):
-                sys.exit(f"modifiers_eval: {path.name}:{n}: bad row {line[:80]!r}")
-            rows.append({**r, "author": path.stem.removeprefix("author_")})
-    if not rows:
-        have = sorted(p.stem.removeprefix("author_") for p in DATA.glob("author_*.jsonl"))
-        sys.exit(f"modifiers_eval: no rows for authors {authors or 'any'} in {DATA} "
-                 f"(authors there: {','.join(have) or 'none'})")
-    return rows
+    """The rows of data/vibes/modifiers/ (of ``authors`` only, where given), each with its look alone."""
+    return plain_corrections_eval.read_rows(authors, data=DATA, fields=("request", "base"),
+                                            prog="modifiers_eval")
 
 
 def verdict(base, answer, attr: str, sign: int) -> str:
@@ -105,10 +87,13 @@ def main() -> int:
                     help="list the requests whose change is not the labelled one, or that lose the look")
     a = ap.parse_args()
 
-    from vibegrade.students import load_student
+    from vibegrade.students import StudentLoadError, load_student
 
     rows = read_rows([x for x in a.authors.split(",") if x])
-    student = load_student(a.model)
+    try:
+        student = load_student(a.model)
+    except StudentLoadError as e:
+        sys.exit(f"modifiers_eval: {e}")
     answers = student.predict([r["request"] for r in rows])
     bases = student.predict([r["base"] for r in rows])
     v = [verdict(b, c, ATTRS[r["attribute"]], r["direction"]) for b, c, r in zip(bases, answers, rows)]

@@ -36,23 +36,31 @@ ATTRS = {"brightness": "light", "contrast": "contrast", "saturation": "saturatio
 SIZES = ("slight", "plain", "strong")
 
 
-def read_rows(authors: list[str] | None = None) -> list[dict]:
+def read_rows(authors: list[str] | None = None, data: Path = DATA, fields: tuple[str, ...] = ("request",),
+              prog: str = "plain_corrections_eval") -> list[dict]:
+    """The labelled rows of ``data``/author_*.jsonl (of ``authors`` only, where given): each needs a
+    non-empty text in every one of ``fields``, an attribute of :data:`ATTRS`, a direction (1 or -1) and a
+    size; a bad row exits with its file and line."""
     rows = []
-    paths = sorted(DATA.glob("author_*.jsonl"))
+    paths = sorted(data.glob("author_*.jsonl"))
     if authors:
         paths = [p for p in paths if p.stem.removeprefix("author_") in authors]
     for path in paths:
         for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
             if not line.strip():
                 continue
-            r = json.loads(line)
-            if (r.get("attribute") not in ATTRS or r.get("direction") not in (1, -1)
+            try:
+                r = json.loads(line)
+            except json.JSONDecodeError as e:
+                sys.exit(f"{prog}: {path.name}:{n}: not JSON ({e.msg})")
+            if (not isinstance(r, dict) or any(not str(r.get(f, "")).strip() for f in fields)
+                    or r.get("attribute") not in ATTRS or r.get("direction") not in (1, -1)
                     or r.get("size") not in SIZES):
-                sys.exit(f"plain_corrections_eval: {path.name}:{n}: bad row {line[:80]!r}")
+                sys.exit(f"{prog}: {path.name}:{n}: bad row {line[:80]!r}")
             rows.append({**r, "author": path.stem.removeprefix("author_")})
     if not rows:
-        have = sorted(p.stem.removeprefix("author_") for p in DATA.glob("author_*.jsonl"))
-        sys.exit(f"plain_corrections_eval: no rows for authors {authors or 'any'} in {DATA} "
+        have = sorted(p.stem.removeprefix("author_") for p in data.glob("author_*.jsonl"))
+        sys.exit(f"{prog}: no rows for authors {authors or 'any'} in {data} "
                  f"(authors there: {','.join(have) or 'none'})")
     return rows
 
