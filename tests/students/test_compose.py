@@ -38,6 +38,9 @@ def student():
     ("cinestill 800t a little brighter", "cinestill 800t", [("light", 1)]),
     ("greener ghibli", "ghibli", [("green", 1)]),
     ("more vibrant autumn", "autumn", [("saturation", 1)]),
+    # words after the change that say why are left out
+    ("barbie but way less saturated my eyes hurt", "barbie", [("saturation", -1)]),
+    ("blade runner 2049 but super orange like the vegas scene", "blade runner 2049", [("orange", 1)]),
 ])
 def test_split_finds_the_look_and_its_changes(text, look, changes):
     got = split_change(text)
@@ -54,6 +57,7 @@ def test_split_finds_the_look_and_its_changes(text, look, changes):
     "blues a bit darker", "make the colors brighter", "the sky but bluer",  # parts of the picture
     "+10 warmer", "a third of a stop brighter", "1 stop brighter",  # amounts
     "cinematic but keep skin natural", "vintage, subtle", "cooler + contrastier",
+    "winter but warm skin", "winter with warm lights",  # a change said of a part, not of the picture
 ])
 def test_split_leaves_what_is_not_a_look_plus_a_change(text):
     assert split_change(text) is None

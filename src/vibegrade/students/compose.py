@@ -32,7 +32,7 @@ from vibegrade.students.answer_check import (
     plain_words,
     wished_signature,
 )
-from vibegrade.students.direction import COLOURS, signature, size_words
+from vibegrade.students.direction import COLOURS, signature, size_class, size_words
 from vibegrade.students.refine_features import chain_vector, vector_chain
 
 __all__ = ["Split", "split_change", "split_requests", "parts", "add_change", "keeps_look", "compose"]
@@ -66,6 +66,10 @@ _LOOK_WORD = re.compile(r"[a-z0-9]+(?:['-][a-z0-9]+)?")
 # amounts, not names: "+10", "-0.5", "20%", "by 15", "1 stop", "2 ev" ("super 8", "90s", "2049" are names)
 _AMOUNT = re.compile(r"[+\-−]\s?\d+(?:\.\d+)?%?|\d+(?:\.\d+)?\s*(?:%|stops?\b|ev\b|points?\b)|\bby\s+\d+")
 _MAX_CHANGE_WORDS = 6
+# words that start saying why after a change ("… way less saturated my eyes hurt", "… super orange like the
+# vegas scene"); not a noun the change is said of ("… but warm skin", "… with warm lights")
+_WHY = frozenset({"my", "its", "it's", "i", "im", "i'm", "like", "cause", "cuz", "because", "bc", "since",
+                  "so", "lol", "tho", "rn", "as", "it", "this", "ngl", "tbh", "omg", "pls", "please", "plz"})
 
 
 def _is_look(text: str) -> bool:
@@ -94,14 +98,33 @@ def _change(text: str, join: str) -> frozenset[tuple[str, int]] | None:
     return wished_signature(text)
 
 
+def _leading_change(text: str, join: str) -> tuple[str, frozenset[tuple[str, int]]] | None:
+    """The longest first words of ``text`` that are a change after ``join``, with its directions, where
+    the words after them start saying why (:data:`_WHY`: "… but way less saturated my eyes hurt", "…
+    but super orange like the vegas scene"); ``None`` when none are."""
+    if join in _STRICT_JOINS:
+        return None
+    words = text.split()
+    for k in range(min(_MAX_CHANGE_WORDS, len(words) - 1), 0, -1):
+        sig = _change(" ".join(words[:k]), join) if words[k] in _WHY else None
+        if sig is not None:
+            # without trailing words that change nothing ("way less saturated my" → "way less saturated")
+            while k > 1 and _change(" ".join(words[:k - 1]), join) == sig and \
+                    size_class(" ".join(words[:k - 1])) == size_class(" ".join(words[:k])):
+                k -= 1
+            return " ".join(words[:k]), sig
+    return None
+
+
 def split_change(text: str, known: Callable[[str], bool] | None = None) -> Split | None:
     """``(look, [(change, its directions), …])`` when ``text`` (as the student reads it: lower case,
     wrappers dropped) is a look followed or preceded by changes, else ``None``.
 
     * joined: ``"gothic but brighter"`` → ``("gothic", [("brighter", {("light", 1)})])``; the look is
       everything before the first change (``"teal and orange but more orange"``); later clauses that are
-      not changes are left out (``"pastel but less bright, i can barely see"``), and a change naming an
-      attribute an earlier one named is left out too;
+      not changes are left out (``"pastel but less bright, i can barely see"``), so are the words after
+      a change that say why (``"barbie but way less saturated my eyes hurt"``), and a change naming an
+      attribute an earlier one named;
     * typed beside the look, with a correcting word: ``"zelda botw less green"``, ``"greener ghibli"``;
       a bare descriptor before a look only where ``known(look)`` (a request the student has stored):
       ``"muted retro"``, ``"low contrast pastel"`` (not ``"dark academia"``: "academia" is no look; not a
@@ -113,7 +136,7 @@ def split_change(text: str, known: Callable[[str], bool] | None = None) -> Split
     segs = [low[end:cuts[k + 1][0] if k + 1 < len(cuts) else len(low)].strip()
             for k, (_, end, _) in enumerate(cuts)]
     for n, (start, _, join) in enumerate(cuts):
-        first = _change(segs[n], join) if segs[n] else None
+        first = (_change(segs[n], join) or _leading_change(segs[n], join)) if segs[n] else None
         if first is None:
             continue
         look = low[:start].strip(" ,;:!?-–—+&")
@@ -121,9 +144,13 @@ def split_change(text: str, known: Callable[[str], bool] | None = None) -> Split
             return None  # the first change follows no look ("brighter, more contrast", "the sky but bluer")
         changes: list[tuple[str, frozenset[tuple[str, int]]]] = []
         for k in range(n, len(cuts)):
-            sig = _change(segs[k], cuts[k][2]) if segs[k] else None
+            seg = segs[k]
+            sig = _change(seg, cuts[k][2]) if seg else None
+            if sig is None and seg:
+                found = _leading_change(seg, cuts[k][2])
+                seg, sig = found if found is not None else (seg, None)
             if sig is not None and not {a for a, _ in sig} & {a for _, s in changes for a, _ in s}:
-                said = f"without {segs[k]}" if cuts[k][2] == "without" else segs[k]
+                said = f"without {seg}" if cuts[k][2] == "without" else seg
                 changes.append((said if cuts[k][2] in _STRICT_JOINS else as_wish(said), sig))
         return look, changes
     words = _WORD.findall(low)
