@@ -52,12 +52,6 @@ def verdict(base, answer, attr: str, sign: int) -> str:
     return "wrong way" if moves_change(base, answer, attr, -sign) else "no move"
 
 
-def look_kept(base, answer) -> bool:
-    """The request's answer keeps the base answer's preset and its black and white or colour."""
-    return (base.filter.name == answer.filter.name
-            and (base.adjust.saturation <= -100) == (answer.adjust.saturation <= -100))
-
-
 def change_size(base, answer, attr: str) -> float:
     """The largest change among the values the attribute owns (0 when none changes)."""
     from vibegrade.students.answer_check import named_values
@@ -88,6 +82,7 @@ def main() -> int:
     a = ap.parse_args()
 
     from vibegrade.students import StudentLoadError, load_student
+    from vibegrade.students.compose import keeps_look
 
     rows = read_rows([x for x in a.authors.split(",") if x])
     try:
@@ -97,7 +92,7 @@ def main() -> int:
     answers = student.predict([r["request"] for r in rows])
     bases = student.predict([r["base"] for r in rows])
     v = [verdict(b, c, ATTRS[r["attribute"]], r["direction"]) for b, c, r in zip(bases, answers, rows)]
-    kept = [look_kept(b, c) for b, c in zip(bases, answers)]
+    kept = [keeps_look(b, c) for b, c in zip(bases, answers)]
     per_attr = {}
     for name in ATTRS:
         idx = [i for i, r in enumerate(rows) if r["attribute"] == name]

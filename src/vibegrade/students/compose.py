@@ -200,8 +200,9 @@ def keeps_look(look: ToolChain, answer: ToolChain) -> bool:
 def add_change(look: ToolChain, change: ToolChain) -> ToolChain:
     """``look`` with ``change``'s values added (adjust and selective, clamped to their ranges); the preset
     and its intensity are the look's."""
-    v = chain_vector(look) + chain_vector(change)
-    v[-1] = chain_vector(look)[-1]
+    base = chain_vector(look)
+    v = base + chain_vector(change)
+    v[-1] = base[-1]
     return vector_chain(v, look.filter.name)
 
 
