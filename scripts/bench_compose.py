@@ -12,7 +12,6 @@ import argparse
 import json
 import statistics
 import sys
-import time
 from pathlib import Path
 
 SPLIT = ["gothic but brighter", "kodak gold w/ deeper blacks", "the matrix but more green",
@@ -20,14 +19,9 @@ SPLIT = ["gothic but brighter", "kodak gold w/ deeper blacks", "the matrix but m
 
 
 def p50_ms(predict, requests: list[str], n: int) -> float:
-    for r in requests:  # warm-up
-        predict([r])
-    times = []
-    for i in range(n):
-        t = time.perf_counter()
-        predict([requests[i % len(requests)]])
-        times.append((time.perf_counter() - t) * 1000)
-    return round(statistics.median(times), 2)
+    from vibegrade.students.bench import single_request_ms
+
+    return round(statistics.median(single_request_ms(predict, requests, n)), 2)
 
 
 def main() -> int:

@@ -6,6 +6,7 @@ import os
 import platform
 import statistics
 import time
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
@@ -19,15 +20,22 @@ REQUESTS = ["golden hour", "the matrix", "x-ray", "morocco", "wes anderson vibes
             "make it look like an old photo from the 70s", "brighter", "studio ghibli", "winter morning fog"]
 
 
-def bench_student(student: Student, n: int = 300, batch: int = 256) -> dict[str, Any]:
-    """p50/p95 of single-request latency (all three tools) and batched requests per second."""
-    for r in REQUESTS:  # warm-up
-        student.predict([r])
+def single_request_ms(predict: Callable[[list[str]], object], requests: Sequence[str], n: int) -> list[float]:
+    """Milliseconds of ``n`` single-request calls of ``predict``, cycling through ``requests`` (each
+    called once first, untimed, as a warm-up)."""
+    for r in requests:
+        predict([r])
     times = []
     for i in range(n):
         t = time.perf_counter()
-        student.predict([REQUESTS[i % len(REQUESTS)]])
+        predict([requests[i % len(requests)]])
         times.append((time.perf_counter() - t) * 1000)
+    return times
+
+
+def bench_student(student: Student, n: int = 300, batch: int = 256) -> dict[str, Any]:
+    """p50/p95 of single-request latency (all three tools) and batched requests per second."""
+    times = single_request_ms(student.predict, REQUESTS, n)
     reqs = [REQUESTS[i % len(REQUESTS)] + ("" if i < len(REQUESTS) else f" {i}") for i in range(batch)]
     student.predict(reqs[:16])
     t = time.perf_counter()
