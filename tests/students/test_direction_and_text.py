@@ -94,8 +94,8 @@ def test_canonical_keeps_what_changes_the_look(text):
     ("green cast pls fix", {("green@cast", -1)}),
     ("blue cast fix it pls", {("blue@cast", -1)}),
     ("shadows too dark fix", {("light@shadows", +1)}),  # "too" already turned it: "fix" does not turn it back
-    ("warm and bright, fix the blur", {("temperature", +1), ("light",
-                                                             +1)}),  # the fix is about something else
+    # the fix is about something else: the blur (sharper), not the warmth or the light
+    ("warm and bright, fix the blur", {("temperature", +1), ("light", +1), ("sharpness", +1)}),
 ])
 def test_a_trailing_fix_turns_the_named_problem(text: str, expected: set) -> None:
     assert signature(text) == expected

@@ -54,7 +54,8 @@ from vibegrade.schema import ADJUST_KEYS, SELECTIVE_COLORS, ToolChain
 from vibegrade.students import direction
 
 __all__ = ["plain_request", "checked_direction", "checked_signature", "checkable", "moves", "moves_change",
-           "moves_range", "names_range", "named_values", "follows", "follows_change"]
+           "moves_clearly", "moves_range", "names_range", "named_values", "follows", "follows_change",
+           "correcting_words", "warm_it"]
 
 # words that carry no look: articles, pronouns, "photo", asking, politeness, verbs of moving a slider and
 # the states of the whites and blacks the reader reads ("the bright parts are totally blown")
@@ -67,6 +68,7 @@ _FILLER = frozenset("""
     loads heaps ton tons back ease tame side on white balance toned there's theres there got tint cast tinge
     everythings everything's channel tbh ugh maybe really cooling warming hot blowing in
     them they those these we us imo omg hmm lol rn ngl smh nuked fried
+    thing away drop come noticeably image af enhance
     """.split())
 _TOKEN = re.compile(r"[a-z]+(?:['-][a-z]+)?")
 _NOTHING = ToolChain()
@@ -106,7 +108,8 @@ _EITHER_WAY = frozenset({"flat", "dull", "dim", "hazy", "washed", "blurry", "har
 # what makes a request a correction rather than a one-word look ("warmer", "a bit warm", "too warm",
 # "warm it up", "temp +"; not "warm", "make it warm", which the teacher answers as a look with a preset)
 _MARKERS = frozenset({"more", "less", "too", "so", "add", "increase", "decrease", "reduce", "raise", "lower",
-                      "boost", "bump", "crank", "pump", "up", "down", "off", "minus", "plus", "higher",
+                      "drop", "enhance", "boost", "bump", "crank", "pump", "up", "down", "off", "minus",
+                      "plus", "higher",
                       "extra", "fewer", "remove", "kill", "cut", "tone", "dial", "take", "bring", "pull",
                       "push", "knock", "nudge", "turn", "lift", "crush", "deepen", "mute", "desaturate",
                       "desat", "brighten", "darken", "lighten", "soften", "sharpen", "without", "no", "not",
@@ -116,9 +119,24 @@ _MARKERS = frozenset({"more", "less", "too", "so", "add", "increase", "decrease"
 _SIGNS = re.compile(r"[+\-−↑↓\d]")
 
 
+# "warm" and "cool" said as verbs correct ("warm it", "cool the image"); bare "warm" is a look
+_WARM_IT = re.compile(r"\b(?:warm|cool|chill)\s+(?:it|this|things|everything|the)\b")
+
+
+def correcting_words() -> frozenset[str]:
+    """The words that make a request a correction rather than a look: "more", "less", "too", the verbs of
+    moving a slider, states ("is", "looks") ... (sizes and comparatives correct too)."""
+    return _MARKERS
+
+
+def warm_it(text: str) -> bool:
+    """"warm" or "cool" said as a verb ("warm it a touch", "cool the image"), not as a look."""
+    return bool(_WARM_IT.search(text))
+
+
 def _corrects(toks: list[str], text: str) -> bool:
     sizes, known = direction.size_words(), direction.known_words()
-    if _SIGNS.search(text) or any(t in _MARKERS or t in sizes for t in toks):
+    if _SIGNS.search(text) or _WARM_IT.search(text) or any(t in _MARKERS or t in sizes for t in toks):
         return True
     return any(t.endswith(("er", "ier")) and t in known for t in toks)  # "warmer"
 
@@ -152,10 +170,16 @@ def plain_request(text: str) -> bool:
         return False
     low = direction.restate(_HELD.sub(_unhold, low))  # "reds look dull" is "more reds": no "dull" left
     toks = _TOKEN.findall(low)
-    # "too flat" and "so blurry" are read one way only
-    either = any(t in _EITHER_WAY and (k == 0 or toks[k - 1] not in ("too", "so"))
-                 for k, t in enumerate(toks))
-    return bool(toks) and all(t in _plain_words() for t in toks) and not either and _corrects(toks, low)
+    return bool(toks) and all(t in _plain_words() for t in toks) and not _either_way(toks) and \
+        _corrects(toks, low)
+
+
+def _either_way(toks: list[str]) -> bool:
+    """A word read either way (:data:`_EITHER_WAY`), unless "too" or "so" comes before it ("too flat", "so
+    blurry": one way only) or it is the verb "dim" ("dim the highlights")."""
+    return any(t in _EITHER_WAY and (k == 0 or toks[k - 1] not in ("too", "so"))
+               and not (t == "dim" and toks[k + 1:k + 2] in (["the"], ["it"], ["them"], ["down"]))
+               for k, t in enumerate(toks))
 
 
 def moves(chain: ToolChain | _Change, attr: str, sign: int) -> bool | None:
@@ -205,6 +229,38 @@ def moves_change(before: ToolChain, after: ToolChain, attr: str, sign: int) -> b
     """:func:`moves` read on the change from ``before`` to ``after`` (value by value, ``after − before``,
     unclamped: a fall of the sharpening reads as one)."""
     return moves(_Change(before, after), attr, sign)
+
+
+def _one_value(key: str, value: int) -> SimpleNamespace:
+    """A change that moves one value of :func:`named_values` (``"exposure"``, ``"red.saturation"``)."""
+    adjust = SimpleNamespace(**{k: 0 for k in ADJUST_KEYS})
+    sel = SimpleNamespace(**{c: SimpleNamespace(saturation=0, luminance=0) for c in SELECTIVE_COLORS})
+    colour, _, channel = key.partition(".")
+    if channel:
+        setattr(getattr(sel, colour), channel, value)
+    else:
+        setattr(adjust, key, value)
+    return SimpleNamespace(adjust=adjust, selective_adjust=sel)
+
+
+def moves_clearly(before: ToolChain, after: ToolChain, attr: str, sign: int) -> bool:
+    """:func:`moves_change`, and no value the attribute owns moves the other way by more than the largest
+    that moves its way: red saturation −11 with red luminance +1 does not add red, it takes it out."""
+    change = _Change(before, after)
+    if not moves(change, attr, sign):
+        return False
+    right = wrong = 0
+    for key in named_values(attr):
+        colour, _, channel = key.partition(".")
+        value = getattr(getattr(change.selective_adjust, colour), channel) if channel else \
+            getattr(change.adjust, key)
+        if value:
+            one = _one_value(key, value)
+            if moves(one, attr, sign):  # type: ignore[arg-type]
+                right = max(right, abs(value))
+            elif moves(one, attr, -sign):  # type: ignore[arg-type]
+                wrong = max(wrong, abs(value))
+    return right >= wrong
 
 
 # an exposure word said of the picture as it is ("its sooo overexposed", "bit underexposed", "kinda
@@ -383,7 +439,7 @@ def wished_signature(text: str) -> frozenset[tuple[str, int]] | None:
     wish = as_wish(text)
     toks = _TOKEN.findall(direction.restate(wish))
     if not all(t in _plain_words() or t in ("tones", "tone", "even") for t in toks) or \
-            _NAMING_NUMBER.search(wish) or any(t in _EITHER_WAY for t in toks) or \
+            _NAMING_NUMBER.search(wish) or _either_way(toks) or \
             len(toks) <= 2 * wish.startswith("make it "):
         return None
     sig = direction.signature(wish)

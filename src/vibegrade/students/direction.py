@@ -49,13 +49,13 @@ _add("glow", +1, "glow", "glowy", "bloom", "glowing")
 _add("contrast", +1, "contrast", "contrasty", "punchy", "punchier", "harsh", "harsher")
 _add("contrast", -1, "flat", "flatter", "low-contrast", "flatten")
 _add("contrast", +1, "bite", "punch")  # "give it some bite", "less punch"
-_add("saturation", +1, "saturation", "vibrance", "colors", "colours", "saturated", "vibrant", "vivid",
-     "colorful", "colourful", "richer", "rich", "intense")
+_add("saturation", +1, "saturation", "vibrance", "colors", "colours", "saturated", "saturate", "vivid",
+     "vibrant", "colorful", "colourful", "richer", "rich", "intense")
 _add("saturation", -1, "desaturated", "desaturate", "muted", "mute", "dull", "duller", "washed", "faded",
      "pale", "paler")
 _add("sharpness", +1, "sharp", "sharper", "sharpen", "crisp", "crisper", "clarity", "detail", "detailed",
-     "structure", "sharpness", "sharpening")
-_add("sharpness", -1, "soft", "softer", "soften", "blurry", "dreamy", "hazy")
+     "structure", "sharpness", "sharpening", "clearer")
+_add("sharpness", -1, "soft", "softer", "soften", "blurry", "dreamy", "hazy", "blur", "blurrier")
 _add("magenta", +1, "magenta", "magentas", "pink", "pinks", "pinker", "purple", "purples",
      "violet", "violets")
 _add("red", +1, "red", "reds", "redder", "redness", "crimson")
@@ -377,12 +377,12 @@ _REGION_WORDS = frozenset(_REGIONS)
 _TOKEN = re.compile(r"[a-z]+(?:-[a-z]+)?")
 # what a region alone moves, with up / down ("shadows down a touch", "highlights ↓")
 _REGION_UP = frozenset({"up", "arrowup", "higher", "raise", "raised", "boost", "plus", "brighter", "lighter",
-                        "bump", "crank", "pump"})
+                        "bump", "crank", "pump", "increase", "increased"})
 # what is said of shadows that are too dark ("shadows feel too heavy", "the darks are murky"): lift them
 _HEAVY = frozenset({"heavy", "murky", "muddy", "dense", "thick", "inky", "gloomy", "blocked", "clogged",
                     "smothered", "choked", "swallowed"})
 _REGION_DOWN = frozenset({"down", "arrowdown", "lower", "lowered", "minus", "less", "reduce", "darker",
-                          "sink"})
+                          "sink", "decrease", "decreased", "reduced"})
 # bringing detail back: darker highlights, lighter shadows
 _RECOVER = frozenset({"recover", "rescue", "save", "protect", "retrieve", "restore"})
 # what "more" asks for when these follow "highlight" ("more highlight recovery" darkens them)
@@ -529,6 +529,12 @@ _HAS_NONE = re.compile(r"\b(?<!rather )(?<!to )(?<!we )(?<!'d )(?<!can )(?:has|h
                        r"\s+(?:no|zero)\b")
 
 
+_A_GREAT_DEAL = re.compile(r"\ba great deal\b")
+_NEEDS_TO_BE = re.compile(r"\b(?:needs?|has|have|ought|got)\s+to\s+(?:be|come)\b")
+# "not enough contrast", "theres not enough red", "not warm enough": it lacks it
+_NOT_ENOUGH = re.compile(r"\b(?:not|isn'?t|aren'?t)\s+(?:enough\b|([a-z]+)\s+enough\b)")
+
+
 def _keep_from(match: re.Match[str]) -> str:
     """ "... but don't let it turn orange" → "... it not orange" where an attribute follows."""
     word = match.group(2)
@@ -580,6 +586,9 @@ def restate(text: str) -> str:
     orange"). ``text`` is lower case; the rest of the reader reads the result (so does
     :mod:`vibegrade.students.answer_check`)."""
     t = _REGION_PHRASE.sub(lambda m: " darks " if m.group(1) == "dark" else " brights ", text)
+    t = _NOT_ENOUGH.sub(lambda m: f" more {m.group(1) or ''} ", t)
+    t = _NEEDS_TO_BE.sub(" ", t)  # "needs to be much brighter", "the shadows need to come up a little"
+    t = _A_GREAT_DEAL.sub(" a lot ", t)
     t = _TOO_LIGHT.sub(r" \1 bright ", t)
     t = _RANGE_STATE.sub(_range_state, t)
     t = _RANGE_COMPARED.sub(lambda m: f" {m.group(2)} {m.group(1)} ", t)
@@ -812,13 +821,13 @@ def _regions_alone(toks: list[str]) -> list[tuple[str, int, int, bool]]:
 
 _SLIGHT = frozenset({"slightly", "slight", "bit", "little", "touch", "tad", "lil", "subtle", "subtly",
                      "somewhat", "mildly", "mild", "gently", "gentle", "hint", "smidge", "faint", "faintly",
-                     "softly", "light", "lightly", "smidgen", "whisker", "nudge"})
+                     "softly", "light", "lightly", "smidgen", "whisker", "nudge", "marginally"})
 # "a hair" is a size ("temp + a hair"); "hair" alone is usually hair ("redder hair")
 _A_HAIR = re.compile(r"\ba hair\b")
 _STRONG = frozenset({"very", "much", "way", "lot", "heavily", "heavy", "really", "super", "extremely",
                      "extreme", "so", "hugely", "massively", "strong", "strongly", "intense", "drastically",
                      "dramatically", "seriously", "max", "maximum", "crazy", "insanely", "totally", "hard",
-                     "significantly", "lots", "tons"})
+                     "significantly", "lots", "tons", "considerably", "substantially", "heaps", "far"})
 
 
 _LIGHT_AS_NOUN = re.compile(r"\b(?:the|more|less|some|of|no)\s+light\b")
@@ -841,7 +850,8 @@ def size_class(text: str) -> int:
     if _TOTAL.search(_NOT_ALL.sub(" ", t)):
         return 2
     words = set(_TOKEN.findall(_NOT_SO.sub(" ", t)))
-    slight, strong = bool(words & _SLIGHT) or bool(_A_HAIR.search(t)), bool(words & _STRONG)
+    slight = bool(words & _SLIGHT) or bool(_A_HAIR.search(t))
+    strong = bool(words & _STRONG) or bool(_A_GREAT_DEAL.search(t))
     return (slight is False and strong) - (strong is False and slight)
 
 
