@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
-"""What composing a look and a change costs: single-request latency of requests that are split ("gothic but
-brighter") and of requests that are not, with composing on and, as the baseline in the same process, off
-(``retrieval.compose``; docs/experiments.md, "Latency").
+"""What composing costs: single-request latency of requests that are split (a look and a change, "gothic but
+brighter"; changes and no look, "brighter, warmer, more contrast") and of requests that are not, with
+composing on and, as the baseline in the same process, off (``retrieval.compose``; docs/experiments.md,
+"Latency").
 
     .venv/bin/python scripts/bench_compose.py [--model DIR] [--n 300] [--json OUT]
 """
@@ -16,6 +17,9 @@ from pathlib import Path
 
 SPLIT = ["gothic but brighter", "kodak gold w/ deeper blacks", "the matrix but more green",
          "90s but slightly muted", "fincher look but a little warmer pls"]
+# several changes and no look: split into changes, each answered (or taken from the memory) and summed
+CHANGES = ["brighter, warmer, more contrast", "lift shadows and lower highlights", "a bit darker and cooler",
+           "add some red, take out some green", "its super cold and flat"]
 
 
 def p50_ms(predict, requests: list[str], n: int) -> float:
@@ -42,13 +46,15 @@ def main() -> int:
         sys.exit(f"bench_compose: {e}")
     if not hasattr(student, "retrieval"):
         sys.exit(f"bench_compose: {student.kind!r} students do not compose")
-    out: dict = {"n": a.n, "split_requests": SPLIT}
+    out: dict = {"n": a.n, "split_requests": SPLIT, "changes_requests": CHANGES}
     for flag in (0, 1, 0, 1):  # alternating, twice each: the machine's speed drifts
         student.retrieval["compose"] = flag  # type: ignore[attr-defined]
         key = "compose_on" if flag else "compose_off"
-        got = {"split": p50_ms(student.predict, SPLIT, a.n), "bench": p50_ms(student.predict, REQUESTS, a.n)}
+        got = {"split": p50_ms(student.predict, SPLIT, a.n), "changes": p50_ms(student.predict, CHANGES, a.n),
+               "bench": p50_ms(student.predict, REQUESTS, a.n)}
         out.setdefault(key, []).append(got)
-        print(f"{key:12s} p50 split {got['split']:6.2f} ms   p50 bench requests {got['bench']:6.2f} ms")
+        print(f"{key:12s} p50 look + change {got['split']:6.2f} ms   changes {got['changes']:6.2f} ms   "
+              f"bench requests {got['bench']:6.2f} ms")
     if a.json:
         a.json.write_text(json.dumps(out, indent=1) + "\n", encoding="utf-8")
     return 0

@@ -25,10 +25,12 @@ what that code and its model answered.
 
 With ``--modifiers`` it renders a look plus one change, each twice: without composing (the nearest stored
 request was the look alone, so the change was lost) and with it (docs/experiments.md, "A look plus a
-change"):
+change"); ``--changes`` does the same for several changes and no look ("Several changes and no look"):
 
     .venv/bin/python scripts/first_requests_sheet.py --modifiers \
         ../shared/photos/caps_colourful_wall_sky.jpg docs/images/modifiers_caps.jpg
+    .venv/bin/python scripts/first_requests_sheet.py --changes \
+        ../shared/photos/red_barn_pond_sky.jpg docs/images/combined_changes_barn.jpg
 """
 
 from __future__ import annotations
@@ -54,6 +56,11 @@ SIZES = ["(original)", "slightly less green", "less green", "not so green", "red
 MODIFIERS = ["gothic but brighter", "kodak gold w/ deeper blacks", "the matrix but more green",
              "y2k but way less saturated", "fincher look but a little warmer pls",
              "golden hour but less blown out", "90s but slightly muted"]
+# several changes and no look (the blind set of data/vibes/combined_changes/)
+CHANGES = ["brighter, warmer, more contrast", "lift shadows and lower highlights", "warmer but not yellow",
+           "its too dark and kinda yellow", "add some red, take out some green",
+           "less saturated, more contrast",
+           "darker but lift the shadows"]
 PLAIN = ["lighter", "brighten it up", "tone down the brightness", "raise the contrast", "tone down the blues",
          "a little less saturated", "bring down the highlights"]
 
@@ -72,6 +79,8 @@ def main() -> int:
     ap.add_argument("--sizes", action="store_true", help="one colour asked for less at every size, one row")
     ap.add_argument("--modifiers", action="store_true",
                     help="a look plus one change, each without and with composing (one row each)")
+    ap.add_argument("--changes", action="store_true",
+                    help="several changes and no look, each without and with composing (one row each)")
     a = ap.parse_args()
 
     from PIL import Image, ImageDraw, UnidentifiedImageError
@@ -91,9 +100,10 @@ def main() -> int:
     if a.plain:  # first row: round five's decoder, second row: with the answer check
         jobs = ([(f"{req} (no check)", req, {"answer_check": 0}) for req in PLAIN]
                 + [(req, req, {"answer_check": 1}) for req in PLAIN])
-    elif a.modifiers:  # first row: without composing, second row: with it
-        jobs = ([(f"{req} (before)", req, {"compose": 0}) for req in MODIFIERS]
-                + [(req, req, {"compose": 1}) for req in MODIFIERS])
+    elif a.modifiers or a.changes:  # first row: without composing, second row: with it
+        which = MODIFIERS if a.modifiers else CHANGES
+        jobs = ([(f"{req} (before)", req, {"compose": 0}) for req in which]
+                + [(req, req, {"compose": 1}) for req in which])
     else:
         which = STATES if a.states else PALETTES if a.palettes else SIZES if a.sizes else REQUESTS
         jobs = [(req, req, {}) for req in which]

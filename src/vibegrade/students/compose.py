@@ -1,12 +1,14 @@
 """A look plus changes said in one request ("gothic but brighter", "kodak gold w/ deeper blacks",
-"greener ghibli").
+"greener ghibli"), or several changes and no look ("brighter, warmer, more contrast").
 
 The student answers a request from the nearest stored requests. For a look and a change it has never
 seen together, the nearest stored request is the look alone ("gothic" for "gothic but brighter": the
-change's words hardly move the embedding), so the change is lost. Here the request is split into the
-look and the change(s), each a request of its own, and where the student's answer does not already move
-what the change names the way it says while keeping the look's preset, the answer is the look's answer
-plus the change's answer, value by value (``docs/experiments.md``, "A look plus a change").
+change's words hardly move the embedding), so the change is lost; for several changes, it is a request
+that makes one or two of them. Here the request is split into the look and the change(s), each a request
+of its own, and where the student's answer does not already clearly move what each change names the way
+it says while keeping the look's preset, the answer is the look's answer plus the changes' answers, value
+by value; with no look, the look's answer is the photo as it is (``docs/experiments.md``, "A look plus a
+change" and "Several changes and no look").
 
 A change is a correction whose every attribute :mod:`vibegrade.students.answer_check` checks ("brighter",
 "a touch less orange", "way more contrast", "deeper blacks"), read as a wish after a look ("… but slightly
@@ -26,14 +28,18 @@ from vibegrade.students.answer_check import (
     as_wish,
     checkable,
     checked_signature,
+    correcting_words,
     moves,
     moves_change,
+    moves_clearly,
+    named_values,
     plain_request,
     plain_words,
+    warm_it,
     wished_signature,
 )
 from vibegrade.students.direction import COLOURS, signature, size_class, size_words
-from vibegrade.students.refine_features import chain_vector, vector_chain
+from vibegrade.students.refine_features import PARAM_KEYS, chain_vector, vector_chain
 
 __all__ = ["Split", "split_change", "split_requests", "parts", "add_change", "keeps_look", "compose"]
 
@@ -43,9 +49,9 @@ Split = tuple[str, list[tuple[str, frozenset[tuple[str, int]]]]]
 # words and marks that join a look and a change: "X but Y", "X, Y", "X with Y", "X w/ Y", "X - Y", "X + Y".
 # After "and", "+", "&" and "plus" a change needs a correcting word ("black and white" is a look, "moody and
 # darker" a change); after the others a bare descriptor is one ("tropical but desaturated").
-_JOIN = re.compile(r"\s*(?:[,;:!?]+|\s[-–—+&]\s|\bw/|(?<!\bb )\bw\b(?= [a-z]{2})"
-                   r"|\b(?:but|with|and|though|tho|just|only|yet|plus|except|without)\b)\s*")
-_STRICT_JOINS = frozenset({"and", "+", "&", "plus"})
+_JOIN = re.compile(r"\s*(?:[,;:!?]+|\.+(?=\s|$)|\s[-–—+&]\s|\bw/|(?<!\bb )\bw\b(?= [a-z]{2})"
+                   r"|\b(?:but|with|and|though|tho|just|only|yet|plus|except|without|then|also|while)\b)\s*")
+_STRICT_JOINS = frozenset({"and", "+", "&", "plus", "then", "also", "while"})
 # words that state the picture as it is: a request typed with them and no join is a complaint ("greens are
 # super neon"), not a look beside a change
 _COMPLAINT = frozenset({"is", "are", "its", "it's", "looks", "looking", "seems", "feels", "feel", "too"})
@@ -66,6 +72,9 @@ _LOOK_WORD = re.compile(r"[a-z0-9]+(?:['-][a-z0-9]+)?")
 # amounts, not names: "+10", "-0.5", "20%", "by 15", "1 stop", "2 ev" ("super 8", "90s", "2049" are names)
 _AMOUNT = re.compile(r"[+\-−]\s?\d+(?:\.\d+)?%?|\d+(?:\.\d+)?\s*(?:%|stops?\b|ev\b|points?\b)|\bby\s+\d+")
 _MAX_CHANGE_WORDS = 6
+# words that state the picture as it is in a first change ("its too dark and …", "super cold and …")
+_STATED_FIRST = frozenset({"is", "are", "its", "it's", "looks", "look", "looking", "seems", "feels", "too"})
+_NOTHING = ToolChain()  # the answer to no look: the photo as it is
 # words that start saying why after a change ("… way less saturated my eyes hurt", "… super orange like the
 # vegas scene"); not a noun the change is said of ("… but warm skin", "… with warm lights")
 _WHY = frozenset({"my", "its", "it's", "i", "im", "i'm", "like", "cause", "cuz", "because", "bc", "since",
@@ -135,24 +144,24 @@ def split_change(text: str, known: Callable[[str], bool] | None = None) -> Split
             for m in _JOIN.finditer(low)]
     segs = [low[end:cuts[k + 1][0] if k + 1 < len(cuts) else len(low)].strip()
             for k, (_, end, _) in enumerate(cuts)]
+    if cuts:
+        # changes typed with no look before them ("brighter and warmer", "its too dark, kinda yellow"): the
+        # first clause is a change, and so is every later clause that reads as one
+        # "exposure +, saturation -": a sign after a space is the change, a hyphen is not ("teal-and-orange")
+        head = re.sub(r"(?<=[a-z])[-–—]+$", "", low[:cuts[0][0]].strip(" ,;:!?."))
+        said = _change(head, "") if head and not _is_look(head) else None
+        if said is not None:
+            stated = bool(_STATED_FIRST & set(_WORD.findall(head)))
+            changes = _later_changes(cuts, segs, 0, [(head, said)], stated)
+            return ("", changes) if len(changes) > 1 else None
     for n, (start, _, join) in enumerate(cuts):
         first = (_change(segs[n], join) or _leading_change(segs[n], join)) if segs[n] else None
         if first is None:
             continue
-        look = low[:start].strip(" ,;:!?-–—+&")
+        look = low[:start].strip(" ,;:!?.-–—+&")
         if not _is_look(look):
-            return None  # the first change follows no look ("brighter, more contrast", "the sky but bluer")
-        changes: list[tuple[str, frozenset[tuple[str, int]]]] = []
-        for k in range(n, len(cuts)):
-            seg = segs[k]
-            sig = _change(seg, cuts[k][2]) if seg else None
-            if sig is None and seg:
-                found = _leading_change(seg, cuts[k][2])
-                seg, sig = found if found is not None else (seg, None)
-            if sig is not None and not {a for a, _ in sig} & {a for _, s in changes for a, _ in s}:
-                said = f"without {seg}" if cuts[k][2] == "without" else seg
-                changes.append((said if cuts[k][2] in _STRICT_JOINS else as_wish(said), sig))
-        return look, changes
+            return None  # the first change follows no look ("the sky but bluer")
+        return look, _later_changes(cuts, segs, n, [], False)
     words = _WORD.findall(low)
     if cuts or _COMPLAINT & set(words):  # joined but no change after a look ("cooler + contrastier"), or a
         return None                   # complaint ("greens are super neon", "contrast is harsh af")
@@ -181,9 +190,107 @@ def split_change(text: str, known: Callable[[str], bool] | None = None) -> Split
     return None
 
 
+# the words that start a change and carry its direction, which the next change can leave unsaid ("add a lot
+# of blue and a bit of green", "ease off the saturation and the contrast a bit")
+_VERBS = frozenset({"add", "increase", "decrease", "reduce", "raise", "lower", "boost", "bump", "drop", "cut",
+                    "remove", "lift", "dim", "ease", "tone", "crank", "pump", "kill", "take", "pull", "push",
+                    "knock", "bring", "more", "less", "deepen", "crush", "mute", "brighten", "darken",
+                    "lighten", "soften", "sharpen", "dial", "enhance", "saturate", "desaturate"})
+_PARTICLES = frozenset({"off", "down", "up", "out", "away", "back", "on"})
+_STATE_WORDS = frozenset({"is", "are", "its", "it's", "looks", "look", "seems", "feels", "too", "so"})
+
+
+def _later_changes(cuts: list[tuple[int, int, str]], segs: list[str], n: int,
+                   changes: list[tuple[str, frozenset[tuple[str, int]]]],
+                   stated: bool) -> list[tuple[str, frozenset[tuple[str, int]]]]:
+    """``changes`` with the changes of clauses ``n`` on (``segs[k]``, each after the join word
+    ``cuts[k][2]``): a clause that is not a change is left out, so are the words after a change that say
+    why; a clause with no direction of its own goes on from the change before it (:func:`_continued`:
+    after a complaint, ``stated``); a change naming an attribute an earlier one named is left out, unless
+    it goes the other way: then the later words decide ("reallly dark, brighten it a lot")."""
+    changes = list(changes)
+    for k in range(n, len(cuts)):
+        seg, join = segs[k], cuts[k][2]
+        sig = _change(seg, join) if seg else None
+        if seg and changes and (sig is None or _noun_phrase(seg) or (stated and _bare(seg))):
+            said, again = _continued(seg, changes[-1][0], stated)
+            if again is not None:
+                seg, sig = said, again
+        if sig is None and seg:
+            found = _leading_change(seg, join)
+            seg, sig = found if found is not None else (seg, None)
+        if sig is None:
+            continue
+        said = f"without {seg}" if join == "without" else seg
+        change = (said if join in _STRICT_JOINS or seg != segs[k] else as_wish(said), sig)
+        named = {a: s for _, earlier in changes for a, s in earlier}
+        if not {a for a, _ in sig} & set(named):
+            changes.append(change)
+        elif all(named.get(a, s) != s for a, s in sig):
+            changes = [c for c in changes if not {a for a, _ in c[1]} & {a for a, _ in sig}] + [change]
+    return changes
+
+
+# what a change can be said of: "a bit of green", "the contrast a bit", "some warmth"
+_NOUNS = frozenset({"contrast", "saturation", "sat", "sharpness", "clarity", "detail", "warmth", "exposure",
+                    "brightness", "vibrance", "highlights", "shadows", "blacks", "whites", "colour",
+                    "colours",
+                    "color", "colors", "red", "reds", "orange", "oranges", "yellow", "yellows", "green",
+                    "greens", "blue", "blues", "purple", "purples", "pink", "magenta", "teal", "cyan",
+                    "glow", "bloom", "grain", "light", "tint",
+                    # the whole picture ("brighten the shadows a little and the whole image a lot")
+                    "image", "picture", "photo", "pic", "thing", "everything"})
+_SIGN = re.compile(r"[+\-−↑↓\d]")
+_DETERMINERS = frozenset({"a", "an", "the", "of", "some", "bit", "little", "touch", "tad", "too", "also",
+                          "pls",
+                          "please", "plz", "as", "well", "whole", "overall", "great", "deal"})
+
+
+def _noun_phrase(text: str) -> bool:
+    """Only what a change is said of, with a size: "a bit of green", "the contrast a bit" (the verb of the
+    change before it is left unsaid)."""
+    if _SIGN.search(text):  # "contrast ↑" says which way
+        return False
+    words = _LOOK_WORD.findall(text)  # emoji and marks are left out
+    return bool(set(words) & _NOUNS) and all(w in _NOUNS or w in _DETERMINERS or w in size_words()
+                                             for w in words)
+
+
+def _bare(text: str) -> bool:
+    """A change with nothing of its own that says which way: no verb, "more" / "less", comparative or
+    state ("a bit of green", "the contrast a bit", "flat")."""
+    words = _WORD.findall(text)
+    marks = correcting_words()
+    return not (any(w in marks or w in _VERBS or _comparative(w) or w in _STATE_WORDS for w in words)
+                or warm_it(text))  # "warm it slightly" is a verb
+
+
+def _continued(seg: str, before: str, stated: bool) -> tuple[str, frozenset[tuple[str, int]] | None]:
+    """``seg`` read as going on from the change ``before`` it: with its leading verb ("add a lot of blue
+    and *a bit of green*" is "add a bit of green") or, after a complaint, as one ("its super cold and
+    *flat*" is "its flat"); ``(seg, None)`` when neither reads."""
+    if not before:
+        return seg, None
+    words = before.split()
+    first = next((i for i, w in enumerate(words) if w in _VERBS), None)  # "could you *add* a little yellow"
+    if first is not None and _noun_phrase(seg):
+        k = first + 1
+        while k < len(words) and words[k] in _PARTICLES:
+            k += 1
+        said = f"{' '.join(words[first:k])} {seg}"
+        sig = _change(said, "")
+        if sig is not None:
+            return said, sig
+    if stated and _bare(seg):
+        sig = _change(f"its {seg}", "")
+        if sig is not None:
+            return f"its {seg}", sig
+    return seg, None
+
+
 def _comparative(word: str) -> bool:
     """"brighter", "greener", "redder": a comparative the reader knows."""
-    return word.endswith("er") and word in plain_words()
+    return word.endswith("er") and word in plain_words() and word not in size_words()  # not "super"
 
 
 def _opens_change(word: str) -> bool:
@@ -206,23 +313,51 @@ def add_change(look: ToolChain, change: ToolChain) -> ToolChain:
     return vector_chain(v, look.filter.name)
 
 
+def _keep_each(base: ToolChain, summed: ToolChain,
+               added: list[tuple[ToolChain, frozenset[tuple[str, int]]]]) -> ToolChain:
+    """``summed`` with each change's own values back on the attributes it names where the other changes
+    undid them ("darken the blacks a little and brighten the overall image a lot": the brightening's
+    shadows +5 must not cancel the blacks' −5)."""
+    for n, (change, sig) in enumerate(added):
+        others = {k for m, (_, sig2) in enumerate(added) if m != n for a, _ in sig2 for k in named_values(a)}
+        for a, s in sig:
+            if moves_change(base, summed, a, s):
+                continue
+            keys = named_values(a) - others  # not what another change names ("more contrast but softer")
+            v, own = chain_vector(summed), chain_vector(base) + chain_vector(change)
+            for i, k in enumerate(PARAM_KEYS):
+                if k in keys:
+                    v[i] = own[i]
+            summed = vector_chain(v, summed.filter.name)
+    return summed
+
+
 def split_requests(intents: Sequence[str], read: Callable[[str], str],
-                   stored: Callable[[str], bool]) -> dict[int, Split]:
-    """:func:`split_change` of each request as the student reads it (``read``), by position; requests the
-    student answers word for word from the teacher (``stored``) are left out, and a bare descriptor before
-    a look splits only where the look is stored."""
+                   stored: Callable[[str], bool],
+                   typed: Callable[[str], str] | None = None) -> dict[int, Split]:
+    """:func:`split_change` of each request as the student reads it (``read``), by position; changes with no
+    look as typed (``typed``, where given: the reader drops "add" and "make it" before a look, which before
+    a colour are the change: "add some red, take out some green"); requests the student answers word for
+    word from the teacher (``stored``) are left out, and a bare descriptor before a look splits only where
+    the look is stored."""
     splits = {}
     for i, t in enumerate(intents):
         if not stored(t):
             s = split_change(read(t), known=stored)
+            if typed is not None and (s is None or not s[0]):
+                # changes alone are read as typed: "add a lot of blue and a bit of green" (the reader's
+                # "a lot of blue and a bit of green" reads the second as a complaint)
+                as_typed = split_change(typed(t), known=stored)
+                s = as_typed if as_typed is not None and not as_typed[0] else s
             if s is not None:
                 splits[i] = s
     return splits
 
 
 def parts(splits: dict[int, Split]) -> list[str]:
-    """The looks and changes the student must answer to compose ``splits``, once each."""
-    return sorted({x for look, changes in splits.values() for x in (look, *(c for c, _ in changes))})
+    """The looks and changes the student must answer to compose ``splits``, once each (no look: ``""``,
+    the photo as it is, needs no answer)."""
+    return sorted({x for look, changes in splits.values() for x in (look, *(c for c, _ in changes)) if x})
 
 
 def compose(answers: list[ToolChain], splits: dict[int, Split], got: dict[str, ToolChain],
@@ -238,17 +373,20 @@ def compose(answers: list[ToolChain], splits: dict[int, Split], got: dict[str, T
     way."""
     out = list(answers)
     for i, (look, changes) in splits.items():
-        base = got[look]
-        if keeps_look(base, answers[i]) and all(moves_change(base, answers[i], a, s)
+        base = got[look] if look else _NOTHING
+        if keeps_look(base, answers[i]) and all(moves_clearly(base, answers[i], a, s)
                                                 for _, sig in changes for a, s in sig):
             continue
         new = base
+        added: list[tuple[ToolChain, frozenset[tuple[str, int]]]] = []
         for text, sig in changes:
             change: ToolChain | None = got[text]
             if change is not None and not all(moves(change, a, s) for a, s in sig):
                 change = correction(text, next(iter(sig))) if correction and len(sig) == 1 else None
             if change is not None and all(moves(change, a, s) for a, s in sig):
                 new = add_change(new, change)
+                added.append((change, sig))
+        new = _keep_each(base, new, added)
         if not np.array_equal(chain_vector(new), chain_vector(base)):
             out[i] = new
     return out

@@ -137,6 +137,12 @@ class EncoderStudent:
         speller = self._speller()
         return speller(text) if speller is not None else text
 
+    def _typed(self, intent: str) -> str:
+        """The request as typed, with typos repaired but wrappers kept (:meth:`read` without them)."""
+        speller = self._speller()
+        text = _clean(intent).lower()
+        return speller(text) if speller is not None else text
+
     def _speller(self) -> SpellingRepair | None:
         if not self.config.get("spelling", True) or not self.memory_intents:
             return None
@@ -164,17 +170,22 @@ class EncoderStudent:
         is never re-used for a request whose direction words differ
         (:func:`vibegrade.students.direction.conflicts`), and a request stored word for word (up to case
         and spacing) always gets its stored answer. With ``retrieval.compose`` (on by default), a look
-        plus a change whose answer misses the change gets the look's answer plus the change's
-        (:mod:`vibegrade.students.compose`).
+        plus a change whose answer misses the change gets the look's answer plus the change's, and several
+        changes with no look get the sum of their answers (:mod:`vibegrade.students.compose`).
         """
         if not self.retrieval.get("compose") or not intents:
             return self._predict(intents)
         exact = self._exact_index() if self.memory_intents else {}
-        splits = split_requests(intents, self.read, stored=lambda t: normalize_intent(t) in exact)
-        extra = parts(splits)
-        preds = self._predict([*intents, *extra])  # one encoder batch for the requests and their parts
-        return compose(preds[:len(intents)], splits, dict(zip(extra, preds[len(intents):])),
-                       correction=self._correction)
+        splits = split_requests(intents, self.read, stored=lambda t: normalize_intent(t) in exact,
+                                typed=self._typed)
+        # a part stored word for word ("gothic", "brighter") is answered from the memory without encoding it
+        # (as :meth:`_predict` would answer it); the rest go in one encoder batch with the requests
+        got = {x: self.memory_chains[exact[normalize_intent(x)]] for x in parts(splits)
+               if normalize_intent(x) in exact}
+        extra = [x for x in parts(splits) if x not in got]
+        preds = self._predict([*intents, *extra])
+        got.update(zip(extra, preds[len(intents):]))
+        return compose(preds[:len(intents)], splits, got, correction=self._correction)
 
     def _correction(self, text: str, said: tuple[str, int]) -> ToolChain | None:
         """The stored plain correction that names ``said`` (attribute, sign) and moves it that way, nearest
