@@ -10,7 +10,16 @@ import pytest
 from vibegrade.schema import parse_chain
 from vibegrade.students import load_student
 from vibegrade.students.answer_check import moves_change, wished_signature
-from vibegrade.students.compose import add_change, compose, keeps_look, parts, split_change, split_requests
+from vibegrade.students.compose import (
+    NO_PRESET,
+    add_change,
+    as_it_is,
+    compose,
+    keeps_look,
+    parts,
+    split_change,
+    split_requests,
+)
 from vibegrade.students.direction import signature
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -203,3 +212,43 @@ def test_a_follow_up_toward_a_look_with_a_change_takes_both():
     assert darker.chain.adjust.tint < start.adjust.tint  # toward the matrix's green
     assert darker.chain.adjust.exposure + darker.chain.adjust.brightness < \
         plain.chain.adjust.exposure + plain.chain.adjust.brightness
+
+
+@pytest.mark.parametrize("text", ["no filter", "#nofilter", "reset", "original", "the original photo", "undo",
+                                  "undo that", "remove the filter", "remove all the edits", "please reset",
+                                  "start over", "no edits pls", "as shot"])
+def test_a_request_for_the_photo_as_it_is(text):
+    assert as_it_is(text)
+
+
+@pytest.mark.parametrize("text", ["natural", "vintage, no filter", "filter", "juno filter",
+                                  "no filter but warmer", "original look", "reset the white balance",
+                                  "undo the orange"])
+def test_requests_that_ask_for_something_are_not_the_photo_as_it_is(text):
+    assert not as_it_is(text)
+
+
+@pytest.mark.parametrize(("text", "look"), [
+    ("vintage but no filter", "vintage"), ("golden hour, no filter", "golden hour"),
+    ("cyberpunk without the preset", "cyberpunk"), ("moody no filter pls", "moody"),
+])
+def test_no_filter_after_a_look_is_the_look_without_its_preset(text, look):
+    got = split_change(text)
+    assert got is not None and got[0] == look and got[1][0][1] == NO_PRESET
+
+
+def test_compose_takes_the_preset_off_and_keeps_the_rest():
+    splits = split_requests(["Gothic but no filter"], str.lower, stored=lambda t: False)
+    assert parts(splits) == ["gothic"]  # "no filter" needs no answer of its own
+    out = compose([parse_chain(GOTHIC)], splits, {"gothic": parse_chain(GOTHIC)})[0]
+    assert not out.filter.used and out.adjust == parse_chain(GOTHIC).adjust
+
+
+def test_the_shipped_student_answers_the_photo_as_it_is_and_a_look_without_its_preset(student):
+    """Before, "no filter" got the faded_Terra preset, "reset" and "original" edits, and "vintage but no
+    filter" vintage's preset (the reader drops "filter")."""
+    none, reset, original, vintage, bare = student.predict(["no filter", "reset", "original", "vintage",
+                                                            "vintage but no filter"])
+    assert none == reset == original == parse_chain({})
+    assert vintage.filter.used and not bare.filter.used
+    assert bare.adjust == vintage.adjust

@@ -41,7 +41,8 @@ from vibegrade.students.answer_check import (
 from vibegrade.students.direction import COLOURS, signature, size_class, size_words
 from vibegrade.students.refine_features import PARAM_KEYS, chain_vector, vector_chain
 
-__all__ = ["Split", "split_change", "split_requests", "parts", "add_change", "keeps_look", "compose"]
+__all__ = ["Split", "split_change", "split_requests", "parts", "add_change", "keeps_look", "compose",
+           "as_it_is", "NO_PRESET"]
 
 #: a look and its changes, each with the (attribute, sign) pairs it asks for
 Split = tuple[str, list[tuple[str, frozenset[tuple[str, int]]]]]
@@ -51,6 +52,7 @@ Split = tuple[str, list[tuple[str, frozenset[tuple[str, int]]]]]
 # darker" a change); after the others a bare descriptor is one ("tropical but desaturated").
 _JOIN = re.compile(r"\s*(?:[,;:!?]+|\.+(?=\s|$)|\s[-–—+&]\s|\bw/|(?<!\bb )\bw\b(?= [a-z]{2})"
                    r"|\b(?:but|with|and|though|tho|just|only|yet|plus|except|without|then|also|while)\b)\s*")
+_TRAILING_JOIN = re.compile(r"(?:[\s,;:!?.]*\b(?:but|and|with|though|tho|yet|plus|also|then)\b)+[\s,;:!?.]*$")
 _STRICT_JOINS = frozenset({"and", "+", "&", "plus", "then", "also", "while"})
 # words that state the picture as it is: a request typed with them and no join is a complaint ("greens are
 # super neon"), not a look beside a change
@@ -72,6 +74,19 @@ _LOOK_WORD = re.compile(r"[a-z0-9]+(?:['-][a-z0-9]+)?")
 # amounts, not names: "+10", "-0.5", "20%", "by 15", "1 stop", "2 ev" ("super 8", "90s", "2049" are names)
 _AMOUNT = re.compile(r"[+\-−]\s?\d+(?:\.\d+)?%?|\d+(?:\.\d+)?\s*(?:%|stops?\b|ev\b|points?\b)|\bby\s+\d+")
 _MAX_CHANGE_WORDS = 6
+#: the change "no filter" after a look ("summer vibes, no filter", "vintage but without the preset"): the
+#: look's answer without its preset
+NO_PRESET: frozenset[tuple[str, int]] = frozenset({("filter", -1)})
+_NO_FILTER = re.compile(r"^(?:no|without|minus|drop|remove|skip|lose|ditch|but no)(?:\s+(?:the|a|any))?\s+"
+                        r"(?:filters?|presets?|luts?)(?:\s+(?:please|pls|plz))?[\s.!]*$")
+# a request for the photo as it is and nothing else ("reset", "original", "no filter", "#nofilter", "undo")
+_AS_IT_IS = re.compile(
+    r"^(?:(?:please|pls|plz|just|can you|could you|go|make it|take it)\s+)*"
+    r"(?:#?no\s?filters?|no\s+(?:edits?|editing|changes|effects?|grade|grading|presets?)|unedited|as\s+shot|"
+    r"reset(?:\s+(?:it|everything|all|the edits?))?|undo(?:\s+(?:it|that|everything|all))?|"
+    r"start\s+(?:over|again)|(?:back\s+to\s+)?(?:the\s+)?original(?:\s+(?:photo|pic|picture|image|one))?|"
+    r"remove\s+(?:the\s+|all\s+(?:the\s+)?|every\s+)?(?:filters?|edits?|effects?|presets?|grading)|none)"
+    r"(?:\s+(?:please|pls|plz|thanks|thx))?[\s.!]*$")
 # words that state the picture as it is in a first change ("its too dark and …", "super cold and …")
 _STATED_FIRST = frozenset({"is", "are", "its", "it's", "looks", "look", "looking", "seems", "feels", "too"})
 _NOTHING = ToolChain()  # the answer to no look: the photo as it is
@@ -98,8 +113,16 @@ def _is_look(text: str) -> bool:
             and not any(t.endswith("s") for t in words if t in plain_words() - size_words()))
 
 
+def as_it_is(text: str) -> bool:
+    """A request for the photo as it is and nothing else: "reset", "original", "no filter", "#nofilter",
+    "undo", "remove the filter" (as a first request there is nothing to undo: the answer is no edit)."""
+    return bool(_AS_IT_IS.match(" ".join(str(text).lower().split())))
+
+
 def _change(text: str, join: str) -> frozenset[tuple[str, int]] | None:
     """The directions of ``text`` as a change after the join word ``join``, else ``None``."""
+    if _NO_FILTER.match(f"{join} {text}" if join in ("without", "but") else text):
+        return NO_PRESET  # "… no filter", "… without the preset"
     if join == "without":  # "… without the orange overload"
         text = f"without {text}"
     if join in _STRICT_JOINS or not join:
@@ -158,7 +181,7 @@ def split_change(text: str, known: Callable[[str], bool] | None = None) -> Split
         first = (_change(segs[n], join) or _leading_change(segs[n], join)) if segs[n] else None
         if first is None:
             continue
-        look = low[:start].strip(" ,;:!?.-–—+&")
+        look = _TRAILING_JOIN.sub("", low[:start]).strip(" ,;:!?.-–—+&")  # "summery but without a filter"
         if not _is_look(look):
             return None  # the first change follows no look ("the sky but bluer")
         return look, _later_changes(cuts, segs, n, [], False)
@@ -168,7 +191,7 @@ def split_change(text: str, known: Callable[[str], bool] | None = None) -> Split
     for k in range(min(_MAX_CHANGE_WORDS, len(words) - 1), 0, -1):  # the longest change first
         tail, head = " ".join(words[-k:]), " ".join(words[:-k])
         sig = _change(tail, "")
-        if sig is not None and _opens_change(words[-k]) and _is_look(head):
+        if sig is not None and (_opens_change(words[-k]) or sig == NO_PRESET) and _is_look(head):
             return head, [(tail, sig)]  # a correction as typed: "less green", "a little brighter"
     k = 0
     while k < len(words) - 1 and words[k] in size_words() | {"a"}:
@@ -336,8 +359,9 @@ def split_requests(intents: Sequence[str], read: Callable[[str], str],
                    stored: Callable[[str], bool],
                    typed: Callable[[str], str] | None = None) -> dict[int, Split]:
     """:func:`split_change` of each request as the student reads it (``read``), by position; changes with no
-    look as typed (``typed``, where given: the reader drops "add" and "make it" before a look, which before
-    a colour are the change: "add some red, take out some green"); requests the student answers word for
+    look and "no filter" as typed (``typed``, where given: the reader drops "add" and "make it" before a
+    look, which before a colour are the change, "add some red, take out some green", and "filter" after
+    one); requests the student answers word for
     word from the teacher (``stored``) are left out, and a bare descriptor before a look splits only where
     the look is stored."""
     splits = {}
@@ -346,9 +370,12 @@ def split_requests(intents: Sequence[str], read: Callable[[str], str],
             s = split_change(read(t), known=stored)
             if typed is not None and (s is None or not s[0]):
                 # changes alone are read as typed: "add a lot of blue and a bit of green" (the reader's
-                # "a lot of blue and a bit of green" reads the second as a complaint)
+                # "a lot of blue and a bit of green" reads the second as a complaint), and so is "no
+                # filter" (the reader drops "filter": "vintage but no")
                 as_typed = split_change(typed(t), known=stored)
-                s = as_typed if as_typed is not None and not as_typed[0] else s
+                if as_typed is not None and (not as_typed[0]
+                                             or any(sig == NO_PRESET for _, sig in as_typed[1])):
+                    s = as_typed
             if s is not None:
                 splits[i] = s
     return splits
@@ -357,7 +384,8 @@ def split_requests(intents: Sequence[str], read: Callable[[str], str],
 def parts(splits: dict[int, Split]) -> list[str]:
     """The looks and changes the student must answer to compose ``splits``, once each (no look: ``""``,
     the photo as it is, needs no answer)."""
-    return sorted({x for look, changes in splits.values() for x in (look, *(c for c, _ in changes)) if x})
+    return sorted({x for look, changes in splits.values()
+                   for x in (look, *(c for c, sig in changes if sig != NO_PRESET)) if x})
 
 
 def compose(answers: list[ToolChain], splits: dict[int, Split], got: dict[str, ToolChain],
@@ -374,12 +402,17 @@ def compose(answers: list[ToolChain], splits: dict[int, Split], got: dict[str, T
     out = list(answers)
     for i, (look, changes) in splits.items():
         base = got[look] if look else _NOTHING
-        if keeps_look(base, answers[i]) and all(moves_clearly(base, answers[i], a, s)
-                                                for _, sig in changes for a, s in sig):
+        bare = any(sig == NO_PRESET for _, sig in changes)  # the look without its preset
+        kept = (not answers[i].filter.used and (base.adjust.saturation <= -100) ==
+                (answers[i].adjust.saturation <= -100)) if bare else keeps_look(base, answers[i])
+        if kept and all(moves_clearly(base, answers[i], a, s)
+                        for _, sig in changes if sig != NO_PRESET for a, s in sig):
             continue
-        new = base
+        new = vector_chain(chain_vector(base), "none") if bare else base
         added: list[tuple[ToolChain, frozenset[tuple[str, int]]]] = []
         for text, sig in changes:
+            if sig == NO_PRESET:
+                continue
             change: ToolChain | None = got[text]
             if change is not None and not all(moves(change, a, s) for a, s in sig):
                 change = correction(text, next(iter(sig))) if correction and len(sig) == 1 else None
@@ -387,6 +420,6 @@ def compose(answers: list[ToolChain], splits: dict[int, Split], got: dict[str, T
                 new = add_change(new, change)
                 added.append((change, sig))
         new = _keep_each(base, new, added)
-        if not np.array_equal(chain_vector(new), chain_vector(base)):
+        if bare or not np.array_equal(chain_vector(new), chain_vector(base)):
             out[i] = new
     return out

@@ -22,7 +22,7 @@ import numpy as np
 from vibegrade.data.rows import normalize_intent
 from vibegrade.schema import ToolChain
 from vibegrade.students.answer_check import checked_direction, moves, moves_range, names_range, plain_request
-from vibegrade.students.compose import compose, parts, split_requests
+from vibegrade.students.compose import as_it_is, compose, parts, split_requests
 from vibegrade.students.direction import COLOURS, conflicts, known_words, size_class
 from vibegrade.students.encoders import NumpyBertEncoder, _gelu_exact, resolve_encoder_path
 from vibegrade.students.heads import HeadLayout, decode, encode_targets
@@ -39,7 +39,9 @@ MODEL_KIND = "encoder"
 # answer_check: 1 = a plain correction ("lighter") takes the nearest answer that moves what its words name,
 # the way they say (students/answer_check.py), where one of the close neighbours does; 0 = off
 # compose: 1 = a look plus a change ("gothic but brighter") whose answer misses the change is answered as the
-# look's answer plus the change's (students/compose.py); 0 = off
+# look's answer plus the change's, several changes ("brighter and warmer") as the sum of theirs, a look
+# without its preset ("vintage, no filter") as the look's answer without it, and a request for the photo as
+# it is ("reset", "original", "no filter") with no edit (students/compose.py); 0 = off
 # use probabilities, filter logits, intensity, adjust values, selective values (one row per request)
 HeadOutputs = tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]
 
@@ -185,7 +187,11 @@ class EncoderStudent:
         extra = [x for x in parts(splits) if x not in got]
         preds = self._predict([*intents, *extra])
         got.update(zip(extra, preds[len(intents):]))
-        return compose(preds[:len(intents)], splits, got, correction=self._correction)
+        out = compose(preds[:len(intents)], splits, got, correction=self._correction)
+        for i, t in enumerate(intents):  # "reset", "original", "no filter": the photo as it is
+            if normalize_intent(t) not in exact and (as_it_is(t) or as_it_is(self._typed(t))):
+                out[i] = ToolChain()
+        return out
 
     def _correction(self, text: str, said: tuple[str, int]) -> ToolChain | None:
         """The stored plain correction that names ``said`` (attribute, sign) and moves it that way, nearest
