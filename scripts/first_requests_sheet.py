@@ -31,6 +31,8 @@ change"); ``--changes`` does the same for several changes and no look ("Several 
         ../shared/photos/caps_colourful_wall_sky.jpg docs/images/modifiers_caps.jpg
     .venv/bin/python scripts/first_requests_sheet.py --changes \
         ../shared/photos/red_barn_pond_sky.jpg docs/images/combined_changes_barn.jpg
+    .venv/bin/python scripts/first_requests_sheet.py --strength \
+        ../shared/photos/dusk_pier_lake_sunset_sky.jpg docs/images/look_strength_pier.jpg
 """
 
 from __future__ import annotations
@@ -61,6 +63,9 @@ CHANGES = ["brighter, warmer, more contrast", "lift shadows and lower highlights
            "its too dark and kinda yellow", "add some red, take out some green",
            "less saturated, more contrast",
            "darker but lift the shadows"]
+# how much of a look (the blind set of data/vibes/look_strength/)
+STRENGTH = ["van gogh", "van gogh but only a tiny bit", "velvia", "velvia but insane", "iceland",
+            "iceland cranked way up", "wes anderson but dial it back"]
 PLAIN = ["lighter", "brighten it up", "tone down the brightness", "raise the contrast", "tone down the blues",
          "a little less saturated", "bring down the highlights"]
 
@@ -81,6 +86,8 @@ def main() -> int:
                     help="a look plus one change, each without and with composing (one row each)")
     ap.add_argument("--changes", action="store_true",
                     help="several changes and no look, each without and with composing (one row each)")
+    ap.add_argument("--strength", action="store_true",
+                    help="looks asked for weaker or stronger, each without and with composing (one row each)")
     a = ap.parse_args()
 
     from PIL import Image, ImageDraw, UnidentifiedImageError
@@ -100,8 +107,8 @@ def main() -> int:
     if a.plain:  # first row: round five's decoder, second row: with the answer check
         jobs = ([(f"{req} (no check)", req, {"answer_check": 0}) for req in PLAIN]
                 + [(req, req, {"answer_check": 1}) for req in PLAIN])
-    elif a.modifiers or a.changes:  # first row: without composing, second row: with it
-        which = MODIFIERS if a.modifiers else CHANGES
+    elif a.modifiers or a.changes or a.strength:  # first row: without composing, second row: with it
+        which = MODIFIERS if a.modifiers else CHANGES if a.changes else STRENGTH
         jobs = ([(f"{req} (before)", req, {"compose": 0}) for req in which]
                 + [(req, req, {"compose": 1}) for req in which])
     else:

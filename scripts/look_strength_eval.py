@@ -1,0 +1,129 @@
+#!/usr/bin/env python3
+"""A look asked for weaker or stronger, typed by authors who never saw the student or its data: is the
+answer to "golden hour but subtle" the answer to "golden hour" made weaker, and "noir but go all the way"
+noir's made stronger? (data/vibes/look_strength/, BRIEF.md)
+
+    .venv/bin/python scripts/look_strength_eval.py [--authors a,b] [--model DIR] [--json OUT] [--failures]
+
+Each row carries the author's label: the look alone (``base``, as it would be typed on its own) and
+``weaker`` or ``stronger``. The student answers the request and the base look; ``ratio`` is the request's
+answer measured along the look's (values and preset intensity, ``students/refine_features.chain_vector``):
+
+* **right** (``students/compose.scaled_by``): the look kept (its preset, black and white or colour), the
+  answer pointing the same way as the look's (cosine .9 or more) and the ratio 0.3–0.85 for weaker, 1.15
+  or more for stronger;
+* **the right way**: the look kept and the ratio below 1 for weaker, above 1 for stronger;
+* **unchanged**: the request's answer is the look's answer (what a student that drops the words does).
+
+Two sets of 600 (data/vibes/look_strength/README.md): authors a and b (read), c and d (never read).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parent.parent
+DATA = ROOT / "data/vibes/look_strength"
+PROG = "look_strength_eval"
+FACTORS = {"weaker": 0.6, "stronger": 1.4}
+
+
+def read_rows(authors: list[str] | None = None, data: Path = DATA) -> list[dict]:
+    """The labelled rows of ``data``/author_*.jsonl (of ``authors`` only, where given); a bad row exits
+    with its file and line."""
+    rows = []
+    paths = sorted(data.glob("author_*.jsonl"))
+    if authors:
+        paths = [p for p in paths if p.stem.removeprefix("author_") in authors]
+    for path in paths:
+        for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+            if not line.strip():
+                continue
+            try:
+                r = json.loads(line)
+            except json.JSONDecodeError as e:
+                sys.exit(f"{PROG}: {path.name}:{n}: not JSON ({e.msg})")
+            if (not isinstance(r, dict) or not str(r.get("request", "")).strip()
+                    or not str(r.get("base", "")).strip() or r.get("strength") not in FACTORS):
+                sys.exit(f"{PROG}: {path.name}:{n}: bad row {line[:80]!r}")
+            rows.append({**r, "author": path.stem.removeprefix("author_")})
+    if not rows:
+        have = sorted(p.stem.removeprefix("author_") for p in data.glob("author_*.jsonl"))
+        sys.exit(f"{PROG}: no rows for authors {authors or 'any'} in {data} "
+                 f"(authors there: {','.join(have) or 'none'})")
+    return rows
+
+
+def ratio(base, answer) -> float:
+    """``answer`` measured along ``base`` (1 = the look as it is, 0 = none of it; black and white's
+    saturation −100 left out, as ``scaled_by`` does); 1 for an empty look."""
+    from vibegrade.students.refine_features import PARAM_KEYS, chain_vector
+
+    lv, av = chain_vector(base), chain_vector(answer)
+    if base.adjust.saturation <= -100:
+        lv[PARAM_KEYS.index("saturation")] = av[PARAM_KEYS.index("saturation")] = 0.0
+    norm = float(lv @ lv)
+    return float(av @ lv) / norm if norm else 1.0
+
+
+def score(rows: list[dict], bases: list, answers: list) -> dict:
+    """The figures of the module docstring."""
+    from vibegrade.students.compose import keeps_look, scaled_by
+
+    out: dict = {"n": len(rows)}
+    for name, factor in FACTORS.items():
+        idx = [i for i, r in enumerate(rows) if r["strength"] == name]
+        if not idx:
+            continue
+        kept = [keeps_look(bases[i], answers[i]) for i in idx]
+        ratios = [ratio(bases[i], answers[i]) for i in idx]
+        right = [k and scaled_by(bases[i], answers[i], factor) for k, i in zip(kept, idx)]
+        way = [k and (r < 1 if factor < 1 else r > 1) for k, r in zip(kept, ratios)]
+        out[name] = {"n": len(idx), "right": round(float(np.mean(right)), 4),
+                     "right_way": round(float(np.mean(way)), 4),
+                     "unchanged": round(float(np.mean([answers[i] == bases[i] for i in idx])), 4),
+                     "look_kept": round(float(np.mean(kept)), 4),
+                     "median_ratio": round(float(np.median(ratios)), 3)}
+    done = [out[k] for k in FACTORS if k in out]
+    out["right"] = round(sum(d["right"] * d["n"] for d in done) / len(rows), 4)
+    out["right_way"] = round(sum(d["right_way"] * d["n"] for d in done) / len(rows), 4)
+    return out
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--authors", default="", help="comma-separated authors (default: all), e.g. a,b")
+    ap.add_argument("--model", type=Path, help="a student folder (default: the shipped one)")
+    ap.add_argument("--json", type=Path)
+    ap.add_argument("--failures", action="store_true", help="list the requests that are not right")
+    a = ap.parse_args()
+
+    from vibegrade.students import StudentLoadError, load_student
+    from vibegrade.students.compose import keeps_look, scaled_by
+
+    rows = read_rows([x for x in a.authors.split(",") if x])
+    try:
+        student = load_student(a.model)
+    except StudentLoadError as e:
+        sys.exit(f"{PROG}: {e}")
+    answers = student.predict([r["request"] for r in rows])
+    bases = student.predict([r["base"] for r in rows])
+    out = {"authors": sorted({r["author"] for r in rows}), **score(rows, bases, answers)}
+    if a.failures:
+        for b, c, r in zip(bases, answers, rows):
+            if not (keeps_look(b, c) and scaled_by(b, c, FACTORS[r["strength"]])):
+                print(f"{r['strength']:8s} {r['request']!r} (base {r['base']!r}) ratio {ratio(b, c):.2f} "
+                      f"{b.filter.name}->{c.filter.name}")
+    print(json.dumps(out, indent=1))
+    if a.json:
+        a.json.write_text(json.dumps(out, indent=1) + "\n", encoding="utf-8")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
