@@ -9,7 +9,7 @@ Each row carries the author's label: the look alone (``base``, as it would be ty
 ``weaker`` or ``stronger``. The student answers the request and the base look; ``ratio`` is the request's
 answer measured along the look's (values and preset intensity, ``students/refine_features.chain_vector``):
 
-* **right** (``students/compose.scaled_by``): the look kept (its preset, black and white or colour), the
+* **right** (``students/strength.scaled_by``): the look kept (its preset, black and white or colour), the
   answer pointing the same way as the look's (cosine .9 or more) and the ratio 0.3–0.85 for weaker, 1.15
   or more for stronger;
 * **the right way**: the look kept and the ratio below 1 for weaker, above 1 for stronger;
@@ -73,7 +73,8 @@ def ratio(base, answer) -> float:
 
 def score(rows: list[dict], bases: list, answers: list) -> dict:
     """The figures of the module docstring."""
-    from vibegrade.students.compose import keeps_look, scaled_by
+    from vibegrade.students.compose import keeps_look
+    from vibegrade.students.strength import scaled_by
 
     out: dict = {"n": len(rows)}
     for name, factor in FACTORS.items():
@@ -104,7 +105,8 @@ def main() -> int:
     a = ap.parse_args()
 
     from vibegrade.students import StudentLoadError, load_student
-    from vibegrade.students.compose import keeps_look, scaled_by
+    from vibegrade.students.compose import keeps_look
+    from vibegrade.students.strength import scaled_by
 
     rows = read_rows([x for x in a.authors.split(",") if x])
     try:

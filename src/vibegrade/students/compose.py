@@ -24,6 +24,7 @@ from collections.abc import Callable, Sequence
 import numpy as np
 
 from vibegrade.schema import ToolChain
+from vibegrade.students import strength
 from vibegrade.students.answer_check import (
     as_wish,
     checkable,
@@ -40,9 +41,10 @@ from vibegrade.students.answer_check import (
 )
 from vibegrade.students.direction import COLOURS, region_words, signature, size_class, size_words
 from vibegrade.students.refine_features import PARAM_KEYS, chain_vector, vector_chain
+from vibegrade.students.strength import FACTORS, STRONGER, WEAKER, scale, scaled_by
 
 __all__ = ["Split", "split_change", "split_requests", "parts", "add_change", "keeps_look", "compose",
-           "as_it_is", "scaled_by", "NO_PRESET", "WEAKER", "STRONGER", "STRENGTH"]
+           "as_it_is", "scaled_by", "NO_PRESET", "WEAKER", "STRONGER"]
 
 #: a look and its changes, each with the (attribute, sign) pairs it asks for
 Split = tuple[str, list[tuple[str, frozenset[tuple[str, int]]]]]
@@ -77,61 +79,8 @@ _MAX_CHANGE_WORDS = 6
 #: the change "no filter" after a look ("summer vibes, no filter", "vintage but without the preset"): the
 #: look's answer without its preset
 NO_PRESET: frozenset[tuple[str, int]] = frozenset({("filter", -1)})
-#: how much of the look: "golden hour but subtle", "cyberpunk, don't overdo it" (weaker), "noir but go all
-#: the way", "extreme teal and orange" (stronger): the look's answer scaled, values and preset intensity,
-#: by the teacher's factors for ", subtle" and ", strong" (:data:`STRENGTH`)
-WEAKER: frozenset[tuple[str, int]] = frozenset({("look", -1)})
-STRONGER: frozenset[tuple[str, int]] = frozenset({("look", 1)})
-#: the median ratio of the teacher's answers to "X, subtle" and "X, strong" to its answers to X (64 and 16
-#: stored pairs in the vibes data: 0.60 and 1.39 on the values, 0.625 and 1.375 on the preset's intensity)
-STRENGTH: dict[frozenset[tuple[str, int]], float] = {WEAKER: 0.6, STRONGER: 1.4}
 _NO_ANSWER = (NO_PRESET, WEAKER, STRONGER)  # changes made to the look itself, with no answer of their own
-# how much of a look, word by word: "subtle", "toned down", "don't overdo it", "not as strong" (weaker);
-# "strong", "cranked way up", "go nuts", "x100", "don't hold back" (stronger)
-_WEAK_WORDS = frozenset({"subtle", "subtler", "subtly", "gentle", "gentler", "gently", "mild", "mildly",
-                         "milder", "understated", "restrained", "delicate", "lite", "hint", "whisper",
-                         "touch", "weaker", "less", "chill", "easy", "overboard", "overdo", "overdone",
-                         "overkill", "hold", "slightly", "tiny", "bit", "little", "lil", "tad", "smidge",
-                         "subtleish", "subtle-ish", "low-key", "lowkey", "barely", "light", "lightly",
-                         "holding", "tasteful", "tastefully", "softly"})
-_STRONG_WORDS = frozenset({"strong", "stronger", "strongg", "intense", "intensify", "intensified",
-                           "extreme", "heavy", "heavier", "cranked", "crank", "max", "maxed", "maxxed",
-                           "maximum", "full", "insane", "insanely", "nuts", "crazy", "hard", "harder",
-                           "obvious", "overload", "overdose", "overdrive", "push", "pushed", "further",
-                           "amp", "amped", "bolder", "bold", "dramatic", "intensely", "extra", "super",
-                           "very", "really", "rly", "steroids", "eleven", "11", "100", "1000", "wild",
-                           "loud", "louder", "stronk", "much", "top", "ott", "ultra", "hardcore", "far",
-                           "heavily", "full-on", "all-out", "so"})
-# what a strength may be said with ("… but like way more", "… as hard as possible", "… turned way up")
-_STRENGTH_FILLER = frozenset({"but", "and", "it", "the", "a", "an", "of", "like", "more", "as", "possible",
-                              "make", "go", "with", "w", "just", "only", "is", "too", "not", "dont",
-                              "don't", "do", "so", "than", "usual", "version", "way", "up", "down", "back",
-                              "out", "all", "please", "pls", "plz", "lol", "to", "for", "on", "in", "bit",
-                              "keep", "turn", "turned", "u", "can", "you", "could", "i", "want", "this",
-                              "that", "thing", "look", "vibe", "vibes", "be", "get", "notch", "notches",
-                              "some", "kinda", "sorta", "ish", "x", "level", "levels", "times", "lot",
-                              "much", "let's", "lets", "let", "hand", "handed", "ever", "allowed", "over",
-                              "normal", "default", "touch", "gone", "went", "going", "mode", "no"})
-# words that say how much of a look at the end of a request with no join ("y2k maxxed out", "noir as hard as
-# possible"): not sizes alone ("whiten my teeth a little") nor words that end names ("mad max", "bored af")
-_TAIL_WORDS = frozenset({"subtle", "subtler", "subtly", "gentle", "gentler", "mild", "mildly",
-                         "understated", "restrained", "barely", "lite", "toned", "overboard", "overdo",
-                         "overdone", "strong", "stronger", "intense", "intensify", "intensified", "extreme",
-                         "cranked", "maxed", "maxxed", "insane", "insanely", "nuts", "overload", "overdose",
-                         "overdrive", "steroids", "amped", "dialed", "dialled", "turned"})
-_TAIL_PHRASE = re.compile(r"\bto the max\b|\ball the way\b|"
-                          r"\bgo (?:hard|harder|nuts|crazy|big|all out)\b|"
-                          r"\bcrank(?:ed)? it\b|\bturn(?:ed)? it (?:way )?(?:up|down)\b|\btone it down\b|"
-                          r"\bdial(?:ed)? it (?:up|back|down)\b|\bx\d+\b|"
-                          r"\bnot (?:too|so) (?:much|strong|heavy)\b")
 _OBJECTS = frozenset({"it", "them", "out", "up", "down", "off", "back", "a", "an"})  # "smooth it out a bit"
-_SIZES = frozenset({"slightly", "tiny", "bit", "little", "lil", "tad", "smidge", "touch", "light",
-                    "lightly"})
-_INTENSIFIERS = frozenset({"very", "really", "rly", "super", "extra", "so", "much"})
-_TURNING = frozenset({"tone", "toned", "dial", "dialed", "dialled", "turn", "turned", "calm", "bring",
-                      "ease"})
-_NEGATION = frozenset({"not", "dont", "don't", "nothing", "never", "no", "without", "less"})
-_TIMES = re.compile(r"^x\d+$|^\d+x$|^\d+%$")
 
 
 def _lead_strength(low: str, known: Callable[[str], bool] | None
@@ -145,16 +94,15 @@ def _lead_strength(low: str, known: Callable[[str], bool] | None
     bare = [w.strip(".,;:!?") for w in words]
     for k in range(min(4, len(words) - 1), 0, -1):
         lead, rest = " ".join(words[:k]), " ".join(words[k:])
-        said = _strength(lead)
-        if said is None or not (_LEAD_WORDS & set(bare[:k]) or bare[:2] == ["full", "on"]) or \
-                bare[k - 1] not in _LEAD_WORDS | {"of", "bit", "on"}:
+        said = strength.read(lead)
+        if said is None or not strength.can_lead(bare[:k]):
             continue  # "little bit over exposed": the size of what follows
         first = bare[k]
         stored = known is not None and known(rest)
         if _COMPLAINT & set(bare[k:]) or (first in plain_words() and not stored) \
-                or first in _STRONG_WORDS or first in _WEAK_WORDS or first.endswith("er"):
+                or first in strength.STRONG_WORDS or first in strength.WEAK_WORDS or first.endswith("er"):
             continue  # "slightly stronger purples", "i can barely see, its so dark", "a touch of orange"
-        if set(words[:k]) & _LEAD_WORDS <= _INTENSIFIERS and (signature(rest) or any(
+        if set(words[:k]) & strength.LEAD_WORDS <= strength.INTENSIFIERS and (signature(rest) or any(
                 t in plain_words() and t not in ("the", "a", "an", "of", "and")
                 for t in _LOOK_WORD.findall(rest))):
             continue  # "really dark", "super saturated", "really cant see the shadows": not more of a look
@@ -179,58 +127,6 @@ _FUNCTION = frozenset({"and", "or", "but", "with", "w", "by", "then", "also", "n
                        "please", "plz", "need", "want", "bring", "get"})
 
 
-def _strength(text: str) -> frozenset[tuple[str, int]] | None:
-    """``text`` (said beside a look) as how much of the look: :data:`WEAKER`, :data:`STRONGER`, or ``None``
-    when it says anything else (a change: "warmer", "less orange"; a size alone is weaker: "just a bit")."""
-    words = [re.sub(r"([a-z])\1{2,}", r"\1", w.strip(".,!?'\""))  # "waaay", "sooo"
-             for w in re.sub(r"-ish\b", "", text.lower()).split()]
-    words = [w for w in words if w and any(ch.isalnum() for ch in w)]
-    if not words or any(w not in _WEAK_WORDS and w not in _STRONG_WORDS and w not in _STRENGTH_FILLER
-                        and w not in _TURNING
-                        and not _TIMES.match(w) for w in words):
-        return None
-    weak = strong = False
-    for k, w in enumerate(words):
-        negated = any(x in _NEGATION for x in words[max(0, k - 3):k])
-        if w in _STRONG_WORDS or _TIMES.match(w):
-            if w in ("very", "really", "rly", "super", "extra", "af", "mode") and \
-                    any(x in _WEAK_WORDS for x in words):
-                continue  # "very subtle", "really gentle": a size of the other word
-            weak, strong = (True, strong) if negated else (weak, True)
-        elif w in _WEAK_WORDS:
-            if w in ("overboard", "overdo", "overdone", "overkill"):
-                weak = True  # "don't go overboard", "not overdone": weaker, said with a negation or not
-            elif w in ("hold", "holding"):
-                strong, weak = (True, weak) if negated else (strong, weak)  # "don't hold back"
-            elif w in ("down", "back") or not negated:
-                weak = True
-            else:
-                strong = True
-    if re.search(r"\ball (?:the way|in|out)\b|\bfull on\b", " ".join(words)) and not weak:
-        strong = True  # "noir, go all the way", "full on polaroid"
-    if set(words) & {"down", "back"} and not strong and set(words) & _TURNING:
-        weak = True  # "toned down", "dial it back", "tone it down a lil"
-    if "up" in words and not weak and any(w in ("turn", "turned", "dial", "dialed", "dialled", "crank",
-                                               "cranked", "amp", "amped") for w in words):
-        strong = True  # "turned way up", "dial it up"
-    if "more" in words and not weak and 2 <= len(words) <= 5 and set(words) & {"way", "much", "lot", "like"} \
-            and all(w in _STRENGTH_FILLER for w in words):
-        strong = True  # "… but like way more"
-    if "more" in words and weak and not set(words) & (_WEAK_WORDS - _SIZES):
-        return None  # "a little more" is a size of more, not less
-    if weak == strong:
-        return None
-    return WEAKER if weak else STRONGER
-
-
-# the words that can say how much of a look before it ("subtle vintage", "a hint of golden hour", "super
-# fincher", "tiny bit anime"); not "little" alone ("little women"), "wild" ("wild west"), "full" ("full metal
-# jacket") or "crazy" ("crazy rich asians")
-_LEAD_WORDS = frozenset({"subtle", "slight", "slightly", "mild", "mildly", "gentle", "hint", "touch",
-                         "whisper", "bit", "toned", "understated", "lowkey", "low-key", "strong", "extreme",
-                         "max", "maxed", "maxxed", "super", "very", "extra", "insanely", "insane",
-                         "intense", "heavy", "rly", "really", "stronger", "subtler", "strongly", "ultra",
-                         "hardcore", "full-on", "barely", "tasteful"})
 _NO_FILTER = re.compile(r"^(?:no|without|minus|drop|remove|skip|lose|ditch|but no)(?:\s+(?:the|a|any))?\s+"
                         r"(?:filters?|presets?|luts?)(?:\s+(?:please|pls|plz))?[\s.!]*$")
 # a request for the photo as it is and nothing else ("reset", "original", "no filter", "#nofilter", "undo")
@@ -277,9 +173,9 @@ def _change(text: str, join: str) -> frozenset[tuple[str, int]] | None:
     """The directions of ``text`` as a change after the join word ``join``, else ``None``."""
     if _NO_FILTER.match(f"{join} {text}" if join in ("without", "but") else text):
         return NO_PRESET  # "… no filter", "… without the preset"
-    strength = _strength(text) if join and join not in _STRICT_JOINS else None
-    if strength is not None:
-        return strength  # "… but subtle", "…, don't overdo it", "… but go all the way"
+    how_much = strength.read(text) if join and join not in _STRICT_JOINS else None
+    if how_much is not None:
+        return how_much  # "… but subtle", "…, don't overdo it", "… but go all the way"
     if join == "without":  # "… without the orange overload"
         text = f"without {text}"
     if join in _STRICT_JOINS or not join:
@@ -380,12 +276,12 @@ def split_change(text: str, known: Callable[[str], bool] | None = None) -> Split
     for k in range(min(_MAX_CHANGE_WORDS, len(words) - 1), 0, -1):  # "cyberpunk turned up to 11"
         tail, head = " ".join(words[-k:]), " ".join(words[:-k])
         # "y2k maxxed out", "caravaggio to the max"; not "whiten my teeth a little", "mad max", "bored af"
-        strength = _strength(tail) if set(words[-k:]) & _TAIL_WORDS or _TAIL_PHRASE.search(tail) else None
-        if strength is not None and _named_look(head) and not plain_request(low) and not checkable(low) \
+        tail_says = strength.read(tail) if strength.can_end(tail) else None
+        if tail_says is not None and _named_look(head) and not plain_request(low) and not checkable(low) \
                 and words[-k] not in ("it", "them", "this", "that", "out", "down", "up", "back", "off") \
                 and tail != "light" and words[-k - 1] not in _OBJECTS:
             # not "smooth it out a bit", "bring the highlights down a little"
-            return head, [(tail, strength)]
+            return head, [(tail, tail_says)]
     if known is not None:
         for k in (1, 2):
             lead, rest = " ".join(words[:k]), " ".join(words[k:])
@@ -586,14 +482,14 @@ def compose(answers: list[ToolChain], splits: dict[int, Split], got: dict[str, T
     for i, (look, changes) in splits.items():
         base = got[look] if look else _NOTHING
         bare = any(sig == NO_PRESET for _, sig in changes)  # the look without its preset
-        scale = next((STRENGTH[sig] for _, sig in changes if sig in STRENGTH), None)  # how much of it
+        factor = next((FACTORS[sig] for _, sig in changes if sig in FACTORS), None)  # how much of it
         kept = (not answers[i].filter.used and (base.adjust.saturation <= -100) ==
                 (answers[i].adjust.saturation <= -100)) if bare else keeps_look(base, answers[i])
-        if kept and (scale is None or scaled_by(base, answers[i], scale)) and \
+        if kept and (factor is None or scaled_by(base, answers[i], factor)) and \
                 all(moves_clearly(base, answers[i], a, s)
                     for _, sig in changes if sig not in _NO_ANSWER for a, s in sig):
             continue
-        new = base if scale is None else _scale(base, scale)
+        new = base if factor is None else scale(base, factor)
         new = vector_chain(chain_vector(new), "none") if bare else new
         added: list[tuple[ToolChain, frozenset[tuple[str, int]]]] = []
         for text, sig in changes:
@@ -606,34 +502,6 @@ def compose(answers: list[ToolChain], splits: dict[int, Split], got: dict[str, T
                 new = add_change(new, change)
                 added.append((change, sig))
         new = _keep_each(base, new, added)
-        if bare or scale is not None or not np.array_equal(chain_vector(new), chain_vector(base)):
+        if bare or factor is not None or not np.array_equal(chain_vector(new), chain_vector(base)):
             out[i] = new
     return out
-
-
-def _scale(look: ToolChain, factor: float) -> ToolChain:
-    """``look`` with every value and its preset's intensity times ``factor`` (clamped; hue, an angle, kept;
-    black and white stays black and white; a preset stays at intensity 1 or more)."""
-    v = chain_vector(look) * factor
-    v[PARAM_KEYS.index("hue")] = look.adjust.hue
-    if look.adjust.saturation <= -100:
-        v[PARAM_KEYS.index("saturation")] = look.adjust.saturation
-    if look.filter.used:
-        v[-1] = max(1.0, v[-1])
-    return vector_chain(v, look.filter.name)
-
-
-def scaled_by(look: ToolChain, answer: ToolChain, factor: float) -> bool:
-    """``answer`` is ``look`` made weaker (``factor`` < 1: between 0.3 and 0.85 of it) or stronger (1.15
-    or more), measured along the look's values and preset intensity, and points the same way (cosine .9 or
-    more: nothing else added); black and white's saturation −100 is not part of the measure (it stays)."""
-    lv, av = chain_vector(look), chain_vector(answer)
-    if look.adjust.saturation <= -100:
-        lv[PARAM_KEYS.index("saturation")] = av[PARAM_KEYS.index("saturation")] = 0.0
-    norm = float(lv @ lv)
-    if norm == 0:
-        return True  # nothing to scale
-    ratio = float(av @ lv) / norm
-    if float(av @ lv) < 0.9 * float(np.sqrt(norm * float(av @ av))):
-        return False
-    return 0.3 <= ratio <= 0.85 if factor < 1 else ratio >= 1.15
