@@ -37,7 +37,13 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "scripts"))
 DATA = ROOT / "data/vibes/combined_changes"
 
-from plain_corrections_eval import ATTRS, SIZES, size_of, verdict  # noqa: E402  (the same labels and table)
+from plain_corrections_eval import (  # noqa: E402  (the same labels, table and row reader)
+    ATTRS,
+    SIZES,
+    read_author_rows,
+    size_of,
+    verdict,
+)
 
 PROG = "combined_changes_eval"
 
@@ -50,30 +56,13 @@ def _bad_change(c: object) -> bool:
 def read_rows(authors: list[str] | None = None, data: Path = DATA) -> list[dict]:
     """The labelled rows of ``data``/author_*.jsonl (of ``authors`` only, where given): a non-empty
     request and two or three changes with different attributes; a bad row exits with its file and line."""
-    rows = []
-    paths = sorted(data.glob("author_*.jsonl"))
-    if authors:
-        paths = [p for p in paths if p.stem.removeprefix("author_") in authors]
-    for path in paths:
-        for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
-            if not line.strip():
-                continue
-            try:
-                r = json.loads(line)
-            except json.JSONDecodeError as e:
-                sys.exit(f"{PROG}: {path.name}:{n}: not JSON ({e.msg})")
-            changes = r.get("changes") if isinstance(r, dict) else None
-            if (not isinstance(r, dict) or not str(r.get("request", "")).strip()
-                    or not isinstance(changes, list) or not 2 <= len(changes) <= 3
-                    or any(_bad_change(c) for c in changes)
-                    or len({c["attribute"] for c in changes}) != len(changes)):
-                sys.exit(f"{PROG}: {path.name}:{n}: bad row {line[:80]!r}")
-            rows.append({**r, "author": path.stem.removeprefix("author_")})
-    if not rows:
-        have = sorted(p.stem.removeprefix("author_") for p in data.glob("author_*.jsonl"))
-        sys.exit(f"{PROG}: no rows for authors {authors or 'any'} in {data} "
-                 f"(authors there: {','.join(have) or 'none'})")
-    return rows
+    def valid(r: dict) -> bool:
+        changes = r.get("changes")
+        return (bool(str(r.get("request", "")).strip()) and isinstance(changes, list)
+                and 2 <= len(changes) <= 3 and not any(_bad_change(c) for c in changes)
+                and len({c["attribute"] for c in changes}) == len(changes))
+
+    return read_author_rows(authors, data, PROG, valid)
 
 
 def score(rows: list[dict], answers: list) -> dict:

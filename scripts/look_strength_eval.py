@@ -7,7 +7,7 @@ noir's made stronger? (data/vibes/look_strength/, BRIEF.md)
 
 Each row carries the author's label: the look alone (``base``, as it would be typed on its own) and
 ``weaker`` or ``stronger``. The student answers the request and the base look; ``ratio`` is the request's
-answer measured along the look's (values and preset intensity, ``students/refine_features.chain_vector``):
+answer measured along the look's (values and preset intensity, ``students/strength.ratio``):
 
 * **right** (``students/strength.scaled_by``): the look kept (its preset, black and white or colour), the
   answer pointing the same way as the look's (cosine .9 or more) and the ratio 0.3–0.85 for weaker, 1.15
@@ -28,69 +28,53 @@ from pathlib import Path
 import numpy as np
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "scripts"))
 DATA = ROOT / "data/vibes/look_strength"
 PROG = "look_strength_eval"
-FACTORS = {"weaker": 0.6, "stronger": 1.4}
+
+from plain_corrections_eval import read_author_rows  # noqa: E402  (the row reader of the blind sets)
+
+LABELS = ("weaker", "stronger")
+
+
+def factor(label: str) -> float:
+    """The scale the student applies for ``label`` (``students/strength.FACTORS``)."""
+    from vibegrade.students.strength import FACTORS, STRONGER, WEAKER
+
+    return FACTORS[WEAKER if label == "weaker" else STRONGER]
 
 
 def read_rows(authors: list[str] | None = None, data: Path = DATA) -> list[dict]:
     """The labelled rows of ``data``/author_*.jsonl (of ``authors`` only, where given); a bad row exits
     with its file and line."""
-    rows = []
-    paths = sorted(data.glob("author_*.jsonl"))
-    if authors:
-        paths = [p for p in paths if p.stem.removeprefix("author_") in authors]
-    for path in paths:
-        for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
-            if not line.strip():
-                continue
-            try:
-                r = json.loads(line)
-            except json.JSONDecodeError as e:
-                sys.exit(f"{PROG}: {path.name}:{n}: not JSON ({e.msg})")
-            if (not isinstance(r, dict) or not str(r.get("request", "")).strip()
-                    or not str(r.get("base", "")).strip() or r.get("strength") not in FACTORS):
-                sys.exit(f"{PROG}: {path.name}:{n}: bad row {line[:80]!r}")
-            rows.append({**r, "author": path.stem.removeprefix("author_")})
-    if not rows:
-        have = sorted(p.stem.removeprefix("author_") for p in data.glob("author_*.jsonl"))
-        sys.exit(f"{PROG}: no rows for authors {authors or 'any'} in {data} "
-                 f"(authors there: {','.join(have) or 'none'})")
-    return rows
+    def valid(r: dict) -> bool:
+        return (bool(str(r.get("request", "")).strip()) and bool(str(r.get("base", "")).strip())
+                and r.get("strength") in LABELS)
 
-
-def ratio(base, answer) -> float:
-    """``answer`` measured along ``base`` (1 = the look as it is, 0 = none of it; black and white's
-    saturation −100 left out, as ``scaled_by`` does); 1 for an empty look."""
-    from vibegrade.students.refine_features import PARAM_KEYS, chain_vector
-
-    lv, av = chain_vector(base), chain_vector(answer)
-    if base.adjust.saturation <= -100:
-        lv[PARAM_KEYS.index("saturation")] = av[PARAM_KEYS.index("saturation")] = 0.0
-    norm = float(lv @ lv)
-    return float(av @ lv) / norm if norm else 1.0
+    return read_author_rows(authors, data, PROG, valid)
 
 
 def score(rows: list[dict], bases: list, answers: list) -> dict:
     """The figures of the module docstring."""
     from vibegrade.students.compose import keeps_look
-    from vibegrade.students.strength import scaled_by
+    from vibegrade.students.strength import ratio, scaled_by
 
     out: dict = {"n": len(rows)}
-    for name, factor in FACTORS.items():
+    for name in LABELS:
         idx = [i for i, r in enumerate(rows) if r["strength"] == name]
         if not idx:
             continue
+        scale = factor(name)
         kept = [keeps_look(bases[i], answers[i]) for i in idx]
         ratios = [ratio(bases[i], answers[i]) for i in idx]
-        right = [k and scaled_by(bases[i], answers[i], factor) for k, i in zip(kept, idx)]
-        way = [k and (r < 1 if factor < 1 else r > 1) for k, r in zip(kept, ratios)]
+        right = [k and scaled_by(bases[i], answers[i], scale) for k, i in zip(kept, idx)]
+        way = [k and (r < 1 if scale < 1 else r > 1) for k, r in zip(kept, ratios)]
         out[name] = {"n": len(idx), "right": round(float(np.mean(right)), 4),
                      "right_way": round(float(np.mean(way)), 4),
                      "unchanged": round(float(np.mean([answers[i] == bases[i] for i in idx])), 4),
                      "look_kept": round(float(np.mean(kept)), 4),
                      "median_ratio": round(float(np.median(ratios)), 3)}
-    done = [out[k] for k in FACTORS if k in out]
+    done = [out[k] for k in LABELS if k in out]
     out["right"] = round(sum(d["right"] * d["n"] for d in done) / len(rows), 4)
     out["right_way"] = round(sum(d["right_way"] * d["n"] for d in done) / len(rows), 4)
     return out
@@ -106,7 +90,7 @@ def main() -> int:
 
     from vibegrade.students import StudentLoadError, load_student
     from vibegrade.students.compose import keeps_look
-    from vibegrade.students.strength import scaled_by
+    from vibegrade.students.strength import ratio, scaled_by
 
     rows = read_rows([x for x in a.authors.split(",") if x])
     try:
@@ -118,7 +102,7 @@ def main() -> int:
     out = {"authors": sorted({r["author"] for r in rows}), **score(rows, bases, answers)}
     if a.failures:
         for b, c, r in zip(bases, answers, rows):
-            if not (keeps_look(b, c) and scaled_by(b, c, FACTORS[r["strength"]])):
+            if not (keeps_look(b, c) and scaled_by(b, c, factor(r["strength"]))):
                 print(f"{r['strength']:8s} {r['request']!r} (base {r['base']!r}) ratio {ratio(b, c):.2f} "
                       f"{b.filter.name}->{c.filter.name}")
     print(json.dumps(out, indent=1))

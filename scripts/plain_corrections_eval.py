@@ -41,6 +41,17 @@ def read_rows(authors: list[str] | None = None, data: Path = DATA, fields: tuple
     """The labelled rows of ``data``/author_*.jsonl (of ``authors`` only, where given): each needs a
     non-empty text in every one of ``fields``, an attribute of :data:`ATTRS`, a direction (1 or -1) and a
     size; a bad row exits with its file and line."""
+    def valid(r: dict) -> bool:
+        return (all(str(r.get(f, "")).strip() for f in fields) and r.get("attribute") in ATTRS
+                and r.get("direction") in (1, -1) and r.get("size") in SIZES)
+
+    return read_author_rows(authors, data, prog, valid)
+
+
+def read_author_rows(authors: list[str] | None, data: Path, prog: str, valid) -> list[dict]:
+    """The rows of ``data``/author_*.jsonl (of ``authors`` only, where given), each tagged with its author;
+    a line that is not JSON, or a row that is not a dict that ``valid`` accepts, exits with its file and
+    line; no rows at all exits naming the authors there."""
     rows = []
     paths = sorted(data.glob("author_*.jsonl"))
     if authors:
@@ -53,9 +64,7 @@ def read_rows(authors: list[str] | None = None, data: Path = DATA, fields: tuple
                 r = json.loads(line)
             except json.JSONDecodeError as e:
                 sys.exit(f"{prog}: {path.name}:{n}: not JSON ({e.msg})")
-            if (not isinstance(r, dict) or any(not str(r.get(f, "")).strip() for f in fields)
-                    or r.get("attribute") not in ATTRS or r.get("direction") not in (1, -1)
-                    or r.get("size") not in SIZES):
+            if not isinstance(r, dict) or not valid(r):
                 sys.exit(f"{prog}: {path.name}:{n}: bad row {line[:80]!r}")
             rows.append({**r, "author": path.stem.removeprefix("author_")})
     if not rows:

@@ -273,11 +273,12 @@ def split_change(text: str, known: Callable[[str], bool] | None = None) -> Split
         sig = _change(lead, "")
         if sig is not None and _is_look(rest):
             return rest, [(lead, sig)]  # "greener ghibli", "a bit warmer golden hour"
-    for k in range(min(_MAX_CHANGE_WORDS, len(words) - 1), 0, -1):  # "cyberpunk turned up to 11"
-        tail, head = " ".join(words[-k:]), " ".join(words[:-k])
+    correction = plain_request(low) or checkable(low)
+    for k in range(min(_MAX_CHANGE_WORDS, len(words) - 1), 0, -1) if not correction else ():
+        tail, head = " ".join(words[-k:]), " ".join(words[:-k])  # "cyberpunk turned up to 11"
         # "y2k maxxed out", "caravaggio to the max"; not "whiten my teeth a little", "mad max", "bored af"
         tail_says = strength.read(tail) if strength.can_end(tail) else None
-        if tail_says is not None and _named_look(head) and not plain_request(low) and not checkable(low) \
+        if tail_says is not None and _named_look(head) \
                 and words[-k] not in ("it", "them", "this", "that", "out", "down", "up", "back", "off") \
                 and tail != "light" and words[-k - 1] not in _OBJECTS:
             # not "smooth it out a bit", "bring the highlights down a little"

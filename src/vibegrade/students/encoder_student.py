@@ -135,14 +135,14 @@ class EncoderStudent:
     def read(self, intent: str) -> str:
         """The request as the encoder sees it: without wrappers (when the model was trained so) and with
         typos repaired against the stored requests' words (:mod:`vibegrade.students.spelling`)."""
-        text = _clean(intent, bool(self.config.get("canonical_text")))
-        speller = self._speller()
-        return speller(text) if speller is not None else text
+        return self._repaired(_clean(intent, bool(self.config.get("canonical_text"))))
 
     def _typed(self, intent: str) -> str:
         """The request as typed, with typos repaired but wrappers kept (:meth:`read` without them)."""
+        return self._repaired(_clean(intent).lower())
+
+    def _repaired(self, text: str) -> str:
         speller = self._speller()
-        text = _clean(intent).lower()
         return speller(text) if speller is not None else text
 
     def _speller(self) -> SpellingRepair | None:

@@ -19,7 +19,7 @@ from vibegrade.schema import ToolChain
 from vibegrade.students.refine_features import PARAM_KEYS, chain_vector, vector_chain
 
 __all__ = ["WEAKER", "STRONGER", "FACTORS", "WEAK_WORDS", "STRONG_WORDS", "LEAD_WORDS", "INTENSIFIERS",
-           "read", "can_end", "can_lead", "scale", "scaled_by"]
+           "read", "can_end", "can_lead", "scale", "ratio", "scaled_by"]
 
 #: how much of the look: "golden hour but subtle", "cyberpunk, don't overdo it" (weaker), "noir but go all
 #: the way", "extreme teal and orange" (stronger): the look's answer scaled, values and preset intensity,
@@ -153,17 +153,31 @@ def scale(look: ToolChain, factor: float) -> ToolChain:
     return vector_chain(v, look.filter.name)
 
 
-def scaled_by(look: ToolChain, answer: ToolChain, factor: float) -> bool:
-    """``answer`` is ``look`` made weaker (``factor`` < 1: between 0.3 and 0.85 of it) or stronger (1.15
-    or more), measured along the look's values and preset intensity, and points the same way (cosine .9 or
-    more: nothing else added); black and white's saturation −100 is not part of the measure (it stays)."""
+def _along(look: ToolChain, answer: ToolChain) -> tuple[np.ndarray, np.ndarray]:
+    """The two chains' values and preset intensity, without black and white's saturation −100 (it stays
+    when a look is scaled, so it is no part of how much of the look there is)."""
     lv, av = chain_vector(look), chain_vector(answer)
     if look.adjust.saturation <= -100:
         lv[PARAM_KEYS.index("saturation")] = av[PARAM_KEYS.index("saturation")] = 0.0
+    return lv, av
+
+
+def ratio(look: ToolChain, answer: ToolChain) -> float:
+    """``answer`` measured along ``look`` (1 = the look as it is, 0 = none of it); 1 for an empty look."""
+    lv, av = _along(look, answer)
+    norm = float(lv @ lv)
+    return float(av @ lv) / norm if norm else 1.0
+
+
+def scaled_by(look: ToolChain, answer: ToolChain, factor: float) -> bool:
+    """``answer`` is ``look`` made weaker (``factor`` < 1: between 0.3 and 0.85 of it) or stronger (1.15
+    or more), measured along the look (:func:`ratio`), and points the same way (cosine .9 or more: nothing
+    else added)."""
+    lv, av = _along(look, answer)
     norm = float(lv @ lv)
     if norm == 0:
         return True  # nothing to scale
-    ratio = float(av @ lv) / norm
     if float(av @ lv) < 0.9 * float(np.sqrt(norm * float(av @ av))):
         return False
-    return 0.3 <= ratio <= 0.85 if factor < 1 else ratio >= 1.15
+    r = float(av @ lv) / norm
+    return 0.3 <= r <= 0.85 if factor < 1 else r >= 1.15
