@@ -33,6 +33,12 @@ change"); ``--changes`` does the same for several changes and no look ("Several 
         ../shared/photos/red_barn_pond_sky.jpg docs/images/combined_changes_barn.jpg
     .venv/bin/python scripts/first_requests_sheet.py --strength \
         ../shared/photos/dusk_pier_lake_sunset_sky.jpg docs/images/look_strength_pier.jpg
+
+With ``--sliders`` it renders slider settings typed as numbers, each without and with the slider reader
+(docs/experiments.md, "Slider settings typed as numbers"):
+
+    .venv/bin/python scripts/first_requests_sheet.py --sliders \
+        ../shared/photos/caps_colourful_wall_sky.jpg docs/images/slider_settings_caps.jpg
 """
 
 from __future__ import annotations
@@ -66,6 +72,9 @@ CHANGES = ["brighter, warmer, more contrast", "lift shadows and lower highlights
 # how much of a look (the blind set of data/vibes/look_strength/)
 STRENGTH = ["van gogh", "van gogh but only a tiny bit", "velvia", "velvia but insane", "iceland",
             "iceland cranked way up", "wes anderson but dial it back"]
+# slider settings typed as numbers (the blind set of data/vibes/slider_settings/)
+SLIDERS = ["red saturation -30", "warmth: 0", "blue sat -100", "exposure +1", "red sat -30, blue sat +40",
+           "vivid filter at 100%", "golden hour, contrast 60"]
 PLAIN = ["lighter", "brighten it up", "tone down the brightness", "raise the contrast", "tone down the blues",
          "a little less saturated", "bring down the highlights"]
 
@@ -88,6 +97,8 @@ def main() -> int:
                     help="several changes and no look, each without and with composing (one row each)")
     ap.add_argument("--strength", action="store_true",
                     help="looks asked for weaker or stronger, each without and with composing (one row each)")
+    ap.add_argument("--sliders", action="store_true",
+                    help="slider settings typed as numbers, each without and with the reader (one row each)")
     a = ap.parse_args()
 
     from PIL import Image, ImageDraw, UnidentifiedImageError
@@ -107,6 +118,9 @@ def main() -> int:
     if a.plain:  # first row: round five's decoder, second row: with the answer check
         jobs = ([(f"{req} (no check)", req, {"answer_check": 0}) for req in PLAIN]
                 + [(req, req, {"answer_check": 1}) for req in PLAIN])
+    elif a.sliders:  # first row: without the slider reader, second row: with it
+        jobs = ([(f"{req} (before)", req, {"sliders": 0}) for req in SLIDERS]
+                + [(req, req, {"sliders": 1}) for req in SLIDERS])
     elif a.modifiers or a.changes or a.strength:  # first row: without composing, second row: with it
         which = MODIFIERS if a.modifiers else CHANGES if a.changes else STRENGTH
         jobs = ([(f"{req} (before)", req, {"compose": 0}) for req in which]
@@ -116,7 +130,7 @@ def main() -> int:
         jobs = [(req, req, {}) for req in which]
     tiles = []
     for label, req, settings in jobs:
-        student.retrieval.update({"answer_check": 1, "compose": 1, **settings})  # type: ignore[attr-defined]
+        student.retrieval.update({"answer_check": 1, "compose": 1, "sliders": 1, **settings})  # type: ignore[attr-defined]
         img = src if req == "(original)" else vibegrade.render(src, student.predict([req])[0])
         tile = Image.new("RGB", (src.width, src.height + 22), "white")
         tile.paste(img, (0, 22))

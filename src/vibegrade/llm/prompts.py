@@ -177,6 +177,12 @@ def _adjust_rules() -> list[str]:
         ("Use integers inside the ranges. Most looks sit well inside +-50; go further only for extreme "
          "requests."),
         f"Use {spatial} only when the look asks for glow, crispness or gritty detail.",
+        ("Numbers in the request are slider values and are honoured exactly (\"contrast +20\" = contrast "
+         "20). Exposure in stops is 50 a stop (\"+0.5 ev\" = 25, \"exposure +1\" = one stop). After a look, "
+         "a signed number is added to what the look does (\"golden hour, contrast +20\"), while \"to 40\", "
+         "\"at 40\" or a bare number is where the slider ends (\"golden hour, contrast 40\"). A white "
+         "balance in Kelvin is Lightroom's Temp on a daylight photo: 3200 K and below = temperature -100, "
+         "5500 K = 0, 6500 K = 48."),
     ]
 
 
@@ -196,6 +202,7 @@ def _selective_rules() -> list[str]:
         ("Do not repeat a change that affects every colour (overall saturation, white balance): that "
          "belongs to adjust."),
         "Use integers inside the ranges.",
+        "Numbers for a colour are honoured exactly (\"red sat -30\" = red saturation -30).",
     ]
 
 
@@ -220,6 +227,8 @@ def _filter_rules(presets: Sequence[str]) -> list[str]:
          "about 40 to 60."),
         f"A duotone preset{duo} that the request did not ask for gets {INTENSITY.name} 15.",
         f"Write the preset name exactly as listed. No filter is {_json(no_filter)}.",
+        (f"A preset named with a number (\"vivid filter at 50%\") is that preset at that "
+         f"{INTENSITY.name}."),
     ]
 
 

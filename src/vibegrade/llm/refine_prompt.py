@@ -39,6 +39,11 @@ _RULES = (
     "exposure 10/20/40/60; contrast, brightness, shadows, highlights 12/25/45/65; saturation, vibrance "
     "12/25/45/70; the named colour's selective saturation/luminance 15/30/50/75; sharpen, structure, bloom "
     "15/30/50/75; linearOffset 6/12/22/35; filter intensity 10/20/35/50.",
+    "Numbers are slider values, honoured exactly: a signed number, 'by N' or a verb adds to the current "
+    "value ('contrast +20', 'add 10 to the warmth', 'warmth: +30'); 'to N', 'at N', 'set … N' or a bare "
+    "number is where the slider ends ('set saturation to -100', 'warmth: 0'); exposure in stops is 50 a "
+    "stop; a white balance in Kelvin is Lightroom's Temp on a daylight photo (3200 K = temperature -100, "
+    "5500 K = 0, 6500 K = 48).",
     "Directions: warmer = temperature +, cooler = −; green cast = tint +, magenta cast = tint −; "
     "'too X' = the plain size against X; 'less orange' (a colour of the scene) = that colour's selective "
     "saturation −; overexposed = exposure/highlights −, underexposed = exposure/shadows +.",

@@ -21,8 +21,9 @@ import numpy as np
 
 from vibegrade.data.rows import normalize_intent
 from vibegrade.schema import ToolChain
+from vibegrade.students import sliders
 from vibegrade.students.answer_check import checked_direction, moves, moves_range, names_range, plain_request
-from vibegrade.students.compose import as_it_is, compose, parts, split_requests
+from vibegrade.students.compose import as_it_is, compose, parts, split_change, split_requests
 from vibegrade.students.direction import COLOURS, conflicts, known_words, size_class
 from vibegrade.students.encoders import NumpyBertEncoder, _gelu_exact, resolve_encoder_path
 from vibegrade.students.heads import HeadLayout, decode, encode_targets
@@ -42,12 +43,17 @@ MODEL_KIND = "encoder"
 # look's answer plus the change's, several changes ("brighter and warmer") as the sum of theirs, a look
 # without its preset ("vintage, no filter") as the look's answer without it, and a request for the photo as
 # it is ("reset", "original", "no filter") with no edit (students/compose.py); 0 = off
+# sliders: 1 = a request made of slider settings ("contrast +20, sat -10") is answered with exactly those
+# values, and a look followed by them ("golden hour, contrast +20") is the look's answer with them made
+# (students/sliders.py); 0 = off
 # use probabilities, filter logits, intensity, adjust values, selective values (one row per request)
 HeadOutputs = tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]
 
 RETRIEVAL_DEFAULTS: dict[str, float] = {"k": 4, "tau": 0.02, "exact": 0.97, "mode_cos": 0.9,
                                         "size_penalty": 0.04, "lexical": 0.1, "answer_check": 1,
-                                        "compose": 1}
+                                        "compose": 1, "sliders": 1}
+# a look typed with a change beside it ("kodak gold but make it warmer"), which a setting may restate
+_JOINED = re.compile(r",|\b(?:but|with|and|w/)\b")
 BUNDLED_ENCODER_DIR = "encoder"  # the merged float16 encoder inside a self-contained model folder
 LORA_TARGETS = ("query", "key", "value", "attention.output.dense", "intermediate.dense", "output.dense")
 
@@ -173,8 +179,59 @@ class EncoderStudent:
         (:func:`vibegrade.students.direction.conflicts`), and a request stored word for word (up to case
         and spacing) always gets its stored answer. With ``retrieval.compose`` (on by default), a look
         plus a change whose answer misses the change gets the look's answer plus the change's, and several
-        changes with no look get the sum of their answers (:mod:`vibegrade.students.compose`).
+        changes with no look get the sum of their answers (:mod:`vibegrade.students.compose`). With
+        ``retrieval.sliders`` (on by default), slider settings typed as numbers are made exactly
+        (:mod:`vibegrade.students.sliders`): alone ("contrast +20, sat -10") from the photo as it is, after
+        a look ("golden hour, contrast +20") on the look's answer.
         """
+        if not self.retrieval.get("sliders") or not intents:
+            return self._predict_words(intents)
+        exact = self._exact_index() if self.memory_intents else {}
+        out: list[ToolChain | None] = [None] * len(intents)
+        looks: dict[int, tuple[str, tuple[sliders.Setting, ...]]] = {}
+        for i, t in enumerate(intents):
+            if normalize_intent(t) in exact or not sliders.may_hold(t):
+                continue  # the teacher's own answer; no number, no setting
+            found = self._settings(t, exact)
+            if found is not None and not found[0]:
+                out[i] = sliders.apply(ToolChain(), found[1])
+            elif found is not None:
+                looks[i] = found
+        rest = [i for i, a in enumerate(out) if a is None and i not in looks]
+        preds = self._predict_words([*(intents[i] for i in rest), *(look for look, _ in looks.values())])
+        for i, a in zip(rest, preds):
+            out[i] = a
+        for (i, (_, settings)), a in zip(looks.items(), preds[len(rest):]):
+            out[i] = sliders.apply(a, settings)
+        return [a if a is not None else ToolChain() for a in out]
+
+    def _settings(self, text: str, exact: dict[str, int]) -> tuple[str, tuple[sliders.Setting, ...]] | None:
+        """``(look, settings)`` of a request with slider settings in it (:mod:`vibegrade.students.sliders`;
+        no look: ``""``), as typed or with its slips repaired; words that only say what the settings do
+        are not a look or a change of their own ("warmer pls, temp +30", "kodak gold but make it warmer
+        temp +10": kodak gold and the setting)."""
+        for t in dict.fromkeys((text, self._typed(text))):
+            said = sliders.read(t)
+            if said is not None:
+                return "", said
+            lead = sliders.split_lead(t)
+            if lead is not None:
+                return "", lead[0]
+            split = sliders.split_look(t)
+            if split is None:
+                continue
+            look, said = split
+            if sliders.explained(look, said):
+                return "", said
+            parted = split_change(self.read(look), known=lambda x: normalize_intent(x) in exact) \
+                if _JOINED.search(look) else None  # "sunset glow" is a look, not sunset and a change
+            if parted is not None and parted[0] and all(sliders.explained(c, said) for c, _ in parted[1]):
+                return parted[0], said
+            return look, said
+        return None
+
+    def _predict_words(self, intents: Sequence[str]) -> list[ToolChain]:
+        """:meth:`predict` without reading slider settings."""
         if not self.retrieval.get("compose") or not intents:
             return self._predict(intents)
         exact = self._exact_index() if self.memory_intents else {}
@@ -217,12 +274,14 @@ class EncoderStudent:
         read = [self.read(t) for t in intents]
         emb = self.encoder.encode(read)
         preds = self._decode(read, emb)
-        if self.memory_intents:  # a request the teacher answered, word for word: the teacher's answer
-            exact = self._exact_index()
-            for i, t in enumerate(intents):
-                j = exact.get(normalize_intent(t))
-                if j is not None:
-                    preds[i] = self.memory_chains[j]
+        exact = self._exact_index() if self.memory_intents else {}
+        for i, t in enumerate(intents):
+            j = exact.get(normalize_intent(t))
+            if j is not None:  # a request the teacher answered, word for word: the teacher's answer
+                preds[i] = self.memory_chains[j]
+            elif self.retrieval.get("sliders") and sliders.may_hold(t) and \
+                    (said := sliders.read(t)) is not None:  # a change of a composed request: "… but sat -20"
+                preds[i] = sliders.apply(ToolChain(), said)
         return preds
 
     def _exact_index(self) -> dict[str, int]:

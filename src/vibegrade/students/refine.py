@@ -26,7 +26,7 @@ from typing import Any, Protocol, cast, runtime_checkable
 import numpy as np
 
 from vibegrade.schema import FILTER_NONE, SELECTIVE_COLORS, ToolChain
-from vibegrade.students import Student, StudentLoadError, load_student
+from vibegrade.students import Student, StudentLoadError, load_student, sliders
 from vibegrade.students.answer_check import (
     checkable,
     checked_signature,
@@ -237,7 +237,10 @@ class RefineModel:
         out = []
         for i, (chain, request) in enumerate(pairs):
             op = HEAD_OPS[int(ops[i])]
-            if op == "scale":
+            said = sliders.read(request) if sliders.may_hold(request) else None
+            if said is not None:  # slider numbers: "contrast +20" adds 20, "set saturation to -100" sets it
+                out.append(Refinement("edit", sliders.apply(chain, said), request))
+            elif op == "scale":
                 factor = float(np.exp(np.clip(phi[i] @ self.factor_w, np.log(0.2), np.log(2.5))))
                 scaled = scale_chain(chain, factor)
                 out.append(Refinement("edit", self._checked(chain, scaled, request), request))
