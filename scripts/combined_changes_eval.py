@@ -4,7 +4,7 @@ does the answer to "brighter and a bit cooler" move *every* attribute the author
 asks? (data/vibes/combined_changes/, BRIEF.md)
 
     .venv/bin/python scripts/combined_changes_eval.py [--authors a,b] [--model DIR] [--json OUT] [--failures]
-        [--dump ANSWERS.json | --answers ANSWERS.json]
+        [--dump ANSWERS.json | --answers ANSWERS.json] [--data DIR]
 
 Each row carries the author's labels: two or three changes, each an attribute (the thirteen of the plain
 corrections: brightness, contrast, saturation, warmth, shadows, highlights, sharpness, or a colour), a
@@ -21,7 +21,8 @@ of the plain corrections):
 * sizes: the mean of the attribute's largest move per author size, over right changes.
 
 Three sets of 600 (data/vibes/combined_changes/README.md): authors a and b (read), c and d (held out in
-round one), e and f (held out: never read).
+round one), e and f (held out: never read). ``--data data/vibes/unjoined_changes`` scores the changes
+typed with no join between them (its README), with the same labels.
 """
 
 from __future__ import annotations
@@ -111,6 +112,8 @@ def main() -> int:
     ap.add_argument("--failures", action="store_true",
                     help="list the requests with a change that is not the labelled one")
     ap.add_argument("--dump", type=Path, help="also write the answers (one chain per row, JSON) here")
+    ap.add_argument("--data", type=Path, default=DATA,
+                    help="the folder of author_*.jsonl files (default: data/vibes/combined_changes)")
     ap.add_argument("--answers", type=Path,
                     help="score these answers (a --dump of the same rows, e.g. from older code) instead of "
                          "the student's")
@@ -119,7 +122,7 @@ def main() -> int:
     from vibegrade.schema import parse_chain
     from vibegrade.students import StudentLoadError, load_student
 
-    rows = read_rows([x for x in a.authors.split(",") if x])
+    rows = read_rows([x for x in a.authors.split(",") if x], data=a.data)
     if a.answers:
         try:
             answers = [parse_chain(x) for x in json.loads(a.answers.read_text(encoding="utf-8"))]

@@ -256,6 +256,9 @@ def split_change(text: str, known: Callable[[str], bool] | None = None) -> Split
             changes = [c for c in changes if c[1] not in (WEAKER, STRONGER)]
         return (look, changes) if changes else None
     words = _WORD.findall(low)
+    unjoined = _unjoined(words) if not cuts else None
+    if unjoined is not None:  # changes typed with no join: "bit warmer bit sharper", "warmer brighter",
+        return "", unjoined   # "bit darker lift the shadows a lot", "way too dark bit too cold"
     if cuts or _COMPLAINT & set(words):  # joined but no change after a look ("cooler + contrastier"), or a
         return None                   # complaint ("greens are super neon", "contrast is harsh af")
     for k in range(min(_MAX_CHANGE_WORDS, len(words) - 1), 0, -1):  # the longest change first
@@ -293,6 +296,48 @@ def split_change(text: str, known: Callable[[str], bool] | None = None) -> Split
     return None
 
 
+def _starts_unjoined(words: list[str], k: int) -> bool:
+    """``words[k]`` can start a change typed with no join: a size, "more" / "less", a comparative, a verb
+    ("lift the shadows", "warm it up") or a complaint ("too dark", "bit too cold")."""
+    w = words[k]
+    if w in size_words() or w == "a":
+        j = k
+        while j < len(words) and (words[j] in size_words() or words[j] == "a"):
+            j += 1
+        if k > 0 and j < len(words) and (words[j] in _VERBS or words[j] in _UNJOINED_VERBS):
+            return False  # "boost the greens a bit boost the yellows": the size ends the change before
+    return _opens_change(w) or w in _VERBS or w in _UNJOINED_VERBS or w == "too" or (
+        w in size_words() and k + 1 < len(words) and words[k + 1] == "too")
+
+
+def _unjoined(words: list[str]) -> list[tuple[str, frozenset[tuple[str, int]]]] | None:
+    """Two or more changes typed one after the other with no join, each starting with a size, "more" /
+    "less" or a comparative ("bit warmer bit sharper", "warmer brighter", "more contrast less saturation"),
+    naming different attributes; ``None`` when the words are not all such changes. The most changes
+    first: "brighter warmer more contrast" is three."""
+    if not words or not _starts_unjoined(words, 0):
+        return None  # "greens a bit darker" is one change
+    for k in range(1, len(words)):
+        if not _starts_unjoined(words, k):
+            continue
+        if k == 1 and _comparative(words[0]) and len(words) > 2 and _comparative(words[1]) and \
+                not any(_opens_change(w) for w in words[2:]):
+            continue  # "deeper richer colours": two words for the same colours
+        head = " ".join(words[:k])
+        sig = _change(head, "")
+        if sig is None or sig in _NO_ANSWER:
+            continue
+        named = {a for a, _ in sig}
+        deeper = _unjoined(words[k:])
+        if deeper is not None and not named & {a for _, s in deeper for a, _ in s}:
+            return [(head, sig), *deeper]
+        tail = " ".join(words[k:])
+        tail_sig = _change(tail, "")
+        if tail_sig is not None and tail_sig not in _NO_ANSWER and not named & {a for a, _ in tail_sig}:
+            return [(head, sig), (tail, tail_sig)]
+    return None
+
+
 # the words that start a change and carry its direction, which the next change can leave unsaid ("add a lot
 # of blue and a bit of green", "ease off the saturation and the contrast a bit")
 _VERBS = frozenset({"add", "increase", "decrease", "reduce", "raise", "lower", "boost", "bump", "drop", "cut",
@@ -300,6 +345,9 @@ _VERBS = frozenset({"add", "increase", "decrease", "reduce", "raise", "lower", "
                     "knock", "bring", "more", "less", "deepen", "crush", "mute", "brighten", "darken",
                     "lighten", "soften", "sharpen", "dial", "enhance", "saturate", "desaturate"})
 _PARTICLES = frozenset({"off", "down", "up", "out", "away", "back", "on"})
+# more verbs that open a change typed with no join ("bit darker open up the shadows", "warm it up a bit")
+_UNJOINED_VERBS = frozenset({"open", "recover", "warm", "cool", "blow", "fix", "clean", "flatten",
+                             "punch", "intensify", "strengthen", "weaken", "restore"})
 _STATE_WORDS = frozenset({"is", "are", "its", "it's", "looks", "look", "seems", "feels", "too", "so"})
 
 
@@ -416,17 +464,25 @@ def add_change(look: ToolChain, change: ToolChain) -> ToolChain:
     return vector_chain(v, look.filter.name)
 
 
+# colours the reader moves through two ranges (magenta: red and blue, with the tint)
+_MIXED = frozenset({"magenta"})
+
+
 def _keep_each(base: ToolChain, summed: ToolChain,
                added: list[tuple[ToolChain, frozenset[tuple[str, int]]]]) -> ToolChain:
     """``summed`` with each change's own values back on the attributes it names where the other changes
     undid them ("darken the blacks a little and brighten the overall image a lot": the brightening's
     shadows +5 must not cancel the blacks' −5)."""
     for n, (change, sig) in enumerate(added):
-        others = {k for m, (_, sig2) in enumerate(added) if m != n for a, _ in sig2 for k in named_values(a)}
+        others = {(a2, k) for m, (_, sig2) in enumerate(added) if m != n for a2, _ in sig2
+                  for k in named_values(a2)}
         for a, s in sig:
             if moves_change(base, summed, a, s):
                 continue
-            keys = named_values(a) - others  # not what another change names ("more contrast but softer")
+            # not what another change names ("more contrast but softer"), except a colour's own range that
+            # a mixed colour also moves ("less purple and more blue": the blue range is the blue's)
+            taken = {k for a2, k in others if not (a2 in _MIXED and k.startswith(f"{a}."))}
+            keys = named_values(a) - taken
             v, own = chain_vector(summed), chain_vector(base) + chain_vector(change)
             for i, k in enumerate(PARAM_KEYS):
                 if k in keys:
