@@ -34,6 +34,9 @@ change"); ``--changes`` does the same for several changes and no look ("Several 
     .venv/bin/python scripts/first_requests_sheet.py --strength \
         ../shared/photos/dusk_pier_lake_sunset_sky.jpg docs/images/look_strength_pier.jpg
 
+With ``--unjoined`` it renders changes typed with no join ("bit warmer bit sharper"), each without and
+with composing (docs/experiments.md, "Several changes with no join").
+
 With ``--sliders`` it renders slider settings typed as numbers, each without and with the slider reader
 (docs/experiments.md, "Slider settings typed as numbers"):
 
@@ -72,6 +75,10 @@ CHANGES = ["brighter, warmer, more contrast", "lift shadows and lower highlights
 # how much of a look (the blind set of data/vibes/look_strength/)
 STRENGTH = ["van gogh", "van gogh but only a tiny bit", "velvia", "velvia but insane", "iceland",
             "iceland cranked way up", "wes anderson but dial it back"]
+# several changes with no join (the blind set of data/vibes/unjoined_changes/)
+UNJOINED = ["bit warmer bit sharper", "brighter warmer more contrast", "more contrast less saturation",
+            "way too dark bit too cold", "bit darker lift the shadows a lot", "cooler less saturated",
+            "less purple more blue"]
 # slider settings typed as numbers (the blind set of data/vibes/slider_settings/)
 SLIDERS = ["red saturation -30", "warmth: 0", "blue sat -100", "exposure +1", "red sat -30, blue sat +40",
            "vivid filter at 100%", "golden hour, contrast 60"]
@@ -97,6 +104,8 @@ def main() -> int:
                     help="several changes and no look, each without and with composing (one row each)")
     ap.add_argument("--strength", action="store_true",
                     help="looks asked for weaker or stronger, each without and with composing (one row each)")
+    ap.add_argument("--unjoined", action="store_true",
+                    help="changes typed with no join, each without and with composing (one row each)")
     ap.add_argument("--sliders", action="store_true",
                     help="slider settings typed as numbers, each without and with the reader (one row each)")
     a = ap.parse_args()
@@ -121,8 +130,8 @@ def main() -> int:
     elif a.sliders:  # first row: without the slider reader, second row: with it
         jobs = ([(f"{req} (before)", req, {"sliders": 0}) for req in SLIDERS]
                 + [(req, req, {"sliders": 1}) for req in SLIDERS])
-    elif a.modifiers or a.changes or a.strength:  # first row: without composing, second row: with it
-        which = MODIFIERS if a.modifiers else CHANGES if a.changes else STRENGTH
+    elif a.modifiers or a.changes or a.strength or a.unjoined:  # first row: without composing, then with it
+        which = MODIFIERS if a.modifiers else CHANGES if a.changes else STRENGTH if a.strength else UNJOINED
         jobs = ([(f"{req} (before)", req, {"compose": 0}) for req in which]
                 + [(req, req, {"compose": 1}) for req in which])
     else:
