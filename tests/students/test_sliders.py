@@ -94,26 +94,6 @@ def test_a_white_balance_in_kelvin_is_lightrooms_temp_on_a_daylight_photo(text, 
     assert round(said[0].value) == value
 
 
-def test_the_kelvin_reading_follows_the_planckian_locus():
-    """Blue over red of a black body's light against colour-science's (Kang et al. 2002 locus, sRGB):
-    the temperature slider's gains reproduce the change in blue over red of setting the balance."""
-    colour = pytest.importorskip("colour")
-    import numpy as np
-
-    def blue_red(k: float) -> float:
-        rgb = colour.XYZ_to_RGB(colour.xy_to_XYZ(colour.temperature.CCT_to_xy_Kang2002(k)),
-                                colour.RGB_COLOURSPACES["sRGB"], apply_cctf_encoding=False)
-        return float(rgb[2] / rgb[0])
-
-    for k in (4700, 5000, 6000, 7000, 7800):
-        ratio = blue_red(sliders.DAYLIGHT_K) / blue_red(k)
-        t = sliders.kelvin_to_temperature(k) / 100
-        gain = 1 / (1 + 0.45 * t) if t < 0 else 1 - 0.5 * t  # tools.adjust.white_balance, blue over red
-        assert np.isclose(gain, ratio, rtol=0.02), k
-    values = [sliders.kelvin_to_temperature(k) for k in range(2000, 12001, 250)]
-    assert values == sorted(values) and values[0] == -100 and values[-1] == 100
-
-
 def test_a_preset_setting_is_the_preset_and_its_intensity():
     got = sliders.read("vivid filter at 50%")
     assert got is not None and got[0].preset == "vivid"

@@ -5,18 +5,20 @@ The style guide's rule is that numbers in a request are honoured ("+1 stop" = ex
 temperature 10). Retrieval cannot read a number as a number: "contrast +20" finds a stored "contrast +40"
 or an average of several sizes. A request made *only* of slider settings is therefore read here, value by
 value, and answered exactly; a request with anything else in it (a look, a word this reader does not know)
-is not read (:func:`read` returns ``None``) and the student answers it as before. A look with settings
-("golden hour, contrast +20") is split by :mod:`vibegrade.students.compose`, which reads the settings part
-here.
+is not read (:func:`read` returns ``None``) and the student answers it as before. A look followed by
+settings ("golden hour, contrast +20") is split by :func:`split_look`, and the student makes the settings
+on the look's answer; a follow-up made of settings is made on the current chain (``students/refine.py``).
 
 Units are the tools' (``vibegrade.schema``): every slider -100..100 except bloom, sharpen and structure
 (0..100), hue in degrees (0..360) and a preset's intensity in percent. Exposure is in stops where the
 words say so ("ev", "stop") or the number is one a stop count would be (at most 3 in size, "exposure +1",
-"exposure -0.5": 50 units a stop, as in Lightroom), else in slider units ("exposure +10"). A number after
-"to", "at", "=", ":" or "set" is the value the slider ends at; a signed number or one after "by" or a
-verb ("bump", "reduce") is a change of what is there. On a photo with no edit both are the same; after
+"exposure -0.5": 50 units a stop, as in Lightroom), else in slider units ("exposure +10"); a white balance
+in Kelvin ("3200k", "temp 6500") is Lightroom's Temp on a daylight photo
+(:func:`vibegrade.tools.adjust.temperature_for_kelvin`). A number after "to", "at" or "set", a bare one,
+or an unsigned one after ":" / "=" is the value the slider ends at; a signed number or one after "by" or
+a verb ("bump", "reduce") is a change of what is there. On a photo with no edit both are the same; after
 a look they differ ("golden hour, contrast +20" adds 20 to the look's contrast, "golden hour, contrast
-to 40" sets it).
+40" sets it).
 """
 
 from __future__ import annotations
@@ -32,9 +34,10 @@ from vibegrade.schema import ADJUST_PARAMS, SELECTIVE_COLORS, ToolChain
 from vibegrade.students.answer_check import named_values, plain_request
 from vibegrade.students.direction import signature
 from vibegrade.students.refine_features import PARAM_KEYS, chain_vector, vector_chain
+from vibegrade.tools.adjust import temperature_for_kelvin
 from vibegrade.tools.filters import preset_names
 
-__all__ = ["Setting", "may_hold", "kelvin_to_temperature", "read", "apply", "answer", "split_look",
+__all__ = ["Setting", "may_hold", "read", "apply", "answer", "split_look",
            "split_lead", "explained"]
 
 #: units of exposure in one stop (schema: 100 = +2 stops)
@@ -142,42 +145,6 @@ _STOP_WORDS = [
 ]
 
 
-#: the colour temperature a photo is taken to be balanced for when a Kelvin value is asked (daylight)
-DAYLIGHT_K = 5500.0
-# linear sRGB from CIE XYZ (IEC 61966-2-1)
-_XYZ_TO_RGB = np.array([[3.2406, -1.5372, -0.4986], [-0.9689, 1.8758, 0.0415], [0.0557, -0.2040, 1.0570]])
-
-
-def _planckian_blue_red(kelvin: float) -> float:
-    """Blue over red, in linear sRGB, of the light of a black body at ``kelvin`` (the Planckian locus
-    in CIE 1931 xy by the cubic approximation of Kim et al., 2002, valid 1,667–25,000 K)."""
-    t = float(np.clip(kelvin, 1667.0, 25000.0))
-    if t <= 4000:
-        x = -0.2661239e9 / t**3 - 0.2343589e6 / t**2 + 0.8776956e3 / t + 0.179910
-    else:
-        x = -3.0258469e9 / t**3 + 2.1070379e6 / t**2 + 0.2226347e3 / t + 0.240390
-    if t <= 2222:
-        y = -1.1063814 * x**3 - 1.34811020 * x**2 + 2.18555832 * x - 0.20219683
-    elif t <= 4000:
-        y = -0.9549476 * x**3 - 1.37418593 * x**2 + 2.09137015 * x - 0.16748867
-    else:
-        y = 3.0817580 * x**3 - 5.87338670 * x**2 + 3.75112997 * x - 0.37001483
-    r, _, b = _XYZ_TO_RGB @ np.array([x / y, 1.0, (1.0 - x - y) / y])
-    return float(max(b, 1e-4) / r)
-
-
-def kelvin_to_temperature(kelvin: float) -> float:
-    """The temperature slider (-100..100) that renders a daylight photo (:data:`DAYLIGHT_K`) as setting
-    its white balance to ``kelvin`` would, Lightroom's way: a lower Kelvin cools the picture (the balance
-    expects warmer light), a higher one warms it. The slider's gains (``tools.adjust.white_balance``)
-    scale blue over red by ``1 / (1 + 0.45 t)`` cooling and ``1 - 0.5 t`` warming (``t`` = slider / 100);
-    the setting scales it by the daylight's blue over red against the chosen light's. Clamped: the
-    slider spans about 4,600–8,000 K (3,200 K is -100, 5,500 K is 0, 6,500 K about +48)."""
-    ratio = _planckian_blue_red(DAYLIGHT_K) / _planckian_blue_red(kelvin)
-    t = (1.0 / ratio - 1.0) / 0.45 if ratio >= 1.0 else (1.0 - ratio) / 0.5
-    return float(np.clip(100.0 * t, -100.0, 100.0))
-
-
 _MAY_HOLD = re.compile(r"\d|\bstops?\b")
 
 
@@ -281,7 +248,7 @@ def _value(key: str, number: float, unit: str | None, percent: bool) -> float | 
     """The number in the tool's units, ``None`` where it cannot be one (a stop count for anything but
     exposure, Kelvin for anything but white balance or outside 1,500–15,000 K)."""
     if _kelvin(key, number, unit):
-        return kelvin_to_temperature(number) if key == "temperature" and 1500 <= number <= 15000 else None
+        return temperature_for_kelvin(number) if key == "temperature" and 1500 <= number <= 15000 else None
     if key == "exposure":
         if unit in _UNITS_STOP or (unit is None and not percent and abs(number) <= _MAX_BARE_STOPS):
             return number * STOP

@@ -25,6 +25,7 @@ from vibegrade.tools.color import (
     hue_window,
     linear_to_srgb,
     luma,
+    planckian_white,
     rgb_to_hsv,
     scale_chroma,
     smoothstep,
@@ -38,6 +39,8 @@ __all__ = [
     "MIDDLE_GREY",
     "exposure",
     "white_balance",
+    "temperature_for_kelvin",
+    "DAYLIGHT_K",
     "contrast",
     "brightness",
     "highlights",
@@ -74,6 +77,29 @@ def exposure(rgb: np.ndarray, value: int) -> np.ndarray:
     return linear_to_srgb(lin)
 
 
+# white_balance's gains at temperature +-100: warm scales blue and green down, cool red and green
+_WARM_BLUE, _WARM_GREEN, _COOL_RED, _COOL_GREEN = 0.50, 0.10, 0.45, 0.12
+#: the colour temperature a photo is taken to be balanced for when a Kelvin white balance is asked (K)
+DAYLIGHT_K = 5500.0
+
+
+def temperature_for_kelvin(kelvin: float, shot_at: float = DAYLIGHT_K) -> float:
+    """The ``temperature`` (-100..100, clamped) that renders a photo balanced for ``shot_at`` as setting
+    its white balance to ``kelvin`` would, the way Lightroom's Temp reads: a lower Kelvin cools the picture
+    (the balance expects warmer light), a higher one warms it. Setting the balance scales blue over red
+    by the black-body white's blue over red at ``shot_at`` against ``kelvin``'s
+    (:func:`~vibegrade.tools.color.planckian_white`); :func:`white_balance` scales it by
+    ``1 / (1 + 0.45 t)`` cooling and ``1 - 0.5 t`` warming (``t`` = temperature / 100). The slider spans
+    about 4,600–8,000 K around daylight: 3,200 K is -100, 6,500 K about +48."""
+    def blue_red(k: float) -> float:
+        r, _, b = planckian_white(k)
+        return float(max(b, 1e-4) / r)
+
+    ratio = blue_red(shot_at) / blue_red(kelvin)
+    t = (1.0 / ratio - 1.0) / _COOL_RED if ratio >= 1.0 else (1.0 - ratio) / _WARM_BLUE
+    return float(np.clip(100.0 * t, -100.0, 100.0))
+
+
 def white_balance(rgb: np.ndarray, temperature: int, tint: int) -> np.ndarray:
     """Temperature (blue - / yellow +) and tint (green - / magenta +) as a white-balance shift.
 
@@ -87,9 +113,9 @@ def white_balance(rgb: np.ndarray, temperature: int, tint: int) -> np.ndarray:
     t = temperature / 100.0
     m = tint / 100.0
     if t >= 0:
-        g = np.array([1.0, 1.0 - 0.10 * t, 1.0 - 0.50 * t])
+        g = np.array([1.0, 1.0 - _WARM_GREEN * t, 1.0 - _WARM_BLUE * t])
     else:
-        g = np.array([1.0 + 0.45 * t, 1.0 + 0.12 * t, 1.0])
+        g = np.array([1.0 + _COOL_RED * t, 1.0 + _COOL_GREEN * t, 1.0])
     if m >= 0:
         g = g * np.array([1.0, 1.0 - 0.30 * m, 1.0])
     else:

@@ -5,8 +5,10 @@ pixel). "Encoded" means sRGB-encoded display values in [0, 1]; "linear" means li
 (Rec. 709 primaries, D65 white).
 
 References:
-    IEC 61966-2-1:1999, *Default RGB colour space - sRGB* (transfer function).
+    IEC 61966-2-1:1999, *Default RGB colour space - sRGB* (transfer function, XYZ matrix).
     ITU-R BT.709-6 (luma / luminance coefficients).
+    Kim et al., *Design of advanced color temperature control system for HDTV applications*, J. Korean
+    Physical Society 41 (2002) (the Planckian locus in CIE 1931 xy as cubic approximations).
 """
 
 from __future__ import annotations
@@ -15,6 +17,29 @@ import numpy as np
 
 #: Rec. 709 luminance weights (apply to linear values for luminance, to encoded values for luma).
 REC709 = np.array([0.2126, 0.7152, 0.0722], dtype=np.float32)
+
+
+#: linear sRGB from CIE XYZ (IEC 61966-2-1)
+XYZ_TO_LINEAR_SRGB = np.array([[3.2406, -1.5372, -0.4986], [-0.9689, 1.8758, 0.0415],
+                               [0.0557, -0.2040, 1.0570]])
+
+
+def planckian_white(kelvin: float) -> np.ndarray:
+    """The colour of a black body's light at ``kelvin`` (clamped to 1,667–25,000 K, where the cubic
+    approximation of Kim et al. 2002 holds) in linear sRGB, with luminance Y = 1 (float64, shape (3,);
+    channels of very warm light can fall below 0, outside sRGB)."""
+    t = float(np.clip(kelvin, 1667.0, 25000.0))
+    if t <= 4000:
+        x = -0.2661239e9 / t**3 - 0.2343589e6 / t**2 + 0.8776956e3 / t + 0.179910
+    else:
+        x = -3.0258469e9 / t**3 + 2.1070379e6 / t**2 + 0.2226347e3 / t + 0.240390
+    if t <= 2222:
+        y = -1.1063814 * x**3 - 1.34811020 * x**2 + 2.18555832 * x - 0.20219683
+    elif t <= 4000:
+        y = -0.9549476 * x**3 - 1.37418593 * x**2 + 2.09137015 * x - 0.16748867
+    else:
+        y = 3.0817580 * x**3 - 5.87338670 * x**2 + 3.75112997 * x - 0.37001483
+    return XYZ_TO_LINEAR_SRGB @ np.array([x / y, 1.0, (1.0 - x - y) / y])
 
 
 def srgb_to_linear(x: np.ndarray) -> np.ndarray:
