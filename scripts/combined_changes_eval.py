@@ -27,7 +27,6 @@ typed with no join between them (its README), with the same labels.
 
 from __future__ import annotations
 
-import argparse
 import json
 import sys
 from pathlib import Path
@@ -38,13 +37,9 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "scripts"))
 DATA = ROOT / "data/vibes/combined_changes"
 
-from plain_corrections_eval import (  # noqa: E402  (the same labels, table and row reader)
-    ATTRS,
-    SIZES,
-    read_author_rows,
-    size_of,
-    verdict,
-)
+import blind_sets  # noqa: E402  (what the blind-set evals share)
+from blind_sets import read_author_rows  # noqa: E402
+from plain_corrections_eval import ATTRS, SIZES, size_of, verdict  # noqa: E402  (the same labels and table)
 
 PROG = "combined_changes_eval"
 
@@ -105,12 +100,7 @@ def score(rows: list[dict], answers: list) -> dict:
 
 
 def main() -> int:
-    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--authors", default="", help="comma-separated authors (default: all), e.g. a,b")
-    ap.add_argument("--model", type=Path, help="a student folder (default: the shipped one)")
-    ap.add_argument("--json", type=Path)
-    ap.add_argument("--failures", action="store_true",
-                    help="list the requests with a change that is not the labelled one")
+    ap = blind_sets.parser(__doc__, "list the requests with a change that is not the labelled one")
     ap.add_argument("--dump", type=Path, help="also write the answers (one chain per row, JSON) here")
     ap.add_argument("--data", type=Path, default=DATA,
                     help="the folder of author_*.jsonl files (default: data/vibes/combined_changes)")
@@ -120,9 +110,8 @@ def main() -> int:
     a = ap.parse_args()
 
     from vibegrade.schema import parse_chain
-    from vibegrade.students import StudentLoadError, load_student
 
-    rows = read_rows([x for x in a.authors.split(",") if x], data=a.data)
+    rows = read_rows(blind_sets.authors(a.authors), data=a.data)
     if a.answers:
         try:
             answers = [parse_chain(x) for x in json.loads(a.answers.read_text(encoding="utf-8"))]
@@ -131,11 +120,7 @@ def main() -> int:
         if len(answers) != len(rows):
             sys.exit(f"{PROG}: {a.answers} has {len(answers)} answers for {len(rows)} rows")
     else:
-        try:
-            student = load_student(a.model)
-        except StudentLoadError as e:
-            sys.exit(f"{PROG}: {e}")
-        answers = student.predict([r["request"] for r in rows])
+        answers = blind_sets.student(a.model, PROG).predict([r["request"] for r in rows])
     if a.dump:
         a.dump.write_text(json.dumps([c.model_dump(mode="json") for c in answers]) + "\n", encoding="utf-8")
     out = {"authors": sorted({r["author"] for r in rows}), **score(rows, answers)}
@@ -150,9 +135,7 @@ def main() -> int:
                                    for ch, x in zip(r["changes"], per))
                 flt = f" [{c.filter.name}]" if c.filter.used else ""
                 print(f"{r['request']!r}\n    {labels}\n    -> {moved} {sel}{flt}")
-    print(json.dumps(out, indent=1))
-    if a.json:
-        a.json.write_text(json.dumps(out, indent=1) + "\n", encoding="utf-8")
+    blind_sets.emit(out, a.json)
     return 0
 
 

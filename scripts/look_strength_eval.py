@@ -20,8 +20,6 @@ Two sets of 600 (data/vibes/look_strength/README.md): authors a and b (read), c 
 
 from __future__ import annotations
 
-import argparse
-import json
 import sys
 from pathlib import Path
 
@@ -32,7 +30,8 @@ sys.path.insert(0, str(ROOT / "scripts"))
 DATA = ROOT / "data/vibes/look_strength"
 PROG = "look_strength_eval"
 
-from plain_corrections_eval import read_author_rows  # noqa: E402  (the row reader of the blind sets)
+import blind_sets  # noqa: E402  (what the blind-set evals share)
+from blind_sets import read_author_rows  # noqa: E402
 
 LABELS = ("weaker", "stronger")
 
@@ -81,22 +80,13 @@ def score(rows: list[dict], bases: list, answers: list) -> dict:
 
 
 def main() -> int:
-    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--authors", default="", help="comma-separated authors (default: all), e.g. a,b")
-    ap.add_argument("--model", type=Path, help="a student folder (default: the shipped one)")
-    ap.add_argument("--json", type=Path)
-    ap.add_argument("--failures", action="store_true", help="list the requests that are not right")
-    a = ap.parse_args()
+    a = blind_sets.parser(__doc__, "list the requests that are not right").parse_args()
 
-    from vibegrade.students import StudentLoadError, load_student
     from vibegrade.students.compose import keeps_look
     from vibegrade.students.strength import ratio, scaled_by
 
-    rows = read_rows([x for x in a.authors.split(",") if x])
-    try:
-        student = load_student(a.model)
-    except StudentLoadError as e:
-        sys.exit(f"{PROG}: {e}")
+    rows = read_rows(blind_sets.authors(a.authors))
+    student = blind_sets.student(a.model, PROG)
     answers = student.predict([r["request"] for r in rows])
     bases = student.predict([r["base"] for r in rows])
     out = {"authors": sorted({r["author"] for r in rows}), **score(rows, bases, answers)}
@@ -105,9 +95,7 @@ def main() -> int:
             if not (keeps_look(b, c) and scaled_by(b, c, factor(r["strength"]))):
                 print(f"{r['strength']:8s} {r['request']!r} (base {r['base']!r}) ratio {ratio(b, c):.2f} "
                       f"{b.filter.name}->{c.filter.name}")
-    print(json.dumps(out, indent=1))
-    if a.json:
-        a.json.write_text(json.dumps(out, indent=1) + "\n", encoding="utf-8")
+    blind_sets.emit(out, a.json)
     return 0
 
 

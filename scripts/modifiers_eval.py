@@ -23,8 +23,6 @@ out in round one, read in round two), e and f (held out: never read).
 
 from __future__ import annotations
 
-import argparse
-import json
 import sys
 from pathlib import Path
 
@@ -34,6 +32,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "scripts"))
 DATA = ROOT / "data/vibes/modifiers"
 
+import blind_sets  # noqa: E402  (what the blind-set evals share)
 import plain_corrections_eval  # noqa: E402  (the same labels, attribute table and row reader)
 from plain_corrections_eval import ATTRS, SIZES  # noqa: E402
 
@@ -73,22 +72,13 @@ def _moved(base, answer) -> dict:
 
 
 def main() -> int:
-    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--authors", default="", help="comma-separated authors (default: all), e.g. a,b")
-    ap.add_argument("--model", type=Path, help="a student folder (default: the shipped one)")
-    ap.add_argument("--json", type=Path)
-    ap.add_argument("--failures", action="store_true",
-                    help="list the requests whose change is not the labelled one, or that lose the look")
-    a = ap.parse_args()
+    a = blind_sets.parser(__doc__, "list the requests whose change is not the labelled one, or that lose "
+                                   "the look").parse_args()
 
-    from vibegrade.students import StudentLoadError, load_student
     from vibegrade.students.compose import keeps_look
 
-    rows = read_rows([x for x in a.authors.split(",") if x])
-    try:
-        student = load_student(a.model)
-    except StudentLoadError as e:
-        sys.exit(f"modifiers_eval: {e}")
+    rows = read_rows(blind_sets.authors(a.authors))
+    student = blind_sets.student(a.model, "modifiers_eval")
     answers = student.predict([r["request"] for r in rows])
     bases = student.predict([r["base"] for r in rows])
     v = [verdict(b, c, ATTRS[r["attribute"]], r["direction"]) for b, c, r in zip(bases, answers, rows)]
@@ -116,9 +106,7 @@ def main() -> int:
                 tag = x if x != "right" else "look lost"
                 print(f"{tag:9s} {r['attribute']:10s} {r['direction']:+d} {r['request']!r} "
                       f"(base {r['base']!r}) -> {_moved(b, c)}")
-    print(json.dumps(out, indent=1))
-    if a.json:
-        a.json.write_text(json.dumps(out, indent=1) + "\n", encoding="utf-8")
+    blind_sets.emit(out, a.json)
     return 0
 
 

@@ -20,15 +20,18 @@ way, **no move** when it leaves it alone. The student is run with the answer che
 
 from __future__ import annotations
 
-import argparse
-import json
 import sys
 from pathlib import Path
 
 import numpy as np
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "scripts"))
 DATA = ROOT / "data/vibes/plain_corrections"
+
+import blind_sets  # noqa: E402  (what the blind-set evals share)
+from blind_sets import read_author_rows  # noqa: E402
+
 ATTRS = {"brightness": "light", "contrast": "contrast", "saturation": "saturation", "warmth": "temperature",
          "shadows": "light@shadows", "highlights": "light@highlights", "sharpness": "sharpness",
          "red": "red", "orange": "orange", "yellow": "yellow", "green": "green", "blue": "blue",
@@ -46,32 +49,6 @@ def read_rows(authors: list[str] | None = None, data: Path = DATA, fields: tuple
                 and r.get("direction") in (1, -1) and r.get("size") in SIZES)
 
     return read_author_rows(authors, data, prog, valid)
-
-
-def read_author_rows(authors: list[str] | None, data: Path, prog: str, valid) -> list[dict]:
-    """The rows of ``data``/author_*.jsonl (of ``authors`` only, where given), each tagged with its author;
-    a line that is not JSON, or a row that is not a dict that ``valid`` accepts, exits with its file and
-    line; no rows at all exits naming the authors there."""
-    rows = []
-    paths = sorted(data.glob("author_*.jsonl"))
-    if authors:
-        paths = [p for p in paths if p.stem.removeprefix("author_") in authors]
-    for path in paths:
-        for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
-            if not line.strip():
-                continue
-            try:
-                r = json.loads(line)
-            except json.JSONDecodeError as e:
-                sys.exit(f"{prog}: {path.name}:{n}: not JSON ({e.msg})")
-            if not isinstance(r, dict) or not valid(r):
-                sys.exit(f"{prog}: {path.name}:{n}: bad row {line[:80]!r}")
-            rows.append({**r, "author": path.stem.removeprefix("author_")})
-    if not rows:
-        have = sorted(p.stem.removeprefix("author_") for p in data.glob("author_*.jsonl"))
-        sys.exit(f"{prog}: no rows for authors {authors or 'any'} in {data} "
-                 f"(authors there: {','.join(have) or 'none'})")
-    return rows
 
 
 def verdict(chain, attr: str, sign: int) -> str:
@@ -93,19 +70,12 @@ def size_of(chain, attr: str) -> float:
 
 
 def main() -> int:
-    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--authors", default="", help="comma-separated authors (default: all), e.g. c,d")
-    ap.add_argument("--model", type=Path, help="a student folder (default: the shipped one)")
-    ap.add_argument("--json", type=Path)
-    ap.add_argument("--failures", action="store_true",
-                    help="list the requests the checked student gets wrong")
-    a = ap.parse_args()
+    a = blind_sets.parser(__doc__, "list the requests the checked student gets wrong", "c,d").parse_args()
 
-    from vibegrade.students import load_student
     from vibegrade.students.answer_check import checked_direction
 
-    rows = read_rows([x for x in a.authors.split(",") if x])
-    student = load_student(a.model)
+    rows = read_rows(blind_sets.authors(a.authors))
+    student = blind_sets.student(a.model, "plain_corrections_eval")
     texts = [r["request"] for r in rows]
     out: dict = {"n": len(rows), "authors": sorted({r["author"] for r in rows}),
                  "read_as_plain": round(float(np.mean([checked_direction(student.read(t)) is not None
@@ -136,9 +106,7 @@ def main() -> int:
                 if x != "right":
                     moved = {k: val for k, val in c.adjust.to_wire().items() if val}
                     print(f"{x:9s} {r['attribute']:10s} {r['direction']:+d} {r['request']!r} -> {moved}")
-    print(json.dumps(out, indent=1))
-    if a.json:
-        a.json.write_text(json.dumps(out, indent=1) + "\n", encoding="utf-8")
+    blind_sets.emit(out, a.json)
     return 0
 
 

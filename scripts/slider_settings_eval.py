@@ -23,8 +23,6 @@ Two sets of 600 (data/vibes/slider_settings/README.md): authors a and b (read), 
 
 from __future__ import annotations
 
-import argparse
-import json
 import re
 import sys
 from pathlib import Path
@@ -36,7 +34,8 @@ sys.path.insert(0, str(ROOT / "scripts"))
 DATA = ROOT / "data/vibes/slider_settings"
 PROG = "slider_settings_eval"
 
-from plain_corrections_eval import read_author_rows  # noqa: E402  (the row reader of the blind sets)
+import blind_sets  # noqa: E402  (what the blind-set evals share)
+from blind_sets import read_author_rows  # noqa: E402
 
 _VALUE = re.compile(r"[+\-=]-?\d+(?:\.\d+)?")
 _PRESET = re.compile(r"=[A-Za-z0-9_]+@\d+")
@@ -139,21 +138,12 @@ def score(rows: list[dict], wants: list, answers: list, plain: list) -> tuple[di
 
 
 def main() -> int:
-    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--authors", default="", help="comma-separated authors (default: all), e.g. a,b")
-    ap.add_argument("--model", type=Path, help="a student folder (default: the shipped one)")
-    ap.add_argument("--json", type=Path)
-    ap.add_argument("--failures", action="store_true", help="list the requests that are not right")
-    a = ap.parse_args()
+    a = blind_sets.parser(__doc__, "list the requests that are not right").parse_args()
 
     from vibegrade.schema import ToolChain
-    from vibegrade.students import StudentLoadError, load_student
 
-    rows = read_rows([x for x in a.authors.split(",") if x])
-    try:
-        student = load_student(a.model)
-    except StudentLoadError as e:
-        sys.exit(f"{PROG}: {e}")
+    rows = read_rows(blind_sets.authors(a.authors))
+    student = blind_sets.student(a.model, PROG)
     answers = student.predict([r["request"] for r in rows])
     looks = [r["look"] for r in rows if kind(r) == "look"]
     bases = iter(student.predict(looks))
@@ -179,9 +169,7 @@ def main() -> int:
                  for k, x, y in zip(PARAM_KEYS, chain_vector(g), chain_vector(w)) if abs(x - y) > TOLERANCE]
             print(f"{kind(r):8s} {r['request']!r} {r['settings']} -> {', '.join(d)} "
                   f"{g.filter.name}/{w.filter.name}")
-    print(json.dumps(out, indent=1))
-    if a.json:
-        a.json.write_text(json.dumps(out, indent=1) + "\n", encoding="utf-8")
+    blind_sets.emit(out, a.json)
     return 0
 
 

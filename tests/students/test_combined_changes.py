@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.students.scripts import load_script
 from vibegrade.schema import ToolChain, parse_chain
 from vibegrade.students import load_student
 from vibegrade.students.answer_check import checked_signature, moves, moves_clearly
@@ -177,16 +178,7 @@ def test_parts_stored_word_for_word_are_not_encoded(student, monkeypatch):
 
 
 def _eval_script():
-    import importlib.util
-    import sys
-
-    sys.path.insert(0, str(ROOT / "scripts"))
-    spec = importlib.util.spec_from_file_location("combined_changes_eval",
-                                                  ROOT / "scripts/combined_changes_eval.py")
-    assert spec is not None and spec.loader is not None
-    mod = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(mod)
-    return mod
+    return load_script("combined_changes_eval")
 
 
 @pytest.mark.parametrize(("line", "why"), [

@@ -4,13 +4,12 @@ blind set."""
 
 from __future__ import annotations
 
-import importlib.util
 import json
-import sys
 from pathlib import Path
 
 import pytest
 
+from tests.students.scripts import load_script
 from vibegrade.schema import ToolChain, parse_chain
 from vibegrade.students import load_student, sliders
 from vibegrade.students.refine_features import PARAM_KEYS, chain_vector
@@ -191,13 +190,7 @@ def test_names_with_numbers_keep_their_answer_and_the_reader_can_be_switched_off
 
 
 def _eval_script():
-    sys.path.insert(0, str(ROOT / "scripts"))
-    spec = importlib.util.spec_from_file_location("slider_settings_eval",
-                                                  ROOT / "scripts/slider_settings_eval.py")
-    assert spec is not None and spec.loader is not None
-    mod = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(mod)
-    return mod
+    return load_script("slider_settings_eval")
 
 
 @pytest.mark.parametrize(("line", "why"), [
