@@ -214,6 +214,7 @@ def test_the_eval_script_rejects_bad_rows_with_the_file_and_line(tmp_path, line,
     ("bit darker lift the shadows a lot", ["bit darker", "lift the shadows a lot"]),  # a verb opens one
     ("way too dark bit too cold bit too soft", ["way too dark", "bit too cold", "bit too soft"]),
     ("boost the greens a bit boost the yellows", ["boost the greens a bit", "boost the yellows"]),
+    ("more contrast crushed blacks", ["more contrast", "crushed blacks"]),  # the state wished for
 ])
 def test_changes_typed_with_no_join_are_split(text, changes):
     got = split_change(text)

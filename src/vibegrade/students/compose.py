@@ -296,6 +296,15 @@ def split_change(text: str, known: Callable[[str], bool] | None = None) -> Split
     return None
 
 
+def _part(text: str) -> frozenset[tuple[str, int]] | None:
+    """The directions of one change typed with no join: a change the reader checks, or one said as the
+    state wished for ("lifted shadows", "crushed blacks")."""
+    sig = _change(text, "")
+    if sig is None and text.split()[0] in _PARTICIPLES:
+        sig = wished_signature(text)
+    return sig
+
+
 def _starts_unjoined(words: list[str], k: int) -> bool:
     """``words[k]`` can start a change typed with no join: a size, "more" / "less", a comparative, a verb
     ("lift the shadows", "warm it up") or a complaint ("too dark", "bit too cold")."""
@@ -306,7 +315,7 @@ def _starts_unjoined(words: list[str], k: int) -> bool:
             j += 1
         if k > 0 and j < len(words) and (words[j] in _VERBS or words[j] in _UNJOINED_VERBS):
             return False  # "boost the greens a bit boost the yellows": the size ends the change before
-    return _opens_change(w) or w in _VERBS or w in _UNJOINED_VERBS or w == "too" or (
+    return _opens_change(w) or w in _VERBS or w in _UNJOINED_VERBS or w in _PARTICIPLES or w == "too" or (
         w in size_words() and k + 1 < len(words) and words[k + 1] == "too")
 
 
@@ -324,7 +333,7 @@ def _unjoined(words: list[str]) -> list[tuple[str, frozenset[tuple[str, int]]]] 
                 not any(_opens_change(w) for w in words[2:]):
             continue  # "deeper richer colours": two words for the same colours
         head = " ".join(words[:k])
-        sig = _change(head, "")
+        sig = _part(head)
         if sig is None or sig in _NO_ANSWER:
             continue
         named = {a for a, _ in sig}
@@ -332,7 +341,7 @@ def _unjoined(words: list[str]) -> list[tuple[str, frozenset[tuple[str, int]]]] 
         if deeper is not None and not named & {a for _, s in deeper for a, _ in s}:
             return [(head, sig), *deeper]
         tail = " ".join(words[k:])
-        tail_sig = _change(tail, "")
+        tail_sig = _part(tail)
         if tail_sig is not None and tail_sig not in _NO_ANSWER and not named & {a for a, _ in tail_sig}:
             return [(head, sig), (tail, tail_sig)]
     return None
@@ -345,6 +354,9 @@ _VERBS = frozenset({"add", "increase", "decrease", "reduce", "raise", "lower", "
                     "knock", "bring", "more", "less", "deepen", "crush", "mute", "brighten", "darken",
                     "lighten", "soften", "sharpen", "dial", "enhance", "saturate", "desaturate"})
 _PARTICLES = frozenset({"off", "down", "up", "out", "away", "back", "on"})
+# the state wished for, opening a change typed with no join ("flatter lifted shadows softer highlights")
+_PARTICIPLES = frozenset({"lifted", "crushed", "toned", "muted", "boosted", "lowered", "raised", "recovered",
+                          "deepened", "brightened", "darkened", "softened", "sharpened", "opened", "richer"})
 # more verbs that open a change typed with no join ("bit darker open up the shadows", "warm it up a bit")
 _UNJOINED_VERBS = frozenset({"open", "recover", "warm", "cool", "blow", "fix", "clean", "flatten",
                              "punch", "intensify", "strengthen", "weaken", "restore"})
