@@ -19,3 +19,18 @@ def load_script(name: str) -> ModuleType:
     mod = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(mod)
     return mod
+
+
+def assert_rejects_bad_row(mod: ModuleType, folder: Path, good: str, line: str, why: str) -> list[dict]:
+    """``mod.read_rows`` on an author file of ``good`` then ``line`` exits naming the file, line 2 and
+    ``why``; on ``good`` alone it reads one row of author ``x``, returned."""
+    import pytest
+
+    (folder / "author_x.jsonl").write_text(f"{good}\n{line}\n", encoding="utf-8")
+    with pytest.raises(SystemExit) as e:
+        mod.read_rows(None, data=folder)
+    assert "author_x.jsonl:2" in str(e.value) and why in str(e.value)
+    (folder / "author_x.jsonl").write_text(f"{good}\n", encoding="utf-8")
+    rows: list[dict] = mod.read_rows(None, data=folder)
+    assert len(rows) == 1 and rows[0]["author"] == "x"
+    return rows

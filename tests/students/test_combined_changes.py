@@ -3,12 +3,11 @@ split, the sum from the photo as it is, the shipped student on the blind set."""
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import pytest
 
-from tests.students.scripts import load_script
+from tests.students.scripts import assert_rejects_bad_row, load_script
 from vibegrade.schema import ToolChain, parse_chain
 from vibegrade.students import load_student
 from vibegrade.students.answer_check import checked_signature, moves, moves_clearly
@@ -147,9 +146,7 @@ def test_blind_combined_changes_move_what_their_authors_say(student):
     labelled change clearly moved the labelled way in 90 % of the requests or more, and 95 % of the
     changes or more (docs/experiments.md, "Several changes and no look": 16–21 % of requests per set
     before)."""
-    paths = [ROOT / f"data/vibes/combined_changes/author_{a}.jsonl" for a in "abcdef"]
-    rows = [json.loads(line) for p in paths
-            for line in p.read_text(encoding="utf-8").splitlines() if line.strip()]
+    rows = _eval_script().read_rows(list("abcdef"))
     assert len(rows) == 1800
     answers = student.predict([r["request"] for r in rows])
     verdicts = [[moves_clearly(ToolChain(), c, ATTRS[ch["attribute"]], ch["direction"])
@@ -194,13 +191,7 @@ def test_the_eval_script_rejects_bad_rows_with_the_file_and_line(tmp_path, line,
     mod = _eval_script()
     good = ('{"request": "brighter and warmer", "changes": [{"attribute": "brightness", "direction": 1, '
             '"size": "plain"}, {"attribute": "warmth", "direction": 1, "size": "plain"}]}')
-    (tmp_path / "author_x.jsonl").write_text(f"{good}\n{line}\n", encoding="utf-8")
-    with pytest.raises(SystemExit) as e:
-        mod.read_rows(None, data=tmp_path)
-    assert "author_x.jsonl:2" in str(e.value) and why in str(e.value)
-    (tmp_path / "author_x.jsonl").write_text(f"{good}\n", encoding="utf-8")
-    rows = mod.read_rows(None, data=tmp_path)
-    assert len(rows) == 1 and rows[0]["author"] == "x"
+    rows = assert_rejects_bad_row(mod, tmp_path, good, line, why)
     scored = mod.score(rows, [parse_chain({"adjust": {"exposure": 10}})])
     assert scored["all_right"] == 0 and scored["changes_right"] == 0.5 and scored["no_preset"] == 1
 
@@ -243,9 +234,7 @@ def test_blind_changes_typed_with_no_join(student):
     """The 800 blind requests of data/vibes/unjoined_changes/ (authors a–d, who saw only its brief): every
     labelled change moved the labelled way in 85 % of the requests or more (docs/experiments.md, "Several
     changes with no join": 11–23 % per set before)."""
-    paths = [ROOT / f"data/vibes/unjoined_changes/author_{a}.jsonl" for a in "abcd"]
-    rows = [json.loads(line) for p in paths
-            for line in p.read_text(encoding="utf-8").splitlines() if line.strip()]
+    rows = _eval_script().read_rows(list("abcd"), data=ROOT / "data/vibes/unjoined_changes")
     assert len(rows) == 800
     answers = student.predict([r["request"] for r in rows])
     verdicts = [[moves(c, ATTRS[ch["attribute"]], ch["direction"]) for ch in r["changes"]]

@@ -3,11 +3,11 @@ reading, the scaling, the shipped student on the blind set."""
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import pytest
 
+from tests.students.scripts import load_script
 from vibegrade.schema import parse_chain
 from vibegrade.students import load_student
 from vibegrade.students.compose import (
@@ -107,9 +107,7 @@ def test_blind_requests_for_more_or_less_of_a_look(student):
     """The 1,200 blind requests of data/vibes/look_strength/ (authors a–d, who saw only the brief): the
     answer is the look's scaled the labelled way, keeping it, in 75 % or more (docs/experiments.md, "How
     much of a look": 9 % before, where about 70 % of the answers were the look's answer word for word)."""
-    paths = [ROOT / f"data/vibes/look_strength/author_{a}.jsonl" for a in "abcd"]
-    rows = [json.loads(line) for p in paths
-            for line in p.read_text(encoding="utf-8").splitlines() if line.strip()]
+    rows = load_script("look_strength_eval").read_rows(list("abcd"))
     assert len(rows) == 1200
     answers = student.predict([r["request"] for r in rows])
     looks = student.predict([r["base"] for r in rows])

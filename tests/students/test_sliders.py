@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.students.scripts import load_script
+from tests.students.scripts import assert_rejects_bad_row, load_script
 from vibegrade.schema import ToolChain, parse_chain
 from vibegrade.students import load_student, sliders
 from vibegrade.students.refine_features import PARAM_KEYS, chain_vector
@@ -203,12 +203,7 @@ def _eval_script():
 def test_the_eval_script_rejects_bad_rows_with_the_file_and_line(tmp_path, line, why):
     mod = _eval_script()
     good = '{"request": "golden hour, contrast +20", "look": "golden hour", "settings": {"contrast": "+20"}}'
-    (tmp_path / "author_x.jsonl").write_text(f"{good}\n{line}\n", encoding="utf-8")
-    with pytest.raises(SystemExit) as e:
-        mod.read_rows(None, data=tmp_path)
-    assert "author_x.jsonl:2" in str(e.value) and why in str(e.value)
-    (tmp_path / "author_x.jsonl").write_text(f"{good}\n", encoding="utf-8")
-    rows = mod.read_rows(None, data=tmp_path)
+    rows = assert_rejects_bad_row(mod, tmp_path, good, line, why)
     base = parse_chain({"adjust": {"contrast": 10, "temperature": 30}})
     want = mod.expected(rows[0], base)
     assert want.adjust.contrast == 30 and want.adjust.temperature == 30

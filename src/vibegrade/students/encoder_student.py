@@ -13,7 +13,7 @@ import bisect
 import json
 import os
 import re
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -210,7 +210,12 @@ class EncoderStudent:
         no look: ``""``), as typed or with its slips repaired; words that only say what the settings do
         are not a look or a change of their own ("warmer pls, temp +30", "kodak gold but make it warmer
         temp +10": kodak gold and the setting)."""
-        for t in dict.fromkeys((text, self._typed(text))):
+        def readings() -> Iterator[str]:  # as typed, then repaired where that differs (the speller costs)
+            yield text
+            if (typed := self._typed(text)) != text:
+                yield typed
+
+        for t in readings():
             said = sliders.read(t)
             if said is not None:
                 return "", said
@@ -280,8 +285,8 @@ class EncoderStudent:
             if j is not None:  # a request the teacher answered, word for word: the teacher's answer
                 preds[i] = self.memory_chains[j]
             elif self.retrieval.get("sliders") and sliders.may_hold(t) and \
-                    (said := sliders.read(t)) is not None:  # a change of a composed request: "… but sat -20"
-                preds[i] = sliders.apply(ToolChain(), said)
+                    (made := sliders.answer(t)) is not None:
+                preds[i] = made  # a change of a composed request: "… but sat -20"
         return preds
 
     def _exact_index(self) -> dict[str, int]:
