@@ -183,6 +183,11 @@ def _adjust_rules() -> list[str]:
          "\"at 40\" or a bare number is where the slider ends (\"golden hour, contrast 40\"). A white "
          "balance in Kelvin is Lightroom's Temp on a daylight photo: 3200 K and below = temperature -100, "
          "5500 K = 0, 6500 K = 48."),
+        ("What the request says to leave alone stays neutral (\"just brighter, don't touch the colours\": "
+         "saturation and temperature 0); a limit holds one way (\"without crushing the shadows\": shadows "
+         "not lowered; \"don't blow out the highlights\": highlights not raised). A colour splash "
+         "(\"black and white except the red\") does not lower the overall saturation: it would grey the "
+         "kept colour too."),
     ]
 
 
@@ -203,6 +208,10 @@ def _selective_rules() -> list[str]:
          "belongs to adjust."),
         "Use integers inside the ranges.",
         "Numbers for a colour are honoured exactly (\"red sat -30\" = red saturation -30).",
+        ("A colour splash (\"black and white except the red\", \"desaturate everything but the blues\") "
+         "is made here: every other range saturation -100, the kept one +30 to +40. A colour to keep "
+         "(\"keep the skin natural\", \"keep the sky blue\") is kept looking as it was: its range eases "
+         "what the rest of the look does to it (a warm look: orange saturation -5 to -15)."),
     ]
 
 

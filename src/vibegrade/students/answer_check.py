@@ -55,7 +55,7 @@ from vibegrade.students import direction
 
 __all__ = ["plain_request", "checked_direction", "checked_signature", "checkable", "moves", "moves_change",
            "moves_clearly", "moves_range", "names_range", "named_values", "follows", "follows_change",
-           "correcting_words", "warm_it"]
+           "correcting_words", "warm_it", "value_moves"]
 
 # words that carry no look: articles, pronouns, "photo", asking, politeness, verbs of moving a slider and
 # the states of the whites and blacks the reader reads ("the bright parts are totally blown")
@@ -241,6 +241,12 @@ def _one_value(key: str, value: int) -> SimpleNamespace:
     else:
         setattr(adjust, key, value)
     return SimpleNamespace(adjust=adjust, selective_adjust=sel)
+
+
+def value_moves(key: str, value: int, attr: str, sign: int) -> bool:
+    """One value of :func:`named_values` (``"exposure"``, ``"red.saturation"``) at ``value`` moves ``attr``
+    in direction ``sign`` (``"contrast"`` at −10 makes the picture softer: sharpness, −1)."""
+    return bool(moves(_one_value(key, value), attr, sign))  # type: ignore[arg-type]
 
 
 def moves_clearly(before: ToolChain, after: ToolChain, attr: str, sign: int) -> bool:

@@ -21,7 +21,7 @@ import numpy as np
 
 from vibegrade.data.rows import normalize_intent
 from vibegrade.schema import ToolChain
-from vibegrade.students import sliders
+from vibegrade.students import limits, sliders
 from vibegrade.students.answer_check import checked_direction, moves, moves_range, names_range, plain_request
 from vibegrade.students.compose import as_it_is, compose, parts, split_change, split_requests
 from vibegrade.students.direction import COLOURS, conflicts, known_words, size_class
@@ -46,12 +46,15 @@ MODEL_KIND = "encoder"
 # sliders: 1 = a request made of slider settings ("contrast +20, sat -10") is answered with exactly those
 # values, and a look followed by them ("golden hour, contrast +20") is the look's answer with them made
 # (students/sliders.py); 0 = off
+# limits: 1 = what a request says not to do is read apart from what to do: "just brighter, don't touch the
+# colours" is "brighter" with saturation and warmth held, "black and white except the red" a colour splash,
+# "the shadows shouldn't be this black" the complaint "the shadows too black" (students/limits.py); 0 = off
 # use probabilities, filter logits, intensity, adjust values, selective values (one row per request)
 HeadOutputs = tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]
 
 RETRIEVAL_DEFAULTS: dict[str, float] = {"k": 4, "tau": 0.02, "exact": 0.97, "mode_cos": 0.9,
                                         "size_penalty": 0.04, "lexical": 0.1, "answer_check": 1,
-                                        "compose": 1, "sliders": 1}
+                                        "compose": 1, "sliders": 1, "limits": 1}
 # a look typed with a change beside it ("kodak gold but make it warmer"), which a setting may restate
 _JOINED = re.compile(r",|\b(?:but|with|and|w/)\b")
 BUNDLED_ENCODER_DIR = "encoder"  # the merged float16 encoder inside a self-contained model folder
@@ -184,6 +187,25 @@ class EncoderStudent:
         (:mod:`vibegrade.students.sliders`): alone ("contrast +20, sat -10") from the photo as it is, after
         a look ("golden hour, contrast +20") on the look's answer.
         """
+        if not self.retrieval.get("limits") or not intents:
+            return self._predict_settings(intents)
+        exact = self._exact_index() if self.memory_intents else {}
+        found = {i: lim for i, t in enumerate(intents)
+                 if normalize_intent(t) not in exact and (lim := limits.read(self._typed(t))) is not None}
+        if not found:
+            return self._predict_settings(intents)
+        asked = list(intents)
+        for i, lim in found.items():
+            asked[i] = lim.rest  # "": the limits alone ("keep only red"), on the photo as it is
+        ask = [i for i, t in enumerate(asked) if t]
+        preds = dict(zip(ask, self._predict_settings([asked[i] for i in ask])))
+        out = [preds.get(i, ToolChain()) for i in range(len(intents))]
+        for i, lim in found.items():
+            out[i] = limits.apply(out[i], lim)
+        return out
+
+    def _predict_settings(self, intents: Sequence[str]) -> list[ToolChain]:
+        """:meth:`predict` without reading what a request says not to do."""
         if not self.retrieval.get("sliders") or not intents:
             return self._predict_words(intents)
         exact = self._exact_index() if self.memory_intents else {}
