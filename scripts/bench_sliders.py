@@ -23,14 +23,37 @@ import json
 import statistics
 import sys
 import time
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 SLIDERS = ["contrast +20, sat -10", "golden hour, contrast +20", "exposure +0.5 ev", "red sat -30",
            "set saturation to -100", "vivid filter at 50%", "temp -15 tint +5", "noir, exposure -1"]
 
 
-def main() -> int:
-    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+def time_setting(student, key: str, batches: dict[str, list[str]], repeats: int) -> dict:
+    """Per batch, milliseconds a request (median over ``repeats``) with ``retrieval[key]`` off and on,
+    interleaved in this process; the setting is left on."""
+    retrieval = student.retrieval
+    student.predict(next(iter(batches.values()))[:8])  # load the encoder and the memory
+    out: dict = {}
+    for name, batch in batches.items():
+        times: dict[str, list[float]] = {"off": [], "on": []}
+        for _ in range(repeats):
+            for mode in ("off", "on"):
+                retrieval[key] = int(mode == "on")
+                t = time.perf_counter()
+                student.predict(batch)
+                times[mode].append((time.perf_counter() - t) / len(batch) * 1e3)
+        retrieval[key] = 1
+        out[name] = {m: round(statistics.median(v), 3) for m, v in times.items()}
+    return out
+
+
+def run(doc: str, key: str, batches: Callable[[Sequence[str]], dict[str, list[str]]]) -> int:
+    """The command line of a reader's benchmark: ``--repeats`` and ``--json``; ``batches(requests)`` makes
+    the batches from the requests of ``vibegrade bench predict``; ``retrieval[key]`` is timed off and on
+    (:func:`time_setting`) and the figures printed, and written where asked."""
+    ap = argparse.ArgumentParser(description=doc.split("\n\n")[0])
     ap.add_argument("--repeats", type=int, default=5)
     ap.add_argument("--json", type=Path)
     a = ap.parse_args()
@@ -39,30 +62,21 @@ def main() -> int:
     from vibegrade.students.bench import REQUESTS
 
     student = load_student()
-    retrieval = getattr(student, "retrieval", None)
-    if not isinstance(retrieval, dict):
-        sys.exit("bench_sliders: the shipped student has no retrieval settings")
-    batches = {
-        "plain": [REQUESTS[i % len(REQUESTS)] for i in range(256)],
-        "numbered": [f"{REQUESTS[i % len(REQUESTS)]} {i}" for i in range(256)],
-        "sliders": [SLIDERS[i % len(SLIDERS)] for i in range(256)],
-    }
-    student.predict(batches["plain"][:8])  # load the encoder and the memory
-    out: dict = {}
-    for name, batch in batches.items():
-        times: dict[str, list[float]] = {"off": [], "on": []}
-        for _ in range(a.repeats):
-            for mode in ("off", "on"):
-                retrieval["sliders"] = int(mode == "on")
-                t = time.perf_counter()
-                student.predict(batch)
-                times[mode].append((time.perf_counter() - t) / len(batch) * 1e3)
-        retrieval["sliders"] = 1
-        out[name] = {m: round(statistics.median(v), 3) for m, v in times.items()}
+    if not isinstance(getattr(student, "retrieval", None), dict):
+        sys.exit(f"bench_{key}: the shipped student has no retrieval settings")
+    out = time_setting(student, key, batches(REQUESTS), a.repeats)
     print(json.dumps(out, indent=1))
     if a.json:
         a.json.write_text(json.dumps(out, indent=1) + "\n", encoding="utf-8")
     return 0
+
+
+def main() -> int:
+    return run(__doc__, "sliders", lambda requests: {
+        "plain": [requests[i % len(requests)] for i in range(256)],
+        "numbered": [f"{requests[i % len(requests)]} {i}" for i in range(256)],
+        "sliders": [SLIDERS[i % len(SLIDERS)] for i in range(256)],
+    })
 
 
 if __name__ == "__main__":

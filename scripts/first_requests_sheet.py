@@ -42,6 +42,13 @@ With ``--sliders`` it renders slider settings typed as numbers, each without and
 
     .venv/bin/python scripts/first_requests_sheet.py --sliders \
         ../shared/photos/caps_colourful_wall_sky.jpg docs/images/slider_settings_caps.jpg
+
+With ``--limits`` it renders requests that say what not to do ("black and white except the red", "just
+brighter, don't touch the colours"), each without and with the limits reader (docs/experiments.md,
+"What not to do"):
+
+    .venv/bin/python scripts/first_requests_sheet.py --limits \
+        ../shared/photos/caps_colourful_wall_sky.jpg docs/images/limits_caps.jpg
 """
 
 from __future__ import annotations
@@ -82,6 +89,11 @@ UNJOINED = ["bit warmer bit sharper", "brighter warmer more contrast", "more con
 # slider settings typed as numbers (the blind set of data/vibes/slider_settings/)
 SLIDERS = ["red saturation -30", "warmth: 0", "blue sat -100", "exposure +1", "red sat -30, blue sat +40",
            "vivid filter at 100%", "golden hour, contrast 60"]
+# what not to do (the blind set of data/vibes/limits/)
+LIMITS = ["black and white except the red", "desaturate everything but the blues",
+          "nothing too crazy, just a bit brighter", "just brighter, dont touch the colours",
+          "brighter but dont blow out the highlights", "the shadows shouldnt be this black",
+          "more contrast without crushing the shadows"]
 PLAIN = ["lighter", "brighten it up", "tone down the brightness", "raise the contrast", "tone down the blues",
          "a little less saturated", "bring down the highlights"]
 
@@ -108,6 +120,8 @@ def main() -> int:
                     help="changes typed with no join, each without and with composing (one row each)")
     ap.add_argument("--sliders", action="store_true",
                     help="slider settings typed as numbers, each without and with the reader (one row each)")
+    ap.add_argument("--limits", action="store_true",
+                    help="requests that say what not to do, each without and with the reader (one row each)")
     a = ap.parse_args()
 
     from PIL import Image, ImageDraw, UnidentifiedImageError
@@ -130,6 +144,9 @@ def main() -> int:
     elif a.sliders:  # first row: without the slider reader, second row: with it
         jobs = ([(f"{req} (before)", req, {"sliders": 0}) for req in SLIDERS]
                 + [(req, req, {"sliders": 1}) for req in SLIDERS])
+    elif a.limits:  # first row: without the limits reader, second row: with it
+        jobs = ([(f"{req} (before)", req, {"limits": 0}) for req in LIMITS]
+                + [(req, req, {"limits": 1}) for req in LIMITS])
     elif a.modifiers or a.changes or a.strength or a.unjoined:  # first row: without composing, then with it
         which = MODIFIERS if a.modifiers else CHANGES if a.changes else STRENGTH if a.strength else UNJOINED
         jobs = ([(f"{req} (before)", req, {"compose": 0}) for req in which]
@@ -139,7 +156,8 @@ def main() -> int:
         jobs = [(req, req, {}) for req in which]
     tiles = []
     for label, req, settings in jobs:
-        student.retrieval.update({"answer_check": 1, "compose": 1, "sliders": 1, **settings})  # type: ignore[attr-defined]
+        on = {"answer_check": 1, "compose": 1, "sliders": 1, "limits": 1, **settings}
+        student.retrieval.update(on)  # type: ignore[attr-defined]
         img = src if req == "(original)" else vibegrade.render(src, student.predict([req])[0])
         tile = Image.new("RGB", (src.width, src.height + 22), "white")
         tile.paste(img, (0, 22))
