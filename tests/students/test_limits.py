@@ -44,6 +44,8 @@ def test_a_colour_splash_is_read_with_its_colour_and_the_rest(text, keep, rest):
     "black and white", "golden hour", "warmer", "make the grey sky blue", "grey but more blue",
     "black and white with a red tint", "neo noir, more blue", "teal and orange", "not so dark",
     "golden hour but not too orange", "keep only the good parts", "no orange",
+    # only what not to do: read whole by the student, never answered with no edit at all
+    "keep it warm", "dont touch the colours", "nothing crazy",
 ])
 def test_requests_with_no_limit_are_left_to_the_student(text):
     assert limits.read(text) is None

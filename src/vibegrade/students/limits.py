@@ -363,8 +363,8 @@ def read(text: str) -> Limits | None:
             # "but" stays where it joins a look and a change ("moody but lighter"); other joins are commas;
             # a removed clause takes its join with it
             rest.append(clause.strip() + (" but" if sep.strip() == "but" else ","))
-    if not changed:
-        return None
+    if not changed or not rest and keep is None:
+        return None  # nothing said, or only what not to do ("keep it warm"): the student reads it whole
     out = re.sub(r"[^\w)]+$", "", " ".join(rest))
     out = re.sub(r"\s*\b(?:but|and|tho|though|just|only)$", "", out).strip(" ,;")
     out = " ".join(out.replace("bnw", "black and white").split())
