@@ -97,8 +97,8 @@ def test_compose_sums_the_changes_from_the_photo_as_it_is():
     out = _identity_compose({"adjust": {"exposure": 20}}, got)
     assert out.adjust.exposure == 20 and out.adjust.highlights == -8 and out.adjust.temperature == 25
     assert not out.filter.used
-    # an answer that does both and adds no look is kept
-    both = {"adjust": {"exposure": 15, "temperature": 10}}
+    # an answer that does both (each within a factor 2 of its own answer) and adds no look is kept
+    both = {"adjust": {"exposure": 15, "temperature": 15}}
     assert _identity_compose(both, got) == parse_chain(both)
     # one that does both but adds a preset is not: a list of corrections names no look
     out = _identity_compose({**both, "filter": {"name": "vivid", "intensity": 30}}, got)
@@ -115,6 +115,41 @@ def test_a_change_undone_by_the_next_gets_its_own_values_back():
            brighter: parse_chain({"adjust": {"exposure": 40, "shadows": 5}})}
     out = compose([ToolChain()], splits, got)[0]
     assert moves(out, "light@shadows", -1) and out.adjust.shadows == -5 and out.adjust.exposure == 40
+
+
+def test_an_answer_of_another_size_is_composed():
+    """The student's own answer is kept only where it moves each change within a factor 2 of the change's
+    own answer: "more contrast, crushed blacks" answered as the stored "crushed blacks" (contrast +8) is
+    the sum (contrast +33); with ``as_much=0`` (any size, the code before) it was kept."""
+    text = "more contrast, crushed blacks"
+    splits = split_requests([text], str.lower, stored=lambda t: False)
+    contrast, blacks = (c for c, _ in splits[0][1])
+    got = {contrast: parse_chain({"adjust": {"contrast": 25}}),
+           blacks: parse_chain({"adjust": {"contrast": 8, "linearOffset": -12}})}
+    answer = got[blacks]
+    out = compose([answer], splits, got)[0]
+    assert out.adjust.contrast == 33 and out.adjust.linearOffset == -12
+    assert compose([answer], splits, got, as_much=0)[0] == answer
+    # within the factor either way it is kept: contrast +15 for +25 asked
+    near = parse_chain({"adjust": {"contrast": 15, "linearOffset": -10}})
+    assert compose([near], splits, got)[0] == near
+    # too much is not: "a touch warmer" (+12) answered with +40
+    splits = split_requests(["brighter and a touch warmer"], str.lower, stored=lambda t: False)
+    bright, warm = (c for c, _ in splits[0][1])
+    got = {bright: parse_chain({"adjust": {"exposure": 20}}),
+           warm: parse_chain({"adjust": {"temperature": 12}})}
+    out = compose([parse_chain({"adjust": {"exposure": 20, "temperature": 40}})], splits, got)[0]
+    assert out.adjust.temperature == 12 and out.adjust.exposure == 20
+
+
+def test_the_shipped_student_sizes_each_change(student, monkeypatch):
+    """Before (``compose_size`` 0): contrast +8 for "more contrast, crushed blacks"; temperature +25 for "a
+    touch warmer" beside "way brighter"."""
+    got = student.predict(["more contrast, crushed blacks", "way brighter and a touch warmer"])
+    assert got[0].adjust.contrast >= 20 and got[0].adjust.linearOffset < 0
+    assert 0 < got[1].adjust.temperature <= 15 and got[1].adjust.exposure >= 30
+    monkeypatch.setitem(student.retrieval, "compose_size", 0)
+    assert student.predict(["more contrast, crushed blacks"])[0].adjust.contrast < 20
 
 
 def test_the_shipped_student_makes_every_change(student):

@@ -82,6 +82,10 @@ def test_what_not_to_do_is_read_apart_from_what_to_do(text, rest, holds):
     ("less not more contrast", "less contrast"),
     ("no more orange 😩", "remove the orange"),
     ("lose the green", "remove the green"),
+    # after a look: less of it than the look gives
+    ("70s look without so much yellow", "70s look, less yellow"),
+    ("kodak portra but not as warm", "kodak portra but less warm"),
+    ("autumn look but dont overdo the orange", "autumn look but less orange"),
 ])
 def test_a_state_said_with_a_not_is_read_as_its_complaint(text, rest):
     got = limits.read(text)

@@ -36,6 +36,7 @@ from vibegrade.students.answer_check import (
     named_values,
     plain_request,
     plain_words,
+    value_moves,
     warm_it,
     wished_signature,
 )
@@ -461,6 +462,32 @@ def _opens_change(word: str) -> bool:
     return word in size_words() or word in ("a", "more", "less") or _comparative(word)
 
 
+def _largest(vector: np.ndarray, attr: str, sign: int) -> float:
+    """The largest value of ``vector`` (a change, :func:`chain_vector` order) that moves ``attr`` in
+    direction ``sign``; 0 when none does."""
+    keys = named_values(attr)
+    return max((abs(float(v)) for k, v in zip(PARAM_KEYS, vector)
+                if k in keys and v and value_moves(k, int(v), attr, sign)), default=0.0)
+
+
+#: how far from a change's own size the student's answer may be and be kept as it is (a factor either way;
+#: the encoder student's ``retrieval.compose_size``)
+AS_MUCH = 2.0
+
+
+def _as_much(base: ToolChain, answer: ToolChain, change: ToolChain | None, attr: str, sign: int,
+             factor: float) -> bool:
+    """``answer`` moves ``attr`` from ``base`` by what ``change`` (the change's own answer, from the photo)
+    moves it, within ``factor`` either way (0: any size): "more contrast, crushed blacks" answered as the
+    stored "crushed blacks" (contrast +8) does not make the contrast "more contrast" asks for (+25), and
+    "way brighter and a touch warmer" answered with temperature +25 is more than "a touch" (+12)."""
+    if change is None or factor <= 0:
+        return True
+    own = _largest(chain_vector(change), attr, sign)
+    made = _largest(chain_vector(answer) - chain_vector(base), attr, sign)
+    return own == 0 or own / factor <= made <= own * factor
+
+
 def keeps_look(look: ToolChain, answer: ToolChain) -> bool:
     """``answer`` keeps ``look``'s preset (or its ``none``) and its black and white or colour."""
     return (look.filter.name == answer.filter.name
@@ -537,7 +564,8 @@ def parts(splits: dict[int, Split]) -> list[str]:
 
 
 def compose(answers: list[ToolChain], splits: dict[int, Split], got: dict[str, ToolChain],
-            correction: Callable[[str, tuple[str, int]], ToolChain | None] | None = None) -> list[ToolChain]:
+            correction: Callable[[str, tuple[str, int]], ToolChain | None] | None = None,
+            as_much: float = AS_MUCH) -> list[ToolChain]:
     """``answers`` with every split request (:func:`split_requests`) answered as its look's answer plus each
     change's (``got``: the student's answers to :func:`parts`, without composing), unless its answer
     already moves every change's attribute the way it says (from the look's answer) and keeps the look
@@ -556,7 +584,8 @@ def compose(answers: list[ToolChain], splits: dict[int, Split], got: dict[str, T
                 (answers[i].adjust.saturation <= -100)) if bare else keeps_look(base, answers[i])
         if kept and (factor is None or scaled_by(base, answers[i], factor)) and \
                 all(moves_clearly(base, answers[i], a, s)
-                    for _, sig in changes if sig not in _NO_ANSWER for a, s in sig):
+                    and _as_much(base, answers[i], got[text], a, s, as_much)
+                    for text, sig in changes if sig not in _NO_ANSWER for a, s in sig):
             continue
         new = base if factor is None else scale(base, factor)
         new = vector_chain(chain_vector(new), "none") if bare else new

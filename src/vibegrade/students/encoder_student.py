@@ -23,7 +23,7 @@ from vibegrade.data.rows import normalize_intent
 from vibegrade.schema import ToolChain
 from vibegrade.students import limits, sliders
 from vibegrade.students.answer_check import checked_direction, moves, moves_range, names_range, plain_request
-from vibegrade.students.compose import as_it_is, compose, parts, split_change, split_requests
+from vibegrade.students.compose import AS_MUCH, as_it_is, compose, parts, split_change, split_requests
 from vibegrade.students.direction import COLOURS, conflicts, known_words, size_class
 from vibegrade.students.encoders import NumpyBertEncoder, _gelu_exact, resolve_encoder_path
 from vibegrade.students.heads import HeadLayout, decode, encode_targets
@@ -43,6 +43,9 @@ MODEL_KIND = "encoder"
 # look's answer plus the change's, several changes ("brighter and warmer") as the sum of theirs, a look
 # without its preset ("vintage, no filter") as the look's answer without it, and a request for the photo as
 # it is ("reset", "original", "no filter") with no edit (students/compose.py); 0 = off
+# compose_size: the student's own answer to a split request is kept only where it moves each change within
+# this factor of the change's own answer, either way ("more contrast, crushed blacks" answered as "crushed
+# blacks", contrast +8, gets the sum: contrast +33); 0 = any size, as before December 7 (fifth session)
 # sliders: 1 = a request made of slider settings ("contrast +20, sat -10") is answered with exactly those
 # values, and a look followed by them ("golden hour, contrast +20") is the look's answer with them made
 # (students/sliders.py); 0 = off
@@ -54,7 +57,7 @@ HeadOutputs = tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]
 
 RETRIEVAL_DEFAULTS: dict[str, float] = {"k": 4, "tau": 0.02, "exact": 0.97, "mode_cos": 0.9,
                                         "size_penalty": 0.04, "lexical": 0.1, "answer_check": 1,
-                                        "compose": 1, "sliders": 1, "limits": 1}
+                                        "compose": 1, "compose_size": AS_MUCH, "sliders": 1, "limits": 1}
 # a look typed with a change beside it ("kodak gold but make it warmer"), which a setting may restate
 _JOINED = re.compile(r",|\b(?:but|with|and|w/)\b")
 BUNDLED_ENCODER_DIR = "encoder"  # the merged float16 encoder inside a self-contained model folder
@@ -271,7 +274,8 @@ class EncoderStudent:
         extra = [x for x in parts(splits) if x not in got]
         preds = self._predict([*intents, *extra])
         got.update(zip(extra, preds[len(intents):]))
-        out = compose(preds[:len(intents)], splits, got, correction=self._correction)
+        out = compose(preds[:len(intents)], splits, got, correction=self._correction,
+                      as_much=float(self.retrieval.get("compose_size", AS_MUCH)))
         for i, t in enumerate(intents):  # "reset", "original", "no filter": the photo as it is
             if normalize_intent(t) not in exact and (as_it_is(t) or as_it_is(self._typed(t))):
                 out[i] = ToolChain()

@@ -189,6 +189,13 @@ _STATES = [
     (re.compile(r"^less,? not more,? (?P<adj>.+)$"), "less {adj}"),
     (re.compile(r"^more,? not less,? (?P<adj>.+)$"), "more {adj}"),
     (re.compile(r"^not so much (?P<adj>.+)$"), "less {adj}"),
+    # after a look: "70s look without so much yellow", "kodak portra but not as warm", "autumn but don't
+    # overdo the orange" ask for less of it than the look gives
+    (re.compile(r"^(?:without|w/o) (?:so much|as much|too much|that much)(?: of)?(?: the)? "
+                r"(?P<adj>[a-z].*)$"), "less {adj}"),
+    (re.compile(r"^not as (?P<adj>[a-z]+)$"), "less {adj}"),
+    (re.compile(r"^(?:dont|do not|never) overdo (?:it on )?(?:the )?(?P<adj>(?!it\b)[a-z].*)$"),
+     "less {adj}"),
     (re.compile(rf"^(?:no more|lose|ditch|kill|nuke|drop|zap)(?: the| all the| that| those| all)? {_COLOUR}"
                 r"(?P<adj> (?:tint|cast|tones?|colou?rs?))?$"), "remove the {0}{adj}"),
 ]
