@@ -184,11 +184,14 @@ class EncoderStudent:
         is never re-used for a request whose direction words differ
         (:func:`vibegrade.students.direction.conflicts`), and a request stored word for word (up to case
         and spacing) always gets its stored answer. With ``retrieval.compose`` (on by default), a look
-        plus a change whose answer misses the change gets the look's answer plus the change's, and several
-        changes with no look get the sum of their answers (:mod:`vibegrade.students.compose`). With
-        ``retrieval.sliders`` (on by default), slider settings typed as numbers are made exactly
-        (:mod:`vibegrade.students.sliders`): alone ("contrast +20, sat -10") from the photo as it is, after
-        a look ("golden hour, contrast +20") on the look's answer.
+        plus a change whose answer misses the change (or makes it at another size, ``retrieval.compose_size``)
+        gets the look's answer plus the change's, and several changes with no look get the sum of their
+        answers (:mod:`vibegrade.students.compose`). With ``retrieval.sliders`` (on by default), slider
+        settings typed as numbers are made exactly (:mod:`vibegrade.students.sliders`): alone ("contrast
+        +20, sat -10") from the photo as it is, after a look ("golden hour, contrast +20") on the look's
+        answer. With ``retrieval.limits`` (on by default), what a request says not to do is read first
+        (:mod:`vibegrade.students.limits`): the rest is answered as above, then held ("just brighter, don't
+        touch the colours") or made a colour splash ("black and white except the red").
         """
         if not self.retrieval.get("limits") or not intents:
             return self._predict_settings(intents)

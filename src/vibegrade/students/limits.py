@@ -8,12 +8,16 @@ clause that says what to leave alone was answered as a look of its own ("nothing
 "brighter"), and a colour splash stayed in colour or went fully grey. Here such a request is read into
 
 * the rest: the request without its limits (negated states rewritten as the complaint they are: "the
-  shadows shouldn't be this black" → "the shadows too black"), answered as before;
+  shadows shouldn't be this black" → "the shadows too dark"), answered as before;
 * holds: an attribute (:func:`~vibegrade.students.direction.signature`'s names) and the way it must not
   go: ``1`` not more ("don't let it go purple"), ``-1`` not less ("without losing the contrast"), ``0``
   not at all ("leave the greens alone"); :func:`apply` sets back every value of the answer that moves
-  the attribute the forbidden way, except values of an attribute the rest asks to change;
+  the attribute the forbidden way, except values of an attribute the rest asks to change; a colour (or
+  "the colours") is held by how it looks: its range (or the saturation) is moved until its swatches'
+  chroma is back near the photo's, as the teacher keeps skin natural under a warm look;
 * a kept colour: everything else grey (:func:`splash`).
+
+A request that says only what not to do ("keep it warm") is left to the student whole.
 
 ``docs/experiments.md``, "What not to do" (blind set ``data/vibes/limits/``).
 """
