@@ -113,14 +113,18 @@ def splash_kept(chain, colour: str) -> bool:
     return kept[colour] >= KEPT and all(v <= GREY for c, v in kept.items() if c != colour and c not in spared)
 
 
-def hold_kept(before, after, attr: str, direction: int) -> bool:
+def hold_kept(before, after, attr: str, direction: int, from_before: bool = False) -> bool:
     """A colour, or saturation: its swatches' chroma after ``after`` is within :data:`HELD` of the photo's
-    (saturation: the mean over the six colours). Anything else: nothing ``attr`` owns moves from ``before``
-    to ``after`` the forbidden way (``0``: either way)."""
+    (``from_before``: of ``before``'s, a follow-up's current chain; saturation: the mean over the six
+    colours). Anything else: nothing ``attr`` owns moves from ``before`` to ``after`` the forbidden way
+    (``0``: either way)."""
     from vibegrade.students.answer_check import moves_change
 
     if attr in COLOURS or attr == "saturation":
         kept = chroma_kept(after)
+        if from_before:
+            was = chroma_kept(before)
+            kept = {c: v / max(was[c], 1e-6) for c, v in kept.items()}
         ratio = kept[attr] if attr in COLOURS else float(np.mean(list(kept.values())))
         lo, hi = HELD[direction]
         return lo <= ratio <= hi

@@ -34,7 +34,7 @@ from vibegrade.schema import SELECTIVE_COLORS, Filter, SelectiveAdjust, ToolChai
 from vibegrade.students.answer_check import named_values, value_moves
 from vibegrade.students.direction import signature
 from vibegrade.tools.adjust import apply_color
-from vibegrade.tools.chain import color_stages
+from vibegrade.tools.chain import color_stages, color_transform
 from vibegrade.tools.selective import apply_selective
 
 __all__ = ["Hold", "Limits", "read", "apply", "splash", "SPLASH_SATURATION", "SWATCH_HUES", "swatches",
@@ -46,9 +46,11 @@ Hold = tuple[str, int]
 #: the hue (HSV, degrees) of each colour's swatches: what "the red", "the skin" (orange) or "the sky" (blue)
 #: looks like in a photo, rendered through a chain to see what it does to that colour
 SWATCH_HUES = {"red": 0.0, "orange": 28.0, "yellow": 55.0, "green": 120.0, "blue": 220.0, "magenta": 285.0}
-#: how far a held colour's chroma may move before :func:`apply` moves it back (ratio to the photo): "keep
-#: the skin natural" within (0.9, 1.1), "no orange skin" at most 1.05, "don't lose the colour" at least 0.95
-HOLD_BAND = {0: (0.9, 1.1), 1: (0.0, 1.05), -1: (0.95, float("inf"))}
+#: how far a held colour's chroma may move before :func:`apply` moves it back (ratio to the photo or the
+#: current chain): "keep the skin natural" within (0.9, 1.1); "don't let it go orange" not above 1 and
+#: "don't lose the colour" not below 1 (the refinement authors ease the orange of "warmer but don't let it
+#: go orange" however little the warmth adds)
+HOLD_BAND = {0: (0.9, 1.1), 1: (0.0, 1.0), -1: (1.0, float("inf"))}
 
 #: the most :func:`apply` moves a range or the saturation to hold a colour (the style guide's plain size)
 COMPENSATION = 30
@@ -109,7 +111,8 @@ _CUT = re.compile(r"\s*(?:[,;!?]+|\.(?:\s+|$)|\s[-–—]\s|\b(?:but|tho|though|
                   r"|(?<=\w)(?= (?:without|w/o|avoid|avoiding)\b))\s*")
 _CUT_SPLASH = re.compile(r"\s*(?:[,;!?]+|\.(?:\s+|$)|\s[-–—]\s|\b(?:but|tho|though|yet|while|plus|also|and|"
                          r"then)\b|&)\s*")
-_NEG = r"(?:dont|do not|never|no need to|without|w/o|pls dont|please dont|avoid|avoiding|try not to)"
+_NEG = (r"(?:dont|do not|never|no need to|without|w/o|pls dont|please dont|avoid|avoiding|try not to"
+        r"|not)")
 
 # ---------------------------------------------------------------- holds
 # what a "leave X alone" clause names: the attributes it holds
@@ -150,7 +153,8 @@ _REST = re.compile(r"^(?:leave|keep|dont touch|do not touch|dont change|nothing)
 _KEEP_STATE = re.compile(r"^(?:but )?(?:keep|keeping|leave) (?:it|everything|things|the (?:photo|image|pic"
                          r"|picture|look|mood|vibe)) (?:nice and |nice |kinda |still |looking )?"
                          r"(?P<adj>[a-z]+)(?: though| tho| still| too)?$")
-_VERBS = (r"(?:nuke|nuking|fry|frying|blow|blowing|clip|clipping|crush|crushing|lose|losing|let|letting|"
+_VERBS = (r"(?:bump|bumping|boost|boosting|raise|raising|increase|increasing|lower|lowering|"
+          r"nuke|nuking|fry|frying|blow|blowing|clip|clipping|crush|crushing|lose|losing|let|letting|"
           r"make|making|go|going|turn|turning|get|getting|push|pushing|oversaturate|oversaturating|overexpose|overexposing|darken|"
           r"darkening|brighten|brightening|desaturate|desaturating|sharpen|sharpening|soften|softening|wash|"
           r"washing|kill|killing|flatten|flattening|mute|muting|it)")
@@ -161,7 +165,9 @@ _WASH = re.compile(r"\b(?:wash|washing)\b(?:.*\bout\b)?")
 _MUST_NOT = re.compile(r"^(?:the |her |his |my )?[a-z]+(?: [a-z]+)? (?:shouldnt|should not|mustnt|must not|"
                        r"cant|cannot|shouldnt ever) (?:go|get|turn|become|end up|look|be) (?P<adj>[a-z ]+)$")
 _LOSE = re.compile(r"^(?:lose|losing)(?: all| any| too much)?(?: of)?(?: the| my)? (?P<noun>.+)$")
-_BASE_FORM = {"crushing": "crush", "making": "make", "darkening": "darken", "brightening": "brighten",
+_BASE_FORM = {"bumping": "bump", "boosting": "boost", "raising": "raise", "increasing": "increase",
+              "lowering": "lower", "crushing": "crush", "making": "make", "darkening": "darken",
+              "brightening": "brighten",
               "oversaturating": "oversaturate", "desaturating": "desaturate", "sharpening": "sharpen",
               "softening": "soften", "flattening": "flatten", "muting": "mute", "killing": "kill",
               "pushing": "push", "overexposing": "overexpose"}
@@ -169,6 +175,12 @@ _GERUND = re.compile(r"\b(?:" + "|".join(_BASE_FORM) + r")\b")
 # words of a "don't let it go X" clause the reader needs not: "let it go purple" is "purple"
 _NOT_READ = re.compile(r"\b(?:let|letting|look|looking|it|them|the|go|going|get|getting|turn|turning|be"
                        r"|being)\b")
+_KEEP_FROM = re.compile(r"^(?:keep|stop) (?:it|them|everything|things) from (?:turning|going|getting|becoming"
+                        r"|looking) (?:too )?(?P<adj>[a-z]+)$")
+_STAYS = re.compile(r"^(?P<noun>(?:the |my |her |his )?[a-z]+(?: [a-z]+)?) (?:stays?|remains?|stay put)"
+                    r"(?: as (?:they are|it is|is)| the same| untouched| where (?:they|it) (?:are|is))?$")
+_AVOID_COLOUR = re.compile(r"^(?:avoid|avoiding)(?: the| any)? " + _COLOUR + r"$")
+_NO_STATE = re.compile(r"^(?:crushed|blown(?: out)?|clipped|muddy) [a-z]+$")
 _DEGREE = re.compile(r"\b(?:too|so|this|that|overly|as)\b")
 
 # ---------------------------------------------------------------- states said with a "not"
@@ -186,7 +198,7 @@ _STATES = [
     (re.compile(r"^(?:i )?(?:dont|do not) like how (?P<adj>[a-z]+) (?:it|this|everything|the [a-z]+) "
                 r"(?:is|looks|are|look)$"), "too {adj}"),
     (re.compile(rf"^(?:{_SUBJ} )?{_IS_NOT}(?: quite| nearly| really| at all)? (?P<adj>[a-z]+) enough"
-                r"(?: either)?$"), "{subj} more {adj}"),
+                r"(?: either)?$"), "{more} {subj}"),
     (re.compile(r"^(?:theres |there is )?not (?:nearly )?enough (?P<adj>[a-z].*)$"), "more {adj}"),
     (re.compile(rf"^(?:{_SUBJ} )?(?:isnt|is not|arent|are not|not) (?:popping|vivid|bright|colou?rful|punchy"
                 r"|saturated)(?: at all)?$"), "{subj} more vivid"),
@@ -205,6 +217,13 @@ _STATES = [
 ]
 # the reader reads "black" as deeper whatever comes before it: "the shadows too black" is too dark
 _SAID_AS = {"black": "dark"}
+# comparatives as people type them: "darker blacks", not "blacks more dark" (which the refinement model
+# reads less well)
+_COMPARATIVE = {"dark": "darker", "bright": "brighter", "warm": "warmer", "cool": "cooler", "cold": "colder",
+                "green": "greener", "red": "redder", "blue": "bluer", "yellow": "yellower", "pink": "pinker",
+                "rich": "richer", "deep": "deeper", "light": "lighter", "sharp": "sharper", "soft": "softer",
+                "crisp": "crisper", "punchy": "punchier", "bold": "bolder", "strong": "stronger"}
+_ARTICLE = re.compile(r"^(?:the|my|her|his) ")
 _SUBJ_DROP = frozenset({"it", "its", "it's", "this", "that", "everything", "photo", "the photo", "image",
                         "the image", "pic", "the pic", "i", "colours", "colors"})
 
@@ -243,6 +262,10 @@ def _hold(clause: str) -> tuple[Hold, ...] | None:
     if m:
         sig = signature(m.group("adj"))
         return tuple((a, -s) for a, s in sig) if len(sig) == 1 and _checked(sig) else None
+    m = _KEEP_FROM.match(c)
+    if m:  # "keep it from turning orange": not more of it
+        sig = signature(m.group("adj"))
+        return tuple(sig) if sig and len(sig) <= 2 and _checked(sig) else None
     m = _LEAVE.match(c)
     if m:
         attrs = _nouns(m.group("noun"))
@@ -273,10 +296,21 @@ def _hold(clause: str) -> tuple[Hold, ...] | None:
     if m and not _DEGREE.search(m.group("adj")):
         sig = signature(m.group("adj"))
         return tuple(sig) if sig and len(sig) <= 2 and _checked(sig) else None
+    m = _STAYS.match(c)
+    if m:  # "shadows stay as they are", "the greens stay the same"
+        attrs = _nouns(m.group("noun"))
+        return tuple((a, 0) for a in attrs) if attrs else None
+    m = _AVOID_COLOUR.match(c)
+    if m:  # "avoid yellow", "no purple tint" is a cast (a change) and not read here
+        return ((_COLOUR_WORDS[m.group(1)], 1),)
     if c.startswith("no "):
         m = _NO_FACES.match(c[3:])
         if m and m.group(1):
             return ((_COLOUR_WORDS[m.group(1)], 1),)
+        m = _NO_STATE.match(c[3:])
+        if m:  # "no crushed blacks", "no blown highlights": that must not happen
+            sig = signature(m.group(0))
+            return tuple(sig) if len(sig) == 1 and _checked(sig) else None
     return None
 
 
@@ -296,7 +330,9 @@ def _state(clause: str) -> str | None:
         subj = (groups.get("subj") or "").strip()
         subj = "" if subj in _SUBJ_DROP else subj
         adj = _SAID_AS.get(groups.get("adj") or "", groups.get("adj") or "")
-        said = out.format(*(g for g in m.groups() if g and g in _COLOUR_WORDS), subj=subj, adj=adj).strip()
+        more = _COMPARATIVE.get(adj, f"more {adj}")  # "the grass isn't green enough": "greener grass"
+        said = out.format(*(g for g in m.groups() if g and g in _COLOUR_WORDS), subj=_ARTICLE.sub("", subj)
+                          if "{more}" in out else subj, adj=adj, more=more).strip()
         said = " ".join(said.split())
         if signature(said):
             return said
@@ -382,18 +418,20 @@ def read(text: str) -> Limits | None:
     return Limits(out, tuple(dict.fromkeys(holds)), keep)
 
 
-def apply(chain: ToolChain, limits: Limits) -> ToolChain:
+def apply(chain: ToolChain, limits: Limits, before: ToolChain | None = None) -> ToolChain:
     """``chain`` with the holds of ``limits`` kept, then the splash, where there is one.
 
+    ``before`` is what the holds keep (default: the photo as it is; a follow-up's: the current chain).
     A colour (but purple, which has no range of its own) or the colours as a whole ("keep the colours")
-    is held by how it looks: its swatches' chroma is brought back near the photo's with its range
+    is held by how it looks: its swatches' chroma is brought back near ``before``'s with its range
     saturation (:func:`_compensate`), the teacher's way ("warmer but keep skin natural": orange eased).
-    Every other hold sets back to 0 (the photo as it is) each value that moves the attribute the
-    forbidden way. Nothing the rest asks to change is touched ("more saturated but keep the skin
-    natural" keeps its saturation)."""
+    Every other hold sets back to ``before``'s value each value that moves the attribute the forbidden
+    way from it. Nothing the rest asks to change is touched ("more saturated but keep the skin natural"
+    keeps its saturation)."""
+    ref = before if before is not None else ToolChain()
     asked = {k for a, _ in signature(limits.rest) for k in _own_values(a)}
-    values = chain.adjust.model_dump()
-    sel = chain.selective_adjust.model_dump()
+    values, was = chain.adjust.model_dump(), ref.adjust.model_dump()
+    sel, sel_was = chain.selective_adjust.model_dump(), ref.selective_adjust.model_dump()
     later: list[Hold] = []
     for attr, way in limits.holds:
         if _knob_free(attr, asked):
@@ -404,16 +442,17 @@ def apply(chain: ToolChain, limits: Limits) -> ToolChain:
             colour, _, channel = key.partition(".")
             if not channel and attr.split("@")[0] in _KEPT_RANGES:
                 continue  # a colour's white balance: the rest's to move
-            value = sel[colour][channel] if channel else values[key]
-            if value and any(value_moves(key, value, attr, s) for s in signs):
+            now, then = ((sel[colour][channel], sel_was[colour][channel]) if channel
+                         else (values[key], was[key]))
+            if now != then and any(value_moves(key, now - then, attr, s) for s in signs):
                 if channel:
-                    sel[colour][channel] = 0
+                    sel[colour][channel] = then
                 else:
-                    values[key] = 0
+                    values[key] = then
     out = ToolChain.model_validate({**chain.model_dump(), "adjust": values, "selective_adjust": sel})
     if not limits.keep:
         for attr, way in later:
-            out = _compensate(out, attr, way)
+            out = _compensate(out, attr, way, ref)
     return splash(out, limits.keep) if limits.keep else out
 
 
@@ -446,15 +485,15 @@ def chroma_kept(chain: ToolChain) -> dict[str, float]:
     return {c: float(r) for c, r in zip(SWATCH_HUES, ratio)}
 
 
-def _compensate(chain: ToolChain, attr: str, way: int) -> ToolChain:
+def _compensate(chain: ToolChain, attr: str, way: int, ref: ToolChain) -> ToolChain:
     """A held colour ("keep the skin natural", "no orange skin") or the colours as a whole ("keep the
-    colours", "don't lose the colour") brought back into :data:`HOLD_BAND`, by the colour's own range
-    saturation or the global saturation: the way the teacher keeps skin natural under a warm look (orange
-    eased) or under a muted one (orange raised)."""
+    colours", "don't lose the colour") brought back into :data:`HOLD_BAND` of ``ref``'s chroma, by the
+    colour's own range saturation or the global saturation: the way the teacher keeps skin natural under a
+    warm look (orange eased) or under a muted one (orange raised)."""
     x = swatches()
     idx = list(range(len(SWATCH_HUES))) if attr == "saturation" else [list(SWATCH_HUES).index(attr)]
     adjust, selective, filter_ = color_stages(chain)  # built once: a preset's LUT loads here
-    before = _chroma(x[idx])
+    before = _chroma(x[idx]) if ref.is_identity else _chroma(color_transform(ref)(x)[idx])
     adjusted = adjust(x)
 
     def held(knob: int) -> float:

@@ -26,7 +26,7 @@ from typing import Any, Protocol, cast, runtime_checkable
 import numpy as np
 
 from vibegrade.schema import FILTER_NONE, SELECTIVE_COLORS, ToolChain
-from vibegrade.students import Student, StudentLoadError, load_student, sliders
+from vibegrade.students import Student, StudentLoadError, limits, load_student, sliders
 from vibegrade.students.answer_check import (
     checkable,
     checked_signature,
@@ -187,6 +187,10 @@ class RefineModel:
         #: look without sharpening: no move) is answered as on an ungraded photo, added (``_checked``);
         #: off only to measure what it does
         self.answer_check = True
+        #: a follow-up that says what not to do ("warmer but keep the skin natural", "make it black and white
+        #: except the red") is refined by the rest, then its holds are kept from the current chain
+        #: (:mod:`vibegrade.students.limits`); off only to measure what it does
+        self.limits = True
         self._otherwise: dict[int, set[frozenset[tuple[str, int]]]] = {}  # see _read_otherwise
         self._spelling: SpellingRepair | None = None
         # every taught wording of an edit meaning, to its meaning (-1 where two meanings share one): a
@@ -226,7 +230,32 @@ class RefineModel:
         return self.refine_many([(chain, request)])[0]
 
     def refine_many(self, pairs: Sequence[tuple[ToolChain, str]]) -> list[Refinement]:
-        """Refinements of several (current chain, follow-up) pairs at once (one encoder batch)."""
+        """Refinements of several (current chain, follow-up) pairs at once (one encoder batch). A follow-up
+        that says what not to do is refined by the rest of its words, then held from the current chain
+        (:func:`vibegrade.students.limits.apply`); one that only keeps a colour ("keep only the red") is
+        the current chain with the rest greyed."""
+        if not pairs:
+            return []
+        said = [limits.read(r) if self.limits else None for _, r in pairs]
+        if any(lim is not None for lim in said):
+            asked = [(c, lim.rest) for (c, _), lim in zip(pairs, said) if lim is not None and lim.rest]
+            done = iter(self._refine_many(asked))
+            out: list[Refinement | None] = []
+            for (chain, request), lim in zip(pairs, said):
+                if lim is None:
+                    out.append(None)
+                    continue
+                got = next(done) if lim.rest else Refinement("edit", chain, request)
+                if got.chain is None:  # a history step ("undo, but keep the red"): as it is
+                    out.append(Refinement(got.op, None, request))
+                else:
+                    out.append(Refinement(got.op, limits.apply(got.chain, lim, before=chain), request))
+            rest = iter(self._refine_many([p for p, lim in zip(pairs, said) if lim is None]))
+            return [r if r is not None else next(rest) for r in out]
+        return self._refine_many(pairs)
+
+    def _refine_many(self, pairs: Sequence[tuple[ToolChain, str]]) -> list[Refinement]:
+        """:meth:`refine_many` without reading what not to do."""
         if not pairs:
             return []
         phi = self.features([r for _, r in pairs])
