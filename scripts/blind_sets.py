@@ -65,6 +65,16 @@ def student(model: Path | None, prog: str) -> Any:
         sys.exit(f"{prog}: {e}")
 
 
+def moved(chain: Any) -> str:
+    """The values a chain moves, compactly: adjust by name, selective as (saturation, luminance), the
+    preset and its intensity."""
+    adj = {k: v for k, v in chain.adjust.to_wire().items() if v}
+    sel = {c: (v["saturation"], v["luminance"]) for c, v in chain.selective_adjust.model_dump().items()
+           if v["saturation"] or v["luminance"]}
+    flt = f" [{chain.filter.name} {chain.filter.intensity}]" if chain.filter.used else ""
+    return f"{adj} {sel}{flt}"
+
+
 def emit(out: dict, path: Path | None) -> None:
     """Print the figures as JSON, and write them to ``path`` where given."""
     text = json.dumps(out, indent=1)

@@ -98,6 +98,13 @@ PLAIN = ["lighter", "brighten it up", "tone down the brightness", "raise the con
          "a little less saturated", "bring down the highlights"]
 
 
+def before_after(requests: list[str], key: str, tag: str = "before") -> list[tuple[str, str, dict[str, int]]]:
+    """(label, request, retrieval settings) tiles: a row of ``requests`` with ``key`` off, then one with it
+    on."""
+    return ([(f"{req} ({tag})", req, {key: 0}) for req in requests]
+            + [(req, req, {key: 1}) for req in requests])
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("photo", type=Path)
@@ -139,18 +146,14 @@ def main() -> int:
     except StudentLoadError as e:
         sys.exit(f"first_requests_sheet: {e}")
     if a.plain:  # first row: round five's decoder, second row: with the answer check
-        jobs = ([(f"{req} (no check)", req, {"answer_check": 0}) for req in PLAIN]
-                + [(req, req, {"answer_check": 1}) for req in PLAIN])
+        jobs = before_after(PLAIN, "answer_check", "no check")
     elif a.sliders:  # first row: without the slider reader, second row: with it
-        jobs = ([(f"{req} (before)", req, {"sliders": 0}) for req in SLIDERS]
-                + [(req, req, {"sliders": 1}) for req in SLIDERS])
+        jobs = before_after(SLIDERS, "sliders")
     elif a.limits:  # first row: without the limits reader, second row: with it
-        jobs = ([(f"{req} (before)", req, {"limits": 0}) for req in LIMITS]
-                + [(req, req, {"limits": 1}) for req in LIMITS])
+        jobs = before_after(LIMITS, "limits")
     elif a.modifiers or a.changes or a.strength or a.unjoined:  # first row: without composing, then with it
         which = MODIFIERS if a.modifiers else CHANGES if a.changes else STRENGTH if a.strength else UNJOINED
-        jobs = ([(f"{req} (before)", req, {"compose": 0}) for req in which]
-                + [(req, req, {"compose": 1}) for req in which])
+        jobs = before_after(which, "compose")
     else:
         which = STATES if a.states else PALETTES if a.palettes else SIZES if a.sizes else REQUESTS
         jobs = [(req, req, {}) for req in which]

@@ -182,14 +182,6 @@ def score(rows: list[dict], answers: list, bases: list) -> dict:
             "by_kind": by_kind, "_verdicts": vs}
 
 
-def _compact(c) -> str:
-    moved = {k: val for k, val in c.adjust.to_wire().items() if val}
-    sel = {k: (v["saturation"], v["luminance"]) for k, v in c.selective_adjust.model_dump().items()
-           if v["saturation"] or v["luminance"]}
-    flt = f" [{c.filter.name} {c.filter.intensity}]" if c.filter.used else ""
-    return f"{moved} {sel}{flt}"
-
-
 def main() -> int:
     ap = blind_sets.parser(__doc__, "list the requests that are not all right")
     ap.add_argument("--dump", type=Path, help="also write the answers (request and base per row, JSON) here")
@@ -232,7 +224,7 @@ def main() -> int:
                     shares = " ".join(f"{k[:3]}{kept[k]:.2f}" for k in COLOURS)
                     labels.append(f"keep {r['keep_colour']}: {shares}")
                 base = f" (base {r['base']!r})" if r["base"].strip() else ""
-                print(f"{r['request']!r}{base}\n    {', '.join(labels)}\n    -> {_compact(c)}")
+                print(f"{r['request']!r}{base}\n    {', '.join(labels)}\n    -> {blind_sets.moved(c)}")
     blind_sets.emit(out, a.json)
     return 0
 

@@ -24,15 +24,9 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 SPLIT = ROOT / "data/vibes/split"
 PROG = "unseen_rows"
+sys.path.insert(0, str(ROOT / "scripts"))
 
-
-def _moved(chain) -> str:
-    """The values a chain moves, compactly."""
-    adj = {k: v for k, v in chain.adjust.to_wire().items() if v}
-    sel = {c: (v["saturation"], v["luminance"]) for c, v in chain.selective_adjust.model_dump().items()
-           if v["saturation"] or v["luminance"]}
-    flt = f" [{chain.filter.name} {chain.filter.intensity}]" if chain.filter.used else ""
-    return f"{adj} {sel}{flt}"
+from blind_sets import moved as _moved  # noqa: E402  (the compact chain the blind-set evals print)
 
 
 def main() -> int:

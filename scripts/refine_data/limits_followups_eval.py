@@ -27,16 +27,15 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "src"))
 sys.path.insert(0, str(ROOT / "scripts"))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from limits_eval import ATTRS, hold_kept, read_rows, splash_kept  # noqa: E402
 from plain_corrections_eval import verdict  # noqa: E402
+from plain_followups_eval import change, starting_looks  # noqa: E402  (the same starts and change)
 
 from vibegrade.schema import ToolChain  # noqa: E402
 from vibegrade.students import StudentLoadError, load_student  # noqa: E402
 from vibegrade.students.refine import load_refiner  # noqa: E402
-from vibegrade.students.refine_features import chain_vector, vector_chain  # noqa: E402
-
-STARTS = ("golden hour", "moody", "faded film")
 
 
 def evaluate(refiner, starts: dict[str, ToolChain], rows: list[dict]) -> tuple[dict, list[dict]]:
@@ -50,7 +49,7 @@ def evaluate(refiner, starts: dict[str, ToolChain], rows: list[dict]) -> tuple[d
         outs = refiner.refine_many([(start, r["request"]) for r in rows])
         for r, out in zip(rows, outs):
             after = out.chain if out.chain is not None else start
-            d = vector_chain(chain_vector(after) - chain_vector(start), "none")
+            d = change(start, after)
             changes = [verdict(d, ATTRS[c["attribute"]], c["direction"]) for c in r["changes"]]
             holds = [hold_kept(start, after, h["attribute"], h["direction"], from_before=True)
                      for h in r["hold"]]
@@ -92,8 +91,7 @@ def main() -> int:
     except StudentLoadError as e:
         sys.exit(f"limits_followups_eval: {e}")
     refiner.limits = not a.no_limits
-    starts = {name: student.predict([name])[0] for name in STARTS}
-    starts["(empty chain)"] = ToolChain()
+    starts = starting_looks(student)
     report, failures = evaluate(refiner, starts, rows)
     print(json.dumps(report, indent=1))
     if a.failures:

@@ -38,6 +38,13 @@ from vibegrade.students.refine_features import chain_vector, vector_chain  # noq
 STARTS = ("golden hour", "moody", "faded film")
 
 
+def starting_looks(student) -> dict[str, ToolChain]:
+    """The looks the follow-ups are sent on: the student's answers to :data:`STARTS`, and the empty chain."""
+    starts = {name: student.predict([name])[0] for name in STARTS}
+    starts["(empty chain)"] = ToolChain()
+    return starts
+
+
 def change(start: ToolChain, after: ToolChain) -> ToolChain:
     """A chain holding ``after - start`` per value, clamped into each value's range (only signs are read;
     bloom and sharpen cannot go below 0, so their falls are lost, which ``moves`` never asks for)."""
@@ -62,8 +69,7 @@ def main() -> int:
     except StudentLoadError as e:
         sys.exit(f"plain_followups_eval: {e}")
     refiner.answer_check = not a.no_answer_check
-    starts = {name: student.predict([name])[0] for name in STARTS}
-    starts["(empty chain)"] = ToolChain()
+    starts = starting_looks(student)
     counts = {"right": 0, "wrong_way": 0, "no_move": 0}
     by_attr: dict[str, list[int]] = {}
     failures = []

@@ -213,7 +213,7 @@ _STATES = [
     (re.compile(r"^(?:dont|do not|never) overdo (?:it on )?(?:the )?(?P<adj>(?!it\b)[a-z].*)$"),
      "less {adj}"),
     (re.compile(rf"^(?:no more|lose|ditch|kill|nuke|drop|zap)(?: the| all the| that| those| all)? {_COLOUR}"
-                r"(?P<adj> (?:tint|cast|tones?|colou?rs?))?$"), "remove the {0}{adj}"),
+                r"(?P<adj> (?:tint|cast|tones?|colou?rs?))?$"), "remove the {colour}{adj}"),
 ]
 # the reader reads "black" as deeper whatever comes before it: "the shadows too black" is too dark
 _SAID_AS = {"black": "dark"}
@@ -331,8 +331,10 @@ def _state(clause: str) -> str | None:
         subj = "" if subj in _SUBJ_DROP else subj
         adj = _SAID_AS.get(groups.get("adj") or "", groups.get("adj") or "")
         more = _COMPARATIVE.get(adj, f"more {adj}")  # "the grass isn't green enough": "greener grass"
-        said = out.format(*(g for g in m.groups() if g and g in _COLOUR_WORDS), subj=_ARTICLE.sub("", subj)
-                          if "{more}" in out else subj, adj=adj, more=more).strip()
+        # "lose the green": "remove the green"
+        colour = next((g for g in m.groups() if g in _COLOUR_WORDS), "")
+        said = out.format(subj=_ARTICLE.sub("", subj) if "{more}" in out else subj, adj=adj, more=more,
+                          colour=colour).strip()
         said = " ".join(said.split())
         if signature(said):
             return said
