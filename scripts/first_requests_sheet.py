@@ -49,6 +49,12 @@ brighter, don't touch the colours"), each without and with the limits reader (do
 
     .venv/bin/python scripts/first_requests_sheet.py --limits \
         ../shared/photos/caps_colourful_wall_sky.jpg docs/images/limits_caps.jpg
+
+With ``--less`` it renders requests for less of a quality ("less moody", "less washed out"), each without
+and with the reader of ``students/opposite.py`` (docs/experiments.md, "Less of it"):
+
+    .venv/bin/python scripts/first_requests_sheet.py --less \
+        ../shared/photos/dusk_pier_lake_sunset_sky.jpg docs/images/less_of_pier.jpg
 """
 
 from __future__ import annotations
@@ -94,6 +100,9 @@ LIMITS = ["black and white except the red", "desaturate everything but the blues
           "nothing too crazy, just a bit brighter", "just brighter, dont touch the colours",
           "brighter but dont blow out the highlights", "the shadows shouldnt be this black",
           "more contrast without crushing the shadows"]
+# less of a quality (the blind set of data/vibes/less_of/)
+LESS = ["less moody", "make it less gloomy pls", "less washed out", "less flat", "less vintage",
+        "its so dreary, less of that", "way less murky"]
 PLAIN = ["lighter", "brighten it up", "tone down the brightness", "raise the contrast", "tone down the blues",
          "a little less saturated", "bring down the highlights"]
 
@@ -129,6 +138,8 @@ def main() -> int:
                     help="slider settings typed as numbers, each without and with the reader (one row each)")
     ap.add_argument("--limits", action="store_true",
                     help="requests that say what not to do, each without and with the reader (one row each)")
+    ap.add_argument("--less", action="store_true",
+                    help="requests for less of a quality, each without and with the reader (one row each)")
     a = ap.parse_args()
 
     from PIL import Image, ImageDraw, UnidentifiedImageError
@@ -151,6 +162,8 @@ def main() -> int:
         jobs = before_after(SLIDERS, "sliders")
     elif a.limits:  # first row: without the limits reader, second row: with it
         jobs = before_after(LIMITS, "limits")
+    elif a.less:  # first row: without the reader of less of a quality, second row: with it
+        jobs = before_after(LESS, "opposite")
     elif a.modifiers or a.changes or a.strength or a.unjoined:  # first row: without composing, then with it
         which = MODIFIERS if a.modifiers else CHANGES if a.changes else STRENGTH if a.strength else UNJOINED
         jobs = before_after(which, "compose")
@@ -159,7 +172,7 @@ def main() -> int:
         jobs = [(req, req, {}) for req in which]
     tiles = []
     for label, req, settings in jobs:
-        on = {"answer_check": 1, "compose": 1, "sliders": 1, "limits": 1, **settings}
+        on = {"answer_check": 1, "compose": 1, "sliders": 1, "limits": 1, "opposite": 1, **settings}
         student.retrieval.update(on)  # type: ignore[attr-defined]
         img = src if req == "(original)" else vibegrade.render(src, student.predict([req])[0])
         tile = Image.new("RGB", (src.width, src.height + 22), "white")

@@ -210,6 +210,38 @@ def build_suite() -> list[Case]:
                   lambda c: _sel(c, "blue")[0] > 0 or _sel(c, "cyan")[0] > 0, "blue/cyan saturation > 0")
     cases += _mft("colour_ranges", ["greener grass", "greener trees", "lusher greens"],
                   _more_colour("green"), "green saturation > 0")
+    # less of a quality, asked of the photo as it is: the way out of it, not the quality (December 7)
+    cases += _mft("less_of", ["less moody", "make it less moody please", "not so moody",
+                              "less gloomy", "way less gloomy", "its so gloomy, less of that",
+                              "less dreary", "less depressing", "less sad looking"],
+                  lambda c: _brighter(c) or c.adjust.saturation + c.adjust.vibrance > 0,
+                  "brighter or more colourful, never the mood")
+    cases += _mft("less_of", ["less washed out", "a bit less washed out", "less flat", "less dull",
+                              "less lifeless", "less murky", "less foggy", "less hazy"],
+                  lambda c: c.adjust.contrast > 0 and c.adjust.saturation >= 0,
+                  "contrast > 0, colour not taken out")
+    cases += _mft("less_of", ["less garish", "less loud", "less overedited", "tone down the cartoonish look"],
+                  lambda c: c.adjust.saturation + c.adjust.vibrance < 0 and c.adjust.contrast <= 0,
+                  "less colour, no more contrast")
+    cases += _mft("less_of", ["less vintage", "less retro looking", "not so faded"],
+                  lambda c: c.adjust.linearOffset <= 0 and (c.adjust.contrast > 0 or c.adjust.saturation > 0)
+                  and not c.filter.name.startswith("faded"), "no lifted blacks, no faded preset")
+    # what not to do: the change made, the limit kept (December 7)
+    cases += _mft("limits", ["brighter but dont blow out the highlights", "lighter, keep the highlights"],
+                  lambda c: _brighter(c) and c.adjust.highlights <= 0, "brighter, highlights not raised")
+    cases += _mft("limits", ["just brighter, dont touch the colours", "brighten it, leave the colours alone"],
+                  lambda c: _brighter(c) and not any(c.selective_adjust.vector())
+                  and c.adjust.saturation == c.adjust.vibrance == c.adjust.temperature == 0,
+                  "brighter, no colour moved")
+    cases += _mft("limits", ["more contrast without crushing the shadows", "punchier but keep the shadows"],
+                  lambda c: c.adjust.contrast > 0 and c.adjust.shadows >= 0 and c.adjust.linearOffset >= 0,
+                  "contrast > 0, shadows not deepened")
+    cases += _mft("limits", ["black and white except the red", "b&w but keep the reds",
+                             "make everything grey except the red"],
+                  lambda c: _sel(c, "red")[0] > 0 and all(_sel(c, x)[0] <= -95 for x in COLOURS if x != "red")
+                  and c.adjust.saturation > -50, "red kept, every other range grey")
+    cases += _mft("limits", ["warmer but not orange", "warm it up but keep the skin natural"],
+                  lambda c: _warm(c) and _sel(c, "orange")[0] <= 0, "temperature > 0, orange not raised")
     cases += _mft("no_silent_noop", ["slightly warmer", "a little warmer", "slightly cooler",
                                      "fix white balance",
                                      "more clarity", "natural look", "improve", "make it better", "polished",

@@ -21,10 +21,17 @@ import numpy as np
 
 from vibegrade.data.rows import normalize_intent
 from vibegrade.schema import ToolChain
-from vibegrade.students import limits, sliders
-from vibegrade.students.answer_check import checked_direction, moves, moves_range, names_range, plain_request
+from vibegrade.students import limits, opposite, sliders
+from vibegrade.students.answer_check import (
+    checked_direction,
+    correcting_words,
+    moves,
+    moves_range,
+    names_range,
+    plain_request,
+)
 from vibegrade.students.compose import AS_MUCH, as_it_is, compose, parts, split_change, split_requests
-from vibegrade.students.direction import COLOURS, conflicts, known_words, size_class
+from vibegrade.students.direction import COLOURS, conflicts, known_words, signature, size_class, size_words
 from vibegrade.students.encoders import NumpyBertEncoder, _gelu_exact, resolve_encoder_path
 from vibegrade.students.heads import HeadLayout, decode, encode_targets
 from vibegrade.students.request_text import canonical
@@ -52,12 +59,16 @@ MODEL_KIND = "encoder"
 # limits: 1 = what a request says not to do is read apart from what to do: "just brighter, don't touch the
 # colours" is "brighter" with saturation and warmth held, "black and white except the red" a colour splash,
 # "the shadows shouldn't be this black" the complaint "the shadows too black" (students/limits.py); 0 = off
+# opposite: 1 = a first request for less of a quality ("less moody", "its so gloomy, less of that", "less
+# washed out") whose answer does not go the way out of it gets the stored corrections its words name, or the
+# nearest stored look turned round (students/opposite.py); 0 = off
 # use probabilities, filter logits, intensity, adjust values, selective values (one row per request)
 HeadOutputs = tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]
 
 RETRIEVAL_DEFAULTS: dict[str, float] = {"k": 4, "tau": 0.02, "exact": 0.97, "mode_cos": 0.9,
                                         "size_penalty": 0.04, "lexical": 0.1, "answer_check": 1,
-                                        "compose": 1, "compose_size": AS_MUCH, "sliders": 1, "limits": 1}
+                                        "compose": 1, "compose_size": AS_MUCH, "sliders": 1, "limits": 1,
+                                        "opposite": 1}
 # a look typed with a change beside it ("kodak gold but make it warmer"), which a setting may restate
 _JOINED = re.compile(r",|\b(?:but|with|and|w/)\b")
 BUNDLED_ENCODER_DIR = "encoder"  # the merged float16 encoder inside a self-contained model folder
@@ -282,7 +293,66 @@ class EncoderStudent:
         for i, t in enumerate(intents):  # "reset", "original", "no filter": the photo as it is
             if normalize_intent(t) not in exact and (as_it_is(t) or as_it_is(self._typed(t))):
                 out[i] = ToolChain()
+        if self.retrieval.get("opposite"):
+            self._less_of(intents, out, exact)
         return out
+
+    def _less_of(self, intents: Sequence[str], out: list[ToolChain], exact: dict[str, int]) -> None:
+        """``retrieval.opposite``: a request for less of a quality (:func:`opposite.read`) whose answer in
+        ``out`` does not go the way out of it is answered anew, in place. A photo problem or a quality the
+        direction reader reads ("washed out", "loud", "dark and heavy": :func:`opposite.directions`) gets
+        the stored corrections of the directions the answer misses (the answer dropped where it moves one
+        the wrong way); any other ("moody", "vintage") the nearest stored look turned round
+        (:func:`opposite.reverse`), at the size the words say."""
+        found = {i: lo for i, t in enumerate(intents)
+                 if normalize_intent(t) not in exact and (lo := opposite.read(self.read(t))) is not None}
+        looks: dict[int, opposite.Less] = {}
+        for i, lo in found.items():
+            said = opposite.directions(lo.quality)
+            if not said:
+                looks[i] = lo
+                continue
+            if any(moves(ToolChain(), a, s) is None for a, s in said):
+                continue  # a region or a direction the corrections are not keyed by: as answered
+            if all(moves(out[i], *d) for d in said):
+                continue
+            base = ToolChain() if any(moves(out[i], a, -s) for a, s in said) else out[i]
+            text = self.read(intents[i])
+            fixes = {d: self._correction(text, d) for d in sorted(said) if not moves(base, *d)}
+            if all(fix is not None for fix in fixes.values()):
+                out[i] = opposite.with_moves(base, {d: fix for d, fix in fixes.items() if fix is not None})
+        if not looks:
+            return
+        nearest = self._nearest_looks([opposite.forms(lo.quality) for lo in looks.values()])
+        for (i, lo), look in zip(looks.items(), nearest):
+            if look is not None and not opposite.opposes(look, out[i]):
+                made = opposite.reverse(look, lo.size)
+                if made is not None:
+                    out[i] = made
+
+    def _nearest_looks(self, qualities: Sequence[Sequence[str]]) -> list[ToolChain | None]:
+        """The teacher's answer to the stored look request nearest each quality, said in any of its forms
+        (a bare request of at most four words with no direction, size or correcting word: "moody", "dark
+        academia"), where its cosine is at least ``opposite.NEAR``; ``None`` where none is that near."""
+        if self.memory_emb is None or not qualities or not len(rows := self._look_rows()):
+            return [None] * len(qualities)
+        said = [(k, f) for k, forms in enumerate(qualities) for f in forms]
+        sims = self.encoder.encode([self.read(f) for _, f in said]) @ self.memory_emb[rows].T
+        best: list[tuple[float, int]] = [(-1.0, -1)] * len(qualities)
+        for (k, _), row in zip(said, sims):
+            b = int(row.argmax())
+            best[k] = max(best[k], (float(row[b]), int(rows[b])))
+        return [self.memory_chains[j] if sim >= opposite.NEAR else None for sim, j in best]
+
+    def _look_rows(self) -> np.ndarray:
+        """The indices of the stored look requests (:meth:`_nearest_looks`), built on first use."""
+        if getattr(self, "_look_rows_for", None) is not self.memory_intents:
+            marks = correcting_words() | size_words() | {"fix", "and", "but", "with", "no", "not"}
+            self._looks = np.array([j for j, text in enumerate(self.memory_intents)
+                                    if len(words := self._memory_read(j).split()) <= 4
+                                    and not marks.intersection(words) and not signature(text)], dtype=int)
+            self._look_rows_for = self.memory_intents
+        return self._looks
 
     def _correction(self, text: str, said: tuple[str, int]) -> ToolChain | None:
         """The stored plain correction that names ``said`` (attribute, sign) and moves it that way, nearest
