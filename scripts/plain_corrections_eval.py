@@ -15,7 +15,10 @@ or brightness, saturation is saturation or vibrance, a colour is its range or th
 away from it, purple is the red and blue ranges or tint), **wrong way** when it moves it only the other
 way, **no move** when it leaves it alone. The student is run with the answer check and without it
 (``retrieval.answer_check``), and the share of requests the check reads as plain corrections is given
-(it acts on those only). Sizes: the mean of the attribute's largest move per author size.
+(it acts on those only). Sizes: the mean of the attribute's largest move per author size, and the share of
+the right answers whose largest move is nearest the style guide's size for the author's label
+(``size_as_said``: slightly / plain / very = 12 / 25 / 45 for most sliders, 10 / 20 / 40 for exposure,
+6 / 12 / 22 for the black level, 15 / 30 / 50 for a colour's range and sharpness).
 """
 
 from __future__ import annotations
@@ -69,6 +72,30 @@ def size_of(chain, attr: str) -> float:
     return max((abs(float(v[i])) for i, k in enumerate(PARAM_KEYS) if k in keys), default=0.0)
 
 
+# the style guide's sizes (data/vibes/STYLE_GUIDE.md, section 2): the main value's size for slightly / plain /
+# very, by the parameter that carries it (a colour's range: 15 / 30 / 50, as sharpen, structure and bloom)
+GUIDE_SIZES = {"temperature": (12, 25, 45), "tint": (12, 25, 45), "exposure": (10, 20, 40),
+               "contrast": (12, 25, 45), "brightness": (12, 25, 45), "shadows": (12, 25, 45),
+               "highlights": (12, 25, 45), "saturation": (12, 25, 45), "vibrance": (12, 25, 45),
+               "linearOffset": (6, 12, 22)}
+OTHER_SIZES = (15, 30, 50)
+
+
+def size_band(chain, attr: str) -> str | None:
+    """The size label (:data:`SIZES`) whose value in the guide's table is nearest the largest move among the values the attribute
+    owns, read in the column of the parameter that makes it; ``None`` when none moves."""
+    from vibegrade.students.answer_check import named_values
+    from vibegrade.students.refine_features import PARAM_KEYS, chain_vector
+
+    v = chain_vector(chain)
+    keys = named_values(attr)
+    z, key = max(((abs(float(v[i])), k) for i, k in enumerate(PARAM_KEYS) if k in keys), default=(0.0, ""))
+    if not z:
+        return None
+    cols = GUIDE_SIZES.get(key, OTHER_SIZES)
+    return SIZES[min(range(3), key=lambda b: abs(z - cols[b]))]
+
+
 def main() -> int:
     a = blind_sets.parser(__doc__, "list the requests the checked student gets wrong", "c,d").parse_args()
 
@@ -96,8 +123,12 @@ def main() -> int:
             idx = [i for i, r in enumerate(rows) if r["size"] == s and v[i] == "right"]
             sizes[s] = round(float(np.mean([size_of(answers[flag][i], ATTRS[rows[i]["attribute"]])
                                             for i in idx])), 1) if idx else None
+        bands = {s: [size_band(answers[flag][i], ATTRS[r["attribute"]]) == s
+                     for i, r in enumerate(rows) if r["size"] == s and v[i] == "right"] for s in SIZES}
         out["check_on" if flag else "check_off"] = {
             "right": round(v.count("right") / len(v), 4),
+            "size_as_said": round(sum(sum(b) for b in bands.values()) / max(1, v.count("right")), 4),
+            "size_as_said_by_size": {s: round(float(np.mean(b)), 3) if b else None for s, b in bands.items()},
             "wrong_way": round(v.count("wrong way") / len(v), 4),
             "no_move": round(v.count("no move") / len(v), 4), "by_attribute": per_attr,
             "mean_move_by_size": sizes}

@@ -52,10 +52,11 @@ from types import SimpleNamespace
 
 from vibegrade.schema import ADJUST_KEYS, SELECTIVE_COLORS, ToolChain
 from vibegrade.students import direction
+from vibegrade.students.refine_features import PARAM_KEYS, chain_vector, vector_chain
 
 __all__ = ["plain_request", "checked_direction", "checked_signature", "checkable", "moves", "moves_change",
            "moves_clearly", "moves_range", "names_range", "named_values", "follows", "follows_change",
-           "correcting_words", "warm_it", "value_moves"]
+           "correcting_words", "warm_it", "value_moves", "GUIDE_SIZES", "size_band", "as_said"]
 
 # words that carry no look: articles, pronouns, "photo", asking, politeness, verbs of moving a slider and
 # the states of the whites and blacks the reader reads ("the bright parts are totally blown")
@@ -463,3 +464,46 @@ def follows_change(text: str, before: ToolChain, after: ToolChain) -> bool | Non
     a request."""
     sig = checked_signature(text)
     return None if sig is None else all(moves_change(before, after, a, s) for a, s in sig)
+
+
+#: the style guide's sizes (data/vibes/STYLE_GUIDE.md, section 2): the main value for "slightly", plain and
+#: "very" by the parameter that carries it; a colour's range, sharpen, structure and bloom: 15 / 30 / 50
+GUIDE_SIZES: dict[str, tuple[int, int, int]] = {
+    "temperature": (12, 25, 45), "tint": (12, 25, 45), "exposure": (10, 20, 40), "contrast": (12, 25, 45),
+    "brightness": (12, 25, 45), "shadows": (12, 25, 45), "highlights": (12, 25, 45),
+    "saturation": (12, 25, 45), "vibrance": (12, 25, 45), "linearOffset": (6, 12, 22)}
+_OTHER_SIZES = (15, 30, 50)
+
+
+def _largest(chain: ToolChain, attr: str) -> tuple[float, str]:
+    """The largest move among the values ``attr`` owns (:func:`named_values`) and the value that makes it."""
+    keys = named_values(attr)
+    v = dict(zip(PARAM_KEYS, chain_vector(chain).tolist()))
+    return max(((abs(v[k]), k) for k in keys), default=(0.0, ""))
+
+
+def size_band(chain: ToolChain, attr: str) -> int | None:
+    """The size of :data:`GUIDE_SIZES` (-1 slightly, 0 plain, 1 very) nearest ``chain``'s largest move of
+    ``attr``, in the column of the value that makes it; ``None`` when it moves none of them."""
+    z, key = _largest(chain, attr)
+    if not z:
+        return None
+    cols = GUIDE_SIZES.get(key, _OTHER_SIZES)
+    return min((-1, 0, 1), key=lambda b: abs(z - cols[b + 1]))
+
+
+def as_said(chain: ToolChain, attr: str, size: int) -> ToolChain:
+    """``chain``, the answer to a plain correction of ``attr`` said at ``size`` (-1, 0, 1: "a bit warmer",
+    "warmer", "much warmer"), at the guide's size for those words: where its largest move of ``attr`` is
+    nearest another size of :data:`GUIDE_SIZES`, the values ``attr`` owns are scaled so that the move
+    is the guide's (supporting moves, the preset and hue as they were: "brighter"'s highlights −8 stays).
+    "contrast up a notch" answered +25 becomes +12, "desaturate a touch" answered −30 becomes −12; an answer
+    at the size the words say is returned as it is."""
+    band = size_band(chain, attr)
+    if band is None or band == size or size not in (-1, 0, 1):
+        return chain
+    z, key = _largest(chain, attr)
+    v = chain_vector(chain)
+    own = [PARAM_KEYS.index(k) for k in named_values(attr)]
+    v[own] *= GUIDE_SIZES.get(key, _OTHER_SIZES)[size + 1] / z
+    return vector_chain(v, chain.filter.name)

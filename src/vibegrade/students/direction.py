@@ -830,7 +830,16 @@ _STRONG = frozenset({"very", "much", "way", "lot", "heavily", "heavy", "really",
                      "significantly", "lots", "tons", "considerably", "substantially", "heaps", "far"})
 
 
-_LIGHT_AS_NOUN = re.compile(r"\b(?:the|more|less|some|of|no)\s+light\b")
+_LIGHT_AS_NOUN = re.compile(r"\b(?:the|more|less|some|of|no|too|so|is|are|r)\s+light\b")
+# what the picture is said to be ("reds slightly too strong", "a bit much", "too much contrast", "blues a touch
+# less intense"): a state or a plain "too", not a size
+_SAID_STRONG = re.compile(r"\b(too|is|are|r|bit|little|tad|touch|slightly|kinda|less|more|a)\s+"
+                          r"(?:much|strong|intense|heavy)\b")
+# held letters ("waaay", "sooo", "loooots"): the word once they are let go
+_HELD_LETTERS = re.compile(r"([a-z])\1{2,}")
+# sizes said in phrases ("up a notch", "kind of flat", "crank the contrast", "a ton", "the hell out of it")
+_A_NOTCH = re.compile(r"\b(?:a|one) notch\b|\bkind of\b|\bkinda\b")
+_A_TON = re.compile(r"\b(?:a ton|tons|loads|a load|crank(?:ed|s)?|the hell out|like crazy|af)\b")
 # "not so green" is "less green", not "very" anything
 _NOT_SO = re.compile(r"\bnot so\b")
 # "toward black and white, not fully" is not all of it
@@ -846,13 +855,20 @@ def size_class(text: str) -> int:
     """How big a move the words ask for: -1 for "slightly"-type wording, +1 for "very"-type, +2 for all of
     it ("remove all the green", "no green at all", "completely"), 0 for plain (or slight and strong both).
     "so" is strong ("so much warmer") except in "not so" ("not so green" = less green)."""
-    t = _LIGHT_AS_NOUN.sub(" ", str(text).lower())  # "lower the light" names the light, not a size
+    t = _HELD_LETTERS.sub(_let_go, str(text).lower())  # "waaay" is "way"
+    t = _LIGHT_AS_NOUN.sub(" ", t)  # "lower the light", "its too light" name the light, not a size
     if _TOTAL.search(_NOT_ALL.sub(" ", t)):
         return 2
+    t = _SAID_STRONG.sub(r"\1", t)
     words = set(_TOKEN.findall(_NOT_SO.sub(" ", t)))
-    slight = bool(words & _SLIGHT) or bool(_A_HAIR.search(t))
-    strong = bool(words & _STRONG) or bool(_A_GREAT_DEAL.search(t))
+    slight = bool(words & _SLIGHT) or bool(_A_HAIR.search(t)) or bool(_A_NOTCH.search(t))
+    strong = bool(words & _STRONG) or bool(_A_GREAT_DEAL.search(t)) or bool(_A_TON.search(t))
     return (slight is False and strong) - (strong is False and slight)
+
+
+def _let_go(match: re.Match[str]) -> str:
+    """A letter held down, let go: once ("waaay" → "way", "sooo" → "so"; "tooo" → "to", no size either)."""
+    return match.group(1)
 
 
 def _uncast(sig: frozenset[tuple[str, int]]) -> frozenset[tuple[str, int]]:

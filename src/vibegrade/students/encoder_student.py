@@ -23,6 +23,7 @@ from vibegrade.data.rows import normalize_intent
 from vibegrade.schema import ToolChain
 from vibegrade.students import limits, opposite, sliders
 from vibegrade.students.answer_check import (
+    as_said,
     checked_direction,
     correcting_words,
     moves,
@@ -62,13 +63,16 @@ MODEL_KIND = "encoder"
 # opposite: 1 = a first request for less of a quality ("less moody", "its so gloomy, less of that", "less
 # washed out") whose answer does not go the way out of it gets the stored corrections its words name, or the
 # nearest stored look turned round (students/opposite.py); 0 = off
+# size_check: 1 = a plain correction of one attribute not stored word for word is answered at the style
+# guide's size for its words ("contrast up a notch" +12, "reds a little stronger" +15: answer_check.as_said);
+# 0 = off
 # use probabilities, filter logits, intensity, adjust values, selective values (one row per request)
 HeadOutputs = tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]
 
 RETRIEVAL_DEFAULTS: dict[str, float] = {"k": 4, "tau": 0.02, "exact": 0.97, "mode_cos": 0.9,
                                         "size_penalty": 0.04, "lexical": 0.1, "answer_check": 1,
                                         "compose": 1, "compose_size": AS_MUCH, "sliders": 1, "limits": 1,
-                                        "opposite": 1}
+                                        "opposite": 1, "size_check": 1}
 # a look typed with a change beside it ("kodak gold but make it warmer"), which a setting may restate
 _JOINED = re.compile(r",|\b(?:but|with|and|w/)\b")
 BUNDLED_ENCODER_DIR = "encoder"  # the merged float16 encoder inside a self-contained model folder
@@ -295,6 +299,11 @@ class EncoderStudent:
                 out[i] = ToolChain()
         if self.retrieval.get("opposite"):
             self._less_of(intents, out, exact)
+        if self.retrieval.get("size_check"):
+            for i, t in enumerate(intents):  # "contrast up a notch": the guide's size for the words
+                if normalize_intent(t) not in exact and not _DIGIT.search(read := self.read(t)) and \
+                        (said := checked_direction(read)) is not None:
+                    out[i] = as_said(out[i], said[0], size_class(read))
         return out
 
     def _less_of(self, intents: Sequence[str], out: list[ToolChain], exact: dict[str, int]) -> None:
