@@ -82,8 +82,9 @@ OTHER_SIZES = (15, 30, 50)
 
 
 def size_band(chain, attr: str) -> str | None:
-    """The size label (:data:`SIZES`) whose value in the guide's table is nearest the largest move among the values the attribute
-    owns, read in the column of the parameter that makes it; ``None`` when none moves."""
+    """The size label (:data:`SIZES`) whose value in the guide's table is nearest the largest move among
+    the values the attribute owns, read in the column of the parameter that makes it; ``None`` when none
+    moves."""
     from vibegrade.students.answer_check import named_values
     from vibegrade.students.refine_features import PARAM_KEYS, chain_vector
 
