@@ -260,3 +260,28 @@ def test_blind_requests_with_limits_as_follow_ups(student, refiner, monkeypatch)
     assert report["all_right"] >= 0.85 and report["splashes_kept"] >= 0.95
     monkeypatch.setattr(refiner, "limits", False)
     assert mod.evaluate(refiner, starts, rows)[0]["all_right"] < 0.6
+
+
+@pytest.mark.parametrize(("text", "rest", "holds"), [
+    ("warmer but dont make it too orange", "warmer", [("orange", 1)]),
+    ("punchier colours but dont make the sky too blue", "punchier colours", [("blue", 1)]),
+    ("more contrast but dont make it too dark", "more contrast", [("light", -1)]),
+])
+def test_a_not_of_degree_after_a_change_limits_it(text, rest, holds):
+    got = limits.read(text)
+    assert got is not None and got.rest == rest and list(got.holds) == holds
+
+
+@pytest.mark.parametrize("text", ["golden hour but dont make it too yellow", "dont make it too dark"])
+def test_a_not_of_degree_after_a_look_or_alone_stays_a_change(text):
+    assert limits.read(text) is None  # the teacher eases the look's yellow; alone, it is the change
+
+
+def test_the_shipped_student_makes_the_change_a_not_of_degree_limits(student):
+    """Before: "warmer but dont make it too orange" temperature −15 (the limit read as a cast to cool) and
+    "punchier colours but dont make the sky too blue" no punch at all."""
+    warm, punch = student.predict(["warmer but dont make it too orange",
+                                   "punchier colours but dont make the sky too blue"])
+    assert warm.adjust.temperature > 0 and warm.selective_adjust.orange.saturation <= 0
+    assert punch.adjust.contrast > 0 and punch.adjust.saturation + punch.adjust.vibrance > 0
+    assert chroma_kept(punch)["blue"] <= 1.1  # "not more", as the blind eval reads it (at most 110 %)

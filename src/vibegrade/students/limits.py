@@ -31,7 +31,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from vibegrade.schema import SELECTIVE_COLORS, Filter, SelectiveAdjust, ToolChain
-from vibegrade.students.answer_check import named_values, value_moves
+from vibegrade.students.answer_check import named_values, plain_request, value_moves
 from vibegrade.students.direction import signature
 from vibegrade.tools.adjust import apply_color
 from vibegrade.tools.chain import color_stages, color_transform
@@ -182,6 +182,7 @@ _STAYS = re.compile(r"^(?P<noun>(?:the |my |her |his )?[a-z]+(?: [a-z]+)?) (?:st
 _AVOID_COLOUR = re.compile(r"^(?:avoid|avoiding)(?: the| any)? " + _COLOUR + r"$")
 _NO_STATE = re.compile(r"^(?:crushed|blown(?: out)?|clipped|muddy) [a-z]+$")
 _DEGREE = re.compile(r"\b(?:too|so|this|that|overly|as)\b")
+_TOO = re.compile(r"\b(?:too|overly)\b")
 
 # ---------------------------------------------------------------- states said with a "not"
 _SUBJ = r"(?P<subj>(?:the |my |her |his )?(?!is\b|are\b)[a-z]+(?: (?!is\b|are\b)[a-z]+)?)(?: is| are)?"
@@ -251,11 +252,16 @@ def _nouns(text: str) -> tuple[str, ...] | None:
     return tuple(dict.fromkeys(out)) or None
 
 
-def _hold(clause: str) -> tuple[Hold, ...] | None:
-    """The holds a clause says, or ``None`` when it is not one."""
+def _bare(clause: str) -> str:
+    """A clause without its join, its politeness and its end punctuation."""
     c = re.sub(r"[^\w)]+$", "", clause.strip())
     c = re.sub(r"^(?:and|but|pls|please|just|also|tho|though)\s+", "", c)
-    c = re.sub(r"\s+(?:pls|please|tho|though|too|either|thx|thanks|lol|overall|at all)$", "", c)
+    return re.sub(r"\s+(?:pls|please|tho|though|too|either|thx|thanks|lol|overall|at all)$", "", c)
+
+
+def _hold(clause: str) -> tuple[Hold, ...] | None:
+    """The holds a clause says, or ``None`` when it is not one."""
+    c = _bare(clause)
     if _REST.match(c):
         return ()
     m = _KEEP_STATE.match(c)
@@ -383,6 +389,19 @@ def _splash(text: str) -> tuple[str, str] | None:
     return kept.pop(), ", ".join(rest)
 
 
+def _degree_hold(clause: str) -> tuple[Hold, ...] | None:
+    """A "not" of degree ("don't make it too orange", "dont make the sky too blue") as a hold one way:
+    what it names must not go further ("orange" not more, "too dark" not darker). Said after a change it
+    limits the change; after a look, or alone, it is a change of its own (:func:`_hold` leaves it to the
+    student: "golden hour but don't make it too yellow" eases the yellow, as the teacher does)."""
+    m = _NOT_TO.match(_bare(clause))
+    if m is None or not _TOO.search(m.group("core")):
+        return None  # "not lose that dark moody atmosphere" is no degree
+    core = _NOT_READ.sub(" ", _TOO.sub(" ", m.group("core")))
+    sig = signature(" ".join(w for w in core.split() if w not in ("make", "making", "made")))
+    return tuple(sig) if sig and len(sig) <= 2 and _checked(sig) else None
+
+
 def read(text: str) -> Limits | None:
     """The limits of a request (as typed, lower case or not), or ``None`` when it says none."""
     t = _norm(text)
@@ -400,6 +419,8 @@ def read(text: str) -> Limits | None:
     changed = keep is not None
     for clause, sep in _pieces(_BW_AND.sub("bnw", t), _CUT):
         said = _hold(clause)
+        if said is None and rest and plain_request(_joined(rest)):
+            said = _degree_hold(clause)  # "warmer but don't make it too orange": after a change, a limit
         if said is not None:
             holds.extend(said)
             changed = True
@@ -414,10 +435,14 @@ def read(text: str) -> Limits | None:
             rest.append(clause.strip() + (" but" if sep.strip() == "but" else ","))
     if not changed or not rest and keep is None:
         return None  # nothing said, or only what not to do ("keep it warm"): the student reads it whole
+    return Limits(_joined(rest), tuple(dict.fromkeys(holds)), keep)
+
+
+def _joined(rest: list[str]) -> str:
+    """The clauses that are no limit, as one request (their last join dropped)."""
     out = re.sub(r"[^\w)]+$", "", " ".join(rest))
     out = re.sub(r"\s*\b(?:but|and|tho|though|just|only)$", "", out).strip(" ,;")
-    out = " ".join(out.replace("bnw", "black and white").split())
-    return Limits(out, tuple(dict.fromkeys(holds)), keep)
+    return " ".join(out.replace("bnw", "black and white").split())
 
 
 def apply(chain: ToolChain, limits: Limits, before: ToolChain | None = None) -> ToolChain:
