@@ -572,6 +572,7 @@ def test_modifiers_set1_highlights_and_blacks(text: str, expected: set) -> None:
     ("shadows too light", 0), ("its too light", 0),
     # unchanged: a strong word said as a size
     ("so much warmer", 1), ("much warmer", 1), ("not so green", 0), ("very strong contrast", 1),
+    ("darker shadows and a much cooler white balance", 1), ("a strong film look", 1),
 ])
 def test_size_words_as_people_type_them(text: str, size: int) -> None:
     """The blind plain corrections' size labels the reader missed (docs/experiments.md, "Each correction

@@ -833,7 +833,7 @@ _STRONG = frozenset({"very", "much", "way", "lot", "heavily", "heavy", "really",
 _LIGHT_AS_NOUN = re.compile(r"\b(?:the|more|less|some|of|no|too|so|is|are|r)\s+light\b")
 # what the picture is said to be ("reds slightly too strong", "a bit much", "too much contrast", "blues a
 # touch less intense"): a state or a plain "too", not a size
-_SAID_STRONG = re.compile(r"\b(too|is|are|r|bit|little|tad|touch|slightly|kinda|less|more|a)\s+"
+_SAID_STRONG = re.compile(r"\b(too|is|are|r|bit|little|tad|touch|slightly|kinda|less|more)\s+"
                           r"(?:much|strong|intense|heavy)\b")
 # held letters ("waaay", "sooo", "loooots"): the word once they are let go
 _HELD_LETTERS = re.compile(r"([a-z])\1{2,}")
