@@ -297,24 +297,26 @@ class EncoderStudent:
         for i, t in enumerate(intents):  # "reset", "original", "no filter": the photo as it is
             if normalize_intent(t) not in exact and (as_it_is(t) or as_it_is(self._typed(t))):
                 out[i] = ToolChain()
+        if not (self.retrieval.get("opposite") or self.retrieval.get("size_check")):
+            return out
+        reads = {i: self.read(t) for i, t in enumerate(intents) if normalize_intent(t) not in exact}
         if self.retrieval.get("opposite"):
-            self._less_of(intents, out, exact)
+            self._less_of(reads, out)
         if self.retrieval.get("size_check"):
-            for i, t in enumerate(intents):  # "contrast up a notch": the guide's size for the words
-                if normalize_intent(t) not in exact and not _DIGIT.search(read := self.read(t)) and \
-                        (said := checked_direction(read)) is not None:
+            for i, read in reads.items():  # "contrast up a notch": the guide's size for the words
+                if not _DIGIT.search(read) and (said := checked_direction(read)) is not None:
                     out[i] = as_said(out[i], said[0], size_class(read))
         return out
 
-    def _less_of(self, intents: Sequence[str], out: list[ToolChain], exact: dict[str, int]) -> None:
-        """``retrieval.opposite``: a request for less of a quality (:func:`opposite.read`) whose answer in
-        ``out`` does not go the way out of it is answered anew, in place. A photo problem or a quality the
+    def _less_of(self, reads: dict[int, str], out: list[ToolChain]) -> None:
+        """``retrieval.opposite``: a request for less of a quality (:func:`opposite.read`; ``reads``: the
+        requests not stored word for word, by index, as :meth:`read` reads them) whose answer in ``out``
+        does not go the way out of it is answered anew, in place. A photo problem or a quality the
         direction reader reads ("washed out", "loud", "dark and heavy": :func:`opposite.directions`) gets
         the stored corrections of the directions the answer misses (the answer dropped where it moves one
         the wrong way); any other ("moody", "vintage") the nearest stored look turned round
         (:func:`opposite.reverse`), at the size the words say."""
-        found = {i: lo for i, t in enumerate(intents)
-                 if normalize_intent(t) not in exact and (lo := opposite.read(self.read(t))) is not None}
+        found = {i: lo for i, read in reads.items() if (lo := opposite.read(read)) is not None}
         looks: dict[int, opposite.Less] = {}
         for i, lo in found.items():
             said = opposite.directions(lo.quality)
@@ -326,8 +328,7 @@ class EncoderStudent:
             if all(moves(out[i], *d) for d in said):
                 continue
             base = ToolChain() if any(moves(out[i], a, -s) for a, s in said) else out[i]
-            text = self.read(intents[i])
-            fixes = {d: self._correction(text, d) for d in sorted(said) if not moves(base, *d)}
+            fixes = {d: self._correction(reads[i], d) for d in sorted(said) if not moves(base, *d)}
             if all(fix is not None for fix in fixes.values()):
                 out[i] = opposite.with_moves(base, {d: fix for d, fix in fixes.items() if fix is not None})
         if not looks:

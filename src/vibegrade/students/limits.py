@@ -270,8 +270,7 @@ def _hold(clause: str) -> tuple[Hold, ...] | None:
         return tuple((a, -s) for a, s in sig) if len(sig) == 1 and _checked(sig) else None
     m = _KEEP_FROM.match(c)
     if m:  # "keep it from turning orange": not more of it
-        sig = signature(m.group("adj"))
-        return tuple(sig) if sig and len(sig) <= 2 and _checked(sig) else None
+        return _one_way(m.group("adj"))
     m = _LEAVE.match(c)
     if m:
         attrs = _nouns(m.group("noun"))
@@ -295,13 +294,10 @@ def _hold(clause: str) -> tuple[Hold, ...] | None:
         core = _GERUND.sub(lambda g: _BASE_FORM[g.group(0)], core)  # the reader reads "crush", not "crushing"
         if _DEGREE.search(core):
             return None  # "don't make it too dark": a change, read as one
-        core = _NOT_READ.sub(" ", core)
-        sig = signature(" ".join(core.split()))
-        return tuple(sig) if sig and len(sig) <= 2 and _checked(sig) else None
+        return _one_way(_NOT_READ.sub(" ", core))
     m = _MUST_NOT.match(c)
     if m and not _DEGREE.search(m.group("adj")):
-        sig = signature(m.group("adj"))
-        return tuple(sig) if sig and len(sig) <= 2 and _checked(sig) else None
+        return _one_way(m.group("adj"))
     m = _STAYS.match(c)
     if m:  # "shadows stay as they are", "the greens stay the same"
         attrs = _nouns(m.group("noun"))
@@ -322,6 +318,13 @@ def _hold(clause: str) -> tuple[Hold, ...] | None:
 
 def _checked(sig: frozenset[tuple[str, int]]) -> bool:
     return all(named_values(a) for a, _ in sig)
+
+
+def _one_way(words: str) -> tuple[Hold, ...] | None:
+    """What ``words`` must not do more of: the directions the reader reads in them, as holds one way, where
+    there are one or two and every one is checked; else ``None``."""
+    sig = signature(" ".join(words.split()))
+    return tuple(sig) if sig and len(sig) <= 2 and _checked(sig) else None
 
 
 def _state(clause: str) -> str | None:
@@ -398,8 +401,7 @@ def _degree_hold(clause: str) -> tuple[Hold, ...] | None:
     if m is None or not _TOO.search(m.group("core")):
         return None  # "not lose that dark moody atmosphere" is no degree
     core = _NOT_READ.sub(" ", _TOO.sub(" ", m.group("core")))
-    sig = signature(" ".join(w for w in core.split() if w not in ("make", "making", "made")))
-    return tuple(sig) if sig and len(sig) <= 2 and _checked(sig) else None
+    return _one_way(" ".join(w for w in core.split() if w not in ("make", "making", "made")))
 
 
 def read(text: str) -> Limits | None:
