@@ -55,6 +55,12 @@ and with the reader of ``students/opposite.py`` (docs/experiments.md, "Less of i
 
     .venv/bin/python scripts/first_requests_sheet.py --less \
         ../shared/photos/dusk_pier_lake_sunset_sky.jpg docs/images/less_of_pier.jpg
+
+With ``--more`` it renders requests for more of a quality ("a bit moodier", "way more vintage"), each
+without and with the reader of ``students/more_of.py`` (docs/experiments.md, "More of it"):
+
+    .venv/bin/python scripts/first_requests_sheet.py --more \
+        ../shared/photos/beach_couple_sky.jpg docs/images/more_of_beach.jpg
 """
 
 from __future__ import annotations
@@ -103,6 +109,9 @@ LIMITS = ["black and white except the red", "desaturate everything but the blues
 # less of a quality (the blind set of data/vibes/less_of/)
 LESS = ["less moody", "make it less gloomy pls", "less washed out", "less flat", "less vintage",
         "its so dreary, less of that", "way less murky"]
+# more of a quality (the blind set of data/vibes/more_of/)
+MORE = ["a bit moodier", "moodier", "way moodier", "a bit more vintage", "way more vintage", "more faded",
+        "needs more drama"]
 PLAIN = ["lighter", "brighten it up", "tone down the brightness", "raise the contrast", "tone down the blues",
          "a little less saturated", "bring down the highlights"]
 
@@ -140,6 +149,8 @@ def main() -> int:
                     help="requests that say what not to do, each without and with the reader (one row each)")
     ap.add_argument("--less", action="store_true",
                     help="requests for less of a quality, each without and with the reader (one row each)")
+    ap.add_argument("--more", action="store_true",
+                    help="requests for more of a quality, each without and with the reader (one row each)")
     a = ap.parse_args()
 
     from PIL import Image, ImageDraw, UnidentifiedImageError
@@ -164,6 +175,8 @@ def main() -> int:
         jobs = before_after(LIMITS, "limits")
     elif a.less:  # first row: without the reader of less of a quality, second row: with it
         jobs = before_after(LESS, "opposite")
+    elif a.more:  # first row: without the reader of more of a quality, second row: with it
+        jobs = before_after(MORE, "more_of")
     elif a.modifiers or a.changes or a.strength or a.unjoined:  # first row: without composing, then with it
         which = MODIFIERS if a.modifiers else CHANGES if a.changes else STRENGTH if a.strength else UNJOINED
         jobs = before_after(which, "compose")
@@ -172,7 +185,8 @@ def main() -> int:
         jobs = [(req, req, {}) for req in which]
     tiles = []
     for label, req, settings in jobs:
-        on = {"answer_check": 1, "compose": 1, "sliders": 1, "limits": 1, "opposite": 1, **settings}
+        on = {"answer_check": 1, "compose": 1, "sliders": 1, "limits": 1, "opposite": 1, "more_of": 1,
+              **settings}
         student.retrieval.update(on)  # type: ignore[attr-defined]
         img = src if req == "(original)" else vibegrade.render(src, student.predict([req])[0])
         tile = Image.new("RGB", (src.width, src.height + 22), "white")

@@ -7,12 +7,15 @@ trained on every row, so this shows what the setting does with the memory, not a
     .venv/bin/python scripts/unseen_rows.py --setting limits --rows limits [--json OUT] [--list]
     .venv/bin/python scripts/unseen_rows.py --setting compose_size --off 0 --rows test [--json OUT]
     .venv/bin/python scripts/unseen_rows.py --setting opposite --rows less [--json OUT] [--list]
+    .venv/bin/python scripts/unseen_rows.py --setting more_of --rows more [--json OUT] [--list]
 
 ``--rows limits``: the rows whose request ``students.limits`` reads ("golden hour, keep skin natural",
 "b&w except the reds"); ``--rows less``: the rows whose request ``students.opposite`` reads ("less
-moody", "not so gloomy", "less washed out"); ``--rows test``: the concept split's test rows. ``--list``
-prints the rows whose score moves by more than 0.01, with the teacher's answer and both of the
-student's. (docs/experiments.md, "What not to do", "Less of it")
+moody", "not so gloomy", "less washed out"); ``--rows more``: the rows whose request ``students.more_of``
+reads and ``students.opposite`` does not ("moodier", "a bit more vintage", "make it super hazy");
+``--rows test``: the concept split's test rows. ``--list`` prints the rows whose score moves by more than
+0.01, with the teacher's answer and both of the student's. (docs/experiments.md, "What not to do", "Less
+of it", "More of it")
 """
 
 from __future__ import annotations
@@ -36,7 +39,7 @@ def main() -> int:
     ap.add_argument("--setting", required=True, help="a key of the student's retrieval settings, e.g. limits")
     ap.add_argument("--off", type=float, default=0.0, help="its value for the 'off' answers (default 0)")
     ap.add_argument("--on", type=float, help="its value for the 'on' answers (default: the model's own)")
-    ap.add_argument("--rows", choices=("limits", "less", "test"), required=True)
+    ap.add_argument("--rows", choices=("limits", "less", "more", "test"), required=True)
     ap.add_argument("--model", type=Path, help="a student folder (default: the shipped one)")
     ap.add_argument("--json", type=Path)
     ap.add_argument("--list", action="store_true", help="list the rows whose score moves")
@@ -44,16 +47,18 @@ def main() -> int:
 
     from vibegrade.evaluation.metrics import evaluate_chains
     from vibegrade.schema import parse_chain
-    from vibegrade.students import StudentLoadError, limits, load_student, opposite
+    from vibegrade.students import StudentLoadError, limits, load_student, more_of, opposite
+    from vibegrade.students.request_text import canonical
 
     files = {path.stem: [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()
                          if line.strip()] for path in sorted(SPLIT.glob("*.jsonl"))}
     if a.rows == "test":
         rows = files["test"]
     elif a.rows == "less":  # the words as the student reads them (wrappers off: "make it less moody")
-        from vibegrade.students.request_text import canonical
-
         rows = [r for f in files.values() for r in f if opposite.read(canonical(r["intent"])) is not None]
+    elif a.rows == "more":
+        rows = [r for f in files.values() for r in f if opposite.read(canonical(r["intent"])) is None
+                and more_of.read(canonical(r["intent"])) is not None]
     else:
         rows = [r for f in files.values() for r in f if limits.read(r["intent"]) is not None]
     concepts = {r["concept"] for r in rows}

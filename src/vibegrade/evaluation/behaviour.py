@@ -226,6 +226,25 @@ def build_suite() -> list[Case]:
     cases += _mft("less_of", ["less vintage", "less retro looking", "not so faded"],
                   lambda c: c.adjust.linearOffset <= 0 and (c.adjust.contrast > 0 or c.adjust.saturation > 0)
                   and not c.filter.name.startswith("faded"), "no lifted blacks, no faded preset")
+    # more of a quality, asked of the photo as it is: the quality's look, as much as said (December 7)
+    cases += _mft("more_of", ["moodier", "a bit moodier", "way moodier", "make it moodier pls",
+                              "a lot more moody", "its too plain, make it moodier"],
+                  lambda c: not _brighter(c) and c.adjust.saturation + c.adjust.vibrance < 0
+                  and c.adjust.temperature <= 0, "darker or duller, never brighter, more colourful or warmer")
+    cases += _mft("more_of", ["more dramatic", "a bit more dramatic", "way more dramatic", "needs more drama",
+                              "it feels flat, make it more dramatic"],
+                  lambda c: c.adjust.contrast > 0 and c.adjust.shadows <= 0,
+                  "contrast > 0, shadows not lifted")
+    cases += _mft("more_of", ["more faded", "a bit more faded", "make it super faded"],
+                  lambda c: c.adjust.linearOffset > 0 and c.adjust.contrast < 0,
+                  "lifted blacks, less contrast")
+    cases += _mft("more_of", ["make it dreamier", "a bit dreamier", "way dreamier", "more dreamy"],
+                  lambda c: c.adjust.bloom > 0 and c.adjust.contrast < 0 and c.adjust.sharpen == 0,
+                  "glow, less contrast, no sharpening")
+    cases += _mft("more_of", ["a bit more vintage", "way more vintage",
+                              "too modern looking, make it more vintage"],
+                  lambda c: c.adjust.linearOffset > 0 and c.adjust.saturation < 0,
+                  "lifted blacks, less colour")
     # what not to do: the change made, the limit kept (December 7)
     cases += _mft("limits", ["brighter but dont blow out the highlights", "lighter, keep the highlights"],
                   lambda c: _brighter(c) and c.adjust.highlights <= 0, "brighter, highlights not raised")
@@ -320,6 +339,17 @@ def build_suite() -> list[Case]:
         for small, big in ladder:
             cases.append(Case("DIR", "colour_sizes", (small, big), _grows(less),
                               f"{colour} saturation: |{small}| < |{big}|, both lower it"))
+    # more of a quality: a little < plain < a lot of the look (December 7)
+    def look_size(c: ToolChain) -> float:
+        return float(sum(abs(v) for v in c.adjust.vector()) + c.filter.intensity)
+    for small, big in [("a bit moodier", "moodier"), ("moodier", "way moodier"),
+                       ("a little more cinematic", "more cinematic"),
+                       ("more cinematic", "much more cinematic"),
+                       ("a bit more vintage", "way more vintage"), ("a bit dreamier", "way dreamier"),
+                       ("a bit more dramatic", "a lot more dramatic"),
+                       ("slightly grittier", "much grittier")]:
+        cases.append(Case("DIR", "more_of_sizes", (small, big), _grows(look_size),
+                          f"|{small}| < |{big}|, the values and the preset's strength"))
     pairs = [("golden hour", "golden hour but warmer", "temperature", +1),
              ("golden hour", "golden hour, less warm", "temperature", -1),
              ("moody", "moody but brighter", "exposure", +1),

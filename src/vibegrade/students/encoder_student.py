@@ -21,7 +21,7 @@ import numpy as np
 
 from vibegrade.data.rows import normalize_intent
 from vibegrade.schema import ToolChain
-from vibegrade.students import limits, opposite, sliders
+from vibegrade.students import limits, more_of, opposite, sliders
 from vibegrade.students.answer_check import (
     as_said,
     checked_direction,
@@ -63,6 +63,9 @@ MODEL_KIND = "encoder"
 # opposite: 1 = a first request for less of a quality ("less moody", "its so gloomy, less of that", "less
 # washed out") whose answer does not go the way out of it gets the stored corrections its words name, or the
 # nearest stored look turned round (students/opposite.py); 0 = off
+# more_of: 1 = a first request for more of a quality ("moodier", "a bit more cinematic", "make it super hazy")
+# is the quality's stored look as much as the words say, or the stored corrections a photo problem names
+# (students/more_of.py); 0 = off
 # size_check: 1 = a plain correction of one attribute not stored word for word is answered at the style
 # guide's size for its words ("contrast up a notch" +12, "reds a little stronger" +15: answer_check.as_said);
 # 0 = off
@@ -72,7 +75,7 @@ HeadOutputs = tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]
 RETRIEVAL_DEFAULTS: dict[str, float] = {"k": 4, "tau": 0.02, "exact": 0.97, "mode_cos": 0.9,
                                         "size_penalty": 0.04, "lexical": 0.1, "answer_check": 1,
                                         "compose": 1, "compose_size": AS_MUCH, "sliders": 1, "limits": 1,
-                                        "opposite": 1, "size_check": 1}
+                                        "opposite": 1, "more_of": 1, "size_check": 1}
 # a look typed with a change beside it ("kodak gold but make it warmer"), which a setting may restate
 _JOINED = re.compile(r",|\b(?:but|with|and|w/)\b")
 BUNDLED_ENCODER_DIR = "encoder"  # the merged float16 encoder inside a self-contained model folder
@@ -297,11 +300,13 @@ class EncoderStudent:
         for i, t in enumerate(intents):  # "reset", "original", "no filter": the photo as it is
             if normalize_intent(t) not in exact and (as_it_is(t) or as_it_is(self._typed(t))):
                 out[i] = ToolChain()
-        if not (self.retrieval.get("opposite") or self.retrieval.get("size_check")):
+        if not any(self.retrieval.get(k) for k in ("opposite", "more_of", "size_check")):
             return out
         reads = {i: self.read(t) for i, t in enumerate(intents) if normalize_intent(t) not in exact}
         if self.retrieval.get("opposite"):
             self._less_of(reads, out)
+        if self.retrieval.get("more_of"):
+            self._more_of(intents, reads, out)
         if self.retrieval.get("size_check"):
             for i, read in reads.items():  # "contrast up a notch": the guide's size for the words
                 if not _DIGIT.search(read) and (said := checked_direction(read)) is not None:
@@ -323,14 +328,8 @@ class EncoderStudent:
             if not said:
                 looks[i] = lo
                 continue
-            if any(moves(ToolChain(), a, s) is None for a, s in said):
-                continue  # a region or a direction the corrections are not keyed by: as answered
-            if all(moves(out[i], *d) for d in said):
-                continue
-            base = ToolChain() if any(moves(out[i], a, -s) for a, s in said) else out[i]
-            fixes = {d: self._correction(reads[i], d) for d in sorted(said) if not moves(base, *d)}
-            if all(fix is not None for fix in fixes.values()):
-                out[i] = opposite.with_moves(base, {d: fix for d, fix in fixes.items() if fix is not None})
+            if (fixed := self._with_directions(reads[i], out[i], said)) is not None:
+                out[i] = fixed
         if not looks:
             return
         nearest = self._nearest_looks([opposite.forms(lo.quality) for lo in looks.values()])
@@ -339,6 +338,73 @@ class EncoderStudent:
                 made = opposite.reverse(look, lo.size)
                 if made is not None:
                     out[i] = made
+
+    def _with_directions(self, read: str, answer: ToolChain,
+                         said: frozenset[tuple[str, int]]) -> ToolChain | None:
+        """``answer`` made to move each direction of ``said`` with the stored plain corrections of the ones it
+        misses (:func:`opposite.with_moves`; on the photo as it is where it moves one the wrong way), at the
+        size ``read`` says; ``None`` where it already moves them all, where a direction is one the
+        corrections are not keyed by (a region), or where one has no stored correction."""
+        if any(moves(ToolChain(), a, s) is None for a, s in said) or all(moves(answer, *d) for d in said):
+            return None
+        base = ToolChain() if any(moves(answer, a, -s) for a, s in said) else answer
+        fixes = {d: self._correction(read, d) for d in sorted(said) if not moves(base, *d)}
+        if any(fix is None for fix in fixes.values()):
+            return None
+        return opposite.with_moves(base, {d: fix for d, fix in fixes.items() if fix is not None})
+
+    def _more_of(self, intents: Sequence[str], reads: dict[int, str], out: list[ToolChain]) -> None:
+        """``retrieval.more_of``: a request for more of a quality (:func:`more_of.read` of the words as read,
+        else as typed, where the wrapper says it is asked for: "make it super hazy", not "a bit hazy";
+        "moodier", "a bit more cinematic"; ``reads`` as for :meth:`_less_of`) is answered anew, in place: with
+        the teacher's answer to the first of its forms (:func:`more_of.forms`) stored word for word, else to
+        the stored look nearest them (cosine at least ``opposite.NEAR``), as much as its words say
+        (:func:`more_of.made`); a photo problem with no such look ("hazy") gets the stored corrections of
+        the directions it names (:func:`more_of.directions`); any other keeps its answer."""
+        found = {i: m for i, read in reads.items()
+                 if opposite.read(read) is None and (m := self._more_read(intents[i], read)) is not None}
+        if not found:
+            return
+        exact = self._exact_index()
+
+        def first_stored(fs: list[str]) -> int | None:
+            return next((exact[normalize_intent(f)] for f in fs if normalize_intent(f) in exact), None)
+
+        # a comparative is looked up by its base ("moodier" is "moody"); a word not said "-ier" is one only
+        # where its base is stored word for word ("bolder": "bold"), else it is a look as said where a size
+        # is said ("very sinister") and the student's answer stands where none is ("underwater vibe")
+        looked: dict[int, list[str]] = {}
+        stored: dict[int, int | None] = {}
+        for i, m in found.items():
+            fs = more_of.forms(m.quality)
+            looked[i], stored[i] = fs, first_stored(fs)
+            if m.comparative:
+                looked[i], stored[i] = fs[1:], first_stored(fs[1:])
+                if stored[i] is None and not m.quality.endswith("ier"):
+                    looked[i] = fs[:1] if m.size else []
+                    stored[i] = first_stored(looked[i])
+        rest = [i for i in found if stored[i] is None and looked[i]]
+        nearest = dict(zip(rest, self._nearest_looks([looked[i] for i in rest])))
+        for i, m in found.items():
+            j = stored[i]
+            look = self.memory_chains[j] if j is not None else nearest.get(i)
+            if look is not None:
+                out[i] = more_of.made(look, m.size)
+            elif (said := more_of.directions(m.quality)) and \
+                    (fixed := self._with_directions(reads[i], out[i], said)) is not None:
+                out[i] = fixed
+
+    @staticmethod
+    def _more_read(text: str, read: str) -> more_of.More | None:
+        """:func:`more_of.read` of the words as read, else as typed where the wrapper or a hedge the reading
+        drops says how much, or that a photo problem is asked for ("make it kinda vintage", "make it super
+        hazy"), and the quality's words are the same read (not a slip the reading repairs: "saturatd")."""
+        if (m := more_of.read(read)) is not None:
+            return m
+        typed = more_of.read(text)
+        if typed is None or not set(typed.quality.split()) <= set(re.findall(r"[a-z0-9'-]+", read.lower())):
+            return None
+        return typed
 
     def _nearest_looks(self, qualities: Sequence[Sequence[str]]) -> list[ToolChain | None]:
         """The teacher's answer to the stored look request nearest each quality, said in any of its forms
