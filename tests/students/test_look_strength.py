@@ -21,7 +21,7 @@ from vibegrade.students.compose import (
 )
 
 ROOT = Path(__file__).resolve().parents[2]
-KNOWN = {"teal and orange", "super 8", "little women", "vintage"}.__contains__
+KNOWN = {"teal and orange", "super 8", "little women", "vintage", "monet"}.__contains__
 
 
 @pytest.fixture(scope="module")
@@ -41,6 +41,14 @@ def student():
     ("y2k maxxed out", "y2k", STRONGER), ("dark academia but dont hold back", "dark academia", STRONGER),
     ("extreme teal and orange", "teal and orange", STRONGER), ("rly strong 90s film", "90s film", STRONGER),
     ("make it super nostalgic", "nostalgic", STRONGER), ("moody but way more intense", "moody", STRONGER),
+    # the words of strength read since December 7's seventh session
+    ("klimt, maximum strength", "klimt", STRONGER), ("tron legacy, fully cranked", "tron legacy", STRONGER),
+    ("the crown, strongly applied", "the crown", STRONGER), ("hitchcock, go big", "hitchcock", STRONGER),
+    ("arcane, completely over the top", "arcane", STRONGER),
+    ("persona 5, pushed to the limit", "persona 5", STRONGER),
+    ("steve mccurry but more of it", "steve mccurry", STRONGER), ("maximum suspiria", "suspiria", STRONGER),
+    ("full monet", "monet", STRONGER), ("kurosawa, lightly applied", "kurosawa", WEAKER),
+    ("a faint vintage look", "vintage look", WEAKER), ("silent hill subtle-ish", "silent hill", WEAKER),
 ])
 def test_how_much_of_a_look_is_read(text, look, strength):
     got = split_change(text, known=KNOWN)
@@ -48,7 +56,8 @@ def test_how_much_of_a_look_is_read(text, look, strength):
 
 
 @pytest.mark.parametrize("text", [
-    "super 8", "little women", "wild west", "full metal jacket", "crazy rich asians", "light leaks",
+    "super 8", "little women", "wild west", "full metal jacket", "full moon", "crazy rich asians",
+    "light leaks",
     "strong contrast", "a touch of warmth",
 ])
 def test_names_that_start_with_a_size_are_looks(text):
@@ -105,12 +114,13 @@ def test_the_shipped_student_makes_a_look_weaker_and_stronger(student):
 
 def test_blind_requests_for_more_or_less_of_a_look(student):
     """The 1,200 blind requests of data/vibes/look_strength/ (authors a–d, who saw only the brief): the
-    answer is the look's scaled the labelled way, keeping it, in 75 % or more (docs/experiments.md, "How
-    much of a look": 9 % before, where about 70 % of the answers were the look's answer word for word)."""
+    answer is the look's scaled the labelled way, keeping it, in 85 % or more (docs/experiments.md, "How
+    much of a look": 9 % before, where about 70 % of the answers were the look's answer word for word; 81 %
+    before the words of strength of December 7's seventh session)."""
     rows = load_script("look_strength_eval").read_rows(list("abcd"))
     assert len(rows) == 1200
     answers = student.predict([r["request"] for r in rows])
     looks = student.predict([r["base"] for r in rows])
     right = sum(keeps_look(b, a) and scaled_by(b, a, 0.6 if r["strength"] == "weaker" else 1.4)
                 for a, b, r in zip(answers, looks, rows))
-    assert right / len(rows) >= 0.75
+    assert right / len(rows) >= 0.85

@@ -100,6 +100,8 @@ def _lead_strength(low: str, known: Callable[[str], bool] | None
             continue  # "little bit over exposed": the size of what follows
         first = bare[k]
         stored = known is not None and known(rest)
+        if bare[:k] == ["full"] and not stored:
+            continue  # "full metal jacket", "full moon": names, unless the rest is a stored look
         if _COMPLAINT & set(bare[k:]) or (first in plain_words() and not stored) \
                 or first in strength.STRONG_WORDS or first in strength.WEAK_WORDS or first.endswith("er"):
             continue  # "slightly stronger purples", "i can barely see, its so dark", "a touch of orange"

@@ -36,7 +36,7 @@ WEAK_WORDS = frozenset({"subtle", "subtler", "subtly", "gentle", "gentler", "gen
                         "touch", "weaker", "less", "chill", "easy", "overboard", "overdo", "overdone",
                         "overkill", "hold", "slightly", "tiny", "bit", "little", "lil", "tad", "smidge",
                         "subtleish", "subtle-ish", "low-key", "lowkey", "barely", "light", "lightly",
-                        "holding", "tasteful", "tastefully", "softly"})
+                        "holding", "tasteful", "tastefully", "softly", "faint", "faintly"})
 STRONG_WORDS = frozenset({"strong", "stronger", "strongg", "intense", "intensify", "intensified", "extreme",
                           "heavy", "heavier", "cranked", "crank", "max", "maxed", "maxxed", "maximum",
                           "full", "insane", "insanely", "nuts", "crazy", "hard", "harder", "obvious",
@@ -44,7 +44,8 @@ STRONG_WORDS = frozenset({"strong", "stronger", "strongg", "intense", "intensify
                           "bolder", "bold", "dramatic", "intensely", "extra", "super", "very", "really",
                           "rly", "steroids", "eleven", "11", "100", "1000", "wild", "loud", "louder",
                           "stronk", "much", "top", "ott", "ultra", "hardcore", "far", "heavily", "full-on",
-                          "all-out", "so"})
+                          "all-out", "so", "big", "fully", "extremely", "strongly", "completely",
+                          "absolutely", "amplified", "limit"})
 # what a strength may be said with ("… but like way more", "… as hard as possible", "… turned way up")
 _FILLER = frozenset({"but", "and", "it", "the", "a", "an", "of", "like", "more", "as", "possible", "make",
                      "go", "with", "w", "just", "only", "is", "too", "not", "dont", "don't", "do", "so",
@@ -53,7 +54,8 @@ _FILLER = frozenset({"but", "and", "it", "the", "a", "an", "of", "like", "more",
                      "you", "could", "i", "want", "this", "that", "thing", "look", "vibe", "vibes", "be",
                      "get", "notch", "notches", "some", "kinda", "sorta", "ish", "x", "level", "levels",
                      "times", "lot", "much", "let's", "lets", "let", "hand", "handed", "ever", "allowed",
-                     "over", "normal", "default", "touch", "gone", "went", "going", "mode", "no"})
+                     "over", "normal", "default", "touch", "gone", "went", "going", "mode", "no", "strength",
+                     "intensity", "done", "applied"})
 # words that say how much of a look at the end of a request with no join ("y2k maxxed out", "noir as hard as
 # possible"): not sizes alone ("whiten my teeth a little") nor words that end names ("mad max", "bored af")
 _TAIL_WORDS = frozenset({"subtle", "subtler", "subtly", "gentle", "gentler", "mild", "mildly",
@@ -73,13 +75,14 @@ _TURNING = frozenset({"tone", "toned", "dial", "dialed", "dialled", "turn", "tur
 _NEGATION = frozenset({"not", "dont", "don't", "nothing", "never", "no", "without", "less"})
 _TIMES = re.compile(r"^x\d+$|^\d+x$|^\d+%$")
 # the words that can say how much of a look before it ("subtle vintage", "a hint of golden hour", "super
-# fincher", "tiny bit anime"); not "little" alone ("little women"), "wild" ("wild west"), "full" ("full metal
-# jacket") or "crazy" ("crazy rich asians")
+# fincher", "tiny bit anime"); not "little" alone ("little women"), "wild" ("wild west") or "crazy" ("crazy
+# rich asians"); "full" only before a look stored word for word ("full monet", not "full metal jacket":
+# compose._lead_strength)
 LEAD_WORDS = frozenset({"subtle", "slight", "slightly", "mild", "mildly", "gentle", "hint", "touch",
                         "whisper", "bit", "toned", "understated", "lowkey", "low-key", "strong", "extreme",
                         "max", "maxed", "maxxed", "super", "very", "extra", "insanely", "insane", "intense",
                         "heavy", "rly", "really", "stronger", "subtler", "strongly", "ultra", "hardcore",
-                        "full-on", "barely", "tasteful"})
+                        "full-on", "barely", "tasteful", "maximum", "extremely", "faint", "full"})
 
 
 def read(text: str) -> frozenset[tuple[str, int]] | None:
@@ -116,9 +119,9 @@ def read(text: str) -> frozenset[tuple[str, int]] | None:
     if "up" in words and not weak and any(w in ("turn", "turned", "dial", "dialed", "dialled", "crank",
                                                "cranked", "amp", "amped") for w in words):
         strong = True  # "turned way up", "dial it up"
-    if "more" in words and not weak and 2 <= len(words) <= 5 and set(words) & {"way", "much", "lot", "like"} \
-            and all(w in _FILLER for w in words):
-        strong = True  # "… but like way more"
+    if "more" in words and not weak and 2 <= len(words) <= 5 \
+            and set(words) & {"way", "much", "lot", "like", "of"} and all(w in _FILLER for w in words):
+        strong = True  # "… but like way more", "… but more of it"
     if "more" in words and weak and not set(words) & (WEAK_WORDS - _SIZES):
         return None  # "a little more" is a size of more, not less
     if weak == strong:
@@ -130,7 +133,7 @@ def can_end(tail: str) -> bool:
     """``tail`` may say how much of a look at the end of a request with no join ("y2k maxxed out",
     "caravaggio to the max"): not a size alone ("whiten my teeth a little") nor a word that ends names
     ("mad max", "bored af", "vacation mode")."""
-    return bool(set(tail.split()) & _TAIL_WORDS or _TAIL_PHRASE.search(tail))
+    return bool(set(re.sub(r"-ish\b", "", tail).split()) & _TAIL_WORDS or _TAIL_PHRASE.search(tail))
 
 
 def can_lead(words: Sequence[str]) -> bool:
