@@ -52,6 +52,29 @@ def test_known_words_are_never_changed() -> None:
     assert SpellingRepair(["village"], known=["vilage"])("vilage") == "vilage"
 
 
+def test_keep_last_prefers_the_neighbour_that_ends_as_typed() -> None:
+    """A slip rarely adds a different last letter: "warmr" is "warmer" even where "warm" is stored more
+    often (the vibes student's repair, ``keep_last``); without it the most frequent neighbour wins."""
+    stored = ["warm"] * 6 + ["warmer", "vintage", "sunset"] + ["night"] * 5 + ["ninth"]
+    assert SpellingRepair(stored)("a bit warmr") == "a bit warm"
+    keep = SpellingRepair(stored, keep_last=True)
+    assert keep("a bit warmr") == "a bit warmer"
+    assert keep("vintagw sunsett") == "vintage sunset"  # another last letter; a doubled one
+    assert keep("nigth") == "night"  # two letters swapped: the most frequent, not "ninth"
+
+
+def test_the_shipped_student_reads_slang_sizes_and_dropped_letters() -> None:
+    from vibegrade.students import load_student
+
+    student = load_student()
+    warmer, hella = student.predict(["just a smidge warmr pls", "make it hella cinematic"])
+    assert warmer.adjust.temperature > 0  # before: "smidge warm", a state, cooled (temperature -12)
+    cinematic = student.predict(["cinematic"])[0]
+    assert hella.filter.name == cinematic.filter.name  # "hella" is a size (before: repaired to "hell")
+    assert hella.filter.intensity > cinematic.filter.intensity
+    assert hella.adjust.contrast > cinematic.adjust.contrast
+
+
 def test_english_word_list_ships_with_the_package() -> None:
     words = english_words()
     assert len(words) > 80_000 and "golden" in words and "vintgae" not in words

@@ -827,7 +827,8 @@ _A_HAIR = re.compile(r"\ba hair\b")
 _STRONG = frozenset({"very", "much", "way", "lot", "heavily", "heavy", "really", "super", "extremely",
                      "extreme", "so", "hugely", "massively", "strong", "strongly", "intense", "drastically",
                      "dramatically", "seriously", "max", "maximum", "crazy", "insanely", "totally", "hard",
-                     "significantly", "lots", "tons", "considerably", "substantially", "heaps", "far"})
+                     "significantly", "lots", "tons", "considerably", "substantially", "heaps", "far",
+                     "hella"})
 
 
 _LIGHT_AS_NOUN = re.compile(r"\b(?:the|more|less|some|of|no|too|so|is|are|r)\s+light\b")

@@ -184,7 +184,7 @@ class EncoderStudent:
             # the reader's words stay as typed: "darks" is the shadows, not a typo of "dark"; "toastier" is
             # not "toaster", "overexpose" (a command) not "overexposed" (a state)
             self._spelling = SpellingRepair((_clean(t, canon) for t in self.memory_intents),
-                                            known=[*vocab, *known_words()])
+                                            known=[*vocab, *known_words(), *size_words()], keep_last=True)
             self._spelling_for = self.memory_intents
         return self._spelling
 

@@ -11,7 +11,9 @@ words into pieces that mean something else ("vila" + "##ge"), so the request lan
   "homesick", "crouching") are left alone;
 * a stored word (a word of the requests the student was taught) is within Damerau-Levenshtein
   distance 1 and starts with the same letter (typos rarely hit the first letter; "vaction" is not
-  "action"); the most frequent such word wins;
+  "action"); the most frequent such word wins (with ``keep_last``, the word without its last letter
+  only where no other is near: a slip rarely adds a different last letter, so "warmr" is "warmer", not
+  the more frequent "warm"; "sunsett", a doubled letter, is still "sunset");
 * if the word itself is stored (the data has typos too: "burnt ornage aesthetic"), the neighbour must be
   stored :data:`TYPO_RATIO` times as often.
 
@@ -55,9 +57,12 @@ class SpellingRepair:
         texts: the stored requests (already read by :func:`vibegrade.students.request_text.canonical`);
             their words, with counts, are the dictionary.
         known: further words that are never changed (e.g. the encoder's whole-word vocabulary).
+        keep_last: take the typed word without its last letter (unless that letter is doubled) only where
+            no other neighbour is near.
     """
 
-    def __init__(self, texts: Iterable[str], known: Iterable[str] = ()) -> None:
+    def __init__(self, texts: Iterable[str], known: Iterable[str] = (), keep_last: bool = False) -> None:
+        self._keep_last = keep_last
         self._counts = Counter(w for t in texts for w in _WORD.findall(t.lower()))
         self._known = {w.lower() for w in known} | english_words()
         self._sym: SymSpell | None = None  # built on the first unknown word: most requests have none
@@ -85,7 +90,8 @@ class SpellingRepair:
             found = [s for s in self._index().lookup(lw, Verbosity.ALL, max_edit_distance=1)
                      if s.distance == 1 and s.term[0] == lw[0]
                      and (len(lw) >= MIN_LENGTH or sorted(s.term) == sorted(lw))]  # 4 letters: swaps only
-            best = max(found, key=lambda s: s.count) if found else None
+            dropped = lw[:-1] if self._keep_last and lw[-1] != lw[-2] else None  # "warmr" is not "warm"
+            best = max(found, key=lambda s: (s.term != dropped, s.count)) if found else None
             # a stored word is itself a typo when a neighbour is far more common ("ornage" vs "orange")
             seen = self._counts.get(lw, 0)
             hit = best.term if best is not None and best.count >= TYPO_RATIO * seen else lw

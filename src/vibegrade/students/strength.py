@@ -45,7 +45,7 @@ STRONG_WORDS = frozenset({"strong", "stronger", "strongg", "intense", "intensify
                           "rly", "steroids", "eleven", "11", "100", "1000", "wild", "loud", "louder",
                           "stronk", "much", "top", "ott", "ultra", "hardcore", "far", "heavily", "full-on",
                           "all-out", "so", "big", "fully", "extremely", "strongly", "completely",
-                          "absolutely", "amplified", "limit"})
+                          "absolutely", "amplified", "limit", "hella"})
 # what a strength may be said with ("… but like way more", "… as hard as possible", "… turned way up")
 _FILLER = frozenset({"but", "and", "it", "the", "a", "an", "of", "like", "more", "as", "possible", "make",
                      "go", "with", "w", "just", "only", "is", "too", "not", "dont", "don't", "do", "so",
@@ -69,7 +69,7 @@ _TAIL_PHRASE = re.compile(r"\bto the max\b|\ball the way\b|"
                           r"\bdial(?:ed)? it (?:up|back|down)\b|\bx\d+\b|"
                           r"\bnot (?:too|so) (?:much|strong|heavy)\b")
 _SIZES = frozenset({"slightly", "tiny", "bit", "little", "lil", "tad", "smidge", "touch", "light", "lightly"})
-INTENSIFIERS = frozenset({"very", "really", "rly", "super", "extra", "so", "much"})
+INTENSIFIERS = frozenset({"very", "really", "rly", "super", "extra", "so", "much", "hella"})
 _TURNING = frozenset({"tone", "toned", "dial", "dialed", "dialled", "turn", "turned", "calm", "bring",
                       "ease"})
 _NEGATION = frozenset({"not", "dont", "don't", "nothing", "never", "no", "without", "less"})
@@ -82,7 +82,7 @@ LEAD_WORDS = frozenset({"subtle", "slight", "slightly", "mild", "mildly", "gentl
                         "whisper", "bit", "toned", "understated", "lowkey", "low-key", "strong", "extreme",
                         "max", "maxed", "maxxed", "super", "very", "extra", "insanely", "insane", "intense",
                         "heavy", "rly", "really", "stronger", "subtler", "strongly", "ultra", "hardcore",
-                        "full-on", "barely", "tasteful", "maximum", "extremely", "faint", "full"})
+                        "full-on", "barely", "tasteful", "maximum", "extremely", "faint", "full", "hella"})
 
 
 def read(text: str) -> frozenset[tuple[str, int]] | None:
