@@ -33,6 +33,10 @@ def student():
     ("the light is so harsh, make it much less harsh", "harsh", 1),
     ("too much hdr, way less", "hdr", 1),
     ("less instagram-y", "instagram-y", 0),
+    # a reason or a state beside it (December 7, seventh session)
+    ("way less gloomy please, it looks like a funeral", "gloomy", 1),
+    ("less hdr please it hurts my eyes", "hdr", 0),
+    ("its giving horror movie, less creepy pls", "creepy", 0),
 ])
 def test_the_quality_and_the_size_are_read(text, quality, size):
     assert opposite.read(text) == Less(quality, size)
@@ -43,6 +47,7 @@ def test_the_quality_and_the_size_are_read(text, quality, size):
     "tokyo at night, tone it down", "stormy but dial it down", "hong kong but less",  # how much of a look
     "golden hour, less moody", "way less orange cooler darker", "less blue warmer a lot",  # several changes
     "tone down the orange and sharpen a bit", "less",
+    "van gogh painting look, a little less vibrant", "less moody, warmer", "less moody but its fine",
 ])
 def test_requests_for_anything_else_are_not_read(text):
     assert opposite.read(text) is None

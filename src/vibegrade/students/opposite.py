@@ -202,9 +202,35 @@ def read(text: str) -> Less | None:
         if q is not None and re.search(r"\bfix\b", asked) and problem(q) is None and \
                 not (" " not in q and directions(q)):
             return None  # "the colors look weird, fix", "too brownish, fix": states, read by answer_check
+    if q is None and (m := _beside_states(t)) is not None:
+        q = _quality(m.group("q"))
+        asked = m.group(0).replace(m.group("q"), " ")
     if q is None or (" and " in q and not _pair(q)):
         return None
     return Less(q, min(size_class(asked), 1))
+
+
+# a clause that says what the photo is or does, or why: "it looks like a funeral", "it hurts my eyes", "i can
+# barely see the hills", "its giving horror movie" (not "look", "super" or "way", which name looks: "van gogh
+# painting look, a little less vibrant" is a look and a change)
+_WHY = frozenset({"it", "its", "it's", "i", "my", "this", "everything", "looks", "feels", "seems", "giving",
+                  "is", "are", "so", "too", "kinda", "rn", "af", "sooo"})
+
+
+def _beside_states(t: str) -> re.Match[str] | None:
+    """The one clause of ``t`` that asks less of a quality, where every other clause says what the photo
+    is or why ("way less gloomy please, it looks like a funeral", "less hdr please it hurts my eyes", "its
+    giving horror movie, less creepy pls"); not a look beside it ("golden hour, less moody")."""
+    parts = [p.strip() for p in re.split(r"[,.!?]+|\s(?=(?:please|pls|plz) (?:it|i|its|it's|my|this)\b)", t)
+             if p.strip()]
+    if len(parts) < 2:
+        return None
+    asks = [(k, m) for k, p in enumerate(parts) if (m := _DIRECT.match(p) or _TAKE_OUT.match(p))]
+    if len(asks) != 1:
+        return None
+    k, m = asks[0]
+    others = [set(p.split()) for j, p in enumerate(parts) if j != k]
+    return m if all(w & _WHY and "but" not in w for w in others) else None
 
 
 def _restated(t: str) -> re.Match[str] | None:
