@@ -57,6 +57,25 @@ def test_a_quality_is_looked_up_by_its_base_and_its_adjective():
     assert more_of.bases("mood") == []
 
 
+def test_the_forms_looked_up_stored_first_then_nearest():
+    stored = {"moody", "bold", "very", "gloomy"}.__contains__
+    assert more_of.lookups(More("moodier", 0, True), stored)[0] == "moody"  # the base, not as said
+    assert more_of.lookups(More("bolder", -1, True), stored)[0] == "bold"
+    assert more_of.lookups(More("dreamier", 0, True), stored) == (None, ["dreamy", "dream"])  # nearest
+    assert more_of.lookups(More("sinister", 1, True), stored) == (None, ["sinister"])  # a look as said
+    assert more_of.lookups(More("underwater", 0, True), stored) == (None, [])  # no size: as answered
+    assert more_of.lookups(More("gloomy", 1, False), stored)[0] == "gloomy"
+
+
+def test_the_words_as_typed_are_read_where_the_reading_drops_what_says_it():
+    # the student's reading drops "make it"; a photo problem with a size is a wish only after a verb
+    assert more_of.read_either("super hazy", "make it super hazy") == More("hazy", 1, False)
+    assert more_of.read_either("super hazy", "super hazy") is None
+    # a slip the reading repaired is not read again as typed
+    assert more_of.read_either("more saturated kodachrome", "more saturatd kodachrome") is None
+    assert more_of.read_either("moodier", "idk moodier") == More("moodier", 0, True)
+
+
 def test_a_photo_problem_asked_more_of_names_its_directions_turned_round():
     assert more_of.directions("hazier") == {("contrast", -1), ("light@shadows", 1)}
     assert more_of.directions("intense") == {("saturation", 1), ("contrast", 1)}

@@ -354,57 +354,28 @@ class EncoderStudent:
         return opposite.with_moves(base, {d: fix for d, fix in fixes.items() if fix is not None})
 
     def _more_of(self, intents: Sequence[str], reads: dict[int, str], out: list[ToolChain]) -> None:
-        """``retrieval.more_of``: a request for more of a quality (:func:`more_of.read` of the words as read,
-        else as typed, where the wrapper says it is asked for: "make it super hazy", not "a bit hazy";
-        "moodier", "a bit more cinematic"; ``reads`` as for :meth:`_less_of`) is answered anew, in place: with
-        the teacher's answer to the first of its forms (:func:`more_of.forms`) stored word for word, else to
-        the stored look nearest them (cosine at least ``opposite.NEAR``), as much as its words say
-        (:func:`more_of.made`); a photo problem with no such look ("hazy") gets the stored corrections of
+        """``retrieval.more_of``: a request for more of a quality (:func:`more_of.read_either`: "moodier", "a
+        bit more cinematic", "make it super hazy"; ``reads`` as for :meth:`_less_of`) is answered anew, in
+        place: with the teacher's answer to the first of its forms stored word for word, else to the stored
+        look nearest them (:func:`more_of.lookups`; cosine at least ``opposite.NEAR``), as much as its words
+        say (:func:`more_of.made`); a photo problem with no such look ("hazy") gets the stored corrections of
         the directions it names (:func:`more_of.directions`); any other keeps its answer."""
         found = {i: m for i, read in reads.items()
-                 if opposite.read(read) is None and (m := self._more_read(intents[i], read)) is not None}
+                 if opposite.read(read) is None and (m := more_of.read_either(read, intents[i])) is not None}
         if not found:
             return
         exact = self._exact_index()
-
-        def first_stored(fs: list[str]) -> int | None:
-            return next((exact[normalize_intent(f)] for f in fs if normalize_intent(f) in exact), None)
-
-        # a comparative is looked up by its base ("moodier" is "moody"); a word not said "-ier" is one only
-        # where its base is stored word for word ("bolder": "bold"), else it is a look as said where a size
-        # is said ("very sinister") and the student's answer stands where none is ("underwater vibe")
-        looked: dict[int, list[str]] = {}
-        stored: dict[int, int | None] = {}
+        plan = {i: more_of.lookups(m, lambda f: normalize_intent(f) in exact) for i, m in found.items()}
+        rest = [i for i, (form, fs) in plan.items() if form is None and fs]
+        nearest = dict(zip(rest, self._nearest_looks([plan[i][1] for i in rest])))
         for i, m in found.items():
-            fs = more_of.forms(m.quality)
-            looked[i], stored[i] = fs, first_stored(fs)
-            if m.comparative:
-                looked[i], stored[i] = fs[1:], first_stored(fs[1:])
-                if stored[i] is None and not m.quality.endswith("ier"):
-                    looked[i] = fs[:1] if m.size else []
-                    stored[i] = first_stored(looked[i])
-        rest = [i for i in found if stored[i] is None and looked[i]]
-        nearest = dict(zip(rest, self._nearest_looks([looked[i] for i in rest])))
-        for i, m in found.items():
-            j = stored[i]
-            look = self.memory_chains[j] if j is not None else nearest.get(i)
+            form = plan[i][0]
+            look = self.memory_chains[exact[normalize_intent(form)]] if form is not None else nearest.get(i)
             if look is not None:
                 out[i] = more_of.made(look, m.size)
             elif (said := more_of.directions(m.quality)) and \
                     (fixed := self._with_directions(reads[i], out[i], said)) is not None:
                 out[i] = fixed
-
-    @staticmethod
-    def _more_read(text: str, read: str) -> more_of.More | None:
-        """:func:`more_of.read` of the words as read, else as typed where the wrapper or a hedge the reading
-        drops says how much, or that a photo problem is asked for ("make it kinda vintage", "make it super
-        hazy"), and the quality's words are the same read (not a slip the reading repairs: "saturatd")."""
-        if (m := more_of.read(read)) is not None:
-            return m
-        typed = more_of.read(text)
-        if typed is None or not set(typed.quality.split()) <= set(re.findall(r"[a-z0-9'-]+", read.lower())):
-            return None
-        return typed
 
     def _nearest_looks(self, qualities: Sequence[Sequence[str]]) -> list[ToolChain | None]:
         """The teacher's answer to the stored look request nearest each quality, said in any of its forms

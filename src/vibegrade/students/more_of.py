@@ -24,13 +24,15 @@ and the student's own answer where none is found. docs/experiments.md, "More of 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from vibegrade.schema import ToolChain
 from vibegrade.students import opposite, strength
 from vibegrade.students.direction import known_words, signature, size_class
 
-__all__ = ["More", "read", "forms", "bases", "directions", "made", "FACTOR", "LOOKS"]
+__all__ = ["More", "read", "read_either", "lookups", "forms", "bases", "directions", "made", "FACTOR",
+           "LOOKS"]
 
 
 @dataclass(frozen=True)
@@ -110,6 +112,33 @@ def read(text: str) -> More | None:
         if j != k and not (words <= _FILLER or words & _STATED):
             return None  # "golden hour, moodier": a look and a change, read elsewhere
     return more
+
+
+def read_either(read_words: str, typed: str) -> More | None:
+    """:func:`read` of the words as the student reads them (wrappers off, slips repaired), else of the words
+    as typed, where a wrapper or a hedge the reading drops says how much or that a photo problem is asked
+    for ("make it kinda vintage", "make it super hazy") and the quality's words are the same in both (not a
+    slip the reading repairs: "more saturatd kodachrome")."""
+    if (m := read(read_words)) is not None:
+        return m
+    said = read(typed)
+    if said is None or not set(said.quality.split()) <= set(re.findall(r"[a-z0-9'-]+", read_words.lower())):
+        return None
+    return said
+
+
+def lookups(more: More, stored: Callable[[str], bool]) -> tuple[str | None, list[str]]:
+    """``(form, forms)``: the first of the quality's forms (:func:`forms`) that is ``stored`` word for word,
+    to answer with, or ``None``; and the forms to find the nearest stored look by where none is. A
+    comparative is looked up by its base ("moodier" is "moody"); a word not said "-ier" is one only where
+    its base is stored ("bolder": "bold"), else it is a look as said where a size is said ("very
+    sinister") and nothing where none is ("underwater vibe": the student's answer stands)."""
+    fs = forms(more.quality)
+    if more.comparative:
+        fs = fs[1:]
+        if not more.quality.endswith("ier") and not any(stored(f) for f in fs):
+            fs = forms(more.quality)[:1] if more.size else []
+    return next((f for f in fs if stored(f)), None), fs
 
 
 def _ask(clause: str) -> More | None:
