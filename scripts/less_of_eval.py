@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import re
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -95,17 +96,21 @@ def score(rows: list[dict], chains: list) -> tuple[dict, list[str]]:
     return out, v
 
 
-def main() -> int:
-    a = blind_sets.parser(__doc__, "list the requests the student gets wrong (with the reader on)",
-                          "c,d").parse_args()
-    rows = read_rows(blind_sets.authors(a.authors))
-    student = blind_sets.student(a.model, "less_of_eval")
+def run(doc: str, example: str, prog: str, setting: str, rows_of: Callable[[list[str]], list[dict]],
+        score_of: Callable[[list[dict], list], tuple[dict, list[str]]]) -> int:
+    """The command line of a reader's eval on rows labelled as here (this one, ``more_of_eval``): the
+    student run with its retrieval ``setting`` off and on, the rows scored by ``score_of``, the failures
+    with the reader on listed where asked, the figures emitted."""
+    a = blind_sets.parser(doc, "list the requests the student gets wrong (with the reader on)",
+                          example).parse_args()
+    rows = rows_of(blind_sets.authors(a.authors))
+    student = blind_sets.student(a.model, prog)
     texts = [r["request"] for r in rows]
     out: dict = {"n": len(rows), "authors": sorted({r["author"] for r in rows})}
     for flag in (0, 1):
-        student.retrieval["opposite"] = flag
+        student.retrieval[setting] = flag
         chains = student.predict(texts)
-        out["reader_on" if flag else "reader_off"], v = score(rows, chains)
+        out["reader_on" if flag else "reader_off"], v = score_of(rows, chains)
         if flag and a.failures:
             for c, r, x in zip(chains, rows, v):
                 if x != "right":
@@ -113,6 +118,10 @@ def main() -> int:
                     print(f"{x:9s} {r['request']!r:50} want {want:35} got {blind_sets.moved(c)}")
     blind_sets.emit(out, a.json)
     return 0
+
+
+def main() -> int:
+    return run(__doc__, "c,d", "less_of_eval", "opposite", read_rows, score)
 
 
 if __name__ == "__main__":

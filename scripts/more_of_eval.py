@@ -26,7 +26,7 @@ sys.path.insert(0, str(ROOT / "scripts"))
 DATA = ROOT / "data/vibes/more_of"
 
 import blind_sets  # noqa: E402  (what the blind-set evals share)
-from less_of_eval import ATTRS, SIZES, made, valid, verdict  # noqa: E402  (the same labels and verdicts)
+from less_of_eval import ATTRS, SIZES, made, run, valid, verdict  # noqa: E402  (its labels, verdicts, run)
 
 
 def read_rows(authors: list[str] | None = None, data: Path = DATA) -> list[dict]:
@@ -84,23 +84,7 @@ def score(rows: list[dict], chains: list) -> tuple[dict, list[str]]:
 
 
 def main() -> int:
-    a = blind_sets.parser(__doc__, "list the requests the student gets wrong (with the reader on)",
-                          "g,h").parse_args()
-    rows = read_rows(blind_sets.authors(a.authors))
-    student = blind_sets.student(a.model, "more_of_eval")
-    texts = [r["request"] for r in rows]
-    out: dict = {"n": len(rows), "authors": sorted({r["author"] for r in rows})}
-    for flag in (0, 1):
-        student.retrieval["more_of"] = flag
-        chains = student.predict(texts)
-        out["reader_on" if flag else "reader_off"], v = score(rows, chains)
-        if flag and a.failures:
-            for c, r, x in zip(chains, rows, v):
-                if x != "right":
-                    want = " ".join(f"{e['attribute']}{e['direction']:+d}" for e in r["expect"])
-                    print(f"{x:9s} {r['request']!r:50} want {want:35} got {blind_sets.moved(c)}")
-    blind_sets.emit(out, a.json)
-    return 0
+    return run(__doc__, "g,h", "more_of_eval", "more_of", read_rows, score)
 
 
 if __name__ == "__main__":

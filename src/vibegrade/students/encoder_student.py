@@ -303,25 +303,27 @@ class EncoderStudent:
         if not any(self.retrieval.get(k) for k in ("opposite", "more_of", "size_check")):
             return out
         reads = {i: self.read(t) for i, t in enumerate(intents) if normalize_intent(t) not in exact}
+        # less of a quality, read once: answered as such, and never read as more of one
+        less = {i: lo for i, read in reads.items() if (lo := opposite.read(read)) is not None} \
+            if self.retrieval.get("opposite") or self.retrieval.get("more_of") else {}
         if self.retrieval.get("opposite"):
-            self._less_of(reads, out)
+            self._less_of(less, reads, out)
         if self.retrieval.get("more_of"):
-            self._more_of(intents, reads, out)
+            self._more_of(intents, {i: read for i, read in reads.items() if i not in less}, out)
         if self.retrieval.get("size_check"):
             for i, read in reads.items():  # "contrast up a notch": the guide's size for the words
                 if not _DIGIT.search(read) and (said := checked_direction(read)) is not None:
                     out[i] = as_said(out[i], said[0], size_class(read))
         return out
 
-    def _less_of(self, reads: dict[int, str], out: list[ToolChain]) -> None:
-        """``retrieval.opposite``: a request for less of a quality (:func:`opposite.read`; ``reads``: the
-        requests not stored word for word, by index, as :meth:`read` reads them) whose answer in ``out``
-        does not go the way out of it is answered anew, in place. A photo problem or a quality the
+    def _less_of(self, found: dict[int, opposite.Less], reads: dict[int, str], out: list[ToolChain]) -> None:
+        """``retrieval.opposite``: a request for less of a quality (``found``: :func:`opposite.read` of
+        ``reads``, the requests not stored word for word, by index, as :meth:`read` reads them) whose answer
+        in ``out`` does not go the way out of it is answered anew, in place. A photo problem or a quality the
         direction reader reads ("washed out", "loud", "dark and heavy": :func:`opposite.directions`) gets
         the stored corrections of the directions the answer misses (the answer dropped where it moves one
         the wrong way); any other ("moody", "vintage") the nearest stored look turned round
         (:func:`opposite.reverse`), at the size the words say."""
-        found = {i: lo for i, read in reads.items() if (lo := opposite.read(read)) is not None}
         looks: dict[int, opposite.Less] = {}
         for i, lo in found.items():
             said = opposite.directions(lo.quality)
@@ -355,13 +357,14 @@ class EncoderStudent:
 
     def _more_of(self, intents: Sequence[str], reads: dict[int, str], out: list[ToolChain]) -> None:
         """``retrieval.more_of``: a request for more of a quality (:func:`more_of.read_either`: "moodier", "a
-        bit more cinematic", "make it super hazy"; ``reads`` as for :meth:`_less_of`) is answered anew, in
+        bit more cinematic", "make it super hazy"; ``reads`` as for :meth:`_less_of`, less the requests for
+        less of a quality) is answered anew, in
         place: with the teacher's answer to the first of its forms stored word for word, else to the stored
         look nearest them (:func:`more_of.lookups`; cosine at least ``opposite.NEAR``), as much as its words
         say (:func:`more_of.made`); a photo problem with no such look ("hazy") gets the stored corrections of
         the directions it names (:func:`more_of.directions`); any other keeps its answer."""
         found = {i: m for i, read in reads.items()
-                 if opposite.read(read) is None and (m := more_of.read_either(read, intents[i])) is not None}
+                 if (m := more_of.read_either(read, intents[i])) is not None}
         if not found:
             return
         exact = self._exact_index()
