@@ -578,3 +578,62 @@ def test_size_words_as_people_type_them(text: str, size: int) -> None:
     """The blind plain corrections' size labels the reader missed (docs/experiments.md, "Each correction
     its size"): 216 of the 3,200 before, 47 now."""
     assert size_class(text) == size
+
+
+@pytest.mark.parametrize("text, expected", [
+    # phrasal verbs of temperature: "cool down" is cooler, as "warm up" is warmer
+    ("cool down the tones", {("temperature", -1)}),
+    ("cool down + magenta down", {("temperature", -1), ("magenta", -1)}),
+    ("cool the scene down a bit", {("temperature", -1)}),
+    ("temp down", {("temperature", -1)}),
+    ("warm it up", {("temperature", 1)}),
+    # a skin tone is the skin, not "tone down"
+    ("skin tone a tad warmer", {("temperature@skin", 1)}),
+    # "as X as it can be": the most of it
+    ("as toasty as it can possibly be", {("temperature", 1)}),
+    ("as warm as possible", {("temperature", 1)}),
+    # "X-er than i want": too much of it
+    ("contrast is harsher than i want", {("contrast", -1)}),
+    ("a bit warmer than i'd like", {("temperature", -1)}),
+    ("it came out darker than i wanted", {("light", 1)}),
+    # a size between the verb and "off": "shave a little off the orange"
+    ("just shave a little off the orange", {("orange", -1)}),
+    ("knock a bit off the contrast", {("contrast", -1)}),
+    # degree words before a comparative after the attribute
+    ("contrast ever so slightly higher", {("contrast", 1)}),
+    ("red sat, teeny bit lower", {("red", -1)}),
+    # "over saturated" in two words is oversaturated
+    ("over saturated tbh", {("saturation", -1)}),
+    ("looks a bit over sharpened", {("sharpness", -1)}),
+    # a colour that is gone: more of it
+    ("the cyan is basically gone, massively more pls", {("cyan", 1)}),
+    ("the reds have totally vanished", {("red", 1)}),
+    # a clause that says what was named must drop
+    ("the greens are ridiculous, they need to drop a ton", {("green", -1)}),
+    ("yellows are loud, it needs to come down", {("yellow", -1)}),
+    # slider talk: a dash right after a slider's name lowers it, a plus raises it
+    ("temp - exposure - pls", {("temperature", -1), ("exposure_level", -1)}),
+    ("greens -a touch", {("green", -1)}),
+    ("sat + contrast -", {("saturation", 1), ("contrast", -1)}),
+    # two states joined by "and": both are too much
+    ("it feels warm and flat", {("temperature", -1), ("contrast", 1)}),
+    # crushed shadows and blown highlights, said without a verb, are fixed
+    ("shadows crushed + highlights blown, fix both", {("light@shadows", 1), ("light@highlights", -1)}),
+    # states: a colour went onto the faces, the picture full of a colour, an interjection and a state
+    ("the faces went orange", {("orange", -1)}),
+    ("the shot is icy and full of blue", {("temperature", 1), ("blue", -1)}),
+    ("hmm dark, cant see the dog", {("light", 1)}),
+    ("colours are shrieking at me, desaturate", {("saturation", -1)}),
+    ("the vibrance is massively overdone, colours look fake", {("saturation", -1)}),
+    ("the bloom is washing everything out, cut some of it and add contrast", {("glow", -1), ("contrast", 1)}),
+    # "so much" of a colour is too much of it (not "so much warmer"); out "right" out of something
+    ("there's just so much blue, strip a big chunk of it out", {("blue", -1)}),
+    ("so much warmer please", {("temperature", 1)}),
+    ("the leaves are massively too yellow, pull the yellow right out of them", {("yellow", -1)}),
+    # turning something off; "details" are detail; "not nearly X or Y enough" asks for more
+    ("keep the preset as is but turn off the bloom", {("filter", 1), ("glow", -1)}),
+    ("details ↑", {("sharpness", 1)}),
+    ("not nearly dark or moody enough, go heaps further", {("light", -1)}),
+])
+def test_blind3_5_9_12_ways_of_saying_which_way(text: str, expected: set) -> None:
+    assert signature(text) == expected

@@ -32,6 +32,15 @@ from vibegrade.students.refine import look_words
     ("make it golden hour, but warmer", "golden hour but warmer"),
     ("more like blade runner, a bit brighter pls", "blade runner but a bit brighter pls"),
     ("darker", "darker"),                                      # a change and no look: the request
+    # "not X enough" asks for more of X, not for the look left behind; a wish with "like" is no clause end
+    ("it's not cyberpunk enough", "cyberpunk"),
+    ("not cinematic enough yet", "cinematic"),
+    ("it's nowhere near synthwave enough, go much further that way", "synthwave"),
+    ("i'd like it to feel closer to portra", "portra"),
+    ("i'd like it just slightly more pastel", "pastel"),
+    # what kind of name it is, and what the picture is for, are not the look
+    ("slightly more like her (the movie)", "her"),
+    ("needs more stranger things vibes for the halloween post", "stranger things"),
 ])
 def test_look_words(request_: str, look: str) -> None:
     assert look_words(request_) == look

@@ -54,7 +54,7 @@ _add("saturation", +1, "saturation", "vibrance", "colors", "colours", "saturated
 _add("saturation", -1, "desaturated", "desaturate", "muted", "mute", "dull", "duller", "washed", "faded",
      "pale", "paler")
 _add("sharpness", +1, "sharp", "sharper", "sharpen", "crisp", "crisper", "clarity", "detail", "detailed",
-     "structure", "sharpness", "sharpening", "clearer")
+     "structure", "sharpness", "sharpening", "clearer", "details")
 _add("sharpness", -1, "soft", "softer", "soften", "blurry", "dreamy", "hazy", "blur", "blurrier")
 _add("magenta", +1, "magenta", "magentas", "pink", "pinks", "pinker", "purple", "purples",
      "violet", "violets")
@@ -133,7 +133,9 @@ _LOWERING = re.compile(r"\b(?:eas(?:e|y) (?:up|off)(?: on)?|go easy on|dial(?:le
                        r"|knock(?: it)? down|drop|dropped|lose|cut back on"
                        r"|dial(?: it| them)? (?:way |right )?down|knock(?: it| them)? back(?: on)?"
                        r"|rein(?: it| them)? in|tame"
-                       r"|(?:knock|take|shave|pull)(?: it)? off|(?:take|strip|suck|pull) out|ease)\b")
+                       r"|(?:turn|switch|shut)(?: it)? off"
+                       r"|(?:knock|take|shave|pull|trim)(?: it| some| a (?:little|bit|touch|tad|smidge|hair"
+                       r"|fraction|notch|lot)(?: bit)?)? off|(?:take|strip|suck|pull) out|ease)\b")
 _CHANNEL = re.compile(r"\b(reds?|oranges?|yellows?|greens?|cyans?|teals?|blues?|magentas?|pinks?|purples?)"
                       r"\s+(?:sat|saturation|lum|luminance|brightness)\b")
 _TO_ZERO = re.compile(r"(?<=[a-z])\s*(?:→|->|=|:|\bto\b)?\s*(?<![\d.])\b(?:0|zero|min|minimum)\b(?![.\d])")
@@ -145,7 +147,7 @@ _OBJECT_BACK = re.compile(r"\b(?:pull|dial|scale|knock|tone|turn|bring|cut|take|
 _OBJECT_OUT = re.compile(r"\b(?:knock|take|strip|suck|pull|yank|drain)\s+(?!it\b|them\b)"
                          r"((?:(?:some|a bit|a little|a touch|most|part|a lot|all|a ton|tons|loads|lots|heaps"
                          r"|plenty|a fraction|a smidge|a hair)(?: of)?\s+)?"
-                         r"(?:the\s+|that\s+)?[a-z]+)\s+(?:out|away)\b")
+                         r"(?:the\s+|that\s+)?[a-z]+)\s+(?:right\s+|all\s+the\s+way\s+)?(?:out|away)\b")
 # an intensifier typed twice or more ("way, way down", "so so cold"): once
 _REPEATED = re.compile(r"\b(way|so|super|really|very)(?:,?\s+\1\b)+")
 _REMOVING = re.compile(r"\b(?:get rid of|take away|do away with|clean up)\b")
@@ -179,7 +181,7 @@ _WHITES_GREY = re.compile(rf"\b{_WHITES}{_SAID_OF}\s+{_GREY_WHITES_MORE}\b"
 _BLACKS_GREY = re.compile(rf"\b{_BLACKS}{_VERB}{_STATE_DEGREE}\s+{_GREY_BLACKS}\b"
                           rf"|\b{_BLACKS}{_TOO}\s+{_GREY_BLACKS}\b")
 # blacks said to be crushed or blocked are too dark ("darks are a little crushed"): lift them
-_BLACKS_CRUSHED = re.compile(rf"\b{_BLACKS}{_VERB}{_STATE_DEGREE}"
+_BLACKS_CRUSHED = re.compile(rf"\b{_BLACKS}(?:{_VERB})?{_STATE_DEGREE}"
                              r"\s+(?:crushed|blocked|clogged|inky|closed|plugged)\b")
 # "the dark parts", "bright areas": the region words ("darken the dark parts slightly" darkens the shadows)
 _REGION_PHRASE = re.compile(r"\b(dark|bright|light)(?:er)?\s+(?:parts?|areas?|bits?|spots?|tones?)\b")
@@ -227,7 +229,7 @@ _COMPLAINT_AFTER = frozenset({"down", "lower", "overpowering", "overboard", "ove
                               "shouting", "overcooked", "insane", "brutal", "crazy", "wild", "garish",
                               "aggressive", "control", "heavy-handed", "gone", "goes", "overload",
                               "overloaded", "ruining", "ruins", "spoiling", "spoils", "wrecking",
-                              "distracting",
+                              "distracting", "shrieking", "screeching", "blaring", "yelling", "fake",
                               "quieter", "calmer", "tamer", "subtler", "gentler", "cut"})
 # what is said of a colour that takes over the picture: too much of it, unless it was asked for ("i want
 # the colours absolutely nuclear")
@@ -251,7 +253,7 @@ _LOWER_VERBS = frozenset({"less", "lower", "cut", "reduce", "sink", "kill", "dro
 # size words before a lowering clause's verb ("way less", "a lot less", "far too much")
 _LEAD_DEGREE = frozenset({"way", "far", "much", "a", "lot", "bit", "little", "tad", "touch", "lil", "just",
                           "honestly", "really", "so", "waaay", "fraction", "smidge", "hair", "notch", "loads",
-                          "heaps", "ton", "tons"})
+                          "heaps", "ton", "tons", "teeny", "tiny", "wee", "slightly", "smidgen", "somewhat"})
 _BACK_FILLER = frozenset({"it", "them", "that", "this", "back", "down", "a", "bit", "little", "pls", "please",
                           "plz", "now", "some", "touch", "tad", "lot", "way", "much", "off", "lol", "of",
                           "loads", "ton", "tons", "hugely", "massively", "heaps", "most", "all", "entirely",
@@ -291,6 +293,9 @@ _OVER_INTENSIFIERS = frozenset({"crazy", "super", "way", "insanely", "massively"
                                 "absurdly", "wildly", "mega", "stupidly"})
 
 
+# "the yellow has gone crazy": too much of it
+_GONE_WILD = frozenset({"crazy", "wild", "nuts", "mad", "overboard", "too", "way", "insane", "nuclear",
+                        "haywire", "bananas", "berserk", "off"})
 _ASKED_STRENGTH = frozenset({"strong", "heavy", "loud", "wild", "crazy", "insane", "aggressive", "high"})
 _BARE_INTENSIFIERS = frozenset({"really", "super", "very", "extra", "mega"})
 
@@ -329,6 +334,9 @@ def _complained_after(toks: list[str], i: int) -> bool:
         asked = w in _ASKED_STRENGTH and (
             any(x in _ASK for x in toks[max(0, i - 3):i])
             or (toks[j - 1] in _BARE_INTENSIFIERS and not any(x in _STATE_VERBS for x in toks[i + 1:j])))
+        if w == "gone" and nxt not in _GONE_WILD and any(x in _STATE_VERBS or x in ("has", "have")
+                                                          for x in toks[i + 1:j]):
+            return False  # "the cyan is basically gone": there is none left (not "yellow gone pls")
         if w in _COMPLAINT_AFTER and (toks[j - 1] == "more" or asked):
             # "yellow need much more strong", "make the oranges really strong"; without a verb, "oranges
             # really strong" is what the student reads of the second (its asking words are dropped)
@@ -352,7 +360,7 @@ def _flip_before(toks: list[str], i: int) -> bool:
             break  # the previous attribute's own "down": "contrast down and temp up"
         if back in _FLIP:  # before the attribute check: "mute", "dull" and "dim" are both
             # "not dreamy enough", "not nearly warm enough" ask for more
-            return not (back == "not" and "enough" in toks[i + 1:i + 3])
+            return not (back == "not" and "enough" in toks[i + 1:i + 4])
         if back in _ATTRS and not (_ATTRS[back][0] in COLOURS and toks[i - 1] == back):
             break  # the previous attribute's own words ("less contrasty, lifted shadows"), but a colour
             # right before is this one's adjective ("remove that blue chill")
@@ -404,7 +412,7 @@ _ASK = frozenset({*_KEEP, "want", "give", "need", "like", "love", "get", "bring"
 # verbs that describe the picture as it is ("it looks flat", "skin is orange", "feels cold"): a complaint
 _STATE_VERBS = frozenset({"looks", "look", "looking", "feels", "feel", "seems", "is", "are", "s", "getting",
                           "reads", "r",
-                          "lean", "leans", "leaning", "gone", "turned", "came"})
+                          "lean", "leans", "leaning", "gone", "turned", "came", "went", "coming", "comes"})
 # degree words of a bare fragment ("a bit flat", "kinda dark"): at least one of the core ones
 _DEGREE_CORE = frozenset({"bit", "little", "tad", "kinda", "slightly", "rather", "quite", "pretty", "lil",
                           "abit", "touch", "hair", "smidge", "wee", "tiny", "somewhat", "kind"})
@@ -530,6 +538,45 @@ _HAS_NONE = re.compile(r"\b(?<!rather )(?<!to )(?<!we )(?<!'d )(?<!can )(?:has|h
 
 
 _A_GREAT_DEAL = re.compile(r"\ba great deal\b")
+# "cool down", "cool the scene down", "chill it down": a phrasal verb that cools, not "less cool"
+_COOL_DOWN = re.compile(r"\b(cool|chill)((?:\s+(?:it|them|things|everything|the\s+[a-z]+(?:\s+[a-z]+)?))?)"
+                        r"\s+down\b")
+# "skin tone a tad warmer": the skin ("tone" alone lowers what follows it: "tone the reds")
+_SKIN_TONE = re.compile(r"\bskin[- ]?tones?\b")
+# "as toasty as it can possibly be", "as warm as possible": the most of it
+_AS_AS = re.compile(r"\bas\s+([a-z-]+)\s+as\s+"
+                    r"(?:(?:it|you|they|i|we)\s+(?:can|could|will|possibly|get|gets|go)"
+                    r"|possible|humanly|physically|is\s+possible)\b")
+# "harsher than i want", "a bit warmer than i'd like": too much of it
+_ER_THAN_WANTED = re.compile(r"\b([a-z]+er)\s+than\s+(?:i|we)(?:'d|\s+would|\s+really)?\s+"
+                             r"(?:want|wanted|like|need|needed|asked\s+for|hoped|expected|prefer|planned)\b")
+# "ever so slightly": a size, not "so" of a state
+_EVER_SO = re.compile(r"\bever\s+so\b")
+# "over saturated", "over-exposed": the state words
+_OVER_UNDER = re.compile(r"\b(over|under)[\s-]+(saturated|sharpened|exposed|sharp)\b")
+# a clause that says what it named must come down ("the greens are ridiculous, they need to drop a ton")
+_MUST_DROP = re.compile(r"\b(?:it|they|them|these|those|that)\s+(?:needs?|has|have|got|gotta|should|must)"
+                        r"\s+(?:to\s+)?(?:drop|go\s+down|come\s+down|be\s+(?:lower|lowered|reduced|toned\s+down"
+                        r"|dial(?:l)?ed\s+back))\b")
+# "so much blue", "so much glow": too much of it (not "so much warmer")
+_SO_MUCH = re.compile(r"\bso\s+much\s+(?=(?:red|orange|yellow|green|blue|purple|pink|magenta|cyan|teal)s?\b"
+                      r"|(?:colou?rs?|saturation|contrast|glow|bloom|warmth|haze|sharpening|detail)\b)")
+# "the bloom is washing everything out": too much of it (the words of a plain correction stay as they were:
+# "brighten it without washing it out" is no correction of the glow)
+_WASHING_OUT = re.compile(r"\b(is|are|s)\s+washing\s+(?:everything|it|things|the\s+[a-z]+)\s+out\b")
+# "full of blue": too much of the colour
+_FULL_OF = re.compile(r"\bfull\s+of\s+(?:the\s+)?"
+                      r"(red|orange|yellow|green|blue|purple|pink|magenta|cyan|teal)s?\b")
+# slider talk with signs after the names ("temp - exposure - pls", "sat + contrast -", "greens -a touch"):
+# each sign is the name's before it
+_SLIDER = (r"(?:temp|temperature|warmth|exposure|exp|ev|brightness|contrast|sat|saturation|vibrance|clarity"
+           r"|structure|sharpness|sharpening|glow|bloom|highlights|shadows|blacks|whites|tint"
+           r"|(?:red|orange|yellow|green|cyan|teal|blue|magenta|purple|pink)s?)")
+_SLIDER_SIGNS = re.compile(rf"\b({_SLIDER})\s*([-−–]+|\++)\s+(?=(?:{_SLIDER})\s*(?:[-−–]+|\++)(?:\s|,|$))")
+_SLIDER_MINUS_WORD = re.compile(rf"\b({_SLIDER})\s+[-−–]+(?=[a-z])")
+# an interjection and a state alone ("hmm dark, cant see the dog", "ugh blurry"): too much of it
+_INTERJECTED_STATE = re.compile(r"^\s*(?:hmm+|hm+|ugh+|omg|yikes|ew+|meh|oof)\s*,?\s+"
+                                rf"{_PICTURE_WORDS}\b(?=\s*(?:[,;.!?]|$))")
 _NEEDS_TO_BE = re.compile(r"\b(?:needs?|has|have|ought|got)\s+to\s+(?:be|come)\b")
 # "not enough contrast", "theres not enough red", "not warm enough": it lacks it
 _NOT_ENOUGH = re.compile(r"\b(?:not|isn'?t|aren'?t)\s+(?:enough\b|([a-z]+)\s+enough\b)")
@@ -589,6 +636,7 @@ def restate(text: str) -> str:
     t = _NOT_ENOUGH.sub(lambda m: f" more {m.group(1) or ''} ", t)
     t = _NEEDS_TO_BE.sub(" ", t)  # "needs to be much brighter", "the shadows need to come up a little"
     t = _A_GREAT_DEAL.sub(" a lot ", t)
+    t = _INTERJECTED_STATE.sub(lambda m: f" too {m.group(1) or m.group(2)} ", t)
     t = _TOO_LIGHT.sub(r" \1 bright ", t)
     t = _RANGE_STATE.sub(_range_state, t)
     t = _RANGE_COMPARED.sub(lambda m: f" {m.group(2)} {m.group(1)} ", t)
@@ -616,6 +664,18 @@ def signature(text: str) -> frozenset[tuple[str, int]]:
     t = t.replace("w/o", " without ").replace("w/", " with ").replace("&", " and ").replace(" / ", " , ")
     t = re.sub(r"[a-z]*([a-z])\1{2,}[a-z]*", _collapse, t)
     t = _REPEATED.sub(r"\1", t)
+    t = _COOL_DOWN.sub(r"\1\2", t)  # "cool down the tones": cooler
+    t = _SKIN_TONE.sub(" skin ", t)
+    t = _AS_AS.sub(r" more \1 ", t)  # "as toasty as it can be"
+    t = _ER_THAN_WANTED.sub(r" too \1 ", t)  # "harsher than i want"
+    t = _EVER_SO.sub(" just ", t)
+    t = _OVER_UNDER.sub(r"\1\2", t)  # "over saturated"
+    t = _MUST_DROP.sub(" less ", t)
+    t = _SO_MUCH.sub(" too much ", t)
+    t = _WASHING_OUT.sub(r"\1 overpowering", t)
+    t = _FULL_OF.sub(lambda m: m.group(0) if _asked_before(m) else f" too {m.group(1)} ", t)
+    t = _SLIDER_SIGNS.sub(lambda m: f"{m.group(1)} {'arrowup' if '+' in m.group(2) else 'arrowdown'} ", t)
+    t = _SLIDER_MINUS_WORD.sub(r"\1 minus ", t)  # "greens -a touch"
     t = re.sub(r"\b(looks?|is|are|feels?|seems?|reads?|bit|little|tad|kinda|has|have|s|its|it's|got)"
                r" to ([a-z-]+)\b(?= ([a-z]+))?", _to_too, t)
     t = _CHANNEL.sub(r"\1", t)  # "blue sat ↓" → "blue down": the colour carries the direction
@@ -676,9 +736,10 @@ def signature(text: str) -> frozenset[tuple[str, int]]:
             sign, flipped = -sign, True
         elif _is_state(toks, i):
             sign, flipped = -sign, True
-        elif (i >= 3 and toks[i - 1] == "and" and toks[i - 3] in ("too", "so") and toks[i - 2] in _ATTRS
+        elif (i >= 3 and toks[i - 1] == "and" and toks[i - 2] in _ATTRS
+              and (toks[i - 3] in ("too", "so") or _is_state(toks, i - 2))
               and not t.endswith("er") and t not in _LEVEL_NOUNS):
-            sign, flipped = -sign, True  # "too bright and cold": both are too much
+            sign, flipped = -sign, True  # "too bright and cold", "it feels warm and flat": both too much
         # a problem named first and the fix after it: "overexposed photo fix", "green cast pls fix"
         if not flipped and _ends_with_fix(toks[i + 1:]):
             sign = -sign

@@ -26,7 +26,7 @@ from typing import Any, Protocol, cast, runtime_checkable
 import numpy as np
 
 from vibegrade.schema import FILTER_NONE, SELECTIVE_COLORS, ToolChain
-from vibegrade.students import Student, StudentLoadError, limits, load_student, sliders
+from vibegrade.students import Student, StudentLoadError, limits, load_student, refine_strength, sliders
 from vibegrade.students.answer_check import (
     checkable,
     checked_signature,
@@ -191,6 +191,10 @@ class RefineModel:
         #: except the red") is refined by the rest, then its holds are kept from the current chain
         #: (:mod:`vibegrade.students.limits`); off only to measure what it does
         self.limits = True
+        #: a scale follow-up whose factor goes against the way its words say ("take it further" at × 0.78)
+        #: takes the taught factor of that way and size (:mod:`vibegrade.students.refine_strength`); off only
+        #: to measure what it does
+        self.scale_check = True
         self._otherwise: dict[int, set[frozenset[tuple[str, int]]]] = {}  # see _read_otherwise
         self._spelling: SpellingRepair | None = None
         # every taught wording of an edit meaning, to its meaning (-1 where two meanings share one): a
@@ -271,6 +275,8 @@ class RefineModel:
                 out.append(Refinement("edit", sliders.apply(chain, said), request))
             elif op == "scale":
                 factor = float(np.exp(np.clip(phi[i] @ self.factor_w, np.log(0.2), np.log(2.5))))
+                if self.scale_check:  # "take it further" at × 0.78: the taught factor of the way said
+                    factor = refine_strength.checked_factor(request, factor)
                 scaled = scale_chain(chain, factor)
                 out.append(Refinement("edit", self._checked(chain, scaled, request), request))
             elif op in ("undo", "redo", "reset"):
@@ -484,7 +490,7 @@ _LOOK_FILLER = frozenset("""
     this with we for what about full start from then maybe up swap replace redo as something over still yet
     enough needs need missing tbh further almost move near nowhere doesn't doesnt does at all n
     only smidge smidgen tiny step hair tad notch harder stronger bigger em isn't isnt is be energy
-    lots loads heaps tons nudge
+    lots loads heaps tons nudge want wanna
     """.split())
 # clause ends; "lol", "haha" and brackets end a clause as punctuation does
 _CLAUSES = re.compile(r"[.!?;:,()/]| - |—|\bbut\b|\blol\b|\bhaha\b|\blike\b")
@@ -503,6 +509,20 @@ _LEAVE_ALL = re.compile(r"\b(?:drop|scrap|ditch|forget|lose)\s+(?:all\s+)?(?:of\
 _NEGATIONS = frozenset({"not", "isn't", "isnt", "aren't", "arent", "doesn't", "doesnt", "still"})
 _LOOK_TOKEN = re.compile(r"[a-z0-9&'\-]+")
 _SUFFIX = re.compile(r"(?<=[a-z0-9])-(?:ish|y|like|esque|inspired|style|vibes?)\b")
+# "it's not cyberpunk enough", "nowhere near synthwave enough": more of it (not the look left behind)
+_NOT_ENOUGH = re.compile(r"\b(?:(?:it'?s|it is|it|this is|this|that'?s|still)\s+)?"
+                         r"(?:not|isn'?t|nowhere\s+near|not\s+nearly"
+                         r"|not\s+quite)\s+([^,.;!?]+?)\s+enough\b")
+# "i'd like it to feel closer to portra 400": a wish ("like" there is no clause end)
+_WISH = re.compile(r"\b(?:i'?d|i\s+would|we'?d|we\s+would)\s+(?:like|love)\b(?:\s+(?:it|this))?(?:\s+to)?"
+                   r"(?:\s+(?:feel|look|be))?")
+# "(the movie)", "(the film)": what kind of name the one before is
+_KIND = re.compile(r"\((?:the\s+|a\s+)?(?:movie|film|show|series|tv\s+show|game|anime|book|album|painting)\)")
+# what the picture is for ("for the halloween post", "for my wedding album"): not the look
+_PURPOSE = re.compile(r"\bfor\s+(?:the|my|a|an|our|his|her|their)\s+(?:[a-z]+\s+){0,2}"
+                      r"(?:post|pic|picture|photo|story"
+                      r"|stories|feed|reel|album|shoot|party|wedding|website|site|poster|print|cover|header|banner"
+                      r"|profile|page|thumbnail|insta|instagram|tiktok|blog|menu|card|invite|invitation)s?\b")
 
 
 def look_words(request: str) -> str:
@@ -514,6 +534,10 @@ def look_words(request: str) -> str:
     text = unicodedata.normalize("NFKD", request.lower())
     text = "".join(ch for ch in text if not unicodedata.combining(ch))
     text = _SUFFIX.sub("", text)
+    text = _KIND.sub(" ", text)
+    text = _PURPOSE.sub(" ", text)
+    text = _NOT_ENOUGH.sub(r" more \1 ", text)
+    text = _WISH.sub(" want ", text)
     text = re.sub(r"\b([a-z]{3,})ier\b", r"\1y", text)  # "cozier" → "cozy", "moodier" → "moody"
     text = _LEAVE_ALL.sub(" ", text)  # "drop all this and go black and white"
     text = re.sub(r"([a-z])\1{2,}\b", r"\1", text)  # "sepiaaa" → "sepia"
