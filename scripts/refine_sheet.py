@@ -5,7 +5,7 @@ row per conversation, one tile per turn: what a user sees while refining.
     .venv/bin/python scripts/refine_sheet.py ../shared/photos/red_barn_pond_sky.jpg \
         docs/images/refine_turns_barn.jpg
 
-``--set vivid`` renders vivid follow-ups (complaints, pointers back, slider talk) on their first looks
+``--set vivid`` (``--set which``: the eighth session's which-way mends) renders vivid follow-ups (complaints, pointers back, slider talk) on their first looks
 instead; ``--label`` prefixes each follow-up's tile and ``--beside`` puts another sheet of the same
 height to the left, for a before / now sheet of two versions of the code:
 
@@ -34,6 +34,14 @@ VIVID = [
     ["golden hour", "tad warm rn"],
     ["cinematic", "nix the glow and give it some bite"],
 ]
+# December 7, eighth session: the reader's which-way mends and the scale check
+WHICH = [
+    ["golden hour", "cool down the tones"],
+    ["golden hour", "as toasty as it can possibly be"],
+    ["moody", "take it further"],
+    ["teal and orange", "the effect is twice as strong as it should be"],
+    ["cinematic", "temp - exposure - pls"],
+]
 
 
 def main() -> int:
@@ -41,7 +49,7 @@ def main() -> int:
     ap.add_argument("photo", type=Path)
     ap.add_argument("out", type=Path)
     ap.add_argument("--width", type=int, default=260)
-    ap.add_argument("--set", choices=("turns", "vivid"), default="turns", help="which conversations")
+    ap.add_argument("--set", choices=("turns", "vivid", "which"), default="turns", help="which conversations")
     ap.add_argument("--label", default="", help="written before each follow-up on its tile")
     ap.add_argument("--beside", type=Path, help="a sheet of the same height to put on the left")
     a = ap.parse_args()
@@ -56,7 +64,7 @@ def main() -> int:
     src = src.resize((a.width, round(src.height * a.width / src.width)), Image.Resampling.LANCZOS)
     refiner = load_refiner()
     rows = []
-    for conv in CONVERSATIONS if a.set == "turns" else VIVID:
+    for conv in {"turns": CONVERSATIONS, "vivid": VIVID, "which": WHICH}[a.set]:
         history = History.start(vibegrade.predict(conv[0]), conv[0])
         tiles = [(conv[0], history.current)]
         for text in conv[1:]:
