@@ -5,7 +5,8 @@ row per conversation, one tile per turn: what a user sees while refining.
     .venv/bin/python scripts/refine_sheet.py ../shared/photos/red_barn_pond_sky.jpg \
         docs/images/refine_turns_barn.jpg
 
-``--set vivid`` (``--set which``: the eighth session's which-way mends) renders vivid follow-ups (complaints, pointers back, slider talk) on their first looks
+``--set vivid`` (``--set which``: the eighth session's which-way mends) renders vivid follow-ups
+(complaints, pointers back, slider talk) on their first looks
 instead; ``--label`` prefixes each follow-up's tile and ``--beside`` puts another sheet of the same
 height to the left, for a before / now sheet of two versions of the code:
 
