@@ -283,3 +283,14 @@ def test_the_shipped_student_makes_a_correction_at_the_size_said(student, monkey
     assert got() == value
     monkeypatch.setitem(student.retrieval, "size_check", 0)
     assert abs(got()) > abs(value)
+
+
+def test_a_request_that_reads_as_a_stored_bare_request_gets_its_answer(student):
+    """"night", "night aesthetic" and "make it a night aesthetic" are stored with two answers and all read
+    "night": a new wording that reads "night" ("make it night") gets the answer of the request typed as it
+    reads, not of whichever was stored first (it had "night aesthetic"'s cyberpunk preset)."""
+    night, wrapped = student.predict(["night", "make it night"])
+    assert wrapped == night
+    assert student.read("make it night") == "night"
+    aesthetic = student.memory_chains[student.memory_intents.index("night aesthetic")]
+    assert aesthetic != night  # two answers in the data: the tie is real

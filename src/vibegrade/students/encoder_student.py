@@ -558,7 +558,10 @@ class EncoderStudent:
                 best.pop(0)
             if len(best) == k:
                 kth = best[0]
-        scored.sort(key=lambda t: -t[0])
+        # stored requests read alike ("night", "night aesthetic", "make it a night aesthetic" all read
+        # "night") tie exactly: the one typed as it reads (the bare request) answers, not the first stored
+        # ("make it night" had "night aesthetic"'s answer)
+        scored.sort(key=lambda t: (-t[0], normalize_intent(self.memory_intents[t[1]]) != intent))
         if not scored and said is not None and said[0] in COLOURS:
             # no close answer moves the colour: the stored corrections of that colour that do ("reds look
             # weak" finds "more red" although its neighbours are looks); a colour named as a range ("reds look
