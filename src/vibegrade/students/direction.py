@@ -636,7 +636,8 @@ def restate(text: str) -> str:
     t = _NOT_ENOUGH.sub(lambda m: f" more {m.group(1) or ''} ", t)
     t = _NEEDS_TO_BE.sub(" ", t)  # "needs to be much brighter", "the shadows need to come up a little"
     t = _A_GREAT_DEAL.sub(" a lot ", t)
-    t = _INTERJECTED_STATE.sub(lambda m: f" too {m.group(1) or m.group(2)} ", t)
+    if t[:1] in ("h", "u", "o", "y", "e", "m"):
+        t = _INTERJECTED_STATE.sub(lambda m: f" too {m.group(1) or m.group(2)} ", t)
     t = _TOO_LIGHT.sub(r" \1 bright ", t)
     t = _RANGE_STATE.sub(_range_state, t)
     t = _RANGE_COMPARED.sub(lambda m: f" {m.group(2)} {m.group(1)} ", t)
@@ -664,18 +665,31 @@ def signature(text: str) -> frozenset[tuple[str, int]]:
     t = t.replace("w/o", " without ").replace("w/", " with ").replace("&", " and ").replace(" / ", " , ")
     t = re.sub(r"[a-z]*([a-z])\1{2,}[a-z]*", _collapse, t)
     t = _REPEATED.sub(r"\1", t)
-    t = _COOL_DOWN.sub(r"\1\2", t)  # "cool down the tones": cooler
-    t = _SKIN_TONE.sub(" skin ", t)
-    t = _AS_AS.sub(r" more \1 ", t)  # "as toasty as it can be"
-    t = _ER_THAN_WANTED.sub(r" too \1 ", t)  # "harsher than i want"
-    t = _EVER_SO.sub(" just ", t)
-    t = _OVER_UNDER.sub(r"\1\2", t)  # "over saturated"
-    t = _MUST_DROP.sub(" less ", t)
-    t = _SO_MUCH.sub(" too much ", t)
-    t = _WASHING_OUT.sub(r"\1 overpowering", t)
-    t = _FULL_OF.sub(lambda m: m.group(0) if _asked_before(m) else f" too {m.group(1)} ", t)
-    t = _SLIDER_SIGNS.sub(lambda m: f"{m.group(1)} {'arrowup' if '+' in m.group(2) else 'arrowdown'} ", t)
-    t = _SLIDER_MINUS_WORD.sub(r"\1 minus ", t)  # "greens -a touch"
+    # (each rewrite runs only where a word it needs is there: the reader runs on every stored request)
+    if "down" in t:
+        t = _COOL_DOWN.sub(r"\1\2", t)  # "cool down the tones": cooler
+    if "tone" in t:
+        t = _SKIN_TONE.sub(" skin ", t)
+    if " as " in t:
+        t = _AS_AS.sub(r" more \1 ", t)  # "as toasty as it can be"
+    if "than" in t:
+        t = _ER_THAN_WANTED.sub(r" too \1 ", t)  # "harsher than i want"
+    if "ever" in t:
+        t = _EVER_SO.sub(" just ", t)
+    if "over" in t or "under" in t:
+        t = _OVER_UNDER.sub(r"\1\2", t)  # "over saturated"
+    if any(w in t for w in ("drop", "down", "lower", "reduce", "back")):
+        t = _MUST_DROP.sub(" less ", t)
+    if "so much" in t:
+        t = _SO_MUCH.sub(" too much ", t)
+    if "washing" in t:
+        t = _WASHING_OUT.sub(r"\1 overpowering", t)
+    if "full" in t:
+        t = _FULL_OF.sub(lambda m: m.group(0) if _asked_before(m) else f" too {m.group(1)} ", t)
+    if "+" in t or "-" in t or "−" in t or "–" in t:
+        t = _SLIDER_SIGNS.sub(lambda m: f"{m.group(1)} {'arrowup' if '+' in m.group(2) else 'arrowdown'} ",
+                              t)
+        t = _SLIDER_MINUS_WORD.sub(r"\1 minus ", t)  # "greens -a touch"
     t = re.sub(r"\b(looks?|is|are|feels?|seems?|reads?|bit|little|tad|kinda|has|have|s|its|it's|got)"
                r" to ([a-z-]+)\b(?= ([a-z]+))?", _to_too, t)
     t = _CHANNEL.sub(r"\1", t)  # "blue sat ↓" → "blue down": the colour carries the direction
