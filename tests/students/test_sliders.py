@@ -264,3 +264,14 @@ def test_follow_ups_with_numbers_give_the_authors_next_chain():
         assert r["op"] == "edit" and got.filter.name == want.filter.name, r["request"]
         assert max(abs(chain_vector(got) - chain_vector(want))) <= 2, r["request"]
     assert read >= 250
+
+
+def test_a_marked_number_with_a_direction_word_is_a_change():
+    """"temp: 30" is where the slider ends; "temp: 30 cooler pls" (a blind-set follow-up) is 30 cooler than
+    it is: the direction word makes it a change (it had set the temperature to -30)."""
+    (cooler,) = sliders.read("temp: 30 cooler pls") or ()
+    assert cooler.key == "temperature" and cooler.value == -30 and not cooler.absolute
+    (at,) = sliders.read("temp: 30") or ()
+    assert at.value == 30 and at.absolute
+    look = parse_chain({"adjust": {"temperature": -5, "contrast": 10}})
+    assert sliders.apply(look, (cooler,)).adjust.temperature == -35

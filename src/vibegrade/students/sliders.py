@@ -382,7 +382,8 @@ def _setting(key: str, number: tuple[float, bool, bool], unit: str | None, w: _W
     value, signed, percent = number
     if not signed and w.sign < 0 and not (w.absolute and not w.relative):
         value = -value  # "reduce saturation by 30"; "drop the sat to 20" ends at 20
-    absolute = (w.absolute and not w.relative) or (w.marked and not signed) or \
+    # "temp: 30" ends at 30; "temp: 30 cooler" is 30 cooler than it is (a direction word makes it a change)
+    absolute = (w.absolute and not w.relative) or (w.marked and not signed and not w.relative) or \
         (not signed and not w.relative and not w.sign)
     if key.startswith("preset:"):
         # a preset's intensity: a plain percent; "cyberpunk 2077" is a title, not one
