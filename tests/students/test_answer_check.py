@@ -294,3 +294,14 @@ def test_a_request_that_reads_as_a_stored_bare_request_gets_its_answer(student):
     assert student.read("make it night") == "night"
     aesthetic = student.memory_chains[student.memory_intents.index("night aesthetic")]
     assert aesthetic != night  # two answers in the data: the tie is real
+
+
+def test_tones_is_a_plain_word_of_a_correction(student):
+    """"cool down the tones", "slightly warmer tones" are plain corrections (they had the answers of
+    looks: no cooling at all, and saturation -40 with the north preset); bare "cool tones" stays a look."""
+    assert checked_direction("cool down the tones") == ("temperature", -1)
+    assert checked_direction("slightly warmer tones") == ("temperature", 1)
+    assert not plain_request("cool tones")
+    cool, warm = student.predict(["cool down the tones", "slightly warmer tones"])
+    assert cool.adjust.temperature < 0 and warm.adjust.temperature > 0
+    assert warm.adjust.saturation == 0 and not warm.filter.used

@@ -634,6 +634,7 @@ def test_size_words_as_people_type_them(text: str, size: int) -> None:
     ("keep the preset as is but turn off the bloom", {("filter", 1), ("glow", -1)}),
     ("details ↑", {("sharpness", 1)}),
     ("not nearly dark or moody enough, go heaps further", {("light", -1)}),
+    ("super cold tones, warm it up", {("temperature", 1)}),  # a state said first, "tones" after it
 ])
 def test_blind3_5_9_12_ways_of_saying_which_way(text: str, expected: set) -> None:
     assert signature(text) == expected

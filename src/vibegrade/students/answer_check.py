@@ -68,7 +68,7 @@ _FILLER = frozenset("""
     blown clipped clipping overblown burnt burned grey gray greyish grayish dingy dirty milky lifted
     loads heaps ton tons back ease tame side on white balance toned there's theres there got tint cast tinge
     everythings everything's channel tbh ugh maybe really cooling warming hot blowing in
-    them they those these we us imo omg hmm lol rn ngl smh nuked fried
+    them they those these we us imo omg hmm lol rn ngl smh nuked fried tones
     thing away drop come noticeably image af enhance
     """.split())
 _TOKEN = re.compile(r"[a-z]+(?:['-][a-z]+)?")

@@ -483,7 +483,7 @@ _RANGE_ASKED = re.compile(rf"\b(make|get|want|need)\s+(?:the\s+|my\s+|those\s+)?
 _FRAGMENT_STATE = re.compile(
     r"^\s*(?:(?:hmm+|ugh+|omg|ok|okay|honestly|tbh|yikes|wow|ew+|ngl)\s+)?"
     r"(?:(?:so|super|really|way|very|kinda|a bit|a little|bit|quite|pretty|totally|mega|hella|too)\s+)+"
-    rf"{_PICTURE_WORDS}\b"
+    rf"{_PICTURE_WORDS}\b(?:\s+tones?\b)?"  # "super cold tones, warm it up"
     r"(?=\s*[,;.!]\s*(?:pls\s+|please\s+|so\s+|just\s+)?(?:fix|cool|warm|tone|pull|bring|needs?|reduce|lower"
     r"|raise|boost|lift|sharpen|soften|darken|brighten|lighten|crush|dial|knock|ease|tame|kill|drop|desaturate"
     r"|desat|increase|decrease|cut|push|more|less|way|turn|can|could|help|ugh|omg|lol)\b"
