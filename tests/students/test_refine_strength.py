@@ -39,7 +39,7 @@ def test_a_factor_against_the_words_takes_the_taught_factor_at_their_size() -> N
     assert refine_strength.checked_factor("a tiny bit less", 1.02) == 0.8   # within the margin of 1
 
 
-def test_the_refiner_scales_the_way_the_words_say(tiny_refiner=None) -> None:
+def test_the_refiner_scales_the_way_the_words_say() -> None:
     """Through the shipped refinement model: "take it further" makes every moved value larger, "pull the
     look back some" smaller (the factor head alone had both at × 0.78 and × 0.68)."""
     from vibegrade.schema import ToolChain

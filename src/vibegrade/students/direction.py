@@ -636,7 +636,7 @@ def restate(text: str) -> str:
     t = _NOT_ENOUGH.sub(lambda m: f" more {m.group(1) or ''} ", t)
     t = _NEEDS_TO_BE.sub(" ", t)  # "needs to be much brighter", "the shadows need to come up a little"
     t = _A_GREAT_DEAL.sub(" a lot ", t)
-    if t[:1] in ("h", "u", "o", "y", "e", "m"):
+    if t.lstrip()[:1] in ("h", "u", "o", "y", "e", "m"):  # the interjections' first letters
         t = _INTERJECTED_STATE.sub(lambda m: f" too {m.group(1) or m.group(2)} ", t)
     t = _TOO_LIGHT.sub(r" \1 bright ", t)
     t = _RANGE_STATE.sub(_range_state, t)
