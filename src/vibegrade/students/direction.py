@@ -56,6 +56,10 @@ _add("saturation", -1, "desaturated", "desaturate", "muted", "mute", "dull", "du
 _add("sharpness", +1, "sharp", "sharper", "sharpen", "crisp", "crisper", "clarity", "detail", "detailed",
      "structure", "sharpness", "sharpening", "clearer", "details")
 _add("sharpness", -1, "soft", "softer", "soften", "blurry", "dreamy", "hazy", "blur", "blurrier")
+# grain is texture the teacher makes with sharpening and structure ("grainy": sharpen +25): "portra with
+# less grain" had found "portra with more grain" (sharpen +30). Noise is not read: its stored fixes ("a bit
+# noisy": bloom 8, shadows -6) are the sizes the teacher gave them.
+_add("sharpness", +1, "grain", "grainy", "grainier")
 _add("magenta", +1, "magenta", "magentas", "pink", "pinks", "pinker", "purple", "purples",
      "violet", "violets")
 _add("red", +1, "red", "reds", "redder", "redness", "crimson")

@@ -6,7 +6,10 @@ look is the same as "cinematic", "golden hour" and "warmer"; the politeness, the
 removes exactly those, and nothing that changes the look: size words ("slightly", "very"), negations
 ("not", "less", "too"), colours, numbers and signs are kept. One look is named in other words often
 enough to be read as its name: a request that only says the colour is gone ("no colour", "remove all
-the colour", "colourless", "saturation 0") reads as "black and white".
+the colour", "colourless", "saturation 0") reads as "black and white"; a request for an edit the tools
+only stand in for ("blur the background", "denoise", "night to day") reads as the stored wording of the
+stand-in (:mod:`vibegrade.students.stand_ins`); "over exposed" is spelled as stored ("overexposed"), "as
+warm as it can be" as "as warm as possible", and "winter to summer" is the season it goes to.
 """
 
 from __future__ import annotations
@@ -14,6 +17,8 @@ from __future__ import annotations
 import re
 import unicodedata
 from functools import lru_cache
+
+from vibegrade.students import stand_ins
 
 __all__ = ["canonical"]
 
@@ -38,6 +43,9 @@ _LEAD = [
 ]
 _TRAIL = [
     r"[, ]+(?:please|pls|plz|thx|thanks|thank you|ty|lol|haha|asap|now)$",
+    # a hedge after a state ("bit overexposed i think" was answered as the look "overexposed"); "tbh" and
+    # "imo" end stored requests and stay
+    r"[, ]+(?:i think|i guess|i feel|to me|honestly|if you ask me)$",
     r" (?:filter|vibes?|vibey|aesthetic|look|style|effect|edit|preset|lut|grade|grading|feel|mood|theme)$",
     r" (?:to|on|for) (?:it|this|my (?:photo|pic|picture|image|video|selfie|shot|clip)|the "
     r"(?:photo|pic|picture|image|video))$",
@@ -66,6 +74,23 @@ _NO_COLOUR = re.compile(
     r"(?: at all| completely| entirely| totally| whatsoever)?$")
 
 
+# "over exposed", "under-exposed": the one word every stored request spells ("a bit over exposed" found
+# "massively overexposed", exposure -55, where "a bit overexposed" is -10)
+_SPLIT_STATE = re.compile(r"\b(over|under)(?: |-| - )(exposed|saturated|sharpened)\b")
+# "as toasty as it can possibly be", "as warm as you can make it", "as spooky as it gets": "as ... as
+# possible", as the stored requests say it ("as toasty as it can possibly be" found no warm answer)
+_AS_AS = re.compile(r"\bas (?!good )([a-z-]+) as (?:(?:it|you|u|they|we|i) (?:can|could|possibly)"
+                    r"(?: possibly)?(?: (?:be|get|go|make it|make them|manage))?|it (?:gets|goes)"
+                    r"|you can get it)(?=$|[ ,.])")
+# "night to day", "turn winter into summer": the time or season it goes to ("night to day" found
+# "night" stored requests and answered cyberpunk)
+_TIMES = (r"(?:day|daytime|day time|night|nighttime|night time|summer|winter|autumn|fall|spring|morning"
+          r"|evening|sunset|sunrise|dusk|dawn|noon|midday|golden hour|blue hour)")
+_FROM_TO = re.compile(rf"^(?:(?:turn|change|switch|convert|transform|make)(?: it| this| the {{MEDIA}})? )?"
+                      rf"(?:from )?(?:the )?{_TIMES} (?:to|into|-) (?:the |a )?(?={_TIMES}\b)"
+                      .replace("{MEDIA}", _MEDIA))
+
+
 def _strip_symbols(t: str) -> str:
     out = []
     for ch in t:
@@ -87,6 +112,11 @@ def canonical(text: str) -> str:
     t = re.sub(r"([.,'/&+-])\1+", r"\1", t)  # "!!!" already gone; "..", ",," collapse
     t = re.sub(r"\s+([.,])", r"\1", t)
     t = " ".join(t.split()).strip(" .,'")
+    t = _SPLIT_STATE.sub(r"\1\2", t)
+    t = _AS_AS.sub(r"as \1 as possible", t)
+    if (stored := stand_ins.read(t)) is not None:
+        return stored
+    t = _FROM_TO.sub("", t)
     for _ in range(4):  # wrappers nest: "hey can you please make it look like ..."
         before = t
         for rx in _LEAD_RE:
