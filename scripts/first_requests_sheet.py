@@ -61,6 +61,11 @@ without and with the reader of ``students/more_of.py`` (docs/experiments.md, "Mo
 
     .venv/bin/python scripts/first_requests_sheet.py --more \
         ../shared/photos/beach_couple_sky.jpg docs/images/more_of_beach.jpg
+
+With ``--beyond`` it renders requests beyond a colour grade ("make it blurry", "denoise this", "night to
+day") and v2.3's common looks ("edgy", "sharp"), one row; ``PYTHONPATH`` at an older checkout's ``src``
+(and ``--model`` at its model) shows what that code answered (docs/experiments.md, "Beyond a colour
+grade").
 """
 
 from __future__ import annotations
@@ -112,6 +117,9 @@ LESS = ["less moody", "make it less gloomy pls", "less washed out", "less flat",
 # more of a quality (the blind set of data/vibes/more_of/)
 MORE = ["a bit moodier", "moodier", "way moodier", "a bit more vintage", "way more vintage", "more faded",
         "needs more drama"]
+# requests beyond a colour grade (the blind set of data/vibes/beyond_colour/) and common looks of v2.3
+BEYOND = ["make it blurry", "denoise this", "remove blemishes", "night to day", "edgy", "sharp",
+          "main character"]
 PLAIN = ["lighter", "brighten it up", "tone down the brightness", "raise the contrast", "tone down the blues",
          "a little less saturated", "bring down the highlights"]
 
@@ -151,6 +159,8 @@ def main() -> int:
                     help="requests for less of a quality, each without and with the reader (one row each)")
     ap.add_argument("--more", action="store_true",
                     help="requests for more of a quality, each without and with the reader (one row each)")
+    ap.add_argument("--beyond", action="store_true",
+                    help="requests beyond a colour grade and v2.3's common looks, one row")
     a = ap.parse_args()
 
     from PIL import Image, ImageDraw, UnidentifiedImageError
@@ -181,7 +191,8 @@ def main() -> int:
         which = MODIFIERS if a.modifiers else CHANGES if a.changes else STRENGTH if a.strength else UNJOINED
         jobs = before_after(which, "compose")
     else:
-        which = STATES if a.states else PALETTES if a.palettes else SIZES if a.sizes else REQUESTS
+        which = (STATES if a.states else PALETTES if a.palettes else SIZES if a.sizes else BEYOND if a.beyond
+                 else REQUESTS)
         jobs = [(req, req, {}) for req in which]
     tiles = []
     for label, req, settings in jobs:

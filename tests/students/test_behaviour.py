@@ -122,3 +122,22 @@ def test_confidence_is_high_for_known_looks_and_lower_for_unknown(student):
     conf = student.confidence(["golden hour", "zqxv plorb"])
     assert conf.shape == (2,) and conf[0] > 0.95 and conf[1] < conf[0]
     assert np.all(conf <= 1.0001)
+
+
+def test_stored_requests_that_read_alike_answer_in_stored_order_whatever_the_memory_size(student):
+    """"add contrast" and "hi contrast" both read "contrast" and embed alike: a request that reads the same
+    takes the one stored first, not whichever an arbitrary partition put first (it changed when rows were
+    added to the memory: "add contrast pls" took the `action` preset of "hi contrast")."""
+    plain = parse_chain({"adjust": {"contrast": 25, "structure": 10}})
+    look = parse_chain({"adjust": {"contrast": 30}, "filter": {"name": "action", "intensity": 15}})
+    words = ("golden", "moody", "vintage", "neon", "winter", "pastel", "noir", "film", "sunset", "forest",
+             "desert", "ocean", "city", "retro", "dreamy")
+    others = [f"{a} {b} look" for a in words for b in words if a != b]  # 210 looks to fill the memory
+    for n in (0, 40, 97, 210):  # past 4k + 16 stored requests the nearest are found by a partition
+        for first, second in (("add contrast", plain), ("hi contrast", look)), (("hi contrast", look),
+                                                                                 ("add contrast", plain)):
+            memory = [(o, parse_chain({"adjust": {"vibrance": 10 + i % 80}}))
+                      for i, o in enumerate(others[:n])] + [first, second]
+            with _answering_from(student, memory, decoder="retrieval"):
+                got = student.predict(["can you add contrast?"])[0]
+            assert got.filter == first[1].filter, (n, first[0])

@@ -161,3 +161,33 @@ def test_bundled_encoder_matches_base_plus_adapters(tiny, tmp_path):
     (out / "config.json").write_text(json.dumps(cfg))
     with pytest.raises(ValueError, match="unknown layer"):
         bundle_encoder(out, str(tiny))
+
+
+def test_extend_memory_adds_new_requests_embedded_by_the_model_itself(tiny, tmp_path):
+    """Rows appended to a trained model's memory are answered word for word and found as neighbours; rows it
+    holds already are not added twice; the encoder and heads are untouched."""
+    from vibegrade.students.encoder_training import extend_memory
+
+    out = tmp_path / "m"
+    train_encoder_student(_rows(), out,
+                          EncoderTrainConfig(encoder=str(tiny), epochs=1, batch_size=8, dev_fraction=0.25,
+                                             threads=1, seed=3, bundle_encoder=False))
+    weights = (out / "weights.safetensors").read_bytes()
+    before = EncoderStudent(out)
+    n0 = len(before.memory_intents)
+    rat = {"adjust": "a", "selective_adjust": "s", "filter": "f"}
+    new, errs = parse_row({"intent": "pink frost", "rationale": rat,
+                           "adjust": {k: (33 if k == "tint" else 0) for k in ADJUST_KEYS},
+                           "selective_adjust": {}, "filter": {"name": "purple_rain", "intensity": 41}})
+    assert not errs
+    got = extend_memory(out, [new, _rows()[0], new], "a test row")
+    assert got == {"added": 1, "rows": n0 + 1}
+    after = EncoderStudent(out)
+    assert len(after.memory_intents) == n0 + 1 and after.memory_emb.shape[0] == n0 + 1
+    np.testing.assert_allclose(after.memory_emb[-1], before.embed(["pink frost"])[0], atol=2e-3)
+    answer = after.predict(["Pink Frost"])[0]
+    assert answer.filter.name == "purple_rain" and answer.filter.intensity == 41
+    assert (out / "weights.safetensors").read_bytes() == weights
+    cfg = json.loads((out / "config.json").read_text())
+    assert cfg["training"]["memory_extensions"] == [{"rows": 1, "note": "a test row"}]
+    assert extend_memory(out, [new], "again") == {"added": 0, "rows": n0 + 1}

@@ -507,9 +507,9 @@ class EncoderStudent:
         pen = float(self.retrieval.get("size_penalty", 0.0))
         q_size = size_class(intent)
 
-        def score(j: int) -> float:
+        def score(j: int) -> float:  # cosines to 4 decimals: requests that read alike tie (below)
             bonus = lex * _jaccard(q_grams, self._memory_grams(j)) if lex else 0.0
-            return float(sims[j]) + bonus - pen * abs(q_size - size_class(self._memory_read(j)))
+            return round(float(sims[j]), 4) + bonus - pen * abs(q_size - size_class(self._memory_read(j)))
 
         said = checked_direction(intent) if self.retrieval.get("answer_check", 1) else None
         if said is not None and said[0] not in COLOURS:
@@ -538,7 +538,11 @@ class EncoderStudent:
             top = _top(sims, m)
         best: list[float] = []  # the k best scores so far, rising: a candidate that cannot reach the
         kth = -np.inf           # k-th ends the search
-        for j in top[np.argsort(-sims[top])]:
+        # falling cosine; equal cosines (stored requests that read alike embed alike, up to rounding: "hi
+        # contrast" and "add contrast" both read "contrast") in stored order, not in the order of the
+        # partition or of rounding noise, which changed with the memory's size ("add contrast pls" took
+        # "hi contrast"'s `action` preset when rows were added)
+        for j in top[np.lexsort((top, -np.round(sims[top], 4)))]:
             s = float(sims[j])
             if s + lex < kth:  # candidates come in falling cosine; the bonus is at most `lex`
                 break

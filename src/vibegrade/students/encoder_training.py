@@ -44,7 +44,7 @@ from vibegrade.students.encoders import DEFAULT_ENCODER, resolve_encoder_path
 from vibegrade.students.heads import ADJUST_SCALE, N_ADJUST, N_SELECTIVE, HeadLayout, decode, encode_targets
 from vibegrade.students.spelling import add_typo
 
-__all__ = ["EncoderTrainConfig", "train_encoder_student", "build_memory", "bundle_encoder"]
+__all__ = ["EncoderTrainConfig", "train_encoder_student", "build_memory", "extend_memory", "bundle_encoder"]
 
 
 @dataclass
@@ -465,6 +465,43 @@ def build_memory(model_dir: str | os.PathLike[str], train_rows: Sequence[Any], d
     (out / "config.json").write_text(json.dumps(cfg, indent=2))
     return {"rows": len(rows), "threshold": chosen, "dev_overall_by_threshold": scores, "decoders": table,
             "decoder": decoder, "retrieval": retrieval}
+
+
+def extend_memory(model_dir: str | os.PathLike[str], rows: Sequence[Any], note: str) -> dict:
+    """Append to a trained student's answer memory the rows whose request it does not hold yet (key:
+    :func:`vibegrade.data.rows.normalize_intent`), embedded by the student's own encoder; the encoder and
+    heads are not retrained. The student answers them word for word and retrieves them as neighbours, like
+    the rows it was trained on. ``note`` (what the rows are) is recorded with the count in ``config.json``
+    under ``training.memory_extensions``. Returns ``{"added": n, "rows": total}``."""
+    from safetensors.numpy import save_file
+
+    from vibegrade.data.rows import normalize_intent
+
+    out = Path(model_dir)
+    student = EncoderStudent(out)
+    have = {normalize_intent(t) for t in student.memory_intents}
+    new, seen = [], set()
+    for r in rows:
+        k = normalize_intent(r.intent)
+        if k not in have and k not in seen:
+            seen.add(k)
+            new.append(r)
+    if new:
+        assert student.memory_emb is not None
+        emb = np.concatenate([student.memory_emb, student.embed([r.intent for r in new])]).astype(np.float16)
+        lines = [json.dumps({"intent": r.intent, "tools": r.chain.to_wire()}) + "\n" for r in new]
+        mem = out / "memory.jsonl"
+        old = mem.read_text(encoding="utf-8")
+        tmp_emb, tmp_mem = out / "memory.safetensors.tmp", out / "memory.jsonl.tmp"
+        save_file({"embeddings": emb}, str(tmp_emb))
+        tmp_mem.write_text(old + "".join(lines), encoding="utf-8")
+        cfg = json.loads((out / "config.json").read_text())
+        cfg.setdefault("training", {}).setdefault("memory_extensions", []).append({"rows": len(new),
+                                                                                   "note": note})
+        os.replace(tmp_emb, out / "memory.safetensors")  # the two files together: nothing half-written
+        os.replace(tmp_mem, mem)
+        (out / "config.json").write_text(json.dumps(cfg, indent=2) + "\n")
+    return {"added": len(new), "rows": len(student.memory_intents) + len(new)}
 
 
 def _tune_thresholds(outputs: HeadOutputs, truths: Sequence[ToolChain],

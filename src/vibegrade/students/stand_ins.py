@@ -97,7 +97,7 @@ _PLAIN = frozenset("""
     focused focusing whole stuff entire lens sharp crisp harsh distracting words text readable slide job
     linkedin dating app grad wedding concert club party indoor indoors inside low light old print scan
     scanned weird colored coloured bunch little bitty awful bad terrible rough tired uneven textured
-    texture bumpy grandma's smooth dad's mom's wants wanted his her keep natural glass shadows darks
+    texture bumpy grandma's smooth motion dad's mom's wants wanted his her keep natural glass shadows darks
     parts sky digital plastic fuzzy much many tons
     """.split())
 _TOKEN = re.compile(r"[a-z0-9]+(?:'[a-z]+)?")
