@@ -141,3 +141,11 @@ def test_stored_requests_that_read_alike_answer_in_stored_order_whatever_the_mem
             with _answering_from(student, memory, decoder="retrieval"):
                 got = student.predict(["can you add contrast?"])[0]
             assert got.filter == first[1].filter, (n, first[0])
+
+
+def test_emoji_alone_are_read_not_all_answered_alike(student):
+    """"🔥" and "❄️" had the same answer (`fortune` 20): the encoder reads every emoji as one unknown token."""
+    fire, snow, heart = student.predict(["🔥", "❄️", "💜"])
+    assert fire != snow != heart
+    assert fire.adjust.temperature > 0 > snow.adjust.temperature or snow.filter.name in ("winter", "north")
+    assert heart.filter.name == "purple_rain" or heart.adjust.tint > 0

@@ -85,3 +85,12 @@ def test_the_beyond_colour_verdicts() -> None:
     assert ev.verdict(ToolChain.model_validate({"filter": {"name": "winter", "intensity": 80}}),
                       "to_cold_time") == "right"
     assert ev.verdict(ToolChain(), "to_warm_time") == "no move"
+
+
+@pytest.mark.parametrize("typed, read", [
+    ("🌅", "sunrise"), ("🔥🔥🔥", "fire"), ("❄️ vibes", "snowflake"), ("💜", "purple"),
+    ("🍂 pls", "fallen leaf"),
+    ("👍🏽", "thumbs up"), ("golden hour 🌅", "golden hour"), ("✨dreamy✨", "dreamy"), ("", ""),
+])
+def test_a_request_of_emoji_alone_reads_as_their_names(typed: str, read: str) -> None:
+    assert canonical(typed) == read

@@ -91,6 +91,33 @@ _FROM_TO = re.compile(rf"^(?:(?:turn|change|switch|convert|transform|make)(?: it
                       .replace("{MEDIA}", _MEDIA))
 
 
+# a request typed as emoji alone ("🌅", "❄️", "🔥🔥 vibes") had no word left and the encoder read every one
+# as the same unknown token (all answered `fortune` 20); it reads as the emoji's CLDR names ("sunrise",
+# "snowflake", "fire"), a coloured heart as its colour ("💜" → "purple")
+_APP_WORDS = frozenset({"vibes", "vibe", "vibey", "filter", "look", "style", "aesthetic", "mood", "energy",
+                        "pls", "please", "plz", "edit", "feel", "theme", "preset", "pic", "photo", "it"})
+_HEART = re.compile(r"^(red|orange|yellow|green|blue|purple|black|white|brown|pink|light blue|grey) heart$")
+_SKIN_TONE = re.compile(r",? ?(?:light|medium-light|medium|medium-dark|dark) skin tone$")
+
+
+def _emoji_words(text: str) -> str:
+    """The CLDR short names of the emoji in ``text``, each once, in order ("" when it has none)."""
+    import emoji
+
+    names: list[str] = []
+    for found in emoji.emoji_list(text):
+        data = emoji.EMOJI_DATA.get(found["emoji"])
+        if not data:
+            continue
+        name = data["en"].strip(":").replace("_", " ").lower()
+        name = _HEART.sub(r"\1", _SKIN_TONE.sub("", name))
+        if not name:
+            continue
+        if name not in names:
+            names.append(name)
+    return " ".join(names)
+
+
 def _strip_symbols(t: str) -> str:
     out = []
     for ch in t:
@@ -127,4 +154,6 @@ def canonical(text: str) -> str:
             break
     if _NO_COLOUR.match(t):
         return "black and white"
+    if (not t or set(t.split()) <= _APP_WORDS) and (said := _emoji_words(str(text))):
+        return said
     return t or " ".join(unicodedata.normalize("NFKC", str(text)).lower().split())
