@@ -33,6 +33,11 @@ from vibegrade.students.request_text import canonical
     ("night to day", "bright sunny day"),
     ("can you turn this night pic into day?", "bright sunny day"),
     ("make it look like the sun is out", "bright sunny day"),
+    ("i want this to look like noon not midnight", "bright sunny day"),
+    ("day to night", "night"),
+    ("can u make this street look like its after dark", "night"),
+    ("a little grain so it feels less digital", "subtle grain"),
+    ("dnoise pls", "less noisy"),
 ])
 def test_a_request_beyond_colour_reads_as_its_stand_in(typed: str, stored: str) -> None:
     assert canonical(typed) == stored
@@ -42,7 +47,7 @@ def test_a_request_beyond_colour_reads_as_its_stand_in(typed: str, stored: str) 
     "blurry", "too blurry", "its a bit blurry", "less blurry", "unblur it", "sharpen the blurry photo",
     "grainy", "film grain", "vintage with grain", "richter blurred photo painting",
     "grainy blurry out of focus b&w", "dreamy look, less blurry pls", "slight blur, its for a moody post",
-    "day", "sunny day", "day to night", "smoothie bowl",
+    "day", "sunny day", "not night", "night city", "night market", "smoothie bowl",
 ])
 def test_fixes_looks_and_other_words_are_not_stand_ins(text: str) -> None:
     assert stand_ins.read(text) is None
