@@ -22,8 +22,9 @@ import re
 
 __all__ = ["read"]
 
+# a small size ("soft" is no size: "soft focus pls" is the soft focus itself)
 _SLIGHT = re.compile(r"\b(?:a bit|a little|slightly|a touch|a tad|bit|little|tiny|tiniest|lil|some|light|"
-                     r"subtle|gently|gentle|soft)\b")
+                     r"subtle|gently|gentle)\b")
 _STRONG = re.compile(r"\b(?:too|so|very|super|way|really|a lot|lots|much|heavily|hella|all)\b")
 # a blur complained about: the student's fix (sharpening) stands
 _BLUR_FIX = re.compile(r"\b(?:too|so|very|super|way|really|kinda|is|its|it's|are|less|not|"
@@ -134,7 +135,7 @@ def _only_plain(text: str, asked: re.Pattern[str], also: tuple[re.Pattern[str], 
 
 def read(text: str) -> str | None:
     """The stored wording to answer ``text`` (lower case, symbols gone) with, or ``None`` when it is not a
-    request for blur, less noise, smoother skin, grain or day alone."""
+    request for blur, less noise, smoother skin, grain, day or night alone."""
     t = text
     slight = bool(_SLIGHT.search(t))
     for kind, asked, wording, small in _STAND_INS:
