@@ -33,9 +33,11 @@ sample photos (96 px) and the mean change of CIELAB lightness L* or of b* (yello
 
 from __future__ import annotations
 
+import functools
 import sys
 from collections import Counter
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "scripts"))
@@ -49,17 +51,26 @@ _WAY = {"to_day": (0, 1), "to_night": (0, -1), "to_warm_time": (2, 1), "to_cold_
 _SEEN = 1.0  # L* or b* units: a mean change below it is no move
 
 
+@functools.lru_cache(maxsize=1)
+def _photos() -> tuple[tuple[Any, Any], ...]:
+    """The bundled sample photos (96 px), each with its CIELAB image (read once per run)."""
+    from skimage.color import rgb2lab
+
+    from vibegrade.evaluation.perceptual import sample_thumbnails
+
+    return tuple((im, rgb2lab(im)) for im in sample_thumbnails(96))
+
+
 def seen_change(chain, channel: int) -> float:
     """The mean change of CIELAB channel ``channel`` (0: L*, 2: b*) that ``chain`` makes on the bundled
     sample photos (96 px)."""
     import numpy as np
     from skimage.color import rgb2lab
 
-    from vibegrade.evaluation.perceptual import sample_thumbnails
     from vibegrade.tools.chain import render_direct
 
     return float(np.mean([(rgb2lab(np.clip(render_direct(im, chain), 0, 1))[..., channel]
-                           - rgb2lab(im)[..., channel]).mean() for im in sample_thumbnails(96)]))
+                           - lab[..., channel]).mean() for im, lab in _photos()]))
 
 
 def verdict(chain, kind: str) -> str:

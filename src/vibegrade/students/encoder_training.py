@@ -455,9 +455,7 @@ def build_memory(model_dir: str | os.PathLike[str], train_rows: Sequence[Any], d
         rows += list(dev_rows)
     emb = student.embed([r.intent for r in rows]).astype(np.float16)
     save_file({"embeddings": emb}, str(out / "memory.safetensors"))
-    (out / "memory.jsonl").write_text("".join(json.dumps({"intent": r.intent,
-                                                          "tools": r.chain.to_wire()}) + "\n"
-                                              for r in rows), encoding="utf-8")
+    (out / "memory.jsonl").write_text(_memory_lines(rows), encoding="utf-8")
     cfg = json.loads((out / "config.json").read_text())
     cfg["memory_threshold"] = chosen
     cfg["decoder"] = decoder
@@ -465,6 +463,11 @@ def build_memory(model_dir: str | os.PathLike[str], train_rows: Sequence[Any], d
     (out / "config.json").write_text(json.dumps(cfg, indent=2))
     return {"rows": len(rows), "threshold": chosen, "dev_overall_by_threshold": scores, "decoders": table,
             "decoder": decoder, "retrieval": retrieval}
+
+
+def _memory_lines(rows: Sequence[Any]) -> str:
+    """``memory.jsonl``'s lines for ``rows``: each request with its teacher answer."""
+    return "".join(json.dumps({"intent": r.intent, "tools": r.chain.to_wire()}) + "\n" for r in rows)
 
 
 def extend_memory(model_dir: str | os.PathLike[str], rows: Sequence[Any], note: str) -> dict:
@@ -489,12 +492,11 @@ def extend_memory(model_dir: str | os.PathLike[str], rows: Sequence[Any], note: 
     if new:
         assert student.memory_emb is not None
         emb = np.concatenate([student.memory_emb, student.embed([r.intent for r in new])]).astype(np.float16)
-        lines = [json.dumps({"intent": r.intent, "tools": r.chain.to_wire()}) + "\n" for r in new]
         mem = out / "memory.jsonl"
         old = mem.read_text(encoding="utf-8")
         tmp_emb, tmp_mem = out / "memory.safetensors.tmp", out / "memory.jsonl.tmp"
         save_file({"embeddings": emb}, str(tmp_emb))
-        tmp_mem.write_text(old + "".join(lines), encoding="utf-8")
+        tmp_mem.write_text(old + _memory_lines(new), encoding="utf-8")
         cfg = json.loads((out / "config.json").read_text())
         cfg.setdefault("training", {}).setdefault("memory_extensions", []).append({"rows": len(new),
                                                                                    "note": note})

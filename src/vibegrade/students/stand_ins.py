@@ -133,6 +133,14 @@ def _only_plain(text: str, asked: re.Pattern[str], also: tuple[re.Pattern[str], 
     return all(t in _PLAIN or t.isdigit() for t in _TOKEN.findall(rest))
 
 
+def _goes_on_to(text: str, asked: re.Pattern[str], other: re.Pattern[str]) -> bool:
+    """A word of ``other`` comes after the last word ``asked`` finds, leaving out what "instead of" /
+    "not" names: the picture is to go there ("day to night" goes on to night)."""
+    seen = _INSTEAD.sub(" ", text)
+    last = max((m.end() for m in asked.finditer(seen)), default=-1)
+    return any(m.start() > last for m in other.finditer(seen))
+
+
 def read(text: str) -> str | None:
     """The stored wording to answer ``text`` (lower case, symbols gone) with, or ``None`` when it is not a
     request for blur, less noise, smoother skin, grain, day or night alone."""
@@ -157,16 +165,12 @@ def read(text: str) -> str | None:
             if not _SKIN_AWAY.search(t) or not _only_plain(t, asked, (_SKIN_AWAY,)):
                 continue
         elif kind == "night":
-            seen = _INSTEAD.sub(" ", t)
-            last_night = max((m.end() for m in asked.finditer(seen)), default=-1)
-            if any(m.start() > last_night for m in _DAY_WORD.finditer(seen)) or _NOT_NIGHT.search(t):
+            if _goes_on_to(t, asked, _DAY_WORD) or _NOT_NIGHT.search(t):
                 continue  # "night to day", "not night"
             if not _ASK_LOOK.search(t) or not _only_plain(t, asked, (_FROM_DAY, _ASK_LOOK)):
                 continue
         elif kind == "day":
-            seen = _INSTEAD.sub(" ", t)
-            last_day = max((m.end() for m in asked.finditer(seen)), default=-1)
-            if any(m.start() > last_day for m in _NIGHT_WORD.finditer(seen)):
+            if _goes_on_to(t, asked, _NIGHT_WORD):
                 continue  # "day to night"
             if not _FROM_NIGHT.search(t) or not _only_plain(t, asked, (_FROM_NIGHT,)):
                 continue
